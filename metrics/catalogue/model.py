@@ -1,0 +1,156 @@
+"""The typed, validated catalogue: indicators, plan areas, area groups and settings.
+
+These objects are what the rest of Mätavla reads; they know nothing of SQL
+engines or dashboards. `metrics.catalogue.loader` builds them from YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+MeasureKind = Literal["rows", "persons", "sum", "population", "per_person"]
+Direction = Literal["higher", "lower", "neutral"]
+IntervalKind = Literal["wilson", "poisson", "none"]
+PeriodType = Literal["year", "quarter", "month"]
+Breakdown = Literal["sex", "age_band"]
+
+PERIOD_TYPES: tuple[PeriodType, ...] = ("year", "quarter", "month")
+BREAKDOWNS: tuple[Breakdown, ...] = ("sex", "age_band")
+PER_PERSON_MEASURES = ("continuity_index",)
+
+
+@dataclass(frozen=True)
+class SuppressionSettings:
+    min_denominator: float = 10
+    min_count: int = 1
+    max_count: int = 4
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    low: int
+    high: int | None  # inclusive; None = and older
+
+    @property
+    def label(self) -> str:
+        return f"{self.low}+" if self.high is None else f"{self.low}-{self.high}"
+
+
+@dataclass(frozen=True)
+class CodeFilter:
+    """Rows whose `column`, dot removed, starts with one of the codes of a code list."""
+
+    column: str
+    list_name: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """The numerator or denominator of an indicator.
+
+    kind:
+      rows        count of rows
+      persons     count of distinct persons (person_id, grouped under the row's kommun)
+      sum         sum of `expression`
+      population  inhabitants from `population` with the indicator's age filter
+      per_person  a per-person statistic (`statistic`), e.g. the continuity index
+    """
+
+    kind: MeasureKind
+    expression: str | None = None  # the summed SQL expression, for kind 'sum'
+    where: str | None = None  # extra SQL filter for this measure only
+    codes: CodeFilter | None = None
+    latest: bool = False  # persons: evaluate `where` on each person's latest row in the period
+    statistic: str | None = None  # per_person: e.g. 'continuity_index'
+    by: str | None = None  # per_person: the column that identifies the practitioner
+    is_count: bool = False  # a count of persons/events/answers (suppression's count rule applies)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    title: str  # Swedish
+    description: str  # Swedish
+    plan_areas: tuple[str, ...]
+    sources: tuple[str, ...]  # extracts read (the first is the main source)
+    date: str | None  # column of the main source that dates a row; None for row_sql
+    numerator: Measure
+    denominator: Measure
+    multiplier: float
+    unit: str
+    direction: Direction
+    periods: tuple[PeriodType, ...]
+    breakdowns: tuple[Breakdown, ...]
+    interval: IntervalKind
+    suppression: SuppressionSettings
+    age_min: int | None = None
+    age_max: int | None = None
+    where: str | None = None  # SQL filter on the source for numerator and denominator
+    snapshot_last: bool = False  # only rows at the last snapshot (date) within the period
+    row_sql: str | None = None  # escape hatch: SELECT kommun, sex, age, date, numerator[, denominator]
+    age_bands: tuple[AgeBand, ...] = ()
+    target: float | None = None
+    decimals: int = 1
+    definition_source: str = ""  # where the definition comes from (Swedish)
+    numerator_text: str = ""  # the numerator in words (Swedish)
+    denominator_text: str = ""
+    file: str = "indicators.yaml"
+    line: int = 0
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def source(self) -> str:
+        return self.sources[0]
+
+    @property
+    def population_based(self) -> bool:
+        return self.denominator.kind == "population"
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+@dataclass(frozen=True)
+class PlanArea:
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    id: str
+    name: str
+    kommuner: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AreaLevel:
+    """A configured way to group kommuner, e.g. närvårdsområden."""
+
+    level: str  # the area_level name in results, e.g. 'narvardsomrade'
+    title: str  # Swedish, e.g. 'Närvårdsområde'
+    groups: tuple[AreaGroup, ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    indicators: tuple[Indicator, ...]
+    plan_areas: tuple[PlanArea, ...]
+    area_levels: tuple[AreaLevel, ...]
+    suppression: SuppressionSettings
+    age_bands: tuple[AgeBand, ...]
+    code_lists: dict[str, tuple[str, ...]]
+    file: str = "indicators.yaml"
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)
+
+    def plan_area(self, area_id: str) -> PlanArea | None:
+        return next((p for p in self.plan_areas if p.id == area_id), None)

@@ -1,0 +1,307 @@
+"""Compile an indicator to DuckDB SQL.
+
+All SQL is generated here, and it is meant to be read: `matavla sql ID`
+prints it, and an analyst can run it against the database as it stands.
+
+The query has three steps:
+1. `base`: the source rows that count, filtered, each with its date `d`, kommun,
+   sex and age band;
+2. `cells`: numerator and denominator per kommun × period × sex × age band
+   (the finest grain; person-level measures are first reduced per person);
+3. the roll-up: Σ numerator and Σ denominator per area (kommun, län, area
+   groups, via the `areas` table) and breakdown (total, sex, age band), using
+   GROUPING SETS — never a mean of kommun values.
+"""
+
+from __future__ import annotations
+
+from metrics.catalogue.model import AgeBand, Indicator, Measure
+from metrics.extracts.schema import EXTRACTS
+
+
+AREAS_TABLE = "areas"  # (kommun, area_code, area_level), written by the engine before computing
+
+
+def _indent(sql: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line if line.strip() else line for line in sql.splitlines())
+
+
+def age_band_sql(bands: tuple[AgeBand, ...], column: str = "age") -> str:
+    whens = []
+    for band in bands:
+        if band.high is None:
+            whens.append(f"WHEN {column} >= {band.low} THEN '{band.label}'")
+        else:
+            whens.append(f"WHEN {column} BETWEEN {band.low} AND {band.high} THEN '{band.label}'")
+    return "CASE " + " ".join(whens) + " END"
+
+
+def _date_sql(indicator: Indicator) -> str:
+    if indicator.row_sql is not None:
+        return "CAST(date AS DATE)"
+    assert indicator.date is not None
+    col = EXTRACTS[indicator.source].column(indicator.date)
+    if col.type == "int":  # a year column (survey, costs)
+        return f'make_date("{indicator.date}", 1, 1)'
+    return f'CAST("{indicator.date}" AS DATE)'
+
+
+def _age_filter(indicator: Indicator, column: str = "age") -> list[str]:
+    conditions = []
+    if indicator.age_min is not None:
+        conditions.append(f"{column} >= {indicator.age_min}")
+    if indicator.age_max is not None:
+        conditions.append(f"{column} <= {indicator.age_max}")
+    return conditions
+
+
+def _condition(measure: Measure) -> str | None:
+    """The SQL condition a measure adds on top of the indicator's filters, or None."""
+    parts = []
+    if measure.where:
+        parts.append(f"({measure.where})")
+    if measure.codes is not None:
+        column = f"upper(replace(\"{measure.codes.column}\", '.', ''))"
+        starts = " OR ".join(f"starts_with({column}, '{code}')" for code in measure.codes.codes)
+        parts.append(f"({starts})")
+    return " AND ".join(parts) if parts else None
+
+
+def _breakdown_columns(indicator: Indicator) -> tuple[str, str]:
+    """Expressions for sex and age band; '' where the indicator has no such breakdown."""
+    sex = "sex" if "sex" in indicator.breakdowns else "''"
+    band = age_band_sql(indicator.age_bands) if "age_band" in indicator.breakdowns else "''"
+    return sex, band
+
+
+def base_sql(indicator: Indicator) -> str:
+    """The source rows that count for the indicator, with kommun, d, sex, age (and all columns)."""
+    filters = _age_filter(indicator)
+    if indicator.where:
+        filters.append(f"({indicator.where})")
+    where = ("\n  WHERE " + "\n    AND ".join(filters)) if filters else ""
+    if indicator.row_sql is not None:
+        source = "(\n" + _indent(indicator.row_sql.rstrip().rstrip(";"), 4) + "\n  ) AS custom"
+    else:
+        source = f'"{indicator.source}"'
+    return f"SELECT *, {_date_sql(indicator)} AS d\n  FROM {source}{where}"
+
+
+def _period_types_sql(indicator: Indicator) -> str:
+    return "(VALUES " + ", ".join(f"('{p}')" for p in indicator.periods) + ") AS pt(period_type)"
+
+
+def _period_start(column: str = "d") -> str:
+    return (
+        f"CASE pt.period_type WHEN 'year' THEN date_trunc('year', {column}) "
+        f"WHEN 'quarter' THEN date_trunc('quarter', {column}) ELSE date_trunc('month', {column}) END"
+    )
+
+
+def _additive(measure: Measure) -> bool:
+    return measure.kind in ("rows", "sum", "population")
+
+
+def _measure_value(measure: Measure) -> str:
+    """Per-row contribution of an additive measure."""
+    cond = _condition(measure)
+    value = "1" if measure.kind == "rows" else f"({measure.expression})"
+    return f"CASE WHEN {cond} THEN {value} ELSE 0 END" if cond else value
+
+
+def _periods_cte(indicator: Indicator) -> str:
+    """Rows of `base` tagged with each period they fall in (one copy per period type)."""
+    if indicator.snapshot_last:
+        # Only the last snapshot date within each period counts.
+        return (
+            "snapshots AS (\n"
+            "  SELECT pt.period_type, " + _period_start("b.d") + " AS period_start, max(b.d) AS d\n"
+            "  FROM (SELECT DISTINCT d FROM base) AS b\n"
+            f"  CROSS JOIN {_period_types_sql(indicator)}\n"
+            "  GROUP BY ALL\n"
+            "),\n"
+            "periods AS (\n"
+            "  SELECT base.*, s.period_type, s.period_start\n"
+            "  FROM base JOIN snapshots AS s ON base.d = s.d\n"
+            ")"
+        )
+    return (
+        "periods AS (\n"
+        "  SELECT base.*, pt.period_type, " + _period_start("base.d") + " AS period_start\n"
+        "  FROM base\n"
+        f"  CROSS JOIN {_period_types_sql(indicator)}\n"
+        ")"
+    )
+
+
+def cells_sql(indicator: Indicator) -> str:
+    """CTEs ending in `cells`: numerator and denominator per kommun × period × sex × age band."""
+    sex, band = _breakdown_columns(indicator)
+    num, den = indicator.numerator, indicator.denominator
+    ctes = [f"base AS (\n  {base_sql(indicator)}\n)"]
+
+    if num.kind == "per_person":
+        ctes.append(_periods_cte(indicator))
+        cond = _condition(num)
+        ctes.append(
+            "visits AS (\n"
+            "  -- contacts per person and practitioner (nᵢ)\n"
+            f'  SELECT kommun, period_type, period_start, person_id, "{num.by}" AS practitioner,\n'
+            "         count(*) AS n_i, arg_max(sex, d) AS sex, arg_max(age, d) AS age, max(d) AS last_d\n"
+            "  FROM periods\n" + (f"  WHERE {cond}\n" if cond else "") + "  GROUP BY ALL\n)"
+        )
+        ctes.append(
+            "persons AS (\n"
+            "  SELECT kommun, period_type, period_start, person_id,\n"
+            "         arg_max(sex, last_d) AS sex, arg_max(age, last_d) AS age,\n"
+            "         sum(n_i) AS n, sum(n_i * n_i) AS sum_n_i_squared\n"
+            "  FROM visits\n"
+            "  GROUP BY ALL\n)"
+        )
+        ctes.append(
+            "cells AS (\n"
+            "  -- Bice-Boxerman COC = (Σ nᵢ² − N) / (N (N − 1)), persons with N ≥ 2\n"
+            f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"
+            "         sum((sum_n_i_squared - n) / (n * (n - 1))) AS numerator,\n"
+            "         count(*) AS denominator\n"
+            "  FROM persons\n"
+            "  WHERE n >= 2\n"
+            "  GROUP BY ALL\n)"
+        )
+        return ",\n".join(ctes)
+
+    person_level = num.kind == "persons" or den.kind == "persons"
+    if person_level:
+        ctes.append(_periods_cte(indicator))
+        ctes.append(
+            "persons AS (\n"
+            "  -- one row per person and period, under the kommun of the rows that count them\n"
+            "  SELECT kommun, period_type, period_start, person_id,\n"
+            "         arg_max(sex, d) AS sex, arg_max(age, d) AS age,\n"
+            f"         {_person_measure(num)} AS numerator"
+            + (f",\n         {_person_measure(den)} AS denominator\n" if den.kind != "population" else "\n")
+            + "  FROM periods\n  GROUP BY ALL\n)"
+        )
+        den_cell = "sum(denominator)" if den.kind != "population" else "0"
+        ctes.append(
+            "counted AS (\n"
+            f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"
+            f"         sum(numerator) AS numerator, {den_cell} AS denominator\n"
+            "  FROM persons\n  GROUP BY ALL\n)"
+        )
+    elif indicator.snapshot_last:
+        ctes.append(_periods_cte(indicator))
+        ctes.append(_additive_cells("periods", indicator, sex, band))
+    else:
+        # Additive measures: aggregate per month first, then add months up to quarters and years.
+        ctes.append(
+            "months AS (\n"
+            f"  SELECT kommun, date_trunc('month', d) AS d, {sex} AS sex, {band} AS age_band,\n"
+            f"         sum({_measure_value(num)}) AS numerator,\n"
+            f"         sum({_measure_value(den) if den.kind != 'population' else '0'}) AS denominator\n"
+            "  FROM base\n  GROUP BY ALL\n)"
+        )
+        ctes.append(
+            "counted AS (\n"
+            f"  SELECT kommun, pt.period_type, {_period_start('months.d')} AS period_start, sex, age_band,\n"
+            "         sum(numerator) AS numerator, sum(denominator) AS denominator\n"
+            "  FROM months\n"
+            f"  CROSS JOIN {_period_types_sql(indicator)}\n"
+            "  GROUP BY ALL\n)"
+        )
+
+    if den.kind == "population":
+        ctes.append(_population_cte(indicator))
+        ctes.append(
+            "cells AS (\n"
+            "  -- every kommun with inhabitants gets a cell, also when it had no events (numerator 0)\n"
+            "  SELECT kommun, 'year' AS period_type, period_start, sex, age_band,\n"
+            "         coalesce(c.numerator, 0) AS numerator, p.inhabitants AS denominator\n"
+            "  FROM inhabitants AS p\n"
+            "  LEFT JOIN (SELECT * FROM counted WHERE period_type = 'year') AS c\n"
+            "    USING (kommun, period_start, sex, age_band)\n)"
+        )
+    else:
+        ctes.append("cells AS (\n  SELECT * FROM counted\n)")
+    return ",\n".join(ctes)
+
+
+def _additive_cells(table: str, indicator: Indicator, sex: str, band: str) -> str:
+    num, den = indicator.numerator, indicator.denominator
+    return (
+        "counted AS (\n"
+        f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"
+        f"         sum({_measure_value(num)}) AS numerator,\n"
+        f"         sum({_measure_value(den) if den.kind != 'population' else '0'}) AS denominator\n"
+        f"  FROM {table}\n  GROUP BY ALL\n)"
+    )
+
+
+def _person_measure(measure: Measure) -> str:
+    """A measure reduced to one value per person and period."""
+    cond = _condition(measure)
+    if measure.kind == "persons":
+        if cond is None:
+            return "1"
+        if measure.latest:
+            # the condition as it stands on the person's latest row in the period
+            return f"arg_max(CASE WHEN {cond} THEN 1 ELSE 0 END, d)"
+        return f"max(CASE WHEN {cond} THEN 1 ELSE 0 END)"
+    return f"sum({_measure_value(measure)})"
+
+
+def _population_cte(indicator: Indicator) -> str:
+    sex = "sex" if "sex" in indicator.breakdowns else "''"
+    band = age_band_sql(indicator.age_bands) if "age_band" in indicator.breakdowns else "''"
+    filters = _age_filter(indicator)
+    # Only years (per län) that the source covers: a year without data is missing, not zero.
+    filters.append(
+        "(substr(kommun, 1, 2), year) IN (SELECT DISTINCT substr(kommun, 1, 2), year(d) FROM base)"
+    )
+    return (
+        "inhabitants AS (\n"
+        f"  SELECT kommun, make_date(year, 1, 1) AS period_start, {sex} AS sex, {band} AS age_band,\n"
+        '         sum("count") AS inhabitants\n'
+        "  FROM population\n"
+        "  WHERE " + "\n    AND ".join(filters) + "\n"
+        "  GROUP BY ALL\n)"
+    )
+
+
+def indicator_sql(indicator: Indicator) -> str:
+    """The complete query: one row per area × period × breakdown with numerator and denominator."""
+    keys = "a.area_code, a.area_level, c.period_type, c.period_start"
+    sets = [f"({keys})"]
+    if "sex" in indicator.breakdowns:
+        sets.append(f"({keys}, c.sex)")
+    if "age_band" in indicator.breakdowns:
+        sets.append(f"({keys}, c.age_band)")
+    breakdown = ["CASE"]
+    if "sex" in indicator.breakdowns:
+        breakdown.append("WHEN GROUPING(c.sex) = 0 THEN 'sex'")
+    if "age_band" in indicator.breakdowns:
+        breakdown.append("WHEN GROUPING(c.age_band) = 0 THEN 'age_band'")
+    breakdown.append("ELSE 'total' END AS breakdown")
+    if len(breakdown) == 2:  # no breakdowns: every row is a total
+        breakdown = ["'total' AS breakdown"]
+    sex = "CASE WHEN GROUPING(c.sex) = 0 THEN c.sex END" if "sex" in indicator.breakdowns else "NULL"
+    band = (
+        "CASE WHEN GROUPING(c.age_band) = 0 THEN c.age_band END"
+        if "age_band" in indicator.breakdowns
+        else "NULL"
+    )
+    return (
+        f"-- {indicator.id}: {indicator.title}\n"
+        "WITH\n" + cells_sql(indicator) + "\n"
+        "SELECT a.area_code, a.area_level, c.period_type, c.period_start,\n"
+        f"       {' '.join(breakdown)},\n"
+        f"       {sex} AS sex,\n"
+        f"       {band} AS age_band,\n"
+        "       sum(c.numerator) AS numerator,\n"
+        "       sum(c.denominator) AS denominator\n"
+        "FROM cells AS c\n"
+        f"JOIN {AREAS_TABLE} AS a ON a.kommun = c.kommun\n"
+        "GROUP BY GROUPING SETS (" + ", ".join(sets) + ")\n"
+        "ORDER BY ALL"
+    )

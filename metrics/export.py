@@ -1,0 +1,59 @@
+"""Write the results as the contract's CSV (`matavla export`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+# The contract's columns first, in its order; then the breakdown columns and a few helpful extras.
+EXPORT_COLUMNS = [
+    "indicator",
+    "area_code",
+    "area_level",
+    "period",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "sex",
+    "age_band",
+    "period_type",
+    "breakdown",
+]
+
+
+def _plain_number(values: pd.Series) -> pd.Series:
+    """Unrounded numbers with a decimal point; whole numbers without '.0'; empty for missing."""
+    out = values.astype(object)
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    whole = np.isfinite(numbers) & (np.mod(numbers, 1) == 0) & (np.abs(numbers) < 2**53)
+    out[whole] = [str(int(v)) for v in numbers[whole]]
+    fractional = np.isfinite(numbers) & ~whole
+    out[fractional] = [repr(float(v)) for v in numbers[fractional]]
+    out[~np.isfinite(numbers)] = ""
+    return out
+
+
+def results_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        """
+        SELECT * FROM results
+        ORDER BY indicator, area_level, area_code, period_type, period, breakdown, sex, age_band
+        """
+    ).df()
+
+
+def export_results(con: duckdb.DuckDBPyConnection, out: Path) -> int:
+    """Write every result row as CSV (UTF-8, comma, decimal point); returns the number of rows."""
+    df = results_frame(con)
+    for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
+        df[column] = _plain_number(df[column])
+    df["suppressed"] = np.where(df["suppressed"].astype(bool), "true", "false")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df[EXPORT_COLUMNS].to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+    return len(df)

@@ -47,9 +47,7 @@ def _tail(z: float) -> float:
     return float(special.ndtr(-z))
 
 
-def wilson_interval(
-    successes: ArrayLike, trials: ArrayLike, z: float = Z95
-) -> tuple[FloatArray, FloatArray]:
+def wilson_interval(successes: ArrayLike, trials: ArrayLike, z: float = Z95) -> tuple[FloatArray, FloatArray]:
     """Wilson score interval for the proportion successes / trials, as proportions 0–1.
 
     NaN where trials <= 0, either argument is NaN, successes < 0 or successes > trials.
@@ -179,7 +177,9 @@ def funnel_limits(
     if kind not in ("wilson", "poisson"):
         raise ValueError(f"unknown funnel kind {kind!r}; use 'wilson' for proportions or 'poisson' for rates")
     if not np.isfinite(multiplier) or multiplier <= 0:
-        raise ValueError(f"multiplier must be a positive number (100 for %, 1000 per 1 000), got {multiplier!r}")
+        raise ValueError(
+            f"multiplier must be a positive number (100 for %, 1000 per 1 000), got {multiplier!r}"
+        )
     lower = np.full(n.shape, np.nan)
     upper = np.full(n.shape, np.nan)
     if np.isnan(target):

@@ -19,7 +19,7 @@ import numpy.typing as npt
 ArrayLike = npt.ArrayLike
 BoolArray = npt.NDArray[np.bool_]
 
-Equation = tuple[int, Sequence[int]]
+Equation = tuple[int | np.integer, Sequence[int] | npt.NDArray[np.integer]]
 """(parent_index, child_indices): the parent cell's value is the sum of the children's."""
 
 
@@ -103,7 +103,9 @@ def secondary_suppression(
     )
     if members.size and (members.min() < 0 or members.max() >= n_cells):
         bad = members[(members < 0) | (members >= n_cells)][0]
-        raise ValueError(f"equation refers to cell {bad}, but there are only {n_cells} cells (0..{n_cells - 1})")
+        raise ValueError(
+            f"equation refers to cell {bad}, but there are only {n_cells} cells (0..{n_cells - 1})"
+        )
     start = np.zeros(len(equations) + 1, dtype=np.intp)
     np.cumsum(sizes, out=start[1:])
     equation_of = np.repeat(np.arange(len(equations), dtype=np.intp), sizes)
@@ -122,7 +124,7 @@ def secondary_suppression(
 
     # Children of each equation in the order they would be chosen: smallest denominator first,
     # then lowest index. NaN sorts last; such cells are normally hidden by the primary rule anyway.
-    order = np.lexsort((members, den[members], ~is_child, equation_of))
+    order = np.lexsort((members, den[members], is_child, equation_of))
     candidates = members[order].tolist()  # per equation: parent first, then children by preference
 
     # Which equations each cell takes part in, to revisit only those when it becomes hidden.
@@ -161,6 +163,8 @@ def equations_from_pairs(parents: ArrayLike, children: ArrayLike) -> list[Equati
     c = np.asarray(children, dtype=np.intp)
     if p.shape != c.shape or p.ndim != 1:
         raise ValueError(f"parents and children must be 1-D and of equal length, got {p.shape} and {c.shape}")
+    if p.size == 0:
+        return []
     order = np.argsort(p, kind="stable")
     p, c = p[order], c[order]
     unique, first = np.unique(p, return_index=True)

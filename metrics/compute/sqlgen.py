@@ -93,9 +93,10 @@ def _period_types_sql(indicator: Indicator) -> str:
 
 
 def _period_start(column: str = "d") -> str:
+    """First day of the row's period, as a DATE (date_trunc gives a TIMESTAMP)."""
     return (
-        f"CASE pt.period_type WHEN 'year' THEN date_trunc('year', {column}) "
-        f"WHEN 'quarter' THEN date_trunc('quarter', {column}) ELSE date_trunc('month', {column}) END"
+        f"CAST(CASE pt.period_type WHEN 'year' THEN date_trunc('year', {column}) "
+        f"WHEN 'quarter' THEN date_trunc('quarter', {column}) ELSE date_trunc('month', {column}) END AS DATE)"
     )
 
 
@@ -197,7 +198,7 @@ def cells_sql(indicator: Indicator) -> str:
         # Additive measures: aggregate per month first, then add months up to quarters and years.
         ctes.append(
             "months AS (\n"
-            f"  SELECT kommun, date_trunc('month', d) AS d, {sex} AS sex, {band} AS age_band,\n"
+            f"  SELECT kommun, CAST(date_trunc('month', d) AS DATE) AS d, {sex} AS sex, {band} AS age_band,\n"
             f"         sum({_measure_value(num)}) AS numerator,\n"
             f"         sum({_measure_value(den) if den.kind != 'population' else '0'}) AS denominator\n"
             "  FROM base\n  GROUP BY ALL\n)"
@@ -215,11 +216,12 @@ def cells_sql(indicator: Indicator) -> str:
         ctes.append(_population_cte(indicator))
         ctes.append(
             "cells AS (\n"
-            "  -- every kommun with inhabitants gets a cell, also when it had no events (numerator 0)\n"
+            "  -- every kommun with inhabitants gets a cell, also when it had no events (numerator 0);\n"
+            "  -- FULL JOIN so that no event is lost when its sex/age cell has no inhabitants\n"
             "  SELECT kommun, 'year' AS period_type, period_start, sex, age_band,\n"
             "         coalesce(c.numerator, 0) AS numerator, p.inhabitants AS denominator\n"
             "  FROM inhabitants AS p\n"
-            "  LEFT JOIN (SELECT * FROM counted WHERE period_type = 'year') AS c\n"
+            "  FULL JOIN (SELECT * FROM counted WHERE period_type = 'year') AS c\n"
             "    USING (kommun, period_start, sex, age_band)\n)"
         )
     else:

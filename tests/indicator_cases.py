@@ -1,0 +1,71 @@
+"""Helpers for hand-computed indicator tests: a tiny database and a way to read one cell."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from metrics.catalogue.loader import load_catalogue
+from metrics.catalogue.model import Catalogue, SuppressionSettings
+from metrics.compute.engine import compute_indicator, write_areas
+from metrics.db import ensure_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+NO_SUPPRESSION = SuppressionSettings(min_denominator=0, min_count=1, max_count=0)
+
+
+def core_catalogue() -> Catalogue:
+    return load_catalogue(ROOT / "indicators.yaml", strict=True).catalogue
+
+
+def empty_db(catalogue: Catalogue) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    ensure_schema(con)
+    write_areas(con, catalogue)
+    return con
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
+    placeholders = ", ".join("?" for _ in rows[0])
+    con.executemany(f'INSERT INTO "{table}" VALUES ({placeholders})', rows)
+
+
+def compute(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, indicator_id: str, *, suppress: bool = False
+) -> pd.DataFrame:
+    """Results of one indicator; suppression off unless asked, so small cases show their numbers."""
+    indicator = catalogue.indicator(indicator_id)
+    if not suppress:
+        indicator = dataclasses.replace(indicator, suppression=NO_SUPPRESSION)
+    return compute_indicator(con, indicator, catalogue)
+
+
+def cell(
+    results: pd.DataFrame,
+    area: str,
+    period: str,
+    *,
+    sex: str | None = None,
+    age_band: str | None = None,
+) -> pd.Series:
+    """The one result row for an area and period (total unless sex or age_band is given)."""
+    breakdown = "sex" if sex else "age_band" if age_band else "total"
+    rows = results[
+        (results["area_code"] == area) & (results["period"] == period) & (results["breakdown"] == breakdown)
+    ]
+    if sex:
+        rows = rows[rows["sex"] == sex]
+    if age_band:
+        rows = rows[rows["age_band"] == age_band]
+    assert len(rows) == 1, f"expected one cell for {area} {period} {breakdown}, found {len(rows)}"
+    return rows.iloc[0]
+
+
+def has_cell(results: pd.DataFrame, area: str, period: str) -> bool:
+    return bool(
+        ((results["area_code"] == area) & (results["period"] == period) & (results["breakdown"] == "total")).any()
+    )

@@ -477,6 +477,7 @@ def _indicator(node: LineDict, ctx: _Context, problems: Problems) -> Indicator |
 
     # sources
     row_sql = node.get("row_sql")
+    before_sources = len(problems.errors)
     sources = _str_list(node, "sources") or _str_list(node, "source") or []
     if not sources:
         problems.add(node.line, f"{what}: source saknas", f"ange ett av utdragen: {', '.join(EXTRACTS)}")
@@ -489,7 +490,7 @@ def _indicator(node: LineDict, ctx: _Context, problems: Problems) -> Indicator |
                 f"{what}: okänt utdrag '{src}'",
                 hint,
             )
-    if len(problems.errors) > before:
+    if len(problems.errors) > before_sources:  # nothing below can be checked without a source
         return None
     source = sources[0]
     extract = EXTRACTS[source]

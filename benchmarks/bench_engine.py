@@ -15,7 +15,6 @@ import shutil
 import time
 from pathlib import Path
 
-
 from metrics.catalogue.loader import load_catalogue
 from metrics.compute.engine import compute_all, compute_indicator, write_areas
 from metrics.db import connect
@@ -36,7 +35,8 @@ WITH c AS (
     FROM contacts GROUP BY ALL
 ), p AS (
     SELECT c.*, g.period_type,
-           CASE g.period_type WHEN 'year' THEN date_trunc('year', m) WHEN 'quarter' THEN date_trunc('quarter', m)
+           CASE g.period_type WHEN 'year' THEN date_trunc('year', m)
+                WHEN 'quarter' THEN date_trunc('quarter', m)
                 ELSE m END AS period_start
     FROM c, (VALUES ('year'), ('quarter'), ('month')) g(period_type)
 )
@@ -91,7 +91,9 @@ def best_of(runs: int, func) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/matavla-bench"))
     parser.add_argument("--lan", default="05", help="län code(s), comma separated (default Östergötland)")
     parser.add_argument("--scale", type=float, default=1.0)
@@ -139,14 +141,18 @@ def main() -> None:
     print(f"Län {args.lan}, scale {args.scale}: {persons[0] if persons else 0:,} listed persons")
     print("contacts per year: " + ", ".join(f"{y}: {n:,}" for y, n in per_year))
     print(f"generate demo files           {generate_s:7.1f} s")
-    print(f"import contacts CSV           {contacts_s:7.1f} s  {contact_rows:,} rows  "
-          f"{contact_rows / contacts_s:,.0f} rows/s")
+    print(
+        f"import contacts CSV           {contacts_s:7.1f} s  {contact_rows:,} rows  "
+        f"{contact_rows / contacts_s:,.0f} rows/s"
+    )
     print(f"import the other extracts     {others_s:7.1f} s")
     print(f"compute all {len(runs)} indicators     {compute_s:7.1f} s  {cells[0] if cells else 0:,} cells")
     for run in sorted(runs, key=lambda r: -r.seconds)[:6]:
         print(f"    {run.indicator:32s} {run.seconds:6.2f} s")
     for indicator_id, ours, hand in comparisons:
-        print(f"{indicator_id:30s} engine {ours:6.2f} s  hand-written {hand:6.2f} s  ratio {ours / hand:4.2f}x")
+        print(
+            f"{indicator_id:30s} engine {ours:6.2f} s  hand-written {hand:6.2f} s  ratio {ours / hand:4.2f}x"
+        )
     print(f"peak memory (RSS)             {peak_memory_mb():7.0f} MB")
 
 

@@ -103,10 +103,14 @@ def import_cmd(paths: tuple[Path, ...], db_path: Path, source: str | None) -> No
         for row, reason in r.rejected_sample[:10]:
             click.echo(f"    rad {row}: {reason}")
         if r.rows_rejected > 10:
-            click.echo(f"    … se alla avvisade rader i tabellen rejected_rows eller på sidan Data")
+            click.echo("    … se alla avvisade rader i tabellen rejected_rows eller på sidan Data")
     con.close()
     if failed:
-        click.secho(f"{failed} av {len(reports)} filer kunde inte importeras; databasen är oförändrad för dem.", fg="red", err=True)
+        click.secho(
+            f"{failed} av {len(reports)} filer kunde inte importeras; databasen är oförändrad för dem.",
+            fg="red",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -116,7 +120,9 @@ def _load(catalog_path: Path, strict: bool = False) -> Any:
     result = load_catalogue(catalog_path, strict=strict)
     for problem in result.problems:
         color = "yellow" if problem.level == "warning" else "red"
-        click.secho(("Varning: " if problem.level == "warning" else "Fel: ") + str(problem), fg=color, err=True)
+        click.secho(
+            ("Varning: " if problem.level == "warning" else "Fel: ") + str(problem), fg=color, err=True
+        )
     return result
 
 
@@ -184,7 +190,9 @@ def sql(indicator: str, catalog_path: Path) -> None:
 
 
 @main.command()
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV-fil att skriva.")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV-fil att skriva."
+)
 @db_option
 @friendly_errors
 def export(out: Path, db_path: Path) -> None:
@@ -193,7 +201,9 @@ def export(out: Path, db_path: Path) -> None:
     from metrics.export import export_results
 
     if not db_path.exists():
-        raise MatavlaError(f"databasen {db_path} finns inte (kör `matavla demo` eller `matavla import` först)")
+        raise MatavlaError(
+            f"databasen {db_path} finns inte (kör `matavla demo` eller `matavla import` först)"
+        )
     con = connect(db_path)
     rows = export_results(con, out)
     con.close()
@@ -203,8 +213,21 @@ def export(out: Path, db_path: Path) -> None:
 @main.command()
 @db_option
 @catalog_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/demo"), show_default=True, help="Mapp för de genererade filerna.")
-@click.option("--scale", type=float, default=1.0, show_default=True, help="Andel av verklig befolkning (1.0 = verklig storlek).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/demo"),
+    show_default=True,
+    help="Mapp för de genererade filerna.",
+)
+@click.option(
+    "--scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Andel av verklig befolkning (1.0 = verklig storlek).",
+)
 @click.option("--seed", type=int, default=20241231, show_default=True)
 @friendly_errors
 def demo(db_path: Path, catalog_path: Path, out_dir: Path, scale: float, seed: int) -> None:
@@ -213,7 +236,9 @@ def demo(db_path: Path, catalog_path: Path, out_dir: Path, scale: float, seed: i
 
     started = time.perf_counter()
     build_demo(db_path, catalog_path, out_dir=out_dir, scale=scale, seed=seed, progress=_say)
-    click.echo(f"Demodatabasen {db_path} är klar ({time.perf_counter() - started:.0f} s). Starta: python app.py")
+    click.echo(
+        f"Demodatabasen {db_path} är klar ({time.perf_counter() - started:.0f} s). Starta: python app.py"
+    )
 
 
 @main.command()
@@ -228,7 +253,10 @@ def serve(db_path: Path, catalog_path: Path, host: str, port: int, debug: bool) 
     from metrics.dashboard.server import create_app
 
     if not db_path.exists():
-        raise MatavlaError(f"databasen {db_path} finns inte (kör `matavla demo` eller `matavla import` och `matavla compute`)")
+        raise MatavlaError(
+            f"databasen {db_path} finns inte "
+            "(kör `matavla demo` eller `matavla import` och `matavla compute`)"
+        )
     app = create_app(db_path=db_path, catalog_path=catalog_path)
     click.echo(f"Mätavlan: http://{host}:{port}/")
     app.run(host=host, port=port, debug=debug)

@@ -67,5 +67,7 @@ def cell(
 
 def has_cell(results: pd.DataFrame, area: str, period: str) -> bool:
     return bool(
-        ((results["area_code"] == area) & (results["period"] == period) & (results["breakdown"] == "total")).any()
+        (
+            (results["area_code"] == area) & (results["period"] == period) & (results["breakdown"] == "total")
+        ).any()
     )

@@ -72,8 +72,15 @@ def test_every_problem_is_reported_with_its_line_and_a_hint(tmp_path):
     with pytest.raises(CatalogueError) as excinfo:
         load_catalogue(path, strict=True)
     messages = [str(p) for p in excinfo.value.problems]
-    assert "indicators.yaml:21: indikator 'trasig': okänt planområde 'kontinuitett' (tips: menade du 'kontinuitet'?)" in messages
-    assert any(m.startswith("indicators.yaml:22:") and "okänt utdrag 'contact'" in m and "contacts" in m for m in messages)
+    assert (
+        "indicators.yaml:21: indikator 'trasig': okänt planområde 'kontinuitett' "
+        "(tips: menade du 'kontinuitet'?)"
+        in messages
+    )
+    assert any(
+        m.startswith("indicators.yaml:22:") and "okänt utdrag 'contact'" in m and "contacts" in m
+        for m in messages
+    )
 
 
 def test_one_broken_indicator_does_not_stop_the_others(tmp_path):
@@ -108,8 +115,12 @@ def test_unknown_keys_and_columns_suggest_the_right_name(tmp_path):
 """
     result = load_catalogue(write(tmp_path, bad))
     messages = [str(p) for p in result.problems]
-    assert any(":13:" in m and "okänd kolumn 'profesion'" in m and "menade du 'profession'?" in m for m in messages)
-    assert any(":17:" in m and "okänd nyckel 'multipler'" in m and "menade du 'multiplier'?" in m for m in messages)
+    assert any(
+        ":13:" in m and "okänd kolumn 'profesion'" in m and "menade du 'profession'?" in m for m in messages
+    )
+    assert any(
+        ":17:" in m and "okänd nyckel 'multipler'" in m and "menade du 'multiplier'?" in m for m in messages
+    )
 
 
 def test_a_misspelt_column_inside_sql_is_found_by_planning_the_query(tmp_path):

@@ -54,7 +54,9 @@ def find(rows: list[dict[str, str]], indicator: str, area: str, period: str = "2
     matches = [
         r
         for r in rows
-        if r["indicator"] == indicator and r["area_code"] == area and r["period"] == period
+        if r["indicator"] == indicator
+        and r["area_code"] == area
+        and r["period"] == period
         and r["breakdown"] == "total"
     ]
     assert len(matches) == 1
@@ -106,7 +108,9 @@ def test_rejected_rows_are_kept_aside_and_re_import_changes_nothing(exported):
 
 def test_sql_prints_a_query_an_analyst_can_run(exported):
     db, _ = exported
-    result = CliRunner().invoke(main, ["sql", "proaktiva_kontakter", "--catalog", str(ROOT / "indicators.yaml")])
+    result = CliRunner().invoke(
+        main, ["sql", "proaktiva_kontakter", "--catalog", str(ROOT / "indicators.yaml")]
+    )
     assert result.exit_code == 0
     assert result.output.startswith("-- proaktiva_kontakter")
     con = duckdb.connect(str(db), read_only=True)

@@ -25,8 +25,20 @@ def con(catalogue):
 
 def contacts(kommun: str, total: int, planned: int, prefix: str) -> list[tuple]:
     return [
-        (f"{prefix}{i}", f"{prefix}p{i}", kommun, "K", 50, "2024-05-02", "VC", "region", "lakare", "", "mottagning",
-         i < planned)
+        (
+            f"{prefix}{i}",
+            f"{prefix}p{i}",
+            kommun,
+            "K",
+            50,
+            "2024-05-02",
+            "VC",
+            "region",
+            "lakare",
+            "",
+            "mottagning",
+            i < planned,
+        )
         for i in range(total)
     ]
 
@@ -81,7 +93,9 @@ def test_two_hidden_kommuner_need_no_further_suppression(con, catalogue):
 
 
 def test_a_failing_indicator_is_reported_and_the_others_are_computed(con, catalogue):
-    broken = dataclasses.replace(catalogue.indicator("proaktiva_kontakter"), id="trasig", where="no_such_column = 1")
+    broken = dataclasses.replace(
+        catalogue.indicator("proaktiva_kontakter"), id="trasig", where="no_such_column = 1"
+    )
     with_broken = dataclasses.replace(catalogue, indicators=(*catalogue.indicators, broken))
     insert(con, "contacts", contacts("0580", 100, 40, "a"))
     reports = compute_all(con, with_broken)

@@ -28,8 +28,19 @@ def con(catalogue):
     con.close()
 
 
-def contact(cid, person, kommun="0580", *, age=50, day="2024-03-01", profession="lakare", staff="", mode="mottagning",
-            planned=False, sex="K"):
+def contact(
+    cid,
+    person,
+    kommun="0580",
+    *,
+    age=50,
+    day="2024-03-01",
+    profession="lakare",
+    staff="",
+    mode="mottagning",
+    planned=False,
+    sex="K",
+):
     return (cid, person, kommun, sex, age, day, "Vårdcentralen", "region", profession, staff, mode, planned)
 
 
@@ -83,7 +94,11 @@ def test_fast_lakarkontakt_counts_the_last_snapshot_of_the_period_and_rolls_up_a
 )
 def test_continuity_index_matches_the_published_worked_example(con, catalogue, visits, expected):
     # BJGP 2023;73(731):279-282: each letter is a contact with that doctor
-    insert(con, "contacts", [contact(f"c{i}", "p", staff=s, day=f"2024-0{1 + i % 9}-01") for i, s in enumerate(visits)])
+    insert(
+        con,
+        "contacts",
+        [contact(f"c{i}", "p", staff=s, day=f"2024-0{1 + i % 9}-01") for i, s in enumerate(visits)],
+    )
     results = compute(con, catalogue, "kontinuitet_lakare")
     year = cell(results, LINKOPING, "2024")
     assert year["denominator"] == 1
@@ -115,7 +130,11 @@ def test_continuity_index_needs_two_doctor_contacts_with_known_staff(con, catalo
 
 def test_continuity_index_is_computed_within_each_period(con, catalogue):
     # A in January, A in February: the year has AA (index 1); each month has a single visit (no index)
-    insert(con, "contacts", [contact("c1", "p", staff="A", day="2024-01-10"), contact("c2", "p", staff="A", day="2024-02-10")])
+    insert(
+        con,
+        "contacts",
+        [contact("c1", "p", staff="A", day="2024-01-10"), contact("c2", "p", staff="A", day="2024-02-10")],
+    )
     results = compute(con, catalogue, "kontinuitet_lakare")
     assert cell(results, LINKOPING, "2024")["value"] == pytest.approx(1.0)
     assert cell(results, LINKOPING, "2024-Q1")["value"] == pytest.approx(1.0)
@@ -159,8 +178,18 @@ def test_personalkontinuitet_is_the_mean_of_non_empty_staff_counts(con, catalogu
 
 
 def test_digitala_kontakter_share_of_video_and_chat_with_wilson_interval(con, catalogue):
-    modes = ["video", "chatt", "video", "telefon", "mottagning", "mottagning", "hembesok", "mottagning", "telefon",
-             "mottagning"]
+    modes = [
+        "video",
+        "chatt",
+        "video",
+        "telefon",
+        "mottagning",
+        "mottagning",
+        "hembesok",
+        "mottagning",
+        "telefon",
+        "mottagning",
+    ]
     insert(con, "contacts", [contact(f"c{i}", f"p{i}", mode=m) for i, m in enumerate(modes)])
     results = compute(con, catalogue, "digitala_kontakter")
     year = cell(results, LINKOPING, "2024")
@@ -188,8 +217,11 @@ def test_hembesok_75_per_1000_inhabitants_of_the_same_age(con, catalogue):
     insert(
         con,
         "population",
-        [population(LINKOPING, 2024, 150, age=75), population(LINKOPING, 2024, 50, age=92, sex="M"),
-         population(LINKOPING, 2024, 5000, age=74)],
+        [
+            population(LINKOPING, 2024, 150, age=75),
+            population(LINKOPING, 2024, 50, age=92, sex="M"),
+            population(LINKOPING, 2024, 5000, age=74),
+        ],
     )
     results = compute(con, catalogue, "hembesok_75")
     year = cell(results, LINKOPING, "2024")
@@ -205,13 +237,18 @@ def test_hembesok_75_per_1000_inhabitants_of_the_same_age(con, catalogue):
     assert set(results["period_type"]) == {"year"}
 
 
-def test_population_rate_is_zero_for_a_kommun_without_events_but_missing_for_a_year_without_data(con, catalogue):
+def test_population_rate_is_zero_for_a_kommun_without_events_but_missing_for_a_year_without_data(
+    con, catalogue
+):
     insert(con, "contacts", [contact("c1", "a", age=80, mode="hembesok")])
     insert(
         con,
         "population",
-        [population(LINKOPING, 2024, 100, age=80), population(MOTALA, 2024, 100, age=80),
-         population(LINKOPING, 2023, 100, age=80)],
+        [
+            population(LINKOPING, 2024, 100, age=80),
+            population(MOTALA, 2024, 100, age=80),
+            population(LINKOPING, 2023, 100, age=80),
+        ],
     )
     results = compute(con, catalogue, "hembesok_75")
     assert cell(results, MOTALA, "2024")["value"] == 0
@@ -227,7 +264,16 @@ def test_akutbesok_75_dates_a_visit_by_its_arrival(con, catalogue):
         con,
         "emergency",
         [
-            ("v1", "a", LINKOPING, "K", 80, "2023-12-31 23:30:00", "2024-01-01 04:00:00", False),  # counts in 2023
+            (
+                "v1",
+                "a",
+                LINKOPING,
+                "K",
+                80,
+                "2023-12-31 23:30:00",
+                "2024-01-01 04:00:00",
+                False,
+            ),  # counts in 2023
             ("v2", "a", LINKOPING, "K", 80, "2024-01-01 08:00:00", "2024-01-01 12:00:00", True),
             ("v3", "b", LINKOPING, "M", 76, "2024-06-01 08:00:00", "2024-06-01 09:00:00", False),
             ("v4", "c", LINKOPING, "M", 60, "2024-06-01 08:00:00", "2024-06-01 09:00:00", False),  # under 75
@@ -240,7 +286,9 @@ def test_akutbesok_75_dates_a_visit_by_its_arrival(con, catalogue):
     assert cell(results, LINKOPING, "2024")["value"] == pytest.approx(5.0)
 
 
-def stay(sid, person, admission, discharge, *, acute=True, age=70, kommun=LINKOPING, diagnosis="J18", ready=None):
+def stay(
+    sid, person, admission, discharge, *, acute=True, age=70, kommun=LINKOPING, diagnosis="J18", ready=None
+):
     return (sid, person, kommun, "K", age, admission, discharge, acute, diagnosis, ready)
 
 
@@ -267,7 +315,8 @@ def test_readmission_window_is_1_to_30_days_and_may_fall_in_the_next_year(con, c
     )
     results = compute(con, catalogue, "aterinskrivning_30d_65")
     year = cell(results, LINKOPING, "2024")
-    # 2024 discharges of persons 65+: a1 b1 b2 c1 c2 d1 d2 e1 e2 g1 g2 = 11; followed within 1-30 days: a1 b1 c1
+    # 2024 discharges of persons 65+: a1 b1 b2 c1 c2 d1 d2 e1 e2 g1 g2 = 11;
+    # followed by an acute admission within 1-30 days: a1 b1 c1
     assert (year["numerator"], year["denominator"]) == (3, 11)
     assert cell(results, LINKOPING, "2025")["denominator"] == 1
     assert cell(results, LINKOPING, "2024-12")["numerator"] == 1  # a1, by its discharge month
@@ -284,7 +333,11 @@ def test_utskrivningsklara_dagar_sums_days_after_ready_for_discharge(con, catalo
             stay("s4", "d", "2024-03-01", "2024-03-10", ready="2024-03-01", age=64),  # under 65
         ],
     )
-    insert(con, "population", [population(LINKOPING, 2024, 1000, age=70), population(LINKOPING, 2024, 9000, age=30)])
+    insert(
+        con,
+        "population",
+        [population(LINKOPING, 2024, 1000, age=70), population(LINKOPING, 2024, 9000, age=30)],
+    )
     results = compute(con, catalogue, "utskrivningsklara_dagar_65")
     year = cell(results, LINKOPING, "2024")
     assert (year["numerator"], year["denominator"]) == (8, 1000)
@@ -326,7 +379,9 @@ def test_kostnad_per_invanare_adds_both_principals_and_all_areas(con, catalogue)
             (LINKOPING, 2023, "kommun", "hemtjanst", 9_000_000.0),
         ],
     )
-    insert(con, "population", [population(LINKOPING, 2024, 60, age=30), population(LINKOPING, 2024, 40, age=80)])
+    insert(
+        con, "population", [population(LINKOPING, 2024, 60, age=30), population(LINKOPING, 2024, 40, age=80)]
+    )
     results = compute(con, catalogue, "kostnad_per_invanare")
     assert cell(results, LINKOPING, "2024")["value"] == pytest.approx(50_000.0)
     assert set(results["breakdown"]) == {"total"}
@@ -392,8 +447,15 @@ def test_sjukfranvaro_is_absence_hours_over_scheduled_hours(con, catalogue):
 
 def test_area_groups_roll_up_like_the_lan(con, catalogue):
     # Närsjukvårdsområde Central = Linköping, Kinda, Ydre, Åtvidaberg
-    insert(con, "contacts", [contact("c1", "a", planned=True), contact("c2", "b", kommun="0513"),
-                             contact("c3", "c", kommun=NORRKOPING, planned=True)])
+    insert(
+        con,
+        "contacts",
+        [
+            contact("c1", "a", planned=True),
+            contact("c2", "b", kommun="0513"),
+            contact("c3", "c", kommun=NORRKOPING, planned=True),
+        ],
+    )
     results = compute(con, catalogue, "proaktiva_kontakter")
     central = cell(results, "nso_central", "2024")
     assert central["area_level"] == "narsjukvardsomrade"
@@ -406,10 +468,22 @@ def pd_isna(value) -> bool:
 
 def test_every_core_indicator_of_the_contract_is_in_the_catalogue(catalogue):
     core = {
-        "fast_lakarkontakt", "kontinuitet_lakare", "fast_omsorgskontakt", "personalkontinuitet_hemtjanst",
-        "digitala_kontakter", "hembesok_75", "akutbesok_75", "aterinskrivning_30d_65",
-        "utskrivningsklara_dagar_65", "undvikbar_slutenvard", "kostnad_per_invanare", "proaktiva_kontakter",
-        "sip_per_1000", "sip_delaktighet", "npe_delaktighet", "sjukfranvaro_personal",
+        "fast_lakarkontakt",
+        "kontinuitet_lakare",
+        "fast_omsorgskontakt",
+        "personalkontinuitet_hemtjanst",
+        "digitala_kontakter",
+        "hembesok_75",
+        "akutbesok_75",
+        "aterinskrivning_30d_65",
+        "utskrivningsklara_dagar_65",
+        "undvikbar_slutenvard",
+        "kostnad_per_invanare",
+        "proaktiva_kontakter",
+        "sip_per_1000",
+        "sip_delaktighet",
+        "npe_delaktighet",
+        "sjukfranvaro_personal",
     }
     assert core <= {i.id for i in catalogue.indicators}
     directions = {i.id: i.direction for i in catalogue.indicators}

@@ -646,10 +646,8 @@ def _indicator(node: LineDict, ctx: _Context, problems: Problems) -> Indicator |
 
     # interval
     default_interval: IntervalKind = "none"
-    if (
-        (numerator.is_count
-        and denominator.kind in ("rows", "persons"))
-        or (row_sql is not None and numerator.is_count and denominator.kind == "sum")
+    if (numerator.is_count and denominator.kind in ("rows", "persons")) or (
+        row_sql is not None and numerator.is_count and denominator.kind == "sum"
     ):
         default_interval = "wilson"
     elif numerator.is_count and population_based:

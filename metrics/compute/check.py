@@ -28,7 +28,9 @@ def _line_for(indicator: Indicator, text: str) -> int:
         "where": indicator.where,
         "row_sql": indicator.row_sql,
         "numerator": " ".join(filter(None, [indicator.numerator.where, indicator.numerator.expression])),
-        "denominator": " ".join(filter(None, [indicator.denominator.where, indicator.denominator.expression])),
+        "denominator": " ".join(
+            filter(None, [indicator.denominator.where, indicator.denominator.expression])
+        ),
         "measure": indicator.numerator.where if indicator.numerator.kind == "per_person" else None,
     }
     for key, sql in candidates.items():
@@ -55,7 +57,9 @@ def check_sql(catalogue: Catalogue) -> list[Problem]:
                 column = match.group(1)
                 line = _line_for(indicator, column)
                 columns = EXTRACTS[indicator.source].column_names
-                hint = did_you_mean(column, columns) or f"kolumner i '{indicator.source}': {', '.join(columns)}"
+                hint = (
+                    did_you_mean(column, columns) or f"kolumner i '{indicator.source}': {', '.join(columns)}"
+                )
                 first = f"okänd kolumn '{column}' i källan '{indicator.source}'"
             problems.append(
                 Problem(f"indikator '{indicator.id}': {first}", file=indicator.file, line=line, hint=hint)

@@ -21,7 +21,12 @@ from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
 from metrics.db import set_meta
 from metrics.geography import load_geography
 from metrics.stats.intervals import rate_interval, wilson_interval
-from metrics.stats.suppression import SuppressionRule, primary_suppression, secondary_suppression
+from metrics.stats.suppression import (
+    SuppressionRule,
+    equations_from_pairs,
+    primary_suppression,
+    secondary_suppression,
+)
 
 RESULT_COLUMNS = [
     "indicator",
@@ -107,8 +112,7 @@ def suppression_equations(cells: pd.DataFrame, catalogue: Catalogue) -> list[tup
         columns={"area_code": "parent_code", "idx": "parent_idx"}
     )[["parent_code", *keys, "parent_idx"]]
     joined = children.merge(parent_cells, on=["parent_code", *keys])
-    for parent_idx, group in joined.groupby("parent_idx")["idx"]:
-        equations.append((int(parent_idx), [int(i) for i in group]))
+    equations.extend(equations_from_pairs(joined["parent_idx"].to_numpy(), joined["idx"].to_numpy()))
 
     # breakdown equations: total = Σ sex cells; total = Σ age-band cells
     totals = filled[filled["breakdown"] == "total"][["area_code", "period", "idx"]].rename(
@@ -119,8 +123,7 @@ def suppression_equations(cells: pd.DataFrame, catalogue: Catalogue) -> list[tup
         if parts.empty:
             continue
         joined = parts.merge(totals, on=["area_code", "period"])
-        for parent_idx, group in joined.groupby("parent_idx")["idx"]:
-            equations.append((int(parent_idx), [int(i) for i in group]))
+        equations.extend(equations_from_pairs(joined["parent_idx"].to_numpy(), joined["idx"].to_numpy()))
     return equations
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 from metrics.catalogue.model import AgeBand, Indicator, Measure
 from metrics.extracts.schema import EXTRACTS
 
-
 AREAS_TABLE = "areas"  # (kommun, area_code, area_level), written by the engine before computing
 
 

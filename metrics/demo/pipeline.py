@@ -33,7 +33,9 @@ def build_demo(
         reports = import_paths(con, paths, progress=say)
         failed = [r for r in reports if r.status == "failed"]
         if failed:
-            raise MatavlaError("demodata kunde inte importeras: " + "; ".join(f"{r.file}: {r.error}" for r in failed))
+            raise MatavlaError(
+                "demodata kunde inte importeras: " + "; ".join(f"{r.file}: {r.error}" for r in failed)
+            )
         rejected = sum(r.rows_rejected for r in reports)
         say(f"Import klar; {rejected} rader avvisades (demodatan innehåller medvetet några felaktiga rader).")
         say("Beräknar indikatorer …")
@@ -41,6 +43,8 @@ def build_demo(
         reports_c = compute_all(con, result.catalogue, progress=say)
         bad = [r for r in reports_c if not r.ok]
         if bad:
-            raise MatavlaError("indikatorer kunde inte beräknas: " + "; ".join(f"{r.indicator}: {r.message}" for r in bad))
+            raise MatavlaError(
+                "indikatorer kunde inte beräknas: " + "; ".join(f"{r.indicator}: {r.message}" for r in bad)
+            )
     finally:
         con.close()

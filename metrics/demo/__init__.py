@@ -1,0 +1,7 @@
+"""Demo data: pseudonymised, realistic extracts for Östergötland and Jämtland, 2022–2024."""
+
+from __future__ import annotations
+
+from metrics.demo.generate import generate_demo
+
+__all__ = ["generate_demo"]

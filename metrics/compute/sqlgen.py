@@ -104,9 +104,9 @@ def _additive(measure: Measure) -> bool:
 
 
 def _measure_value(measure: Measure) -> str:
-    """Per-row contribution of an additive measure."""
+    """Per-row contribution of an additive measure (persons count as rows where one row is one person)."""
     cond = _condition(measure)
-    value = "1" if measure.kind == "rows" else f"({measure.expression})"
+    value = "1" if measure.kind in ("rows", "persons") else f"({measure.expression})"
     return f"CASE WHEN {cond} THEN {value} ELSE 0 END" if cond else value
 
 
@@ -171,7 +171,7 @@ def cells_sql(indicator: Indicator) -> str:
         )
         return ",\n".join(ctes)
 
-    person_level = num.kind == "persons" or den.kind == "persons"
+    person_level = (num.kind == "persons" or den.kind == "persons") and not _one_row_per_person(indicator)
     if person_level:
         ctes.append(_periods_cte(indicator))
         ctes.append(
@@ -237,6 +237,18 @@ def _additive_cells(table: str, indicator: Indicator, sex: str, band: str) -> st
         f"         sum({_measure_value(den) if den.kind != 'population' else '0'}) AS denominator\n"
         f"  FROM {table}\n  GROUP BY ALL\n)"
     )
+
+
+def _one_row_per_person(indicator: Indicator) -> bool:
+    """True when each person has at most one row per counted date, so persons can be counted as rows.
+
+    At a single snapshot of `listing` (key: snapshot_date, person_id) this holds, which spares
+    a distinct count over millions of rows.
+    """
+    num, den = indicator.numerator, indicator.denominator
+    if not indicator.snapshot_last or indicator.row_sql is not None or num.latest or den.latest:
+        return False
+    return set(EXTRACTS[indicator.source].key) == {indicator.date, "person_id"}
 
 
 def _person_measure(measure: Measure) -> str:

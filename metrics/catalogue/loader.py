@@ -632,9 +632,9 @@ def _indicator(node: LineDict, ctx: _Context, problems: Problems) -> Indicator |
         )
 
     # breakdowns
-    default_breakdowns = list(BREAKDOWNS) if (has_person_columns or row_sql) else []
-    breakdowns = _str_list(node, "breakdowns")
-    breakdowns = default_breakdowns if breakdowns is None else breakdowns
+    default_breakdowns: list[str] = list(BREAKDOWNS) if (has_person_columns or row_sql) else []
+    listed_breakdowns = _str_list(node, "breakdowns")
+    breakdowns = default_breakdowns if listed_breakdowns is None else listed_breakdowns
     for b in breakdowns:
         if b not in BREAKDOWNS:
             problems.add(node.line_of("breakdowns"), f"{what}: okänd nedbrytning '{b}'", "sex eller age_band")

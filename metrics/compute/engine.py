@@ -22,6 +22,7 @@ from metrics.db import set_meta
 from metrics.geography import load_geography
 from metrics.stats.intervals import rate_interval, wilson_interval
 from metrics.stats.suppression import (
+    Equation,
     SuppressionRule,
     equations_from_pairs,
     primary_suppression,
@@ -85,7 +86,7 @@ def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
     )
 
 
-def suppression_equations(cells: pd.DataFrame, catalogue: Catalogue) -> list[tuple[int, list[int]]]:
+def suppression_equations(cells: pd.DataFrame, catalogue: Catalogue) -> list[Equation]:
     """Every 'parent = Σ children' relation among the cells, so hidden values stay hidden.
 
     A län (or area group) is the sum of its kommuner, and an area's total is the
@@ -98,7 +99,7 @@ def suppression_equations(cells: pd.DataFrame, catalogue: Catalogue) -> list[tup
             for code in group.kommuner:
                 parents.setdefault(code, []).append(group.id)
 
-    equations: list[tuple[int, list[int]]] = []
+    equations: list[Equation] = []
     cell = cells.reset_index(drop=True).assign(idx=lambda d: np.arange(len(d)))
     keys = ["period", "breakdown", "sex", "age_band"]
     filled = cell.fillna({"sex": "", "age_band": ""})
@@ -153,7 +154,7 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
     primary = primary_suppression(num, den, rule, indicator.numerator.is_count)
     final = secondary_suppression(primary, den, suppression_equations(df, catalogue))
     df["suppressed"] = final
-    df["suppression"] = np.where(primary, "primary", np.where(final, "secondary", None))
+    df["suppression"] = pd.Series(np.where(primary, "primary", "secondary"), index=df.index).where(final)
     # Hidden cells keep no numbers at all: what is not stored cannot leak.
     for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
         df.loc[final, column] = np.nan

@@ -88,7 +88,7 @@ def import_cmd(paths: tuple[Path, ...], db_path: Path, source: str | None) -> No
     for r in reports:
         if r.status == "failed":
             failed += 1
-            click.secho(f"✗ {r.file}: {r.error}", fg="red", err=True)
+            click.secho(f"✗ {r.error}", fg="red", err=True)
             continue
         mark = "=" if r.status == "unchanged" else "✓"
         line = (

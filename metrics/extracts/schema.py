@@ -195,9 +195,7 @@ EXTRACTS: dict[str, Extract] = {
             key=("visit_id",),
             person_level=True,
             date_column="arrival",
-            checks=(
-                Check("departure >= arrival", "avresa (departure) är före ankomst (arrival)"),
-            ),
+            checks=(Check("departure >= arrival", "avresa (departure) är före ankomst (arrival)"),),
         ),
         Extract(
             name="home_care",
@@ -246,9 +244,7 @@ EXTRACTS: dict[str, Extract] = {
             key=("kommun", "year", "dimension"),
             person_level=False,
             date_column="year",
-            checks=(
-                Check("responses >= positive", "fler positiva svar (positive) än svar (responses)"),
-            ),
+            checks=(Check("responses >= positive", "fler positiva svar (positive) än svar (responses)"),),
         ),
         Extract(
             name="costs",

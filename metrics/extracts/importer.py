@@ -1,0 +1,417 @@
+"""Import extract files into the database: read, check, normalise, replace by key, log.
+
+One file is one transaction: either every accepted row, the rejected rows and the
+`import_log` row are written, or (on an `ExtractError` or any other failure)
+nothing is. A file whose bytes were already imported for the same extract is
+not read again: it gets an `import_log` row with status 'unchanged' and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from metrics.errors import ExtractError
+from metrics.extracts.normalise import (
+    ColumnMap,
+    duplicates_sql,
+    ident,
+    known_kommuner,
+    lit,
+    match_columns,
+    staging_sql,
+    trim_table,
+)
+from metrics.extracts.personnummer import looks_like_personnummer, personnummer_sql
+from metrics.extracts.readers import ROW, SUFFIXES, RawTable, read_bytes, read_table, require_supported
+from metrics.extracts.schema import EXTRACTS, Extract, extract_for_filename
+
+RAW = "_matavla_import_raw"
+TRIMMED = "_matavla_import_trimmed"
+KOMMUNER = "_matavla_import_kommuner"
+STAGED = "_matavla_import_staged"
+INVALID = "_matavla_import_invalid_lines"
+SAMPLE_SIZE = 20
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ImportReport:
+    file: str
+    extract: str | None
+    status: str  # 'ok', 'unchanged' or 'failed'
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_replaced: int = 0
+    notes: list[str] = field(default_factory=list)  # Swedish
+    error: str | None = None  # Swedish message of the ExtractError when failed
+    rejected_sample: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+    seconds: float = 0.0
+
+
+def import_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[str | Path],
+    *,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> list[ImportReport]:
+    """Import files and folders (recursively) in order; a failed file does not stop the others."""
+    reports = []
+    for path in paths:
+        path = Path(path)
+        files = list(files_in(path)) if path.is_dir() else [path]
+        if not files:
+            reports.append(
+                ImportReport(
+                    path.name,
+                    None,
+                    "failed",
+                    error=f"{path.name}: mappen innehåller inga filer att importera "
+                    f"(tips: filerna ska sluta på {', '.join(SUFFIXES)})",
+                )
+            )
+        for file in files:
+            started = time.perf_counter()
+            try:
+                reports.append(import_file(con, file, source=source, progress=progress))
+            except ExtractError as exc:
+                reports.append(
+                    ImportReport(
+                        file.name,
+                        _extract_name_or_none(file, source),
+                        "failed",
+                        error=str(exc),
+                        seconds=time.perf_counter() - started,
+                    )
+                )
+    return reports
+
+
+def files_in(folder: Path) -> Iterator[Path]:
+    """The importable files below `folder`, sorted; hidden files and Excel lock files skipped."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix.lower() in SUFFIXES and not path.name.startswith((".", "~$")):
+            yield path
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one file; raises `ExtractError` (database unchanged) when the whole file is refused."""
+    started = time.perf_counter()
+    path = Path(path)
+    say = progress or (lambda _message: None)
+    extract = resolve_extract(path, source)
+    source = None if source is None else extract.name  # logged as the extract's own spelling
+    require_supported(path.name, path.suffix)
+
+    data = read_bytes(path)
+    say(f"{path.name}: läser {_megabytes(len(data))} …")
+    content_hash = hashlib.sha256(data).hexdigest()
+    previous = _previous_import(con, extract.name, content_hash)
+    if previous is not None:
+        return _log_unchanged(con, path.name, extract, source, content_hash, previous, started)
+
+    raw = read_table(path.name, data, path.suffix)
+    del data  # the Arrow table holds what is needed; free the bytes of a large file early
+    columns = match_columns(extract, raw.header, path.name)
+    say(f"{path.name}: kontrollerar {_rows(raw.num_rows)} …")
+
+    con.register(RAW, raw.table)  # as read, for the rejected rows
+    con.register(TRIMMED, trim_table(raw.table))
+    con.register(KOMMUNER, pa.table({"code": known_kommuner()}))
+    try:
+        with _transaction(con, path.name):
+            report = _import_staged(con, path.name, extract, source, content_hash, raw, columns, say, started)
+    finally:
+        for view in (RAW, TRIMMED, KOMMUNER):
+            con.unregister(view)
+    accepted, rejected = _rows(report.rows_accepted), _count(report.rows_rejected)
+    say(f"{path.name}: klart, importerade {accepted}, avvisade {rejected}")
+    return report
+
+
+def resolve_extract(path: Path, source: str | None) -> Extract:
+    names = ", ".join(EXTRACTS)
+    if source is not None:
+        extract = EXTRACTS.get(source.strip().lower())
+        if extract is None:
+            raise ExtractError(path.name, f"okänt uttag '{source}'", hint=f"välj ett av: {names}")
+        return extract
+    extract = extract_for_filename(path.stem)
+    if extract is None:
+        raise ExtractError(
+            path.name,
+            "kan inte avgöra vilket uttag filen innehåller",
+            hint=f"låt filnamnet börja med uttagets namn (t.ex. contacts_2024.csv) eller ange --source NAMN; "
+            f"uttagen heter {names}",
+        )
+    return extract
+
+
+def _extract_name_or_none(path: Path, source: str | None) -> str | None:
+    try:
+        return resolve_extract(path, source).name
+    except ExtractError:
+        return None
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection, file: str) -> Iterator[None]:
+    con.begin()
+    try:
+        yield
+    except duckdb.Error as exc:
+        con.rollback()
+        # DuckDB's message may quote a value from the file, so only its kind is shown.
+        raise ExtractError(
+            file,
+            f"databasfel ({type(exc).__name__}); inget importerades",
+            hint="försök igen eller rapportera felet",
+        ) from exc
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def _import_staged(
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    extract: Extract,
+    source: str | None,
+    content_hash: str,
+    raw: RawTable,
+    columns: ColumnMap,
+    say: Progress,
+    started: float,
+) -> ImportReport:
+    """Everything that writes; runs inside the file's transaction."""
+    _refuse_personnummer(con, file, raw, columns)
+
+    con.execute(f"DROP TABLE IF EXISTS {STAGED}")
+    con.execute(f"CREATE TEMP TABLE {STAGED} AS {staging_sql(extract, columns, TRIMMED, KOMMUNER)}")
+    con.execute(duplicates_sql(extract, STAGED))
+
+    staged_rows, rejected = _one(con, f"SELECT count(*), count(_reason) FROM {STAGED}")
+    accepted = staged_rows - rejected
+    import_id = _one(con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")[0]
+
+    _store_rejected(con, import_id, file, extract, raw, columns)
+    say(f"{file}: sparar {_rows(accepted)} …")
+    replaced = _replace_by_key(con, extract)
+
+    notes = [*raw.notes, *columns.notes, *_kommun_notes(con)]
+    empty_rows = raw.num_rows - staged_rows
+    if empty_rows:
+        notes.append(f"{_count(empty_rows)} {'tom rad' if empty_rows == 1 else 'tomma rader'} hoppades över")
+    rows_read = staged_rows + len(raw.invalid_rows)
+    rows_rejected = rejected + len(raw.invalid_rows)
+    if rows_read == 0:
+        notes.append("filen innehåller inga rader")
+    elif rows_rejected == rows_read:
+        notes.append(
+            "alla rader avvisades; kontrollera att filen är rätt uttag och se skälen i rejected_rows"
+        )
+    sample = _rejected_sample(con, raw)
+    con.execute(f"DROP TABLE {STAGED}")
+
+    report = ImportReport(
+        file=file,
+        extract=extract.name,
+        status="ok",
+        rows_read=rows_read,
+        rows_accepted=accepted,
+        rows_rejected=rows_rejected,
+        rows_replaced=replaced,
+        notes=notes,
+        rejected_sample=sample,
+    )
+    report.seconds = time.perf_counter() - started
+    _write_log(con, import_id, report, source, content_hash)
+    return report
+
+
+def _refuse_personnummer(
+    con: duckdb.DuckDBPyConnection, file: str, raw: RawTable, columns: ColumnMap
+) -> None:
+    """Fail the file when a person_id looks like a personnummer; the value is never shown."""
+    hint = (
+        "exportera med pseudonymiserade person_id (t.ex. ett löpnummer eller en slumpad kod); "
+        "värdet visas inte här av integritetsskäl"
+    )
+    looks = "ett värde som ser ut som ett personnummer eller samordningsnummer"
+    refusal = "sådana uppgifter får aldrig lagras, så ingenting i filen importerades"
+    source = columns.sources.get("person_id")
+    if source is not None:
+        row = _one(con, f"SELECT min({ROW}) FROM {TRIMMED} WHERE {personnummer_sql(ident(source))}")[0]
+        if row is not None:
+            message = f"person_id innehåller {looks}; {refusal}"
+            raise ExtractError(file, message, hint=hint, row=int(row))
+    # A line that could not be split into the header's fields is stored as text, and which
+    # of its fields is person_id cannot be told: every field is checked.
+    for line in raw.invalid_rows:
+        if any(map(looks_like_personnummer, line.fields)):
+            message = f"raden innehåller {looks}; {refusal}"
+            raise ExtractError(file, message, hint=hint, row=line.row_number)
+
+
+def _store_rejected(
+    con: duckdb.DuckDBPyConnection,
+    import_id: int,
+    file: str,
+    extract: Extract,
+    raw: RawTable,
+    columns: ColumnMap,
+) -> None:
+    # Only the contract's columns: ignored columns may hold anything (names, personnummer)
+    # and are never stored, not even here.
+    pairs = ", ".join(f"{lit(name)}, r.{ident(cid)}" for name, cid in columns.kept)
+    con.execute(
+        f"INSERT INTO rejected_rows "
+        f"SELECT ?, ?, ?, s.{ROW}, s._reason, json_object({pairs}) "
+        f"FROM {STAGED} AS s JOIN {RAW} AS r ON r.{ROW} = s.{ROW} WHERE s._reason IS NOT NULL "
+        f"ORDER BY s.{ROW}",
+        [import_id, file, extract.name],
+    )
+    if raw.invalid_rows:
+        lines = pa.table(
+            {
+                "row_number": [r.row_number for r in raw.invalid_rows],
+                "reason": [r.reason for r in raw.invalid_rows],
+                "raw": [json.dumps(r.text, ensure_ascii=False) for r in raw.invalid_rows],
+            }
+        )
+        con.register(INVALID, lines)
+        try:
+            con.execute(
+                f"INSERT INTO rejected_rows SELECT ?, ?, ?, row_number, reason, raw FROM {INVALID}",
+                [import_id, file, extract.name],
+            )
+        finally:
+            con.unregister(INVALID)
+
+
+def _replace_by_key(con: duckdb.DuckDBPyConnection, extract: Extract) -> int:
+    """Delete the stored rows that the file's accepted rows replace, then insert those; rows replaced."""
+    table = ident(extract.name)
+    same_key = " AND ".join(f"{table}.{ident(k)} = s.{ident(k)}" for k in extract.key)
+    replaced = _one(con, f"DELETE FROM {table} USING {STAGED} AS s WHERE s._reason IS NULL AND {same_key}")[0]
+    names = ", ".join(ident(c) for c in extract.column_names)
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {STAGED} WHERE _reason IS NULL")
+    return int(replaced)
+
+
+def _kommun_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        f"SELECT _kommun_from, count(*) FROM {STAGED} WHERE _kommun_from IS NOT NULL "
+        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 6"
+    ).fetchall()
+    if not rows:
+        return []
+    shown = ", ".join(f"'{code}' → '0{code}' ({_rows(n)})" for code, n in rows[:5])
+    more = " m.fl." if len(rows) > 5 else ""
+    return [f"kommunkod med tre siffror fick tillbaka sin inledande nolla: {shown}{more}"]
+
+
+def _rejected_sample(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[tuple[int, str]]:
+    rows = con.execute(
+        f"SELECT {ROW}, _reason FROM {STAGED} WHERE _reason IS NOT NULL ORDER BY {ROW} LIMIT {SAMPLE_SIZE}"
+    ).fetchall()
+    sample = [(int(r), str(reason)) for r, reason in rows]
+    sample += [(r.row_number, r.reason) for r in raw.invalid_rows]
+    return sorted(sample)[:SAMPLE_SIZE]
+
+
+def _previous_import(
+    con: duckdb.DuckDBPyConnection, extract: str, content_hash: str
+) -> tuple[int, datetime] | None:
+    row = con.execute(
+        "SELECT import_id, imported_at FROM import_log "
+        "WHERE extract = ? AND content_hash = ? AND status = 'ok' ORDER BY import_id DESC LIMIT 1",
+        [extract, content_hash],
+    ).fetchone()
+    return None if row is None else (int(row[0]), row[1])
+
+
+def _log_unchanged(
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    extract: Extract,
+    source: str | None,
+    content_hash: str,
+    previous: tuple[int, datetime],
+    started: float,
+) -> ImportReport:
+    import_id, when = previous
+    note = f"identisk med import {import_id} ({when:%Y-%m-%d %H:%M}); inget ändrades"
+    report = ImportReport(file, extract.name, "unchanged", notes=[note])
+    with _transaction(con, file):
+        new_id = _one(con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")[0]
+        report.seconds = time.perf_counter() - started
+        _write_log(con, new_id, report, source, content_hash)
+    return report
+
+
+def _write_log(
+    con: duckdb.DuckDBPyConnection,
+    import_id: int,
+    report: ImportReport,
+    source: str | None,
+    content_hash: str,
+) -> None:
+    con.execute(
+        "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            import_id,
+            report.file,
+            report.extract,
+            source,
+            content_hash,
+            report.status,
+            report.rows_read,
+            report.rows_accepted,
+            report.rows_rejected,
+            report.rows_replaced,
+            "; ".join(report.notes) or None,
+            datetime.now(),
+            report.seconds,
+        ],
+    )
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple:
+    row = con.execute(sql).fetchone()
+    assert row is not None  # aggregates always return a row
+    return row
+
+
+def _megabytes(size: int) -> str:
+    if size < 1_000_000:
+        return f"{-(-size // 1000)} kB"
+    return f"{size / 1_000_000:.1f} MB".replace(".", ",")
+
+
+def _rows(n: int) -> str:
+    return f"{_count(n)} {'rad' if n == 1 else 'rader'}"
+
+
+def _count(n: int) -> str:
+    """1523000 → '1 523 000', as Swedish writes numbers."""
+    return f"{n:,}".replace(",", " ")

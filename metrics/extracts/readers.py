@@ -1,0 +1,312 @@
+"""Read an extract file (CSV, Excel, Parquet) into an Arrow table of text columns.
+
+Every reader returns the same shape, a `RawTable`: one string column per column
+of the file, named `c0`, `c1`, … (the file's own names are kept in `header`, so
+odd or duplicated names never reach SQL), plus `_row`, the row's number in the
+file as a user would find it: the line in a CSV file (the header is line 1), the
+row in the Excel sheet, the record number in a Parquet file. No value is
+interpreted here; typing and validation happen in one SQL pass (`normalise`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from metrics.errors import ExtractError
+
+CSV_SUFFIXES = (".csv", ".txt")
+EXCEL_SUFFIXES = (".xlsx",)
+PARQUET_SUFFIXES = (".parquet",)
+SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
+
+_BOM = b"\xef\xbb\xbf"
+ROW = "_row"
+SWEDISH_TIME = "Europe/Stockholm"
+
+
+@dataclass
+class InvalidRow:
+    """A CSV line that could not be split into the header's number of fields."""
+
+    row_number: int
+    reason: str  # Swedish
+    text: str  # the line as read; stays in the database (rejected_rows.raw)
+    fields: list[str]  # the line split at the separator, for the personnummer check
+    record: int = -1  # Arrow's record number (the header is record 1)
+
+
+@dataclass
+class RawTable:
+    header: list[str]  # the file's column names, stripped of whitespace and BOM
+    table: pa.Table  # string columns c0..cN-1 and int64 `_row`
+    notes: list[str] = field(default_factory=list)  # Swedish, for the import log
+    invalid_rows: list[InvalidRow] = field(default_factory=list)
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows
+
+
+def column_id(index: int) -> str:
+    return f"c{index}"
+
+
+def clean_name(name: object) -> str:
+    return str(name).replace("\ufeff", "").strip()
+
+
+def require_supported(name: str, suffix: str) -> None:
+    if suffix.lower() not in SUFFIXES:
+        raise ExtractError(
+            name,
+            f"filformatet '{suffix or '(inget)'}' stöds inte",
+            hint="spara filen som CSV (.csv), Excel (.xlsx) eller Parquet (.parquet)",
+        )
+
+
+def read_table(name: str, data: bytes, suffix: str) -> RawTable:
+    """Parse the bytes of a file called `name` according to its suffix."""
+    require_supported(name, suffix)
+    suffix = suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return read_xlsx(name, data)
+    if suffix in PARQUET_SUFFIXES:
+        return read_parquet(name, data)
+    return read_csv(name, data)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def decode_to_utf8(name: str, data: bytes) -> tuple[bytes, str | None]:
+    """UTF-8 bytes without BOM, and a note when the file was Windows-1252."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    try:
+        data.decode("utf-8")  # only to validate; about 0.1 s per 100 MB
+        return data, None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ExtractError(
+            name,
+            "filen är varken UTF-8 eller Windows-1252",
+            hint="spara filen som CSV UTF-8 (i Excel: Spara som → CSV UTF-8)",
+        ) from None
+    return text.encode("utf-8"), "teckenkodning Windows-1252 (omkodad till UTF-8)"
+
+
+def split_header(name: str, data: bytes) -> tuple[list[str], str]:
+    """The header's column names and the delimiter, sniffed from the header line."""
+    end = data.find(b"\n")
+    line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
+    if not line.strip():
+        raise ExtractError(
+            name, "filen saknar rubrikrad", hint="första raden ska innehålla kolumnnamnen, t.ex. kommun;year"
+        )
+    counts = {d: line.count(d) for d in (";", ",", "\t")}
+    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    names = next(csv.reader([line], delimiter=delimiter))
+    return [clean_name(n) for n in names], delimiter
+
+
+def read_csv(name: str, data: bytes) -> RawTable:
+    data, encoding_note = decode_to_utf8(name, data)
+    header, delimiter = split_header(name, data)
+    ids = [column_id(i) for i in range(len(header))]
+    starts, multiline = record_lines(data)
+    table, invalid = _parse_csv(name, data, ids, delimiter, multiline, threads=True)
+    if invalid:
+        # Arrow only numbers the bad records when reading on one thread.
+        table, invalid = _parse_csv(name, data, ids, delimiter, multiline, threads=False)
+    for row in invalid:  # Arrow numbers records from 1, the header being record 1
+        if 0 < row.record <= len(starts):
+            row.row_number = int(starts[row.record - 1])
+    keep = np.ones(len(starts), dtype=bool)
+    keep[0] = False  # the header
+    keep[[r.record - 1 for r in invalid if 0 < r.record <= len(starts)]] = False
+    # A final line break starts no record, so there may be one start more than rows.
+    rows = starts[keep][: table.num_rows]
+    notes = [encoding_note] if encoding_note else []
+    return RawTable(header, table.append_column(ROW, pa.array(rows, pa.int64())), notes, invalid)
+
+
+def record_lines(data: bytes) -> tuple[np.ndarray, bool]:
+    """The line on which each CSV record starts (the header is record 0, on line 1), and
+    whether any quoted value holds a line break.
+
+    A line break is inside a quoted value exactly when an odd number of quote
+    characters precede it (an escaped quote is two quotes, so parity holds).
+    """
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buffer == ord("\n"))
+    ends = np.arange(len(newlines))
+    multiline = False
+    if b'"' in data:
+        quotes = np.flatnonzero(buffer == ord('"'))
+        inside = np.searchsorted(quotes, newlines) % 2 == 1
+        multiline = bool(inside.any())
+        if multiline:
+            ends = np.flatnonzero(~inside)
+    # The record after the one ending at the j-th line break (from 0) starts on line j + 2.
+    return np.concatenate(([1], ends + 2)).astype(np.int64), multiline
+
+
+def _parse_csv(
+    name: str, data: bytes, ids: list[str], delimiter: str, multiline: bool, *, threads: bool
+) -> tuple[pa.Table, list[InvalidRow]]:
+    invalid: list[InvalidRow] = []
+
+    def keep_aside(row: pacsv.InvalidRow) -> str:
+        invalid.append(
+            InvalidRow(
+                -1,  # the line is worked out from the record number by the caller
+                f"raden har {row.actual_columns} fält men rubrikraden har {row.expected_columns}",
+                row.text,
+                next(csv.reader([row.text], delimiter=delimiter), []),
+                record=row.number if row.number is not None else -1,
+            )
+        )
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=ids, skip_rows=1, use_threads=threads),
+            # Empty lines are kept (as empty rows, dropped later) so that records match lines.
+            # Without newlines_in_values Arrow would split a quoted line break at a block
+            # boundary into two broken rows, silently; with it, parsing is three times slower.
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=multiline,
+                ignore_empty_lines=False,
+                invalid_row_handler=keep_aside,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(ids, pa.string()), check_utf8=False, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid:
+        # Arrow's message quotes the line, so it is not passed on.
+        raise ExtractError(
+            name,
+            "kunde inte dela upp filen i rader och fält",
+            hint=f"kontrollera att citattecken (\") är parvisa och att fälten skiljs med '{delimiter}'",
+        ) from None
+    return table, invalid
+
+
+# --- Excel -------------------------------------------------------------------------------------
+
+
+def read_xlsx(name: str, data: bytes) -> RawTable:
+    """The first sheet; the first non-empty row is the header."""
+    import python_calamine  # imported here: only Excel imports need it
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        # skip_empty_area=False keeps the sheet's own row numbers (the list starts at A1).
+        cells = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception:  # calamine raises its own error types for damaged files
+        raise ExtractError(
+            name, "kunde inte läsa Excel-filen", hint="öppna den i Excel och spara den igen som .xlsx"
+        ) from None
+    start = next((i for i, row in enumerate(cells) if any(_cell_text(v) is not None for v in row)), None)
+    if start is None:
+        raise ExtractError(name, "första bladet i Excel-filen är tomt", hint="lägg uttaget på första bladet")
+    header = [clean_name(_cell_text(v) or "") for v in cells[start]]
+    body = cells[start + 1 :]
+    # calamine's rows all have the sheet's width, so this transposes rows into columns.
+    by_column = list(itertools.zip_longest(*body, fillvalue=None))[: len(header)] if body else []
+    columns = {column_id(i): _excel_column(values) for i, values in enumerate(by_column)}
+    for i in range(len(by_column), len(header)):
+        columns[column_id(i)] = pa.array([None] * len(body), pa.string())
+    columns[ROW] = pa.array(np.arange(start + 2, start + 2 + len(body), dtype=np.int64))
+    return RawTable(header, pa.table(columns))
+
+
+def _excel_column(values: Sequence[object]) -> pa.Array:
+    if all(type(v) is str for v in values):  # the common case needs no per-cell work
+        return pa.array(values, pa.string())
+    return pa.array([_cell_text(v) for v in values], pa.string())
+
+
+def _cell_text(value: object) -> str | None:
+    """An Excel cell as the text a CSV export would hold."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        # Excel stores every number as a float: 580.0 is the code 580, not a decimal.
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        # calamine returns a date for a date-time cell at midnight; keep the time so
+        # that a timestamp column accepts it (date columns accept a time of day too).
+        return value.strftime("%Y-%m-%d 00:00:00")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S")
+    return str(value)
+
+
+# --- Parquet -----------------------------------------------------------------------------------
+
+
+def read_parquet(name: str, data: bytes) -> RawTable:
+    try:
+        source = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError):
+        raise ExtractError(
+            name, "kunde inte läsa Parquet-filen", hint="kontrollera att filen är hel"
+        ) from None
+    header = [clean_name(n) for n in source.column_names]
+    columns = {column_id(i): _parquet_text(name, header[i], col) for i, col in enumerate(source.columns)}
+    columns[ROW] = pa.array(np.arange(1, source.num_rows + 1, dtype=np.int64))
+    return RawTable(header, pa.table(columns))
+
+
+def _parquet_text(name: str, column_name: str, column: pa.ChunkedArray) -> pa.ChunkedArray:
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = kind.value_type
+    if pa.types.is_timestamp(kind):
+        if kind.tz is not None:  # an instant: the contract's times are Swedish local time
+            column = column.cast(pa.timestamp(kind.unit, tz=SWEDISH_TIME))
+        return pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
+    if pa.types.is_boolean(kind):
+        return pc.if_else(column, "true", "false")
+    try:
+        # Arrow formats the float 580.0 as "580", like an Excel cell.
+        return column.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise ExtractError(
+            name,
+            f"kolumnen '{column_name}' har en Parquet-typ som inte stöds ({kind})",
+            hint="spara kolumnen som text, tal eller datum",
+        ) from None
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ExtractError(path.name, "filen finns inte", hint=f"kontrollera sökvägen {path}") from None
+    except OSError as exc:
+        raise ExtractError(path.name, f"kunde inte läsa filen ({exc.strerror})") from None

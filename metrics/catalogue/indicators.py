@@ -1,0 +1,471 @@
+"""One indicator from YAML: its measures, filters, periods, breakdowns and intervals."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, cast
+
+from metrics.catalogue.model import (
+    BREAKDOWNS,
+    PER_PERSON_MEASURES,
+    PERIOD_TYPES,
+    AgeBand,
+    Breakdown,
+    CodeFilter,
+    Direction,
+    Indicator,
+    IntervalKind,
+    Measure,
+    PeriodType,
+    SuppressionSettings,
+)
+from metrics.catalogue.problems import Problems, did_you_mean, is_number, unknown_keys
+from metrics.catalogue.settings import ID_PATTERN, parse_age_bands, parse_suppression
+from metrics.catalogue.yaml_loader import LineDict
+from metrics.extracts.schema import EXTRACTS
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+INDICATOR_KEYS = (
+    "id",
+    "title",
+    "description",
+    "plan_areas",
+    "source",
+    "sources",
+    "date",
+    "age",
+    "where",
+    "snapshot",
+    "numerator",
+    "denominator",
+    "measure",
+    "row_sql",
+    "multiplier",
+    "unit",
+    "direction",
+    "target",
+    "periods",
+    "breakdowns",
+    "interval",
+    "suppression",
+    "age_bands",
+    "decimals",
+    "definition_source",
+    "numerator_text",
+    "denominator_text",
+)
+MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts")
+PER_PERSON_KEYS = ("per_person", "by", "where")
+
+
+@dataclass(frozen=True)
+class Context:
+    suppression: SuppressionSettings
+    age_bands: tuple[AgeBand, ...]
+    code_lists: dict[str, tuple[str, ...]]
+    plan_areas: set[str]
+    file: str
+
+
+def _text(node: LineDict, key: str, what: str, problems: Problems, required: bool = True) -> str:
+    value = node.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.add(node.line, f"{what}: '{key}' saknas")
+        return ""
+    if not isinstance(value, (str, int, float)):
+        problems.add(node.line_of(key), f"{what}: '{key}' ska vara text")
+        return ""
+    return " ".join(str(value).split())
+
+
+def _str_list(node: LineDict, key: str) -> list[str] | None:
+    value = node.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return []
+
+
+def _check_column(
+    source: str, column: str, line: int, what: str, problems: Problems, *, row_sql: bool = False
+) -> None:
+    if row_sql or not IDENTIFIER.match(column):
+        return  # SQL expressions are checked by binding them (metrics.compute.check)
+    columns = EXTRACTS[source].column_names
+    if column not in columns:
+        hint = did_you_mean(column, columns) or f"kolumner i '{source}': {', '.join(columns)}"
+        problems.add(line, f"{what}: okänd kolumn '{column}' i källan '{source}'", hint)
+
+
+def _measure(
+    node: Any, line: int, role: str, what: str, source: str, ctx: Context, problems: Problems
+) -> Measure | None:
+    hint = (
+        "t.ex. 'rows', 'persons', 'population', {count: rows, where: \"mode = 'video'\"} eller {sum: hours}"
+    )
+    if isinstance(node, str):
+        if node in ("rows", "persons"):
+            return Measure(kind=cast(Any, node), is_count=True, line=line)
+        if node == "population":
+            if role == "numerator":
+                problems.add(line, f"{what}: 'population' kan bara vara nämnare")
+                return None
+            return Measure(kind="population", is_count=False, line=line)
+        problems.add(
+            line,
+            f"{what}: okänt mått '{node}' i {role}",
+            did_you_mean(node, ("rows", "persons", "population")) or hint,
+        )
+        return None
+    if not isinstance(node, LineDict):
+        problems.add(line, f"{what}: {role} saknas eller har fel form", hint)
+        return None
+    unknown_keys(node, MEASURE_KEYS, f"{what}: {role}", problems)
+    where = node.get("where")
+    if where is not None and not isinstance(where, str):
+        problems.add(node.line_of("where"), f"{what}: {role}.where ska vara ett SQL-villkor som text")
+        where = None
+    codes = None
+    if "codes" in node:
+        codes = _codes(node["codes"], node.line_of("codes"), what, source, ctx, problems)
+    if "count" in node and "sum" in node:
+        problems.add(node.line, f"{what}: {role} kan inte ha både count och sum")
+        return None
+    if "count" in node:
+        kind = node["count"]
+        if kind not in ("rows", "persons"):
+            problems.add(
+                node.line_of("count"), f"{what}: count ska vara 'rows' eller 'persons', inte '{kind}'"
+            )
+            return None
+        latest = node.get("latest", False)
+        if latest and kind != "persons":
+            problems.add(node.line_of("latest"), f"{what}: latest gäller bara count: persons")
+        return Measure(
+            kind=kind,
+            where=where,
+            codes=codes,
+            latest=bool(latest),
+            is_count=bool(node.get("counts", True)),
+            line=node.line,
+        )
+    if "sum" in node:
+        expression = node["sum"]
+        if not isinstance(expression, str) or not expression.strip():
+            problems.add(node.line_of("sum"), f"{what}: sum ska vara en kolumn eller ett SQL-uttryck")
+            return None
+        _check_column(source, expression.strip(), node.line_of("sum"), what, problems)
+        return Measure(
+            kind="sum",
+            expression=expression.strip(),
+            where=where,
+            codes=codes,
+            is_count=bool(node.get("counts", False)),
+            line=node.line,
+        )
+    problems.add(node.line, f"{what}: {role} behöver count eller sum", hint)
+    return None
+
+
+def _codes(
+    node: Any, line: int, what: str, source: str, ctx: Context, problems: Problems
+) -> CodeFilter | None:
+    if not isinstance(node, LineDict) or "column" not in node or "list" not in node:
+        problems.add(
+            line,
+            f"{what}: codes behöver column och list",
+            "t.ex. codes: {column: main_diagnosis, list: undvikbar}",
+        )
+        return None
+    name = str(node["list"])
+    if name not in ctx.code_lists:
+        hint = (
+            did_you_mean(name, ctx.code_lists)
+            or f"definiera den under settings.code_lists ({', '.join(ctx.code_lists)})"
+        )
+        problems.add(node.line_of("list"), f"{what}: okänd kodlista '{name}'", hint)
+        return None
+    column = str(node["column"])
+    _check_column(source, column, node.line_of("column"), what, problems)
+    return CodeFilter(column=column, list_name=name, codes=ctx.code_lists[name])
+
+
+def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicator | None:
+    raw_id = node.get("id")
+    if not isinstance(raw_id, str) or not ID_PATTERN.match(raw_id):
+        problems.add(
+            node.line_of("id"),
+            f"indikatorns id '{raw_id}' är ogiltigt" if raw_id else "indikatorn saknar id",
+            "id skrivs med små bokstäver, siffror och _, t.ex. fast_lakarkontakt",
+        )
+        return None
+    what = f"indikator '{raw_id}'"
+    before = len(problems.errors)
+    unknown_keys(node, INDICATOR_KEYS, what, problems)
+    title = _text(node, "title", what, problems)
+    description = _text(node, "description", what, problems)
+
+    # plan areas
+    plan_areas = _str_list(node, "plan_areas") or []
+    if not plan_areas:
+        problems.add(
+            node.line,
+            f"{what}: plan_areas saknas",
+            f"ange ett eller flera av: {', '.join(sorted(ctx.plan_areas))}",
+        )
+    for area in plan_areas:
+        if area not in ctx.plan_areas:
+            hint = (
+                did_you_mean(area, ctx.plan_areas)
+                or f"definierade områden: {', '.join(sorted(ctx.plan_areas))}"
+            )
+            problems.add(node.line_of("plan_areas"), f"{what}: okänt planområde '{area}'", hint)
+
+    # sources
+    row_sql = node.get("row_sql")
+    before_sources = len(problems.errors)
+    sources = _str_list(node, "sources") or _str_list(node, "source") or []
+    if not sources:
+        problems.add(node.line, f"{what}: source saknas", f"ange ett av utdragen: {', '.join(EXTRACTS)}")
+        return None
+    for src in sources:
+        if src not in EXTRACTS:
+            hint = did_you_mean(src, EXTRACTS) or f"utdragen är: {', '.join(EXTRACTS)}"
+            problems.add(
+                node.line_of("source" if "source" in node else "sources"),
+                f"{what}: okänt utdrag '{src}'",
+                hint,
+            )
+    if len(problems.errors) > before_sources:  # nothing below can be checked without a source
+        return None
+    source = sources[0]
+    extract = EXTRACTS[source]
+    has_person_columns = {"sex", "age"} <= set(extract.column_names)
+
+    if row_sql is not None and (not isinstance(row_sql, str) or "select" not in row_sql.lower()):
+        problems.add(node.line_of("row_sql"), f"{what}: row_sql ska vara en SELECT-fråga")
+        row_sql = None
+
+    # date
+    date = node.get("date", extract.date_column)
+    if row_sql is not None:
+        date = None
+    elif not isinstance(date, str):
+        problems.add(node.line_of("date"), f"{what}: date ska vara en kolumn i '{source}'")
+    else:
+        _check_column(source, date, node.line_of("date"), what, problems)
+    year_dated = date is not None and date in extract.column_names and extract.column(date).type == "int"
+
+    # age filter
+    age_min = age_max = None
+    if "age" in node:
+        age = node["age"]
+        if not isinstance(age, LineDict) or not set(age) <= {"min", "max"} or not age:
+            problems.add(node.line_of("age"), f"{what}: age ska vara {{min: 75}} och/eller {{max: 64}}")
+        elif row_sql is None and "age" not in extract.column_names:
+            problems.add(node.line_of("age"), f"{what}: källan '{source}' har ingen ålderskolumn")
+        else:
+            age_min, age_max = age.get("min"), age.get("max")
+            for v in (age_min, age_max):
+                if v is not None and (not isinstance(v, int) or not 0 <= v <= 120):
+                    problems.add(node.line_of("age"), f"{what}: åldersgränser ska vara heltal 0–120")
+
+    where = node.get("where")
+    if where is not None and not isinstance(where, str):
+        problems.add(node.line_of("where"), f"{what}: where ska vara ett SQL-villkor som text")
+        where = None
+
+    snapshot = node.get("snapshot")
+    if snapshot not in (None, "last"):
+        problems.add(node.line_of("snapshot"), f"{what}: snapshot kan bara vara 'last'")
+
+    # numerator and denominator
+    numerator: Measure | None
+    denominator: Measure | None
+    if "measure" in node:
+        m = node["measure"]
+        if "numerator" in node or "denominator" in node:
+            problems.add(
+                node.line_of("measure"), f"{what}: measure ersätter numerator och denominator; ange inte båda"
+            )
+        if not isinstance(m, LineDict) or m.get("per_person") not in PER_PERSON_MEASURES:
+            problems.add(
+                node.line_of("measure"),
+                f"{what}: measure ska vara {{per_person: continuity_index, by: staff_id}}",
+                f"kända mått per person: {', '.join(PER_PERSON_MEASURES)}",
+            )
+            return None
+        unknown_keys(m, PER_PERSON_KEYS, f"{what}: measure", problems)
+        by = str(m.get("by") or "")
+        if not by:
+            problems.add(
+                m.line,
+                f"{what}: measure.by saknas",
+                "kolumnen som identifierar vårdpersonalen, t.ex. staff_id",
+            )
+        _check_column(source, by, m.line_of("by"), what, problems)
+        per_person = Measure(
+            kind="per_person",
+            statistic=m["per_person"],
+            by=by,
+            where=m.get("where"),
+            is_count=False,
+            line=m.line,
+        )
+        numerator = denominator = per_person
+    elif row_sql is not None:
+        counts = True
+        if isinstance(node.get("numerator"), LineDict):
+            counts = bool(node["numerator"].get("counts", True))
+        numerator = Measure(kind="sum", expression="numerator", is_count=counts, line=node.line_of("row_sql"))
+        if node.get("denominator") == "population":
+            denominator = Measure(kind="population", line=node.line_of("denominator"))
+        else:
+            denominator = Measure(
+                kind="sum", expression="denominator", is_count=True, line=node.line_of("row_sql")
+            )
+    else:
+        numerator = _measure(
+            node.get("numerator"), node.line_of("numerator"), "numerator", what, source, ctx, problems
+        )
+        denominator = _measure(
+            node.get("denominator"), node.line_of("denominator"), "denominator", what, source, ctx, problems
+        )
+    if numerator is None or denominator is None:
+        return None
+    population_based = denominator.kind == "population"
+    if population_based and "population" not in sources:
+        sources = [*sources, "population"]
+
+    # multiplier, unit, direction, target
+    multiplier = node.get("multiplier", 1)
+    if not is_number(multiplier) or multiplier <= 0:
+        problems.add(
+            node.line_of("multiplier"),
+            f"{what}: multiplier ska vara ett positivt tal",
+            "100 för %, 1000 för per 1 000",
+        )
+        multiplier = 1
+    unit = _text(node, "unit", what, problems)
+    direction = node.get("direction")
+    if direction not in ("higher", "lower", "neutral"):
+        problems.add(
+            node.line_of("direction"),
+            f"{what}: direction ska vara higher, lower eller neutral"
+            + (f", inte '{direction}'" if direction else ""),
+            "higher = högre värde är bättre",
+        )
+        direction = "neutral"
+    target = node.get("target")
+    if target is not None and not is_number(target):
+        problems.add(node.line_of("target"), f"{what}: target ska vara ett tal i indikatorns enhet")
+        target = None
+
+    # periods
+    default_periods = ["year"] if (population_based or year_dated) else list(PERIOD_TYPES)
+    periods = _str_list(node, "periods") or default_periods
+    for p in periods:
+        if p not in PERIOD_TYPES:
+            problems.add(
+                node.line_of("periods"), f"{what}: okänd periodtyp '{p}'", "year, quarter eller month"
+            )
+    if "year" not in periods:
+        problems.add(node.line_of("periods"), f"{what}: periods måste innehålla year")
+    if (population_based or year_dated) and set(periods) - {"year"}:
+        reason = "befolkningen finns per år" if population_based else f"'{date}' är ett årtal"
+        problems.add(
+            node.line_of("periods"), f"{what}: kvartal och månad går inte ({reason})", "ange periods: [year]"
+        )
+
+    # breakdowns
+    default_breakdowns: list[str] = list(BREAKDOWNS) if (has_person_columns or row_sql) else []
+    listed_breakdowns = _str_list(node, "breakdowns")
+    breakdowns = default_breakdowns if listed_breakdowns is None else listed_breakdowns
+    for b in breakdowns:
+        if b not in BREAKDOWNS:
+            problems.add(node.line_of("breakdowns"), f"{what}: okänd nedbrytning '{b}'", "sex eller age_band")
+        elif not has_person_columns and not row_sql:
+            problems.add(
+                node.line_of("breakdowns"),
+                f"{what}: källan '{source}' har inte kön och ålder; ta bort breakdowns",
+            )
+
+    # interval
+    default_interval: IntervalKind = "none"
+    if (numerator.is_count and denominator.kind in ("rows", "persons")) or (
+        row_sql is not None and numerator.is_count and denominator.kind == "sum"
+    ):
+        default_interval = "wilson"
+    elif numerator.is_count and population_based:
+        default_interval = "poisson"
+    interval = node.get("interval", default_interval)
+    if interval not in ("wilson", "poisson", "none"):
+        problems.add(node.line_of("interval"), f"{what}: interval ska vara wilson, poisson eller none")
+        interval = "none"
+
+    suppression = parse_suppression(
+        node.get("suppression"), node.line_of("suppression"), ctx.suppression, problems
+    )
+    bands = ctx.age_bands
+    if "age_bands" in node:
+        bands = parse_age_bands(node["age_bands"], node.line_of("age_bands"), problems) or bands
+    bands = _clip_bands(bands, age_min, age_max)
+
+    decimals = node.get("decimals", 2 if "index" in unit.lower() else 0 if unit.upper() == "SEK" else 1)
+    if not isinstance(decimals, int) or not 0 <= decimals <= 4:
+        problems.add(node.line_of("decimals"), f"{what}: decimals ska vara ett heltal 0–4")
+        decimals = 1
+
+    if len(problems.errors) > before:
+        return None
+    return Indicator(
+        id=raw_id,
+        title=title,
+        description=description,
+        plan_areas=tuple(plan_areas),
+        sources=tuple(sources),
+        date=date if row_sql is None else None,
+        numerator=numerator,
+        denominator=denominator,
+        multiplier=float(multiplier),
+        unit=unit,
+        direction=cast(Direction, direction),
+        periods=tuple(cast(PeriodType, p) for p in PERIOD_TYPES if p in periods),
+        breakdowns=tuple(cast(Breakdown, b) for b in BREAKDOWNS if b in breakdowns),
+        interval=cast(IntervalKind, interval),
+        suppression=suppression,
+        age_min=age_min,
+        age_max=age_max,
+        where=where.strip() if isinstance(where, str) else None,
+        snapshot_last=snapshot == "last",
+        row_sql=row_sql.strip() if isinstance(row_sql, str) else None,
+        age_bands=bands,
+        target=float(target) if target is not None else None,
+        decimals=decimals,
+        definition_source=_text(node, "definition_source", what, problems, required=False),
+        numerator_text=_text(node, "numerator_text", what, problems, required=False),
+        denominator_text=_text(node, "denominator_text", what, problems, required=False),
+        file=ctx.file,
+        line=node.line,
+        key_lines=dict(node.key_lines),
+    )
+
+
+def _clip_bands(bands: tuple[AgeBand, ...], age_min: int | None, age_max: int | None) -> tuple[AgeBand, ...]:
+    """Restrict age bands to the indicator's age filter, so a 75+ indicator gets 75-84 and 85+."""
+    lo = age_min if age_min is not None else 0
+    clipped: list[AgeBand] = []
+    for band in bands:
+        high = band.high
+        if high is not None and high < lo:
+            continue
+        if age_max is not None and band.low > age_max:
+            continue
+        new_high = high if age_max is None else (age_max if high is None else min(high, age_max))
+        clipped.append(AgeBand(max(band.low, lo), new_high))
+    return tuple(clipped)

@@ -1,0 +1,154 @@
+"""Catalogue-wide settings, plan areas and area groups from YAML."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from metrics.catalogue.model import (
+    AgeBand,
+    AreaGroup,
+    AreaLevel,
+    PlanArea,
+    SuppressionSettings,
+)
+from metrics.catalogue.problems import Problems, is_number, unknown_keys
+from metrics.catalogue.yaml_loader import LineDict
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+SETTINGS_KEYS = ("suppression", "age_bands", "code_lists")
+SUPPRESSION_KEYS = ("min_denominator", "min_count", "max_count")
+
+
+def parse_suppression(
+    node: Any, line: int, default: SuppressionSettings, problems: Problems
+) -> SuppressionSettings:
+    if node is None:
+        return default
+    if not isinstance(node, LineDict):
+        problems.add(line, "suppression ska vara en mappning", "t.ex. suppression: {min_denominator: 10}")
+        return default
+    unknown_keys(node, SUPPRESSION_KEYS, "suppression", problems)
+    values: dict[str, Any] = {}
+    for key in SUPPRESSION_KEYS:
+        if key in node:
+            if not is_number(node[key]) or node[key] < 0:
+                problems.add(node.line_of(key), f"suppression.{key} ska vara ett tal ≥ 0")
+            else:
+                values[key] = node[key]
+    result = SuppressionSettings(
+        min_denominator=values.get("min_denominator", default.min_denominator),
+        min_count=int(values.get("min_count", default.min_count)),
+        max_count=int(values.get("max_count", default.max_count)),
+    )
+    if result.min_count > result.max_count:
+        problems.add(node.line, "suppression: min_count är större än max_count")
+    return result
+
+
+def parse_age_bands(node: Any, line: int, problems: Problems) -> tuple[AgeBand, ...] | None:
+    hint = "ange bandens nedre gränser i stigande ordning, t.ex. age_bands: [0, 20, 65, 75, 85]"
+    if not isinstance(node, list) or not node or not all(isinstance(v, int) for v in node):
+        problems.add(line, "age_bands ska vara en lista med heltal", hint)
+        return None
+    if sorted(set(node)) != node or node[0] < 0 or node[-1] > 120:
+        problems.add(line, "age_bands ska vara stigande heltal mellan 0 och 120", hint)
+        return None
+    bands = [AgeBand(low, high - 1) for low, high in itertools.pairwise(node)]
+    bands.append(AgeBand(node[-1], None))
+    return tuple(bands)
+
+
+def parse_settings(
+    node: Any, problems: Problems
+) -> tuple[SuppressionSettings, tuple[AgeBand, ...], dict[str, tuple[str, ...]]]:
+    if not isinstance(node, LineDict):
+        problems.add(None, "settings ska vara en mappning")
+        node = LineDict()
+        node.key_lines = {}
+    unknown_keys(node, SETTINGS_KEYS, "settings", problems)
+    suppression = parse_suppression(
+        node.get("suppression"), node.line_of("suppression"), SuppressionSettings(), problems
+    )
+    bands = (
+        parse_age_bands(node["age_bands"], node.line_of("age_bands"), problems)
+        if "age_bands" in node
+        else None
+    ) or parse_age_bands([0, 20, 65, 75, 85], 0, problems)
+    assert bands is not None
+    code_lists: dict[str, tuple[str, ...]] = {}
+    raw_lists = node.get("code_lists") or LineDict()
+    if not isinstance(raw_lists, LineDict):
+        problems.add(node.line_of("code_lists"), "code_lists ska vara en mappning namn: [koder]")
+    else:
+        for name, codes in raw_lists.items():
+            if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+                problems.add(
+                    raw_lists.line_of(name),
+                    f"kodlistan '{name}' ska vara en lista med koder som text",
+                    "t.ex. [I10, J44, N390]",
+                )
+                continue
+            code_lists[name] = tuple(c.replace(".", "").strip().upper() for c in codes)
+    return suppression, bands, code_lists
+
+
+def parse_plan_areas(node: Any, line: int, problems: Problems) -> tuple[PlanArea, ...]:
+    if not isinstance(node, list) or not node:
+        problems.add(
+            line, "plan_areas saknas", "lista planens områden: - {id: kontinuitet, title: Ökad kontinuitet}"
+        )
+        return ()
+    areas: list[PlanArea] = []
+    for item in node:
+        if not isinstance(item, LineDict) or not isinstance(item.get("id"), str) or not item.get("title"):
+            problems.add(line, "varje planområde behöver id och title")
+            continue
+        unknown_keys(item, ("id", "title", "description"), f"planområde '{item['id']}'", problems)
+        areas.append(PlanArea(item["id"], str(item["title"]), str(item.get("description") or "").strip()))
+    return tuple(areas)
+
+
+def parse_area_levels(node: Any, problems: Problems) -> tuple[AreaLevel, ...]:
+    from metrics.geography import load_geography
+
+    if node is None:
+        return ()
+    geography = load_geography()
+    levels: list[AreaLevel] = []
+    if not isinstance(node, list):
+        problems.add(None, "area_levels ska vara en lista")
+        return ()
+    for item in node:
+        if not isinstance(item, LineDict):
+            problems.add(None, "varje områdesnivå ska vara en mappning med level, title och groups")
+            continue
+        unknown_keys(item, ("level", "title", "groups"), "area_levels", problems)
+        level = item.get("level")
+        if not isinstance(level, str) or not ID_PATTERN.match(level) or level in ("kommun", "lan"):
+            problems.add(
+                item.line_of("level"),
+                f"ogiltig områdesnivå '{level}'",
+                "använd små bokstäver och _, inte 'kommun' eller 'lan', t.ex. narvardsomrade",
+            )
+            continue
+        groups: list[AreaGroup] = []
+        for group in item.get("groups") or []:
+            if not isinstance(group, LineDict) or not group.get("id") or not group.get("name"):
+                problems.add(item.line_of("groups"), "varje område behöver id, name och kommuner")
+                continue
+            unknown_keys(group, ("id", "name", "kommuner"), f"område '{group['id']}'", problems)
+            codes = [str(c) for c in group.get("kommuner") or []]
+            for code in codes:
+                if code not in geography.kommuner:
+                    problems.add(
+                        group.line_of("kommuner"),
+                        f"område '{group['id']}': okänd kommunkod '{code}'",
+                        'kommunkoder är fyra siffror inom citattecken, t.ex. "0580"',
+                    )
+            if not codes:
+                problems.add(group.line, f"område '{group['id']}' har inga kommuner")
+            groups.append(AreaGroup(str(group["id"]), str(group["name"]), tuple(codes)))
+        levels.append(AreaLevel(level, str(item.get("title") or level), tuple(groups)))
+    return tuple(levels)

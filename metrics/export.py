@@ -28,13 +28,14 @@ EXPORT_COLUMNS = [
 
 
 def _plain_number(values: pd.Series) -> pd.Series:
-    """Unrounded numbers with a decimal point; whole numbers without '.0'; empty for missing."""
+    """Unrounded numbers (shortest exact form) with a decimal point; whole numbers without '.0'; empty for missing."""
     out = values.astype(object)
     numbers = values.to_numpy(dtype=float, na_value=np.nan)
     whole = np.isfinite(numbers) & (np.mod(numbers, 1) == 0) & (np.abs(numbers) < 2**53)
     out[whole] = [str(int(v)) for v in numbers[whole]]
     fractional = np.isfinite(numbers) & ~whole
-    out[fractional] = [repr(float(v)) for v in numbers[fractional]]
+    # positional, never scientific notation (2.1e-05): the contract asks for a decimal point
+    out[fractional] = [np.format_float_positional(float(v), trim="-") for v in numbers[fractional]]
     out[~np.isfinite(numbers)] = ""
     return out
 

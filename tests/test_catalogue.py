@@ -74,8 +74,7 @@ def test_every_problem_is_reported_with_its_line_and_a_hint(tmp_path):
     messages = [str(p) for p in excinfo.value.problems]
     assert (
         "indicators.yaml:21: indikator 'trasig': okänt planområde 'kontinuitett' "
-        "(tips: menade du 'kontinuitet'?)"
-        in messages
+        "(tips: menade du 'kontinuitet'?)" in messages
     )
     assert any(
         m.startswith("indicators.yaml:22:") and "okänt utdrag 'contact'" in m and "contacts" in m
@@ -164,3 +163,22 @@ def test_yaml_syntax_errors_carry_their_line(tmp_path):
         load_catalogue(path)
     assert excinfo.value.problems[0].line is not None
     assert "YAML-fel" in excinfo.value.problems[0].message
+
+
+def test_area_groups_must_have_unique_ids_and_kommuner(tmp_path):
+    header = HEADER.replace(
+        "indicators:\n",
+        """area_levels:
+  - level: narvardsomrade
+    title: Närvårdsområde
+    groups:
+      - {id: "0580", name: Linköping igen, kommuner: ["0580"]}
+      - {id: vast, name: Väst, kommuner: ["0583", "0583"]}
+indicators:
+""",
+    )
+    with pytest.raises(CatalogueError) as excinfo:
+        load_catalogue(write(tmp_path, GOOD, header=header))
+    messages = [p.message for p in excinfo.value.problems]
+    assert any("'0580' används redan" in m for m in messages)
+    assert any("'0583' står flera gånger" in m for m in messages)

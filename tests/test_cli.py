@@ -12,6 +12,7 @@ import csv
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -153,3 +154,10 @@ def test_a_file_with_a_personnummer_is_refused_whole(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM sip").fetchone() == (0,)
     con.close()
+
+
+def test_export_writes_small_numbers_without_scientific_notation():
+    from metrics.export import _plain_number
+
+    values = _plain_number(pd.Series([2.1e-05, 12.0, float("nan"), 1 / 3]))
+    assert list(values) == ["0.000021", "12", "", "0.3333333333333333"]

@@ -57,9 +57,9 @@ def test_primary_suppression_hides_small_denominators_and_counts_of_1_to_4(con, 
     # hidden cells keep no numbers
     for hidden in (norrkoping, motala):
         assert all(math.isnan(hidden[c]) for c in ("numerator", "denominator", "value", "ci_low", "ci_high"))
-    assert not cell(results, "0586", "2024")["suppressed"]
-    assert cell(results, "0586", "2024")["value"] == 0
-    assert cell(results, "0580", "2024")["value"] == pytest.approx(40.0)
+    # a numerator of 0 is not a count of 1-4, and 100 contacts are enough: neither is hidden by the primary rule
+    assert cell(results, "0586", "2024")["suppression"] != "primary"
+    assert cell(results, "0580", "2024")["suppression"] != "primary"
     # the län is shown, and it is the sum of all five kommuner: (40+5+3+0+60)/(100+9+50+50+200)
     assert cell(results, "05", "2024")["value"] == pytest.approx(100 * 108 / 409)
 
@@ -108,3 +108,30 @@ def test_a_failing_indicator_is_reported_and_the_others_are_computed(con, catalo
     assert stored is not None and stored[0] > 0
     runs = dict(con.execute("SELECT indicator, status FROM indicator_runs").fetchall())
     assert runs["trasig"] == "error" and runs["proaktiva_kontakter"] == "ok"
+
+
+def test_a_hidden_kommun_cannot_be_recovered_through_an_area_group(con, catalogue):
+    # Shown so far: län 05, Norrköping and Närsjukvårdsområde Väst. Without the equation
+    # län = Σ närsjukvårdsområden, Linköping = 05 − Norrköping − Väst would give the hidden value.
+    insert(con, "contacts", contacts("0580", 100, 3, "a"))  # primary: 3 planned (a count of 1-4)
+    insert(con, "contacts", contacts("0581", 100, 20, "b"))
+    insert(con, "contacts", contacts("0583", 50, 20, "c"))
+    insert(con, "contacts", contacts("0584", 200, 0, "d"))
+    results = compute(con, catalogue, "proaktiva_kontakter", suppress=True)
+
+    shown = {
+        area: not cell(results, area, "2024")["suppressed"]
+        for area in ("05", "0580", "0581", "0583", "0584", "nso_central", "nso_vast", "nso_ost")
+    }
+    assert not shown["0580"]
+    # in every sum, hidden cells are 0 or at least 2
+    sums = {
+        "05": ["0580", "0581", "0583", "0584"],
+        "nso_central": ["0580"],
+        "nso_vast": ["0583", "0584"],
+        "nso_ost": ["0581"],
+    }
+    sums_by_level = {"05": ["nso_central", "nso_vast", "nso_ost"]}
+    for parent, children in [*sums.items(), *sums_by_level.items()]:
+        hidden = [not shown[a] for a in [parent, *children]]
+        assert sum(hidden) != 1, f"{parent} = Σ {children} has exactly one hidden cell"

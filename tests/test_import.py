@@ -130,7 +130,7 @@ def test_xlsx_with_excel_date_cells_and_serial_numbers(con, tmp_path):
     sheet.append(["S1", "P1", 580, "K", 81, dt.date(2024, 1, 1), 45299, True, "J44.1", None])
     sheet.append([None] * 10)  # an empty row is skipped, and row numbers stay those of the sheet
     sheet.append(
-        ["S2", "P2", "2380", "M", 79.0, dt.datetime(2024, 1, 3, 14, 30), "2024-01-02", False, "I50", 45294]
+        ["S2", "P2", "2380", "M", 79.0, dt.datetime(2024, 1, 3, 14, 30), "2024-01-02", False, "I50", 45293]
     )
     book.create_sheet("Notes").append(["only the first sheet is read"])
     book.save(path)

@@ -237,23 +237,72 @@ def test_hembesok_75_per_1000_inhabitants_of_the_same_age(con, catalogue):
     assert set(results["period_type"]) == {"year"}
 
 
-def test_population_rate_is_zero_for_a_kommun_without_events_but_missing_for_a_year_without_data(
+def test_population_rate_is_zero_where_the_source_has_data_but_no_events_and_missing_where_it_has_none(
     con, catalogue
 ):
-    insert(con, "contacts", [contact("c1", "a", age=80, mode="hembesok")])
+    insert(
+        con,
+        "contacts",
+        [
+            contact("c1", "a", age=80, mode="hembesok"),
+            contact("c2", "b", kommun=MOTALA, age=30),  # Motala delivered contacts, none a home visit 75+
+        ],
+    )
     insert(
         con,
         "population",
         [
             population(LINKOPING, 2024, 100, age=80),
             population(MOTALA, 2024, 100, age=80),
-            population(LINKOPING, 2023, 100, age=80),
+            population(NORRKOPING, 2024, 100, age=80),  # no contacts at all from Norrköping
+            population(LINKOPING, 2023, 100, age=80),  # no contacts at all in 2023
         ],
     )
     results = compute(con, catalogue, "hembesok_75")
     assert cell(results, MOTALA, "2024")["value"] == 0
-    assert cell(results, OSTERGOTLAND, "2024")["value"] == pytest.approx(1000 * 1 / 200)
+    assert not has_cell(results, NORRKOPING, "2024")
     assert not has_cell(results, LINKOPING, "2023")
+    # the län adds up what it has: (1 + 0) / (100 + 100)
+    assert cell(results, OSTERGOTLAND, "2024")["value"] == pytest.approx(1000 * 1 / 200)
+
+
+def test_a_person_who_moves_counts_once_under_the_kommun_of_their_latest_row(con, catalogue):
+    rows = [
+        ("2024-01-01", "p", LINKOPING, "K", 85, 10.0, True, 12),
+        ("2024-02-01", "p", NORRKOPING, "K", 85, 10.0, False, 12),  # latest month: Norrköping, no contact
+    ]
+    insert(con, "home_care", rows)
+    results = compute(con, catalogue, "fast_omsorgskontakt")
+    lan = cell(results, OSTERGOTLAND, "2024")
+    assert (lan["numerator"], lan["denominator"]) == (0, 1)
+    assert cell(results, NORRKOPING, "2024")["denominator"] == 1
+    assert not has_cell(results, LINKOPING, "2024")
+
+
+def test_continuity_follows_a_person_across_kommuner(con, catalogue):
+    # doctor A in Linköping, then doctor A again after moving to Norrköping: AA → 1, counted once
+    insert(
+        con,
+        "contacts",
+        [
+            contact("c1", "p", staff="A", day="2024-02-01"),
+            contact("c2", "p", staff="A", kommun=NORRKOPING, day="2024-05-01"),
+        ],
+    )
+    results = compute(con, catalogue, "kontinuitet_lakare")
+    assert cell(results, NORRKOPING, "2024")["value"] == pytest.approx(1.0)
+    assert cell(results, OSTERGOTLAND, "2024")["denominator"] == 1
+
+
+def test_each_kommun_uses_its_own_last_snapshot_in_the_period(con, catalogue):
+    rows = [(f"2024-12-31", f"a{i}", LINKOPING, "K", 40, "VC", i < 10) for i in range(20)]
+    rows += [(f"2024-12-15", f"b{i}", "2380", "K", 40, "VC", i < 5) for i in range(20)]  # Östersund
+    rows += [(f"2024-06-30", f"b{i}", "2380", "K", 40, "VC", False) for i in range(20)]
+    insert(con, "listing", rows)
+    results = compute(con, catalogue, "fast_lakarkontakt")
+    assert cell(results, "2380", "2024")["value"] == pytest.approx(25.0)
+    assert cell(results, "23", "2024")["value"] == pytest.approx(25.0)
+    assert cell(results, "2380", "2024-12")["value"] == pytest.approx(25.0)
 
 
 # --- resursanvändning ---------------------------------------------------------------------------

@@ -120,6 +120,7 @@ def parse_area_levels(node: Any, problems: Problems) -> tuple[AreaLevel, ...]:
     if not isinstance(node, list):
         problems.add(None, "area_levels ska vara en lista")
         return ()
+    seen_ids: set[str] = set()
     for item in node:
         if not isinstance(item, LineDict):
             problems.add(None, "varje områdesnivå ska vara en mappning med level, title och groups")
@@ -139,7 +140,19 @@ def parse_area_levels(node: Any, problems: Problems) -> tuple[AreaLevel, ...]:
                 problems.add(item.line_of("groups"), "varje område behöver id, name och kommuner")
                 continue
             unknown_keys(group, ("id", "name", "kommuner"), f"område '{group['id']}'", problems)
+            group_id = str(group["id"])
+            if group_id in seen_ids or group_id in geography.kommuner or group_id in geography.lan:
+                problems.add(
+                    group.line_of("id"),
+                    f"områdets id '{group_id}' används redan (av ett annat område, en kommun eller ett län)",
+                    "ge varje område ett eget id, t.ex. nvo_vast",
+                )
+            seen_ids.add(group_id)
             codes = [str(c) for c in group.get("kommuner") or []]
+            for code in sorted({c for c in codes if codes.count(c) > 1}):
+                problems.add(
+                    group.line_of("kommuner"), f"område '{group_id}': kommunen '{code}' står flera gånger"
+                )
             for code in codes:
                 if code not in geography.kommuner:
                     problems.add(

@@ -115,6 +115,25 @@ def suppression_equations(cells: pd.DataFrame, catalogue: Catalogue) -> list[Equ
     joined = children.merge(parent_cells, on=["parent_code", *keys])
     equations.extend(equations_from_pairs(joined["parent_idx"].to_numpy(), joined["idx"].to_numpy()))
 
+    # level equations: län = Σ the level's groups in it + the län's kommuner outside them; without
+    # these, a hidden kommun could be recovered as län − group − shown kommuner
+    for level in catalogue.area_levels:
+        level_links: list[tuple[str, str]] = []
+        for lan in {k.lan for k in geography.kommuner.values()}:
+            members = {code for code, k in geography.kommuner.items() if k.lan == lan}
+            groups = [g for g in level.groups if set(g.kommuner) <= members]
+            if not groups:
+                continue
+            covered = {code for g in groups for code in g.kommuner}
+            level_links += [(g.id, lan) for g in groups]
+            level_links += [(code, lan) for code in sorted(members - covered)]
+        if not level_links:
+            continue
+        link = pd.DataFrame(level_links, columns=["area_code", "parent_code"])
+        parts = filled.merge(link, on="area_code")
+        joined = parts.merge(parent_cells, on=["parent_code", *keys])
+        equations.extend(equations_from_pairs(joined["parent_idx"].to_numpy(), joined["idx"].to_numpy()))
+
     # breakdown equations: total = Σ sex cells; total = Σ age-band cells
     totals = filled[filled["breakdown"] == "total"][["area_code", "period", "idx"]].rename(
         columns={"idx": "parent_idx"}
@@ -185,8 +204,8 @@ def compute_all(
         started = time.perf_counter()
         try:
             frame = compute_indicator(con, indicator, catalogue)
-        except duckdb.Error as exc:
-            message = str(exc).splitlines()[0]
+        except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             reports.append(RunReport(indicator.id, False, 0, time.perf_counter() - started, message))
             if progress:
                 progress(f"[{number}/{len(selected)}] {indicator.id}: FEL – {message}")

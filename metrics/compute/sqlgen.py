@@ -113,17 +113,18 @@ def _measure_value(measure: Measure) -> str:
 def _periods_cte(indicator: Indicator) -> str:
     """Rows of `base` tagged with each period they fall in (one copy per period type)."""
     if indicator.snapshot_last:
-        # Only the last snapshot date within each period counts.
+        # Only each kommun's last snapshot date within each period counts (kommuner may
+        # deliver on different dates; a global last date would silently drop the others).
         return (
             "snapshots AS (\n"
-            "  SELECT pt.period_type, " + _period_start("b.d") + " AS period_start, max(b.d) AS d\n"
-            "  FROM (SELECT DISTINCT d FROM base) AS b\n"
+            "  SELECT b.kommun, pt.period_type, " + _period_start("b.d") + " AS period_start, max(b.d) AS d\n"
+            "  FROM (SELECT DISTINCT kommun, d FROM base) AS b\n"
             f"  CROSS JOIN {_period_types_sql(indicator)}\n"
             "  GROUP BY ALL\n"
             "),\n"
             "periods AS (\n"
             "  SELECT base.*, s.period_type, s.period_start\n"
-            "  FROM base JOIN snapshots AS s ON base.d = s.d\n"
+            "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
             ")"
         )
     return (
@@ -146,14 +147,16 @@ def cells_sql(indicator: Indicator) -> str:
         cond = _condition(num)
         ctes.append(
             "visits AS (\n"
-            "  -- contacts per person and practitioner (nᵢ)\n"
-            f'  SELECT kommun, period_type, period_start, person_id, "{num.by}" AS practitioner,\n'
-            "         count(*) AS n_i, arg_max(sex, d) AS sex, arg_max(age, d) AS age, max(d) AS last_d\n"
+            "  -- contacts per person and practitioner (nᵢ), across kommuner if the person moved\n"
+            f'  SELECT period_type, period_start, person_id, "{num.by}" AS practitioner,\n'
+            "         count(*) AS n_i, arg_max(kommun, d) AS kommun, arg_max(sex, d) AS sex,\n"
+            "         arg_max(age, d) AS age, max(d) AS last_d\n"
             "  FROM periods\n" + (f"  WHERE {cond}\n" if cond else "") + "  GROUP BY ALL\n)"
         )
         ctes.append(
             "persons AS (\n"
-            "  SELECT kommun, period_type, period_start, person_id,\n"
+            "  -- each person once, under the kommun of their latest contact in the period\n"
+            "  SELECT period_type, period_start, person_id, arg_max(kommun, last_d) AS kommun,\n"
             "         arg_max(sex, last_d) AS sex, arg_max(age, last_d) AS age,\n"
             "         sum(n_i) AS n, sum(n_i * n_i) AS sum_n_i_squared\n"
             "  FROM visits\n"
@@ -176,8 +179,8 @@ def cells_sql(indicator: Indicator) -> str:
         ctes.append(_periods_cte(indicator))
         ctes.append(
             "persons AS (\n"
-            "  -- one row per person and period, under the kommun of the rows that count them\n"
-            "  SELECT kommun, period_type, period_start, person_id,\n"
+            "  -- each person once per period, under the kommun of their latest row in it\n"
+            "  SELECT period_type, period_start, person_id, arg_max(kommun, d) AS kommun,\n"
             "         arg_max(sex, d) AS sex, arg_max(age, d) AS age,\n"
             f"         {_person_measure(num)} AS numerator"
             + (f",\n         {_person_measure(den)} AS denominator\n" if den.kind != "population" else "\n")
@@ -268,10 +271,13 @@ def _population_cte(indicator: Indicator) -> str:
     sex = "sex" if "sex" in indicator.breakdowns else "''"
     band = age_band_sql(indicator.age_bands) if "age_band" in indicator.breakdowns else "''"
     filters = _age_filter(indicator)
-    # Only years (per län) that the source covers: a year without data is missing, not zero.
-    filters.append(
-        "(substr(kommun, 1, 2), year) IN (SELECT DISTINCT substr(kommun, 1, 2), year(d) FROM base)"
-    )
+    # Only kommuner and years the source covers: a kommun that delivered nothing is missing,
+    # not zero. Coverage is read from the unfiltered source, so an age filter cannot hide it.
+    if indicator.row_sql is None:
+        covered = f'SELECT DISTINCT kommun, year({_date_sql(indicator)}) FROM "{indicator.source}"'
+    else:
+        covered = "SELECT DISTINCT kommun, year(d) FROM base"
+    filters.append(f"(kommun, year) IN ({covered})")
     return (
         "inhabitants AS (\n"
         f"  SELECT kommun, make_date(year, 1, 1) AS period_start, {sex} AS sex, {band} AS age_band,\n"

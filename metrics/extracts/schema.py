@@ -177,6 +177,10 @@ EXTRACTS: dict[str, Extract] = {
                     "discharge_date >= admission_date",
                     "utskrivningsdatum (discharge_date) är före inskrivningsdatum (admission_date)",
                 ),
+                Check(
+                    "ready_for_discharge_date <= discharge_date",
+                    "utskrivningsklar (ready_for_discharge_date) är efter utskrivningsdatum (discharge_date)",
+                ),
             ),
         ),
         Extract(

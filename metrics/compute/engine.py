@@ -86,64 +86,64 @@ def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
     )
 
 
+def _sum_families(catalogue: Catalogue) -> list[dict[str, str]]:
+    """Each family maps child area codes to the area they add up to (one parent per child).
+
+    kommun → län; kommun → its group, per area level; and, per level, group or
+    uncovered kommun → län (without that, a hidden kommun could be recovered as
+    län − group − shown kommuner).
+    """
+    geography = load_geography()
+    families = [{code: k.lan for code, k in geography.kommuner.items()}]
+    for level in catalogue.area_levels:
+        families.append({code: group.id for group in level.groups for code in group.kommuner})
+        to_lan: dict[str, str] = {}
+        for lan in geography.lan:
+            members = {code for code, k in geography.kommuner.items() if k.lan == lan}
+            groups = [g for g in level.groups if set(g.kommuner) <= members]
+            if groups:
+                covered = {code for g in groups for code in g.kommuner}
+                to_lan.update({g.id: lan for g in groups})
+                to_lan.update({code: lan for code in members - covered})
+        families.append(to_lan)
+    return families
+
+
 def suppression_equations(cells: pd.DataFrame, catalogue: Catalogue) -> list[Equation]:
     """Every 'parent = Σ children' relation among the cells, so hidden values stay hidden.
 
-    A län (or area group) is the sum of its kommuner, and an area's total is the
-    sum of its sex cells and of its age-band cells.
+    Areas add up (see `_sum_families`), and an area's total is the sum of its
+    sex cells and of its age-band cells.
     """
-    geography = load_geography()
-    parents: dict[str, list[str]] = {code: [k.lan] for code, k in geography.kommuner.items()}
-    for level in catalogue.area_levels:
-        for group in level.groups:
-            for code in group.kommuner:
-                parents.setdefault(code, []).append(group.id)
-
-    equations: list[Equation] = []
-    cell = cells.reset_index(drop=True).assign(idx=lambda d: np.arange(len(d)))
+    filled = cells.reset_index(drop=True).fillna({"sex": "", "age_band": ""})
     keys = ["period", "breakdown", "sex", "age_band"]
-    filled = cell.fillna({"sex": "", "age_band": ""})
+    index = pd.MultiIndex.from_frame(filled[["area_code", *keys]])
+    equations: list[Equation] = []
 
-    # area equations: parent area cell = Σ kommun cells
-    kommuner = filled[filled["area_level"] == "kommun"]
-    links = [(code, parent) for code, ps in parents.items() for parent in ps]
-    link = pd.DataFrame(links, columns=["area_code", "parent_code"])
-    children = kommuner.merge(link, on="area_code")
-    parent_cells = filled[filled["area_level"] != "kommun"].rename(
-        columns={"area_code": "parent_code", "idx": "parent_idx"}
-    )[["parent_code", *keys, "parent_idx"]]
-    joined = children.merge(parent_cells, on=["parent_code", *keys])
-    equations.extend(equations_from_pairs(joined["parent_idx"].to_numpy(), joined["idx"].to_numpy()))
+    def add(child_rows: np.ndarray, parent_keys: list[pd.Series | np.ndarray]) -> None:
+        parent_rows = index.get_indexer(pd.MultiIndex.from_arrays(parent_keys))
+        found = parent_rows >= 0
+        equations.extend(equations_from_pairs(parent_rows[found], child_rows[found]))
 
-    # level equations: län = Σ the level's groups in it + the län's kommuner outside them; without
-    # these, a hidden kommun could be recovered as län − group − shown kommuner
-    for level in catalogue.area_levels:
-        level_links: list[tuple[str, str]] = []
-        for lan in {k.lan for k in geography.kommuner.values()}:
-            members = {code for code, k in geography.kommuner.items() if k.lan == lan}
-            groups = [g for g in level.groups if set(g.kommuner) <= members]
-            if not groups:
-                continue
-            covered = {code for g in groups for code in g.kommuner}
-            level_links += [(g.id, lan) for g in groups]
-            level_links += [(code, lan) for code in sorted(members - covered)]
-        if not level_links:
-            continue
-        link = pd.DataFrame(level_links, columns=["area_code", "parent_code"])
-        parts = filled.merge(link, on="area_code")
-        joined = parts.merge(parent_cells, on=["parent_code", *keys])
-        equations.extend(equations_from_pairs(joined["parent_idx"].to_numpy(), joined["idx"].to_numpy()))
+    for family in _sum_families(catalogue):
+        parent_code = filled["area_code"].map(family)
+        rows = np.flatnonzero(parent_code.notna().to_numpy())
+        add(rows, [parent_code.iloc[rows], *(filled[k].iloc[rows] for k in keys)])
 
-    # breakdown equations: total = Σ sex cells; total = Σ age-band cells
-    totals = filled[filled["breakdown"] == "total"][["area_code", "period", "idx"]].rename(
-        columns={"idx": "parent_idx"}
-    )
+    # a total = Σ its sex cells, and separately = Σ its age-band cells
     for breakdown in ("sex", "age_band"):
-        parts = filled[filled["breakdown"] == breakdown][["area_code", "period", "idx"]]
-        if parts.empty:
-            continue
-        joined = parts.merge(totals, on=["area_code", "period"])
-        equations.extend(equations_from_pairs(joined["parent_idx"].to_numpy(), joined["idx"].to_numpy()))
+        rows = np.flatnonzero((filled["breakdown"] == breakdown).to_numpy())
+        blank = np.full(len(rows), "", dtype=object)
+        add(
+            rows,
+            [
+                filled["area_code"].iloc[rows],
+                filled["period"].iloc[rows],
+                np.full(len(rows), "total"),
+                blank,
+                blank,
+            ],
+        )
     return equations
 
 

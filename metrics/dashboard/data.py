@@ -1,0 +1,440 @@
+"""Read-only access to the aggregate tables, cached per process and per database version.
+
+The dashboard reads `results`, `indicator_runs`, `meta`, `import_log` and the row numbers
+and reasons of `rejected_rows`; from the extract tables it only ever asks COUNT, MIN and
+MAX (for the Data page's coverage). Nothing person-level leaves the database.
+
+Each process (gunicorn worker) keeps the last snapshot it read, keyed by the database
+file's path, size and modification time (and its WAL's): a recomputed database is picked
+up on the next request, and workers never share mutable state.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, NamedTuple, TypeVar
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics.errors import MatavlaError
+from metrics.extracts.schema import EXTRACTS
+from metrics.geography import load_geography
+
+log = logging.getLogger(__name__)
+
+RESULT_COLUMNS = (
+    "indicator",
+    "area_code",
+    "area_level",
+    "period",
+    "period_type",
+    "period_start",
+    "breakdown",
+    "sex",
+    "age_band",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+)
+HOW_TO_LOAD = (
+    "kör `matavla import` med era utdrag och sedan `matavla compute` (eller `matavla demo` för demodata)"
+)
+
+
+class DataUnavailable(MatavlaError):
+    """The database cannot be read (missing, empty or busy); the message is for the user."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        self.kind = kind  # 'missing', 'empty', 'busy' or 'broken'
+        super().__init__(message)
+
+
+FileKey = tuple[str, int, int, int]
+
+
+def file_key(path: Path) -> FileKey:
+    """What identifies one version of the database file (and its write-ahead log)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise DataUnavailable(
+            "missing", f"Ingen databas hittades i {path}. Ingen data än – {HOW_TO_LOAD}."
+        ) from None
+    wal = path.with_name(path.name + ".wal")
+    wal_mtime = wal.stat().st_mtime_ns if wal.exists() else 0
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size, wal_mtime)
+
+
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DataUnavailable(
+                "busy",
+                "Databasen uppdateras just nu (import eller beräkning pågår). Försök igen om en stund.",
+            ) from exc
+        raise DataUnavailable(
+            "broken", f"Databasen {path} kunde inte öppnas: {str(exc).splitlines()[0]}"
+        ) from exc
+
+
+T = TypeVar("T")
+
+
+class VersionCache(Generic[T]):
+    """One value per database path (and build arguments), rebuilt when the file changes.
+
+    Safe across threads. When the database is busy (a writer holds it), the last good
+    value is served.
+    """
+
+    def __init__(self, build: Callable[..., T]) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, tuple[object, ...]], tuple[FileKey, T]] = {}
+
+    def get(self, path: Path, *args: object) -> T:
+        key = file_key(path)
+        slot = (key[0], args)
+        entry = self._entries.get(slot)
+        if entry is not None and entry[0] == key:
+            return entry[1]
+        with self._lock:
+            entry = self._entries.get(slot)
+            if entry is not None and entry[0] == key:
+                return entry[1]
+            try:
+                value = self._build(path, *args)
+            except DataUnavailable as exc:
+                if exc.kind == "busy" and entry is not None:
+                    log.warning("database busy; serving the previous snapshot of %s", path)
+                    return entry[1]
+                raise
+            self._entries[slot] = (key, value)
+            return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+class ResultRow(NamedTuple):
+    """One area's total for one indicator and period, as plain Python values (None when missing)."""
+
+    area_code: str
+    area_level: str
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    numerator: float | None
+    denominator: float | None
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the indicator pages read, for one version of the database.
+
+    The results are split once, at load, by (indicator, län, breakdown), so a page reads
+    a few hundred rows instead of filtering the whole table.
+    """
+
+    results: pd.DataFrame
+    computed_at: str | None
+    runs: pd.DataFrame
+    lans: tuple[str, ...]
+    parts: Mapping[tuple[str, str, str], pd.DataFrame] = field(repr=False)
+    indicator_ids: frozenset[str] = frozenset()
+    kommuner_by_lan: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    periods_by_lan: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    totals: Mapping[tuple[str, str, str], Mapping[str, ResultRow]] = field(default_factory=dict, repr=False)
+    periods_by_indicator_lan: Mapping[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def empty(self) -> bool:
+        return self.results.empty
+
+    def rows(self, indicator: str, lan: str, breakdown: str = "total") -> pd.DataFrame:
+        """Rows of one indicator for a län's kommuner, the län itself and its area groups."""
+        return self.parts.get((indicator, lan, breakdown), _EMPTY)
+
+    def period_rows(self, indicator: str, lan: str, period: str, breakdown: str = "total") -> pd.DataFrame:
+        rows = self.rows(indicator, lan, breakdown)
+        return rows[rows["period"] == period] if not rows.empty else rows
+
+    def cells(self, indicator: str, lan: str, period: str) -> Mapping[str, ResultRow]:
+        """The total of every area of the län (kommuner, the län, groups) for one period, by area code."""
+        return self.totals.get((indicator, lan, period), {})
+
+    def periods_of(self, indicator: str, lan: str) -> list[str]:
+        """Sorted period labels of one indicator in one län (from the totals, no scan)."""
+        return self.periods_by_indicator_lan.get((indicator, lan), [])
+
+    def periods(self, indicator: str | None = None, lan: str | None = None) -> list[str]:
+        """Period labels with results (of one indicator and/or län, if given)."""
+        if indicator is not None and lan is not None:
+            frame = self.rows(indicator, lan)
+            return sorted(frame["period"].unique().tolist()) if not frame.empty else []
+        if indicator is None and lan is not None:
+            return list(self.periods_by_lan.get(lan, ()))
+        frame = self.results if indicator is None else self.results[self.results["indicator"] == indicator]
+        return sorted(frame["period"].unique().tolist()) if not frame.empty else []
+
+    def indicators(self) -> set[str]:
+        return set(self.indicator_ids)
+
+    def kommuner(self, lan: str) -> list[str]:
+        """Kommun codes of the län that have any result, in code order."""
+        return list(self.kommuner_by_lan.get(lan, ()))
+
+
+_EMPTY = pd.DataFrame(columns=[*RESULT_COLUMNS, "lan"])
+
+
+def _lan_of(frame: pd.DataFrame, group_lan: Mapping[str, str]) -> pd.Series:
+    geography = load_geography()
+    kommun_lan = {code: k.lan for code, k in geography.kommuner.items()}
+    lan = pd.Series(None, index=frame.index, dtype=object)
+    is_kommun = frame["area_level"] == "kommun"
+    is_lan = frame["area_level"] == "lan"
+    lan[is_kommun] = frame.loc[is_kommun, "area_code"].map(kommun_lan)
+    lan[is_lan] = frame.loc[is_lan, "area_code"]
+    other = ~(is_kommun | is_lan)
+    lan[other] = frame.loc[other, "area_code"].map(dict(group_lan))
+    return lan
+
+
+def _totals(results: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, ResultRow]]:
+    """Total rows as nested dicts, for the pages that look up one cell at a time."""
+    totals = results[results["breakdown"] == "total"]
+
+    def column(name: str) -> list[float | None]:
+        values = totals[name].to_numpy(dtype=float, na_value=np.nan)
+        return [None if v != v else float(v) for v in values]  # NaN != NaN
+
+    nested: dict[tuple[str, str, str], dict[str, ResultRow]] = {}
+    for ind, lan, period, code, level, value, low, high, num, den, suppressed in zip(
+        totals["indicator"].tolist(),
+        totals["lan"].tolist(),
+        totals["period"].tolist(),
+        totals["area_code"].tolist(),
+        totals["area_level"].tolist(),
+        column("value"),
+        column("ci_low"),
+        column("ci_high"),
+        column("numerator"),
+        column("denominator"),
+        totals["suppressed"].tolist(),
+        strict=True,
+    ):
+        if lan is None:
+            continue
+        nested.setdefault((ind, lan, period), {})[code] = ResultRow(
+            code, level, value, low, high, num, den, bool(suppressed)
+        )
+    return nested
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+        [name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Snapshot:
+    """Read the results tables into memory (uncached; see `snapshot`)."""
+    con = connect_read_only(path)
+    try:
+        if not _table_exists(con, "results"):
+            raise DataUnavailable("empty", f"Databasen har inga resultat än – {HOW_TO_LOAD}.")
+        results = con.execute(f"SELECT {', '.join(RESULT_COLUMNS)} FROM results").df()
+        runs = (
+            con.execute(
+                "SELECT indicator, status, message, rows, seconds, computed_at FROM indicator_runs "
+                "ORDER BY indicator"
+            ).df()
+            if _table_exists(con, "indicator_runs")
+            else pd.DataFrame(columns=["indicator", "status", "message", "rows", "seconds", "computed_at"])
+        )
+        computed = None
+        if _table_exists(con, "meta"):
+            row = con.execute("SELECT value FROM meta WHERE key = 'computed_at'").fetchone()
+            computed = None if row is None else str(row[0])
+    finally:
+        con.close()
+    for column in (
+        "indicator",
+        "area_code",
+        "area_level",
+        "period",
+        "period_type",
+        "breakdown",
+        "sex",
+        "age_band",
+    ):
+        results[column] = results[column].astype(object)
+    results["suppressed"] = results["suppressed"].fillna(False).astype(bool)
+    results["lan"] = _lan_of(results, group_lan or {})
+    parts = {
+        (str(ind), str(lan), str(bd)): frame.sort_values(
+            ["area_level", "area_code", "period"], ignore_index=True
+        )
+        for (ind, lan, bd), frame in results.groupby(["indicator", "lan", "breakdown"], sort=False)
+    }
+    lans = tuple(sorted(results.loc[results["area_level"] == "lan", "area_code"].unique().tolist()))
+    kommun_rows = results[results["area_level"] == "kommun"]
+    kommuner_by_lan = {
+        str(lan): tuple(sorted(codes.unique().tolist()))
+        for lan, codes in kommun_rows.groupby("lan")["area_code"]
+    }
+    periods_by_lan = {
+        str(lan): tuple(sorted(labels.unique().tolist())) for lan, labels in results.groupby("lan")["period"]
+    }
+    totals = _totals(results)
+    periods_by_indicator_lan: dict[tuple[str, str], list[str]] = {}
+    for ind, lan, period in totals:
+        periods_by_indicator_lan.setdefault((ind, lan), []).append(period)
+    for labels in periods_by_indicator_lan.values():
+        labels.sort()
+    return Snapshot(
+        totals=totals,
+        periods_by_indicator_lan=periods_by_indicator_lan,
+        results=results,
+        computed_at=computed,
+        runs=runs,
+        lans=lans,
+        parts=parts,
+        indicator_ids=frozenset(results["indicator"].unique().tolist()),
+        kommuner_by_lan=kommuner_by_lan,
+        periods_by_lan=periods_by_lan,
+    )
+
+
+def _read_snapshot(path: Path, group_lan: tuple[tuple[str, str], ...]) -> Snapshot:
+    return read_snapshot(path, dict(group_lan))
+
+
+_snapshots: VersionCache[Snapshot] = VersionCache(_read_snapshot)
+
+
+def snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Snapshot:
+    """The cached snapshot of the database at `path` (rebuilt when the file changes).
+
+    `group_lan` maps area-group ids (from the catalogue) to their län.
+    """
+    return _snapshots.get(path, tuple(sorted((group_lan or {}).items())))
+
+
+# --- the Data page -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    extracts: pd.DataFrame  # extract, title, rows, first, last, kommuner, last_import
+    import_log: pd.DataFrame
+    rejected: pd.DataFrame  # file, extract, reason, rows, row_numbers (text)
+    runs: pd.DataFrame
+    computed_at: str | None
+    result_rows: int
+
+
+ROW_NUMBERS_SHOWN = 12
+
+
+def _row_numbers(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:ROW_NUMBERS_SHOWN])
+    more = len(numbers) - ROW_NUMBERS_SHOWN
+    return f"{shown} … (+{more})" if more > 0 else shown
+
+
+def read_coverage(path: Path) -> Coverage:
+    """Counts, date ranges and logs for the Data page: aggregates only, never row values."""
+    con = connect_read_only(path)
+    try:
+        rows = []
+        last_imports: dict[str, object] = {}
+        if _table_exists(con, "import_log"):
+            for extract, imported in con.execute(
+                "SELECT extract, max(imported_at) FROM import_log GROUP BY extract"
+            ).fetchall():
+                last_imports[extract] = imported
+        for name, extract in EXTRACTS.items():
+            if not _table_exists(con, name):
+                rows.append((name, extract.title, 0, None, None, 0, last_imports.get(name)))
+                continue
+            date = (
+                f'min("{extract.date_column}"), max("{extract.date_column}")'
+                if extract.date_column
+                else "NULL, NULL"
+            )
+            kommuner = 'count(DISTINCT "kommun")' if "kommun" in extract.column_names else "NULL"
+            count, first, last, n_kommuner = con.execute(
+                f'SELECT count(*), {date}, {kommuner} FROM "{name}"'
+            ).fetchone()  # type: ignore[misc]
+            rows.append((name, extract.title, count, first, last, n_kommuner, last_imports.get(name)))
+        extracts = pd.DataFrame(
+            rows, columns=["extract", "title", "rows", "first", "last", "kommuner", "last_import"]
+        )
+
+        import_log = (
+            con.execute(
+                "SELECT import_id, file, extract, source, status, rows_read, rows_accepted, rows_rejected, "
+                "rows_replaced, notes, imported_at, seconds FROM import_log ORDER BY imported_at "
+                "DESC, import_id DESC"
+            ).df()
+            if _table_exists(con, "import_log")
+            else pd.DataFrame()
+        )
+        if _table_exists(con, "rejected_rows"):
+            # Only the reason and the row numbers: the raw values stay in the database.
+            grouped = con.execute(
+                "SELECT file, extract, reason, count(*) AS rows, list(row_number ORDER BY row_number) "
+                "AS numbers "
+                "FROM rejected_rows GROUP BY file, extract, reason ORDER BY file, rows DESC, reason"
+            ).fetchall()
+            rejected = pd.DataFrame(
+                [(f, e, r, n, _row_numbers(list(nums))) for f, e, r, n, nums in grouped],
+                columns=["file", "extract", "reason", "rows", "row_numbers"],
+            )
+        else:
+            rejected = pd.DataFrame(columns=["file", "extract", "reason", "rows", "row_numbers"])
+        runs = (
+            con.execute(
+                "SELECT indicator, status, message, rows, seconds, computed_at FROM indicator_runs "
+                "ORDER BY status <> 'error', indicator"
+            ).df()
+            if _table_exists(con, "indicator_runs")
+            else pd.DataFrame(columns=["indicator", "status", "message", "rows", "seconds", "computed_at"])
+        )
+        computed = None
+        result_rows = 0
+        if _table_exists(con, "meta"):
+            row = con.execute("SELECT value FROM meta WHERE key = 'computed_at'").fetchone()
+            computed = None if row is None else str(row[0])
+        if _table_exists(con, "results"):
+            result_rows = int(con.execute("SELECT count(*) FROM results").fetchone()[0])  # type: ignore[index]
+    finally:
+        con.close()
+    return Coverage(extracts, import_log, rejected, runs, computed, result_rows)
+
+
+_coverage: VersionCache[Coverage] = VersionCache(read_coverage)
+
+
+def coverage(path: Path) -> Coverage:
+    return _coverage.get(path)

@@ -1,0 +1,301 @@
+"""Data: what is loaded – extracts and their coverage, rejected rows, the import log, computations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, callback, dcc, html
+
+from metrics.dashboard.components import attrs, data_table, download_bar, no_data, safe, section, triggered_id
+from metrics.dashboard.context import catalogue, settings
+from metrics.dashboard.data import Coverage, DataUnavailable, coverage
+from metrics.dashboard.downloads import DownloadInfo, download
+from metrics.dashboard.format import format_date, format_int, format_number, is_missing, plural
+from metrics.dashboard.urlstate import page_state, parse_state
+
+PAGE = "data"
+
+
+def layout(**params: Any) -> html.Div:
+    state = parse_state(params)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1("Dataunderlag", className="page-title"),
+                    html.P(
+                        "Vad som finns inläst: utdragen och vilka perioder och kommuner de täcker, "
+                        "rader som avvisades vid "
+                        "importen (bara radnummer och orsak – aldrig själva värdena), importloggen "
+                        "och hur beräkningen gick.",
+                        className="page-intro",
+                    ),
+                ],
+                className="page-head",
+            ),
+            html.Div(
+                [
+                    html.P("Ladda ner tabellerna på sidan:", className="muted"),
+                    html.Div(download_bar(PAGE), className="toolbar-actions"),
+                ],
+                className="toolbar toolbar-slim",
+            ),
+            html.Div(id=f"{PAGE}-content", className="page-content"),
+            dcc.Store(id=f"{PAGE}-state", data={"lan": state.lan, "period": state.period}),
+        ],
+        className="page",
+    )
+
+
+def _range(first: Any, last: Any) -> str:
+    """'2022-01-01 – 2024-12-31', or years ('2022 – 2024') for extracts dated by year."""
+    if is_missing(first):
+        return "–"
+    a = str(first) if isinstance(first, int) else format_date(first)
+    b = str(last) if isinstance(last, int) else format_date(last)
+    return a if a == b else f"{a} – {b}"
+
+
+def _cards(cov: Coverage) -> html.Ul:
+    failed = int((cov.runs["status"] == "error").sum()) if not cov.runs.empty else 0
+    ok = int((cov.runs["status"] == "ok").sum()) if not cov.runs.empty else 0
+    rejected = int(cov.rejected["rows"].sum()) if not cov.rejected.empty else 0
+    items = [
+        (
+            "Data beräknad",
+            format_date(cov.computed_at, with_time=True) if cov.computed_at else "Inte beräknad",
+            "neutral",
+        ),
+        ("Indikatorer", f"{ok} ok" + (f" · {failed} fel" if failed else ""), "bad" if failed else "good"),
+        ("Resultatrader", format_int(cov.result_rows), "neutral"),
+        ("Avvisade rader", format_int(rejected), "bad" if rejected else "neutral"),
+    ]
+    return html.Ul(
+        [
+            html.Li(
+                [html.Span(t, className="kpi-title"), html.Span(v, className=f"kpi-value kpi-{tone}")],
+                className="kpi",
+            )
+            for t, v, tone in items
+        ],
+        className="kpis",
+    )
+
+
+def render() -> list[Any]:
+    cov = coverage(settings().db_path)
+    cat = catalogue()
+    titles = {ind.id: ind.title for ind in cat.indicators}
+
+    runs = cov.runs
+    run_rows = []
+    run_classes = []
+    for r in runs.itertuples(index=False):
+        error = r.status == "error"
+        run_rows.append(
+            [
+                titles.get(r.indicator, r.indicator),
+                html.Span("Fel" if error else "OK", className="status-error" if error else "status-ok"),
+                r.message or "",
+                format_int(r.rows),
+                format_number(r.seconds, 1),
+                format_date(r.computed_at, with_time=True),
+            ]
+        )
+        run_classes.append("row-error" if error else None)
+    runs_table = data_table(
+        ["Indikator", "Status", "Meddelande", "Rader", "Sekunder", "Beräknad"],
+        run_rows,
+        numeric=(3, 4),
+        row_classes=run_classes,  # failed indicators in red
+    )
+    missing = (
+        [ind.title for ind in cat.indicators if ind.id not in set(runs["indicator"])]
+        if not runs.empty
+        else []
+    )
+
+    extracts = cov.extracts
+    extract_rows = [
+        [
+            html.Span([html.Strong(r.title), html.Span(f" ({r.extract})", className="muted")]),
+            format_int(r.rows),
+            _range(r.first, r.last),
+            format_int(r.kommuner) if not is_missing(r.kommuner) else "–",
+            format_date(r.last_import, with_time=True)
+            if r.last_import is not None and not is_missing(r.last_import)
+            else "–",
+        ]
+        for r in extracts.itertuples(index=False)
+    ]
+
+    rejected = cov.rejected
+    rejected_rows = [
+        [r.file, r.extract, r.reason, format_int(r.rows), r.row_numbers]
+        for r in rejected.itertuples(index=False)
+    ]
+
+    log = cov.import_log
+    log_rows = (
+        [
+            [
+                format_date(r.imported_at, with_time=True),
+                r.file,
+                r.extract,
+                r.source or "",
+                "oförändrad" if r.status == "unchanged" else r.status,
+                format_int(r.rows_read),
+                format_int(r.rows_accepted),
+                format_int(r.rows_rejected),
+                format_int(r.rows_replaced),
+            ]
+            for r in log.itertuples(index=False)
+        ]
+        if not log.empty
+        else []
+    )
+
+    return [
+        _cards(cov),
+        section(
+            "Beräkning av indikatorer",
+            [
+                html.Div(
+                    runs_table,
+                    className="card table-scroll",
+                    tabIndex="0",
+                    role="region",
+                    **attrs({"aria-label": "Tabell: beräkning av indikatorer"}),
+                )
+                if run_rows
+                else html.P("Ingen beräkning har körts (`matavla compute`).", className="muted"),
+                html.P(f"Saknar resultat: {', '.join(missing)}.", className="muted") if missing else None,
+            ],
+            intro=(
+                "Indikatorer som inte kunde beräknas visas i rött med felmeddelandet; de andra beräknas ändå."
+            ),
+        ),
+        section(
+            "Utdrag",
+            html.Div(
+                data_table(
+                    ["Utdrag", "Rader", "Period (första – sista)", "Kommuner", "Senast importerad"],
+                    extract_rows,
+                    numeric=(1, 3),
+                ),
+                className="card table-scroll",
+                tabIndex="0",
+                role="region",
+                **attrs({"aria-label": "Tabell: utdrag"}),
+            ),
+            intro="Antal rader, datumintervall och antal kommuner per utdrag.",
+        ),
+        section(
+            "Avvisade rader",
+            html.Div(
+                data_table(["Fil", "Utdrag", "Orsak", "Rader", "Radnummer"], rejected_rows, numeric=(3,)),
+                className="card table-scroll",
+                tabIndex="0",
+                role="region",
+                **attrs({"aria-label": "Tabell: avvisade rader"}),
+            )
+            if rejected_rows
+            else html.P("Inga rader har avvisats.", className="muted"),
+            intro="Per fil och orsak. Radnumren avser raden i filen (rubrikraden är rad 1).",
+        ),
+        section(
+            "Importlogg",
+            html.Div(
+                data_table(
+                    [
+                        "Importerad",
+                        "Fil",
+                        "Utdrag",
+                        "Källa",
+                        "Status",
+                        "Lästa",
+                        "Godkända",
+                        "Avvisade",
+                        "Ersatta",
+                    ],
+                    log_rows,
+                    numeric=(5, 6, 7, 8),
+                ),
+                className="card table-scroll",
+                tabIndex="0",
+                role="region",
+                **attrs({"aria-label": "Tabell: importlogg"}),
+            )
+            if log_rows
+            else html.P("Inget har importerats ännu (`matavla import`).", className="muted"),
+            intro=plural(len(log_rows), "import", "importer") + ", senaste först.",
+        ),
+    ]
+
+
+@callback(
+    Output(f"{PAGE}-content", "children"),
+    Output("app-query", "data", allow_duplicate=True),
+    Input(f"{PAGE}-state", "data"),
+    prevent_initial_call="initial_duplicate",
+)
+@safe(outputs=2)
+def update(carried: dict[str, str | None] | None) -> tuple[Any, Any]:
+    """The page has no controls; it carries the other pages' län and period along in the URL."""
+    carried = carried or {}
+    state = page_state(
+        PAGE,
+        dash.get_relative_path("/data"),
+        replace=True,
+        lan=carried.get("lan"),
+        period=carried.get("period"),
+    )
+    try:
+        return render(), state
+    except DataUnavailable as exc:
+        return no_data(exc), state
+
+
+@callback(
+    Output(f"{PAGE}-download", "data"),
+    Input(f"{PAGE}-csv", "n_clicks"),
+    Input(f"{PAGE}-xlsx", "n_clicks"),
+    prevent_initial_call=True,
+)
+def download_data(_csv: int, _xlsx: int) -> Any:
+    cov = coverage(settings().db_path)
+    extracts = cov.extracts.rename(
+        columns={
+            "extract": "Utdrag",
+            "title": "Namn",
+            "rows": "Rader",
+            "first": "Första",
+            "last": "Sista",
+            "kommuner": "Kommuner",
+            "last_import": "Senast importerad",
+        }
+    )
+    info = DownloadInfo(
+        title="Mätavla – Dataunderlag",
+        view=[("Innehåll", "Utdrag, beräkningar, avvisade rader och importlogg")],
+        computed_at=cov.computed_at,
+    )
+    kind = "csv" if triggered_id() == f"{PAGE}-csv" else "xlsx"
+    extra = {
+        "Beräkningar": cov.runs,
+        "Avvisade rader": cov.rejected,
+        "Importlogg": cov.import_log,
+    }
+    return download(kind, extracts, info, ["dataunderlag"], extra=extra if kind == "xlsx" else None)
+
+
+dash.register_page(
+    __name__,
+    path="/data",
+    name="Data",
+    title="Dataunderlag – Mätavla",
+    description="Inlästa utdrag, avvisade rader, importlogg och beräkningar",
+    order=4,
+    layout=layout,
+)

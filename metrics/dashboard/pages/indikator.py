@@ -1,0 +1,423 @@
+"""Indikator: one indicator's definition, its trend in every kommun, breakdowns, data and SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+import flask
+import pandas as pd
+from dash import Input, Output, State, callback, html, no_update
+
+from metrics.catalogue.model import Indicator
+from metrics.compute.sqlgen import indicator_sql
+from metrics.dashboard.choices import (
+    indicator_options,
+    kommun_name,
+    kommun_options,
+    kommuner_by_name,
+    lan_name,
+    lan_options,
+    lan_period_options,
+    largest_kommun,
+)
+from metrics.dashboard.components import (
+    alert,
+    as_table,
+    attrs,
+    control,
+    download_bar,
+    dropdown,
+    figure_block,
+    no_data,
+    safe,
+    section,
+    triggered_id,
+)
+from metrics.dashboard.context import catalogue, current_snapshot, indicator_or_none, settings
+from metrics.dashboard.data import DataUnavailable
+from metrics.dashboard.definition import definition_rows, definition_table_rows
+from metrics.dashboard.downloads import DownloadInfo, download
+from metrics.dashboard.figures import LAN, SERIES, BreakdownSeries, Facet, breakdown_figure, facets_figure
+from metrics.dashboard.format import format_interval, format_period, format_value
+from metrics.dashboard.periods import parse_period
+from metrics.dashboard.series import breakdown, trend
+from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+
+PAGE = "indikator"
+MAX_BREAKDOWN_KOMMUNER = 4
+
+
+def layout(indikator_id: str | None = None, **params: Any) -> html.Div:
+    state = parse_state(params)
+    try:
+        snap = current_snapshot()
+    except DataUnavailable as exc:
+        return html.Div([_head(), no_data(exc)], className="page")
+    cat = catalogue()
+    indicator = (
+        indicator_or_none(indikator_id)
+        or indicator_or_none(state.indikator)
+        or (cat.indicators[0] if cat.indicators else None)
+    )
+    lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
+    if indicator is None or lan is None:
+        return html.Div(
+            [_head(), no_data(DataUnavailable("empty", "Resultattabellen är tom."))], className="page"
+        )
+    period = resolve_period(state.period, snap.periods(indicator.id, lan))
+    kommuner = set(snap.kommuner(lan))
+    toolbar = html.Div(
+        [
+            html.Div(
+                [
+                    control(
+                        "Indikator",
+                        f"{PAGE}-id",
+                        dropdown(f"{PAGE}-id", indicator_options(cat), indicator.id),
+                        wide=True,
+                    ),
+                    control("Län", f"{PAGE}-lan", dropdown(f"{PAGE}-lan", lan_options(snap), lan)),
+                    control(
+                        "Period",
+                        f"{PAGE}-period",
+                        dropdown(f"{PAGE}-period", lan_period_options(snap, lan, indicator.id), period),
+                    ),
+                    control(
+                        "Markera kommuner",
+                        f"{PAGE}-markera",
+                        dropdown(
+                            f"{PAGE}-markera",
+                            kommun_options(snap, lan),
+                            [c for c in state.markera if c in kommuner],
+                            multi=True,
+                            placeholder="Välj en eller flera …",
+                        ),
+                        wide=True,
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Div(download_bar(PAGE), className="toolbar-actions"),
+        ],
+        className="toolbar",
+        role="search",
+        **attrs({"aria-label": "Val för indikatorn"}),
+    )
+    return html.Div(
+        [
+            _head(),
+            toolbar,
+            html.Div(id=f"{PAGE}-content", className="page-content", **attrs({"aria-live": "polite"})),
+        ],
+        className="page",
+    )
+
+
+def _head() -> html.Div:
+    return html.Div(
+        [
+            html.H1("Indikator", className="page-title"),
+            html.P(
+                "Definitionen direkt ur katalogen, utvecklingen i varje kommun med länet som "
+                "referens, nedbrytningar, "
+                "tabellen och SQL-frågan som räknar fram värdena.",
+                className="page-intro",
+            ),
+        ],
+        className="page-head",
+    )
+
+
+def data_frame(indicator: Indicator, lan: str, period_type: str) -> pd.DataFrame:
+    """The indicator's total rows for the län and its kommuner over all periods of one type."""
+    snap = current_snapshot()
+    rows = snap.rows(indicator.id, lan)
+    if rows.empty:
+        return pd.DataFrame()
+    rows = rows[(rows["period_type"] == period_type) & rows["area_level"].isin(["kommun", "lan"])]
+    frame = pd.DataFrame(
+        {
+            "Område": [
+                kommun_name(c) if lvl == "kommun" else lan_name(c)
+                for c, lvl in zip(rows["area_code"], rows["area_level"], strict=True)
+            ],
+            "Kod": rows["area_code"].to_numpy(),
+            "Nivå": rows["area_level"].map({"kommun": "Kommun", "lan": "Län"}).to_numpy(),
+            "Period": rows["period"].map(format_period).to_numpy(),
+            "Värde": rows["value"].to_numpy(),
+            "KI 95 % låg": rows["ci_low"].to_numpy(),
+            "KI 95 % hög": rows["ci_high"].to_numpy(),
+            "Täljare": rows["numerator"].to_numpy(),
+            "Nämnare": rows["denominator"].to_numpy(),
+            "Anmärkning": ["för få" if s else "" for s in rows["suppressed"]],
+            "_sort": rows["period"].to_numpy(),
+        }
+    )
+    frame = frame.sort_values(["Nivå", "_sort", "Område"], ascending=[False, False, True]).drop(
+        columns="_sort"
+    )
+    return frame.reset_index(drop=True)
+
+
+def _definition(indicator: Indicator) -> html.Div:
+    cat = catalogue()
+    items: list[Any] = []
+    for label, text in definition_rows(indicator, cat):
+        if label in ("Indikator",):
+            continue
+        items += [html.Dt(label), html.Dd(text)]
+    return html.Div(html.Dl(items, className="definition"), className="card")
+
+
+def _grid(frame: pd.DataFrame, decimals: int, numerator_decimals: int) -> Any:
+    number = lambda d: {"function": f"svNumber(params.value, {d})"}  # noqa: E731
+    columns = [
+        {"field": "Område", "pinned": "left", "minWidth": 150, "filter": True},
+        {"field": "Nivå", "maxWidth": 100},
+        {"field": "Period", "maxWidth": 120},
+        {"field": "Värde", "type": "numericColumn", "valueFormatter": number(decimals)},
+        {"field": "KI 95 % låg", "type": "numericColumn", "valueFormatter": number(decimals)},
+        {"field": "KI 95 % hög", "type": "numericColumn", "valueFormatter": number(decimals)},
+        {"field": "Täljare", "type": "numericColumn", "valueFormatter": number(numerator_decimals)},
+        {"field": "Nämnare", "type": "numericColumn", "valueFormatter": number(0)},
+        {"field": "Anmärkning", "maxWidth": 130},
+    ]
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return dag.AgGrid(
+        id=f"{PAGE}-grid",
+        rowData=records,
+        columnDefs=columns,
+        defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 90},
+        dashGridOptions={
+            "domLayout": "normal",
+            "localeText": {
+                "noRowsToShow": "Inga rader",
+                "filterOoo": "Filtrera …",
+                "contains": "Innehåller",
+                "equals": "Lika med",
+            },
+            "ensureDomOrder": True,
+        },
+        style={"height": "420px"},
+        className="ag-theme-quartz",
+    )
+
+
+def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> list[Any]:
+    snap = current_snapshot()
+    dec, unit = indicator.decimals, indicator.unit
+    lname = lan_name(lan)
+    selected = parse_period(period)
+    period_type = selected.type if selected and selected.type in indicator.periods else "year"
+    kommuner = kommuner_by_name(snap, lan)
+    codes = [c for c, _ in kommuner]
+    series = trend(snap, indicator.id, lan, [*codes, lan], period_type)
+    county = series[lan]
+    reference = Facet(lname, county.labels, county.value, county.low, county.high)
+    facets = [
+        Facet(name, series[c].labels, series[c].value, series[c].low, series[c].high, c in markera)
+        for c, name in kommuner
+    ]
+    latest = {name: series[c].value[-1] if series[c].value else None for c, name in kommuner}
+    described = "; ".join(f"{n} {format_value(v, dec, unit)}" for n, v in latest.items() if v is not None)
+    facet_rows = [
+        [
+            name,
+            *[
+                ("för få" if s else format_value(v, dec, unit))
+                for v, s in zip(series[c].value, series[c].suppressed, strict=True)
+            ],
+        ]
+        for c, name in kommuner
+    ] + [[lname, *[format_value(v, dec, unit) for v in county.value]]]
+    facet_block = figure_block(
+        f"{PAGE}-facets",
+        facets_figure(facets, reference, decimals=dec, unit=unit, columns=5 if len(facets) > 8 else 4),
+        title=f"Utveckling per kommun ({'kvartal' if period_type == 'quarter' else 'år'}), länet streckat",
+        description=f"Små diagram, ett per kommun, med samma skala. Senaste värden: {described}.",
+        table=as_table(
+            ["Område", *county.labels], facet_rows, numeric=tuple(range(1, len(county.labels) + 1))
+        ),
+    )
+
+    breakdown_blocks: list[Any] = []
+    shown = [lan, *[c for c in markera if c in codes][:MAX_BREAKDOWN_KOMMUNER]]
+    for kind, title in (("sex", "kön"), ("age_band", "åldersgrupp")):
+        if kind not in indicator.breakdowns:
+            continue
+        parts = []
+        for i, area in enumerate(shown):
+            values = breakdown(snap, indicator.id, lan, period, area, kind)
+            name = lname if area == lan else kommun_name(area)
+            parts.append((name, values, LAN if area == lan else SERIES[(i - 1) % len(SERIES)]))
+        if not parts or not parts[0][1].categories:
+            continue
+        fig = breakdown_figure(
+            [BreakdownSeries(n, v.categories, v.value, v.low, v.high, color) for n, v, color in parts],
+            decimals=dec,
+            unit=unit,
+        )
+        table_rows = []
+        for n, v, _ in parts:
+            for cat_label, val, lo, hi, sup in zip(
+                v.categories, v.value, v.low, v.high, v.suppressed, strict=True
+            ):
+                table_rows.append(
+                    [
+                        n,
+                        cat_label,
+                        "för få" if sup else format_value(val, dec, unit),
+                        format_interval(lo, hi, dec),
+                    ]
+                )
+        breakdown_blocks.append(
+            figure_block(
+                f"{PAGE}-breakdown-{kind}",
+                fig,
+                title=f"Per {title}, {format_period(period)}",
+                description=f"Stapeldiagram per {title} för {', '.join(n for n, _, _ in parts)}.",
+                table=as_table(["Område", title.capitalize(), "Värde", "95 % KI"], table_rows, numeric=(2,)),
+            )
+        )
+    if breakdown_blocks:
+        breakdown_part: Any = html.Div(breakdown_blocks, className="grid-2")
+        intro = (
+            "Länet och de markerade kommunerna (högst fyra)."
+            if markera
+            else "Länet; markera kommuner för att jämföra dem."
+        )
+    else:
+        breakdown_part = html.P("Indikatorn redovisas inte per kön eller åldersgrupp.", className="muted")
+        intro = None
+
+    frame = data_frame(indicator, lan, period_type)
+    sql = indicator_sql(indicator)
+    return [
+        html.H2(f"{indicator.title} · {lname}", className="view-title"),
+        section("Definition", _definition(indicator)),
+        section("Utveckling i länets kommuner", facet_block),
+        section("Nedbrytningar", breakdown_part, intro=intro),
+        section(
+            "Tabell",
+            html.Div(_grid(frame, dec, 0 if indicator.numerator.is_count else 1), className="card"),
+            intro=(
+                f"Alla värden för {lname} och dess kommuner per "
+                f"{'kvartal' if period_type == 'quarter' else 'år'}. "
+                "Undertryckta värden (för få) visas inte."
+            ),
+        ),
+        section(
+            "SQL",
+            html.Details(
+                [
+                    html.Summary("Visa SQL-frågan som räknar fram indikatorn"),
+                    html.Pre(html.Code(sql), tabIndex="0", **attrs({"aria-label": "SQL-frågan"})),
+                ],
+                className="sql",
+            ),
+            intro=(
+                "Frågan kan köras direkt mot databasen (DuckDB); "
+                f"`matavla sql {indicator.id}` skriver samma text."
+            ),
+        ),
+    ]
+
+
+@callback(
+    Output(f"{PAGE}-period", "options"),
+    Output(f"{PAGE}-period", "value"),
+    Output(f"{PAGE}-markera", "options"),
+    Output(f"{PAGE}-markera", "value"),
+    Input(f"{PAGE}-lan", "value"),
+    Input(f"{PAGE}-id", "value"),
+    State(f"{PAGE}-period", "value"),
+    State(f"{PAGE}-markera", "value"),
+    prevent_initial_call=True,
+)
+def update_choices(
+    lan: str, indicator: str, period: str, markera: list[str] | None
+) -> tuple[Any, Any, Any, Any]:
+    snap = current_snapshot()
+    options = lan_period_options(snap, lan, indicator)
+    values = [o["value"] for o in options]
+    new_period = no_update if period in values else resolve_period(None, values)
+    kommuner = set(snap.kommuner(lan))
+    kept = [c for c in (markera or []) if c in kommuner]
+    return options, new_period, kommun_options(snap, lan), kept if kept != (markera or []) else no_update
+
+
+@callback(
+    Output(f"{PAGE}-content", "children"),
+    Output("app-query", "data", allow_duplicate=True),
+    Input(f"{PAGE}-id", "value"),
+    Input(f"{PAGE}-lan", "value"),
+    Input(f"{PAGE}-period", "value"),
+    Input(f"{PAGE}-markera", "value"),
+    prevent_initial_call="initial_duplicate",
+)
+@safe(outputs=2)
+def update(indicator_id: str, lan: str, period: str, markera: list[str] | None) -> tuple[Any, Any]:
+    indicator = indicator_or_none(indicator_id)
+    if indicator is None:
+        return alert("Välj en indikator.", kind="info"), no_update
+    markera = list(markera or [])
+    state = page_state(
+        PAGE,
+        dash.get_relative_path(f"/indikator/{indicator.id}"),
+        replace=triggered_id() is None,
+        lan=lan,
+        period=period,
+        indikator=indicator.id,
+        markera=markera,
+        default_kommun=largest_kommun(current_snapshot(), lan),
+    )
+    return render(indicator, lan, period, markera), state
+
+
+@callback(
+    Output(f"{PAGE}-download", "data"),
+    Input(f"{PAGE}-csv", "n_clicks"),
+    Input(f"{PAGE}-xlsx", "n_clicks"),
+    State(f"{PAGE}-id", "value"),
+    State(f"{PAGE}-lan", "value"),
+    State(f"{PAGE}-period", "value"),
+    prevent_initial_call=True,
+)
+def download_indicator(_csv: int, _xlsx: int, indicator_id: str, lan: str, period: str) -> Any:
+    indicator = indicator_or_none(indicator_id)
+    if indicator is None:
+        return no_update
+    selected = parse_period(period)
+    period_type = selected.type if selected and selected.type in indicator.periods else "year"
+    frame = data_frame(indicator, lan, period_type)
+    cat = catalogue()
+    info = DownloadInfo(
+        title=f"Mätavla – Indikator: {indicator.title}",
+        view=[
+            ("Län", lan_name(lan)),
+            ("Indikator", indicator.title),
+            ("Periodtyp", {"year": "år", "quarter": "kvartal", "month": "månad"}[period_type]),
+        ],
+        computed_at=current_snapshot().computed_at,
+        url=flask.request.host_url.rstrip("/")
+        + dash.get_relative_path(f"/indikator/{indicator.id}")
+        + build_query(lan=lan, period=period),
+        definitions=definition_table_rows([indicator], cat),
+    )
+    kind = "csv" if triggered_id() == f"{PAGE}-csv" else "xlsx"
+    extra = {"SQL": pd.DataFrame({"SQL": indicator_sql(indicator).splitlines()})} if kind == "xlsx" else None
+    return download(kind, frame, info, ["indikator", indicator.id, lan], extra=extra)
+
+
+dash.register_page(
+    __name__,
+    path_template="/indikator/<indikator_id>",
+    path="/indikator/none",
+    name="Indikator",
+    title="Indikator – Mätavla",
+    description="En indikators definition, utveckling per kommun, nedbrytningar, data och SQL",
+    order=3,
+    layout=layout,
+)

@@ -1,0 +1,527 @@
+"""Jämför: one indicator, one period, all kommuner of a län – the honest comparison.
+
+Ranked bars with 95 % intervals, a funnel plot against the kommuner's size, a tile map
+and (when boundaries are configured) a choropleth, all coloured by comparison with the län.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import flask
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from metrics.catalogue.model import Indicator
+from metrics.dashboard.boundaries import BoundariesError, lan_geojson
+from metrics.dashboard.choices import (
+    indicator_options,
+    kommun_options,
+    kommuner_by_name,
+    lan_name,
+    lan_options,
+    lan_period_options,
+    largest_kommun,
+)
+from metrics.dashboard.comparison import (
+    NO_DATA,
+    STYLES,
+    class_sentence,
+    compare,
+    direction_words,
+    legend_classes,
+)
+from metrics.dashboard.components import (
+    alert,
+    as_table,
+    attrs,
+    control,
+    download_bar,
+    dropdown,
+    figure_block,
+    legend,
+    no_data,
+    safe,
+    triggered_id,
+)
+from metrics.dashboard.context import catalogue, current_snapshot, indicator_or_none, settings
+from metrics.dashboard.data import DataUnavailable
+from metrics.dashboard.definition import definition_table_rows, format_target
+from metrics.dashboard.downloads import DownloadInfo, download
+from metrics.dashboard.figures import Bar, choropleth_figure, funnel_figure, ranked_bars
+from metrics.dashboard.format import (
+    format_compact,
+    format_interval,
+    format_number,
+    format_period,
+    format_value,
+    unit_suffix,
+)
+from metrics.dashboard.funnel import Z95, Z998, funnel_curves, funnel_kind, outside
+from metrics.dashboard.tilemap import tile_positions
+from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+
+PAGE = "jamfor"
+
+
+def layout(**params: Any) -> html.Div:
+    state = parse_state(params)
+    try:
+        snap = current_snapshot()
+    except DataUnavailable as exc:
+        return html.Div([_head(), no_data(exc)], className="page")
+    lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
+    cat = catalogue()
+    indicator = indicator_or_none(state.indikator) or (cat.indicators[0] if cat.indicators else None)
+    if lan is None or indicator is None:
+        return html.Div(
+            [_head(), no_data(DataUnavailable("empty", "Resultattabellen är tom."))], className="page"
+        )
+    period = resolve_period(state.period, snap.periods(indicator.id, lan))
+    kommuner = set(snap.kommuner(lan))
+    toolbar = html.Div(
+        [
+            html.Div(
+                [
+                    control("Län", f"{PAGE}-lan", dropdown(f"{PAGE}-lan", lan_options(snap), lan)),
+                    control(
+                        "Indikator",
+                        f"{PAGE}-indikator",
+                        dropdown(f"{PAGE}-indikator", indicator_options(cat), indicator.id),
+                        wide=True,
+                    ),
+                    control(
+                        "Period",
+                        f"{PAGE}-period",
+                        dropdown(f"{PAGE}-period", lan_period_options(snap, lan, indicator.id), period),
+                    ),
+                    control(
+                        "Markera kommuner",
+                        f"{PAGE}-markera",
+                        dropdown(
+                            f"{PAGE}-markera",
+                            kommun_options(snap, lan),
+                            [c for c in state.markera if c in kommuner],
+                            multi=True,
+                            placeholder="Välj en eller flera …",
+                        ),
+                        wide=True,
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Div(download_bar(PAGE), className="toolbar-actions"),
+        ],
+        className="toolbar",
+        role="search",
+        **attrs({"aria-label": "Val för jämförelsen"}),
+    )
+    return html.Div(
+        [
+            _head(),
+            toolbar,
+            html.Div(id=f"{PAGE}-content", className="page-content", **attrs({"aria-live": "polite"})),
+        ],
+        className="page",
+    )
+
+
+def _head() -> html.Div:
+    return html.Div(
+        [
+            html.H1("Jämför kommuner", className="page-title"),
+            html.P(
+                "En indikator för alla kommuner i länet. Strecken runt varje värde är 95 % "
+                "konfidensintervall: "
+                "bara när intervallet inte når länets värde är skillnaden säker nog att kalla bättre "
+                "eller sämre. "
+                "Trattdiagrammet visar samma sak mot kommunens storlek – små kommuner varierar mer av "
+                "slumpen.",
+                className="page-intro",
+            ),
+        ],
+        className="page-head",
+    )
+
+
+def comparison_bars(
+    indicator: Indicator, lan: str, period: str, markera: list[str]
+) -> tuple[list[Bar], float | None]:
+    """The kommuner of the län for one indicator and period, classified against the län value."""
+    snap = current_snapshot()
+    cells = snap.cells(indicator.id, lan, period)
+    lan_row = cells.get(lan)
+    lan_value = lan_row.value if lan_row else None
+    bars = []
+    for code, name in kommuner_by_name(snap, lan):
+        row = cells.get(code)
+        if row is None:
+            bars.append(Bar(code, name, None, None, None, NO_DATA, None, code in markera))
+            continue
+        cls = compare(
+            row.value, row.ci_low, row.ci_high, lan_value, indicator.direction, suppressed=row.suppressed
+        )
+        bars.append(
+            Bar(code, name, row.value, row.ci_low, row.ci_high, cls, row.denominator, code in markera)
+        )
+    return bars, lan_value
+
+
+def _tilemap(bars: list[Bar], indicator: Indicator, lan: str, period: str, markera: list[str]) -> html.Div:
+    positions = tile_positions(lan, [b.code for b in bars])
+    columns = max(c for c, _ in positions.values()) + 1
+    rows = max(r for _, r in positions.values()) + 1
+    tiles = []
+    for b in bars:
+        col, row = positions[b.code]
+        style = STYLES[b.cls]
+        value = "för få" if b.cls == "suppressed" else format_compact(b.value, indicator.decimals)
+        shown = (
+            "för få för att visas"
+            if b.cls == "suppressed"
+            else format_value(b.value, indicator.decimals, indicator.unit)
+        )
+        words = f"{b.name}: {shown}, {class_sentence(b.cls, indicator.direction)}"
+        tiles.append(
+            dcc.Link(
+                [
+                    html.Span(b.name, className="tile-name", **attrs({"aria-hidden": "true"})),
+                    html.Span(
+                        [html.Span(style.symbol + " " if style.symbol else ""), value],
+                        className="tile-value",
+                        **attrs({"aria-hidden": "true"}),
+                    ),
+                    html.Span(words, className="visually-hidden"),
+                ],
+                href=dash.get_relative_path(f"/kommun/{b.code}")
+                + build_query(lan=lan, period=period, indikator=indicator.id),
+                className=f"tile cmp-{b.cls}" + (" tile-highlight" if b.code in markera else ""),
+                title=words,
+                style={"gridColumn": str(col + 1), "gridRow": str(row + 1)},
+            )
+        )
+    return html.Div(
+        tiles,
+        className="tilemap",
+        style={
+            "gridTemplateColumns": f"repeat({columns}, minmax(0, 1fr))",
+            "gridTemplateRows": f"repeat({rows}, auto)",
+        },
+        role="group",
+        **attrs({"aria-label": "Rutkarta över länets kommuner"}),
+    )
+
+
+def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> list[Any]:
+    bars, lan_value = comparison_bars(indicator, lan, period, markera)
+    dec, unit = indicator.decimals, indicator.unit
+    lname = lan_name(lan)
+    highlight_any = bool(markera)
+    has_interval = indicator.interval in ("wilson", "poisson")
+    classes = legend_classes(indicator.direction, has_interval)
+
+    header = html.Div(
+        [
+            html.H2(f"{indicator.title} · {lname} · {format_period(period)}", className="view-title"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Span("Länet", className="kpi-title"),
+                            html.Span(
+                                [
+                                    format_number(lan_value, dec),
+                                    html.Span(unit_suffix(unit), className="kpi-unit"),
+                                ],
+                                className="kpi-value",
+                            ),
+                        ],
+                        className="kpi",
+                    ),
+                    html.Div(
+                        [
+                            html.Span("Riktning", className="kpi-title"),
+                            html.Span(direction_words(indicator.direction), className="kpi-text"),
+                        ],
+                        className="kpi",
+                    ),
+                    html.Div(
+                        [
+                            html.Span("Mål", className="kpi-title"),
+                            html.Span(format_target(indicator) or "Inget mål angivet", className="kpi-text"),
+                        ],
+                        className="kpi",
+                    ),
+                    html.Div(
+                        [
+                            html.Span("Om indikatorn", className="kpi-title"),
+                            html.Span(indicator.description, className="kpi-text kpi-small"),
+                        ],
+                        className="kpi kpi-wide",
+                    ),
+                ],
+                className="kpis kpis-jamfor",
+            ),
+            legend(classes),
+        ]
+    )
+
+    table_rows = [
+        [
+            b.name,
+            "för få" if b.cls == "suppressed" else format_value(b.value, dec, unit),
+            format_interval(b.low, b.high, dec),
+            format_number(b.denominator, 0),
+            class_sentence(b.cls, indicator.direction),
+        ]
+        for b in sorted(
+            bars,
+            key=lambda b: (
+                b.value is None,
+                -(b.value or 0) if indicator.direction != "lower" else (b.value or 0),
+            ),
+        )
+    ]
+    table = as_table(
+        ["Kommun", "Värde", "95 % KI", "Nämnare", "Jämfört med länet"], table_rows, numeric=(1, 2, 3)
+    )
+    shown = [b for b in bars if b.value is not None]
+    values = [b.value for b in shown if b.value is not None]
+    best_value = (min(values) if indicator.direction == "lower" else max(values)) if values else None
+    best = next((b for b in shown if b.value == best_value), None)
+    description = (
+        f"Liggande stapeldiagram med {len(shown)} kommuner och länets värde "
+        f"{format_value(lan_value, dec, unit)} som linje."
+    )
+    if best is not None:
+        first = "Lägst" if indicator.direction == "lower" else "Högst"
+        description += f" {first}: {best.name} {format_value(best.value, dec, unit)}."
+    bars_block = figure_block(
+        f"{PAGE}-bars",
+        ranked_bars(
+            bars,
+            reference=lan_value,
+            reference_label=f"Länet {format_value(lan_value, dec, unit)}",
+            decimals=dec,
+            unit=unit,
+            direction=indicator.direction,
+            highlight_any=highlight_any,
+        ),
+        title="Kommunerna i ordning, med 95 % konfidensintervall",
+        description=description,
+        table=table,
+    )
+
+    kind = funnel_kind(indicator.interval)
+    if kind is None or lan_value is None:
+        funnel_block: Any = html.Div(
+            alert(
+                "Indikatorn är ett medelvärde eller en summa utan konfidensintervall, så "
+                "trattdiagrammet kan inte ritas. "
+                "Jämför värdena i stapeldiagrammet med försiktighet.",
+                kind="info",
+                title="Inget trattdiagram",
+            ),
+            className="figure",
+        )
+    else:
+        curves = funnel_curves(
+            lan_value, [b.denominator for b in bars if b.denominator], kind, indicator.multiplier
+        )
+        den_label = "Invånare" if indicator.population_based else "Nämnare"
+        out95 = [
+            b.name
+            for b in bars
+            if outside(b.value, b.denominator, lan_value, kind, indicator.multiplier, Z95)
+        ]
+        out998 = [
+            b.name
+            for b in bars
+            if outside(b.value, b.denominator, lan_value, kind, indicator.multiplier, Z998)
+        ]
+        funnel_rows = [
+            [
+                b.name,
+                format_number(b.denominator, 0),
+                "för få" if b.cls == "suppressed" else format_value(b.value, dec, unit),
+                "ja" if b.name in out95 else "nej",
+                "ja" if b.name in out998 else "nej",
+            ]
+            for b in bars
+        ]
+        funnel_block = figure_block(
+            f"{PAGE}-funnel",
+            funnel_figure(
+                bars,
+                curves,
+                reference=lan_value,
+                decimals=dec,
+                unit=unit,
+                denominator_label=den_label,
+                highlight_any=highlight_any,
+            ),
+            title="Trattdiagram: värde mot storlek, med 95 % och 99,8 % gränser runt länet",
+            description=(
+                f"Trattdiagram. Utanför 95 %-gränsen: {', '.join(out95) or 'ingen kommun'}. "
+                f"Utanför 99,8 %-gränsen: {', '.join(out998) or 'ingen kommun'}."
+            ),
+            table=as_table(
+                ["Kommun", den_label, "Värde", "Utanför 95 %", "Utanför 99,8 %"], funnel_rows, numeric=(1, 2)
+            ),
+        )
+
+    maps: list[Any] = [
+        html.Figure(
+            [
+                html.Figcaption("Rutkarta – varje kommun lika stor", className="figure-title"),
+                _tilemap(bars, indicator, lan, period, markera),
+                html.P(
+                    "Rutorna ligger ungefär som kommunerna på kartan. Klicka på en kommun för dess profil.",
+                    className="footnote",
+                ),
+            ],
+            className="figure",
+        )
+    ]
+    geojson_path = settings().geojson_path
+    if geojson_path is not None:
+        try:
+            geojson = lan_geojson(geojson_path, [b.code for b in bars])
+        except BoundariesError as exc:
+            maps.append(
+                html.Div(alert(str(exc), kind="info", title="Kartan kunde inte ritas"), className="figure")
+            )
+        else:
+            if geojson is not None:
+                maps.append(
+                    figure_block(
+                        f"{PAGE}-map",
+                        choropleth_figure(geojson, bars, decimals=dec, unit=unit, classes=classes),
+                        title="Karta med kommungränser",
+                        description=(
+                            "Karta där kommunerna är färgade efter jämförelsen med länet; "
+                            "samma uppgifter som i tabellen under stapeldiagrammet."
+                        ),
+                    )
+                )
+    return [
+        header,
+        html.Div([bars_block, funnel_block], className="grid-2"),
+        html.Div(maps, className="grid-2"),
+    ]
+
+
+@callback(
+    Output(f"{PAGE}-period", "options"),
+    Output(f"{PAGE}-period", "value"),
+    Output(f"{PAGE}-markera", "options"),
+    Output(f"{PAGE}-markera", "value"),
+    Input(f"{PAGE}-lan", "value"),
+    Input(f"{PAGE}-indikator", "value"),
+    State(f"{PAGE}-period", "value"),
+    State(f"{PAGE}-markera", "value"),
+    prevent_initial_call=True,
+)
+def update_choices(
+    lan: str, indicator: str, period: str, markera: list[str] | None
+) -> tuple[Any, Any, Any, Any]:
+    """Periods of the chosen indicator and kommuner of the chosen län; values kept when still valid."""
+    snap = current_snapshot()
+    options = lan_period_options(snap, lan, indicator)
+    values = [o["value"] for o in options]
+    new_period = no_update if period in values else resolve_period(None, values)
+    kommuner = set(snap.kommuner(lan))
+    kept = [c for c in (markera or []) if c in kommuner]
+    return options, new_period, kommun_options(snap, lan), kept if kept != (markera or []) else no_update
+
+
+@callback(
+    Output(f"{PAGE}-content", "children"),
+    Output("app-query", "data", allow_duplicate=True),
+    Input(f"{PAGE}-lan", "value"),
+    Input(f"{PAGE}-indikator", "value"),
+    Input(f"{PAGE}-period", "value"),
+    Input(f"{PAGE}-markera", "value"),
+    prevent_initial_call="initial_duplicate",
+)
+@safe(outputs=2)
+def update(lan: str, indicator_id: str, period: str, markera: list[str] | None) -> tuple[Any, Any]:
+    indicator = indicator_or_none(indicator_id)
+    if indicator is None:
+        return alert("Välj en indikator.", kind="info"), no_update
+    markera = list(markera or [])
+    state = page_state(
+        PAGE,
+        dash.get_relative_path("/jamfor"),
+        replace=triggered_id() is None,
+        lan=lan,
+        period=period,
+        indikator=indicator.id,
+        markera=markera,
+        default_kommun=largest_kommun(current_snapshot(), lan),
+    )
+    return render(lan, indicator, period, markera), state
+
+
+@callback(
+    Output(f"{PAGE}-download", "data"),
+    Input(f"{PAGE}-csv", "n_clicks"),
+    Input(f"{PAGE}-xlsx", "n_clicks"),
+    State(f"{PAGE}-lan", "value"),
+    State(f"{PAGE}-indikator", "value"),
+    State(f"{PAGE}-period", "value"),
+    State(f"{PAGE}-markera", "value"),
+    prevent_initial_call=True,
+)
+def download_comparison(
+    _csv: int, _xlsx: int, lan: str, indicator_id: str, period: str, markera: list[str] | None
+) -> Any:
+    indicator = indicator_or_none(indicator_id)
+    if indicator is None:
+        return no_update
+    bars, lan_value = comparison_bars(indicator, lan, period, list(markera or []))
+    records = [
+        {
+            "Kommun": b.name,
+            "Kod": b.code,
+            "Värde": b.value,
+            "KI 95 % låg": b.low,
+            "KI 95 % hög": b.high,
+            "Nämnare": b.denominator,
+            "Jämfört med länet": "för få"
+            if b.cls == "suppressed"
+            else class_sentence(b.cls, indicator.direction),
+            "Markerad": "ja" if b.highlighted else "",
+        }
+        for b in bars
+    ]
+    records.append({"Kommun": lan_name(lan), "Kod": lan, "Värde": lan_value})
+    cat = catalogue()
+    info = DownloadInfo(
+        title=f"Mätavla – Jämför kommuner: {indicator.title}",
+        view=[
+            ("Län", lan_name(lan)),
+            ("Indikator", indicator.title),
+            ("Period", format_period(period)),
+            ("Enhet", indicator.unit),
+        ],
+        computed_at=current_snapshot().computed_at,
+        url=flask.request.host_url.rstrip("/")
+        + dash.get_relative_path("/jamfor")
+        + build_query(lan=lan, period=period, indikator=indicator.id, markera=markera or []),
+        definitions=definition_table_rows([indicator], cat),
+    )
+    kind = "csv" if triggered_id() == f"{PAGE}-csv" else "xlsx"
+    return download(kind, pd.DataFrame.from_records(records), info, ["jamfor", indicator.id, lan, period])
+
+
+dash.register_page(
+    __name__,
+    path="/jamfor",
+    name="Jämför",
+    title="Jämför kommuner – Mätavla",
+    description="En indikator för alla kommuner i länet, med konfidensintervall och trattdiagram",
+    order=2,
+    layout=layout,
+)

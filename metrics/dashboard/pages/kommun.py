@@ -1,0 +1,494 @@
+"""Kommun: one kommun against its län – spine chart, summary in words, trend and breakdowns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import flask
+from dash import Input, Output, State, callback, dcc, html
+
+from metrics.catalogue.model import Indicator
+from metrics.dashboard.choices import (
+    indicator_options,
+    kommun_name,
+    kommun_options,
+    lan_name,
+    lan_of_kommun,
+    lan_period_options,
+    largest_kommun,
+)
+from metrics.dashboard.comparison import (
+    DIRECTIONAL_CLASSES,
+    NEUTRAL_CLASSES,
+    NOT_TESTED,
+    STYLES,
+    SUPPRESSED_CLASS,
+    class_sentence,
+)
+from metrics.dashboard.components import (
+    as_table,
+    attrs,
+    control,
+    download_bar,
+    dropdown,
+    figure_block,
+    legend,
+    no_data,
+    safe,
+    scroll_region,
+    section,
+    triggered_id,
+)
+from metrics.dashboard.context import catalogue, current_snapshot, indicator_or_none, settings
+from metrics.dashboard.data import DataUnavailable
+from metrics.dashboard.definition import definition_table_rows, format_target
+from metrics.dashboard.downloads import DownloadInfo, download
+from metrics.dashboard.figures import (
+    KOMMUN,
+    KOMMUN_BAND,
+    LAN,
+    LAN_BAND,
+    BreakdownSeries,
+    Series,
+    breakdown_figure,
+    trend_figure,
+)
+from metrics.dashboard.format import format_interval, format_period, format_value
+from metrics.dashboard.periods import parse_period
+from metrics.dashboard.profile import ProfileRow, profile_frame, profile_rows, profile_summary
+from metrics.dashboard.series import breakdown, trend, trend_frame
+from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+
+PAGE = "kommun"
+
+
+def layout(kod: str | None = None, **params: Any) -> html.Div:
+    state = parse_state(params)
+    try:
+        snap = current_snapshot()
+    except DataUnavailable as exc:
+        return html.Div([_head(None), no_data(exc)], className="page")
+    options = kommun_options(snap)
+    codes = {o["value"] for o in options}
+    if kod not in codes:
+        lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
+        kod = next((c for c in state.markera if c in codes), None) or largest_kommun(snap, lan)
+    if kod is None:
+        return html.Div(
+            [_head(None), no_data(DataUnavailable("empty", "Resultattabellen är tom."))], className="page"
+        )
+    lan = lan_of_kommun(kod) or ""
+    period = resolve_period(state.period, snap.periods(lan=lan))
+    cat = catalogue()
+    indicator = indicator_or_none(state.indikator) or (cat.indicators[0] if cat.indicators else None)
+    toolbar = html.Div(
+        [
+            html.Div(
+                [
+                    control("Kommun", f"{PAGE}-kommun", dropdown(f"{PAGE}-kommun", options, kod)),
+                    control(
+                        "Period",
+                        f"{PAGE}-period",
+                        dropdown(f"{PAGE}-period", lan_period_options(snap, lan), period),
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Div(download_bar(PAGE), className="toolbar-actions"),
+        ],
+        className="toolbar",
+        role="search",
+        **attrs({"aria-label": "Val för kommunprofilen"}),
+    )
+    trend_controls = html.Div(
+        control(
+            "Indikator",
+            f"{PAGE}-indikator",
+            dropdown(f"{PAGE}-indikator", indicator_options(cat), indicator.id if indicator else None),
+            wide=True,
+        ),
+        className="controls section-controls",
+    )
+    return html.Div(
+        [
+            _head(kod),
+            toolbar,
+            html.Div(id=f"{PAGE}-content", className="page-content", **attrs({"aria-live": "polite"})),
+            section(
+                "Utveckling och nedbrytningar",
+                [trend_controls, html.Div(id=f"{PAGE}-trend")],
+                intro=(
+                    "Välj en indikator för att se kommunens utveckling jämfört med länet, och "
+                    "värdena per kön och åldersgrupp."
+                ),
+            ),
+        ],
+        className="page",
+    )
+
+
+def _head(kod: str | None) -> html.Div:
+    return html.Div(
+        [
+            html.H1("Kommunprofil", className="page-title"),
+            html.P(
+                "Kommunen jämförd med länet på alla indikatorer. Staplarna visar spridningen mellan "
+                "länets kommuner; "
+                "den lodräta linjen är länet och cirkeln är kommunen – till höger är alltid bättre.",
+                className="page-intro",
+            ),
+        ],
+        className="page-head",
+    )
+
+
+def _short_unit(unit: str) -> str:
+    """The unit stands under the indicator's name; only '%' follows the numbers."""
+    return unit if unit.strip() == "%" else ""
+
+
+def _spine(row: ProfileRow, kommun: str) -> Any:
+    g = row.geometry
+    if g is None:
+        return html.Span("–", className="muted")
+    style = STYLES[row.cls]
+    parts = [
+        html.Div(
+            className="spine-range",
+            style={"left": f"{g.bar_left:.1f}%", "width": f"{g.bar_right - g.bar_left:.1f}%"},
+        ),
+        html.Div(
+            className="spine-quartiles",
+            style={"left": f"{g.quartile_left:.1f}%", "width": f"{g.quartile_right - g.quartile_left:.1f}%"},
+        ),
+        html.Div(className="spine-lan", style={"left": f"{g.reference:.1f}%"}),
+    ]
+    if g.marker is not None:
+        parts.append(
+            html.Div(
+                style.symbol, className=f"spine-marker cmp-{row.cls}", style={"left": f"{g.marker:.1f}%"}
+            )
+        )
+    ind = row.indicator
+    label = (
+        f"{kommun}: {format_value(row.value, ind.decimals, ind.unit)}; länet "
+        f"{format_value(row.lan_value, ind.decimals, ind.unit)}; "
+        f"länets kommuner från {format_value(g.left_value, ind.decimals, ind.unit)} till "
+        f"{format_value(g.right_value, ind.decimals, ind.unit)}"
+    )
+    return html.Div(parts, className="spine", role="img", **attrs({"aria-label": label}))
+
+
+def _spine_table(rows: list[ProfileRow], kommun: str, lan: str, period: str) -> html.Div:
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Indikator", scope="col"),
+                html.Th(kommun, scope="col", className="num"),
+                html.Th("Länet", scope="col", className="num"),
+                html.Th("Sämst / lägst", scope="col", className="num"),
+                html.Th(
+                    html.Div(
+                        [html.Span("◀ sämre"), html.Span("länet"), html.Span("bättre ▶")],
+                        className="spine-axis",
+                    ),
+                    scope="col",
+                    className="spine-cell",
+                ),
+                html.Th("Bäst / högst", scope="col"),
+                html.Th("Mot länet", scope="col"),
+            ]
+        )
+    )
+    body = []
+    current_area = None
+    for r in rows:
+        if r.area and r.area.id != current_area:
+            current_area = r.area.id
+            body.append(html.Tr(html.Th(r.area.title, colSpan=7, scope="colgroup", className="area-head")))
+        ind = r.indicator
+        href = dash.get_relative_path(f"/indikator/{ind.id}") + build_query(lan=lan, period=period)
+        title = html.Th(
+            [
+                dcc.Link(ind.title, href=href, className="indicator-link"),
+                html.Span(ind.unit, className="indicator-unit"),
+            ],
+            scope="row",
+        )
+        if r.note:
+            body.append(html.Tr([title, html.Td(html.Span(r.note, className="muted"), colSpan=6)]))
+            continue
+        interval = format_interval(r.ci_low, r.ci_high, ind.decimals)
+        unit = _short_unit(ind.unit)
+        value = "för få" if r.suppressed else format_value(r.value, ind.decimals, unit)
+        style = STYLES[r.cls]
+        g = r.geometry
+        body.append(
+            html.Tr(
+                [
+                    title,
+                    html.Td(
+                        [html.Strong(value), html.Span(interval, className="ci") if interval else None],
+                        className="num",
+                    ),
+                    html.Td(format_value(r.lan_value, ind.decimals, unit), className="num"),
+                    html.Td(
+                        format_value(g.left_value, ind.decimals, unit) if g else "–", className="num muted"
+                    ),
+                    html.Td(_spine(r, kommun), className="spine-cell"),
+                    html.Td(format_value(g.right_value, ind.decimals, unit) if g else "–", className="muted"),
+                    html.Td(
+                        html.Span(
+                            [
+                                html.Span(style.symbol, **attrs({"aria-hidden": "true"}))
+                                if style.symbol
+                                else None,
+                                html.Span(style.short, **attrs({"aria-hidden": "true"})),
+                                html.Span(class_sentence(r.cls, ind.direction), className="visually-hidden"),
+                            ],
+                            className=f"class-pill cmp-{r.cls}",
+                            title=class_sentence(r.cls, ind.direction),
+                        )
+                    ),
+                ]
+            )
+        )
+    table = html.Table(
+        [
+            html.Caption(
+                f"{kommun} jämfört med {lan_name(lan)}, {format_period(period)}", className="visually-hidden"
+            ),
+            head,
+            html.Tbody(body),
+        ],
+        className="spine-table",
+    )
+    return scroll_region(table, f"{kommun} jämfört med länet", class_name="board-scroll")
+
+
+def render(kommun: str, period: str) -> list[Any]:
+    snap = current_snapshot()
+    lan = lan_of_kommun(kommun) or ""
+    name = kommun_name(kommun)
+    rows = profile_rows(snap, catalogue(), kommun, lan, period)
+    return [
+        html.H2(f"{name} · {lan_name(lan)} · {format_period(period)}", className="view-title"),
+        html.P(profile_summary(name, rows, period), className="summary"),
+        html.Div(
+            [
+                legend(DIRECTIONAL_CLASSES, title="Jämfört med länet"),
+                legend((*NEUTRAL_CLASSES, NOT_TESTED, SUPPRESSED_CLASS), title="Beskrivande och övrigt"),
+                html.Div(
+                    [
+                        html.Span(className="legend-bar", **attrs({"aria-hidden": "true"})),
+                        html.Span("Spridning mellan länets kommuner (mörkare: mittersta hälften)"),
+                        html.Span(className="legend-line", **attrs({"aria-hidden": "true"})),
+                        html.Span("Länet"),
+                    ],
+                    className="legend",
+                ),
+            ],
+            className="legends",
+        ),
+        _spine_table(rows, name, lan, period),
+    ]
+
+
+def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
+    snap = current_snapshot()
+    lan = lan_of_kommun(kommun) or ""
+    name, lname = kommun_name(kommun), lan_name(lan)
+    selected = parse_period(period)
+    period_type = selected.type if selected and selected.type in indicator.periods else "year"
+    series = trend(snap, indicator.id, lan, [kommun, lan], period_type)
+    own, county = series[kommun], series[lan]
+    dec, unit = indicator.decimals, indicator.unit
+    fig = trend_figure(
+        [
+            Series(name, own.labels, own.value, own.low, own.high, KOMMUN, KOMMUN_BAND),
+            Series(
+                lname,
+                county.labels,
+                county.value,
+                county.low,
+                county.high,
+                LAN,
+                LAN_BAND,
+                dash="dash",
+                width=2,
+            ),
+        ],
+        decimals=dec,
+        unit=unit,
+        target=indicator.target,
+        target_text=format_target(indicator),
+    )
+    table_rows = [
+        [
+            p,
+            format_value(v, dec, unit) if not s else "för få",
+            format_interval(lo, hi, dec),
+            format_value(lv, dec, unit),
+        ]
+        for p, v, lo, hi, s, lv in zip(
+            own.labels, own.value, own.low, own.high, own.suppressed, county.value, strict=True
+        )
+    ]
+    described = "; ".join(f"{r[0]}: {r[1]}" for r in table_rows)
+    blocks: list[Any] = [
+        figure_block(
+            f"{PAGE}-trend-graph",
+            fig,
+            title=(
+                f"{indicator.title}: {name} och {lname} per {'kvartal' if period_type == 'quarter' else 'år'}"
+            ),
+            description=f"Linjediagram. {name}: {described}.",
+            table=as_table(["Period", name, "95 % KI", lname], table_rows, numeric=(1, 3)),
+        )
+    ]
+    breakdown_blocks = []
+    for kind, title in (("sex", "Kön"), ("age_band", "Åldersgrupp")):
+        if kind not in indicator.breakdowns:
+            continue
+        mine = breakdown(snap, indicator.id, lan, period, kommun, kind)
+        theirs = breakdown(snap, indicator.id, lan, period, lan, kind)
+        if not mine.categories:
+            continue
+        fig_b = breakdown_figure(
+            [
+                BreakdownSeries(name, mine.categories, mine.value, mine.low, mine.high, KOMMUN),
+                BreakdownSeries(lname, theirs.categories, theirs.value, theirs.low, theirs.high, "#9aa1ad"),
+            ],
+            decimals=dec,
+            unit=unit,
+        )
+        rows_b = [
+            [
+                c,
+                "för få" if s else format_value(v, dec, unit),
+                format_interval(lo, hi, dec),
+                format_value(lv, dec, unit),
+            ]
+            for c, v, lo, hi, s, lv in zip(
+                mine.categories, mine.value, mine.low, mine.high, mine.suppressed, theirs.value, strict=True
+            )
+        ]
+        breakdown_blocks.append(
+            figure_block(
+                f"{PAGE}-breakdown-{kind}",
+                fig_b,
+                title=f"Per {title.lower()}, {format_period(period)}",
+                description=f"Stapeldiagram per {title.lower()}: "
+                + "; ".join(f"{r[0]} {r[1]}" for r in rows_b)
+                + ".",
+                table=as_table([title, name, "95 % KI", lname], rows_b, numeric=(1, 3)),
+            )
+        )
+    if breakdown_blocks:
+        blocks.append(html.Div(breakdown_blocks, className="grid-2"))
+    else:
+        blocks.append(html.P("Indikatorn redovisas inte per kön eller åldersgrupp.", className="muted"))
+    return blocks
+
+
+@callback(
+    Output(f"{PAGE}-content", "children"),
+    Output("app-query", "data", allow_duplicate=True),
+    Input(f"{PAGE}-kommun", "value"),
+    Input(f"{PAGE}-period", "value"),
+    State(f"{PAGE}-indikator", "value"),
+    prevent_initial_call="initial_duplicate",
+)
+@safe(outputs=2)
+def update(kommun: str, period: str, indicator: str | None) -> tuple[Any, dict[str, object]]:
+    lan = lan_of_kommun(kommun)
+    state = page_state(
+        PAGE,
+        dash.get_relative_path(f"/kommun/{kommun}"),
+        replace=triggered_id() is None,
+        lan=lan,
+        period=period,
+        indikator=indicator,
+        kommun=kommun,
+    )
+    return render(kommun, period), state
+
+
+@callback(
+    Output(f"{PAGE}-trend", "children"),
+    Output("app-query", "data", allow_duplicate=True),
+    Input(f"{PAGE}-kommun", "value"),
+    Input(f"{PAGE}-period", "value"),
+    Input(f"{PAGE}-indikator", "value"),
+    prevent_initial_call="initial_duplicate",
+)
+@safe(outputs=2)
+def update_trend(kommun: str, period: str, indicator_id: str | None) -> tuple[Any, Any]:
+    indicator = indicator_or_none(indicator_id)
+    if indicator is None:
+        return html.P("Välj en indikator.", className="muted"), dash.no_update
+    state = page_state(
+        PAGE,
+        dash.get_relative_path(f"/kommun/{kommun}"),
+        replace=triggered_id() is None or triggered_id() != f"{PAGE}-indikator",
+        lan=lan_of_kommun(kommun),
+        period=period,
+        indikator=indicator.id,
+        kommun=kommun,
+    )
+    return render_trend(kommun, period, indicator), state
+
+
+@callback(
+    Output(f"{PAGE}-download", "data"),
+    Input(f"{PAGE}-csv", "n_clicks"),
+    Input(f"{PAGE}-xlsx", "n_clicks"),
+    State(f"{PAGE}-kommun", "value"),
+    State(f"{PAGE}-period", "value"),
+    State(f"{PAGE}-indikator", "value"),
+    prevent_initial_call=True,
+)
+def download_profile(
+    _csv: int, _xlsx: int, kommun: str, period: str, indicator_id: str | None
+) -> dict[str, object]:
+    snap = current_snapshot()
+    cat = catalogue()
+    lan = lan_of_kommun(kommun) or ""
+    name, lname = kommun_name(kommun), lan_name(lan)
+    rows = profile_rows(snap, cat, kommun, lan, period)
+    frame = profile_frame(rows, name, lname, period)
+    extra = {}
+    indicator = indicator_or_none(indicator_id)
+    if indicator is not None:
+        extra["Utveckling"] = trend_frame(
+            trend(snap, indicator.id, lan, [kommun, lan]), {kommun: name, lan: lname}
+        )
+    info = DownloadInfo(
+        title=f"Mätavla – Kommunprofil {name}",
+        view=[
+            ("Kommun", name),
+            ("Län", lname),
+            ("Period", format_period(period)),
+            ("Sammanfattning", profile_summary(name, rows, period)),
+        ],
+        computed_at=snap.computed_at,
+        url=flask.request.host_url.rstrip("/")
+        + dash.get_relative_path(f"/kommun/{kommun}")
+        + build_query(lan=lan, period=period),
+        definitions=definition_table_rows(list(cat.indicators), cat),
+    )
+    kind = "csv" if triggered_id() == f"{PAGE}-csv" else "xlsx"
+    return download(kind, frame, info, ["kommun", kommun, period], extra=extra if kind == "xlsx" else None)
+
+
+dash.register_page(
+    __name__,
+    path_template="/kommun/<kod>",
+    path="/kommun/none",
+    name="Kommun",
+    title="Kommunprofil – Mätavla",
+    description="En kommun jämförd med länet på alla indikatorer",
+    order=1,
+    layout=layout,
+)

@@ -1,0 +1,453 @@
+"""Länsöversikt: the whole län at a glance – every indicator, its trend, target and kommuner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import flask
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
+
+from metrics.dashboard.board import BoardRow, BoardSection, board, board_frame
+from metrics.dashboard.choices import (
+    kommuner_by_name,
+    lan_name,
+    lan_options,
+    lan_period_options,
+    largest_kommun,
+)
+from metrics.dashboard.comparison import (
+    DIRECTIONAL_CLASSES,
+    NEUTRAL_CLASSES,
+    NOT_TESTED,
+    STYLES,
+    SUPPRESSED_CLASS,
+)
+from metrics.dashboard.components import (
+    attrs,
+    control,
+    download_bar,
+    dropdown,
+    legend,
+    no_data,
+    safe,
+    triggered_id,
+)
+from metrics.dashboard.context import catalogue, current_snapshot, settings
+from metrics.dashboard.data import DataUnavailable
+from metrics.dashboard.definition import definition_table_rows
+from metrics.dashboard.downloads import DownloadInfo, download
+from metrics.dashboard.format import (
+    NBSP,
+    format_change,
+    format_interval,
+    format_number,
+    format_period,
+    format_value,
+    unit_suffix,
+)
+from metrics.dashboard.periods import parse_period, previous_comparable
+from metrics.dashboard.sparkline import sparkline_data_uri
+from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+
+PAGE = "oversikt"
+
+
+def layout(**params: Any) -> html.Div:
+    state = parse_state(params)
+    try:
+        snap = current_snapshot()
+    except DataUnavailable as exc:
+        return html.Div([_head(), no_data(exc)], className="page")
+    lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
+    if lan is None:
+        return html.Div(
+            [_head(), no_data(DataUnavailable("empty", "Resultattabellen är tom."))], className="page"
+        )
+    period = resolve_period(state.period, snap.periods(lan=lan))
+    toolbar = html.Div(
+        [
+            html.Div(
+                [
+                    control("Län", f"{PAGE}-lan", dropdown(f"{PAGE}-lan", lan_options(snap), lan)),
+                    control(
+                        "Period",
+                        f"{PAGE}-period",
+                        dropdown(f"{PAGE}-period", lan_period_options(snap, lan), period),
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Div(
+                [
+                    download_bar(PAGE),
+                    html.Button(
+                        "Skriv ut", id=f"{PAGE}-print", className="button button-secondary", n_clicks=0
+                    ),
+                ],
+                className="toolbar-actions",
+            ),
+        ],
+        className="toolbar",
+        role="search",
+        **attrs({"aria-label": "Val för översikten"}),
+    )
+    return html.Div(
+        [
+            _head(),
+            toolbar,
+            html.Div(id=f"{PAGE}-content", className="page-content", **attrs({"aria-live": "polite"})),
+        ],
+        className="page",
+    )
+
+
+def _head() -> html.Div:
+    return html.Div(
+        [
+            html.H1("Länsöversikt", className="page-title"),
+            html.P(
+                "Alla indikatorer för länet: värde, förändring, mål och hur varje kommun ligger till "
+                "jämfört med länet. "
+                "Färg och symbol visar om kommunen är signifikant bättre eller sämre – små kommuner "
+                "har stora osäkerhetsintervall.",
+                className="page-intro",
+            ),
+        ],
+        className="page-head",
+    )
+
+
+def _kommun_href(code: str, lan: str, period: str, indicator: str | None = None) -> str:
+    return dash.get_relative_path(f"/kommun/{code}") + build_query(
+        lan=lan, period=period, indikator=indicator
+    )
+
+
+def _indicator_href(indicator: str, lan: str, period: str) -> str:
+    return dash.get_relative_path(f"/indikator/{indicator}") + build_query(lan=lan, period=period)
+
+
+def _short_unit(unit: str) -> str:
+    """In the board the unit stands under the indicator's name; only '%' follows the number."""
+    return unit if unit.strip() == "%" else ""
+
+
+def _change_amount(diff: float, decimals: int, unit: str) -> str:
+    """'+1,8 p.e.' for a percentage (the full words are read out), the bare number otherwise."""
+    text = format_number(diff, decimals, sign=True)
+    return f"{text}{NBSP}p.e." if unit.strip() == "%" else text
+
+
+def _change_cell(row: BoardRow) -> html.Td:
+    if row.change is None:
+        return html.Td(html.Span("–", className="muted"), className="col-change")
+    ind = row.indicator
+    since = format_period(row.previous_period) if row.previous_period else ""
+    return html.Td(
+        [
+            html.Span(
+                [
+                    html.Span(row.change.arrow, className="arrow", **attrs({"aria-hidden": "true"})),
+                    f" {row.change.words}",
+                ],
+                className=f"change change-{row.change.tone}",
+            ),
+            html.Span(
+                _change_amount(row.change.diff, ind.decimals, ind.unit),
+                className="change-amount",
+                title=format_change(row.change.diff, ind.decimals, ind.unit),
+                **attrs({"aria-hidden": "true"}),
+            ),
+            html.Span(
+                f" {format_change(row.change.diff, ind.decimals, ind.unit)} sedan {since}",
+                className="visually-hidden",
+            ),
+        ],
+        className="col-change",
+    )
+
+
+def _target_cell(row: BoardRow) -> html.Td:
+    if row.target is None:
+        return html.Td(html.Span("–", className="muted", title="Inget mål angivet"), className="col-target")
+    tone = "met" if row.target.met else ("unmet" if row.target.met is False else "neutral")
+    return html.Td(html.Span(row.target.text, className=f"target target-{tone}"), className="col-target")
+
+
+def _trend_cell(row: BoardRow) -> html.Td:
+    ind = row.indicator
+    known = [(y, v) for y, v in zip(row.trend_years, row.trend_values, strict=True) if v is not None]
+    if len(known) < 2:
+        return html.Td(html.Span("–", className="muted"), className="col-trend")
+    words = "; ".join(f"{y}: {format_value(v, ind.decimals, ind.unit)}" for y, v in known)
+    return html.Td(
+        [
+            html.Img(
+                src=sparkline_data_uri(row.trend_values, 76, 26),
+                alt=f"Trend för länet, {words}",
+                className="sparkline",
+                width=76,
+                height=26,
+            ),
+            html.Span(
+                f"{row.trend_years[0]}–{row.trend_years[-1]}",
+                className="trend-years",
+                **attrs({"aria-hidden": "true"}),
+            ),
+        ],
+        className="col-trend",
+    )
+
+
+def _row(row: BoardRow, lan: str, period: str, n_kommuner: int) -> html.Tr:
+    ind = row.indicator
+    unit = unit_suffix(ind.unit) or ind.unit
+    head = html.Th(
+        [
+            dcc.Link(ind.title, href=_indicator_href(ind.id, lan, period), className="indicator-link"),
+            html.Span(unit, className="indicator-unit"),
+        ],
+        scope="row",
+        className="col-ind",
+    )
+    if row.note:
+        return html.Tr(
+            [
+                head,
+                html.Td(html.Span(row.note, className="muted"), colSpan=4 + n_kommuner, className="row-note"),
+            ],
+            className="board-row board-row-empty",
+        )
+    interval = format_interval(row.ci_low, row.ci_high, ind.decimals)
+    value = html.Td(
+        [
+            html.Span(format_value(row.value, ind.decimals, _short_unit(ind.unit)), className="lan-value"),
+            html.Span(interval, className="ci", title="95 % konfidensintervall") if interval else None,
+        ],
+        className="col-lan",
+    )
+    # 16 indicators × up to 49 kommuner: each cell is two components (a plain <a> named by
+    # aria-label, the symbol and number as one text), so the board stays fast to build and send.
+    base = dash.get_relative_path("/kommun/")
+    query = build_query(lan=lan, period=period, indikator=ind.id)
+    cells = []
+    for cell in row.cells:
+        style = STYLES[cell.cls]
+        symbol = style.symbol if style.symbol and cell.cls != "no_data" else ""
+        cells.append(
+            html.Td(
+                html.A(
+                    f"{symbol}\n{cell.text}" if symbol else cell.text,
+                    href=f"{base}{cell.code}{query}",
+                    title=cell.description,
+                    className="cell-link",
+                    **attrs({"aria-label": cell.description, "data-spa": "1"}),
+                ),
+                className=f"cell cmp-{cell.cls}",
+            )
+        )
+    return html.Tr(
+        [head, value, _change_cell(row), _trend_cell(row), _target_cell(row), *cells], className="board-row"
+    )
+
+
+def _board_table(
+    sections: list[BoardSection], lan: str, period: str, kommuner: list[tuple[str, str]]
+) -> html.Div:
+    previous = previous_comparable(period)
+    selected = parse_period(period)
+    heads = [
+        html.Th("Indikator", scope="col", className="col-ind"),
+        html.Th(
+            ["Länet", html.Br(), html.Span(format_period(period), className="th-sub")],
+            scope="col",
+            className="col-lan",
+        ),
+        html.Th(
+            [
+                "Förändring",
+                html.Br(),
+                html.Span(f"sedan {format_period(previous)}" if previous else "", className="th-sub"),
+            ],
+            scope="col",
+            className="col-change",
+        ),
+        html.Th(
+            ["Trend", html.Br(), html.Span("per år", className="th-sub")], scope="col", className="col-trend"
+        ),
+        html.Th("Mål", scope="col", className="col-target"),
+    ]
+    for code, name in kommuner:
+        heads.append(
+            html.Th(
+                dcc.Link(
+                    html.Span(name),
+                    href=_kommun_href(code, lan, period),
+                    className="kommun-head-link",
+                    title=f"Visa {name}",
+                ),
+                scope="col",
+                className="col-kommun",
+            )
+        )
+    body = []
+    width = 5 + len(kommuner)
+    for section in sections:
+        body.append(
+            html.Tr(
+                html.Th(section.area.title, colSpan=width, scope="colgroup", className="area-head"),
+                className="area-row",
+            )
+        )
+        body.extend(_row(r, lan, period, len(kommuner)) for r in section.rows)
+    caption = f"Indikatorer för {lan_name(lan)} {format_period(period)}, med varje kommun jämförd med länet"
+    if selected and selected.type == "quarter":
+        caption += " (kvartal jämförs med samma kvartal året innan)"
+    table = html.Table(
+        [html.Caption(caption, className="visually-hidden"), html.Thead(html.Tr(heads)), html.Tbody(body)],
+        className="board",
+    )
+    return html.Div(
+        table,
+        className="board-scroll",
+        tabIndex="0",
+        role="region",
+        **attrs({"aria-label": "Länets mätavla"}),
+    )
+
+
+def _summary(sections: list[BoardSection], period: str) -> html.Ul:
+    """Four headline figures for the meeting: targets, improvements, worsenings, kommuner apart."""
+    rows = [r for s in sections for r in s.rows if r.note is None]
+    with_target = [r for r in rows if r.target is not None and r.target.met is not None]
+    met = sum(1 for r in with_target if r.target and r.target.met)
+    judged = [r for r in rows if r.change and r.change.tone in ("good", "bad")]
+    improved = sum(1 for r in judged if r.change and r.change.tone == "good")
+    worsened = sum(1 for r in judged if r.change and r.change.tone == "bad")
+    cells = [c for r in rows for c in r.cells]
+    worse = sum(1 for c in cells if c.cls == "worse")
+    better = sum(1 for c in cells if c.cls == "better")
+    previous = previous_comparable(period)
+    since = f"sedan {format_period(previous)}" if previous else ""
+    items = [
+        ("Når målet", f"{met} av {len(with_target)}", "indikatorer som har ett mål", "neutral"),
+        ("Förbättring", str(improved), f"av {len(judged)} indikatorer {since}", "good"),
+        ("Försämring", str(worsened), f"av {len(judged)} indikatorer {since}", "bad"),
+        (
+            "Kommuner signifikant sämre",
+            str(worse),
+            f"kommunvärden sämre än länet, {better} bättre",
+            "neutral",
+        ),
+    ]
+    return html.Ul(
+        [
+            html.Li(
+                [
+                    html.Span(title, className="kpi-title"),
+                    html.Span(big, className=f"kpi-value kpi-{tone}"),
+                    html.Span(small, className="kpi-label"),
+                ],
+                className="kpi",
+            )
+            for title, big, small, tone in items
+        ],
+        className="kpis",
+    )
+
+
+def render(lan: str, period: str) -> list[Any]:
+    """The page content for a län and period (the callback's pure body)."""
+    snap = current_snapshot()
+    cat = catalogue()
+    sections = board(snap, cat, lan, period)
+    kommuner = kommuner_by_name(snap, lan)
+    legends = html.Div(
+        [
+            legend(DIRECTIONAL_CLASSES, title="Kommunen jämfört med länet"),
+            legend(
+                (*NEUTRAL_CLASSES, NOT_TESTED, SUPPRESSED_CLASS), title="Beskrivande indikatorer och övrigt"
+            ),
+        ],
+        className="legends",
+    )
+    return [
+        html.H2(f"{lan_name(lan)} · {format_period(period)}", className="view-title"),
+        _summary(sections, period),
+        legends,
+        _board_table(sections, lan, period, kommuner),
+        html.P(
+            [
+                "Klicka på en kommun för kommunens profil eller på en indikator för definition och "
+                "detaljer. ",
+                f"Förändring jämförs med samma period året innan. Intervallen är 95{NBSP}% "
+                "konfidensintervall.",
+            ],
+            className="footnote",
+        ),
+    ]
+
+
+@callback(
+    Output(f"{PAGE}-content", "children"),
+    Output("app-query", "data", allow_duplicate=True),
+    Input(f"{PAGE}-lan", "value"),
+    Input(f"{PAGE}-period", "value"),
+    prevent_initial_call="initial_duplicate",
+)
+@safe(outputs=2)
+def update(lan: str, period: str) -> tuple[Any, dict[str, object]]:
+    snap = current_snapshot()
+    state = page_state(
+        PAGE,
+        dash.get_relative_path("/"),
+        replace=triggered_id() is None,
+        lan=lan,
+        period=period,
+        default_kommun=largest_kommun(snap, lan),
+    )
+    return render(lan, period), state
+
+
+@callback(
+    Output(f"{PAGE}-download", "data"),
+    Input(f"{PAGE}-csv", "n_clicks"),
+    Input(f"{PAGE}-xlsx", "n_clicks"),
+    State(f"{PAGE}-lan", "value"),
+    State(f"{PAGE}-period", "value"),
+    prevent_initial_call=True,
+)
+def download_board(_csv: int, _xlsx: int, lan: str, period: str) -> dict[str, object]:
+    cat = catalogue()
+    sections = board(current_snapshot(), cat, lan, period)
+    frame = board_frame(sections, lan_name(lan), period)
+    info = DownloadInfo(
+        title="Mätavla – Länsöversikt",
+        view=[("Län", lan_name(lan)), ("Period", format_period(period))],
+        computed_at=current_snapshot().computed_at,
+        url=flask.request.host_url.rstrip("/")
+        + dash.get_relative_path("/")
+        + build_query(lan=lan, period=period),
+        definitions=definition_table_rows(list(cat.indicators), cat),
+    )
+    kind = "csv" if triggered_id() == f"{PAGE}-csv" else "xlsx"
+    return download(kind, frame, info, ["lansoversikt", lan, period])
+
+
+clientside_callback(
+    "function(n) { if (n) { window.print(); } return window.dash_clientside.no_update; }",
+    Output(f"{PAGE}-print", "title"),
+    Input(f"{PAGE}-print", "n_clicks"),
+    prevent_initial_call=True,
+)
+
+dash.register_page(
+    __name__,
+    path="/",
+    name="Länsöversikt",
+    title="Länsöversikt – Mätavla",
+    description="Alla indikatorer för länet med kommunerna jämförda med länet",
+    order=0,
+    layout=layout,
+)

@@ -1,0 +1,118 @@
+"""Time series and breakdowns of one indicator, shaped for figures and their tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from metrics.dashboard.data import Snapshot
+from metrics.dashboard.format import format_period, is_missing
+from metrics.dashboard.periods import parse_period
+
+SEX_LABELS = {"K": "Kvinnor", "M": "Män"}
+
+
+@dataclass(frozen=True)
+class AreaSeries:
+    area: str
+    periods: list[str]  # labels as in results
+    value: list[float | None]
+    low: list[float | None]
+    high: list[float | None]
+    suppressed: list[bool]
+
+    @property
+    def labels(self) -> list[str]:
+        return [format_period(p) for p in self.periods]
+
+
+def _period_key(label: str) -> tuple[int, int, int]:
+    period = parse_period(label)
+    return period.sort_key if period else (0, 0, 0)
+
+
+def _num(v: object) -> float | None:
+    return None if is_missing(v) else float(v)  # type: ignore[arg-type]
+
+
+def trend(
+    snap: Snapshot, indicator: str, lan: str, areas: list[str], period_type: str = "year"
+) -> dict[str, AreaSeries]:
+    """Per area (kommun codes and/or the län code), the values over all periods of a type."""
+    labels = [
+        p
+        for p in snap.periods_of(indicator, lan)
+        if (parsed := parse_period(p)) and parsed.type == period_type
+    ]
+    labels.sort(key=_period_key)
+    cells = [snap.cells(indicator, lan, label) for label in labels]
+    result: dict[str, AreaSeries] = {}
+    for area in areas:
+        rows = [c.get(area) for c in cells]
+        result[area] = AreaSeries(
+            area,
+            labels,
+            [r.value if r else None for r in rows],
+            [r.ci_low if r else None for r in rows],
+            [r.ci_high if r else None for r in rows],
+            [r.suppressed if r else False for r in rows],
+        )
+    return result
+
+
+def _band_key(label: str) -> int:
+    digits = "".join(ch for ch in label.split("-")[0] if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def category_label(breakdown: str, key: str) -> str:
+    if breakdown == "sex":
+        return SEX_LABELS.get(key, key)
+    return key.replace("-", "–") + " år"
+
+
+@dataclass(frozen=True)
+class BreakdownValues:
+    categories: list[str]  # labels as shown
+    value: list[float | None]
+    low: list[float | None]
+    high: list[float | None]
+    suppressed: list[bool]
+
+
+def breakdown(snap: Snapshot, indicator: str, lan: str, period: str, area: str, kind: str) -> BreakdownValues:
+    """Values by sex ('sex') or age band ('age_band') for one area and period."""
+    rows = snap.period_rows(indicator, lan, period, kind)
+    column = "sex" if kind == "sex" else "age_band"
+    if rows.empty:
+        return BreakdownValues([], [], [], [], [])
+    keys = sorted(
+        rows[column].dropna().unique().tolist(), key=_band_key if kind == "age_band" else (lambda k: k)
+    )
+    own = rows[rows["area_code"] == area].set_index(column)
+    return BreakdownValues(
+        [category_label(kind, k) for k in keys],
+        [_num(own.at[k, "value"]) if k in own.index else None for k in keys],
+        [_num(own.at[k, "ci_low"]) if k in own.index else None for k in keys],
+        [_num(own.at[k, "ci_high"]) if k in own.index else None for k in keys],
+        [bool(own.at[k, "suppressed"]) if k in own.index else False for k in keys],
+    )
+
+
+def trend_frame(series: dict[str, AreaSeries], names: dict[str, str]) -> pd.DataFrame:
+    records = []
+    for area, s in series.items():
+        for p, v, lo, hi, sup in zip(s.periods, s.value, s.low, s.high, s.suppressed, strict=True):
+            records.append(
+                {
+                    "Område": names.get(area, area),
+                    "Kod": area,
+                    "Period": format_period(p),
+                    "Värde": v,
+                    "KI 95 % låg": lo,
+                    "KI 95 % hög": hi,
+                    "Anmärkning": "för få" if sup else "",
+                }
+            )
+    return pd.DataFrame.from_records(records)

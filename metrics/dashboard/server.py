@@ -1,0 +1,295 @@
+"""Build the Dash app: the shell (header, navigation, footer), the pages, and URL syncing.
+
+The view's state lives in the URL query string. A page's main callback reports its state
+to the `app-query` store; a clientside callback writes it to the address bar with
+history.pushState, without re-rendering the page (so the control keeps keyboard focus).
+A server callback keeps the navigation links carrying län, period and indicator along.
+assets/history.js sets a page's controls back from the address on Back/Forward, and
+assets/links.js lets the board's plain <a> cells navigate inside the app like dcc.Link.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import importlib
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import dash
+import flask
+from dash import Input, Output, dcc, html
+
+from metrics.dashboard.components import attrs
+from metrics.dashboard.context import (
+    CONFIG_KEY,
+    Settings,
+    current_snapshot,
+    group_lan_of,
+    load_catalogue_cached,
+)
+from metrics.dashboard.data import DataUnavailable, snapshot
+from metrics.dashboard.format import format_date
+from metrics.dashboard.urlstate import NAV_PAGES, nav_targets
+from metrics.geography import load_geography
+
+log = logging.getLogger(__name__)
+
+PAGE_MODULES = ("lansoversikt", "kommun", "jamfor", "indikator", "dataunderlag", "not_found_404")
+
+
+def assets_folder() -> Path:
+    """The repository's top-level assets/ (next to app.py), else one in the working directory."""
+    here = Path(__file__).resolve().parents[2] / "assets"
+    return here if here.is_dir() else Path.cwd() / "assets"
+
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="sv">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <div class="dash-scripts">
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </div>
+    </body>
+</html>"""
+
+URL_SYNC_JS = """
+function(state) {
+    if (!state || !state.href) { return window.dash_clientside.no_update; }
+    var current = window.location.pathname + window.location.search;
+    if (state.href !== current) {
+        if (state.replace) { window.history.replaceState(null, "", state.href); }
+        else { window.history.pushState(null, "", state.href); }
+    }
+    return state.href;
+}
+"""
+
+
+def _shell() -> html.Div:
+    nav = html.Nav(
+        html.Ul(
+            [
+                html.Li(dcc.Link(label, href=path, id=f"app-nav-{key}", className="nav-link"))
+                for key, label, path in NAV_PAGES
+            ],
+            className="nav-list",
+        ),
+        className="nav",
+        **attrs({"aria-label": "Sidor"}),
+    )
+    header = html.Header(
+        html.Div(
+            [
+                html.Div(
+                    [
+                        dcc.Link(
+                            [
+                                html.Img(src=dash.get_asset_url("logo.svg"), alt="", className="brand-mark"),
+                                html.Span("Mätavla", className="brand-name"),
+                            ],
+                            href="/",
+                            className="brand",
+                            id="app-brand",
+                        ),
+                        html.Div(
+                            [
+                                html.Span("Uppföljning av Nära vård", className="brand-sub"),
+                                html.Span(id="app-lan-name", className="brand-lan"),
+                            ],
+                            className="brand-text",
+                        ),
+                    ],
+                    className="brand-row",
+                ),
+                nav,
+            ],
+            className="header-inner",
+        ),
+        className="site-header",
+    )
+    footer = html.Footer(
+        html.Div(
+            [
+                html.Span(id="app-computed", className="footer-date"),
+                html.Span(
+                    "Undertryckta värden visas som ”för få”. Jämförelser med länet bygger på 95 % "
+                    "konfidensintervall.",
+                    className="footer-note",
+                ),
+                html.Span(
+                    "Mätavla – öppen programvara för uppföljning av Nära vård", className="footer-brand"
+                ),
+            ],
+            className="footer-inner",
+        ),
+        className="site-footer",
+    )
+    return html.Div(
+        [
+            html.A("Hoppa till innehållet", href="#main", className="skip-link"),
+            header,
+            html.Main(dash.page_container, id="main", tabIndex="-1", className="site-main"),
+            footer,
+            dcc.Store(id="app-query", storage_type="memory"),
+            dcc.Store(id="app-urlsync", storage_type="memory"),
+        ],
+        className="app",
+    )
+
+
+def _register_shell_callbacks(app: dash.Dash) -> None:
+    app.clientside_callback(URL_SYNC_JS, Output("app-urlsync", "data"), Input("app-query", "data"))
+
+    @app.callback(
+        [Output(f"app-nav-{key}", "href") for key, _, _ in NAV_PAGES]
+        + [Output(f"app-nav-{key}", "className") for key, _, _ in NAV_PAGES]
+        + [
+            Output("app-lan-name", "children"),
+            Output("app-computed", "children"),
+            Output("app-brand", "href"),
+        ],
+        Input("app-query", "data"),
+    )
+    def update_shell(state: dict[str, Any] | None) -> list[Any]:
+        state = state or {}
+        targets = nav_targets(state)
+        active = state.get("page")
+        hrefs = [targets[key] for key, _, _ in NAV_PAGES]
+        classes = ["nav-link nav-link-active" if key == active else "nav-link" for key, _, _ in NAV_PAGES]
+        lan = state.get("lan")
+        lan_name = load_geography().lan[lan].name if lan in load_geography().lan else ""
+        try:
+            computed = current_snapshot().computed_at
+            date = (
+                f"Data beräknad {format_date(computed, with_time=True)}" if computed else "Data ej beräknad"
+            )
+        except DataUnavailable:
+            date = "Ingen data inläst"
+        return [*hrefs, *classes, lan_name, date, targets["oversikt"]]
+
+
+def _swedish_loading_text(app: dash.Dash) -> None:
+    """Dash's placeholder before the first render says 'Loading...'; say it in Swedish."""
+    interpolate = app.interpolate_index
+
+    def swedish(**kwargs: Any) -> str:
+        kwargs["app_entry"] = kwargs.get("app_entry", "").replace("Loading...", "Laddar mätavlan …")
+        return interpolate(**kwargs)
+
+    setattr(app, "interpolate_index", swedish)  # noqa: B010 - replaces the bound method on this app only
+
+
+def _redirect_bare_paths(app: dash.Dash) -> None:
+    """'/kommun' and '/indikator' typed without a code lead to the page, which picks one."""
+    for bare in ("/kommun", "/indikator"):
+
+        def to_page(bare: str = bare) -> flask.Response:
+            query = flask.request.query_string.decode()
+            target = app.get_relative_path(f"{bare}/none") + (f"?{query}" if query else "")
+            return flask.redirect(target)  # type: ignore[return-value]
+
+        app.server.add_url_rule(
+            app.get_relative_path(bare), endpoint=f"matavla-{bare.strip('/')}", view_func=to_page
+        )
+
+
+def _import_pages() -> None:
+    """Import (or, for a second app in the same process, re-import) the page modules.
+
+    Pages register their callbacks with `dash.callback` into Dash's global list, which the
+    first app to serve a request takes over; re-importing gives a new app its own copy.
+    """
+    from dash import _callback
+
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    for name in PAGE_MODULES:
+        module = f"metrics.dashboard.pages.{name}"
+        if module in sys.modules:
+            importlib.reload(sys.modules[module])
+        else:
+            importlib.import_module(module)
+
+
+def create_app(
+    db_path: str | Path,
+    catalog_path: str | Path,
+    geojson_path: str | Path | None = None,
+    default_lan: str | None = None,
+) -> dash.Dash:
+    """The dashboard over the database at `db_path` and the catalogue at `catalog_path`.
+
+    `geojson_path` (or env MATAVLA_GEOJSON): kommun boundaries with property `id` = kommun
+    code, for the choropleth on Jämför. `default_lan` (or env MATAVLA_LAN): the län shown
+    first.
+    """
+    geojson = geojson_path or os.environ.get("MATAVLA_GEOJSON") or None
+    catalog = Path(catalog_path)
+    catalogue = load_catalogue_cached(catalog)
+    settings = Settings(
+        db_path=Path(db_path),
+        catalog_path=catalog,
+        geojson_path=Path(geojson) if geojson else None,
+        default_lan=default_lan or os.environ.get("MATAVLA_LAN") or None,
+        group_lan=group_lan_of(catalogue),
+    )
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(assets_folder()),
+        title="Mätavla",
+        update_title="",  # keep the page title while callbacks run
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        meta_tags=[
+            {"name": "viewport", "content": "width=device-width, initial-scale=1"},
+            {"name": "description", "content": "Mätavla – uppföljning av Nära vård per kommun och län"},
+            {"name": "theme-color", "content": "#14213d"},
+        ],
+    )
+    app.index_string = INDEX_STRING
+    _swedish_loading_text(app)
+    app.server.config[CONFIG_KEY] = settings
+    _import_pages()
+    _redirect_bare_paths(app)
+    app.layout = _shell
+    _register_shell_callbacks(app)
+    _warm_up(settings)
+    return app
+
+
+def _warm_up(settings: Settings) -> None:
+    """Read the database once at start, then exempt what is loaded from garbage collection.
+
+    Dash, plotly and pandas leave some 200 000 long-lived objects on the heap; a full
+    collection walks them all and stalls a request for ~100 ms every few requests.
+    gc.freeze() moves them out of the collector's way (and, with `gunicorn --preload`,
+    keeps the workers' memory shared). Objects are still freed by reference counting.
+    """
+    global _frozen
+    try:
+        snapshot(settings.db_path, settings.group_lan)
+    except DataUnavailable as exc:
+        log.warning("%s", exc)
+    gc.collect()
+    gc.freeze()
+    if not _frozen:
+        atexit.register(gc.unfreeze)  # let interpreter shutdown clean up as usual
+        _frozen = True
+
+
+_frozen = False

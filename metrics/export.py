@@ -28,7 +28,10 @@ EXPORT_COLUMNS = [
 
 
 def _plain_number(values: pd.Series) -> pd.Series:
-    """Unrounded numbers (shortest exact form) with a decimal point; whole numbers without '.0'; empty for missing."""
+    """Unrounded numbers (shortest exact form) with a decimal point; whole numbers without '.0'.
+
+    Missing values become empty strings.
+    """
     out = values.astype(object)
     numbers = values.to_numpy(dtype=float, na_value=np.nan)
     whole = np.isfinite(numbers) & (np.mod(numbers, 1) == 0) & (np.abs(numbers) < 2**53)

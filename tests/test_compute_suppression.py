@@ -57,7 +57,8 @@ def test_primary_suppression_hides_small_denominators_and_counts_of_1_to_4(con, 
     # hidden cells keep no numbers
     for hidden in (norrkoping, motala):
         assert all(math.isnan(hidden[c]) for c in ("numerator", "denominator", "value", "ci_low", "ci_high"))
-    # a numerator of 0 is not a count of 1-4, and 100 contacts are enough: neither is hidden by the primary rule
+    # a numerator of 0 is not a count of 1-4, and 100 contacts are enough:
+    # neither is hidden by the primary rule
     assert cell(results, "0586", "2024")["suppression"] != "primary"
     assert cell(results, "0580", "2024")["suppression"] != "primary"
     # the län is shown, and it is the sum of all five kommuner: (40+5+3+0+60)/(100+9+50+50+200)

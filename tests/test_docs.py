@@ -22,9 +22,10 @@ def test_every_cli_command_is_in_the_readme(command):
 
 
 def test_the_readme_gives_the_two_commands():
-    assert 'pip install -e . && python app.py' in README
+    assert "pip install -e . && python app.py" in README
     assert 'pip install -e ".[test]" && python -m pytest' in README
-    assert 'pip install -q -e ".[test]" && python -m pytest' in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install -q -e ".[test]" && python -m pytest' in ci
 
 
 @pytest.mark.parametrize("key", sorted({*INDICATOR_KEYS, *MEASURE_KEYS, *SETTINGS_KEYS, *TOP_KEYS}))

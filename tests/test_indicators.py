@@ -295,9 +295,9 @@ def test_continuity_follows_a_person_across_kommuner(con, catalogue):
 
 
 def test_each_kommun_uses_its_own_last_snapshot_in_the_period(con, catalogue):
-    rows = [(f"2024-12-31", f"a{i}", LINKOPING, "K", 40, "VC", i < 10) for i in range(20)]
-    rows += [(f"2024-12-15", f"b{i}", "2380", "K", 40, "VC", i < 5) for i in range(20)]  # Östersund
-    rows += [(f"2024-06-30", f"b{i}", "2380", "K", 40, "VC", False) for i in range(20)]
+    rows = [("2024-12-31", f"a{i}", LINKOPING, "K", 40, "VC", i < 10) for i in range(20)]
+    rows += [("2024-12-15", f"b{i}", "2380", "K", 40, "VC", i < 5) for i in range(20)]  # Östersund
+    rows += [("2024-06-30", f"b{i}", "2380", "K", 40, "VC", False) for i in range(20)]
     insert(con, "listing", rows)
     results = compute(con, catalogue, "fast_lakarkontakt")
     assert cell(results, "2380", "2024")["value"] == pytest.approx(25.0)

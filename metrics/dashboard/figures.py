@@ -338,6 +338,16 @@ def ranked_bars(
     return {"data": data, "layout": layout}
 
 
+def log_ticks(values: Sequence[float]) -> dict[str, Any]:
+    """Ticks at 1, 2, 5, 10, 20, 50 … written the Swedish way ("10 000", not "10k")."""
+    positive = [v for v in values if v and v > 0 and not math.isnan(v)]
+    if not positive:
+        return {}
+    low, high = math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))
+    ticks = [m * 10**e for e in range(low, high + 1) for m in (1, 2, 5)]
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [format_value(t, 0, "") for t in ticks]}
+
+
 def funnel_figure(
     bars: Sequence[Bar],
     curves: FunnelCurves | None,
@@ -421,7 +431,11 @@ def funnel_figure(
         height=420,
         showlegend=True,
         legend={"orientation": "h", "y": -0.2, "x": 0, "font": {"size": 12}},
-        xaxis={"type": "log", "title": {"text": f"{denominator_label} (logaritmisk skala)"}},
+        xaxis={
+            "type": "log",
+            "title": {"text": f"{denominator_label} (logaritmisk skala)"},
+            **log_ticks(denominators),
+        },
         yaxis={"title": {"text": unit}, "range": y_range},
         shapes=shapes,
         annotations=annotations,

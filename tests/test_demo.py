@@ -65,8 +65,11 @@ def header(path: Path) -> list[str]:
     if path.suffix == ".parquet":
         return pq.read_schema(path).names
     if path.suffix == ".xlsx":
-        sheet = load_workbook(path, read_only=True).worksheets[0]
-        return [str(c.value) for c in next(sheet.iter_rows(max_row=1))]
+        workbook = load_workbook(path, read_only=True)  # read-only workbooks hold the file open
+        try:
+            return [str(c.value) for c in next(workbook.worksheets[0].iter_rows(max_row=1))]
+        finally:
+            workbook.close()
     first = path.read_bytes().split(b"\n", 1)[0].decode("cp1252").strip()
     return next(csv.reader([first], delimiter=";" if ";" in first else ","))
 

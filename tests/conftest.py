@@ -1,0 +1,135 @@
+"""Shared fixtures: a small demo database built once per session, and the browser gate.
+
+Tests marked `browser` drive the dashboard in headless Chromium through `dash[testing]`.
+Without chromium and chromedriver they are skipped, so the test command works on any
+machine; in CI (env CI=true) a missing browser is a failure, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dash
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str) -> None:
+    """Skip the test for a missing tool; in CI, fail it (CI must run every test)."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+def chrome_binary() -> str | None:
+    """Chromium or Chrome: dash[testing]'s DASH_TEST_CHROMEPATH, else the first on PATH."""
+    if path := os.environ.get("DASH_TEST_CHROMEPATH"):
+        return path if Path(path).is_file() else None
+    return next((path for name in CHROME_NAMES if (path := shutil.which(name))), None)
+
+
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if chrome_binary() is None:
+        return "no Chromium found: install Debian's chromium and chromium-driver (as .ci/run does)"
+    if importlib.util.find_spec("selenium") is None:
+        return "selenium is not installed: pip install -e '.[test]'"
+    if shutil.which("chromedriver") is None:
+        return "no chromedriver on PATH: install Debian's chromium-driver (as .ci/run does)"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # dash[testing]'s --headless flag; the browser tests always run headless.
+    if hasattr(config.option, "headless"):
+        config.option.headless = True
+    # selenium 4.2 calls a urllib3 method that urllib3 2 deprecates, once per command.
+    config.addinivalue_line("filterwarnings", "ignore:HTTPResponse.getheader:DeprecationWarning")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser") and (reason := missing_browser()):
+        unavailable(reason)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_setup_options() -> Any:
+    """Chrome options for dash[testing]; quiet (no background downloads) and of a fixed size."""
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.remote.remote_connection import RemoteConnection
+
+    # Selenium waits forever for a hung chromedriver by default; a CI run must end.
+    RemoteConnection.set_timeout(60)
+    options = Options()
+    if chrome := chrome_binary():
+        options.binary_location = chrome
+    for argument in (
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--window-size=1280,1024",
+        "--lang=sv-SE",
+    ):
+        options.add_argument(argument)
+    return options  # dash[testing] collects hook results in a list and takes the first
+
+
+@pytest.fixture(scope="session")
+def skip_or_fail() -> Callable[[str], None]:
+    """Skip a test for a missing tool – or, in CI, fail it."""
+    return unavailable
+
+
+@dataclass(frozen=True)
+class DemoDatabase:
+    db_path: Path
+    catalog_path: Path
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> DemoDatabase:
+    """The demo (Östergötland and Jämtland 2022–2024) at 2 % of real size: imported and computed.
+
+    Small enough to build in a few seconds, large enough that every page has data and
+    the small kommuner have suppressed cells.
+    """
+    from metrics.demo.pipeline import build_demo
+
+    root = tmp_path_factory.mktemp("demo")
+    db_path, catalog_path = root / "matavla.duckdb", REPO / "indicators.yaml"
+    build_demo(db_path, catalog_path, out_dir=root / "files", scale=0.02)
+    return DemoDatabase(db_path, catalog_path)
+
+
+@pytest.fixture
+def dashboard_app(demo_database: DemoDatabase) -> dash.Dash:
+    """A fresh dashboard app over the demo database (not yet served)."""
+    from metrics.dashboard.server import create_app
+
+    return create_app(db_path=demo_database.db_path, catalog_path=demo_database.catalog_path)
+
+
+@pytest.fixture
+def dashboard(dash_duo: Any, dashboard_app: dash.Dash) -> Any:
+    """dash[testing]'s `dash_duo` with the dashboard served on the demo database; no page open yet."""
+    dash_duo.start_server(dashboard_app, navigate=False)
+    # dash[testing] waits 2 s for every element it does not find; the tests wait explicitly.
+    dash_duo.driver.implicitly_wait(0)
+    return dash_duo

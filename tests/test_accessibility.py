@@ -1,0 +1,82 @@
+"""Every page passes axe-core with no serious or critical violation, once its data is drawn.
+
+axe-core comes from npm (package.json at the repository root; `npm ci` installs it into
+node_modules/) and is injected into the page from disk: nothing is downloaded while the
+tests run. The folded-away table alternatives of the charts are opened first, so they are
+checked too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+WAIT = 15  # seconds
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+
+# The view, and a selector that only appears once its data (and chart, if any) is drawn.
+VIEWS = {
+    "lansoversikt": ("/?lan=05&period=2024", "#oversikt-content table.board"),
+    "lansoversikt-kvartal": ("/?lan=23&period=2024-Q2", "#oversikt-content table.board"),
+    "kommun": ("/kommun/0580?period=2024", "#kommun-trend-graph svg.main-svg"),
+    "jamfor": ("/jamfor?lan=05&period=2024&markera=0580", "#jamfor-bars svg.main-svg"),
+    "indikator": ("/indikator/fast_lakarkontakt?lan=05&period=2024", "#indikator-facets svg.main-svg"),
+    "data": ("/data", "#data-content table"),
+    "sidan-finns-inte": ("/finns-inte", "h1"),
+}
+
+# After two animation frames, so fixes the page applies on its next frame (assets/a11y.js) are in.
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+requestAnimationFrame(() => requestAnimationFrame(() => {
+  axe.run(document, {resultTypes: ["violations"]})
+    .then((result) => done(result.violations))
+    .catch((error) => done({error: String(error)}));
+}));
+"""
+
+
+@pytest.fixture(scope="module")
+def axe_source(skip_or_fail: Callable[[str], None]) -> str:
+    if not AXE.is_file():
+        skip_or_fail(f"axe-core is not installed ({AXE} is missing): run `npm ci` in the repository root")
+    return AXE.read_text(encoding="utf-8")
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    """Every violation with its impact, rule, help text and the elements it was found on."""
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"]:
+            lines.append(f"    {json.dumps(node['target'], ensure_ascii=False)}")
+            lines.append(f"        {node['html'][:200]}")
+            if node.get("failureSummary"):
+                lines.append("        " + node["failureSummary"].replace("\n", "\n        "))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_every_page_has_no_serious_or_critical_accessibility_violations(
+    dashboard: Any, axe_source: str, view: str
+) -> None:
+    path, ready = VIEWS[view]
+    dashboard.wait_for_page(dashboard.server.url + path, timeout=WAIT)
+    dashboard.wait_for_element(ready, timeout=WAIT)
+    driver = dashboard.driver
+    driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
+    driver.execute_script(axe_source)
+    driver.set_script_timeout(WAIT)
+
+    violations = driver.execute_async_script(RUN_AXE)
+
+    assert "error" not in violations, f"axe-core failed on {path}: {violations}"
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core on {path}:\n{describe(violations)}"

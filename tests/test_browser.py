@@ -273,3 +273,22 @@ def test_ladda_ner_csv_on_lansoversikt_downloads_the_board(dashboard: Any) -> No
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     cells = {cell for row in rows for cell in row}
     assert {"Linköping", "Ödeshög", "Fast läkarkontakt"} <= cells
+
+
+def test_jamfor_shows_a_month_and_the_narsjukvardsomraden(dashboard: Any) -> None:
+    open_page(
+        dashboard,
+        "/jamfor?lan=05&period=2024-12&indikator=fast_lakarkontakt",
+        "#jamfor-content h2",
+        "Fast läkarkontakt · Östergötlands län · december 2024",
+    )
+    assert text(dashboard.find_element("#jamfor-period")) == "december 2024"
+    dashboard.wait_for_element("#jamfor-groups-narsjukvardsomrade svg.main-svg", timeout=WAIT)
+    wait_for_url(dashboard, lan="05", period="2024-12", indikator="fast_lakarkontakt")
+
+
+def test_the_indicator_page_does_not_repeat_its_indicator_in_the_query(dashboard: Any) -> None:
+    open_page(dashboard, "/indikator/hembesok_75?lan=05", "#indikator-content h2", "Hembesök")
+    wait_for_url(dashboard, lan="05", period="2024")
+    assert "indikator" not in query(dashboard.driver.current_url)
+    assert urlparse(dashboard.driver.current_url).path == "/indikator/hembesok_75"

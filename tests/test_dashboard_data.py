@@ -293,3 +293,50 @@ def test_an_empty_database_shows_how_to_load_data(tmp_path: Path) -> None:
         layout = lansoversikt.layout()
     text = str(layout.to_plotly_json())
     assert "Ingen data än – kör " in text and "matavla import" in text
+
+
+def test_jamfor_shows_the_lans_narsjukvardsomraden_against_the_lan(db: Path) -> None:
+    """Area groups of the chosen län get a bar each; groups without results say so."""
+    from metrics.dashboard.server import create_app
+
+    con = duckdb.connect(str(db))
+    con.execute(
+        "INSERT INTO results VALUES ('fast_lakarkontakt', 'nso_central', 'narsjukvardsomrade', '2024', "
+        "'year', '2024-01-01', 'total', NULL, NULL, 3000, 7500, 40.0, 39.0, 41.0, false, NULL)"
+    )
+    con.close()
+    app = create_app(db_path=db, catalog_path=CATALOGUE)
+    from metrics.dashboard.context import indicator_or_none
+    from metrics.dashboard.pages import jamfor
+
+    with app.server.test_request_context("/"):
+        ind = indicator_or_none("fast_lakarkontakt")
+        assert ind is not None
+        [(level, bars)] = jamfor.area_group_bars(ind, "05", "2024")
+        assert jamfor.area_group_bars(ind, "23", "2024") == []
+        content = str([c.to_plotly_json() for c in jamfor.render("05", ind, "2024", [])])
+    assert level.level == "narsjukvardsomrade"
+    by_code = {b.code: b.cls for b in bars}
+    assert by_code["nso_central"] == WORSE  # 39–41 lies below the län's 45
+    assert by_code["nso_vast"] == NO_DATA
+    assert "Per närsjukvårdsområde" in content and "Närsjukvårdsområde Central" in content
+
+
+def test_the_period_choice_offers_months_for_an_indicator_computed_per_month(
+    db: Path,
+    catalogue,  # type: ignore[no-untyped-def]
+) -> None:
+    from metrics.dashboard.choices import indicator_period_options, lan_period_options
+
+    con = duckdb.connect(str(db))
+    con.execute(
+        "INSERT INTO results VALUES ('fast_lakarkontakt', '05', 'lan', '2024-01', "
+        "'month', '2024-01-01', 'total', NULL, NULL, 300, 1000, 30.0, 27.0, 33.0, false, NULL)"
+    )
+    con.close()
+    snap = read_snapshot(db)
+    options = indicator_period_options(snap, "05", catalogue.indicator("fast_lakarkontakt"))
+    assert options[-1] == {"label": "januari 2024", "value": "2024-01"}
+    assert [o["value"] for o in options[:2]] == ["2024", "2023"]
+    # Länsöversikt keeps years and quarters
+    assert "2024-01" not in [o["value"] for o in lan_period_options(snap, "05")]

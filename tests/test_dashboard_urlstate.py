@@ -63,6 +63,19 @@ def test_navigation_carries_lan_period_indicator_and_highlights() -> None:
     assert targets["data"] == "/data?lan=05&period=2024"
 
 
+def test_the_indicator_page_keeps_its_indicator_in_the_path_only() -> None:
+    state = page_state(
+        "indikator",
+        "/indikator/sip_per_1000",
+        in_path=("indikator",),
+        lan="05",
+        period="2024",
+        indikator="sip_per_1000",
+    )
+    assert state["href"] == "/indikator/sip_per_1000?lan=05&period=2024"
+    assert nav_targets(state)["jamfor"] == "/jamfor?lan=05&period=2024&indikator=sip_per_1000"
+
+
 def test_navigation_without_state_leads_to_the_plain_pages() -> None:
     targets = nav_targets({})
     assert targets == {

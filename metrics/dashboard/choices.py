@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metrics.catalogue.model import Catalogue
+from metrics.catalogue.model import Catalogue, Indicator
 from metrics.dashboard.data import Snapshot
 from metrics.dashboard.format import swedish_sort_key
 from metrics.dashboard.periods import period_options
@@ -55,6 +55,14 @@ def lan_period_options(
 ) -> list[dict[str, str]]:
     labels = snap.periods(indicator, lan)
     return period_options(labels, types)
+
+
+def indicator_period_options(snap: Snapshot, lan: str, indicator: Indicator | None) -> list[dict[str, str]]:
+    """Years and quarters, and months ('januari 2024') when the indicator is computed per month."""
+    types = (
+        ("year", "quarter", "month") if indicator and "month" in indicator.periods else ("year", "quarter")
+    )
+    return lan_period_options(snap, lan, indicator.id if indicator else None, types)
 
 
 def largest_kommun(snap: Snapshot, lan: str | None) -> str | None:

@@ -551,6 +551,8 @@ def facets_figure(
             "type": "category",
             "tickfont": {"size": 10},
             "showgrid": False,
+            # a small facet has room for two month or quarter labels: the first and the last
+            **({"tickvals": [f.x[0], f.x[-1]]} if len(f.x) > 6 else {}),
         }
         layout[f"yaxis{suffix}"] = {
             **AXIS_STYLE,

@@ -127,12 +127,18 @@ NAV_PAGES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def page_state(page: str, path: str, *, replace: bool = False, **params: object) -> dict[str, object]:
-    """What a page reports to the shell: its URL (path + query) and the state the nav links carry."""
+def page_state(
+    page: str, path: str, *, replace: bool = False, in_path: tuple[str, ...] = (), **params: object
+) -> dict[str, object]:
+    """What a page reports to the shell: its URL (path + query) and the state the nav links carry.
+
+    Keys named in `in_path` are already spelled by the path (`/indikator/<id>`), so they stay
+    out of the query string but are still carried to the other pages.
+    """
     state = {key: value for key, value in params.items() if value not in (None, "", (), [])}
     if "markera" in state and isinstance(state["markera"], (list, tuple)):
         state["markera"] = list(state["markera"])
-    query = build_query(None, **{k: v for k, v in state.items() if k in KEYS})
+    query = build_query(None, **{k: v for k, v in state.items() if k in KEYS and k not in in_path})
     return {"page": page, "path": path, "href": path + query, "replace": replace, **state}
 
 

@@ -7,11 +7,12 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-from metrics.dashboard.components import attrs, data_table, download_bar, no_data, safe, section, triggered_id
+from metrics.dashboard.components import attrs, data_table, download_bar, no_data, safe, section
 from metrics.dashboard.context import catalogue, settings
 from metrics.dashboard.data import Coverage, DataUnavailable, coverage
 from metrics.dashboard.downloads import DownloadInfo, download
 from metrics.dashboard.format import format_date, format_int, format_number, is_missing, plural
+from metrics.dashboard.page import download_kind, page_head
 from metrics.dashboard.urlstate import page_state, parse_state
 
 PAGE = "data"
@@ -21,18 +22,11 @@ def layout(**params: Any) -> html.Div:
     state = parse_state(params)
     return html.Div(
         [
-            html.Div(
-                [
-                    html.H1("Dataunderlag", className="page-title"),
-                    html.P(
-                        "Vad som finns inläst: utdragen och vilka perioder och kommuner de täcker, "
-                        "rader som avvisades vid "
-                        "importen (bara radnummer och orsak – aldrig själva värdena), importloggen "
-                        "och hur beräkningen gick.",
-                        className="page-intro",
-                    ),
-                ],
-                className="page-head",
+            page_head(
+                "Dataunderlag",
+                "Vad som finns inläst: utdragen och vilka perioder och kommuner de täcker, rader som "
+                "avvisades vid importen (bara radnummer och orsak – aldrig själva värdena), importloggen "
+                "och hur beräkningen gick.",
             ),
             html.Div(
                 [
@@ -281,7 +275,7 @@ def download_data(_csv: int, _xlsx: int) -> Any:
         view=[("Innehåll", "Utdrag, beräkningar, avvisade rader och importlogg")],
         computed_at=cov.computed_at,
     )
-    kind = "csv" if triggered_id() == f"{PAGE}-csv" else "xlsx"
+    kind = download_kind(PAGE)
     extra = {
         "Beräkningar": cov.runs,
         "Avvisade rader": cov.rejected,

@@ -6,31 +6,23 @@ from typing import Any
 
 import dash
 import dash_ag_grid as dag
-import flask
 import pandas as pd
 from dash import Input, Output, State, callback, html, no_update
 
 from metrics.catalogue.model import Indicator
 from metrics.compute.sqlgen import indicator_sql
 from metrics.dashboard.choices import (
-    indicator_options,
+    indicator_period_options,
     kommun_name,
-    kommun_options,
     kommuner_by_name,
     lan_name,
-    lan_options,
-    lan_period_options,
     largest_kommun,
 )
 from metrics.dashboard.components import (
     alert,
     as_table,
     attrs,
-    control,
-    download_bar,
-    dropdown,
     figure_block,
-    no_data,
     safe,
     section,
     triggered_id,
@@ -41,12 +33,26 @@ from metrics.dashboard.definition import definition_rows, definition_table_rows
 from metrics.dashboard.downloads import DownloadInfo, download
 from metrics.dashboard.figures import LAN, SERIES, BreakdownSeries, Facet, breakdown_figure, facets_figure
 from metrics.dashboard.format import format_interval, format_period, format_value
+from metrics.dashboard.page import (
+    download_kind,
+    empty_page,
+    indicator_control,
+    lan_control,
+    markera_control,
+    page_head,
+    page_shell,
+    page_url,
+    period_control,
+    register_choice_updates,
+    toolbar,
+)
 from metrics.dashboard.periods import parse_period
 from metrics.dashboard.series import breakdown, trend
 from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 
 PAGE = "indikator"
 MAX_BREAKDOWN_KOMMUNER = 4
+PERIOD_NOUNS = {"year": "år", "quarter": "kvartal", "month": "månad"}
 
 
 def layout(indikator_id: str | None = None, **params: Any) -> html.Div:
@@ -54,7 +60,7 @@ def layout(indikator_id: str | None = None, **params: Any) -> html.Div:
     try:
         snap = current_snapshot()
     except DataUnavailable as exc:
-        return html.Div([_head(), no_data(exc)], className="page")
+        return empty_page(HEAD, exc)
     cat = catalogue()
     indicator = (
         indicator_or_none(indikator_id)
@@ -63,71 +69,22 @@ def layout(indikator_id: str | None = None, **params: Any) -> html.Div:
     )
     lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
     if indicator is None or lan is None:
-        return html.Div(
-            [_head(), no_data(DataUnavailable("empty", "Resultattabellen är tom."))], className="page"
-        )
+        return empty_page(HEAD)
     period = resolve_period(state.period, snap.periods(indicator.id, lan))
-    kommuner = set(snap.kommuner(lan))
-    toolbar = html.Div(
-        [
-            html.Div(
-                [
-                    control(
-                        "Indikator",
-                        f"{PAGE}-id",
-                        dropdown(f"{PAGE}-id", indicator_options(cat), indicator.id),
-                        wide=True,
-                    ),
-                    control("Län", f"{PAGE}-lan", dropdown(f"{PAGE}-lan", lan_options(snap), lan)),
-                    control(
-                        "Period",
-                        f"{PAGE}-period",
-                        dropdown(f"{PAGE}-period", lan_period_options(snap, lan, indicator.id), period),
-                    ),
-                    control(
-                        "Markera kommuner",
-                        f"{PAGE}-markera",
-                        dropdown(
-                            f"{PAGE}-markera",
-                            kommun_options(snap, lan),
-                            [c for c in state.markera if c in kommuner],
-                            multi=True,
-                            placeholder="Välj en eller flera …",
-                        ),
-                        wide=True,
-                    ),
-                ],
-                className="controls",
-            ),
-            html.Div(download_bar(PAGE), className="toolbar-actions"),
-        ],
-        className="toolbar",
-        role="search",
-        **attrs({"aria-label": "Val för indikatorn"}),
-    )
-    return html.Div(
-        [
-            _head(),
-            toolbar,
-            html.Div(id=f"{PAGE}-content", className="page-content", **attrs({"aria-live": "polite"})),
-        ],
-        className="page",
-    )
+    controls = [
+        indicator_control(f"{PAGE}-id", cat, indicator.id),
+        lan_control(PAGE, snap, lan),
+        period_control(PAGE, indicator_period_options(snap, lan, indicator), period),
+        markera_control(PAGE, snap, lan, state.markera),
+    ]
+    return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för indikatorn"))
 
 
-def _head() -> html.Div:
-    return html.Div(
-        [
-            html.H1("Indikator", className="page-title"),
-            html.P(
-                "Definitionen direkt ur katalogen, utvecklingen i varje kommun med länet som "
-                "referens, nedbrytningar, "
-                "tabellen och SQL-frågan som räknar fram värdena.",
-                className="page-intro",
-            ),
-        ],
-        className="page-head",
-    )
+HEAD = page_head(
+    "Indikator",
+    "Definitionen direkt ur katalogen, utvecklingen i varje kommun med länet som referens, "
+    "nedbrytningar, tabellen och SQL-frågan som räknar fram värdena.",
+)
 
 
 def data_frame(indicator: Indicator, lan: str, period_type: str) -> pd.DataFrame:
@@ -235,7 +192,7 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
     facet_block = figure_block(
         f"{PAGE}-facets",
         facets_figure(facets, reference, decimals=dec, unit=unit, columns=5 if len(facets) > 8 else 4),
-        title=f"Utveckling per kommun ({'kvartal' if period_type == 'quarter' else 'år'}), länet streckat",
+        title=f"Utveckling per kommun ({PERIOD_NOUNS[period_type]}), länet streckat",
         description=f"Små diagram, ett per kommun, med samma skala. Senaste värden: {described}.",
         table=as_table(
             ["Område", *county.labels], facet_rows, numeric=tuple(range(1, len(county.labels) + 1))
@@ -304,7 +261,7 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
             html.Div(_grid(frame, dec, 0 if indicator.numerator.is_count else 1), className="card"),
             intro=(
                 f"Alla värden för {lname} och dess kommuner per "
-                f"{'kvartal' if period_type == 'quarter' else 'år'}. "
+                f"{PERIOD_NOUNS[period_type]}. "
                 "Undertryckta värden (för få) visas inte."
             ),
         ),
@@ -325,27 +282,7 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
     ]
 
 
-@callback(
-    Output(f"{PAGE}-period", "options"),
-    Output(f"{PAGE}-period", "value"),
-    Output(f"{PAGE}-markera", "options"),
-    Output(f"{PAGE}-markera", "value"),
-    Input(f"{PAGE}-lan", "value"),
-    Input(f"{PAGE}-id", "value"),
-    State(f"{PAGE}-period", "value"),
-    State(f"{PAGE}-markera", "value"),
-    prevent_initial_call=True,
-)
-def update_choices(
-    lan: str, indicator: str, period: str, markera: list[str] | None
-) -> tuple[Any, Any, Any, Any]:
-    snap = current_snapshot()
-    options = lan_period_options(snap, lan, indicator)
-    values = [o["value"] for o in options]
-    new_period = no_update if period in values else resolve_period(None, values)
-    kommuner = set(snap.kommuner(lan))
-    kept = [c for c in (markera or []) if c in kommuner]
-    return options, new_period, kommun_options(snap, lan), kept if kept != (markera or []) else no_update
+register_choice_updates(PAGE, f"{PAGE}-id")
 
 
 @callback(
@@ -367,6 +304,7 @@ def update(indicator_id: str, lan: str, period: str, markera: list[str] | None) 
         PAGE,
         dash.get_relative_path(f"/indikator/{indicator.id}"),
         replace=triggered_id() is None,
+        in_path=("indikator",),
         lan=lan,
         period=period,
         indikator=indicator.id,
@@ -398,15 +336,13 @@ def download_indicator(_csv: int, _xlsx: int, indicator_id: str, lan: str, perio
         view=[
             ("Län", lan_name(lan)),
             ("Indikator", indicator.title),
-            ("Periodtyp", {"year": "år", "quarter": "kvartal", "month": "månad"}[period_type]),
+            ("Periodtyp", PERIOD_NOUNS[period_type]),
         ],
         computed_at=current_snapshot().computed_at,
-        url=flask.request.host_url.rstrip("/")
-        + dash.get_relative_path(f"/indikator/{indicator.id}")
-        + build_query(lan=lan, period=period),
+        url=page_url(f"/indikator/{indicator.id}", build_query(lan=lan, period=period)),
         definitions=definition_table_rows([indicator], cat),
     )
-    kind = "csv" if triggered_id() == f"{PAGE}-csv" else "xlsx"
+    kind = download_kind(PAGE)
     extra = {"SQL": pd.DataFrame({"SQL": indicator_sql(indicator).splitlines()})} if kind == "xlsx" else None
     return download(kind, frame, info, ["indikator", indicator.id, lan], extra=extra)
 

@@ -9,19 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-import flask
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from metrics.catalogue.model import Indicator
+from metrics.catalogue.model import AreaLevel, Indicator
 from metrics.dashboard.boundaries import BoundariesError, lan_geojson
 from metrics.dashboard.choices import (
-    indicator_options,
-    kommun_options,
+    indicator_period_options,
+    kommun_name,
     kommuner_by_name,
     lan_name,
-    lan_options,
-    lan_period_options,
+    lan_of_kommun,
     largest_kommun,
 )
 from metrics.dashboard.comparison import (
@@ -36,12 +34,8 @@ from metrics.dashboard.components import (
     alert,
     as_table,
     attrs,
-    control,
-    download_bar,
-    dropdown,
     figure_block,
     legend,
-    no_data,
     safe,
     triggered_id,
 )
@@ -59,6 +53,19 @@ from metrics.dashboard.format import (
     unit_suffix,
 )
 from metrics.dashboard.funnel import Z95, Z998, funnel_curves, funnel_kind, outside
+from metrics.dashboard.page import (
+    download_kind,
+    empty_page,
+    indicator_control,
+    lan_control,
+    markera_control,
+    page_head,
+    page_shell,
+    page_url,
+    period_control,
+    register_choice_updates,
+    toolbar,
+)
 from metrics.dashboard.tilemap import tile_positions
 from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 
@@ -70,79 +77,28 @@ def layout(**params: Any) -> html.Div:
     try:
         snap = current_snapshot()
     except DataUnavailable as exc:
-        return html.Div([_head(), no_data(exc)], className="page")
+        return empty_page(HEAD, exc)
     lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
     cat = catalogue()
     indicator = indicator_or_none(state.indikator) or (cat.indicators[0] if cat.indicators else None)
     if lan is None or indicator is None:
-        return html.Div(
-            [_head(), no_data(DataUnavailable("empty", "Resultattabellen är tom."))], className="page"
-        )
+        return empty_page(HEAD)
     period = resolve_period(state.period, snap.periods(indicator.id, lan))
-    kommuner = set(snap.kommuner(lan))
-    toolbar = html.Div(
-        [
-            html.Div(
-                [
-                    control("Län", f"{PAGE}-lan", dropdown(f"{PAGE}-lan", lan_options(snap), lan)),
-                    control(
-                        "Indikator",
-                        f"{PAGE}-indikator",
-                        dropdown(f"{PAGE}-indikator", indicator_options(cat), indicator.id),
-                        wide=True,
-                    ),
-                    control(
-                        "Period",
-                        f"{PAGE}-period",
-                        dropdown(f"{PAGE}-period", lan_period_options(snap, lan, indicator.id), period),
-                    ),
-                    control(
-                        "Markera kommuner",
-                        f"{PAGE}-markera",
-                        dropdown(
-                            f"{PAGE}-markera",
-                            kommun_options(snap, lan),
-                            [c for c in state.markera if c in kommuner],
-                            multi=True,
-                            placeholder="Välj en eller flera …",
-                        ),
-                        wide=True,
-                    ),
-                ],
-                className="controls",
-            ),
-            html.Div(download_bar(PAGE), className="toolbar-actions"),
-        ],
-        className="toolbar",
-        role="search",
-        **attrs({"aria-label": "Val för jämförelsen"}),
-    )
-    return html.Div(
-        [
-            _head(),
-            toolbar,
-            html.Div(id=f"{PAGE}-content", className="page-content", **attrs({"aria-live": "polite"})),
-        ],
-        className="page",
-    )
+    controls = [
+        lan_control(PAGE, snap, lan),
+        indicator_control(f"{PAGE}-indikator", cat, indicator.id),
+        period_control(PAGE, indicator_period_options(snap, lan, indicator), period),
+        markera_control(PAGE, snap, lan, state.markera),
+    ]
+    return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för jämförelsen"))
 
 
-def _head() -> html.Div:
-    return html.Div(
-        [
-            html.H1("Jämför kommuner", className="page-title"),
-            html.P(
-                "En indikator för alla kommuner i länet. Strecken runt varje värde är 95 % "
-                "konfidensintervall: "
-                "bara när intervallet inte når länets värde är skillnaden säker nog att kalla bättre "
-                "eller sämre. "
-                "Trattdiagrammet visar samma sak mot kommunens storlek – små kommuner varierar mer av "
-                "slumpen.",
-                className="page-intro",
-            ),
-        ],
-        className="page-head",
-    )
+HEAD = page_head(
+    "Jämför kommuner",
+    "En indikator för alla kommuner i länet. Strecken runt varje värde är 95 % konfidensintervall: "
+    "bara när intervallet inte når länets värde är skillnaden säker nog att kalla bättre eller sämre. "
+    "Trattdiagrammet visar samma sak mot kommunens storlek – små kommuner varierar mer av slumpen.",
+)
 
 
 def comparison_bars(
@@ -166,6 +122,71 @@ def comparison_bars(
             Bar(code, name, row.value, row.ci_low, row.ci_high, cls, row.denominator, code in markera)
         )
     return bars, lan_value
+
+
+def area_group_bars(indicator: Indicator, lan: str, period: str) -> list[tuple[AreaLevel, list[Bar]]]:
+    """Each area level's groups lying in the län (e.g. närsjukvårdsområden), classified against the län."""
+    cells = current_snapshot().cells(indicator.id, lan, period)
+    lan_row = cells.get(lan)
+    lan_value = lan_row.value if lan_row else None
+    levels = []
+    for level in catalogue().area_levels:
+        bars = []
+        for group in level.groups:
+            if not group.kommuner or any(lan_of_kommun(c) != lan for c in group.kommuner):
+                continue
+            row = cells.get(group.id)
+            if row is None:
+                bars.append(Bar(group.id, group.name, None, None, None, NO_DATA))
+                continue
+            cls = compare(
+                row.value, row.ci_low, row.ci_high, lan_value, indicator.direction, suppressed=row.suppressed
+            )
+            bars.append(Bar(group.id, group.name, row.value, row.ci_low, row.ci_high, cls, row.denominator))
+        if bars:
+            levels.append((level, bars))
+    return levels
+
+
+def _area_group_block(
+    level: AreaLevel, bars: list[Bar], indicator: Indicator, lan_value: float | None
+) -> html.Figure:
+    dec, unit = indicator.decimals, indicator.unit
+    members = {g.id: ", ".join(kommun_name(c) for c in g.kommuner) for g in level.groups}
+    rows = [
+        [
+            b.name,
+            "för få" if b.cls == "suppressed" else format_value(b.value, dec, unit),
+            format_interval(b.low, b.high, dec),
+            format_number(b.denominator, 0),
+            class_sentence(b.cls, indicator.direction),
+            members.get(b.code, ""),
+        ]
+        for b in bars
+    ]
+    described = "; ".join(
+        f"{b.name} {format_value(b.value, dec, unit)}, {class_sentence(b.cls, indicator.direction)}"
+        for b in bars
+    )
+    return figure_block(
+        f"{PAGE}-groups-{level.level}",
+        ranked_bars(
+            bars,
+            reference=lan_value,
+            reference_label=f"Länet {format_value(lan_value, dec, unit)}",
+            decimals=dec,
+            unit=unit,
+            direction=indicator.direction,
+            highlight_any=False,
+        ),
+        title=f"Per {level.title.lower()}, med 95 % konfidensintervall",
+        description=f"Liggande stapeldiagram med länets värde som linje. {described}.",
+        table=as_table(
+            [level.title, "Värde", "95 % KI", "Nämnare", "Jämfört med länet", "Kommuner"],
+            rows,
+            numeric=(1, 2, 3),
+        ),
+    )
 
 
 def _tilemap(bars: list[Bar], indicator: Indicator, lan: str, period: str, markera: list[str]) -> html.Div:
@@ -405,35 +426,20 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
                         ),
                     )
                 )
+    group_blocks = [
+        _area_group_block(level, group_bars, indicator, lan_value)
+        for level, group_bars in area_group_bars(indicator, lan, period)
+    ]
     return [
         header,
-        html.Div([bars_block, funnel_block], className="grid-2"),
+        html.Div(
+            [html.Div([bars_block, *group_blocks], className="stack"), funnel_block], className="grid-2"
+        ),
         html.Div(maps, className="grid-2"),
     ]
 
 
-@callback(
-    Output(f"{PAGE}-period", "options"),
-    Output(f"{PAGE}-period", "value"),
-    Output(f"{PAGE}-markera", "options"),
-    Output(f"{PAGE}-markera", "value"),
-    Input(f"{PAGE}-lan", "value"),
-    Input(f"{PAGE}-indikator", "value"),
-    State(f"{PAGE}-period", "value"),
-    State(f"{PAGE}-markera", "value"),
-    prevent_initial_call=True,
-)
-def update_choices(
-    lan: str, indicator: str, period: str, markera: list[str] | None
-) -> tuple[Any, Any, Any, Any]:
-    """Periods of the chosen indicator and kommuner of the chosen län; values kept when still valid."""
-    snap = current_snapshot()
-    options = lan_period_options(snap, lan, indicator)
-    values = [o["value"] for o in options]
-    new_period = no_update if period in values else resolve_period(None, values)
-    kommuner = set(snap.kommuner(lan))
-    kept = [c for c in (markera or []) if c in kommuner]
-    return options, new_period, kommun_options(snap, lan), kept if kept != (markera or []) else no_update
+register_choice_updates(PAGE, f"{PAGE}-indikator")
 
 
 @callback(
@@ -497,6 +503,19 @@ def download_comparison(
         for b in bars
     ]
     records.append({"Kommun": lan_name(lan), "Kod": lan, "Värde": lan_value})
+    for _level, group_bars in area_group_bars(indicator, lan, period):
+        records.extend(
+            {
+                "Kommun": b.name,
+                "Kod": b.code,
+                "Värde": b.value,
+                "KI 95 % låg": b.low,
+                "KI 95 % hög": b.high,
+                "Nämnare": b.denominator,
+                "Jämfört med länet": class_sentence(b.cls, indicator.direction),
+            }
+            for b in group_bars
+        )
     cat = catalogue()
     info = DownloadInfo(
         title=f"Mätavla – Jämför kommuner: {indicator.title}",
@@ -507,12 +526,12 @@ def download_comparison(
             ("Enhet", indicator.unit),
         ],
         computed_at=current_snapshot().computed_at,
-        url=flask.request.host_url.rstrip("/")
-        + dash.get_relative_path("/jamfor")
-        + build_query(lan=lan, period=period, indikator=indicator.id, markera=markera or []),
+        url=page_url(
+            "/jamfor", build_query(lan=lan, period=period, indikator=indicator.id, markera=markera or [])
+        ),
         definitions=definition_table_rows([indicator], cat),
     )
-    kind = "csv" if triggered_id() == f"{PAGE}-csv" else "xlsx"
+    kind = download_kind(PAGE)
     return download(kind, pd.DataFrame.from_records(records), info, ["jamfor", indicator.id, lan, period])
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-import flask
 from dash import Input, Output, State, callback, dcc, html
 
 from metrics.catalogue.model import Indicator
 from metrics.dashboard.choices import (
-    indicator_options,
     kommun_name,
     kommun_options,
     lan_name,
@@ -30,11 +28,9 @@ from metrics.dashboard.components import (
     as_table,
     attrs,
     control,
-    download_bar,
     dropdown,
     figure_block,
     legend,
-    no_data,
     safe,
     scroll_region,
     section,
@@ -55,6 +51,16 @@ from metrics.dashboard.figures import (
     trend_figure,
 )
 from metrics.dashboard.format import format_interval, format_period, format_value
+from metrics.dashboard.page import (
+    download_kind,
+    empty_page,
+    indicator_control,
+    page_head,
+    page_shell,
+    page_url,
+    period_control,
+    toolbar,
+)
 from metrics.dashboard.periods import parse_period
 from metrics.dashboard.profile import ProfileRow, profile_frame, profile_rows, profile_summary
 from metrics.dashboard.series import breakdown, trend, trend_frame
@@ -68,79 +74,42 @@ def layout(kod: str | None = None, **params: Any) -> html.Div:
     try:
         snap = current_snapshot()
     except DataUnavailable as exc:
-        return html.Div([_head(None), no_data(exc)], className="page")
+        return empty_page(HEAD, exc)
     options = kommun_options(snap)
     codes = {o["value"] for o in options}
     if kod not in codes:
         lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
         kod = next((c for c in state.markera if c in codes), None) or largest_kommun(snap, lan)
     if kod is None:
-        return html.Div(
-            [_head(None), no_data(DataUnavailable("empty", "Resultattabellen är tom."))], className="page"
-        )
+        return empty_page(HEAD)
     lan = lan_of_kommun(kod) or ""
     period = resolve_period(state.period, snap.periods(lan=lan))
     cat = catalogue()
     indicator = indicator_or_none(state.indikator) or (cat.indicators[0] if cat.indicators else None)
-    toolbar = html.Div(
-        [
-            html.Div(
-                [
-                    control("Kommun", f"{PAGE}-kommun", dropdown(f"{PAGE}-kommun", options, kod)),
-                    control(
-                        "Period",
-                        f"{PAGE}-period",
-                        dropdown(f"{PAGE}-period", lan_period_options(snap, lan), period),
-                    ),
-                ],
-                className="controls",
-            ),
-            html.Div(download_bar(PAGE), className="toolbar-actions"),
-        ],
-        className="toolbar",
-        role="search",
-        **attrs({"aria-label": "Val för kommunprofilen"}),
-    )
+    controls = [
+        control("Kommun", f"{PAGE}-kommun", dropdown(f"{PAGE}-kommun", options, kod)),
+        period_control(PAGE, lan_period_options(snap, lan), period),
+    ]
     trend_controls = html.Div(
-        control(
-            "Indikator",
-            f"{PAGE}-indikator",
-            dropdown(f"{PAGE}-indikator", indicator_options(cat), indicator.id if indicator else None),
-            wide=True,
-        ),
+        indicator_control(f"{PAGE}-indikator", cat, indicator.id if indicator else None),
         className="controls section-controls",
     )
-    return html.Div(
-        [
-            _head(kod),
-            toolbar,
-            html.Div(id=f"{PAGE}-content", className="page-content", **attrs({"aria-live": "polite"})),
-            section(
-                "Utveckling och nedbrytningar",
-                [trend_controls, html.Div(id=f"{PAGE}-trend")],
-                intro=(
-                    "Välj en indikator för att se kommunens utveckling jämfört med länet, och "
-                    "värdena per kön och åldersgrupp."
-                ),
-            ),
-        ],
-        className="page",
+    trend_section = section(
+        "Utveckling och nedbrytningar",
+        [trend_controls, html.Div(id=f"{PAGE}-trend")],
+        intro=(
+            "Välj en indikator för att se kommunens utveckling jämfört med länet, och "
+            "värdena per kön och åldersgrupp."
+        ),
     )
+    return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för kommunprofilen"), trend_section)
 
 
-def _head(kod: str | None) -> html.Div:
-    return html.Div(
-        [
-            html.H1("Kommunprofil", className="page-title"),
-            html.P(
-                "Kommunen jämförd med länet på alla indikatorer. Staplarna visar spridningen mellan "
-                "länets kommuner; "
-                "den lodräta linjen är länet och cirkeln är kommunen – till höger är alltid bättre.",
-                className="page-intro",
-            ),
-        ],
-        className="page-head",
-    )
+HEAD = page_head(
+    "Kommunprofil",
+    "Kommunen jämförd med länet på alla indikatorer. Staplarna visar spridningen mellan länets "
+    "kommuner; den lodräta linjen är länet och cirkeln är kommunen – till höger är alltid bättre.",
+)
 
 
 def _short_unit(unit: str) -> str:
@@ -473,12 +442,10 @@ def download_profile(
             ("Sammanfattning", profile_summary(name, rows, period)),
         ],
         computed_at=snap.computed_at,
-        url=flask.request.host_url.rstrip("/")
-        + dash.get_relative_path(f"/kommun/{kommun}")
-        + build_query(lan=lan, period=period),
+        url=page_url(f"/kommun/{kommun}", build_query(lan=lan, period=period)),
         definitions=definition_table_rows(list(cat.indicators), cat),
     )
-    kind = "csv" if triggered_id() == f"{PAGE}-csv" else "xlsx"
+    kind = download_kind(PAGE)
     return download(kind, frame, info, ["kommun", kommun, period], extra=extra if kind == "xlsx" else None)
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-import flask
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from metrics.dashboard.board import BoardRow, BoardSection, board, board_frame
 from metrics.dashboard.choices import (
     kommuner_by_name,
     lan_name,
-    lan_options,
     lan_period_options,
     largest_kommun,
 )
@@ -25,11 +23,7 @@ from metrics.dashboard.comparison import (
 )
 from metrics.dashboard.components import (
     attrs,
-    control,
-    download_bar,
-    dropdown,
     legend,
-    no_data,
     safe,
     triggered_id,
 )
@@ -46,6 +40,16 @@ from metrics.dashboard.format import (
     format_value,
     unit_suffix,
 )
+from metrics.dashboard.page import (
+    download_kind,
+    empty_page,
+    lan_control,
+    page_head,
+    page_shell,
+    page_url,
+    period_control,
+    toolbar,
+)
 from metrics.dashboard.periods import parse_period, previous_comparable
 from metrics.dashboard.sparkline import sparkline_data_uri
 from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
@@ -58,64 +62,24 @@ def layout(**params: Any) -> html.Div:
     try:
         snap = current_snapshot()
     except DataUnavailable as exc:
-        return html.Div([_head(), no_data(exc)], className="page")
+        return empty_page(HEAD, exc)
     lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
     if lan is None:
-        return html.Div(
-            [_head(), no_data(DataUnavailable("empty", "Resultattabellen är tom."))], className="page"
-        )
+        return empty_page(HEAD)
     period = resolve_period(state.period, snap.periods(lan=lan))
-    toolbar = html.Div(
-        [
-            html.Div(
-                [
-                    control("Län", f"{PAGE}-lan", dropdown(f"{PAGE}-lan", lan_options(snap), lan)),
-                    control(
-                        "Period",
-                        f"{PAGE}-period",
-                        dropdown(f"{PAGE}-period", lan_period_options(snap, lan), period),
-                    ),
-                ],
-                className="controls",
-            ),
-            html.Div(
-                [
-                    download_bar(PAGE),
-                    html.Button(
-                        "Skriv ut", id=f"{PAGE}-print", className="button button-secondary", n_clicks=0
-                    ),
-                ],
-                className="toolbar-actions",
-            ),
-        ],
-        className="toolbar",
-        role="search",
-        **attrs({"aria-label": "Val för översikten"}),
+    controls = [lan_control(PAGE, snap, lan), period_control(PAGE, lan_period_options(snap, lan), period)]
+    print_button = html.Button(
+        "Skriv ut", id=f"{PAGE}-print", className="button button-secondary", n_clicks=0
     )
-    return html.Div(
-        [
-            _head(),
-            toolbar,
-            html.Div(id=f"{PAGE}-content", className="page-content", **attrs({"aria-live": "polite"})),
-        ],
-        className="page",
-    )
+    return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för översikten", actions=[print_button]))
 
 
-def _head() -> html.Div:
-    return html.Div(
-        [
-            html.H1("Länsöversikt", className="page-title"),
-            html.P(
-                "Alla indikatorer för länet: värde, förändring, mål och hur varje kommun ligger till "
-                "jämfört med länet. "
-                "Färg och symbol visar om kommunen är signifikant bättre eller sämre – små kommuner "
-                "har stora osäkerhetsintervall.",
-                className="page-intro",
-            ),
-        ],
-        className="page-head",
-    )
+HEAD = page_head(
+    "Länsöversikt",
+    "Alla indikatorer för länet: värde, förändring, mål och hur varje kommun ligger till jämfört med "
+    "länet. Färg och symbol visar om kommunen är signifikant bättre eller sämre – små kommuner har "
+    "stora osäkerhetsintervall.",
+)
 
 
 def _kommun_href(code: str, lan: str, period: str, indicator: str | None = None) -> str:
@@ -426,12 +390,10 @@ def download_board(_csv: int, _xlsx: int, lan: str, period: str) -> dict[str, ob
         title="Mätavla – Länsöversikt",
         view=[("Län", lan_name(lan)), ("Period", format_period(period))],
         computed_at=current_snapshot().computed_at,
-        url=flask.request.host_url.rstrip("/")
-        + dash.get_relative_path("/")
-        + build_query(lan=lan, period=period),
+        url=page_url("/", build_query(lan=lan, period=period)),
         definitions=definition_table_rows(list(cat.indicators), cat),
     )
-    kind = "csv" if triggered_id() == f"{PAGE}-csv" else "xlsx"
+    kind = download_kind(PAGE)
     return download(kind, frame, info, ["lansoversikt", lan, period])
 
 

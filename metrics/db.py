@@ -19,6 +19,26 @@ from metrics.extracts.schema import EXTRACTS, SQL_TYPES
 
 DEFAULT_DB = Path("data/matavla.duckdb")
 
+# The columns of `results`, in table order (compute writes them, the dashboard reads them).
+RESULT_COLUMNS = (
+    "indicator",
+    "area_code",
+    "area_level",
+    "period",
+    "period_type",
+    "period_start",
+    "breakdown",
+    "sex",
+    "age_band",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "suppression",
+)
+
 RESULTS_DDL = """
 CREATE TABLE IF NOT EXISTS results (
     indicator    VARCHAR NOT NULL,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
-from metrics.db import set_meta
+from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.geography import load_geography
 from metrics.stats.intervals import rate_interval, wilson_interval
 from metrics.stats.suppression import (
@@ -28,25 +28,6 @@ from metrics.stats.suppression import (
     primary_suppression,
     secondary_suppression,
 )
-
-RESULT_COLUMNS = [
-    "indicator",
-    "area_code",
-    "area_level",
-    "period",
-    "period_type",
-    "period_start",
-    "breakdown",
-    "sex",
-    "age_band",
-    "numerator",
-    "denominator",
-    "value",
-    "ci_low",
-    "ci_high",
-    "suppressed",
-    "suppression",
-]
 
 
 @dataclass(frozen=True)
@@ -178,7 +159,7 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
     for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
         df.loc[final, column] = np.nan
     df["indicator"] = indicator.id
-    return df[RESULT_COLUMNS]
+    return df[list(RESULT_COLUMNS)]
 
 
 def compute_indicator(
@@ -221,7 +202,7 @@ def compute_all(
             )
 
     now = datetime.now().replace(microsecond=0)
-    results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RESULT_COLUMNS)
+    results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RESULT_COLUMNS))
     con.execute("BEGIN TRANSACTION")
     try:
         if only is None:

@@ -22,29 +22,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.db import RESULT_COLUMNS
 from metrics.errors import MatavlaError
 from metrics.extracts.schema import EXTRACTS
 from metrics.geography import load_geography
 
 log = logging.getLogger(__name__)
 
-RESULT_COLUMNS = (
-    "indicator",
-    "area_code",
-    "area_level",
-    "period",
-    "period_type",
-    "period_start",
-    "breakdown",
-    "sex",
-    "age_band",
-    "numerator",
-    "denominator",
-    "value",
-    "ci_low",
-    "ci_high",
-    "suppressed",
-)
 HOW_TO_LOAD = (
     "kör `matavla import` med era utdrag och sedan `matavla compute` (eller `matavla demo` för demodata)"
 )

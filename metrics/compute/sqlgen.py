@@ -99,10 +99,6 @@ def _period_start(column: str = "d") -> str:
     )
 
 
-def _additive(measure: Measure) -> bool:
-    return measure.kind in ("rows", "sum", "population")
-
-
 def _measure_value(measure: Measure) -> str:
     """Per-row contribution of an additive measure (persons count as rows where one row is one person)."""
     cond = _condition(measure)
@@ -195,14 +191,18 @@ def cells_sql(indicator: Indicator) -> str:
         )
     elif indicator.snapshot_last:
         ctes.append(_periods_cte(indicator))
-        ctes.append(_additive_cells("periods", indicator, sex, band))
+        ctes.append(
+            "counted AS (\n"
+            f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"
+            f"         {_additive_sums(indicator)}\n"
+            "  FROM periods\n  GROUP BY ALL\n)"
+        )
     else:
         # Additive measures: aggregate per month first, then add months up to quarters and years.
         ctes.append(
             "months AS (\n"
             f"  SELECT kommun, CAST(date_trunc('month', d) AS DATE) AS d, {sex} AS sex, {band} AS age_band,\n"
-            f"         sum({_measure_value(num)}) AS numerator,\n"
-            f"         sum({_measure_value(den) if den.kind != 'population' else '0'}) AS denominator\n"
+            f"         {_additive_sums(indicator)}\n"
             "  FROM base\n  GROUP BY ALL\n)"
         )
         ctes.append(
@@ -231,15 +231,11 @@ def cells_sql(indicator: Indicator) -> str:
     return ",\n".join(ctes)
 
 
-def _additive_cells(table: str, indicator: Indicator, sex: str, band: str) -> str:
+def _additive_sums(indicator: Indicator) -> str:
+    """Numerator and denominator as row sums (a population denominator is joined in later)."""
     num, den = indicator.numerator, indicator.denominator
-    return (
-        "counted AS (\n"
-        f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"
-        f"         sum({_measure_value(num)}) AS numerator,\n"
-        f"         sum({_measure_value(den) if den.kind != 'population' else '0'}) AS denominator\n"
-        f"  FROM {table}\n  GROUP BY ALL\n)"
-    )
+    den_value = "0" if den.kind == "population" else _measure_value(den)
+    return f"sum({_measure_value(num)}) AS numerator,\n         sum({den_value}) AS denominator"
 
 
 def _one_row_per_person(indicator: Indicator) -> bool:
@@ -268,8 +264,7 @@ def _person_measure(measure: Measure) -> str:
 
 
 def _population_cte(indicator: Indicator) -> str:
-    sex = "sex" if "sex" in indicator.breakdowns else "''"
-    band = age_band_sql(indicator.age_bands) if "age_band" in indicator.breakdowns else "''"
+    sex, band = _breakdown_columns(indicator)
     filters = _age_filter(indicator)
     # Only kommuner and years the source covers: a kommun that delivered nothing is missing,
     # not zero. Coverage is read from the unfiltered source, so an age filter cannot hide it.

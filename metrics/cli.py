@@ -17,6 +17,7 @@ import click
 
 from metrics.db import DEFAULT_DB
 from metrics.errors import MatavlaError
+from metrics.wording import thousands
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,11 +62,6 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _number(n: float) -> str:
-    """Swedish thousands separator for CLI output."""
-    return f"{n:,.0f}".replace(",", " ")
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="matavla")
 def main() -> None:
@@ -92,8 +88,8 @@ def import_cmd(paths: tuple[Path, ...], db_path: Path, source: str | None) -> No
             continue
         mark = "=" if r.status == "unchanged" else "✓"
         line = (
-            f"{mark} {r.file} ({r.extract}): {_number(r.rows_accepted)} rader importerade, "
-            f"{_number(r.rows_rejected)} avvisade, {_number(r.rows_replaced)} ersatta ({r.seconds:.1f} s)"
+            f"{mark} {r.file} ({r.extract}): {thousands(r.rows_accepted)} rader importerade, "
+            f"{thousands(r.rows_rejected)} avvisade, {thousands(r.rows_replaced)} ersatta ({r.seconds:.1f} s)"
         )
         if r.status == "unchanged":
             line = f"= {r.file} ({r.extract}): redan importerad, inget ändrat"
@@ -164,7 +160,7 @@ def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...]) -> None:
     cells = sum(r.rows for r in reports)
     click.echo(
         f"{len(reports) - len(failed)} av {len(reports)} indikatorer beräknade, "
-        f"{_number(cells)} celler ({time.perf_counter() - started:.1f} s)."
+        f"{thousands(cells)} celler ({time.perf_counter() - started:.1f} s)."
     )
     for r in failed:
         click.secho(f"✗ {r.indicator}: {r.message}", fg="red", err=True)
@@ -207,7 +203,7 @@ def export(out: Path, db_path: Path) -> None:
     con = connect(db_path)
     rows = export_results(con, out)
     con.close()
-    click.echo(f"{_number(rows)} rader skrivna till {out}.")
+    click.echo(f"{thousands(rows)} rader skrivna till {out}.")
 
 
 @main.command()

@@ -28,6 +28,7 @@ from metrics.stats.suppression import (
     primary_suppression,
     secondary_suppression,
 )
+from metrics.wording import thousands
 
 
 @dataclass(frozen=True)
@@ -196,9 +197,7 @@ def compute_all(
         reports.append(RunReport(indicator.id, True, len(frame), seconds))
         if progress:
             progress(
-                f"[{number}/{len(selected)}] {indicator.id}: {len(frame):,} celler ({seconds:.1f} s)".replace(
-                    ",", " "
-                )
+                f"[{number}/{len(selected)}] {indicator.id}: {thousands(len(frame))} celler ({seconds:.1f} s)"
             )
 
     now = datetime.now().replace(microsecond=0)

@@ -37,6 +37,7 @@ from metrics.demo.primary_care import assign_listing, build_care_units, contacts
 from metrics.demo.register import BASE_YEAR, Register, build_register, population_table
 from metrics.demo.writers import write_csv, write_parquet, write_xlsx
 from metrics.errors import MatavlaError
+from metrics.wording import thousands
 
 DEFAULT_SEED = 20241231
 FIRST_SUPPORTED_YEAR = 2015
@@ -74,7 +75,7 @@ def generate_demo(
 
     def done(path: Path, rows: int) -> None:
         paths.append(path)
-        say(f"  {path.name}: {rows:,} rader ({time.perf_counter() - started:.1f} s)".replace(",", " "))
+        say(f"  {path.name}: {thousands(rows)} rader ({time.perf_counter() - started:.1f} s)")
 
     kommuner = kommuner_in(tuple(lan))
     reg = build_register(kommuner, seed=seed, first_year=years[0], scale=scale)

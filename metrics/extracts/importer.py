@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from metrics import wording
 from metrics.errors import ExtractError
 from metrics.extracts.normalise import (
     ColumnMap,
@@ -131,7 +132,7 @@ def import_file(
     raw = read_table(path.name, data, path.suffix)
     del data  # the Arrow table holds what is needed; free the bytes of a large file early
     columns = match_columns(extract, raw.header, path.name)
-    say(f"{path.name}: kontrollerar {_rows(raw.num_rows)} …")
+    say(f"{path.name}: kontrollerar {wording.rows(raw.num_rows)} …")
 
     con.register(RAW, raw.table)  # as read, for the rejected rows
     con.register(TRIMMED, trim_table(raw.table))
@@ -142,7 +143,7 @@ def import_file(
     finally:
         for view in (RAW, TRIMMED, KOMMUNER):
             con.unregister(view)
-    accepted, rejected = _rows(report.rows_accepted), _count(report.rows_rejected)
+    accepted, rejected = wording.rows(report.rows_accepted), wording.thousands(report.rows_rejected)
     say(f"{path.name}: klart, importerade {accepted}, avvisade {rejected}")
     return report
 
@@ -214,13 +215,15 @@ def _import_staged(
     import_id = _one(con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")[0]
 
     _store_rejected(con, import_id, file, extract, raw, columns)
-    say(f"{file}: sparar {_rows(accepted)} …")
+    say(f"{file}: sparar {wording.rows(accepted)} …")
     replaced = _replace_by_key(con, extract)
 
     notes = [*raw.notes, *columns.notes, *_kommun_notes(con)]
     empty_rows = raw.num_rows - staged_rows
     if empty_rows:
-        notes.append(f"{_count(empty_rows)} {'tom rad' if empty_rows == 1 else 'tomma rader'} hoppades över")
+        notes.append(
+            f"{wording.thousands(empty_rows)} {'tom rad' if empty_rows == 1 else 'tomma rader'} hoppades över"
+        )
     rows_read = staged_rows + len(raw.invalid_rows)
     rows_rejected = rejected + len(raw.invalid_rows)
     if rows_read == 0:
@@ -325,7 +328,7 @@ def _kommun_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()
     if not rows:
         return []
-    shown = ", ".join(f"'{code}' → '0{code}' ({_rows(n)})" for code, n in rows[:5])
+    shown = ", ".join(f"'{code}' → '0{code}' ({wording.rows(n)})" for code, n in rows[:5])
     more = " m.fl." if len(rows) > 5 else ""
     return [f"kommunkod med tre siffror fick tillbaka sin inledande nolla: {shown}{more}"]
 
@@ -406,12 +409,3 @@ def _megabytes(size: int) -> str:
     if size < 1_000_000:
         return f"{-(-size // 1000)} kB"
     return f"{size / 1_000_000:.1f} MB".replace(".", ",")
-
-
-def _rows(n: int) -> str:
-    return f"{_count(n)} {'rad' if n == 1 else 'rader'}"
-
-
-def _count(n: int) -> str:
-    """1523000 → '1 523 000', as Swedish writes numbers."""
-    return f"{n:,}".replace(",", " ")

@@ -120,6 +120,7 @@ def record_run(
     """
     if keep_runs < 1:
         raise MatavlaError(f"antal körningar att spara måste vara minst 1 (fick {keep_runs})")
+    state = _last_state(con)  # read before this run is added
     row = con.execute("SELECT coalesce(max(run), 0) + 1 FROM compute_runs").fetchone()
     run = int(row[0]) if row else 1
     finished_at = datetime.now().replace(microsecond=0)
@@ -148,7 +149,6 @@ def record_run(
     )
 
     # What the board shows per indicator after this run: computed now, kept from before, or stale.
-    state = _last_state(con)
     published = {str(r[0]) for r in con.execute("SELECT DISTINCT indicator FROM results").fetchall()}
     by_id = {o.indicator: o for o in outcomes}
     hashes = {ind.id: definition_hash(ind, catalogue) for ind in catalogue.indicators}

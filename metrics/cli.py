@@ -161,12 +161,17 @@ def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs:
     from metrics.db import connect
 
     result = _load(catalog_path)
+    selected = list(only) or None
+    if selected is None and any(p.level == "error" for p in result.problems):
+        # An indicator left out for an error in its YAML is broken, not removed: computing the
+        # others as a partial run keeps its last good results on the board.
+        selected = [i.id for i in result.catalogue.indicators]
     con = connect(db_path)
     started = time.perf_counter()
     reports = compute_all(
         con,
         result.catalogue,
-        only=list(only) or None,
+        only=selected,
         progress=_say,
         catalogue_source=catalog_path.read_bytes(),
         keep_runs=keep_runs,

@@ -23,6 +23,7 @@ from tests.indicator_cases import core_catalogue, insert
 ID = "proaktiva_kontakter"  # planned contacts / all contacts, from `contacts`
 # A value that looks like a pseudonymised person id: it must never leave the database.
 PERSON_ID = "P60654173"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +213,29 @@ def test_a_partial_run_keeps_the_other_indicators_as_they_were(catalogue: Catalo
     assert con.execute("SELECT count(DISTINCT indicator) FROM results_history WHERE run = 2").fetchone() == (
         2,
     )
+
+
+def test_an_indicator_left_out_for_a_yaml_error_keeps_its_results(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
+    db, catalog = tmp_path / "cli.duckdb", tmp_path / "indicators.yaml"
+    full = core_catalogue()
+    new_db(db, full).close()
+    text = (ROOT / "indicators.yaml").read_text(encoding="utf-8")
+    catalog.write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    first = runner.invoke(main, ["compute", "--db", str(db), "--catalog", str(catalog)])
+    assert "Körning 1:" in first.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        before = results_of(con)
+    assert len(before) > 0
+
+    at = text.index(f"id: {ID}")  # an unknown direction leaves this indicator out of the catalogue
+    catalog.write_text(
+        text[:at] + text[at:].replace("direction: higher", "direction: upp", 1), encoding="utf-8"
+    )
+    second = runner.invoke(main, ["compute", "--db", str(db), "--catalog", str(catalog)])
+
+    assert second.exit_code == 1 and "Körning 2:" in second.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        pd.testing.assert_frame_equal(results_of(con), before)

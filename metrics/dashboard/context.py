@@ -11,6 +11,7 @@ and the Data page says so.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 import threading
@@ -104,7 +105,9 @@ def catalogue_state(path: Path, db_path: Path | None = None) -> CatalogueState:
             state = CatalogueState(load_catalogue(path).catalogue)
             _last_good[key] = state.catalogue
         except CatalogueError as exc:
-            problem = str(exc.problems[0]) if exc.problems else str(exc)
+            first = exc.problems[0] if exc.problems else Problem(str(exc))
+            # the file's name, not its path on the server, on a page every viewer sees
+            problem = str(dataclasses.replace(first, file=Path(first.file).name if first.file else None))
             since = datetime.fromtimestamp(mtime / 1e9) if mtime >= 0 else datetime.now()
             if key in _last_good:
                 state = CatalogueState(_last_good[key], "last_good", since, problem)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from metrics.compute.runs import DEFAULT_KEEP_RUNS
 from metrics.db import DEFAULT_DB
 from metrics.errors import MatavlaError
 from metrics.wording import thousands
@@ -145,25 +146,53 @@ def check(catalog_path: Path) -> None:
 @db_option
 @catalog_option
 @click.option("--indicator", "only", multiple=True, help="Beräkna bara denna indikator (kan upprepas).")
+@click.option(
+    "--keep-runs",
+    type=click.IntRange(min=1),
+    default=DEFAULT_KEEP_RUNS,
+    show_default=True,
+    envvar="MATAVLA_KEEP_RUNS",
+    help="Antal körningar vars resultat sparas i historiken (för `matavla export --run`).",
+)
 @friendly_errors
-def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...]) -> None:
+def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs: int) -> None:
     """Beräkna alla indikatorer per kommun, län, område och period."""
     from metrics.compute.engine import compute_all
     from metrics.db import connect
 
     result = _load(catalog_path)
+    selected = list(only) or None
+    if selected is None and any(p.level == "error" for p in result.problems):
+        # An indicator left out for an error in its YAML is broken, not removed: computing the
+        # others as a partial run keeps its last good results on the board.
+        selected = [i.id for i in result.catalogue.indicators]
     con = connect(db_path)
     started = time.perf_counter()
-    reports = compute_all(con, result.catalogue, only=list(only) or None, progress=_say)
+    reports = compute_all(
+        con,
+        result.catalogue,
+        only=selected,
+        progress=_say,
+        catalogue_source=catalog_path.read_bytes(),
+        keep_runs=keep_runs,
+    )
     con.close()
     failed = [r for r in reports if not r.ok]
     cells = sum(r.rows for r in reports)
+    run = f"Körning {reports[0].run}: " if reports and reports[0].run else ""
     click.echo(
-        f"{len(reports) - len(failed)} av {len(reports)} indikatorer beräknade, "
+        f"{run}{len(reports) - len(failed)} av {len(reports)} indikatorer beräknade, "
         f"{thousands(cells)} celler ({time.perf_counter() - started:.1f} s)."
     )
     for r in failed:
         click.secho(f"✗ {r.indicator}: {r.message}", fg="red", err=True)
+    if failed:
+        click.secho(
+            "En indikator som inte kunde beräknas behåller sina senaste giltiga resultat "
+            "(markerade som inaktuella på tavlan).",
+            fg="red",
+            err=True,
+        )
     if failed or any(p.level == "error" for p in result.problems):
         sys.exit(1)
 
@@ -190,8 +219,15 @@ def sql(indicator: str, catalog_path: Path) -> None:
     "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV-fil att skriva."
 )
 @db_option
+@click.option(
+    "--run",
+    "run",
+    type=int,
+    default=None,
+    help="Exportera resultaten som körning N publicerade (ur historiken) i stället för de aktuella.",
+)
 @friendly_errors
-def export(out: Path, db_path: Path) -> None:
+def export(out: Path, db_path: Path, run: int | None) -> None:
     """Exportera resultaten som CSV enligt kontraktet (undertryckta celler utan tal)."""
     from metrics.db import connect
     from metrics.export import export_results
@@ -201,8 +237,10 @@ def export(out: Path, db_path: Path) -> None:
             f"databasen {db_path} finns inte (kör `matavla demo` eller `matavla import` först)"
         )
     con = connect(db_path)
-    rows = export_results(con, out)
-    con.close()
+    try:
+        rows = export_results(con, out, run)
+    finally:
+        con.close()
     click.echo(f"{thousands(rows)} rader skrivna till {out}.")
 
 

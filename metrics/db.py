@@ -3,7 +3,9 @@
 Tables:
 - one table per extract (see `metrics.extracts.schema`), person-level ones included;
 - `import_log` and `rejected_rows`, written by the importer;
-- `results`, `indicator_runs` and `meta`, written by compute and read by the dashboard.
+- `results`, `indicator_runs` and `meta`, written by compute and read by the dashboard;
+- `compute_runs`, `run_indicators` and `results_history`, compute's record of each run
+  (see `metrics.compute.runs`).
 
 Only `results`, `indicator_runs`, `meta`, `import_log` and the reason/row columns of
 `rejected_rows` hold aggregates; everything that leaves the database is read from those.
@@ -71,6 +73,38 @@ CREATE TABLE IF NOT EXISTS indicator_runs (
 )
 """
 
+COMPUTE_RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS compute_runs (
+    run            INTEGER PRIMARY KEY,  -- 1, 2, … in the order computed
+    started_at     TIMESTAMP NOT NULL,
+    finished_at    TIMESTAMP NOT NULL,
+    status         VARCHAR NOT NULL,     -- 'ok', 'partial' (some indicators failed) or 'failed'
+    indicators     VARCHAR[] NOT NULL,   -- the indicators selected
+    succeeded      VARCHAR[] NOT NULL,
+    failed         VARCHAR[] NOT NULL,
+    catalogue_file VARCHAR,
+    catalogue_hash VARCHAR,              -- sha256 of the catalogue file's bytes
+    catalogue_text VARCHAR,              -- the catalogue as read; kept for the runs in the history
+    import_ids     INTEGER[] NOT NULL,   -- the 'ok' rows of import_log present at the time
+    import_hashes  VARCHAR[] NOT NULL,   -- their content hashes, in the same order
+    result_rows    BIGINT
+)
+"""
+
+# Per run, per indicator: what the board shows after the run, and why when it is stale.
+RUN_INDICATORS_DDL = """
+CREATE TABLE IF NOT EXISTS run_indicators (
+    run             INTEGER NOT NULL,
+    indicator       VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL,  -- 'ok', 'stale' (failed, earlier results kept) or 'error' (none)
+    results_run     INTEGER,           -- the run that computed the results shown (NULL: before runs)
+    definition_hash VARCHAR,           -- fingerprint of the definition those results were computed from
+    error_kind      VARCHAR,           -- the failure's type name
+    message         VARCHAR,           -- the failure in Swedish (never a database error's own text)
+    failed_at       TIMESTAMP
+)
+"""
+
 META_DDL = "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
 
 IMPORT_LOG_DDL = """
@@ -113,8 +147,33 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table that does not exist yet."""
     for name in EXTRACTS:
         con.execute(extract_ddl(name))
-    for ddl in (RESULTS_DDL, RUNS_DDL, META_DDL, IMPORT_LOG_DDL, REJECTED_DDL):
+    for ddl in (
+        RESULTS_DDL,
+        RUNS_DDL,
+        META_DDL,
+        IMPORT_LOG_DDL,
+        REJECTED_DDL,
+        COMPUTE_RUNS_DDL,
+        RUN_INDICATORS_DDL,
+    ):
         con.execute(ddl)
+    ensure_results_history(con)
+
+
+def ensure_results_history(con: duckdb.DuckDBPyConnection) -> None:
+    """`results_history`: a `run` column, then the columns of `results` (RESULT_COLUMNS, same types).
+
+    Derived from `results`, so a column added there is added here too (older runs get NULL).
+    """
+    columns = ", ".join(RESULT_COLUMNS)
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS results_history AS "
+        f"SELECT CAST(0 AS INTEGER) AS run, {columns} FROM results LIMIT 0"
+    )
+    have = {r[0] for r in con.execute("DESCRIBE results_history").fetchall()}
+    for name, sql_type, *_ in con.execute("DESCRIBE results").fetchall():
+        if name in RESULT_COLUMNS and name not in have:
+            con.execute(f'ALTER TABLE results_history ADD COLUMN "{name}" {sql_type}')
 
 
 def connect(path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -1,12 +1,15 @@
 """Compute every indicator into the `results` table.
 
 Each indicator is computed on its own: one that fails is reported by id and
-recorded in `indicator_runs`; the others are written. The whole `results`
-table is replaced in one transaction, so the dashboard never sees half a run.
+recorded in `indicator_runs`; the others are written. A failed indicator keeps
+its last good results, marked 'stale'. The whole `results` table is replaced in
+one transaction, together with the run's record (`metrics.compute.runs`), so
+the dashboard never sees half a run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
+from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.geography import load_geography
@@ -38,6 +42,8 @@ class RunReport:
     rows: int
     seconds: float
     message: str | None = None
+    failure: Failure | None = None
+    run: int | None = None  # the run number it was computed in
 
 
 def write_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
@@ -176,8 +182,15 @@ def compute_all(
     *,
     only: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    catalogue_source: bytes | None = None,
+    keep_runs: int = DEFAULT_KEEP_RUNS,
 ) -> list[RunReport]:
-    """Compute the catalogue's indicators (or `only` these) and replace their results."""
+    """Compute the catalogue's indicators (or `only` these) and replace their results.
+
+    `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
+    `keep_runs`: how many runs' results `results_history` keeps.
+    """
+    started_at = datetime.now()
     write_areas(con, catalogue)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
@@ -187,8 +200,9 @@ def compute_all(
         try:
             frame = compute_indicator(con, indicator, catalogue)
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            reports.append(RunReport(indicator.id, False, 0, time.perf_counter() - started, message))
+            failure = failure_of(exc)  # never the database's own text: it can quote values
+            message = failure.message
+            reports.append(RunReport(indicator.id, False, 0, time.perf_counter() - started, message, failure))
             if progress:
                 progress(f"[{number}/{len(selected)}] {indicator.id}: FEL – {message}")
             continue
@@ -202,25 +216,45 @@ def compute_all(
 
     now = datetime.now().replace(microsecond=0)
     results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RESULT_COLUMNS))
+    failed = [r.indicator for r in reports if not r.ok]
     con.execute("BEGIN TRANSACTION")
     try:
+        stale = previous_results(con, failed)  # failed, but with earlier results to keep showing
         if only is None:
-            con.execute("DELETE FROM results")
+            # every indicator's rows go, except a failed one's last good results
+            con.execute("DELETE FROM results WHERE NOT list_contains(?, indicator)", [failed])
             con.execute("DELETE FROM indicator_runs")
         else:
             ids = [r.indicator for r in reports]
-            con.execute("DELETE FROM results WHERE list_contains(?, indicator)", [ids])
+            done = [r.indicator for r in reports if r.ok]
+            con.execute("DELETE FROM results WHERE list_contains(?, indicator)", [done])
             con.execute("DELETE FROM indicator_runs WHERE list_contains(?, indicator)", [ids])
         con.register("new_results", results)
         con.execute(f"INSERT INTO results SELECT {', '.join(RESULT_COLUMNS)} FROM new_results")
         con.unregister("new_results")
         con.executemany(
             "INSERT INTO indicator_runs VALUES (?, ?, ?, ?, ?, ?)",
-            [(r.indicator, "ok" if r.ok else "error", r.message, r.rows, r.seconds, now) for r in reports],
+            [(r.indicator, _status(r, stale), r.message, r.rows, r.seconds, now) for r in reports],
         )
         set_meta(con, "computed_at", now.isoformat(sep=" "))
+        record = record_run(
+            con,
+            catalogue,
+            [Outcome(r.indicator, r.ok, r.rows, r.seconds, r.failure) for r in reports],
+            started_at=started_at,
+            catalogue_source=catalogue_source,
+            keep_runs=keep_runs,
+            partial=only is not None,
+        )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return reports
+    return [dataclasses.replace(r, run=record.run) for r in reports]
+
+
+def _status(report: RunReport, stale: set[str]) -> str:
+    """'ok'; 'stale' when it failed but its earlier results are kept; 'error' when it has none."""
+    if report.ok:
+        return "ok"
+    return "stale" if report.indicator in stale else "error"

@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.dashboard.runinfo import NO_RUNS, RunInfo, read_run_info
 from metrics.db import RESULT_COLUMNS
 from metrics.errors import MatavlaError
 from metrics.extracts.schema import EXTRACTS
@@ -146,6 +147,7 @@ class Snapshot:
     periods_by_lan: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     totals: Mapping[tuple[str, str, str], Mapping[str, ResultRow]] = field(default_factory=dict, repr=False)
     periods_by_indicator_lan: Mapping[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    run_info: RunInfo = field(default=NO_RUNS, repr=False)  # the run shown; stale indicators
 
     @property
     def empty(self) -> bool:
@@ -259,6 +261,7 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
         if _table_exists(con, "meta"):
             row = con.execute("SELECT value FROM meta WHERE key = 'computed_at'").fetchone()
             computed = None if row is None else str(row[0])
+        run_info = read_run_info(con)
     finally:
         con.close()
     for column in (
@@ -306,6 +309,7 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
         indicator_ids=frozenset(results["indicator"].unique().tolist()),
         kommuner_by_lan=kommuner_by_lan,
         periods_by_lan=periods_by_lan,
+        run_info=run_info,
     )
 
 
@@ -335,6 +339,7 @@ class Coverage:
     runs: pd.DataFrame
     computed_at: str | None
     result_rows: int
+    run_info: RunInfo = NO_RUNS
 
 
 ROW_NUMBERS_SHOWN = 12
@@ -400,7 +405,7 @@ def read_coverage(path: Path) -> Coverage:
         runs = (
             con.execute(
                 "SELECT indicator, status, message, rows, seconds, computed_at FROM indicator_runs "
-                "ORDER BY status <> 'error', indicator"
+                "ORDER BY status = 'ok', status <> 'error', indicator"
             ).df()
             if _table_exists(con, "indicator_runs")
             else pd.DataFrame(columns=["indicator", "status", "message", "rows", "seconds", "computed_at"])
@@ -412,9 +417,10 @@ def read_coverage(path: Path) -> Coverage:
             computed = None if row is None else str(row[0])
         if _table_exists(con, "results"):
             result_rows = int(con.execute("SELECT count(*) FROM results").fetchone()[0])  # type: ignore[index]
+        run_info = read_run_info(con)
     finally:
         con.close()
-    return Coverage(extracts, import_log, rejected, runs, computed, result_rows)
+    return Coverage(extracts, import_log, rejected, runs, computed, result_rows, run_info)
 
 
 _coverage: VersionCache[Coverage] = VersionCache(read_coverage)

@@ -32,7 +32,7 @@ from metrics.dashboard.context import (
     load_catalogue_cached,
 )
 from metrics.dashboard.data import DataUnavailable, snapshot
-from metrics.dashboard.format import format_date
+from metrics.dashboard.runinfo import run_label
 from metrics.dashboard.urlstate import NAV_PAGES, nav_targets
 from metrics.geography import load_geography
 
@@ -172,10 +172,8 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         lan = state.get("lan")
         lan_name = load_geography().lan[lan].name if lan in load_geography().lan else ""
         try:
-            computed = current_snapshot().computed_at
-            date = (
-                f"Data beräknad {format_date(computed, with_time=True)}" if computed else "Data ej beräknad"
-            )
+            snap = current_snapshot()
+            date = run_label(snap.run_info, snap.computed_at)  # names the run, so a number can be traced
         except DataUnavailable:
             date = "Ingen data inläst"
         return [*hrefs, *classes, lan_name, date, targets["oversikt"]]
@@ -238,7 +236,7 @@ def create_app(
     """
     geojson = geojson_path or os.environ.get("MATAVLA_GEOJSON") or None
     catalog = Path(catalog_path)
-    catalogue = load_catalogue_cached(catalog)
+    catalogue = load_catalogue_cached(catalog, Path(db_path))
     settings = Settings(
         db_path=Path(db_path),
         catalog_path=catalog,

@@ -40,7 +40,9 @@ def build_demo(
         say(f"Import klar; {rejected} rader avvisades (demodatan innehåller medvetet några felaktiga rader).")
         say("Beräknar indikatorer …")
         result = load_catalogue(catalog_path)
-        reports_c = compute_all(con, result.catalogue, progress=say)
+        reports_c = compute_all(
+            con, result.catalogue, progress=say, catalogue_source=Path(catalog_path).read_bytes()
+        )
         bad = [r for r in reports_c if not r.ok]
         if bad:
             raise MatavlaError(

@@ -7,12 +7,13 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-from metrics.dashboard.components import attrs, data_table, download_bar, no_data, safe, section
-from metrics.dashboard.context import catalogue, settings
+from metrics.dashboard.components import alert, attrs, data_table, download_bar, no_data, safe, section
+from metrics.dashboard.context import catalogue, catalogue_notice, settings
 from metrics.dashboard.data import Coverage, DataUnavailable, coverage
 from metrics.dashboard.downloads import DownloadInfo, download
 from metrics.dashboard.format import format_date, format_int, format_number, is_missing, plural
 from metrics.dashboard.page import download_kind, page_head
+from metrics.dashboard.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
 from metrics.dashboard.urlstate import page_state, parse_state
 
 PAGE = "data"
@@ -53,15 +54,16 @@ def _range(first: Any, last: Any) -> str:
 
 def _cards(cov: Coverage) -> html.Ul:
     failed = int((cov.runs["status"] == "error").sum()) if not cov.runs.empty else 0
+    stale = int((cov.runs["status"] == "stale").sum()) if not cov.runs.empty else 0
     ok = int((cov.runs["status"] == "ok").sum()) if not cov.runs.empty else 0
     rejected = int(cov.rejected["rows"].sum()) if not cov.rejected.empty else 0
+    computed = format_date(cov.computed_at, with_time=True) if cov.computed_at else "Inte beräknad"
+    if cov.run_info.run is not None:
+        computed += f" · körning {cov.run_info.run}"
+    counts = f"{ok} ok" + (f" · {stale} inaktuella" if stale else "") + (f" · {failed} fel" if failed else "")
     items = [
-        (
-            "Data beräknad",
-            format_date(cov.computed_at, with_time=True) if cov.computed_at else "Inte beräknad",
-            "neutral",
-        ),
-        ("Indikatorer", f"{ok} ok" + (f" · {failed} fel" if failed else ""), "bad" if failed else "good"),
+        ("Data beräknad", computed, "neutral"),
+        ("Indikatorer", counts, "bad" if failed or stale else "good"),
         ("Resultatrader", format_int(cov.result_rows), "neutral"),
         ("Avvisade rader", format_int(rejected), "bad" if rejected else "neutral"),
     ]
@@ -81,17 +83,24 @@ def render() -> list[Any]:
     cov = coverage(settings().db_path)
     cat = catalogue()
     titles = {ind.id: ind.title for ind in cat.indicators}
+    current = {ind.id: ind for ind in cat.indicators}
+    notice = catalogue_notice()
 
     runs = cov.runs
     run_rows = []
     run_classes = []
     for r in runs.itertuples(index=False):
-        error = r.status == "error"
+        error = r.status in ("error", "stale")
+        state = cov.run_info.of(r.indicator)
+        message = stale_text(state) or r.message or ""
+        if r.indicator in current and definition_changed(state, current[r.indicator], cat):
+            message = f"{message} {DEFINITION_CHANGED}".strip()
+        status = {"error": "Fel", "stale": "Inaktuell"}.get(r.status, "OK")
         run_rows.append(
             [
                 titles.get(r.indicator, r.indicator),
-                html.Span("Fel" if error else "OK", className="status-error" if error else "status-ok"),
-                r.message or "",
+                html.Span(status, className="status-error" if error else "status-ok"),
+                message,
                 format_int(r.rows),
                 format_number(r.seconds, 1),
                 format_date(r.computed_at, with_time=True),
@@ -151,6 +160,7 @@ def render() -> list[Any]:
     )
 
     return [
+        alert(notice, kind="info", title="Katalogen har fel") if notice else None,
         _cards(cov),
         section(
             "Beräkning av indikatorer",
@@ -167,7 +177,9 @@ def render() -> list[Any]:
                 html.P(f"Saknar resultat: {', '.join(missing)}.", className="muted") if missing else None,
             ],
             intro=(
-                "Indikatorer som inte kunde beräknas visas i rött med felmeddelandet; de andra beräknas ändå."
+                "Indikatorer som inte kunde beräknas visas i rött med felmeddelandet; de andra beräknas "
+                "ändå. En indikator som tidigare har beräknats behåller sina senaste giltiga resultat "
+                "(inaktuell)."
             ),
         ),
         section(

@@ -47,6 +47,7 @@ from metrics.dashboard.page import (
     toolbar,
 )
 from metrics.dashboard.periods import parse_period
+from metrics.dashboard.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
 from metrics.dashboard.series import breakdown, trend
 from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 
@@ -162,6 +163,17 @@ def _grid(frame: pd.DataFrame, decimals: int, numerator_decimals: int) -> Any:
     )
 
 
+def run_notices(indicator: Indicator) -> list[Any]:
+    """Whether the results shown are stale (the last computation failed) or from an older definition."""
+    state = current_snapshot().run_info.of(indicator.id)
+    notices: list[Any] = []
+    if text := stale_text(state):
+        notices.append(alert(text, kind="info", title="Inaktuella resultat"))
+    if definition_changed(state, indicator, catalogue()):
+        notices.append(alert(DEFINITION_CHANGED, kind="info", title="Definitionen har ändrats"))
+    return notices
+
+
 def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> list[Any]:
     snap = current_snapshot()
     dec, unit = indicator.decimals, indicator.unit
@@ -253,6 +265,7 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
     sql = indicator_sql(indicator)
     return [
         html.H2(f"{indicator.title} · {lname}", className="view-title"),
+        *run_notices(indicator),
         section("Definition", _definition(indicator)),
         section("Utveckling i länets kommuner", facet_block),
         section("Nedbrytningar", breakdown_part, intro=intro),

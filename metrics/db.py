@@ -60,8 +60,8 @@ CREATE TABLE IF NOT EXISTS results (
     ci_high      DOUBLE,
     suppressed   BOOLEAN NOT NULL,
     suppression  VARCHAR,           -- NULL, 'primary' or 'secondary'
-    missing      BOOLEAN NOT NULL,  -- no delivery covers this kommun × period ("saknas"): no numbers
-    complete     BOOLEAN NOT NULL,  -- every month of the period is covered by the deliveries counted
+    missing      BOOLEAN NOT NULL DEFAULT false,  -- no delivery covers this kommun × period ("saknas")
+    complete     BOOLEAN NOT NULL DEFAULT true,   -- every month of the period is covered
     data_through DATE               -- last day covered within the period (NULL when missing)
 )
 """

@@ -159,14 +159,17 @@ def test_a_kommun_that_did_not_deliver_is_missing_and_left_out_of_the_lan(con, c
     }
 
 
-def test_a_month_outside_every_delivery_is_missing_and_not_zero(con, catalogue):
-    # Home care (each kommun's own delivery): Linköping January–March, Norrköping only March.
-    rows = [
-        ("2024-01-01", "a", LINKOPING, "K", 85, 10.0, True, None),
-        ("2024-03-01", "a", LINKOPING, "K", 85, 10.0, True, None),
-        ("2024-03-01", "b", NORRKOPING, "K", 85, 10.0, False, None),
-    ]
-    insert(con, "home_care", rows)
+def test_a_month_outside_every_delivery_is_missing_and_not_zero(con, catalogue, tmp_path):
+    # Home care, each kommun's own delivery: Linköping January–March, Norrköping only March.
+    header = "month,person_id,kommun,sex,age,hours,named_care_contact,staff_14d\n"
+    linkoping = tmp_path / "home_care_linkoping.csv"
+    linkoping.write_text(
+        header + "2024-01-01,a,0580,K,85,10,1,\n2024-03-01,a,0580,K,85,10,1,\n", encoding="utf-8"
+    )
+    norrkoping = tmp_path / "home_care_norrkoping.csv"
+    norrkoping.write_text(header + "2024-03-01,b,0581,K,85,10,0,\n", encoding="utf-8")
+    import_file(con, linkoping)
+    import_file(con, norrkoping)
     results = compute(con, catalogue, "fast_omsorgskontakt")
 
     # February: Linköping is covered (its delivery spans January–March) but had no recipients,
@@ -175,6 +178,7 @@ def test_a_month_outside_every_delivery_is_missing_and_not_zero(con, catalogue):
     # Norrköping delivered nothing before March: January and February are missing
     assert is_missing(results, NORRKOPING, "2024-01")
     assert is_missing(results, NORRKOPING, "2024-02")
+    assert not is_missing(results, NORRKOPING, "2024-03")
     # the län in January is Linköping's alone: 1 of 1
     january = cell(results, OSTERGOTLAND, "2024-01")
     assert (january["numerator"], january["denominator"]) == (1, 1)
@@ -201,6 +205,22 @@ def test_a_year_the_deliveries_do_not_cover_to_its_end_is_marked_incomplete(con,
     assert y2024["data_through"] == pd.Timestamp("2024-11-30")  # "t.o.m. november"
     assert not cell(results, OSTERGOTLAND, "2024")["complete"]
     assert not cell(results, LINKOPING, "2024-Q4")["complete"]
+
+
+def test_a_snapshot_indicator_is_complete_when_the_last_snapshot_reaches_the_periods_end(con, catalogue):
+    # Listing snapshots at the end of March and of December 2024 (none in January–February):
+    # only each period's last snapshot counts, so 2024 and its first quarter are complete.
+    insert(
+        con,
+        "listing",
+        [
+            ("2024-03-31", "a", LINKOPING, "K", 40, "VC", True),
+            ("2024-12-31", "a", LINKOPING, "K", 40, "VC", True),
+        ],
+    )
+    results = compute(con, catalogue, "fast_lakarkontakt")
+    assert cell(results, LINKOPING, "2024")["complete"]
+    assert cell(results, LINKOPING, "2024-Q1")["complete"]
 
 
 # --- what an import covers ------------------------------------------------------------------------

@@ -249,11 +249,16 @@ def cells_sql(indicator: Indicator) -> str:
 def _covered_cte(indicator: Indicator) -> str:
     """Kommun × period covered by a delivery of the indicator's source; complete when every month is."""
     months = "CASE pt.period_type WHEN 'year' THEN 12 WHEN 'quarter' THEN 3 ELSE 1 END"
+    if indicator.snapshot_last:
+        # only the period's last snapshot counts: complete when coverage reaches the period's end
+        complete = f"max(month) = CAST({_period_start('month')} + to_months({months} - 1) AS DATE)"
+    else:
+        complete = f"count(*) = {months}"
     return (
         "covered AS (\n"
         f"  -- kommun × period that a delivery of {indicator.source} covers, with or without rows in it\n"
         f"  SELECT kommun, pt.period_type, {_period_start('month')} AS period_start,\n"
-        f"         count(*) = {months} AS complete,\n"
+        f"         {complete} AS complete,\n"
         "         CAST(last_day(max(month)) AS DATE) AS data_through\n"
         f"  FROM {COVERED_MONTHS}\n"
         f"  CROSS JOIN {_period_types_sql(indicator)}\n"

@@ -125,27 +125,30 @@ def _month_sql(extract: Extract) -> tuple[str, str]:
 
 
 def default_coverage_sql(extract: Extract, table: str, where: str = "TRUE") -> str:
-    """(kommun, first_month, last_month) that the rows of `table` cover by the default rule."""
+    """(kommun, first_month, last_month) that the rows of `table` cover by the default rule.
+
+    The months are the file's, from its first to its last row, for every kommun it covers: a
+    small kommun without events in the file's first months had zero events then, it did not
+    fail to deliver (per-kommun ranges made such months 'saknas' in the demo's small kommuner).
+    """
     first, last = _month_sql(extract)
     dated = (
         f"SELECT g.lan, t.kommun, {first} AS first_month, {last} AS last_month\n"
         f"  FROM {table} AS t JOIN {KOMMUN_LAN} AS g ON g.kommun = t.kommun\n"
         f"  WHERE ({where}) AND {ident(extract.date_column or '')} IS NOT NULL"
     )
+    span = "(SELECT min(first_month) AS first_month, max(last_month) AS last_month FROM dated) AS span"
     if SCOPES.get(extract.name, "lan") == "kommun":
         return (
             f"WITH dated AS (\n  {dated}\n)\n"
-            "SELECT kommun, min(first_month) AS first_month, max(last_month) AS last_month\n"
-            "FROM dated GROUP BY kommun"
+            "SELECT k.kommun, span.first_month, span.last_month\n"
+            f"FROM (SELECT DISTINCT kommun FROM dated) AS k CROSS JOIN {span}"
         )
     return (
         f"WITH dated AS (\n  {dated}\n),\n"
-        "lans AS (\n"
-        "  SELECT lan, min(first_month) AS first_month, max(last_month) AS last_month, count(*) AS n\n"
-        "  FROM dated GROUP BY lan\n"
-        ")\n"
-        "SELECT g.kommun, l.first_month, l.last_month\n"
-        f"FROM lans AS l JOIN {KOMMUN_LAN} AS g ON g.lan = l.lan\n"
+        "lans AS (SELECT lan, count(*) AS n FROM dated GROUP BY lan)\n"
+        "SELECT g.kommun, span.first_month, span.last_month\n"
+        f"FROM lans AS l JOIN {KOMMUN_LAN} AS g ON g.lan = l.lan CROSS JOIN {span}\n"
         f"WHERE l.n >= {LAN_SHARE} * (SELECT sum(n) FROM lans)"
     )
 

@@ -70,7 +70,7 @@ def layout(indikator_id: str | None = None, **params: Any) -> html.Div:
     lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
     if indicator is None or lan is None:
         return empty_page(HEAD)
-    period = resolve_period(state.period, snap.periods(indicator.id, lan))
+    period = resolve_period(state.period, snap.periods(indicator.id, lan), snap.partial_periods(lan))
     controls = [
         indicator_control(f"{PAGE}-id", cat, indicator.id),
         lan_control(PAGE, snap, lan),

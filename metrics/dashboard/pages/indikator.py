@@ -108,7 +108,10 @@ def data_frame(indicator: Indicator, lan: str, period_type: str) -> pd.DataFrame
             "KI 95 % hög": rows["ci_high"].to_numpy(),
             "Täljare": rows["numerator"].to_numpy(),
             "Nämnare": rows["denominator"].to_numpy(),
-            "Anmärkning": ["för få" if s else "" for s in rows["suppressed"]],
+            "Anmärkning": [
+                "för få" if s else "saknas" if m else "" if c else "ofullständig period"
+                for s, m, c in zip(rows["suppressed"], rows["missing"], rows["complete"], strict=True)
+            ],
             "_sort": rows["period"].to_numpy(),
         }
     )

@@ -92,6 +92,8 @@ def test_a_year_covered_to_november_is_marked_and_not_compared_with_the_full_yea
     assert row.partial == "t.o.m. november"
     # 50/900 against 60/1000 would read as a fall; eleven months against twelve is no change
     assert row.change is None and row.previous_period is None
+    # nor does the trend end in a dip: 2023 is 1 000 · 60 / 1 000 = 60, the partial 2024 is left out
+    assert row.trend_years == ["2023", "2024"] and row.trend_values == [pytest.approx(60.0), None]
 
 
 def test_the_board_opens_on_the_latest_complete_year(snap):

@@ -132,7 +132,11 @@ def board_row(snap: Snapshot, indicator: Indicator, lan: str, period: str, kommu
         row = snap.cells(indicator.id, lan, label).get(lan) if label else None
         return None if row is None else row.value
 
-    trend = [lan_value(y) for y in upto]
+    def full_year(label: str) -> float | None:
+        row = snap.cells(indicator.id, lan, label).get(lan)
+        return None if row is None or not row.complete else row.value
+
+    trend = [full_year(y) for y in upto]  # a year covered in part would read as a dip
     period_type = selected.type if selected else "year"
     if period_type not in indicator.periods:
         note = "Redovisas bara per år" if period_type != "year" else "Ingen data för perioden"

@@ -104,6 +104,9 @@ def _change_amount(diff: float, decimals: int, unit: str) -> str:
 
 
 def _change_cell(row: BoardRow) -> html.Td:
+    if row.change is None and row.partial:
+        why = f"Perioden är ofullständig ({row.partial}) och jämförs inte med en hel period"
+        return html.Td(html.Span("jämförs inte", className="muted", title=why), className="col-change")
     if row.change is None:
         return html.Td(html.Span("–", className="muted"), className="col-change")
     ind = row.indicator

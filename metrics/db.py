@@ -5,7 +5,7 @@ Tables:
 - `import_log`, `rejected_rows` and `coverage` (what each file covers), written by the importer;
 - `results`, `indicator_runs` and `meta`, written by compute and read by the dashboard.
 
-Only `results`, `indicator_runs`, `meta`, `import_log` and the reason/row columns of
+Only `results`, `indicator_runs`, `meta`, `import_log`, `coverage` and the reason/row columns of
 `rejected_rows` hold aggregates; everything that leaves the database is read from those.
 """
 

@@ -66,10 +66,6 @@ class Covers:
     first_month: date | None = None  # None: from the file's rows
     last_month: date | None = None
 
-    @property
-    def given(self) -> bool:
-        return bool(self.kommuner) or self.first_month is not None
-
 
 def parse_covers(kommuner: str | None, period: str | None = None) -> Covers:
     """`--covers 2326,2380` or `--covers lan:23` (or both, comma separated); `--covers-period FROM:TO`."""

@@ -135,3 +135,28 @@ def _section(row, catalogue):  # type: ignore[no-untyped-def]
     from metrics.dashboard.board import BoardSection
 
     return BoardSection(catalogue.plan_areas[0], [row])
+
+
+def test_the_pages_show_saknas_and_the_partial_period(tmp_path: Path, snap) -> None:
+    """Länsöversikt, Jämför, Kommun and Data render the notes (the fixture's database is written)."""
+    from metrics.dashboard.server import create_app
+
+    con = connect(tmp_path / "m.duckdb")
+    con.execute("INSERT INTO coverage VALUES (1, 'sip', '2380', DATE '2023-01-01', DATE '2024-11-01', 'lan')")
+    con.close()
+    app = create_app(db_path=tmp_path / "m.duckdb", catalog_path=ROOT / "indicators.yaml")
+    from metrics.dashboard.context import indicator_or_none
+    from metrics.dashboard.pages import dataunderlag, jamfor, kommun, lansoversikt
+
+    with app.server.test_request_context("/"):
+        board = str(lansoversikt.render(JAMTLAND, "2024"))
+        ind = indicator_or_none("sip_per_1000")
+        assert ind is not None
+        compare = str(jamfor.render(JAMTLAND, ind, "2024", []))
+        berg = str(kommun.render(BERG, "2024"))
+        data = str(dataunderlag.render())
+    assert "t.o.m. november" in board and "Länet exklusive Berg: uppgift saknas" in board
+    assert "jämförs inte" in board
+    assert "Länet exklusive Berg: uppgift saknas" in compare and "saknas" in compare
+    assert "Uppgift saknas (ingen leverans)" in berg
+    assert "Täckning" in data and "jan–nov" in data and "2024-11-30" in data

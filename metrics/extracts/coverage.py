@@ -236,11 +236,3 @@ def write_covered_months(con: duckdb.DuckDBPyConnection) -> None:
         )
     finally:
         con.unregister(KOMMUN_LAN)
-
-
-def data_through(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
-    """Per source, the last day of the last month any delivery covers ("data t.o.m.")."""
-    rows = con.execute(
-        "SELECT extract, CAST(last_day(max(last_month)) AS DATE) FROM coverage GROUP BY extract"
-    ).fetchall()
-    return {str(name): day for name, day in rows}

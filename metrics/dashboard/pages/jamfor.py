@@ -6,6 +6,7 @@ and (when boundaries are configured) a choropleth, all coloured by comparison wi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash
@@ -41,7 +42,7 @@ from metrics.dashboard.components import (
 )
 from metrics.dashboard.context import catalogue, current_snapshot, indicator_or_none, settings
 from metrics.dashboard.coverage_notes import MISSING_TEXT, missing_note, partial_text
-from metrics.dashboard.data import DataUnavailable
+from metrics.dashboard.data import DataUnavailable, ResultRow
 from metrics.dashboard.definition import definition_table_rows, format_target
 from metrics.dashboard.downloads import DownloadInfo, download
 from metrics.dashboard.figures import Bar, choropleth_figure, funnel_figure, ranked_bars
@@ -157,10 +158,18 @@ def area_group_bars(indicator: Indicator, lan: str, period: str) -> list[tuple[A
 
 
 def _area_group_block(
-    level: AreaLevel, bars: list[Bar], indicator: Indicator, lan_value: float | None
+    level: AreaLevel,
+    bars: list[Bar],
+    indicator: Indicator,
+    lan_value: float | None,
+    cells: Mapping[str, ResultRow] | None = None,
 ) -> html.Figure:
     dec, unit = indicator.decimals, indicator.unit
-    members = {g.id: ", ".join(kommun_name(c) for c in g.kommuner) for g in level.groups}
+    members = {}
+    for g in level.groups:
+        names = ", ".join(kommun_name(c) for c in g.kommuner)
+        gone = missing_note(cells or {}, g.kommuner, "Området")  # 'Området exklusive Ydre: uppgift saknas'
+        members[g.id] = f"{names}. {gone}" if gone else names
     rows = [
         [
             b.name,
@@ -447,7 +456,7 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
                     )
                 )
     group_blocks = [
-        _area_group_block(level, group_bars, indicator, lan_value)
+        _area_group_block(level, group_bars, indicator, lan_value, cells)
         for level, group_bars in area_group_bars(indicator, lan, period)
     ]
     return [

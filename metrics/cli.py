@@ -44,8 +44,20 @@ def catalog_option(func: F) -> F:
     )(func)
 
 
+def wait_option(func: F) -> F:
+    return click.option(
+        "--wait",
+        "wait",
+        type=click.FloatRange(min=0),
+        envvar="MATAVLA_DB_WAIT",
+        default=120.0,
+        show_default=True,
+        help="Sekunder att vänta när databasen används av någon annan (mätavlan, en import).",
+    )(func)
+
+
 def friendly_errors(func: F) -> F:
-    """Turn domain errors into a message on stderr and exit code 1."""
+    """Turn domain errors (and a database locked by another process) into a message and exit code 1."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -53,6 +65,18 @@ def friendly_errors(func: F) -> F:
             return func(*args, **kwargs)
         except MatavlaError as exc:
             click.secho(f"Fel: {exc}", fg="red", err=True)
+            sys.exit(1)
+        except Exception as exc:
+            from metrics.db_lock import is_lock_error
+
+            if not is_lock_error(exc):
+                raise
+            # Only reached if the lock was taken outside `connect`'s wait; never a traceback.
+            click.secho(
+                "Fel: databasen används av ett annat program (tips: försök igen om en stund)",
+                fg="red",
+                err=True,
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -72,13 +96,14 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @db_option
 @click.option("--source", help="Utdragets namn (t.ex. contacts) när filnamnet inte säger det.")
+@wait_option
 @friendly_errors
-def import_cmd(paths: tuple[Path, ...], db_path: Path, source: str | None) -> None:
+def import_cmd(paths: tuple[Path, ...], db_path: Path, source: str | None, wait: float) -> None:
     """Importera utdrag (CSV, XLSX, Parquet; filer eller mappar) till databasen."""
     from metrics.db import connect
     from metrics.extracts.importer import import_paths
 
-    con = connect(db_path)
+    con = connect(db_path, wait=wait, on_wait=_say)
     reports = import_paths(con, list(paths), source=source, progress=_say)
     failed = 0
     for r in reports:
@@ -145,14 +170,15 @@ def check(catalog_path: Path) -> None:
 @db_option
 @catalog_option
 @click.option("--indicator", "only", multiple=True, help="Beräkna bara denna indikator (kan upprepas).")
+@wait_option
 @friendly_errors
-def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...]) -> None:
+def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], wait: float) -> None:
     """Beräkna alla indikatorer per kommun, län, område och period."""
     from metrics.compute.engine import compute_all
     from metrics.db import connect
 
     result = _load(catalog_path)
-    con = connect(db_path)
+    con = connect(db_path, wait=wait, on_wait=_say)
     started = time.perf_counter()
     reports = compute_all(con, result.catalogue, only=list(only) or None, progress=_say)
     con.close()
@@ -190,8 +216,9 @@ def sql(indicator: str, catalog_path: Path) -> None:
     "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV-fil att skriva."
 )
 @db_option
+@wait_option
 @friendly_errors
-def export(out: Path, db_path: Path) -> None:
+def export(out: Path, db_path: Path, wait: float) -> None:
     """Exportera resultaten som CSV enligt kontraktet (undertryckta celler utan tal)."""
     from metrics.db import connect
     from metrics.export import export_results
@@ -200,7 +227,8 @@ def export(out: Path, db_path: Path) -> None:
         raise MatavlaError(
             f"databasen {db_path} finns inte (kör `matavla demo` eller `matavla import` först)"
         )
-    con = connect(db_path)
+    # Read-only: export never blocks the board, and waits only while a writer holds the file.
+    con = connect(db_path, read_only=True, wait=wait, on_wait=_say)
     rows = export_results(con, out)
     con.close()
     click.echo(f"{thousands(rows)} rader skrivna till {out}.")

@@ -11,10 +11,12 @@ Only `results`, `indicator_runs`, `meta`, `import_log` and the reason/row column
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
+from metrics.db_lock import open_when_free
 from metrics.extracts.schema import EXTRACTS, SQL_TYPES
 
 DEFAULT_DB = Path("data/matavla.duckdb")
@@ -117,13 +119,26 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
 
 
-def connect(path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and when writable, create) the database with every table in place."""
+def connect(
+    path: str | Path = DEFAULT_DB,
+    *,
+    read_only: bool = False,
+    wait: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open (and when writable, create) the database with every table in place.
+
+    While another process holds the file's lock (a reader when writing, a writer when
+    reading) this waits up to `wait` seconds (default: MATAVLA_DB_WAIT or 120), telling
+    `on_wait` (default: stderr) once; see `metrics.db_lock`.
+    """
     path = Path(path)
     if read_only:
-        return duckdb.connect(str(path), read_only=True)
+        return open_when_free(
+            lambda: duckdb.connect(str(path), read_only=True), path, wait=wait, on_wait=on_wait
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = open_when_free(lambda: duckdb.connect(str(path)), path, wait=wait, on_wait=on_wait)
     ensure_schema(con)
     return con
 

@@ -96,15 +96,50 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @db_option
 @click.option("--source", help="Utdragets namn (t.ex. contacts) när filnamnet inte säger det.")
+@click.option("--sheet", help="Excel-bladet att läsa: namn eller nummer (från 1). Utan: första bladet.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Importera även filer som redan importerats (t.ex. en rättad fil som ska vinna igen).",
+)
+@click.option(
+    "--earliest",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    envvar="MATAVLA_EARLIEST_DATE",
+    help="Tidigaste rimliga datum; rader med tidigare datum avvisas. [standard: 1990-01-01]",
+)
+@click.option(
+    "--latest",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    envvar="MATAVLA_LATEST_DATE",
+    help="Senaste rimliga datum; rader med senare datum avvisas. [standard: ett år efter i dag]",
+)
 @wait_option
 @friendly_errors
-def import_cmd(paths: tuple[Path, ...], db_path: Path, source: str | None, wait: float) -> None:
+def import_cmd(
+    paths: tuple[Path, ...],
+    db_path: Path,
+    source: str | None,
+    sheet: str | None,
+    replace: bool,
+    earliest: Any,
+    latest: Any,
+    wait: float,
+) -> None:
     """Importera utdrag (CSV, XLSX, Parquet; filer eller mappar) till databasen."""
     from metrics.db import connect
     from metrics.extracts.importer import import_paths
+    from metrics.extracts.options import DateWindow, ImportOptions
 
+    window = DateWindow()
+    window = DateWindow(
+        earliest.date() if earliest else window.earliest, latest.date() if latest else window.latest
+    )
+    if window.earliest > window.latest:
+        raise MatavlaError(f"--earliest ({window.earliest}) är senare än --latest ({window.latest})")
+    options = ImportOptions(sheet=sheet, replace=replace, window=window)
     con = connect(db_path, wait=wait, on_wait=_say)
-    reports = import_paths(con, list(paths), source=source, progress=_say)
+    reports = import_paths(con, list(paths), source=source, progress=_say, options=options)
     failed = 0
     for r in reports:
         if r.status == "failed":

@@ -11,12 +11,15 @@ Only `results`, `indicator_runs`, `meta`, `import_log` and the reason/row column
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
 from metrics.db_lock import open_when_free
+from metrics.errors import MatavlaError
+from metrics.extracts.origins import add_origin_column
 from metrics.extracts.schema import EXTRACTS, SQL_TYPES
 
 DEFAULT_DB = Path("data/matavla.duckdb")
@@ -115,6 +118,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table that does not exist yet."""
     for name in EXTRACTS:
         con.execute(extract_ddl(name))
+        add_origin_column(con, name)  # which import wrote each row (metrics.extracts.origins)
     for ddl in (RESULTS_DDL, RUNS_DDL, META_DDL, IMPORT_LOG_DDL, REJECTED_DDL):
         con.execute(ddl)
 
@@ -139,8 +143,21 @@ def connect(
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     con = open_when_free(lambda: duckdb.connect(str(path)), path, wait=wait, on_wait=on_wait)
+    if limit := os.environ.get("MATAVLA_MEMORY_LIMIT", "").strip():
+        set_memory_limit(con, limit)
     ensure_schema(con)
     return con
+
+
+def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    """DuckDB's memory limit (e.g. '8GB'; default 80 % of RAM), from MATAVLA_MEMORY_LIMIT."""
+    try:
+        con.execute("SET memory_limit = ?", [limit])
+    except duckdb.Error:
+        con.close()
+        raise MatavlaError(
+            f"MATAVLA_MEMORY_LIMIT='{limit}' är ingen minnesgräns (tips: t.ex. MATAVLA_MEMORY_LIMIT=8GB)"
+        ) from None
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

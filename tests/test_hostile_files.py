@@ -123,6 +123,20 @@ def test_an_unclosed_quote_that_a_later_quote_seems_to_close_is_found_too(con, t
     assert nothing_stored(con)
 
 
+def test_a_quote_that_closes_lines_later_at_the_end_of_a_value_is_found_by_the_field_count(con, tmp_path):
+    # Line 3 opens a quote; line 5 ends with a stray quote that closes it at a line end, so the
+    # quotes pair up, but lines 3-5 would be one row with far too many fields.
+    lines = [contact(1), contact(2, unit='"VC Norr'), contact(3), contact(4) + '"', contact(5)]
+    path = write(tmp_path / "contacts.csv", HEADER, *lines)
+
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+
+    assert caught.value.row == 3
+    assert "sträcker sig över flera rader" in str(caught.value)
+    assert nothing_stored(con)
+
+
 def test_a_folder_import_goes_on_after_a_file_fails_unexpectedly(con, tmp_path, monkeypatch):
     from metrics.extracts import importer
 

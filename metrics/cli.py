@@ -131,12 +131,7 @@ def import_cmd(
     from metrics.extracts.importer import import_paths
     from metrics.extracts.options import DateWindow, ImportOptions
 
-    window = DateWindow()
-    window = DateWindow(
-        earliest.date() if earliest else window.earliest, latest.date() if latest else window.latest
-    )
-    if window.earliest > window.latest:
-        raise MatavlaError(f"--earliest ({window.earliest}) är senare än --latest ({window.latest})")
+    window = DateWindow.between(earliest and earliest.date(), latest and latest.date())
     options = ImportOptions(sheet=sheet, replace=replace, window=window)
     con = connect(db_path, wait=wait, on_wait=_say)
     reports = import_paths(con, list(paths), source=source, progress=_say, options=options)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from metrics.errors import MatavlaError
 from metrics.extracts.schema import Column, Extract
 
 EARLIEST = dt.date(1990, 1, 1)
@@ -31,6 +32,17 @@ class DateWindow:
 
     earliest: dt.date = EARLIEST
     latest: dt.date = field(default_factory=lambda: one_year_after(dt.date.today()))
+
+    @classmethod
+    def between(cls, earliest: dt.date | None, latest: dt.date | None) -> DateWindow:
+        """The window from `earliest` to `latest`, each defaulting to the default's."""
+        default = cls()
+        window = cls(earliest or default.earliest, latest or default.latest)
+        if window.earliest > window.latest:
+            raise MatavlaError(
+                f"--earliest ({window.earliest}) är senare än --latest ({window.latest})",
+            )
+        return window
 
     def text(self) -> str:
         return f"{self.earliest:%Y-%m-%d}–{self.latest:%Y-%m-%d}"

@@ -1,7 +1,8 @@
 """The DuckDB database: its tables and how to open it.
 
 Tables:
-- one table per extract (see `metrics.extracts.schema`), person-level ones included;
+- one table per extract (see `metrics.extracts.schema`), person-level ones included, each
+  with `_import_id`, the import that wrote the row (see `metrics.extracts.origins`);
 - `import_log` and `rejected_rows`, written by the importer;
 - `results`, `indicator_runs` and `meta`, written by compute and read by the dashboard.
 

@@ -45,8 +45,20 @@ def catalog_option(func: F) -> F:
     )(func)
 
 
+def wait_option(func: F) -> F:
+    return click.option(
+        "--wait",
+        "wait",
+        type=click.FloatRange(min=0),
+        envvar="MATAVLA_DB_WAIT",
+        default=120.0,
+        show_default=True,
+        help="Sekunder att vänta när databasen används av någon annan (mätavlan, en import).",
+    )(func)
+
+
 def friendly_errors(func: F) -> F:
-    """Turn domain errors into a message on stderr and exit code 1."""
+    """Turn domain errors (and a database locked by another process) into a message and exit code 1."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -54,6 +66,18 @@ def friendly_errors(func: F) -> F:
             return func(*args, **kwargs)
         except MatavlaError as exc:
             click.secho(f"Fel: {exc}", fg="red", err=True)
+            sys.exit(1)
+        except Exception as exc:
+            from metrics.db_lock import is_lock_error
+
+            if not is_lock_error(exc):
+                raise
+            # Only reached if the lock was taken outside `connect`'s wait; never a traceback.
+            click.secho(
+                "Fel: databasen används av ett annat program (tips: försök igen om en stund)",
+                fg="red",
+                err=True,
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -81,18 +105,49 @@ def main() -> None:
     "--covers-period",
     help="Vilka månader filerna täcker, FRÅN:TILL (t.ex. 2024-01:2024-11); annars filens första–sista.",
 )
+@click.option("--sheet", help="Excel-bladet att läsa: namn eller nummer (från 1). Utan: första bladet.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Importera även filer som redan importerats (t.ex. en rättad fil som ska vinna igen).",
+)
+@click.option(
+    "--earliest",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    envvar="MATAVLA_EARLIEST_DATE",
+    help="Tidigaste rimliga datum; rader med tidigare datum avvisas. [standard: 1990-01-01]",
+)
+@click.option(
+    "--latest",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    envvar="MATAVLA_LATEST_DATE",
+    help="Senaste rimliga datum; rader med senare datum avvisas. [standard: ett år efter i dag]",
+)
+@wait_option
 @friendly_errors
 def import_cmd(
-    paths: tuple[Path, ...], db_path: Path, source: str | None, covers: str | None, covers_period: str | None
+    paths: tuple[Path, ...],
+    db_path: Path,
+    source: str | None,
+    covers: str | None,
+    covers_period: str | None,
+    sheet: str | None,
+    replace: bool,
+    earliest: Any,
+    latest: Any,
+    wait: float,
 ) -> None:
     """Importera utdrag (CSV, XLSX, Parquet; filer eller mappar) till databasen."""
     from metrics.db import connect
     from metrics.extracts.coverage import parse_covers
     from metrics.extracts.importer import import_paths
+    from metrics.extracts.options import DateWindow, ImportOptions
 
     stated = parse_covers(covers, covers_period)
-    con = connect(db_path)
-    reports = import_paths(con, list(paths), source=source, progress=_say, covers=stated)
+    window = DateWindow.between(earliest and earliest.date(), latest and latest.date())
+    options = ImportOptions(sheet=sheet, replace=replace, window=window)
+    con = connect(db_path, wait=wait, on_wait=_say)
+    reports = import_paths(con, list(paths), source=source, progress=_say, covers=stated, options=options)
     failed = 0
     for r in reports:
         if r.status == "failed":
@@ -168,8 +223,9 @@ def check(catalog_path: Path) -> None:
     envvar="MATAVLA_KEEP_RUNS",
     help="Antal körningar vars resultat sparas i historiken (för `matavla export --run`).",
 )
+@wait_option
 @friendly_errors
-def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs: int) -> None:
+def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs: int, wait: float) -> None:
     """Beräkna alla indikatorer per kommun, län, område och period."""
     from metrics.compute.engine import compute_all
     from metrics.db import connect
@@ -180,7 +236,7 @@ def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs:
         # An indicator left out for an error in its YAML is broken, not removed: computing the
         # others as a partial run keeps its last good results on the board.
         selected = [i.id for i in result.catalogue.indicators]
-    con = connect(db_path)
+    con = connect(db_path, wait=wait, on_wait=_say)
     started = time.perf_counter()
     reports = compute_all(
         con,
@@ -240,8 +296,9 @@ def sql(indicator: str, catalog_path: Path) -> None:
     default=None,
     help="Exportera resultaten som körning N publicerade (ur historiken) i stället för de aktuella.",
 )
+@wait_option
 @friendly_errors
-def export(out: Path, db_path: Path, run: int | None) -> None:
+def export(out: Path, db_path: Path, run: int | None, wait: float) -> None:
     """Exportera resultaten som CSV enligt kontraktet (undertryckta celler utan tal)."""
     from metrics.db import connect
     from metrics.export import export_results
@@ -250,7 +307,8 @@ def export(out: Path, db_path: Path, run: int | None) -> None:
         raise MatavlaError(
             f"databasen {db_path} finns inte (kör `matavla demo` eller `matavla import` först)"
         )
-    con = connect(db_path)
+    # Read-only: export never blocks the board, and waits only while a writer holds the file.
+    con = connect(db_path, read_only=True, wait=wait, on_wait=_say)
     try:
         rows = export_results(con, out, run)
     finally:

@@ -1,7 +1,8 @@
 """The DuckDB database: its tables and how to open it.
 
 Tables:
-- one table per extract (see `metrics.extracts.schema`), person-level ones included;
+- one table per extract (see `metrics.extracts.schema`), person-level ones included, each
+  with `_import_id`, the import that wrote the row (see `metrics.extracts.origins`);
 - `import_log`, `rejected_rows` and `coverage` (what each file covers), written by the importer;
 - `results`, `indicator_runs` and `meta`, written by compute and read by the dashboard;
 - `compute_runs`, `run_indicators` and `results_history`, compute's record of each run
@@ -13,10 +14,15 @@ Only `results`, `indicator_runs`, `meta`, `import_log`, `coverage` and the reaso
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
+from metrics.db_lock import open_when_free
+from metrics.errors import MatavlaError
+from metrics.extracts.origins import add_origin_column
 from metrics.extracts.schema import EXTRACTS, SQL_TYPES
 
 DEFAULT_DB = Path("data/matavla.duckdb")
@@ -171,6 +177,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table that does not exist yet."""
     for name in EXTRACTS:
         con.execute(extract_ddl(name))
+        add_origin_column(con, name)  # which import wrote each row (metrics.extracts.origins)
     for ddl in (
         RESULTS_DDL,
         RUNS_DDL,
@@ -203,15 +210,41 @@ def ensure_results_history(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f'ALTER TABLE results_history ADD COLUMN "{name}" {sql_type}')
 
 
-def connect(path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and when writable, create) the database with every table in place."""
+def connect(
+    path: str | Path = DEFAULT_DB,
+    *,
+    read_only: bool = False,
+    wait: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open (and when writable, create) the database with every table in place.
+
+    While another process holds the file's lock (a reader when writing, a writer when
+    reading) this waits up to `wait` seconds (default: MATAVLA_DB_WAIT or 120), telling
+    `on_wait` (default: stderr) once; see `metrics.db_lock`.
+    """
     path = Path(path)
     if read_only:
-        return duckdb.connect(str(path), read_only=True)
+        return open_when_free(
+            lambda: duckdb.connect(str(path), read_only=True), path, wait=wait, on_wait=on_wait
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = open_when_free(lambda: duckdb.connect(str(path)), path, wait=wait, on_wait=on_wait)
+    if limit := os.environ.get("MATAVLA_MEMORY_LIMIT", "").strip():
+        set_memory_limit(con, limit)
     ensure_schema(con)
     return con
+
+
+def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    """DuckDB's memory limit (e.g. '8GB'; default 80 % of RAM), from MATAVLA_MEMORY_LIMIT."""
+    try:
+        con.execute("SET memory_limit = ?", [limit])
+    except duckdb.Error:
+        con.close()
+        raise MatavlaError(
+            f"MATAVLA_MEMORY_LIMIT='{limit}' är ingen minnesgräns (tips: t.ex. MATAVLA_MEMORY_LIMIT=8GB)"
+        ) from None
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

@@ -14,6 +14,7 @@ from metrics.catalogue.model import Catalogue, SuppressionSettings
 from metrics.compute.engine import compute_indicator, write_areas
 from metrics.db import ensure_schema
 from metrics.extracts.coverage import write_covered_months
+from metrics.extracts.schema import EXTRACTS
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_SUPPRESSION = SuppressionSettings(min_denominator=0, min_count=1, max_count=0)
@@ -32,7 +33,10 @@ def empty_db(catalogue: Catalogue) -> duckdb.DuckDBPyConnection:
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
     placeholders = ", ".join("?" for _ in rows[0])
-    con.executemany(f'INSERT INTO "{table}" VALUES ({placeholders})', rows)
+    # Named columns: extract tables also have `_import_id`, which the importer fills.
+    names = ", ".join(f'"{c}"' for c in EXTRACTS[table].column_names) if table in EXTRACTS else None
+    into = f'"{table}" ({names})' if names else f'"{table}"'
+    con.executemany(f"INSERT INTO {into} VALUES ({placeholders})", rows)
 
 
 def compute(

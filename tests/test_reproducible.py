@@ -21,7 +21,8 @@ def _many_persons_with_fractional_continuity(con: duckdb.DuckDBPyConnection) -> 
     """About 120 000 persons with 2–5 doctor contacts among three doctors (COC such as 1/3, 1/6)."""
     con.execute(
         """
-        INSERT INTO contacts
+        INSERT INTO contacts (contact_id, person_id, kommun, sex, age, contact_date, care_unit, provider,
+                              profession, staff_id, mode, planned)
         SELECT 'c' || i, 'p' || (i // 5), '0580', 'K', 50, DATE '2023-01-01' + CAST(i % 300 AS INTEGER),
                'VC', 'region', 'lakare', 's' || ((i * 7919) % 3), 'mottagning', false
         FROM range(0, 600000) AS t(i)

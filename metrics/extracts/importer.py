@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from metrics import wording
 from metrics.errors import ExtractError
+from metrics.extracts import failures
 from metrics.extracts.coverage import Covers, record_coverage
 from metrics.extracts.normalise import (
     ColumnMap,
@@ -33,6 +34,8 @@ from metrics.extracts.normalise import (
     staging_sql,
     trim_table,
 )
+from metrics.extracts.options import ImportOptions
+from metrics.extracts.origins import ORIGIN, replaced_origins, winner_note
 from metrics.extracts.personnummer import looks_like_personnummer, personnummer_sql
 from metrics.extracts.readers import ROW, SUFFIXES, RawTable, read_bytes, read_table, require_supported
 from metrics.extracts.schema import EXTRACTS, Extract, extract_for_filename
@@ -70,6 +73,7 @@ def import_paths(
     source: str | None = None,
     progress: Progress | None = None,
     covers: Covers | None = None,
+    options: ImportOptions | None = None,
 ) -> list[ImportReport]:
     """Import files and folders (recursively) in order; a failed file does not stop the others."""
     reports = []
@@ -89,7 +93,16 @@ def import_paths(
         for file in files:
             started = time.perf_counter()
             try:
-                reports.append(import_file(con, file, source=source, progress=progress, covers=covers))
+                try:
+                    reports.append(
+                        import_file(
+                            con, file, source=source, progress=progress, covers=covers, options=options
+                        )
+                    )
+                except ExtractError:
+                    raise
+                except Exception as exc:  # anything else fails this file only, never the folder
+                    raise failures.unexpected(file.name, exc, _size(file)) from exc
             except ExtractError as exc:
                 reports.append(
                     ImportReport(
@@ -117,8 +130,10 @@ def import_file(
     source: str | None = None,
     progress: Progress | None = None,
     covers: Covers | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportReport:
     """Import one file; raises `ExtractError` (database unchanged) when the whole file is refused."""
+    options = options or ImportOptions()
     started = time.perf_counter()
     path = Path(path)
     say = progress or (lambda _message: None)
@@ -130,10 +145,10 @@ def import_file(
     say(f"{path.name}: läser {_megabytes(len(data))} …")
     content_hash = hashlib.sha256(data).hexdigest()
     previous = _previous_import(con, extract.name, content_hash)
-    if previous is not None:
+    if previous is not None and not options.replace:
         return _log_unchanged(con, path.name, extract, source, content_hash, previous, started)
 
-    raw = read_table(path.name, data, path.suffix)
+    raw = read_table(path.name, data, path.suffix, options.sheet)
     del data  # the Arrow table holds what is needed; free the bytes of a large file early
     columns = match_columns(extract, raw.header, path.name)
     say(f"{path.name}: kontrollerar {wording.rows(raw.num_rows)} …")
@@ -144,7 +159,17 @@ def import_file(
     try:
         with _transaction(con, path.name):
             report = _import_staged(
-                con, path.name, extract, source, content_hash, raw, columns, say, started, covers or Covers()
+                con,
+                path.name,
+                extract,
+                source,
+                content_hash,
+                raw,
+                columns,
+                say,
+                started,
+                options,
+                covers or Covers(),
             )
     finally:
         for view in (RAW, TRIMMED, KOMMUNER):
@@ -186,6 +211,8 @@ def _transaction(con: duckdb.DuckDBPyConnection, file: str) -> Iterator[None]:
         yield
     except duckdb.Error as exc:
         con.rollback()
+        if failures.is_out_of_memory(exc):
+            raise failures.out_of_memory(file, None) from exc
         # DuckDB's message may quote a value from the file, so only its kind is shown.
         raise ExtractError(
             file,
@@ -208,13 +235,15 @@ def _import_staged(
     columns: ColumnMap,
     say: Progress,
     started: float,
+    options: ImportOptions,
     covers: Covers,
 ) -> ImportReport:
     """Everything that writes; runs inside the file's transaction."""
     _refuse_personnummer(con, file, raw, columns)
 
     con.execute(f"DROP TABLE IF EXISTS {STAGED}")
-    con.execute(f"CREATE TEMP TABLE {STAGED} AS {staging_sql(extract, columns, TRIMMED, KOMMUNER)}")
+    staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
+    con.execute(f"CREATE TEMP TABLE {STAGED} AS {staging}")
     con.execute(duplicates_sql(extract, STAGED))
 
     staged_rows, rejected = _one(con, f"SELECT count(*), count(_reason) FROM {STAGED}")
@@ -223,10 +252,12 @@ def _import_staged(
 
     _store_rejected(con, import_id, file, extract, raw, columns)
     say(f"{file}: sparar {wording.rows(accepted)} …")
-    replaced = _replace_by_key(con, extract)
+    replaced, origins = _replace_by_key(con, extract, import_id)
     covered = record_coverage(con, import_id, extract, STAGED, covers)
 
     notes = [*raw.notes, *columns.notes, *_kommun_notes(con)]
+    if (won := winner_note(con, origins)) is not None:
+        notes.append(won)
     empty_rows = raw.num_rows - staged_rows
     if empty_rows:
         notes.append(
@@ -320,14 +351,25 @@ def _store_rejected(
             con.unregister(INVALID)
 
 
-def _replace_by_key(con: duckdb.DuckDBPyConnection, extract: Extract) -> int:
-    """Delete the stored rows that the file's accepted rows replace, then insert those; rows replaced."""
+def _replace_by_key(
+    con: duckdb.DuckDBPyConnection, extract: Extract, import_id: int
+) -> tuple[int, list[tuple[int | None, int]]]:
+    """Delete the stored rows that the file's accepted rows replace, then insert those.
+
+    Returns the rows replaced and which imports they came from (see `origins`).
+    """
     table = ident(extract.name)
-    same_key = " AND ".join(f"{table}.{ident(k)} = s.{ident(k)}" for k in extract.key)
-    replaced = _one(con, f"DELETE FROM {table} USING {STAGED} AS s WHERE s._reason IS NULL AND {same_key}")[0]
+    origins = replaced_origins(con, extract, STAGED)
+    replaced = sum(n for _, n in origins)
+    if replaced:
+        same_key = " AND ".join(f"{table}.{ident(k)} = s.{ident(k)}" for k in extract.key)
+        con.execute(f"DELETE FROM {table} USING {STAGED} AS s WHERE s._reason IS NULL AND {same_key}")
     names = ", ".join(ident(c) for c in extract.column_names)
-    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {STAGED} WHERE _reason IS NULL")
-    return int(replaced)
+    con.execute(
+        f"INSERT INTO {table} ({names}, {ORIGIN}) SELECT {names}, ? FROM {STAGED} WHERE _reason IS NULL",
+        [import_id],
+    )
+    return replaced, origins
 
 
 def _kommun_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -354,12 +396,13 @@ def _rejected_sample(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[tupl
 def _previous_import(
     con: duckdb.DuckDBPyConnection, extract: str, content_hash: str
 ) -> tuple[int, datetime] | None:
-    row = con.execute(
+    # fetchall, not fetchone: an unfinished result would block registering the file's table next
+    rows = con.execute(
         "SELECT import_id, imported_at FROM import_log "
         "WHERE extract = ? AND content_hash = ? AND status = 'ok' ORDER BY import_id DESC LIMIT 1",
         [extract, content_hash],
-    ).fetchone()
-    return None if row is None else (int(row[0]), row[1])
+    ).fetchall()
+    return (int(rows[0][0]), rows[0][1]) if rows else None
 
 
 def _log_unchanged(
@@ -412,6 +455,13 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple:
     row = con.execute(sql).fetchone()
     assert row is not None  # aggregates always return a row
     return row
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _megabytes(size: int) -> str:

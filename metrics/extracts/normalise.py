@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from metrics.errors import ExtractError
+from metrics.extracts.options import DateWindow, dated_columns, window_reason_sql
 from metrics.extracts.readers import ROW, column_id
 from metrics.extracts.schema import SQL_TYPES, Column, Extract
 from metrics.geography import load_geography
@@ -276,8 +277,12 @@ def trim_table(table: pa.Table) -> pa.Table:
     return pa.table(dict(zip(names, trimmed, strict=True)) | {ROW: table[ROW]})
 
 
-def staging_sql(extract: Extract, columns: ColumnMap, raw: str, kommuner: str) -> str:
+def staging_sql(
+    extract: Extract, columns: ColumnMap, raw: str, kommuner: str, window: DateWindow | None = None
+) -> str:
     """SELECT _row, the typed contract columns, _reason and _kommun_from from the trimmed raw table.
+
+    With a `window`, dates outside it are reasons too (see `options.DateWindow`).
 
     Rows whose every cell is empty (trailing separator-only lines) are left out.
     `_kommun_from` holds the three-digit code of rows whose kommun got its leading zero back.
@@ -303,6 +308,8 @@ def staging_sql(extract: Extract, columns: ColumnMap, raw: str, kommuner: str) -
         for c in extract.columns
     ]
     reasons += [f"CASE WHEN NOT ({check.sql}) THEN {lit(check.reason)} END" for check in extract.checks]
+    if window is not None:
+        reasons += [window_reason_sql(c, ident(c.name), window) for c in dated_columns(extract)]
     kommun = next((c.name for c in extract.columns if c.type == "kommun"), None)
     if kommun is not None:
         t = text_column(kommun)

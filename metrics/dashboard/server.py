@@ -33,6 +33,8 @@ from metrics.dashboard.context import (
 )
 from metrics.dashboard.data import DataUnavailable, snapshot
 from metrics.dashboard.format import format_date
+from metrics.dashboard.routing import guard_pages
+from metrics.dashboard.security import add_security_headers
 from metrics.dashboard.urlstate import NAV_PAGES, nav_targets
 from metrics.geography import load_geography
 
@@ -265,6 +267,8 @@ def create_app(
     _swedish_loading_text(app)
     app.server.config[CONFIG_KEY] = settings
     _import_pages()
+    guard_pages(app)
+    add_security_headers(app)
     _redirect_bare_paths(app)
     app.layout = _shell
     _register_shell_callbacks(app)

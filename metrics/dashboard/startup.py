@@ -10,7 +10,6 @@ temporary name, so no worker ever opens a half-built database.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,8 +20,6 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: one process (`python app.py`), no lock needed
     fcntl = None  # type: ignore[assignment]
-
-log = logging.getLogger(__name__)
 
 DEFAULT_DB = Path("data/matavla.duckdb")
 ENV_DB = "MATAVLA_DB"
@@ -58,7 +55,6 @@ def prepare_database(
     if choice.path.exists():
         return
     if choice.configured:
-        log.warning("%s", missing_database_message(choice.path))
         say(missing_database_message(choice.path))
         return
     build_demo_once(choice.path, catalog_path, say, build=build)

@@ -129,3 +129,28 @@ def test_choropleth_escapes_names():
     geojson = {"features": [{"properties": {"id": "0580"}, "geometry": square}]}
     fig = choropleth_figure(geojson, bars()[:1], decimals=1, unit="%", classes=["better"])
     assert_no_markup_from_data(fig)
+
+
+@pytest.mark.browser
+def test_a_hostile_group_name_and_unit_in_the_catalogue_are_shown_as_text_in_the_charts(
+    dash_duo: Any, demo_database: Any, tmp_path: Any
+) -> None:
+    """An <a href> in the catalogue is drawn as its characters, never as a link inside a Plotly svg."""
+    from metrics.dashboard.server import create_app
+
+    text = demo_database.catalog_path.read_text(encoding="utf-8")
+    hostile = text.replace("name: Närsjukvårdsområde Central", f"name: '{HOSTILE}'", 1).replace(
+        'unit: "%"', f"unit: '{HOSTILE}'"
+    )
+    assert hostile.count(HOSTILE) >= 2, "the test catalogue must carry the hostile text"
+    catalog = tmp_path / "indicators.yaml"
+    catalog.write_text(hostile, encoding="utf-8")
+    app = create_app(db_path=demo_database.db_path, catalog_path=catalog)
+    dash_duo.start_server(app, navigate=False)
+    dash_duo.driver.implicitly_wait(0)
+    dash_duo.wait_for_page(dash_duo.server.url + "/jamfor?lan=05&indikator=fast_lakarkontakt", timeout=15)
+    dash_duo.wait_for_element("#jamfor-groups-narsjukvardsomrade svg.main-svg", timeout=15)
+    dash_duo.wait_for_element("#jamfor-bars svg.main-svg", timeout=15)
+    assert dash_duo.find_elements("svg.main-svg a") == [], "a catalogue text became a link in a chart"
+    charts = " ".join(e.get_attribute("textContent") for e in dash_duo.find_elements("svg.main-svg"))
+    assert '<a href="https://angripare.example/">Klicka här</a>' in charts

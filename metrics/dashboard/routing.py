@@ -33,6 +33,7 @@ def problem_of(path: str, params: dict[str, Any]) -> NotFound | None:
 
 def _guarded(layout: Any, template: str) -> Any:
     """The page's layout, but "finns inte" (with the valid choices) for an address naming nothing."""
+    # A page module registers itself with Dash on import; `create_app` imports the pages first.
     from metrics.dashboard.pages.not_found_404 import not_found_view
 
     variables = re.findall(r"<(\w+)>", template)

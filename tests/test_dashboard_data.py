@@ -284,14 +284,25 @@ def test_a_callback_error_becomes_a_swedish_message() -> None:
         raise ValueError("boom")
 
     message, other = broken()
-    assert "Något gick fel" in str(message.to_plotly_json())
+    # a ValueError is what a malformed input raises: say so, and never show the exception's text
+    assert "Valet kunde inte tolkas" in str(message.to_plotly_json())
+    assert "boom" not in str(message.to_plotly_json())
     assert other is not None
+
+    @safe()
+    def failing() -> object:
+        raise RuntimeError("intern detalj")
+
+    shown = str(failing().to_plotly_json())
+    assert "Något gick fel" in shown and "intern detalj" not in shown and "RuntimeError" not in shown
 
 
 def test_an_empty_database_shows_how_to_load_data(tmp_path: Path) -> None:
     from metrics.dashboard.server import create_app
 
-    app = create_app(db_path=tmp_path / "none.duckdb", catalog_path=CATALOGUE)
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()  # a database without results (a missing one is tested elsewhere)
+    app = create_app(db_path=empty, catalog_path=CATALOGUE)
     from metrics.dashboard.pages import lansoversikt
 
     with app.server.test_request_context("/"):

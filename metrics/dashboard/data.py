@@ -39,8 +39,9 @@ HOW_TO_LOAD = (
 class DataUnavailable(MatavlaError):
     """The database cannot be read (missing, empty or busy); the message is for the user."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, path: Path | None = None) -> None:
         self.kind = kind  # 'missing', 'empty', 'busy' or 'broken'
+        self.path = path  # the database's path, for 'missing'
         super().__init__(message)
 
 
@@ -53,7 +54,7 @@ def file_key(path: Path) -> FileKey:
         stat = path.stat()
     except FileNotFoundError:
         raise DataUnavailable(
-            "missing", f"Ingen databas hittades i {path}. Ingen data än – {HOW_TO_LOAD}."
+            "missing", f"Ingen databas hittades i {path}. Ingen data än – {HOW_TO_LOAD}.", path
         ) from None
     wal = path.with_name(path.name + ".wal")
     wal_mtime = wal.stat().st_mtime_ns if wal.exists() else 0

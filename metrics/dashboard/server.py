@@ -32,7 +32,9 @@ from metrics.dashboard.context import (
     load_catalogue_cached,
 )
 from metrics.dashboard.data import DataUnavailable, snapshot
+from metrics.dashboard.routing import guard_pages
 from metrics.dashboard.runinfo import run_label
+from metrics.dashboard.security import add_security_headers
 from metrics.dashboard.urlstate import NAV_PAGES, nav_targets
 from metrics.geography import load_geography
 
@@ -263,6 +265,8 @@ def create_app(
     _swedish_loading_text(app)
     app.server.config[CONFIG_KEY] = settings
     _import_pages()
+    guard_pages(app)
+    add_security_headers(app)
     _redirect_bare_paths(app)
     app.layout = _shell
     _register_shell_callbacks(app)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
+from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.geography import load_geography
@@ -166,7 +167,7 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
 def compute_indicator(
     con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue
 ) -> pd.DataFrame:
-    raw = con.execute(indicator_sql(indicator)).df()
+    raw = run_indicator_query(con, indicator, indicator_sql(indicator))
     return finish_cells(raw, indicator, catalogue)
 
 

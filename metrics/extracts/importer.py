@@ -264,44 +264,38 @@ def _import_staged(
 def _refuse_personnummer(
     con: duckdb.DuckDBPyConnection, file: str, extract: Extract, raw: RawTable, columns: ColumnMap
 ) -> None:
-    """Fail the file when any cell that could be stored looks like a personnummer; never show the value.
+    """Fail the file when a text cell looks like a personnummer; the value is never shown.
 
-    Every contract column of a person-level extract is checked, and the text columns of an
-    aggregated one (its numbers are checked where a rejected row keeps them as text, see
-    `_refuse_personnummer_in_rejected`). Ignored columns are never stored, so not checked.
+    Every text column of every extract is checked here, on every row. Typed columns (dates,
+    numbers, codes) keep their text only in a rejected row: see `_refuse_personnummer_in_rejected`.
+    Ignored columns are never stored, so they are not checked.
     """
-    numeric = {"int", "decimal", "age"}
-    checked = [
-        (col.name, source)
-        for col in extract.columns
-        if (source := columns.sources.get(col.name)) is not None
-        and (extract.person_level or col.type not in numeric)
-    ]
-    _refuse_in(con, file, TRIMMED, checked)
+    _refuse_in(con, file, TRIMMED, _kept(extract, columns, text=True))
     # A line that could not be split into the header's fields is stored as text, and which
     # of its fields is which cannot be told: every field, and the line as a whole, is checked.
     for line in raw.invalid_rows:
         if contains_personnummer(line.text) or any(map(looks_like_personnummer, line.fields)):
-            raise ExtractError(
-                file, f"raden innehåller {_LOOKS}; {_REFUSAL}", hint=_PNR_HINT, row=line.row_number
-            )
+            message = f"raden innehåller {_LOOKS}; {_REFUSAL}"
+            raise ExtractError(file, message, hint=_PNR_HINT, row=line.row_number)
 
 
 def _refuse_personnummer_in_rejected(
     con: duckdb.DuckDBPyConnection, file: str, extract: Extract, columns: ColumnMap
 ) -> None:
-    """The numbers of an aggregated extract, where a rejected row would keep them as text."""
-    if extract.person_level:
-        return  # every column was checked already
-    checked = [
-        (col.name, source)
-        for col in extract.columns
-        if (source := columns.sources.get(col.name)) is not None and col.type in {"int", "decimal", "age"}
-    ]
+    """The typed columns of the rejected rows, which `rejected_rows.raw` keeps as text."""
     rejected = (
         f"(SELECT t.* FROM {TRIMMED} AS t JOIN {STAGED} AS s USING ({ROW}) WHERE s._reason IS NOT NULL)"
     )
-    _refuse_in(con, file, rejected, checked)
+    _refuse_in(con, file, rejected, _kept(extract, columns, text=False))
+
+
+def _kept(extract: Extract, columns: ColumnMap, *, text: bool) -> list[tuple[str, str]]:
+    """(contract name, raw column id) of the file's text columns, or of its typed ones."""
+    return [
+        (col.name, source)
+        for col in extract.columns
+        if (source := columns.sources.get(col.name)) is not None and (col.type == "text") == text
+    ]
 
 
 def _refuse_in(con: duckdb.DuckDBPyConnection, file: str, table: str, checked: list[tuple[str, str]]) -> None:

@@ -109,15 +109,25 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _could_be_sql(expr: str) -> str:
+    """Cheap tests that rule out nearly every value: at least 10 bytes, and a first character
+    that is a digit, a quote or not ASCII (values are trimmed before the check)."""
+    return (
+        f"strlen({expr}) >= 10 AND (ascii({expr}) BETWEEN 48 AND 57 OR ascii({expr}) IN (34, 39, 96) "
+        f"OR ascii({expr}) > 127)"
+    )
+
+
 def ascii_personnummer_sql(expr: str) -> str:
     """A DuckDB boolean: is the text `expr` plain ASCII and, normalised, a personnummer?
 
-    Cheap tests first (length, one character class), so that the normalisation and the
-    Luhn arithmetic only run on the few values of the right shape.
+    Cheap tests first, so that the regular expressions and the Luhn arithmetic only run
+    on the few values of the right shape.
     """
     stripped = f"regexp_replace({expr}, {_text(_ASCII_STRIP)}, '', 'g')"
     return (
-        f"(CASE WHEN {expr} IS NULL OR length({expr}) < 10 OR strlen({expr}) <> length({expr}) THEN false "
+        f"(CASE WHEN {expr} IS NULL OR NOT ({_could_be_sql(expr)}) THEN false "
+        f"WHEN strlen({expr}) <> length({expr}) THEN false "
         f"WHEN NOT regexp_full_match({expr}, {_text(_ASCII_SHAPE)}) THEN false "
         f"ELSE {personnummer_sql(stripped)} END)"
     )
@@ -126,6 +136,7 @@ def ascii_personnummer_sql(expr: str) -> str:
 def unicode_candidate_sql(expr: str) -> str:
     """A DuckDB boolean: does `expr` hold non-ASCII characters and could it normalise to one?"""
     return (
-        f"(strlen({expr}) <> length({expr}) AND length({expr}) >= 10 "
-        f"AND regexp_full_match({expr}, {_text(_UNICODE_SHAPE)}))"
+        f"(CASE WHEN {expr} IS NULL OR NOT ({_could_be_sql(expr)}) THEN false "
+        f"WHEN strlen({expr}) = length({expr}) THEN false "
+        f"ELSE regexp_full_match({expr}, {_text(_UNICODE_SHAPE)}) END)"
     )

@@ -328,8 +328,10 @@ def run_indicator_query(con: duckdb.DuckDBPyConnection, indicator: Indicator, sq
     problems = sql_problems(indicator, sql)
     if problems:
         first = problems[0]
+        # The reason names only what the catalogue wrote (a key, a function, a table), never data.
+        kind = first.message.split(": ", 1)[-1]
         raise IndicatorSqlError(
-            indicator, "otillåten SQL", first.line or indicator.line, first.hint or _HINT_SHAPE["select"]
+            indicator, kind, first.line or indicator.line, first.hint or _HINT_SHAPE["select"]
         )
     lock_down(con)
     cursor = con.cursor()

@@ -33,11 +33,12 @@ def _many_persons_with_fractional_continuity(con: duckdb.DuckDBPyConnection) -> 
 
 def test_computing_twice_with_different_thread_counts_gives_identical_exports(tmp_path: Path):
     catalogue = core_catalogue()
-    con = empty_db(catalogue)
-    _many_persons_with_fractional_continuity(con)
     exports = []
     for threads in (1, 4, 2):
+        # A database of its own per thread count: compute locks the configuration (the sandbox).
+        con = empty_db(catalogue)
         con.execute(f"SET threads = {threads}")
+        _many_persons_with_fractional_continuity(con)
         compute_all(con, catalogue, only=["kontinuitet_lakare", "digitala_kontakter"])
         out = tmp_path / f"results_{threads}.csv"
         export_results(con, out)

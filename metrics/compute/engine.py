@@ -21,6 +21,7 @@ import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
+from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.extracts.coverage import write_covered_months
@@ -186,7 +187,7 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
 def compute_indicator(
     con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue
 ) -> pd.DataFrame:
-    raw = con.execute(indicator_sql(indicator)).df()
+    raw = run_indicator_query(con, indicator, indicator_sql(indicator))
     return finish_cells(raw, indicator, catalogue)
 
 

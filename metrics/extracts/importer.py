@@ -36,7 +36,12 @@ from metrics.extracts.normalise import (
 )
 from metrics.extracts.options import ImportOptions
 from metrics.extracts.origins import ORIGIN, replaced_origins, winner_note
-from metrics.extracts.personnummer import looks_like_personnummer, personnummer_sql
+from metrics.extracts.personnummer import (
+    ascii_personnummer_sql,
+    contains_personnummer,
+    looks_like_personnummer,
+    unicode_candidate_sql,
+)
 from metrics.extracts.readers import ROW, SUFFIXES, RawTable, read_bytes, read_table, require_supported
 from metrics.extracts.schema import EXTRACTS, Extract, extract_for_filename
 
@@ -106,7 +111,7 @@ def import_paths(
             except ExtractError as exc:
                 reports.append(
                     ImportReport(
-                        file.name,
+                        shown_name(file),
                         _extract_name_or_none(file, source),
                         "failed",
                         error=str(exc),
@@ -137,6 +142,10 @@ def import_file(
     started = time.perf_counter()
     path = Path(path)
     say = progress or (lambda _message: None)
+    if contains_personnummer(path.name):
+        raise ExtractError(
+            HIDDEN_NAME, f"filnamnet innehåller {_LOOKS}; filen lästes inte", hint="döp om filen"
+        )
     extract = resolve_extract(path, source)
     source = None if source is None else extract.name  # logged as the extract's own spelling
     require_supported(path.name, path.suffix)
@@ -239,12 +248,13 @@ def _import_staged(
     covers: Covers,
 ) -> ImportReport:
     """Everything that writes; runs inside the file's transaction."""
-    _refuse_personnummer(con, file, raw, columns)
+    _refuse_personnummer(con, file, extract, raw, columns)
 
     con.execute(f"DROP TABLE IF EXISTS {STAGED}")
     staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
     con.execute(f"CREATE TEMP TABLE {STAGED} AS {staging}")
     con.execute(duplicates_sql(extract, STAGED))
+    _refuse_personnummer_in_rejected(con, file, extract, columns)
 
     staged_rows, rejected = _one(con, f"SELECT count(*), count(_reason) FROM {STAGED}")
     accepted = staged_rows - rejected
@@ -292,27 +302,80 @@ def _import_staged(
 
 
 def _refuse_personnummer(
-    con: duckdb.DuckDBPyConnection, file: str, raw: RawTable, columns: ColumnMap
+    con: duckdb.DuckDBPyConnection, file: str, extract: Extract, raw: RawTable, columns: ColumnMap
 ) -> None:
-    """Fail the file when a person_id looks like a personnummer; the value is never shown."""
-    hint = (
-        "exportera med pseudonymiserade person_id (t.ex. ett löpnummer eller en slumpad kod); "
-        "värdet visas inte här av integritetsskäl"
-    )
-    looks = "ett värde som ser ut som ett personnummer eller samordningsnummer"
-    refusal = "sådana uppgifter får aldrig lagras, så ingenting i filen importerades"
-    source = columns.sources.get("person_id")
-    if source is not None:
-        row = _one(con, f"SELECT min({ROW}) FROM {TRIMMED} WHERE {personnummer_sql(ident(source))}")[0]
-        if row is not None:
-            message = f"person_id innehåller {looks}; {refusal}"
-            raise ExtractError(file, message, hint=hint, row=int(row))
+    """Fail the file when a text cell looks like a personnummer; the value is never shown.
+
+    Every text column of every extract is checked here, on every row. Typed columns (dates,
+    numbers, codes) keep their text only in a rejected row: see `_refuse_personnummer_in_rejected`.
+    Ignored columns are never stored, so they are not checked.
+    """
+    _refuse_in(con, file, TRIMMED, _kept(extract, columns, text=True))
     # A line that could not be split into the header's fields is stored as text, and which
-    # of its fields is person_id cannot be told: every field is checked.
+    # of its fields is which cannot be told: every field, and the line as a whole, is checked.
     for line in raw.invalid_rows:
-        if any(map(looks_like_personnummer, line.fields)):
-            message = f"raden innehåller {looks}; {refusal}"
-            raise ExtractError(file, message, hint=hint, row=line.row_number)
+        if contains_personnummer(line.text) or any(map(looks_like_personnummer, line.fields)):
+            message = f"raden innehåller {_LOOKS}; {_REFUSAL}"
+            raise ExtractError(file, message, hint=_PNR_HINT, row=line.row_number)
+
+
+def _refuse_personnummer_in_rejected(
+    con: duckdb.DuckDBPyConnection, file: str, extract: Extract, columns: ColumnMap
+) -> None:
+    """The typed columns of the rejected rows, which `rejected_rows.raw` keeps as text."""
+    rejected = (
+        f"(SELECT t.* FROM {TRIMMED} AS t JOIN {STAGED} AS s USING ({ROW}) WHERE s._reason IS NOT NULL)"
+    )
+    _refuse_in(con, file, rejected, _kept(extract, columns, text=False))
+
+
+def _kept(extract: Extract, columns: ColumnMap, *, text: bool) -> list[tuple[str, str]]:
+    """(contract name, raw column id) of the file's text columns, or of its typed ones."""
+    return [
+        (col.name, source)
+        for col in extract.columns
+        if (source := columns.sources.get(col.name)) is not None and (col.type == "text") == text
+    ]
+
+
+def _refuse_in(con: duckdb.DuckDBPyConnection, file: str, table: str, checked: list[tuple[str, str]]) -> None:
+    """One vectorised pass over `table`; the first offending (row, column) fails the file."""
+    if not checked:
+        return
+    hits = ", ".join(f"min({ROW}) FILTER (WHERE {ascii_personnummer_sql(ident(s))})" for _, s in checked)
+    candidates = ", ".join(
+        f"list(struct_pack(r := {ROW}, v := {ident(s)})) FILTER (WHERE {unicode_candidate_sql(ident(s))})"
+        for _, s in checked
+    )
+    row = _one(con, f"SELECT {hits}, {candidates} FROM {table}")
+    found: list[tuple[int, str]] = []
+    for i, (name, _) in enumerate(checked):
+        if row[i] is not None:
+            found.append((int(row[i]), name))
+        # Values with other than ASCII characters are few; NFKC is applied to them in Python.
+        for item in row[len(checked) + i] or []:
+            if looks_like_personnummer(item["v"]):
+                found.append((int(item["r"]), name))
+                break
+    if found:
+        first, name = min(found)
+        raise ExtractError(
+            file, f"kolumnen '{name}' innehåller {_LOOKS}; {_REFUSAL}", hint=_PNR_HINT, row=first
+        )
+
+
+_LOOKS = "ett värde som ser ut som ett personnummer eller samordningsnummer"
+_REFUSAL = "sådana uppgifter får aldrig lagras, så ingenting i filen importerades"
+_PNR_HINT = (
+    "exportera med pseudonymiserade id:n (t.ex. ett löpnummer eller en slumpad kod) och utan "
+    "personnummer i andra kolumner; värdet visas inte här av integritetsskäl"
+)
+HIDDEN_NAME = "(filnamnet visas inte: det innehåller ett personnummer)"
+
+
+def shown_name(path: Path) -> str:
+    """The file's name as it may be shown and logged: hidden when it holds a personnummer."""
+    return HIDDEN_NAME if contains_personnummer(path.name) else path.name
 
 
 def _store_rejected(

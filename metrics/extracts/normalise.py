@@ -6,8 +6,9 @@ text value, a typed value and an error message when the text is present but not
 valid (or required but empty). The messages of one row are joined into
 `_reason`; a row without reason is accepted.
 
-Reasons in person-level extracts never quote the offending value: they are shown
-to users, and the row number is enough to find the value in the file.
+Reasons never quote the offending value, in any extract: they are shown to users
+(a personnummer in an aggregated extract once reached the Data page that way), and
+the row number is enough to find the value in the file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pyarrow.compute as pc
 
 from metrics.errors import ExtractError
 from metrics.extracts.options import DateWindow, dated_columns, window_reason_sql
+from metrics.extracts.personnummer import looks_like_personnummer
 from metrics.extracts.readers import ROW, column_id
 from metrics.extracts.schema import SQL_TYPES, Column, Extract
 from metrics.geography import load_geography
@@ -66,6 +68,14 @@ def ident(name: str) -> str:
 
 def match_columns(extract: Extract, header: list[str], file: str) -> ColumnMap:
     """Match the file's column names (case-insensitively) to the extract's columns."""
+    if any(map(looks_like_personnummer, header)):
+        # A file without a header row puts its first data row here, and names are shown in messages.
+        raise ExtractError(
+            file,
+            "en kolumnrubrik ser ut som ett personnummer eller samordningsnummer; ingenting importerades",
+            hint="första raden ska vara kolumnnamnen; värdet visas inte här av integritetsskäl",
+            row=1,
+        )
     lowered = [name.lower() for name in header]
     positions: dict[str, list[int]] = {}
     for i, name in enumerate(lowered):
@@ -234,16 +244,15 @@ def _range_checks(col: Column, v: str) -> list[tuple[str, str]]:
     return checks
 
 
-def reason_sql(col: Column, t: str, v: str, *, show_values: bool) -> str | None:
+def reason_sql(col: Column, t: str, v: str) -> str | None:
     """The Swedish reason this column rejects the row, or NULL; None when it never does."""
-    shown = f" || ' (' || {lit(chr(39))} || left({t}, 30) || {lit(chr(39))} || ')'" if show_values else ""
 
-    def says(message: str, with_value: bool = True) -> str:
-        return lit(f"{col.name}: {message}") + (shown if with_value else "")
+    def says(message: str) -> str:
+        return lit(f"{col.name}: {message}")  # never the value itself (see the module docstring)
 
     branches = []
     if col.required:
-        branches.append(f"WHEN {t} IS NULL THEN {says('värde saknas', with_value=False)}")
+        branches.append(f"WHEN {t} IS NULL THEN {says('värde saknas')}")
     if col.type == "enum":
         allowed = ", ".join(col.values)
         branches.append(
@@ -303,10 +312,7 @@ def staging_sql(
     )
 
     typed = [f"{typed_sql(c, text_column(c.name), kommuner)} AS {ident(c.name)}" for c in extract.columns]
-    reasons = [
-        reason_sql(c, text_column(c.name), ident(c.name), show_values=not extract.person_level)
-        for c in extract.columns
-    ]
+    reasons = [reason_sql(c, text_column(c.name), ident(c.name)) for c in extract.columns]
     reasons += [f"CASE WHEN NOT ({check.sql}) THEN {lit(check.reason)} END" for check in extract.checks]
     if window is not None:
         reasons += [window_reason_sql(c, ident(c.name), window) for c in dated_columns(extract)]

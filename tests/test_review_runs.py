@@ -68,6 +68,14 @@ def test_an_indicator_left_out_for_a_yaml_error_stays_on_the_board(catalog: Path
     catalog.write_text(text.replace("\n  - id: ", "\n\t- id: ", 1), encoding="utf-8")
     touch_later(catalog)
     assert ID in ids(context.catalogue_state(catalog).catalogue)
+    # a process that never saw a valid file, with no run to fall back on: what loads, with the notice
+    shutil.copy(ROOT / "indicators.yaml", catalog)
+    leave_out_indicator(catalog)
+    context._catalogues.pop(str(catalog.resolve()), None)
+    context._last_good.pop(str(catalog.resolve()), None)
+    state = context.catalogue_state(catalog)
+    assert ID not in ids(state.catalogue) and len(state.catalogue.indicators) > 0
+    assert state.broken_since is not None
 
 
 def test_after_a_restart_the_board_falls_back_on_a_stored_catalogue_that_had_the_indicator(

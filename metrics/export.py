@@ -52,7 +52,13 @@ def results_frame(con: duckdb.DuckDBPyConnection, run: int | None = None) -> pd.
     """The current results, or those run `run` published (from `results_history`)."""
     if run is None:
         return con.execute(f"SELECT * FROM results {ORDER}").df()
-    kept = [r[0] for r in con.execute("SELECT DISTINCT run FROM results_history ORDER BY run").fetchall()]
+    # run_indicators too: a kept run may have published no rows (every indicator failed, none had results)
+    kept = [
+        r[0]
+        for r in con.execute(
+            "SELECT run FROM results_history UNION SELECT run FROM run_indicators ORDER BY run"
+        ).fetchall()
+    ]
     if run not in kept:
         where = f"sparade körningar: {kept[0]}–{kept[-1]}" if kept else "ingen körning är sparad än"
         raise MatavlaError(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from metrics.errors import MatavlaError
 from metrics.extracts.schema import EXTRACTS, SQL_TYPES
 
 DEFAULT_DB = Path("data/matavla.duckdb")
@@ -179,11 +180,20 @@ def ensure_results_history(con: duckdb.DuckDBPyConnection) -> None:
 def connect(path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (and when writable, create) the database with every table in place."""
     path = Path(path)
-    if read_only:
-        return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    ensure_schema(con)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        # DuckDB lets one process write: a second compute or import must wait, not crash.
+        raise MatavlaError(
+            f"databasen {path} används av en annan process (till exempel en pågående `matavla compute` "
+            "eller `matavla import`); vänta tills den är klar och försök igen"
+        ) from None
+    if not read_only:
+        ensure_schema(con)
     return con
 
 

@@ -19,7 +19,7 @@ from metrics.catalogue.model import Catalogue
 from metrics.cli import main
 from metrics.compute.engine import compute_all
 from metrics.dashboard import context
-from metrics.errors import MatavlaError
+from metrics.errors import CatalogueError, MatavlaError
 from metrics.export import export_results
 from tests.test_compute_runs import ID, broken, new_db
 
@@ -159,3 +159,15 @@ def test_a_second_compute_while_one_runs_is_a_swedish_error(tmp_path: Path) -> N
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "används" in result.output and "Conflicting lock" not in result.output
+
+
+def test_with_nothing_to_fall_back_on_the_error_names_the_file_not_its_path_on_the_server(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """The board shows this error to every viewer ('Teknisk information: CatalogueError: …')."""
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace("\n  - id: ", "\n\t- id: ", 1), encoding="utf-8")
+    with pytest.raises(CatalogueError) as raised:
+        context.catalogue_state(catalog, tmp_path / "none.duckdb")
+    assert "indicators.yaml:21:" in str(raised.value)  # where the tab is: the file and its line
+    assert str(tmp_path) not in str(raised.value)

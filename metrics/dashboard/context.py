@@ -122,9 +122,11 @@ def catalogue_state(path: Path, db_path: Path | None = None) -> CatalogueState:
             state = CatalogueState(result.catalogue)
             _last_good[key] = state.catalogue
         except CatalogueError as exc:
-            first = exc.problems[0] if exc.problems else Problem(str(exc))
             # the file's name, not its path on the server, on a page every viewer sees
-            problem = str(dataclasses.replace(first, file=Path(first.file).name if first.file else None))
+            problems = [
+                dataclasses.replace(p, file=Path(p.file).name if p.file else None) for p in exc.problems
+            ]
+            problem = str(problems[0] if problems else Problem(str(exc)))
             since = datetime.fromtimestamp(mtime / 1e9) if mtime >= 0 else datetime.now()
             if key in _last_good:
                 state = CatalogueState(_last_good[key], "last_good", since, problem)
@@ -135,7 +137,7 @@ def catalogue_state(path: Path, db_path: Path | None = None) -> CatalogueState:
             else:
                 raise CatalogueError(
                     [
-                        *exc.problems,
+                        *problems,
                         Problem(
                             "tavlan har ingen giltig katalog att visa (ingen har lästs sedan start och "
                             "ingen finns sparad från en beräkning)",

@@ -193,9 +193,6 @@ def compute_all(
     `keep_runs`: how many runs' results `results_history` keeps.
     """
     started_at = datetime.now()
-    write_areas(con, catalogue)
-    reports: list[RunReport] = []
-    frames: list[pd.DataFrame] = []
     selected = [i for i in catalogue.indicators if only is None or i.id in only]
     known = [i.id for i in catalogue.indicators]
     if unknown := [i for i in only or () if i not in known]:
@@ -205,6 +202,9 @@ def compute_all(
         )
     if not selected:
         raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
+    write_areas(con, catalogue)
+    reports: list[RunReport] = []
+    frames: list[pd.DataFrame] = []
     for number, indicator in enumerate(selected, start=1):
         started = time.perf_counter()
         try:

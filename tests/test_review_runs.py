@@ -171,3 +171,21 @@ def test_with_nothing_to_fall_back_on_the_error_names_the_file_not_its_path_on_t
         context.catalogue_state(catalog, tmp_path / "none.duckdb")
     assert "indicators.yaml:21:" in str(raised.value)  # where the tab is: the file and its line
     assert str(tmp_path) not in str(raised.value)
+
+
+def test_an_export_with_stale_rows_says_which_indicators_are_stale(tmp_path: Path) -> None:
+    """Run 1 computes ID; run 2 fails it, so the export after run 2 carries run 1's rows for it."""
+    full = load_catalogue(ROOT / "indicators.yaml").catalogue
+    one = dataclasses.replace(full, indicators=(full.indicator(ID),))
+    db = tmp_path / "stale.duckdb"
+    con = new_db(db, one)
+    compute_all(con, one)
+    compute_all(con, broken(one))
+    con.close()
+
+    runner = CliRunner()
+    now = runner.invoke(main, ["export", "--db", str(db), "--out", str(tmp_path / "now.csv")])
+    first = runner.invoke(main, ["export", "--db", str(db), "--run", "1", "--out", str(tmp_path / "1.csv")])
+    assert now.exit_code == 0 and first.exit_code == 0
+    assert "inaktuella" in now.output and ID in now.output
+    assert "inaktuella" not in first.output  # run 1 computed it

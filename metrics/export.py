@@ -81,3 +81,13 @@ def export_results(con: duckdb.DuckDBPyConnection, out: Path, run: int | None = 
     out.parent.mkdir(parents=True, exist_ok=True)
     df[EXPORT_COLUMNS].to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
     return len(df)
+
+
+def stale_indicators(con: duckdb.DuckDBPyConnection, run: int | None = None) -> list[str]:
+    """Indicators whose rows in run `run`'s results (else the current ones) are kept from an earlier run."""
+    rows = con.execute(
+        "SELECT indicator FROM run_indicators WHERE status = 'stale' "
+        "AND run = coalesce(?, (SELECT max(run) FROM compute_runs)) ORDER BY indicator",
+        [run],
+    ).fetchall()
+    return [str(r[0]) for r in rows]

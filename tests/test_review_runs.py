@@ -156,6 +156,8 @@ def test_a_second_compute_while_one_runs_is_a_swedish_error(tmp_path: Path) -> N
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "används" in result.output and "Conflicting lock" not in result.output

@@ -21,7 +21,7 @@ from metrics.compute.engine import compute_all
 from metrics.dashboard import context
 from metrics.errors import CatalogueError, MatavlaError
 from metrics.export import export_results
-from tests.test_compute_runs import ID, broken, new_db
+from tests.test_compute_runs import ID, PERSON_ID, broken, new_db
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -191,3 +191,25 @@ def test_an_export_with_stale_rows_says_which_indicators_are_stale(tmp_path: Pat
     assert now.exit_code == 0 and first.exit_code == 0
     assert "inaktuella" in now.output and ID in now.output
     assert "inaktuella" not in first.output  # run 1 computed it
+
+
+def test_an_error_text_stored_before_runs_is_not_shown_on_the_data_page(tmp_path: Path) -> None:
+    """Before runs, compute stored DuckDB's own first line, which can quote a person-level value."""
+    from metrics.dashboard.data import read_coverage
+
+    full = load_catalogue(ROOT / "indicators.yaml").catalogue
+    one = dataclasses.replace(full, indicators=(full.indicator(ID),))
+    db = tmp_path / "upgraded.duckdb"
+    con = new_db(db, one)
+    legacy = f"Conversion Error: Could not convert string '{PERSON_ID}x' to INT32"
+    con.execute(
+        "INSERT INTO indicator_runs VALUES ('sip_per_1000', 'error', ?, 0, 0.1, TIMESTAMP '2025-01-01')",
+        [legacy],
+    )
+    compute_all(con, broken(one), only=[ID])  # a run after the upgrade that does not recompute sip_per_1000
+    con.close()
+
+    runs = read_coverage(db).runs  # the Data page's table and its Excel download
+    shown = " ".join(str(m) for m in runs["message"])
+    assert PERSON_ID not in shown and "Could not convert" not in shown
+    assert "ConversionException" not in shown and "BinderException" in shown  # the new failure is still told

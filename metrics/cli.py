@@ -301,7 +301,7 @@ def sql(indicator: str, catalog_path: Path) -> None:
 def export(out: Path, db_path: Path, run: int | None, wait: float) -> None:
     """Exportera resultaten som CSV enligt kontraktet (undertryckta celler utan tal)."""
     from metrics.db import connect
-    from metrics.export import export_results
+    from metrics.export import export_results, stale_indicators
 
     if not db_path.exists():
         raise MatavlaError(
@@ -311,9 +311,17 @@ def export(out: Path, db_path: Path, run: int | None, wait: float) -> None:
     con = connect(db_path, read_only=True, wait=wait, on_wait=_say)
     try:
         rows = export_results(con, out, run)
+        stale = stale_indicators(con, run)
     finally:
         con.close()
     click.echo(f"{thousands(rows)} rader skrivna till {out}.")
+    if stale:  # an analyst diffing exports must know these rows were not recomputed
+        click.secho(
+            f"Obs: inaktuella resultat (senaste beräkningen misslyckades, raderna är från en tidigare "
+            f"körning): {', '.join(stale)}.",
+            fg="yellow",
+            err=True,
+        )
 
 
 @main.command()

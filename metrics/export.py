@@ -55,7 +55,13 @@ def results_frame(con: duckdb.DuckDBPyConnection, run: int | None = None) -> pd.
     """The current results, or those run `run` published (from `results_history`)."""
     if run is None:
         return con.execute(f"SELECT * FROM results {ORDER}").df()
-    kept = [r[0] for r in con.execute("SELECT DISTINCT run FROM results_history ORDER BY run").fetchall()]
+    # run_indicators too: a kept run may have published no rows (every indicator failed, none had results)
+    kept = [
+        r[0]
+        for r in con.execute(
+            "SELECT run FROM results_history UNION SELECT run FROM run_indicators ORDER BY run"
+        ).fetchall()
+    ]
     if run not in kept:
         where = f"sparade körningar: {kept[0]}–{kept[-1]}" if kept else "ingen körning är sparad än"
         raise MatavlaError(
@@ -80,3 +86,13 @@ def export_results(con: duckdb.DuckDBPyConnection, out: Path, run: int | None = 
     out.parent.mkdir(parents=True, exist_ok=True)
     df[EXPORT_COLUMNS].to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
     return len(df)
+
+
+def stale_indicators(con: duckdb.DuckDBPyConnection, run: int | None = None) -> list[str]:
+    """Indicators whose rows in run `run`'s results (else the current ones) are kept from an earlier run."""
+    rows = con.execute(
+        "SELECT indicator FROM run_indicators WHERE status = 'stale' "
+        "AND run = coalesce(?, (SELECT max(run) FROM compute_runs)) ORDER BY indicator",
+        [run],
+    ).fetchall()
+    return [str(r[0]) for r in rows]

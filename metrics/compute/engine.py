@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
+from metrics.catalogue.problems import did_you_mean
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
 from metrics.db import RESULT_COLUMNS, set_meta
+from metrics.errors import MatavlaError
 from metrics.extracts.coverage import write_covered_months
 from metrics.geography import load_geography
 from metrics.stats.intervals import rate_interval, wilson_interval
@@ -206,11 +208,19 @@ def compute_all(
     `keep_runs`: how many runs' results `results_history` keeps.
     """
     started_at = datetime.now()
+    selected = [i for i in catalogue.indicators if only is None or i.id in only]
+    known = [i.id for i in catalogue.indicators]
+    if unknown := [i for i in only or () if i not in known]:
+        hint = did_you_mean(unknown[0], known) or "`matavla check` visar katalogens indikatorer och fel"
+        raise MatavlaError(
+            f"indikatorn '{unknown[0]}' finns inte i katalogen, eller lämnades utanför för ett fel ({hint})"
+        )
+    if not selected:
+        raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
     write_areas(con, catalogue)
     write_covered_months(con)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
-    selected = [i for i in catalogue.indicators if only is None or i.id in only]
     for number, indicator in enumerate(selected, start=1):
         started = time.perf_counter()
         try:

@@ -25,7 +25,7 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.dashboard.data import Snapshot, snapshot
 from metrics.dashboard.format import format_date
-from metrics.dashboard.runinfo import stored_catalogue
+from metrics.dashboard.runinfo import stored_catalogues
 from metrics.errors import CatalogueError, MatavlaError, Problem
 from metrics.geography import Geography, load_geography
 
@@ -55,7 +55,9 @@ class CatalogueState:
     """The catalogue the board uses, and – when the file is broken – why and what it shows instead."""
 
     catalogue: Catalogue
-    source: str = "file"  # 'file'; 'last_good' (loaded earlier in this process); 'run' (stored with a run)
+    # 'file'; 'last_good' (loaded earlier in this process); 'run' (stored with a run); 'partly' (the
+    # indicators of the broken file that loaded, when there is nothing else)
+    source: str = "file"
     broken_since: datetime | None = None  # the broken file's modification time
     problem: str | None = None  # the file's first problem, with its line
 
@@ -73,27 +75,34 @@ def _mtime(path: Path) -> int:
 
 
 def _from_run(db_path: Path | None) -> Catalogue | None:
-    """The catalogue the latest compute run read, from the database (None if there is none)."""
-    if db_path is None:
+    """The newest catalogue stored with a kept run that loads whole (None if there is none).
+
+    A run may have read a file with an indicator left out for an error (the CLI then computes
+    the others); an older run's catalogue that still has that indicator is preferred.
+    """
+    if db_path is None or not db_path.exists():
         return None
-    stored = stored_catalogue(db_path) if db_path.exists() else None
-    if stored is None:
-        return None
-    name, text = stored
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name  # the same file name, so any message names it as the analyst knows it
-        path.write_text(text, encoding="utf-8")
-        try:
-            return load_catalogue(path).catalogue
-        except MatavlaError:
-            return None
+    partly: list[Catalogue] = []
+    for name, text in stored_catalogues(db_path):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name  # the same file name, so any message names it as the analyst knows it
+            path.write_text(text, encoding="utf-8")
+            try:
+                result = load_catalogue(path)
+            except MatavlaError:
+                continue
+        if not any(p.level == "error" for p in result.problems):
+            return result.catalogue
+        partly.append(result.catalogue)
+    return partly[0] if partly else None
 
 
 def catalogue_state(path: Path, db_path: Path | None = None) -> CatalogueState:
     """The catalogue, re-read when the file changes; the last valid one while the file is broken.
 
-    Indicators left out on error are logged by the CLI. Raises `CatalogueError` only when the
-    file is broken and no valid catalogue was loaded in this process or stored with a run.
+    A file with an indicator left out for an error counts as broken. Raises `CatalogueError`
+    only when the file cannot be read at all and no valid catalogue was loaded in this process
+    or stored with a run.
     """
     mtime = _mtime(path)
     key = str(path.resolve())
@@ -101,22 +110,34 @@ def catalogue_state(path: Path, db_path: Path | None = None) -> CatalogueState:
     if entry is not None and entry[0] == mtime:
         return entry[1]
     with _catalogue_lock:
+        partly: Catalogue | None = None  # what loaded of a file with indicators left out for errors
         try:
-            state = CatalogueState(load_catalogue(path).catalogue)
+            result = load_catalogue(path)
+            errors = [p for p in result.problems if p.level == "error"]
+            if errors:
+                # An indicator left out for an error is broken, not removed (compute keeps its
+                # results): the board keeps the last valid catalogue, which still has it.
+                partly = result.catalogue
+                raise CatalogueError(errors)
+            state = CatalogueState(result.catalogue)
             _last_good[key] = state.catalogue
         except CatalogueError as exc:
-            first = exc.problems[0] if exc.problems else Problem(str(exc))
             # the file's name, not its path on the server, on a page every viewer sees
-            problem = str(dataclasses.replace(first, file=Path(first.file).name if first.file else None))
+            problems = [
+                dataclasses.replace(p, file=Path(p.file).name if p.file else None) for p in exc.problems
+            ]
+            problem = str(problems[0] if problems else Problem(str(exc)))
             since = datetime.fromtimestamp(mtime / 1e9) if mtime >= 0 else datetime.now()
             if key in _last_good:
                 state = CatalogueState(_last_good[key], "last_good", since, problem)
             elif (stored := _from_run(db_path)) is not None:
                 state = CatalogueState(stored, "run", since, problem)
+            elif partly is not None:
+                state = CatalogueState(partly, "partly", since, problem)
             else:
                 raise CatalogueError(
                     [
-                        *exc.problems,
+                        *problems,
                         Problem(
                             "tavlan har ingen giltig katalog att visa (ingen har lästs sedan start och "
                             "ingen finns sparad från en beräkning)",
@@ -146,11 +167,10 @@ def catalogue_notice() -> str | None:
     state = catalogue_state(s.catalog_path, s.db_path)
     if state.broken_since is None:
         return None
-    shown = (
-        "den senast giltiga katalogen"
-        if state.source == "last_good"
-        else "katalogen från den senaste beräkningen"
-    )
+    shown = {
+        "last_good": "den senast giltiga katalogen",
+        "partly": "de indikatorer i filen som gick att läsa",
+    }.get(state.source, "katalogen från den senaste beräkningen")
     return (
         f"{s.catalog_path.name} har fel sedan {format_date(state.broken_since, with_time=True)}; "
         f"tavlan visar {shown}. Fel: {state.problem} – rätta filen (`matavla check`)."

@@ -443,7 +443,28 @@ def read_coverage(path: Path) -> Coverage:
         run_info = read_run_info(con)
     finally:
         con.close()
+    runs["message"] = [
+        _safe_message(i, s, m, run_info)
+        for i, s, m in runs[["indicator", "status", "message"]].itertuples(index=False)
+    ]
     return Coverage(extracts, import_log, rejected, runs, computed, result_rows, run_info)
+
+
+OLD_ERROR_TEXT = (
+    "felet registrerades av en äldre version av Mätavla och visas inte; kör `matavla compute` igen"
+)
+
+
+def _safe_message(indicator: str, status: str, message: object, run_info: RunInfo) -> object:
+    """A failure's text as compute recorded it with its run; never one stored before runs.
+
+    Before runs, compute stored the database error's own first line, which can quote a
+    person-level value ('Could not convert string …'); such a text stays hidden until recomputed.
+    """
+    state = run_info.of(indicator)
+    if state is not None:
+        return state.message
+    return OLD_ERROR_TEXT if status != "ok" and message else message
 
 
 _coverage: VersionCache[Coverage] = VersionCache(read_coverage)

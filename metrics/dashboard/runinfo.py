@@ -111,22 +111,22 @@ DEFINITION_CHANGED = (
 )
 
 
-def stored_catalogue(db_path: Path) -> tuple[str, str] | None:
-    """(file name, text) of the catalogue the latest run that stored one read, or None.
+def stored_catalogues(db_path: Path) -> list[tuple[str, str]]:
+    """(file name, text) of each distinct catalogue stored with the kept runs, newest first.
 
-    None too when the database cannot be opened (missing, or a writer holds it).
+    Empty too when the database cannot be opened (missing, or a writer holds it).
     """
     try:
         con = duckdb.connect(str(db_path), read_only=True)
     except duckdb.Error:
-        return None
+        return []
     try:
         if not _has_tables(con, "compute_runs"):
-            return None
-        row = con.execute(
-            "SELECT catalogue_file, catalogue_text FROM compute_runs "
-            "WHERE catalogue_text IS NOT NULL ORDER BY run DESC LIMIT 1"
-        ).fetchone()
+            return []
+        rows = con.execute(
+            "SELECT catalogue_file, catalogue_text FROM compute_runs WHERE catalogue_text IS NOT NULL "
+            "QUALIFY row_number() OVER (PARTITION BY catalogue_hash ORDER BY run DESC) = 1 ORDER BY run DESC"
+        ).fetchall()
     finally:
         con.close()
-    return None if row is None else (str(row[0] or "indicators.yaml"), str(row[1]))
+    return [(str(name or "indicators.yaml"), str(text)) for name, text in rows]

@@ -67,6 +67,15 @@ def friendly_errors(func: F) -> F:
         except MatavlaError as exc:
             click.secho(f"Fel: {exc}", fg="red", err=True)
             sys.exit(1)
+        except OSError as exc:  # a file or folder the command must write or read (e.g. --out)
+            where = exc.filename if exc.filename is not None else "en fil"
+            click.secho(
+                f"Fel: kunde inte läsa eller skriva {where} ({exc.strerror or type(exc).__name__}) "
+                "(tips: kontrollera sökvägen och att mappen finns och är skrivbar)",
+                fg="red",
+                err=True,
+            )
+            sys.exit(1)
         except Exception as exc:
             from metrics.db_lock import is_lock_error
 

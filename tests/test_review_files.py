@@ -143,3 +143,29 @@ def test_a_header_only_file_without_a_final_line_break_is_an_empty_file_not_a_qu
 
     assert report.status == "ok" and report.rows_accepted == 0
     assert "filen innehåller inga rader" in report.notes
+
+
+def test_an_excel_file_named_csv_is_called_an_excel_file_not_utf16(con, tmp_path):
+    # A workbook saved or renamed with the wrong ending: a zip archive, not UTF-16 text.
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.split(","))
+    book.save(tmp_path / "contacts.xlsx")
+    path = tmp_path / "contacts.csv"
+    path.write_bytes((tmp_path / "contacts.xlsx").read_bytes())
+
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+
+    assert "UTF-16" not in str(caught.value)
+    assert ".xlsx" in str(caught.value)
+
+
+def test_a_binary_file_named_csv_is_not_called_utf16(con, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(bytes(range(256)) * 16)  # bytes of every value, as an image or database has
+
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+
+    assert "UTF-16" not in str(caught.value)
+    assert "ingen textfil" in str(caught.value)

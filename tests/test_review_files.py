@@ -34,7 +34,7 @@ def con() -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def matavla(*args: str) -> tuple[int, str]:
+def matavla(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run the command as the user does, so that a traceback would show; exit code and all output."""
     done = subprocess.run(
         [sys.executable, "-m", "metrics.cli", *args],
@@ -42,7 +42,7 @@ def matavla(*args: str) -> tuple[int, str]:
         capture_output=True,
         text=True,
         timeout=180,
-        env={**os.environ, "MATAVLA_DB_WAIT": "5"},
+        env={**os.environ, "MATAVLA_DB_WAIT": "5", **(env or {})},
     )
     return done.returncode, done.stdout + done.stderr
 
@@ -169,3 +169,22 @@ def test_a_binary_file_named_csv_is_not_called_utf16(con, tmp_path):
 
     assert "UTF-16" not in str(caught.value)
     assert "ingen textfil" in str(caught.value)
+
+
+def test_compute_out_of_memory_is_a_swedish_hint_not_a_traceback(tmp_path):
+    # MATAVLA_MEMORY_LIMIT, the import's own hint, applies to compute too: set too low, it must
+    # say so rather than crash.
+    db = tmp_path / "m.duckdb"
+    code, output = matavla("import", str(FIXTURES), "--db", str(db))
+    assert code in (0, 1), output  # a fixture has rejected rows
+    code, output = matavla(
+        "compute",
+        "--db",
+        str(db),
+        "--catalog",
+        str(ROOT / "indicators.yaml"),
+        env={"MATAVLA_MEMORY_LIMIT": "1MB"},
+    )
+    assert code == 1
+    assert "Traceback" not in output
+    assert "minnet räckte inte till" in output and "MATAVLA_MEMORY_LIMIT" in output

@@ -188,3 +188,17 @@ def test_compute_out_of_memory_is_a_swedish_hint_not_a_traceback(tmp_path):
     assert code == 1
     assert "Traceback" not in output
     assert "minnet räckte inte till" in output and "MATAVLA_MEMORY_LIMIT" in output
+
+
+def test_a_bare_carriage_return_in_the_header_is_a_clear_error_not_an_unexpected_one(con, tmp_path):
+    # Editors, Excel and Arrow break the line at a bare CR, so 'care_unit' ends the header and the
+    # rest of the header line is a record of its own.
+    path = tmp_path / "contacts.csv"
+    header = HEADER.replace("care_unit,", "care_unit\r")
+    path.write_bytes(f"{header}\n{contact(1)}\n".encode())
+
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+
+    assert "oväntat fel" not in str(caught.value)
+    assert "saknar obligatoriska kolumner 'provider'" in str(caught.value)

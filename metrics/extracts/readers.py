@@ -95,7 +95,8 @@ def read_table(name: str, data: bytes, suffix: str, sheet: str | None = None) ->
 def split_header(name: str, data: bytes, delimiter: str | None = None) -> tuple[list[str], str]:
     """The header's column names and the delimiter, sniffed from the header line unless given."""
     end = data.find(b"\n")
-    line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
+    # A bare CR ends the line too, for Arrow as for Excel and editors: the header stops there.
+    line = (data if end < 0 else data[:end]).decode("utf-8").split("\r", 1)[0]
     if not line.strip():
         raise ExtractError(
             name, "filen saknar rubrikrad", hint="första raden ska innehålla kolumnnamnen, t.ex. kommun;year"

@@ -67,9 +67,27 @@ def friendly_errors(func: F) -> F:
         except MatavlaError as exc:
             click.secho(f"Fel: {exc}", fg="red", err=True)
             sys.exit(1)
+        except OSError as exc:  # a file or folder the command must write or read (e.g. --out)
+            where = exc.filename if exc.filename is not None else "en fil"
+            click.secho(
+                f"Fel: kunde inte läsa eller skriva {where} ({exc.strerror or type(exc).__name__}) "
+                "(tips: kontrollera sökvägen och att mappen finns och är skrivbar)",
+                fg="red",
+                err=True,
+            )
+            sys.exit(1)
         except Exception as exc:
             from metrics.db_lock import is_lock_error
+            from metrics.extracts.failures import MEMORY_ENV, is_out_of_memory
 
+            if is_out_of_memory(exc):  # compute or export; an import reports it per file
+                click.secho(
+                    "Fel: minnet räckte inte till (tips: höj databasens minnesgräns med miljövariabeln "
+                    f"{MEMORY_ENV}, t.ex. {MEMORY_ENV}=8GB, eller kör på en dator med mer minne)",
+                    fg="red",
+                    err=True,
+                )
+                sys.exit(1)
             if not is_lock_error(exc):
                 raise
             # Only reached if the lock was taken outside `connect`'s wait; never a traceback.

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.db_lock import open_when_free
+from metrics.db_lock import is_lock_error, open_when_free
 from metrics.errors import MatavlaError
 from metrics.extracts.origins import add_origin_column
 from metrics.extracts.schema import EXTRACTS, SQL_TYPES
@@ -225,15 +225,36 @@ def connect(
     """
     path = Path(path)
     if read_only:
-        return open_when_free(
-            lambda: duckdb.connect(str(path), read_only=True), path, wait=wait, on_wait=on_wait
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = open_when_free(lambda: duckdb.connect(str(path)), path, wait=wait, on_wait=on_wait)
+        return open_when_free(lambda: _open(path, read_only=True), path, wait=wait, on_wait=on_wait)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MatavlaError(
+            f"kunde inte skapa mappen {path.parent} för databasen ({exc.strerror}) "
+            "(tips: ange en databas i en mapp du får skriva i med --db eller MATAVLA_DB)"
+        ) from None
+    con = open_when_free(lambda: _open(path, read_only=False), path, wait=wait, on_wait=on_wait)
     if limit := os.environ.get("MATAVLA_MEMORY_LIMIT", "").strip():
         set_memory_limit(con, limit)
     ensure_schema(con)
     return con
+
+
+def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect; a lock error goes on to `open_when_free`, any other is a Swedish error."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        if is_lock_error(exc):
+            raise
+        why = (
+            "filen är ingen DuckDB-databas"
+            if "not a valid duckdb" in str(exc).lower()
+            else "filen eller mappen går inte att " + ("läsa" if read_only else "skriva i")
+        )
+        raise MatavlaError(
+            f"databasen {path} kunde inte öppnas: {why} (tips: kontrollera sökvägen i --db eller MATAVLA_DB)"
+        ) from None
 
 
 def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> None:

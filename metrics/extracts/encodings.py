@@ -14,6 +14,7 @@ from metrics.errors import ExtractError
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+ZIP_MAGIC = b"PK\x03\x04"
 SAVE_AS_UTF8 = "spara filen som CSV UTF-8 (i Excel: Spara som → CSV UTF-8)"
 
 # A multi-byte UTF-8 character: a lead byte and its continuation bytes. Windows-1252
@@ -37,7 +38,15 @@ def decode_to_utf8(name: str, data: bytes) -> tuple[bytes, str | None]:
         return data, None
     except UnicodeDecodeError as exc:
         first_bad = exc.start
+    if data.startswith(ZIP_MAGIC):  # an .xlsx is a zip archive: a workbook with the wrong file ending
+        raise ExtractError(
+            name,
+            "filen är en Excel-fil (.xlsx) eller ett annat ZIP-arkiv, inte en CSV-fil",
+            hint=f"döp om en Excel-fil till .xlsx, eller {SAVE_AS_UTF8}",
+        )
     if b"\x00" in data[:4096]:
+        if not _looks_like_utf16(data[:4096]):
+            raise ExtractError(name, "filen är ingen textfil (CSV) utan binära data", hint=SAVE_AS_UTF8)
         raise ExtractError(
             name,
             "filen verkar vara UTF-16 utan byte-ordningsmärke (BOM)",
@@ -63,6 +72,12 @@ def decode_to_utf8(name: str, data: bytes) -> tuple[bytes, str | None]:
             row=line_of(data, first_bad),
         ) from None
     return text.encode("utf-8"), "teckenkodning Windows-1252 (omkodad till UTF-8)"
+
+
+def _looks_like_utf16(head: bytes) -> bool:
+    """UTF-16 text of a CSV file is mostly Latin letters: a zero byte in every other place, on one side."""
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return min(even, odd) == 0 and max(even, odd) >= len(head) // 4
 
 
 def _from_utf16(name: str, data: bytes) -> bytes:

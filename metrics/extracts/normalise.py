@@ -121,6 +121,15 @@ def _missing_columns_error(
         if len(missing) == 1
         else f"saknar obligatoriska kolumner {quoted}"
     )
+    if not any(h.lower() in extract.column_names for h in header):
+        # No known column name: the first line is most likely data (the header was left out),
+        # and its values, a person_id among them, must not be quoted.
+        return ExtractError(
+            file,
+            f"{message}; första raden har inget av uttagets kolumnnamn, så filen saknar troligen rubrikrad",
+            hint=f"lägg till en rubrikrad först i filen; uttaget {extract.name} har kolumnerna "
+            f"{', '.join(extract.column_names)}",
+        )
     present = ", ".join(h for h in header if h) or "(inga)"
     hint = f"filen har kolumnerna {present}"
     others = [h for h in header if h and h.lower() not in extract.column_names]

@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -94,7 +95,8 @@ def read_table(name: str, data: bytes, suffix: str, sheet: str | None = None) ->
 def split_header(name: str, data: bytes, delimiter: str | None = None) -> tuple[list[str], str]:
     """The header's column names and the delimiter, sniffed from the header line unless given."""
     end = data.find(b"\n")
-    line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
+    # A bare CR ends the line too, for Arrow as for Excel and editors: the header stops there.
+    line = (data if end < 0 else data[:end]).decode("utf-8").split("\r", 1)[0]
     if not line.strip():
         raise ExtractError(
             name, "filen saknar rubrikrad", hint="första raden ska innehålla kolumnnamnen, t.ex. kommun;year"
@@ -108,6 +110,15 @@ def split_header(name: str, data: bytes, delimiter: str | None = None) -> tuple[
 
 def read_csv(name: str, data: bytes) -> RawTable:
     data, encoding_note = decode_to_utf8(name, data)
+    line_end_note = None
+    if b"\r" in data and b"\n" not in data:
+        # Lines ended by CR alone (classic Mac OS, some report tools) would read as one long line.
+        data, line_end_note = (
+            data.replace(b"\r", b"\n"),
+            "radslut med enbart CR (äldre Mac) lästes som radbrytningar",
+        )
+    if not data.endswith(b"\n"):
+        data += b"\n"  # a header-only file without a final line break is an empty file, not a broken one
     # Excel's hint line `sep=;` names the separator; the header is then on line 2.
     data, named_separator = excel_separator(data)
     offset = 0 if named_separator is None else 1
@@ -135,7 +146,7 @@ def read_csv(name: str, data: bytes) -> RawTable:
             "kunde inte avgöra radnumren i filen",
             hint='kontrollera citattecknen ("): ett citerat värde ska börja och sluta vid en avgränsare',
         )
-    notes = [note for note in (encoding_note, stray_note(quotes.stray_lines)) if note]
+    notes = [note for note in (encoding_note, line_end_note, stray_note(quotes.stray_lines)) if note]
     if named_separator is not None:
         notes.append(f"första raden sep={named_separator} (från Excel) angav avgränsaren")
     return RawTable(header, table.append_column(ROW, pa.array(rows, pa.int64())), notes, invalid)
@@ -233,7 +244,9 @@ def read_xlsx(name: str, data: bytes, sheet: str | None = None) -> RawTable:
 
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        index = 0 if sheet is None else sheet_index(name, workbook.sheet_names, sheet)
+        index = (
+            first_visible_sheet(workbook) if sheet is None else sheet_index(name, workbook.sheet_names, sheet)
+        )
         # skip_empty_area=False keeps the sheet's own row numbers (the list starts at A1).
         cells = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
     except ExtractError:
@@ -257,6 +270,14 @@ def read_xlsx(name: str, data: bytes, sheet: str | None = None) -> RawTable:
         columns[column_id(i)] = pa.array([None] * len(body), pa.string())
     columns[ROW] = pa.array(np.arange(start + 2, start + 2 + len(body), dtype=np.int64))
     return RawTable(header, pa.table(columns))
+
+
+def first_visible_sheet(workbook: Any) -> int:
+    """The first sheet Excel shows: a hidden first sheet (old data kept out of sight) is not 'the first'."""
+    import python_calamine
+
+    shown = python_calamine.SheetVisibleEnum.Visible
+    return next((i for i, sheet in enumerate(workbook.sheets_metadata) if sheet.visible == shown), 0)
 
 
 def sheet_index(name: str, sheets: Sequence[str], sheet: str) -> int:

@@ -151,7 +151,18 @@ def mismatches(run: Run, indicator: str, cells: pd.DataFrame, limit: int = 25) -
 # --- the engine against the reference -------------------------------------------------------
 
 
-@pytest.mark.parametrize("indicator", IDS)
+# Found by this comparison, not about coverage: `{count: persons}` counts a mover in every kommun
+# where they have rows (the län counts them twice), while `latest: true` and the COC measure count
+# them once, under their latest row. Reproduced by
+# test_a_mover_in_two_kommuners_last_snapshots_counts_once_like_in_home_care.
+MOVER_COUNTED_TWICE = pytest.mark.xfail(
+    strict=True, reason="engine counts a mover in two kommuners' listing snapshots twice (count: persons)"
+)
+
+
+@pytest.mark.parametrize(
+    "indicator", [pytest.param(i, marks=MOVER_COUNTED_TWICE) if i == "fast_lakarkontakt" else i for i in IDS]
+)
 def test_cells_with_events_match_the_reference(run: Run, indicator: str) -> None:
     ref = run.reference[indicator]
     cells = ref[ref["has_rows"] & ~ref["saknas"]]
@@ -481,3 +492,35 @@ def test_reference_latest_month_and_snapshot_rules_by_hand() -> None:
     assert _one(cells, "1082", "2023-Q1")[["numerator", "denominator"]].tolist() == [1, 2]
     # län Q1: four distinct persons, A and C named -> 2 / 4
     assert _one(cells, "10", "2023-Q1")[["numerator", "denominator"]].tolist() == [2, 4]
+
+
+# --- minimal reproducers of what the comparison found ---------------------------------------------
+
+
+@MOVER_COUNTED_TWICE
+def test_a_mover_in_two_kommuners_last_snapshots_counts_once_like_in_home_care() -> None:
+    """A person counts once per period, under their latest row, as the engine already does for
+    `latest: true` (fast_omsorgskontakt) and the COC measure, so that the län counts distinct persons.
+
+    D is in Olofström's last March snapshot (28th), moves, and is in Karlskrona's (31st).
+    Expected: Olofström 0 / 0 (no cell or an empty one), Karlskrona 0 / 1, län 0 / 1.
+    """
+    from tests.indicator_cases import compute, core_catalogue, empty_db, insert
+
+    catalogue = core_catalogue()
+    con = empty_db(catalogue)
+    insert(
+        con,
+        "listing",
+        [
+            (date(2023, 3, 28), "D", "1060", "M", 40, "vc", True),
+            (date(2023, 3, 31), "D", "1080", "M", 40, "vc", False),
+            (date(2023, 3, 31), "E", "1080", "K", 40, "vc", True),
+        ],
+    )
+    res = compute(con, catalogue, "fast_lakarkontakt")
+    total = res[(res["breakdown"] == "total") & (res["period"] == "2023-03")].set_index("area_code")
+    # Karlskrona: D (not named) and E (named) -> 1 / 2; the län: the same two persons -> 1 / 2
+    assert total.loc["1080", ["numerator", "denominator"]].tolist() == [1, 2]
+    assert total.loc["10", ["numerator", "denominator"]].tolist() == [1, 2]
+    assert "1060" not in total.index or total.loc["1060", "denominator"] == 0

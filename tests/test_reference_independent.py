@@ -225,9 +225,23 @@ def test_the_data_set_has_the_shapes_it_promises() -> None:
     t = ds.tables
     readmits = expected.readmitted(t["inpatient"])
     assert readmits.sum() >= len([r for r in data.READMISSIONS if 1 <= r[1] <= 30 and r[2]])
-    assert not ((t["contacts"]["kommun"] == "1060") & (t["contacts"]["mode"] == "hembesok")).any()
-    months = pd.to_datetime(t["contacts"]["contact_date"]).dt.strftime("%Y-%m")
-    assert "2023-07" not in set(months) and "2023-06" in set(months)
+    c, ip, em, sip = t["contacts"], t["inpatient"], t["emergency"], t["sip"]
+    assert not ((c["kommun"] == "1060") & (c["mode"] == "hembesok")).any()
+    assert not (
+        (c["kommun"] == "1083")
+        & (c["mode"].isin(["video", "chatt"]))
+        & (pd.to_datetime(c["contact_date"]).dt.year == 2022)
+    ).any()
+    assert not (
+        expected.avoidable(ip["main_diagnosis"])
+        & (ip["kommun"] == "1083")
+        & (pd.to_datetime(ip["admission_date"]).dt.year == 2023)
+    ).any()
+    assert not ((em["kommun"] == "1082") & (pd.to_datetime(em["arrival"]).dt.year == 2024)).any()
+    assert not ((sip["kommun"] == "1083") & (pd.to_datetime(sip["start_date"]).dt.year == 2022)).any()
+    for table, column in ((c, "contact_date"), (sip, "start_date")):
+        months = set(pd.to_datetime(table[column]).dt.strftime("%Y-%m"))
+        assert "2023-07" not in months and {"2022-01", "2023-06", "2024-12"} <= months
     movers = t["listing"].groupby("person_id")["kommun"].nunique()
     assert (movers > 1).sum() >= 10
     snap_days = t["listing"].groupby("kommun")["snapshot_date"].apply(lambda s: {d.day for d in s})

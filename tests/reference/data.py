@@ -69,7 +69,9 @@ COVERAGE: dict[str, set[tuple[str, int]]] = {
 # Listing snapshot days per kommun (0 = last day of the month); Karlshamn delivers twice a month.
 SNAPSHOT_DAYS = {"1060": (28,), "1080": (0,), "1081": (15,), "1082": (1, 16), "1083": (20,)}
 AVOIDABLE = ("I50.9", "J44.1", "E11.9", "N39.0", "E86", "I10", "D50.0", "J45.9")
-OTHER_DIAGNOSES = ("N39.1", "S72.0", "I63.9", "C34.1", "K35.8", "R07.4", "E860")  # N39.1 is not N390
+# N39.1 is not N390 (the list has N390, not N39); E86.0 is avoidable by its prefix E86.
+OTHER_DIAGNOSES = ("N39.1", "S72.0", "I63.9", "C34.1", "K35.8", "R07.4", "E86.0")
+AVOIDABLE_PREFIXES = ("I10", "I11", "I20", "I50", "J44", "J45", "E10", "E11", "E86", "D50", "N390")
 PROFESSIONS = ("lakare", "sjukskoterska", "fysioterapeut", "arbetsterapeut", "annan")
 PROFESSION_P = (0.5, 0.3, 0.08, 0.07, 0.05)
 
@@ -252,7 +254,11 @@ def make_inpatient(rng: np.random.Generator, persons: list[Person]) -> pd.DataFr
 
     def stay(p: Person, admission: date, los: int, acute: bool, diagnosis: str, ready: date | None) -> None:
         k = p.kommun(admission)
-        if k == "1083" and admission.year == 2023 and acute and diagnosis in AVOIDABLE:
+        if (
+            k == "1083"
+            and admission.year == 2023
+            and diagnosis.replace(".", "").startswith(AVOIDABLE_PREFIXES)
+        ):
             diagnosis = "S72.0"  # Sölvesborg 2023: no avoidable hospitalisation
         rows.append(
             (

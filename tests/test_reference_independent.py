@@ -451,6 +451,54 @@ def test_reference_sum_per_1000_utskrivningsklara_and_readmission_days_by_hand()
     assert _one(readmit, "1081", "2023-03")[["numerator", "denominator"]].tolist() == [0, 2]  # a, b
 
 
+def test_reference_sums_of_aggregates_by_hand() -> None:
+    def absence(
+        kommun: str, month: int, principal: str, scheduled: float, absent: float
+    ) -> dict[str, object]:
+        return {"kommun": kommun, "month": date(2023, month, 1), "principal": principal,
+                "scheduled_hours": scheduled, "absence_hours": absent}  # fmt: skip
+
+    t = _tiny(
+        staff_absence=[
+            absence("1081", 1, "region", 1000.0, 50.0),
+            absence("1081", 1, "kommun", 3000.0, 270.0),
+            absence("1081", 2, "region", 1000.0, 0.0),
+            absence("1080", 4, "kommun", 500.0, 25.0),
+        ],
+        costs=[
+            {
+                "kommun": "1081",
+                "year": 2023,
+                "principal": "region",
+                "area": "primarvard",
+                "amount_sek": 1500.5,
+            },
+            {
+                "kommun": "1081",
+                "year": 2023,
+                "principal": "kommun",
+                "area": "hemtjanst",
+                "amount_sek": 2499.5,
+            },
+        ],
+        population=_population({("1081", "K", 30): 3, ("1081", "M", 80): 5}),
+    )
+    coverage = {**ALL_COVERED, "staff_absence": ALL_COVERED["staff_absence"] - {("1082", 2023)}}
+    cells = expected.expected_cells(t, expected.BY_ID["sjukfranvaro_personal"], coverage, ONE_YEAR)
+    # Ronneby January: (50 + 270) / (1000 + 3000) = 8 %; Q1: 320 / 5000 = 6.4 %
+    assert _one(cells, "1081", "2023-01")["value"] == pytest.approx(8.0)
+    assert _one(cells, "1081", "2023-Q1")[["numerator", "denominator"]].tolist() == [320, 5000]
+    # Karlshamn did not deliver: missing, out of the län: (320 + 25) / (5000 + 500) = 6.2727… %
+    assert _one(cells, "1082", "2023")["saknas"]
+    assert _one(cells, "10", "2023")[["numerator", "denominator"]].tolist() == [345, 5500]
+    assert _one(cells, "10", "2023")["value"] == pytest.approx(100 * 345 / 5500)
+    # no breakdowns for an aggregate without sex and age
+    assert set(cells["breakdown"]) == {"total"}
+    costs = expected.expected_cells(t, expected.BY_ID["kostnad_per_invanare"], ALL_COVERED, ONE_YEAR)
+    # Ronneby: (1500.5 + 2499.5) SEK / (3 + 5) inhabitants = 500 SEK
+    assert _one(costs, "1081", "2023")[["numerator", "denominator", "value"]].tolist() == [4000, 8, 500]
+
+
 def test_reference_latest_month_and_snapshot_rules_by_hand() -> None:
     def month(m: int, person: str, kommun: str, named: bool) -> dict[str, object]:
         return {

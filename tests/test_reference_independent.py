@@ -552,6 +552,7 @@ def test_reference_latest_month_and_snapshot_rules_by_hand() -> None:
             listed(date(2023, 3, 1), "B", "1080", True),
             listed(date(2023, 3, 16), "A", "1080", True),
             listed(date(2023, 3, 16), "B", "1080", False),
+            listed(date(2023, 3, 1), "F", "1080", True),  # not listed any more at the last snapshot
             listed(date(2023, 3, 28), "C", "1082", True),  # Karlshamn's snapshot is on another day
             listed(date(2023, 3, 16), "D", "1080", True),  # D moves: in both kommuners' last snapshots,
             listed(date(2023, 3, 28), "D", "1082", False),  # counted once, under the later (Karlshamn)

@@ -15,8 +15,8 @@ and the awkward shapes real deliveries have:
   planned (not acute) and one after a move;
 - listing snapshots on different days per kommun, Karlshamn twice a month;
 - July 2023 has no contacts and no SIP at all (the region still delivered the year);
-- a few value variants the contract accepts (sex 1/2, ja/nej, `;` with decimal comma, ICD
-  codes with a dot).
+- a few value variants the contract accepts (sex 1/2, ja/nej, YYYYMMDD, `;` with decimal comma,
+  ICD codes with a dot and in lower case).
 
 Every delivery is shaped so that what it covers is plain from the file itself (a region file
 spans its whole period, a kommun's own file starts and ends in the months it covers); the
@@ -546,6 +546,12 @@ def write_csv(path: Path, df: pd.DataFrame, extract: str) -> None:
             if extract == "emergency":  # sex as in the personnummer: 1 man, 2 kvinna
                 i = list(df.columns).index("sex")
                 cells[i] = {"M": "1", "K": "2"}[cells[i]]
+            if extract == "sip":  # dates as YYYYMMDD
+                i = list(df.columns).index("start_date")
+                cells[i] = cells[i].replace("-", "")
+            if extract == "inpatient" and int(cells[0][1:]) % 2:  # some codes in lower case: j44.1
+                i = list(df.columns).index("main_diagnosis")
+                cells[i] = cells[i].lower()
             writer.writerow(cells)
 
 

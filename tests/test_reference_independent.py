@@ -37,10 +37,15 @@ REL = 1e-9
 IDS = [i.id for i in expected.INDICATORS]
 
 
+Row = dict[str, object]
+Key = tuple[str, ...]  # (indicator, area_code, area_level, period, breakdown, sex, age_band)
+
+
 @dataclass
 class Run:
     results: pd.DataFrame  # the engine's results table
-    reference: dict[str, pd.DataFrame]  # indicator -> expected cells
+    cells: dict[str, dict[Key, Row]]  # indicator -> the engine's cells by key
+    reference: dict[str, pd.DataFrame]  # indicator -> expected cells, with their key in `key`
 
 
 def no_suppression_catalogue(folder: Path) -> Path:
@@ -81,8 +86,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     assert computed.exit_code == 0, computed.output
     with duckdb.connect(str(db), read_only=True) as con:
         results = con.execute("SELECT * FROM results").df()
-    reference = {i.id: expected.expected_cells(ds.tables, i) for i in expected.INDICATORS}
-    return Run(results, reference)
+    reference = {}
+    for indicator in expected.INDICATORS:
+        cells = expected.expected_cells(ds.tables, indicator)
+        reference[indicator.id] = cells.assign(key=_key(cells))
+    return Run(results, {i: _cells_of(results, i) for i in IDS}, reference)
 
 
 def _key(df: pd.DataFrame) -> pd.Series:
@@ -104,13 +112,10 @@ def _cell(key: tuple[str, ...]) -> str:
     return f"{level} {area} {period}{what}"
 
 
-Row = dict[str, object]
-
-
-def _results_of(run: Run, indicator: str) -> dict[tuple[str, ...], Row]:
-    """The engine's cells of one indicator by key (indicator, area, level, period, breakdown, sex, band)."""
-    res = run.results[run.results["indicator"] == indicator]
-    cells: dict[tuple[str, ...], Row] = {}
+def _cells_of(results: pd.DataFrame, indicator: str) -> dict[Key, Row]:
+    """The engine's cells of one indicator by key."""
+    res = results[results["indicator"] == indicator]
+    cells: dict[Key, Row] = {}
     for key, row in zip(_key(res), res.to_dict("records"), strict=True):
         assert key not in cells, f"{indicator}: two cells for {_cell(key)}"
         cells[key] = row
@@ -124,9 +129,10 @@ def _is_missing(row: Row) -> bool:
 
 def mismatches(run: Run, indicator: str, cells: pd.DataFrame, limit: int = 25) -> list[str]:
     """Why each reference cell (not "saknas") is not what the results hold; [] when all agree."""
-    res = _results_of(run, indicator)
+    res = run.cells[indicator]
     problems = []
-    for key, ref in zip(_key(cells), cells.itertuples(index=False), strict=True):
+    for ref in cells.itertuples(index=False):
+        key = ref.key
         if key not in res:
             if not ref.optional:
                 problems.append(f"{_cell(key)}: no cell, expected {ref.numerator:g}/{ref.denominator:g}")
@@ -193,10 +199,10 @@ def test_covered_cells_without_events_have_numerator_0_and_full_denominator(run:
 @pytest.mark.parametrize("indicator", IDS)
 def test_cells_no_delivery_covers_are_missing_not_zero(run: Run, indicator: str) -> None:
     ref = run.reference[indicator]
-    res = _results_of(run, indicator)
+    res = run.cells[indicator]
     published = [
         _cell(key)
-        for key in _key(ref[ref["saknas"]])
+        for key in ref.loc[ref["saknas"], "key"]
         if key in res and not (_is_missing(res[key]) and pd.isna(res[key]["numerator"]))
     ]
     assert not published, "published although no delivery covers them:\n" + "\n".join(published[:25])
@@ -213,8 +219,8 @@ def test_a_kommun_no_delivery_covers_is_shown_as_missing(run: Run, indicator: st
     ref = run.reference[indicator]
     wanted = ref[ref["saknas"] & (ref["area_level"] == "kommun") & (ref["breakdown"] == "total")]
     assert len(wanted) > 0
-    res = _results_of(run, indicator)
-    not_shown = [_cell(k) for k in _key(wanted) if k not in res or not _is_missing(res[k])]
+    res = run.cells[indicator]
+    not_shown = [_cell(k) for k in wanted["key"] if k not in res or not _is_missing(res[k])]
     assert not not_shown, "not marked missing:\n" + "\n".join(not_shown[:25])
 
 
@@ -234,8 +240,8 @@ def test_whole_year_deliveries_give_complete_periods(run: Run) -> None:
 
 @pytest.mark.parametrize("indicator", IDS)
 def test_results_have_no_cell_the_reference_lacks(run: Run, indicator: str) -> None:
-    known = set(_key(run.reference[indicator]))
-    res = _results_of(run, indicator)
+    known = set(run.reference[indicator]["key"])
+    res = run.cells[indicator]
     extra = sorted(_cell(k) for k in res if k not in known)
     assert not extra, f"{len(extra)} cells the reference does not have:\n" + "\n".join(extra[:25])
 

@@ -157,12 +157,13 @@ def mismatches(run: Run, indicator: str, cells: pd.DataFrame, limit: int = 25) -
 # --- the engine against the reference -------------------------------------------------------
 
 
-# Found by this comparison, not about coverage: `{count: persons}` counts a mover in every kommun
-# where they have rows (the län counts them twice), while `latest: true` and the COC measure count
-# them once, under their latest row. Reproduced by
+# Found by this comparison, not about coverage: with `snapshot: last`, `{count: persons}` counts a
+# mover in each kommun whose own last snapshot lists them (the län counts them twice), while
+# `count: persons` without a snapshot, `latest: true` and the COC measure count a person once per
+# period, under their latest row. Reproduced by
 # test_a_mover_in_two_kommuners_last_snapshots_counts_once_like_in_home_care.
 MOVER_COUNTED_TWICE = pytest.mark.xfail(
-    strict=True, reason="engine counts a mover in two kommuners' listing snapshots twice (count: persons)"
+    strict=True, reason="engine bug: a mover in two kommuners' last listing snapshots is counted twice"
 )
 
 

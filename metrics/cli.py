@@ -72,14 +72,26 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @db_option
 @click.option("--source", help="Utdragets namn (t.ex. contacts) när filnamnet inte säger det.")
+@click.option(
+    "--covers",
+    help="Vilka kommuner filerna täcker när filen inte visar det: kommunkoder (2326,2380), län (lan:23).",
+)
+@click.option(
+    "--covers-period",
+    help="Vilka månader filerna täcker, FRÅN:TILL (t.ex. 2024-01:2024-11); annars filens första–sista.",
+)
 @friendly_errors
-def import_cmd(paths: tuple[Path, ...], db_path: Path, source: str | None) -> None:
+def import_cmd(
+    paths: tuple[Path, ...], db_path: Path, source: str | None, covers: str | None, covers_period: str | None
+) -> None:
     """Importera utdrag (CSV, XLSX, Parquet; filer eller mappar) till databasen."""
     from metrics.db import connect
+    from metrics.extracts.coverage import parse_covers
     from metrics.extracts.importer import import_paths
 
+    stated = parse_covers(covers, covers_period)
     con = connect(db_path)
-    reports = import_paths(con, list(paths), source=source, progress=_say)
+    reports = import_paths(con, list(paths), source=source, progress=_say, covers=stated)
     failed = 0
     for r in reports:
         if r.status == "failed":
@@ -94,6 +106,8 @@ def import_cmd(paths: tuple[Path, ...], db_path: Path, source: str | None) -> No
         if r.status == "unchanged":
             line = f"= {r.file} ({r.extract}): redan importerad, inget ändrat"
         click.echo(line)
+        if r.coverage:
+            click.echo(f"    {r.coverage}")
         for note in r.notes:
             click.echo(f"    notering: {note}")
         for row, reason in r.rejected_sample[:10]:

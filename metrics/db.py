@@ -2,10 +2,10 @@
 
 Tables:
 - one table per extract (see `metrics.extracts.schema`), person-level ones included;
-- `import_log` and `rejected_rows`, written by the importer;
+- `import_log`, `rejected_rows` and `coverage` (what each file covers), written by the importer;
 - `results`, `indicator_runs` and `meta`, written by compute and read by the dashboard.
 
-Only `results`, `indicator_runs`, `meta`, `import_log` and the reason/row columns of
+Only `results`, `indicator_runs`, `meta`, `import_log`, `coverage` and the reason/row columns of
 `rejected_rows` hold aggregates; everything that leaves the database is read from those.
 """
 
@@ -37,6 +37,9 @@ RESULT_COLUMNS = (
     "ci_high",
     "suppressed",
     "suppression",
+    "missing",
+    "complete",
+    "data_through",
 )
 
 RESULTS_DDL = """
@@ -56,7 +59,28 @@ CREATE TABLE IF NOT EXISTS results (
     ci_low       DOUBLE,
     ci_high      DOUBLE,
     suppressed   BOOLEAN NOT NULL,
-    suppression  VARCHAR            -- NULL, 'primary' or 'secondary'
+    suppression  VARCHAR,           -- NULL, 'primary' or 'secondary'
+    missing      BOOLEAN NOT NULL DEFAULT false,  -- no delivery covers this kommun × period ("saknas")
+    complete     BOOLEAN NOT NULL DEFAULT true,   -- every month of the period is covered
+    data_through DATE               -- last day covered within the period (NULL when missing)
+)
+"""
+
+# Columns added to `results` after its first version, for databases created before them.
+RESULTS_ADDED = (
+    ("missing", "BOOLEAN DEFAULT false"),
+    ("complete", "BOOLEAN DEFAULT true"),
+    ("data_through", "DATE"),
+)
+
+COVERAGE_DDL = """
+CREATE TABLE IF NOT EXISTS coverage (
+    import_id   INTEGER NOT NULL,
+    extract     VARCHAR NOT NULL,
+    kommun      VARCHAR NOT NULL,
+    first_month DATE NOT NULL,     -- first day of the first covered month
+    last_month  DATE NOT NULL,     -- first day of the last covered month
+    basis       VARCHAR NOT NULL   -- 'lan' (a region's län), 'kommun' (its own rows) or 'option' (--covers)
 )
 """
 
@@ -113,8 +137,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table that does not exist yet."""
     for name in EXTRACTS:
         con.execute(extract_ddl(name))
-    for ddl in (RESULTS_DDL, RUNS_DDL, META_DDL, IMPORT_LOG_DDL, REJECTED_DDL):
+    for ddl in (RESULTS_DDL, RUNS_DDL, META_DDL, IMPORT_LOG_DDL, REJECTED_DDL, COVERAGE_DDL):
         con.execute(ddl)
+    for column, sql_type in RESULTS_ADDED:
+        con.execute(f"ALTER TABLE results ADD COLUMN IF NOT EXISTS {column} {sql_type}")
 
 
 def connect(path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

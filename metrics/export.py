@@ -24,6 +24,9 @@ EXPORT_COLUMNS = [
     "age_band",
     "period_type",
     "breakdown",
+    "missing",  # no delivery covers the kommun × period ("saknas"): no numbers, not suppressed
+    "complete",  # every month of the period is covered (false: a partial year or quarter)
+    "data_through",  # the last day the period's data covers
 ]
 
 
@@ -57,7 +60,9 @@ def export_results(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     df = results_frame(con)
     for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
         df[column] = _plain_number(df[column])
-    df["suppressed"] = np.where(df["suppressed"].astype(bool), "true", "false")
+    for column in ("suppressed", "missing", "complete"):
+        df[column] = np.where(df[column].fillna(False).astype(bool), "true", "false")
+    df["data_through"] = pd.to_datetime(df["data_through"]).dt.strftime("%Y-%m-%d").fillna("")
     out.parent.mkdir(parents=True, exist_ok=True)
     df[EXPORT_COLUMNS].to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
     return len(df)

@@ -24,6 +24,11 @@ from metrics.dashboard.profile import profile_rows, profile_summary
 from metrics.db import connect, set_meta
 
 ROOT = Path(__file__).resolve().parents[1]
+# the results columns these tests fill; the later ones (missing, complete, …) take their defaults
+INSERT_RESULT = (
+    "INSERT INTO results (indicator, area_code, area_level, period, period_type, period_start, breakdown, "
+    "sex, age_band, numerator, denominator, value, ci_low, ci_high, suppressed, suppression) VALUES "
+)
 CATALOGUE = ROOT / "indicators.yaml"
 
 # (area, level, period, value, ci_low, ci_high, numerator, denominator, suppressed)
@@ -42,7 +47,7 @@ def build_db(path: Path, *, computed_at: str = "2025-01-15 09:30:00") -> Path:
     con = connect(path)
     for area, level, period, value, low, high, num, den, suppressed in ROWS:
         con.execute(
-            "INSERT INTO results VALUES (?, ?, ?, ?, 'year', ?, 'total', NULL, NULL, ?, ?, ?, ?, ?, ?, ?)",
+            INSERT_RESULT + "(?, ?, ?, ?, 'year', ?, 'total', NULL, NULL, ?, ?, ?, ?, ?, ?, ?)",
             [
                 "fast_lakarkontakt",
                 area,
@@ -301,7 +306,7 @@ def test_jamfor_shows_the_lans_narsjukvardsomraden_against_the_lan(db: Path) -> 
 
     con = duckdb.connect(str(db))
     con.execute(
-        "INSERT INTO results VALUES ('fast_lakarkontakt', 'nso_central', 'narsjukvardsomrade', '2024', "
+        INSERT_RESULT + "('fast_lakarkontakt', 'nso_central', 'narsjukvardsomrade', '2024', "
         "'year', '2024-01-01', 'total', NULL, NULL, 3000, 7500, 40.0, 39.0, 41.0, false, NULL)"
     )
     con.close()
@@ -330,7 +335,7 @@ def test_the_period_choice_offers_months_for_an_indicator_computed_per_month(
 
     con = duckdb.connect(str(db))
     con.execute(
-        "INSERT INTO results VALUES ('fast_lakarkontakt', '05', 'lan', '2024-01', "
+        INSERT_RESULT + "('fast_lakarkontakt', '05', 'lan', '2024-01', "
         "'month', '2024-01-01', 'total', NULL, NULL, 300, 1000, 30.0, 27.0, 33.0, false, NULL)"
     )
     con.close()

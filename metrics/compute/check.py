@@ -17,6 +17,7 @@ from metrics.compute.engine import write_areas
 from metrics.compute.sqlgen import indicator_sql
 from metrics.db import ensure_schema
 from metrics.errors import Problem
+from metrics.extracts.coverage import write_covered_months
 from metrics.extracts.schema import EXTRACTS
 
 _MISSING_COLUMN = re.compile(r'Referenced column "?([^"\s]+)"? not found', re.IGNORECASE)
@@ -44,6 +45,7 @@ def check_sql(catalogue: Catalogue) -> list[Problem]:
     con = duckdb.connect()
     ensure_schema(con)
     write_areas(con, catalogue)
+    write_covered_months(con)
     problems: list[Problem] = []
     for indicator in catalogue.indicators:
         try:

@@ -19,6 +19,7 @@ import pandas as pd
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
 from metrics.db import RESULT_COLUMNS, set_meta
+from metrics.extracts.coverage import write_covered_months
 from metrics.geography import load_geography
 from metrics.stats.intervals import rate_interval, wilson_interval
 from metrics.stats.suppression import (
@@ -131,7 +132,9 @@ def suppression_equations(cells: pd.DataFrame, catalogue: Catalogue) -> list[Equ
 
 def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) -> pd.DataFrame:
     """From summed numerators and denominators to values, intervals and suppression."""
-    df = raw.copy()
+    # A missing kommun ("saknas") has no numbers to classify, test or protect; it is passed through.
+    missing = raw[raw["missing"].astype(bool)]
+    df = raw[~raw["missing"].astype(bool)].copy()
     df["period"] = period_labels(df["period_type"], df["period_start"])
     num = df["numerator"].astype(float).to_numpy()
     den = df["denominator"].astype(float).to_numpy()
@@ -160,6 +163,17 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
     for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
         df.loc[final, column] = np.nan
     df["indicator"] = indicator.id
+    if not missing.empty:
+        gone = missing.assign(
+            indicator=indicator.id,
+            period=period_labels(missing["period_type"], missing["period_start"]),
+            value=np.nan,
+            ci_low=np.nan,
+            ci_high=np.nan,
+            suppressed=False,
+            suppression=None,
+        )
+        df = pd.concat([df, gone], ignore_index=True)
     return df[list(RESULT_COLUMNS)]
 
 
@@ -179,6 +193,7 @@ def compute_all(
 ) -> list[RunReport]:
     """Compute the catalogue's indicators (or `only` these) and replace their results."""
     write_areas(con, catalogue)
+    write_covered_months(con)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
     selected = [i for i in catalogue.indicators if only is None or i.id in only]

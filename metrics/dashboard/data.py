@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
@@ -126,6 +127,9 @@ class ResultRow(NamedTuple):
     numerator: float | None
     denominator: float | None
     suppressed: bool
+    missing: bool = False  # no delivery covers this kommun × period: "saknas", not "för få"
+    complete: bool = True  # every month of the period is covered
+    data_through: date | None = None  # last day covered within the period
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,8 @@ class Snapshot:
     periods_by_lan: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     totals: Mapping[tuple[str, str, str], Mapping[str, ResultRow]] = field(default_factory=dict, repr=False)
     periods_by_indicator_lan: Mapping[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    # periods in which some indicator's län value is not covered to the period's end
+    partial_periods_by_lan: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -176,6 +182,10 @@ class Snapshot:
             return list(self.periods_by_lan.get(lan, ()))
         frame = self.results if indicator is None else self.results[self.results["indicator"] == indicator]
         return sorted(frame["period"].unique().tolist()) if not frame.empty else []
+
+    def partial_periods(self, lan: str) -> frozenset[str]:
+        """Periods the deliveries do not cover to their end for some indicator of the län."""
+        return self.partial_periods_by_lan.get(lan, frozenset())
 
     def indicators(self) -> set[str]:
         return set(self.indicator_ids)
@@ -210,7 +220,8 @@ def _totals(results: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, Resul
         return [None if v != v else float(v) for v in values]  # NaN != NaN
 
     nested: dict[tuple[str, str, str], dict[str, ResultRow]] = {}
-    for ind, lan, period, code, level, value, low, high, num, den, suppressed in zip(
+    through = [None if pd.isna(d) else pd.Timestamp(d).date() for d in totals["data_through"].tolist()]
+    for ind, lan, period, code, level, value, low, high, num, den, suppressed, missing, complete, day in zip(
         totals["indicator"].tolist(),
         totals["lan"].tolist(),
         totals["period"].tolist(),
@@ -222,12 +233,15 @@ def _totals(results: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, Resul
         column("numerator"),
         column("denominator"),
         totals["suppressed"].tolist(),
+        totals["missing"].tolist(),
+        totals["complete"].tolist(),
+        through,
         strict=True,
     ):
         if lan is None:
             continue
         nested.setdefault((ind, lan, period), {})[code] = ResultRow(
-            code, level, value, low, high, num, den, bool(suppressed)
+            code, level, value, low, high, num, den, bool(suppressed), bool(missing), bool(complete), day
         )
     return nested
 
@@ -273,6 +287,8 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
     ):
         results[column] = results[column].astype(object)
     results["suppressed"] = results["suppressed"].fillna(False).astype(bool)
+    results["missing"] = results["missing"].fillna(False).astype(bool)
+    results["complete"] = results["complete"].fillna(True).astype(bool)
     results["lan"] = _lan_of(results, group_lan or {})
     parts = {
         (str(ind), str(lan), str(bd)): frame.sort_values(
@@ -290,6 +306,11 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
         str(lan): tuple(sorted(labels.unique().tolist())) for lan, labels in results.groupby("lan")["period"]
     }
     totals = _totals(results)
+    lan_rows = results[(results["area_level"] == "lan") & (results["breakdown"] == "total")]
+    partial = lan_rows[~lan_rows["complete"]]
+    partial_periods_by_lan = {
+        str(lan): frozenset(labels.unique().tolist()) for lan, labels in partial.groupby("lan")["period"]
+    }
     periods_by_indicator_lan: dict[tuple[str, str], list[str]] = {}
     for ind, lan, period in totals:
         periods_by_indicator_lan.setdefault((ind, lan), []).append(period)
@@ -306,6 +327,7 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
         indicator_ids=frozenset(results["indicator"].unique().tolist()),
         kommuner_by_lan=kommuner_by_lan,
         periods_by_lan=periods_by_lan,
+        partial_periods_by_lan=partial_periods_by_lan,
     )
 
 

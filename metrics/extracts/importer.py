@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from metrics import wording
 from metrics.errors import ExtractError
+from metrics.extracts.coverage import Covers, record_coverage
 from metrics.extracts.normalise import (
     ColumnMap,
     duplicates_sql,
@@ -59,6 +60,7 @@ class ImportReport:
     error: str | None = None  # Swedish message of the ExtractError when failed
     rejected_sample: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
     seconds: float = 0.0
+    coverage: str = ""  # Swedish: which kommuner and months the file covers (table `coverage`)
 
 
 def import_paths(
@@ -67,6 +69,7 @@ def import_paths(
     *,
     source: str | None = None,
     progress: Progress | None = None,
+    covers: Covers | None = None,
 ) -> list[ImportReport]:
     """Import files and folders (recursively) in order; a failed file does not stop the others."""
     reports = []
@@ -86,7 +89,7 @@ def import_paths(
         for file in files:
             started = time.perf_counter()
             try:
-                reports.append(import_file(con, file, source=source, progress=progress))
+                reports.append(import_file(con, file, source=source, progress=progress, covers=covers))
             except ExtractError as exc:
                 reports.append(
                     ImportReport(
@@ -113,6 +116,7 @@ def import_file(
     *,
     source: str | None = None,
     progress: Progress | None = None,
+    covers: Covers | None = None,
 ) -> ImportReport:
     """Import one file; raises `ExtractError` (database unchanged) when the whole file is refused."""
     started = time.perf_counter()
@@ -139,7 +143,9 @@ def import_file(
     con.register(KOMMUNER, pa.table({"code": known_kommuner()}))
     try:
         with _transaction(con, path.name):
-            report = _import_staged(con, path.name, extract, source, content_hash, raw, columns, say, started)
+            report = _import_staged(
+                con, path.name, extract, source, content_hash, raw, columns, say, started, covers or Covers()
+            )
     finally:
         for view in (RAW, TRIMMED, KOMMUNER):
             con.unregister(view)
@@ -202,6 +208,7 @@ def _import_staged(
     columns: ColumnMap,
     say: Progress,
     started: float,
+    covers: Covers,
 ) -> ImportReport:
     """Everything that writes; runs inside the file's transaction."""
     _refuse_personnummer(con, file, raw, columns)
@@ -217,6 +224,7 @@ def _import_staged(
     _store_rejected(con, import_id, file, extract, raw, columns)
     say(f"{file}: sparar {wording.rows(accepted)} …")
     replaced = _replace_by_key(con, extract)
+    covered = record_coverage(con, import_id, extract, STAGED, covers)
 
     notes = [*raw.notes, *columns.notes, *_kommun_notes(con)]
     empty_rows = raw.num_rows - staged_rows
@@ -245,6 +253,7 @@ def _import_staged(
         rows_replaced=replaced,
         notes=notes,
         rejected_sample=sample,
+        coverage=covered,
     )
     report.seconds = time.perf_counter() - started
     _write_log(con, import_id, report, source, content_hash)

@@ -10,6 +10,7 @@ from dash import Input, Output, callback, dcc, html
 from metrics.dashboard.components import attrs, data_table, download_bar, no_data, safe, section
 from metrics.dashboard.context import catalogue, settings
 from metrics.dashboard.data import Coverage, DataUnavailable, coverage
+from metrics.dashboard.delivered import coverage_rows, delivered
 from metrics.dashboard.downloads import DownloadInfo, download
 from metrics.dashboard.format import format_date, format_int, format_number, is_missing, plural
 from metrics.dashboard.page import download_kind, page_head
@@ -185,6 +186,7 @@ def render() -> list[Any]:
             ),
             intro="Antal rader, datumintervall och antal kommuner per utdrag.",
         ),
+        _coverage_section(),
         section(
             "Avvisade rader",
             html.Div(
@@ -226,6 +228,35 @@ def render() -> list[Any]:
             intro=plural(len(log_rows), "import", "importer") + ", senaste först.",
         ),
     ]
+
+
+def _coverage_section() -> html.Section:
+    """Extract × kommun × month: what the deliveries cover, and each extract's 'data t.o.m.'."""
+    years, rows = coverage_rows(delivered(settings().db_path))
+    table = data_table(
+        ["Utdrag", "Kommuner", *(str(y) for y in years), "Data t.o.m."],
+        [
+            [r.extract, r.areas, *(r.by_year.get(y, "–") for y in years), format_date(r.data_through)]
+            for r in rows
+        ],
+    )
+    return section(
+        "Täckning",
+        html.Div(
+            table,
+            className="card table-scroll",
+            tabIndex="0",
+            role="region",
+            **attrs({"aria-label": "Tabell: täckning per utdrag, kommun och månad"}),
+        )
+        if rows
+        else html.P("Ingen import har registrerat vad den täcker än.", className="muted"),
+        intro=(
+            "Vilka kommuner och månader varje utdrag täcker. En kommun som täcks men saknar händelser "
+            "räknas som noll; en kommun som inte täcks visas som ”saknas” och räknas inte in i länet. "
+            "Ett år eller kvartal efter ”data t.o.m.” är ofullständigt och markeras på tavlan."
+        ),
+    )
 
 
 @callback(

@@ -70,7 +70,7 @@ def layout(indikator_id: str | None = None, **params: Any) -> html.Div:
     lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
     if indicator is None or lan is None:
         return empty_page(HEAD)
-    period = resolve_period(state.period, snap.periods(indicator.id, lan))
+    period = resolve_period(state.period, snap.periods(indicator.id, lan), snap.partial_periods(lan))
     controls = [
         indicator_control(f"{PAGE}-id", cat, indicator.id),
         lan_control(PAGE, snap, lan),
@@ -108,7 +108,10 @@ def data_frame(indicator: Indicator, lan: str, period_type: str) -> pd.DataFrame
             "KI 95 % hög": rows["ci_high"].to_numpy(),
             "Täljare": rows["numerator"].to_numpy(),
             "Nämnare": rows["denominator"].to_numpy(),
-            "Anmärkning": ["för få" if s else "" for s in rows["suppressed"]],
+            "Anmärkning": [
+                "för få" if s else "saknas" if m else "" if c else "ofullständig period"
+                for s, m, c in zip(rows["suppressed"], rows["missing"], rows["complete"], strict=True)
+            ],
             "_sort": rows["period"].to_numpy(),
         }
     )

@@ -157,41 +157,14 @@ def mismatches(run: Run, indicator: str, cells: pd.DataFrame, limit: int = 25) -
 # --- the engine against the reference -------------------------------------------------------
 
 
-# Found by this comparison on the coverage rule: a kommun-period absent from an aggregate file
-# (costs, staff_absence: one row per kommun and period) is taken as covered for the file's whole
-# span, so Sölvesborg's undelivered 2024 costs become 0 SEK per inhabitant and its population
-# joins the län's denominator. Reproduced by
-# test_a_kommun_year_missing_from_an_aggregate_file_is_missing_not_zero.
-AGGREGATE_GAP = pytest.mark.xfail(
-    strict=True, reason="coverage bug: a kommun-period absent from an aggregate file counts as covered"
-)
+# Found by this comparison and fixed: a kommun-period absent from an aggregate file (costs,
+# staff_absence: one row per kommun and period) counted as covered for the file's whole span
+# (test_a_kommun_year_missing_from_an_aggregate_file_is_missing_not_zero); and with `snapshot: last`
+# a mover in two kommuners' last snapshots was counted twice
+# (test_a_mover_in_two_kommuners_last_snapshots_counts_once_like_in_home_care).
 
 
-def xfail_for(ids: list[str], failing: set[str], mark: pytest.MarkDecorator) -> list[object]:
-    return [pytest.param(i, marks=mark) if i in failing else i for i in ids]
-
-
-# Found by this comparison, not about coverage: with `snapshot: last`, `{count: persons}` counts a
-# mover in each kommun whose own last snapshot lists them (the län counts them twice), while
-# `count: persons` without a snapshot, `latest: true` and the COC measure count a person once per
-# period, under their latest row. Reproduced by
-# test_a_mover_in_two_kommuners_last_snapshots_counts_once_like_in_home_care.
-MOVER_COUNTED_TWICE = pytest.mark.xfail(
-    strict=True, reason="engine bug: a mover in two kommuners' last listing snapshots is counted twice"
-)
-
-
-@pytest.mark.parametrize(
-    "indicator",
-    [
-        pytest.param(i, marks=MOVER_COUNTED_TWICE)
-        if i == "fast_lakarkontakt"
-        else pytest.param(i, marks=AGGREGATE_GAP)
-        if i == "kostnad_per_invanare"
-        else i
-        for i in IDS
-    ],
-)
+@pytest.mark.parametrize("indicator", IDS)
 def test_cells_with_events_match_the_reference(run: Run, indicator: str) -> None:
     ref = run.reference[indicator]
     cells = ref[ref["has_rows"] & ~ref["saknas"]]
@@ -208,7 +181,7 @@ def test_covered_cells_without_events_have_numerator_0_and_full_denominator(run:
     assert not problems, f"{len(problems)} cells differ from the reference:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("indicator", xfail_for(IDS, {"kostnad_per_invanare"}, AGGREGATE_GAP))
+@pytest.mark.parametrize("indicator", IDS)
 def test_cells_no_delivery_covers_are_missing_not_zero(run: Run, indicator: str) -> None:
     ref = run.reference[indicator]
     res = run.cells[indicator]
@@ -221,10 +194,9 @@ def test_cells_no_delivery_covers_are_missing_not_zero(run: Run, indicator: str)
 
 
 WITH_MISSING_KOMMUNER = [i.id for i in expected.INDICATORS if i.source in data.NOT_DELIVERED]
-AGGREGATE_GAPS = {"kostnad_per_invanare", "sjukfranvaro_personal"}
 
 
-@pytest.mark.parametrize("indicator", xfail_for(WITH_MISSING_KOMMUNER, AGGREGATE_GAPS, AGGREGATE_GAP))
+@pytest.mark.parametrize("indicator", WITH_MISSING_KOMMUNER)
 def test_a_kommun_no_delivery_covers_is_shown_as_missing(run: Run, indicator: str) -> None:
     """The contract: "missing ('saknas') … and shown as missing": a kommun total marked missing."""
     ref = run.reference[indicator]
@@ -597,7 +569,6 @@ def test_reference_latest_month_and_snapshot_rules_by_hand() -> None:
 # --- minimal reproducers of what the comparison found ---------------------------------------------
 
 
-@MOVER_COUNTED_TWICE
 def test_a_mover_in_two_kommuners_last_snapshots_counts_once_like_in_home_care() -> None:
     """A person counts once per period, under their latest row, as the engine already does for
     `latest: true` (fast_omsorgskontakt) and the COC measure, so that the län counts distinct persons.
@@ -626,7 +597,6 @@ def test_a_mover_in_two_kommuners_last_snapshots_counts_once_like_in_home_care()
     assert "1060" not in total.index or total.loc["1060", "denominator"] == 0
 
 
-@AGGREGATE_GAP
 def test_a_kommun_year_missing_from_an_aggregate_file_is_missing_not_zero(tmp_path: Path) -> None:
     """Costs are one row per kommun, year, principal and area: a kommun-year without rows was not
     delivered (zero costs would be rows with 0), so it is missing, not 0 SEK per inhabitant."""

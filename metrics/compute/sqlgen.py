@@ -133,10 +133,30 @@ def _periods_cte(indicator: Indicator) -> str:
             f"  CROSS JOIN {_period_types_sql(indicator)}\n"
             "  GROUP BY ALL\n"
             "),\n"
-            "periods AS (\n"
-            "  SELECT base.*, s.period_type, s.period_start\n"
-            "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
-            ")"
+            + (
+                # A mover can be in two kommuners' last snapshots of a period: like every
+                # person-level measure, count them once, under their latest row.
+                "at_snapshots AS (\n"
+                "  SELECT base.*, s.period_type, s.period_start\n"
+                "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
+                "),\n"
+                "movers AS (\n"
+                "  -- listed in more than one kommun (one row per person and snapshot date: the key)\n"
+                "  SELECT person_id FROM base GROUP BY person_id HAVING min(kommun) <> max(kommun)\n"
+                "),\n"
+                "periods AS (\n"
+                "  SELECT * FROM at_snapshots ANTI JOIN movers USING (person_id)\n"
+                "  UNION ALL BY NAME\n"
+                "  SELECT * FROM at_snapshots SEMI JOIN movers USING (person_id)\n"
+                "  QUALIFY row_number() OVER (PARTITION BY period_type, period_start, person_id\n"
+                "                             ORDER BY d DESC, kommun) = 1\n"
+                ")"
+                if _has_persons(indicator)
+                else "periods AS (\n"
+                "  SELECT base.*, s.period_type, s.period_start\n"
+                "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
+                ")"
+            )
         )
     return (
         "periods AS (\n"
@@ -293,6 +313,11 @@ def _additive_sums(indicator: Indicator) -> str:
     num, den = indicator.numerator, indicator.denominator
     den_value = "0" if den.kind == "population" else _measure_value(den)
     return f"sum({_measure_value(num)}) AS numerator,\n         sum({den_value}) AS denominator"
+
+
+def _has_persons(indicator: Indicator) -> bool:
+    """True when the indicator's rows carry a person_id (a declarative source with that column)."""
+    return indicator.row_sql is None and "person_id" in EXTRACTS[indicator.source].column_names
 
 
 def _one_row_per_person(indicator: Indicator) -> bool:

@@ -123,9 +123,10 @@ def _month_sql(extract: Extract) -> tuple[str, str]:
 def default_coverage_sql(extract: Extract, table: str, where: str = "TRUE") -> str:
     """(kommun, first_month, last_month) that the rows of `table` cover by the default rule.
 
-    The months are the file's, from its first to its last row, for every kommun it covers: a
-    small kommun without events in the file's first months had zero events then, it did not
-    fail to deliver (per-kommun ranges made such months 'saknas' in the demo's small kommuner).
+    For person-level extracts the months are the file's, from its first to its last row, for
+    every kommun it covers: a small kommun without events in the file's first months had zero
+    events then, it did not fail to deliver (per-kommun ranges made such months 'saknas' in the
+    demo's small kommuner). Aggregates cover exactly the kommun × periods they have rows for.
     """
     first, last = _month_sql(extract)
     dated = (
@@ -134,6 +135,10 @@ def default_coverage_sql(extract: Extract, table: str, where: str = "TRUE") -> s
         f"  WHERE ({where}) AND {ident(extract.date_column or '')} IS NOT NULL"
     )
     span = "(SELECT min(first_month) AS first_month, max(last_month) AS last_month FROM dated) AS span"
+    if not extract.person_level:
+        # An aggregate has one row per kommun and period by design (zero events are a row with
+        # 0): a kommun-period without a row was not delivered, so it is covered by its rows alone.
+        return f"WITH dated AS (\n  {dated}\n)\nSELECT DISTINCT kommun, first_month, last_month FROM dated"
     if SCOPES.get(extract.name, "lan") == "kommun":
         return (
             f"WITH dated AS (\n  {dated}\n)\n"

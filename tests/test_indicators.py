@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from tests.indicator_cases import cell, compute, core_catalogue, empty_db, has_cell, insert
+from tests.test_contract_guards import CORE_IDS
 
 LINKOPING, NORRKOPING, MOTALA = "0580", "0581", "0583"
 OSTERGOTLAND = "05"
@@ -523,24 +524,7 @@ def pd_isna(value) -> bool:
 
 
 def test_every_core_indicator_of_the_contract_is_in_the_catalogue(catalogue):
-    core = {
-        "fast_lakarkontakt",
-        "kontinuitet_lakare",
-        "fast_omsorgskontakt",
-        "personalkontinuitet_hemtjanst",
-        "digitala_kontakter",
-        "hembesok_75",
-        "akutbesok_75",
-        "aterinskrivning_30d_65",
-        "utskrivningsklara_dagar_65",
-        "undvikbar_slutenvard",
-        "kostnad_per_invanare",
-        "proaktiva_kontakter",
-        "sip_per_1000",
-        "sip_delaktighet",
-        "npe_delaktighet",
-        "sjukfranvaro_personal",
-    }
+    core = CORE_IDS
     assert core <= {i.id for i in catalogue.indicators}
     directions = {i.id: i.direction for i in catalogue.indicators}
     assert directions["digitala_kontakter"] == "neutral"

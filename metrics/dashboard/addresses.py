@@ -17,7 +17,7 @@ from metrics.dashboard.choices import kommun_name, lan_name
 from metrics.dashboard.data import Snapshot
 from metrics.dashboard.format import format_period, swedish_sort_key
 from metrics.dashboard.periods import parse_period, sort_periods
-from metrics.dashboard.urlstate import KEYS, build_query
+from metrics.dashboard.urlstate import KEYS, build_query, first_value
 
 # (page key, label, path): the pages an address may name; '<id>' is the part after the slash.
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -60,16 +60,6 @@ def page_of(path: str) -> tuple[str, str | None] | None:
     return None
 
 
-def _first(value: object) -> str | None:
-    """Dash passes a repeated parameter as a list; an empty value counts as not given."""
-    if isinstance(value, (list, tuple)):
-        value = next((v for v in value if v), None)
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def unknown_page() -> NotFound:
     return NotFound(
         "Sidan finns inte",
@@ -91,7 +81,7 @@ def address_problem(
     if page is None:
         return unknown_page()
     key, ident = page
-    query = {k: v for k in KEYS if (v := _first(params.get(k))) is not None}
+    query = {k: v for k in KEYS if (v := first_value(params.get(k))) is not None}
 
     def href(new_path: str, **changes: str) -> str:
         return new_path + build_query(None, **{**query, **changes})

@@ -15,7 +15,7 @@ LAN_CODE = re.compile(r"^\d{2}$")
 KEYS = ("lan", "period", "indikator", "markera", "nedbrytning")
 
 
-def _first(value: object) -> str | None:
+def first_value(value: object) -> str | None:
     """Dash passes a repeated parameter as a list; keep the first non-empty one."""
     if isinstance(value, (list, tuple)):
         value = next((v for v in value if v), None)
@@ -58,13 +58,13 @@ class ViewState:
 
 def parse_state(params: Mapping[str, object]) -> ViewState:
     """From query parameters (as Dash passes them to a page layout, or parsed from a string)."""
-    lan = _first(params.get("lan"))
+    lan = first_value(params.get("lan"))
     return ViewState(
         lan=lan if lan and LAN_CODE.match(lan) else None,
-        period=_first(params.get("period")),
-        indikator=_first(params.get("indikator")),
+        period=first_value(params.get("period")),
+        indikator=first_value(params.get("indikator")),
         markera=parse_codes(params.get("markera")),
-        nedbrytning=_first(params.get("nedbrytning")),
+        nedbrytning=first_value(params.get("nedbrytning")),
     )
 
 

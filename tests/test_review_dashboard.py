@@ -113,3 +113,25 @@ def test_csv_download_cells_cannot_start_a_formula() -> None:
     starts = [cell for cell in cells if cell[:1] in ("=", "+", "@")]
     assert starts == [], f"cells Excel would run as formulas: {starts}"
     assert "-1,5" in cells, "a negative number is still written as a number"
+
+
+# ---- YAML aliases: the limit must not refuse an ordinary catalogue that reuses a block -------
+
+
+def test_a_catalogue_reusing_one_condition_block_in_a_hundred_indicators_loads(tmp_path: Any) -> None:
+    """Reusing a shared filter with an alias is what aliases are for; only explosive growth is refused.
+
+    The block is 1 list + 20 conditions × (1 mapping + 3 keys + 3 values) = 141 values; used by
+    100 indicators that is 14 100 expanded values – linear, harmless, and over the old 10 000.
+    """
+    from metrics.catalogue.yaml_loader import load_yaml
+
+    block = "shared: &conditions\n" + "".join(
+        f"  - {{column: c{j}, op: '=', value: {j}}}\n" for j in range(20)
+    )
+    indicators = "indicators:\n" + "".join(f"  - {{id: i{n}, where: *conditions}}\n" for n in range(100))
+    path = tmp_path / "indicators.yaml"
+    path.write_text(block + indicators, encoding="utf-8")
+    loaded = load_yaml(path)
+    assert len(loaded["indicators"]) == 100
+    assert loaded["indicators"][99]["where"][19] == {"column": "c19", "op": "=", "value": 19}

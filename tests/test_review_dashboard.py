@@ -135,3 +135,29 @@ def test_a_catalogue_reusing_one_condition_block_in_a_hundred_indicators_loads(t
     loaded = load_yaml(path)
     assert len(loaded["indicators"]) == 100
     assert loaded["indicators"][99]["where"][19] == {"column": "c19", "op": "=", "value": 19}
+
+
+# ---- MATAVLA_DB naming something that is not a database ---------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["directory", "text file", "truncated database"])
+def test_a_database_path_that_is_no_duckdb_file_is_explained_in_swedish_with_the_fix(
+    tmp_path: Any, demo_database: Any, kind: str
+) -> None:
+    """The page said 'kunde inte öppnas: IO Error: … is not a valid DuckDB database file!'."""
+    from metrics.dashboard.data import DataUnavailable, connect_read_only
+
+    path = tmp_path / "matavla.duckdb"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "text file":
+        path.write_text("kommun;värde\n0580;1\n", encoding="utf-8")
+    else:
+        path.write_bytes(demo_database.db_path.read_bytes()[:100_000])
+    with pytest.raises(DataUnavailable) as excinfo:
+        connect_read_only(path).close()
+    message = str(excinfo.value)
+    assert excinfo.value.kind == "broken"
+    assert str(path) in message
+    assert "Error" not in message, f"engine text on the page: {message}"
+    assert "MATAVLA_DB" in message and "matavla import" in message, "the message must say how to fix it"

@@ -33,10 +33,11 @@ def test_a_billion_laughs_catalogue_is_refused_fast_naming_the_line(tmp_path):
         load_catalogue(path)
     assert time.monotonic() - started < 5
     problem = excinfo.value.problems[0]
-    # Level e (line 5) holds 9 aliases of d, each 1 + 9·(1 + 9·(1 + 9·10)) = 7 381 values: the
-    # first alias of e already passes 10 000 (b: 9·10 = 90, c: 9·91 = 819, d: 9·820 = 7 380).
-    assert problem.line == 5
-    assert "aliasen (*namn) i filen expanderar till mer än 10000 värden" in problem.message
+    # Expanded so far: b 9·10 = 90, c 9·91 = 819, d 9·820 = 7 380, e 9·7 381 = 66 429, in all
+    # 74 718. Level f (line 6) holds aliases of e, each 1 + 9·7 381 = 66 430 values: the first
+    # brings the sum to 141 148, the second to 207 578, past 200 000.
+    assert problem.line == 6
+    assert "aliasen (*namn) i filen expanderar till mer än 200000 värden" in problem.message
     assert "&namn" in (problem.hint or "")
 
 
@@ -45,7 +46,7 @@ def test_check_refuses_the_billion_laughs_with_a_swedish_message(tmp_path):
     path.write_text(billion_laughs(), encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "--catalog", str(path)])
     assert result.exit_code != 0
-    assert "bomb.yaml:5: YAML-fel: aliasen" in result.output
+    assert "bomb.yaml:6: YAML-fel: aliasen" in result.output
     assert "Traceback" not in result.output
 
 

@@ -130,7 +130,18 @@ def address_problem(
     period = query.get("period")
     if period is not None:
         lans = [lan] if lan is not None else list(snap.lans)
-        periods = sort_periods({p for code in lans for p in snap.periods(lan=code)})
+        # On the pages of one indicator, a period only another indicator has (2024-01 for a
+        # yearly one) would silently show another period: check against that indicator's own.
+        indicator = ident if key == "indikator" and ident != PICK else query.get("indikator")
+        if key not in ("indikator", "jamfor"):
+            indicator = None
+        periods = sort_periods(
+            {
+                p
+                for code in lans
+                for p in (snap.periods_of(indicator, code) if indicator else snap.periods(lan=code))
+            }
+        )
         if period not in periods:
             years = [p for p in periods if (parsed := parse_period(p)) and parsed.type == "year"]
             return NotFound(

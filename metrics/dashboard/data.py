@@ -70,8 +70,13 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
                 "busy",
                 "Databasen uppdateras just nu (import eller beräkning pågår). Försök igen om en stund.",
             ) from exc
+        # The engine's own words (English, e.g. "Is a directory") go to the log, not the page.
+        log.warning("cannot open %s: %s", path, str(exc).splitlines()[0])
         raise DataUnavailable(
-            "broken", f"Databasen {path} kunde inte öppnas: {str(exc).splitlines()[0]}"
+            "broken",
+            f"Databasen {path} kunde inte öppnas: det är ingen läsbar DuckDB-databas (en mapp, en annan "
+            "sorts fil eller en avbruten skrivning). Ange rätt fil i MATAVLA_DB (eller --db), eller "
+            "skapa databasen på nytt med `matavla import` och `matavla compute`.",
         ) from exc
 
 

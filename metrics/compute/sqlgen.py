@@ -254,6 +254,14 @@ def _covered_cte(indicator: Indicator) -> str:
         complete = f"max(month) = CAST({_period_start('month')} + to_months({months} - 1) AS DATE)"
     else:
         complete = f"count(*) = {months}"
+    where = f"source = '{indicator.source}'"
+    if indicator.denominator.kind == "population":
+        # a rate needs the kommun's inhabitants too: a kommun × year without delivered population
+        # is missing, or its events would count in the län's numerator without its inhabitants
+        where += (
+            f"\n    AND (kommun, year(month)) IN (SELECT kommun, year(month) FROM {COVERED_MONTHS} "
+            "WHERE source = 'population')"
+        )
     return (
         "covered AS (\n"
         f"  -- kommun × period that a delivery of {indicator.source} covers, with or without rows in it\n"
@@ -262,7 +270,7 @@ def _covered_cte(indicator: Indicator) -> str:
         "         CAST(last_day(max(month)) AS DATE) AS data_through\n"
         f"  FROM {COVERED_MONTHS}\n"
         f"  CROSS JOIN {_period_types_sql(indicator)}\n"
-        f"  WHERE source = '{indicator.source}'\n"
+        f"  WHERE {where}\n"
         "  GROUP BY kommun, pt.period_type, period_start\n)"
     )
 

@@ -6,6 +6,7 @@ Each case is worked out by hand; the arithmetic is in the comments. Suppression 
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from tests.indicator_cases import cell, compute, core_catalogue, empty_db, insert, is_missing
@@ -60,3 +61,39 @@ def test_a_kommun_without_delivered_population_is_missing_not_counted_in_the_lan
     assert not cell(results, BERG, "2024")["suppressed"]
     ostersund = cell(results, OSTERSUND, "2024")
     assert (ostersund["numerator"], ostersund["denominator"]) == (2, 4475)
+
+
+LINKOPING, NORRKOPING = "0580", "0581"
+OSTERGOTLAND = "05"
+
+
+def test_a_kommun_without_the_periods_last_snapshot_is_missing_not_silently_left_out(con, catalogue):
+    # The region's listing extract: Linköping has snapshots at the end of November and December
+    # 2024, Norrköping only at the end of November (its December snapshot was not delivered).
+    # Nobody is listed nowhere: a kommun without a snapshot did not deliver, it had not 0 listed.
+    insert(
+        con,
+        "listing",
+        [
+            ("2024-11-30", "a", LINKOPING, "K", 40, "VC", True),
+            ("2024-11-30", "b", LINKOPING, "K", 40, "VC", True),
+            ("2024-12-31", "a", LINKOPING, "K", 40, "VC", True),
+            ("2024-12-31", "b", LINKOPING, "K", 40, "VC", False),
+            ("2024-11-30", "c", NORRKOPING, "K", 40, "VC", True),
+        ],
+    )
+    results = compute(con, catalogue, "fast_lakarkontakt")
+
+    # December: Linköping 1 of 2 = 50 %; Norrköping "saknas", so the board can say
+    # "Länet exklusive Norrköping" for the län's 1 of 2.
+    assert is_missing(results, NORRKOPING, "2024-12")
+    lan = cell(results, OSTERGOTLAND, "2024-12")
+    assert (lan["numerator"], lan["denominator"]) == (1, 2)
+    # 2024 for Norrköping ends with its November snapshot: "t.o.m. november", not complete,
+    # so it is never shown as a change against a complete 2023; the län's 2024 is partial too.
+    norrkoping_2024 = cell(results, NORRKOPING, "2024")
+    assert (norrkoping_2024["numerator"], norrkoping_2024["denominator"]) == (1, 1)
+    assert not norrkoping_2024["complete"]
+    assert norrkoping_2024["data_through"] == pd.Timestamp("2024-11-30")
+    assert not cell(results, OSTERGOTLAND, "2024")["complete"]
+    assert cell(results, LINKOPING, "2024")["complete"]

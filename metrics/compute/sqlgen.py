@@ -151,7 +151,7 @@ def cells_sql(indicator: Indicator) -> str:
     """CTEs ending in `cells`: numerator and denominator per kommun × period × sex × age band."""
     sex, band = _breakdown_columns(indicator)
     num, den = indicator.numerator, indicator.denominator
-    ctes = [_covered_cte(indicator), f"base AS (\n  {base_sql(indicator)}\n)"]
+    ctes = [f"base AS (\n  {base_sql(indicator)}\n)", _covered_cte(indicator)]
 
     if num.kind == "per_person":
         ctes.append(_periods_cte(indicator))
@@ -255,6 +255,15 @@ def _covered_cte(indicator: Indicator) -> str:
     else:
         complete = f"count(*) = {months}"
     where = f"source = '{indicator.source}'"
+    if indicator.snapshot_last:
+        # nobody is listed nowhere: a kommun without a snapshot in a month did not deliver it
+        # (it did not have zero persons), so only months with its own snapshot are covered
+        # (read from the unfiltered source, so that an age filter cannot hide a delivery)
+        rows = "base" if indicator.row_sql is not None else f'"{indicator.source}"'
+        snapshots = (
+            f"SELECT DISTINCT kommun, CAST(date_trunc('month', {_date_sql(indicator)}) AS DATE) FROM {rows}"
+        )
+        where += f"\n    AND (kommun, month) IN ({snapshots})"
     if indicator.denominator.kind == "population":
         # a rate needs the kommun's inhabitants too: a kommun × year without delivered population
         # is missing, or its events would count in the län's numerator without its inhabitants

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.indicator_cases import cell, compute, core_catalogue, empty_db, insert, is_missing
+from tests.indicator_cases import cell, compute, core_catalogue, empty_db, has_cell, insert, is_missing
 
 BERG, OSTERSUND = "2326", "2380"
 JAMTLAND = "23"
@@ -97,3 +97,54 @@ def test_a_kommun_without_the_periods_last_snapshot_is_missing_not_silently_left
     assert norrkoping_2024["data_through"] == pd.Timestamp("2024-11-30")
     assert not cell(results, OSTERGOTLAND, "2024")["complete"]
     assert cell(results, LINKOPING, "2024")["complete"]
+
+
+STOCKHOLM, STOCKHOLMS_LAN = "0180", "01"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not fixed: the default rule covers every län with ≥ 5 % of a region file's rows, "
+    "so a region with many visitors (tourists) from another län publishes that län's rates",
+)
+def test_visitors_from_another_lan_do_not_make_a_region_file_cover_that_lan(con, catalogue):
+    # Region Jämtland Härjedalen's emergency file, 2024: 18 visits by Östersund residents aged 80
+    # and 2 by skiing tourists from Stockholm (10 % of the rows, above the 5 % threshold).
+    # Region Stockholm delivered nothing: Stockholm's 2 visits are not its residents' emergency
+    # care, so neither Stockholm nor Stockholms län may get a value (the reviewed code publishes
+    # 2 / 50 000 × 1 000 = 0.04 visits per 1 000, about 1/4 000 of a real rate).
+    visits = [
+        (f"v{i}", f"p{i}", OSTERSUND, "K", 80, f"2024-{1 + i % 12:02d}-10 10:00", None, False)
+        for i in range(18)
+    ]
+    visits += [(f"t{i}", f"t{i}", STOCKHOLM, "M", 78, "2024-02-15 12:00", None, False) for i in range(2)]
+    insert(con, "emergency", visits)
+    insert(con, "population", [inhabitants(OSTERSUND, 1000, age=80), inhabitants(STOCKHOLM, 50_000, age=80)])
+    results = compute(con, catalogue, "akutbesok_75")
+
+    assert cell(results, OSTERSUND, "2024")["numerator"] == 18
+    assert not has_cell(results, STOCKHOLM, "2024")
+    assert not has_cell(results, STOCKHOLMS_LAN, "2024")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not fixed: coverage is kept in whole months, so a file ending mid-month covers that month "
+    "to its last day (workaround: --covers-period up to the last whole month)",
+)
+def test_a_file_ending_mid_december_does_not_make_the_year_complete(con, catalogue):
+    # The region's contacts are extracted on 15 December 2024: rows from 2 January to 15 December.
+    # 2024 holds 11.5 months of contacts; called complete, it would be compared with all of 2023.
+    insert(
+        con,
+        "contacts",
+        [
+            ("c1", "a", LINKOPING, "K", 50, "2024-01-02", "VC", "region", "lakare", "", "video", False),
+            ("c2", "b", LINKOPING, "K", 50, "2024-12-15", "VC", "region", "lakare", "", "mottagning", False),
+        ],
+    )
+    results = compute(con, catalogue, "digitala_kontakter")
+
+    y2024 = cell(results, LINKOPING, "2024")
+    assert not y2024["complete"]
+    assert y2024["data_through"] == pd.Timestamp("2024-12-15")

@@ -148,3 +148,31 @@ def test_a_file_ending_mid_december_does_not_make_the_year_complete(con, catalog
     y2024 = cell(results, LINKOPING, "2024")
     assert not y2024["complete"]
     assert y2024["data_through"] == pd.Timestamp("2024-12-15")
+
+
+def test_the_indicator_pages_trend_marks_a_year_covered_in_part(tmp_path):
+    # Results written by hand: Jämtland sip_per_1000, 2023 complete (60 per 1 000), 2024 covered
+    # January–November only (50 of 900 = 55.6 per 1 000, eleven months against a full year's
+    # inhabitants). The Länsöversikt leaves 2024 out of its sparkline; the Indikator page's trend
+    # drew it as an ordinary point, a dip nobody is told about. Its period label must say so.
+    from metrics.dashboard.data import read_snapshot
+    from metrics.dashboard.series import trend
+    from metrics.db import connect
+
+    con = connect(tmp_path / "m.duckdb")
+    for period, num, den, complete, through in (
+        ("2023", 60, 1000, True, "2023-12-31"),
+        ("2024", 50, 900, False, "2024-11-30"),
+    ):
+        con.execute(
+            "INSERT INTO results (indicator, area_code, area_level, period, period_type, period_start, "
+            "breakdown, numerator, denominator, value, ci_low, ci_high, suppressed, missing, complete, "
+            "data_through) VALUES ('sip_per_1000', ?, 'lan', ?, 'year', ?, 'total', ?, ?, ?, NULL, NULL, "
+            "false, false, ?, ?)",
+            [JAMTLAND, period, f"{period}-01-01", num, den, 1000 * num / den, complete, through],
+        )
+    con.close()
+    series = trend(read_snapshot(tmp_path / "m.duckdb"), "sip_per_1000", JAMTLAND, [JAMTLAND])[JAMTLAND]
+
+    assert series.value == pytest.approx([60.0, 1000 * 50 / 900])
+    assert series.labels == ["2023", "2024 (t.o.m. november)"]

@@ -129,8 +129,8 @@ def test_visitors_from_another_lan_do_not_make_a_region_file_cover_that_lan(con,
 
 @pytest.mark.xfail(
     strict=True,
-    reason="not fixed: coverage is kept in whole months, so a file ending mid-month covers that month "
-    "to its last day (workaround: --covers-period up to the last whole month)",
+    reason="not fixed (documented in docs/extracts.md): coverage is kept in whole months, so a file "
+    "ending mid-month covers that month to its last day (workaround: --covers-period up to the last whole month)",
 )
 def test_a_file_ending_mid_december_does_not_make_the_year_complete(con, catalogue):
     # The region's contacts are extracted on 15 December 2024: rows from 2 January to 15 December.
@@ -176,3 +176,28 @@ def test_the_indicator_pages_trend_marks_a_year_covered_in_part(tmp_path):
 
     assert series.value == pytest.approx([60.0, 1000 * 50 / 900])
     assert series.labels == ["2023", "2024 (t.o.m. november)"]
+
+
+def test_importing_a_file_again_with_covers_states_its_coverage_anew(con, tmp_path):
+    # Jämtland's inpatient file: 18 stays in Östersund and 2 by Stockholm residents (10 % ≥ 5 %),
+    # so the default rule makes it cover Stockholms län too. The user corrects this, as the import
+    # note suggests, by importing the same file again with --covers lan:23 (and --replace, since its
+    # bytes were imported before). The file then covers Jämtland's 8 kommuner, not 8 + 26.
+    from metrics.extracts import import_file
+    from metrics.extracts.coverage import parse_covers
+    from metrics.extracts.options import ImportOptions
+    from metrics.geography import load_geography
+
+    header = (
+        "stay_id,person_id,kommun,sex,age,admission_date,discharge_date,acute,main_diagnosis,"
+        "ready_for_discharge_date\n"
+    )
+    lines = [f"s{i},p{i},{OSTERSUND},K,70,2024-03-{1 + i:02d},2024-03-{1 + i:02d},1,I50," for i in range(18)]
+    lines += [f"t{i},t{i},{STOCKHOLM},K,70,2024-03-01,2024-03-01,1,I50," for i in range(2)]
+    path = tmp_path / "inpatient_2024.csv"
+    path.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    import_file(con, path)
+    import_file(con, path, covers=parse_covers("lan:23"), options=ImportOptions(replace=True))
+
+    covered = {row[0] for row in con.execute("SELECT kommun FROM coverage").fetchall()}
+    assert covered == {k.code for k in load_geography().kommuner_in(JAMTLAND)}

@@ -130,7 +130,7 @@ def test_visitors_from_another_lan_do_not_make_a_region_file_cover_that_lan(con,
 @pytest.mark.xfail(
     strict=True,
     reason="not fixed (documented in docs/extracts.md): coverage is kept in whole months, so a file "
-    "ending mid-month covers that month to its last day (workaround: --covers-period up to the last whole month)",
+    "ending mid-month covers that month to its end (workaround: --covers-period to the last whole month)",
 )
 def test_a_file_ending_mid_december_does_not_make_the_year_complete(con, catalogue):
     # The region's contacts are extracted on 15 December 2024: rows from 2 January to 15 December.

@@ -171,7 +171,7 @@ def cells_sql(indicator: Indicator) -> str:
     """CTEs ending in `cells`: numerator and denominator per kommun × period × sex × age band."""
     sex, band = _breakdown_columns(indicator)
     num, den = indicator.numerator, indicator.denominator
-    ctes = [_covered_cte(indicator), f"base AS (\n  {base_sql(indicator)}\n)"]
+    ctes = [f"base AS (\n  {base_sql(indicator)}\n)", _covered_cte(indicator)]
 
     if num.kind == "per_person":
         ctes.append(_periods_cte(indicator))
@@ -274,6 +274,23 @@ def _covered_cte(indicator: Indicator) -> str:
         complete = f"max(month) = CAST({_period_start('month')} + to_months({months} - 1) AS DATE)"
     else:
         complete = f"count(*) = {months}"
+    where = f"source = '{indicator.source}'"
+    if indicator.snapshot_last:
+        # nobody is listed nowhere: a kommun without a snapshot in a month did not deliver it
+        # (it did not have zero persons), so only months with its own snapshot are covered
+        # (read from the unfiltered source, so that an age filter cannot hide a delivery)
+        rows = "base" if indicator.row_sql is not None else f'"{indicator.source}"'
+        snapshots = (
+            f"SELECT DISTINCT kommun, CAST(date_trunc('month', {_date_sql(indicator)}) AS DATE) FROM {rows}"
+        )
+        where += f"\n    AND (kommun, month) IN ({snapshots})"
+    if indicator.denominator.kind == "population":
+        # a rate needs the kommun's inhabitants too: a kommun × year without delivered population
+        # is missing, or its events would count in the län's numerator without its inhabitants
+        where += (
+            f"\n    AND (kommun, year(month)) IN (SELECT kommun, year(month) FROM {COVERED_MONTHS} "
+            "WHERE source = 'population')"
+        )
     return (
         "covered AS (\n"
         f"  -- kommun × period that a delivery of {indicator.source} covers, with or without rows in it\n"
@@ -282,7 +299,7 @@ def _covered_cte(indicator: Indicator) -> str:
         "         CAST(last_day(max(month)) AS DATE) AS data_through\n"
         f"  FROM {COVERED_MONTHS}\n"
         f"  CROSS JOIN {_period_types_sql(indicator)}\n"
-        f"  WHERE source = '{indicator.source}'\n"
+        f"  WHERE {where}\n"
         "  GROUP BY kommun, pt.period_type, period_start\n)"
     )
 

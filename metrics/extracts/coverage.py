@@ -197,6 +197,22 @@ def record_coverage(
         con.unregister(KOMMUN_LAN)
 
 
+def forget_coverage_of_same_bytes(
+    con: duckdb.DuckDBPyConnection, extract: Extract, content_hash: str
+) -> None:
+    """Drop what earlier imports of the identical file said it covers (before it is recorded anew).
+
+    Importing the same bytes again (`--replace`) is how a user corrects a file's coverage, e.g.
+    with `--covers lan:23` where the default rule also took a län of visitors; coverage is a
+    union over imports, so without this a correction could widen it but never narrow it.
+    """
+    con.execute(
+        "DELETE FROM coverage WHERE extract = ? AND import_id IN "
+        "(SELECT import_id FROM import_log WHERE extract = ? AND content_hash = ? AND status = 'ok')",
+        [extract.name, extract.name, content_hash],
+    )
+
+
 def coverage_note(con: duckdb.DuckDBPyConnection, import_id: int) -> str:
     """'täcker 13 kommuner (Östergötlands län) 2022-01–2024-11', for the import log."""
     rows = con.execute(

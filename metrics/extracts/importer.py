@@ -23,7 +23,7 @@ import pyarrow as pa
 from metrics import wording
 from metrics.errors import ExtractError
 from metrics.extracts import failures
-from metrics.extracts.coverage import Covers, record_coverage
+from metrics.extracts.coverage import Covers, forget_coverage_of_same_bytes, record_coverage
 from metrics.extracts.normalise import (
     ColumnMap,
     duplicates_sql,
@@ -263,6 +263,7 @@ def _import_staged(
     _store_rejected(con, import_id, file, extract, raw, columns)
     say(f"{file}: sparar {wording.rows(accepted)} …")
     replaced, origins = _replace_by_key(con, extract, import_id)
+    forget_coverage_of_same_bytes(con, extract, content_hash)
     covered = record_coverage(con, import_id, extract, STAGED, covers)
 
     notes = [*raw.notes, *columns.notes, *_kommun_notes(con)]

@@ -203,11 +203,6 @@ def test_importing_a_file_again_with_covers_states_its_coverage_anew(con, tmp_pa
     assert covered == {k.code for k in load_geography().kommuner_in(JAMTLAND)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed: completeness ignores the indicator's 30-day follow-up, so the last month of data "
-    "counts as complete although its readmissions cannot be seen yet",
-)
 def test_readmissions_of_the_last_month_of_data_cannot_be_complete(con, catalogue):
     # Inpatient, delivered to December 2024. Person a: discharged 10 December 2023, readmitted
     # acutely 20 December 2023 (1 readmission of 2 stays in December 2023 = 50 %). Person b:

@@ -291,6 +291,19 @@ def _covered_cte(indicator: Indicator) -> str:
             f"\n    AND (kommun, year(month)) IN (SELECT kommun, year(month) FROM {COVERED_MONTHS} "
             "WHERE source = 'population')"
         )
+    reach = ""
+    if indicator.follow_up_days:
+        # An outcome seen up to N days after the period (a readmission) is complete only once
+        # the kommun's delivery reaches the month that holds the period's last day + N days.
+        period_end = f"{_period_start('month')} + to_months({months}) - INTERVAL 1 DAY"
+        complete = (
+            f"({complete}) AND max(r.reach) >= "
+            f"CAST(date_trunc('month', {period_end} + INTERVAL {indicator.follow_up_days} DAY) AS DATE)"
+        )
+        reach = (
+            f"  JOIN (SELECT kommun, max(month) AS reach FROM {COVERED_MONTHS}\n"
+            f"        WHERE source = '{indicator.source}' GROUP BY kommun) AS r USING (kommun)\n"
+        )
     return (
         "covered AS (\n"
         f"  -- kommun × period that a delivery of {indicator.source} covers, with or without rows in it\n"
@@ -298,6 +311,7 @@ def _covered_cte(indicator: Indicator) -> str:
         f"         {complete} AS complete,\n"
         "         CAST(last_day(max(month)) AS DATE) AS data_through\n"
         f"  FROM {COVERED_MONTHS}\n"
+        f"{reach}"
         f"  CROSS JOIN {_period_types_sql(indicator)}\n"
         f"  WHERE {where}\n"
         "  GROUP BY kommun, pt.period_type, period_start\n)"

@@ -21,6 +21,7 @@ import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
+from metrics.compute.equations import cell_equations
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
@@ -30,9 +31,7 @@ from metrics.extracts.coverage import write_covered_months
 from metrics.geography import load_geography
 from metrics.stats.intervals import rate_interval, wilson_interval
 from metrics.stats.suppression import (
-    Equation,
     SuppressionRule,
-    equations_from_pairs,
     primary_suppression,
     secondary_suppression,
 )
@@ -78,67 +77,6 @@ def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
     )
 
 
-def _sum_families(catalogue: Catalogue) -> list[dict[str, str]]:
-    """Each family maps child area codes to the area they add up to (one parent per child).
-
-    kommun → län; kommun → its group, per area level; and, per level, group or
-    uncovered kommun → län (without that, a hidden kommun could be recovered as
-    län − group − shown kommuner).
-    """
-    geography = load_geography()
-    families = [{code: k.lan for code, k in geography.kommuner.items()}]
-    for level in catalogue.area_levels:
-        families.append({code: group.id for group in level.groups for code in group.kommuner})
-        to_lan: dict[str, str] = {}
-        for lan in geography.lan:
-            members = {code for code, k in geography.kommuner.items() if k.lan == lan}
-            groups = [g for g in level.groups if set(g.kommuner) <= members]
-            if groups:
-                covered = {code for g in groups for code in g.kommuner}
-                to_lan.update({g.id: lan for g in groups})
-                to_lan.update({code: lan for code in members - covered})
-        families.append(to_lan)
-    return families
-
-
-def suppression_equations(cells: pd.DataFrame, catalogue: Catalogue) -> list[Equation]:
-    """Every 'parent = Σ children' relation among the cells, so hidden values stay hidden.
-
-    Areas add up (see `_sum_families`), and an area's total is the sum of its
-    sex cells and of its age-band cells.
-    """
-    filled = cells.reset_index(drop=True).fillna({"sex": "", "age_band": ""})
-    keys = ["period", "breakdown", "sex", "age_band"]
-    index = pd.MultiIndex.from_frame(filled[["area_code", *keys]])
-    equations: list[Equation] = []
-
-    def add(child_rows: np.ndarray, parent_keys: list[pd.Series | np.ndarray]) -> None:
-        parent_rows = index.get_indexer(pd.MultiIndex.from_arrays(parent_keys))
-        found = parent_rows >= 0
-        equations.extend(equations_from_pairs(parent_rows[found], child_rows[found]))
-
-    for family in _sum_families(catalogue):
-        parent_code = filled["area_code"].map(family)
-        rows = np.flatnonzero(parent_code.notna().to_numpy())
-        add(rows, [parent_code.iloc[rows], *(filled[k].iloc[rows] for k in keys)])
-
-    # a total = Σ its sex cells, and separately = Σ its age-band cells
-    for breakdown in ("sex", "age_band"):
-        rows = np.flatnonzero((filled["breakdown"] == breakdown).to_numpy())
-        blank = np.full(len(rows), "", dtype=object)
-        add(
-            rows,
-            [
-                filled["area_code"].iloc[rows],
-                filled["period"].iloc[rows],
-                np.full(len(rows), "total"),
-                blank,
-                blank,
-            ],
-        )
-    return equations
-
-
 def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) -> pd.DataFrame:
     """From summed numerators and denominators to values, intervals and suppression."""
     # A missing kommun ("saknas") has no numbers to classify, test or protect; it is passed through.
@@ -165,7 +103,9 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
         max_count=indicator.suppression.max_count,
     )
     primary = primary_suppression(num, den, rule, indicator.numerator.is_count)
-    final = secondary_suppression(primary, den, suppression_equations(df, catalogue))
+    # Every sum the results publish – areas, breakdowns and, where the measure adds up over time,
+    # months → quarter → year (metrics.compute.equations) – keeps no cell alone hidden.
+    final = secondary_suppression(primary, den, cell_equations(df, indicator, catalogue).all)
     df["suppressed"] = final
     df["suppression"] = pd.Series(np.where(primary, "primary", "secondary"), index=df.index).where(final)
     # Hidden cells keep no numbers at all: what is not stored cannot leak.

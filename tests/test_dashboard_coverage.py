@@ -160,3 +160,31 @@ def test_the_pages_show_saknas_and_the_partial_period(tmp_path: Path, snap) -> N
     assert "Länet exklusive Berg: uppgift saknas" in compare and "saknas" in compare
     assert "Uppgift saknas (ingen leverans)" in berg
     assert "Täckning" in data and "jan–nov" in data and "2024-11-30" in data
+
+
+def test_a_year_waiting_only_for_follow_up_does_not_hold_the_board_back(tmp_path: Path):
+    # Readmissions (follow_up_days: 30): 2024's data reach 31 December, but its last readmissions
+    # would come in January 2025, so the indicator's 2024 is not complete. Every other indicator's
+    # 2024 is; the board still opens on 2024 (the readmission row itself says it is incomplete).
+    con = connect(tmp_path / "m.duckdb")
+    for period, complete, through in (("2023", True, "2023-12-31"), ("2024", False, "2024-12-31")):
+        con.execute(
+            INSERT,
+            [
+                "aterinskrivning_30d_65",
+                JAMTLAND,
+                "lan",
+                period,
+                f"{period}-01-01",
+                5,
+                50,
+                10.0,
+                False,
+                complete,
+                through,
+            ],
+        )
+    con.close()
+    snap = read_snapshot(tmp_path / "m.duckdb")
+    assert snap.partial_periods(JAMTLAND) == frozenset()
+    assert resolve_period(None, snap.periods(lan=JAMTLAND), snap.partial_periods(JAMTLAND)) == "2024"

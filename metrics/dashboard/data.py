@@ -316,7 +316,21 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
     }
     totals = _totals(results)
     lan_rows = results[(results["area_level"] == "lan") & (results["breakdown"] == "total")]
-    partial = lan_rows[~lan_rows["complete"]]
+    # The board opens on the latest period whose data reach its end. A period that is incomplete
+    # only because an indicator's outcomes come later (follow_up_days: readmissions) does not
+    # hold the whole board back; that indicator itself still says its period is incomplete.
+    months = lan_rows["period_type"].map({"year": 12, "quarter": 3, "month": 1}).fillna(1).astype(int)
+    starts = pd.to_datetime(lan_rows["period_start"])
+    period_end = pd.Series(
+        [
+            start + pd.DateOffset(months=n) - pd.Timedelta(days=1)
+            for start, n in zip(starts, months, strict=True)
+        ],
+        index=lan_rows.index,
+        dtype="datetime64[ns]",
+    )
+    reaches_end = pd.to_datetime(lan_rows["data_through"]) >= period_end
+    partial = lan_rows[~lan_rows["complete"] & ~reaches_end]
     partial_periods_by_lan = {
         str(lan): frozenset(labels.unique().tolist()) for lan, labels in partial.groupby("lan")["period"]
     }

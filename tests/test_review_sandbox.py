@@ -1,0 +1,161 @@
+"""Independent review of the sandbox and personnummer change (issue 7, parts 1 and 2).
+
+Each test is a reproducer of an attack that got through the merged change (afe95c5):
+- a CTE named like a non-extract table made the checker treat that table as the CTE,
+  so catalogue SQL could read `rejected_rows.raw`, `results` or `import_log`;
+- a personnummer written with Arabic-Indic or Devanagari digits (NFKC keeps them) was stored;
+- a personnummer inside a longer text (`pat 19121212-1212 vc`) was stored, in a text
+  column and in the raw text of a rejected row;
+- an ignored column whose name holds a personnummer was quoted in the import log's notes.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from metrics.db import ensure_schema
+from metrics.errors import ExtractError
+from metrics.extracts import import_file
+from metrics.extracts.personnummer import looks_like_personnummer
+from tests.test_import import CONTACT, CONTACT_COLUMNS, contacts_csv, table_counts
+from tests.test_sandbox import WHERE_LINE, assert_refused, hostile, imported, place, run, stored
+
+__all__ = ["imported", "place"]  # the fixtures, shared with test_sandbox
+
+# --- part 1: catalogue SQL cannot read tables other than the extracts -------------------------
+
+SHADOWS = {
+    # A non-recursive CTE's own name, inside its definition, is the real table (as in Postgres).
+    "a CTE that reads the table it is named after": {
+        "where": "person_id IN (WITH rejected_rows AS (SELECT raw AS person_id FROM rejected_rows) "
+        "SELECT person_id FROM rejected_rows)"
+    },
+    # A CTE is visible only in its own query; the same name elsewhere is the real table.
+    "a CTE in a sibling subquery": {
+        "where": "(SELECT count(*) FROM (WITH import_log AS (SELECT 1) SELECT * FROM import_log)) "
+        "< (SELECT count(*) FROM import_log)"
+    },
+    "a CTE in row_sql that reads results": {
+        "row_sql": "WITH results AS (SELECT * FROM results) SELECT kommun, sex, age, contact_date AS date, "
+        "(SELECT count(*) FROM results) AS numerator, 1 AS denominator FROM contacts"
+    },
+}
+
+
+@pytest.mark.parametrize("attack", SHADOWS.values(), ids=SHADOWS.keys())
+def test_a_cte_named_like_another_table_cannot_read_it(place, attack):
+    code, output = run(place, "check", hostile(**attack))
+    assert_refused(place, code, output, WHERE_LINE)
+
+    code, output = run(place, "compute", hostile(**attack))
+    assert_refused(place, code, output, WHERE_LINE)
+    assert stored(place)[0] == 0
+
+
+def test_a_recursive_cte_may_still_read_itself(place):
+    # The fix must not refuse what is legitimate: a recursive CTE's self-reference is the CTE.
+    attack = {
+        "where": "age IN (WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 120) "
+        "SELECT i FROM n)"
+    }
+    code, output = run(place, "check", hostile(**attack))
+    assert code == 0, output
+
+
+# --- part 2: personnummer in shapes that got through ------------------------------------------
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    ensure_schema(connection)
+    return connection
+
+
+def assert_nothing_stored(con: duckdb.DuckDBPyConnection) -> None:
+    counts = table_counts(con)
+    assert counts["contacts"] == counts["rejected_rows"] == counts["import_log"] == 0
+
+
+OTHER_DIGITS = {
+    "Arabic-Indic digits": "\u0661\u0662\u0661\u0662\u0661\u0662-\u0661\u0662\u0661\u0662",
+    "Devanagari digits": "\u0967\u0968\u0967\u0968\u0967\u0968-\u0967\u0968\u0967\u0968",
+    "Extended Arabic-Indic digits": "\u06f1\u06f2\u06f1\u06f2\u06f1\u06f2\u06f1\u06f2\u06f1\u06f2",
+}
+
+
+@pytest.mark.parametrize("shape", OTHER_DIGITS.values(), ids=OTHER_DIGITS.keys())
+def test_a_personnummer_in_other_scripts_digits_is_refused(con, tmp_path, shape):
+    # 121212-1212 is a valid personnummer (Luhn over 1212121212: 2+1+2+1+2+1+2+1+2+... = 20 ≡ 0).
+    assert looks_like_personnummer(shape)
+    path = contacts_csv(
+        tmp_path / "contacts_2024.csv", {"contact_id": "C1"}, {"contact_id": "C2", "person_id": shape}
+    )
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+    assert caught.value.row == 3
+    assert_nothing_stored(con)
+
+
+EMBEDDED = {
+    "care_unit": "pat 19121212-1212 vc",
+    "staff_id": "läk 121212-1212",
+    "contact_id": "kontakt (19121212 1212)",
+}
+
+
+@pytest.mark.parametrize(("column", "text"), EMBEDDED.items(), ids=EMBEDDED.keys())
+def test_a_personnummer_inside_a_longer_text_is_refused(con, tmp_path, column, text):
+    path = contacts_csv(
+        tmp_path / "contacts_2024.csv", {"contact_id": "C1"}, {"contact_id": "C2", column: text}
+    )
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+    assert caught.value.row == 3 and "1212" not in str(caught.value)
+    assert_nothing_stored(con)
+
+
+def test_a_personnummer_inside_a_rejected_dates_text_is_refused(con, tmp_path):
+    # The date does not parse, so the row is rejected and its raw text would be kept in rejected_rows.
+    path = contacts_csv(
+        tmp_path / "contacts_2024.csv",
+        {"contact_id": "C1"},
+        {"contact_id": "C2", "contact_date": "pnr 191212121212"},
+    )
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+    assert caught.value.row == 3
+    assert_nothing_stored(con)
+
+
+def test_an_ignored_column_named_with_a_personnummer_is_not_logged(con, tmp_path):
+    path = tmp_path / "contacts_2024.csv"
+    row = ",".join(CONTACT[n] for n in CONTACT_COLUMNS.split(","))
+    path.write_text(f"{CONTACT_COLUMNS},anteckning 19121212-1212\n{row},x\n", encoding="utf-8")
+    try:
+        import_file(con, path)
+    except ExtractError as exc:
+        assert "1212" not in str(exc)
+    notes = con.execute(
+        "SELECT coalesce(string_agg(CAST(import_log AS VARCHAR), ' '), '') FROM import_log"
+    ).fetchone()
+    assert notes is not None and "1212" not in notes[0]
+
+
+FALSE_POSITIVES = {
+    "a date": "besök 20240131",
+    "a phone number": "tel 070-123 45 67",
+    "a pseudonym with a letter prefix": "P1234567897",
+    "a ten-digit id without a valid check digit": "id 1234567890",
+}
+
+
+@pytest.mark.parametrize("text", FALSE_POSITIVES.values(), ids=FALSE_POSITIVES.keys())
+def test_texts_that_are_no_personnummer_are_stored(con, tmp_path, text):
+    path = contacts_csv(
+        tmp_path / "contacts_2024.csv", {"contact_id": "C1"}, {"contact_id": "C2", "care_unit": text}
+    )
+    report = import_file(con, path)
+    assert report.status == "ok"
+    assert con.execute("SELECT count(*) FROM contacts").fetchone() == (2,)

@@ -135,29 +135,36 @@ def _parse_tree(parser: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any] |
     return node
 
 
-def _cte_names(node: Any) -> set[str]:
-    names: set[str] = set()
-    if isinstance(node, dict):
-        for entry in (node.get("cte_map") or {}).get("map", []):
-            names.add(str(entry.get("key", "")).lower())
-        for value in node.values():
-            names |= _cte_names(value)
-    elif isinstance(node, list):
-        for value in node:
-            names |= _cte_names(value)
-    return names
+def _cte_keys(node: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The CTEs a query node defines, in order: (lower-case name, definition)."""
+    entries = (node.get("cte_map") or {}).get("map", [])
+    return [(str(entry.get("key", "")).lower(), entry.get("value")) for entry in entries]
 
 
 def forbidden(node: Any, tables: frozenset[str]) -> str | None:
-    """What in a parse tree reaches beyond `tables`, in Swedish; None when nothing does."""
-    allowed = tables | _cte_names(node)
+    """What in a parse tree reaches beyond `tables`, in Swedish; None when nothing does.
 
-    def walk(item: Any) -> str | None:
+    A CTE name counts as allowed only where DuckDB resolves it to the CTE: in the body of the
+    query that defines it, in the CTEs defined after it, and (for a recursive CTE) in its own
+    definition. Elsewhere the same name is the real table: `WITH rejected_rows AS (SELECT *
+    FROM rejected_rows)` reads the real one, so a CTE is never allowed globally.
+    """
+
+    def walk(item: Any, allowed: frozenset[str]) -> str | None:
         if isinstance(item, list):
-            return next((found for found in map(walk, item) if found), None)
+            return next((found for found in (walk(v, allowed) for v in item) if found), None)
         if not isinstance(item, dict):
             return None
         kind = item.get("type")
+        if kind == "RECURSIVE_CTE_NODE":
+            allowed = allowed | {str(item.get("cte_name", "")).lower()}
+        ctes = _cte_keys(item)
+        defined = allowed
+        for name, definition in ctes:
+            found = walk(definition, defined)  # sees the CTEs before it, not itself
+            if found:
+                return found
+            defined = defined | {name}
         is_table_ref = "class" not in item and {"alias", "sample", "query_location"} <= item.keys()
         if is_table_ref and kind not in _TABLE_REFS:
             if kind == "TABLE_FUNCTION":
@@ -166,13 +173,14 @@ def forbidden(node: Any, tables: frozenset[str]) -> str | None:
             return "otillåten tabellreferens"
         if kind == "BASE_TABLE":
             name = str(item.get("table_name", "")).lower()
-            if item.get("schema_name") or item.get("catalog_name") or name not in allowed:
+            if item.get("schema_name") or item.get("catalog_name") or name not in defined:
                 return f"tabellen '{item.get('table_name', '')}' är inget utdrag"
         if item.get("class") == "FUNCTION" and str(item.get("function_name", "")).lower() in _FUNCTIONS:
             return f"funktionen {item['function_name']}() är inte tillåten"
-        return next((found for found in map(walk, item.values()) if found), None)
+        rest = (value for key, value in item.items() if key != "cte_map")
+        return next((found for found in (walk(v, defined) for v in rest) if found), None)
 
-    return walk(node)
+    return walk(node, frozenset(tables))
 
 
 def _shape_problem(parser: duckdb.DuckDBPyConnection, fragment: Fragment) -> str | None:

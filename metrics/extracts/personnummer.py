@@ -2,7 +2,8 @@
 
 The contract says a value that looks like one makes the whole file fail.
 "Looks like" is the contract v1 rule applied to the *normalised* value: Unicode
-NFKC (full-width and other digit forms become 0-9), then every space (also
+NFKC (full-width and other digit forms become 0-9, and so do the decimal
+digits of every other script, e.g. Arabic-Indic), then every space (also
 no-break and thin spaces), every dash or hyphen variant and every quote mark
 removed; what remains must be 10 or 12 digits, optionally with `+` before the
 last four, with a valid Luhn check digit over the last ten. So `19121212 1212`,
@@ -58,9 +59,21 @@ _STRIP = re.compile(f"[\\s{_DASHES}{_QUOTES}{_INVISIBLE}]")
 _IN_TEXT = re.compile(r"(?<![0-9])(?=((?:[0-9]{2})?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[-+]? ?[0-9]{4})(?![0-9]))")
 
 
+def _nfkc_digits(value: str) -> str:
+    """NFKC, and every decimal digit of any script as 0-9.
+
+    NFKC folds full-width digits but keeps Arabic-Indic (U+0660), Devanagari (U+0966) and the
+    other scripts' digits, and a personnummer can be written in those too.
+    """
+    text = unicodedata.normalize("NFKC", value)
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text)
+
+
 def normalise(value: str) -> str:
-    """NFKC, then without spaces, dashes, quotes and invisible characters."""
-    return _STRIP.sub("", unicodedata.normalize("NFKC", value))
+    """NFKC with ASCII digits, then without spaces, dashes, quotes and invisible characters."""
+    return _STRIP.sub("", _nfkc_digits(value))
 
 
 def looks_like_personnummer(value: str) -> bool:
@@ -73,7 +86,7 @@ def looks_like_personnummer(value: str) -> bool:
 
 def contains_personnummer(text: str) -> bool:
     """True when running text (e.g. a file name) contains a personnummer in one of its usual shapes."""
-    spaced = re.sub(f"[{_DASHES}]", "-", unicodedata.normalize("NFKC", text))
+    spaced = re.sub(f"[{_DASHES}]", "-", _nfkc_digits(text))
     spaced = re.sub(f"[{_QUOTES}{_INVISIBLE}]", "", re.sub(r"\s+", " ", spaced))
     return any(looks_like_personnummer(m.group(1)) for m in _IN_TEXT.finditer(spaced))
 

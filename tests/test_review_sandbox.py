@@ -11,9 +11,13 @@ Each test is a reproducer of an attack that got through the merged change (afe95
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
+from metrics.catalogue.loader import load_catalogue
+from metrics.compute.sqlgen import indicator_sql
 from metrics.db import ensure_schema
 from metrics.errors import ExtractError
 from metrics.extracts import import_file
@@ -159,3 +163,39 @@ def test_texts_that_are_no_personnummer_are_stored(con, tmp_path, text):
     report = import_file(con, path)
     assert report.status == "ok"
     assert con.execute("SELECT count(*) FROM contacts").fetchone() == (2,)
+
+
+# --- part 1: values of the catalogue that the generated SQL quotes ---------------------------
+
+CODES_CATALOGUE = """\
+version: 1
+settings:
+  suppression: {min_denominator: 10, min_count: 1, max_count: 4}
+  code_lists:
+    hjarta: ["I10') OR (1=1", "I20"]
+plan_areas:
+  - {id: tillganglighet, title: Ökad tillgänglighet}
+indicators:
+  - id: hjarta
+    title: Hjärtvård
+    description: Andel vårdtillfällen för hjärtsjukdom.
+    plan_areas: [tillganglighet]
+    source: inpatient
+    numerator: {count: rows, codes: {column: main_diagnosis, list: hjarta}}
+    denominator: rows
+    multiplier: 100
+    unit: "%"
+    direction: higher
+"""
+
+
+def test_a_code_list_entry_is_a_string_never_sql(tmp_path):
+    # `I10') OR (1=1` spliced unquoted made every row count as a heart diagnosis.
+    path = tmp_path / "indicators.yaml"
+    path.write_text(CODES_CATALOGUE, encoding="utf-8")
+    indicator = load_catalogue(path, strict=True).catalogue.indicator("hjarta")
+    sql = indicator_sql(indicator)
+    tree = duckdb.connect().execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchone()
+    assert tree is not None
+    constants = re.findall(r'"text":\s*"((?:[^"\\]|\\.)*)"', tree[0])
+    assert "I10') OR (1=1" in constants

@@ -199,3 +199,10 @@ def test_a_code_list_entry_is_a_string_never_sql(tmp_path):
     assert tree is not None
     constants = re.findall(r'"text":\s*"((?:[^"\\]|\\.)*)"', tree[0])
     assert "I10') OR (1=1" in constants
+
+
+def test_a_personnummer_given_as_source_is_not_echoed(con, tmp_path):
+    path = contacts_csv(tmp_path / "contacts_2024.csv", {"contact_id": "C1"})
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path, source="19121212-1212")
+    assert "okänt uttag" in str(caught.value) and "1212" not in str(caught.value)

@@ -195,7 +195,9 @@ def resolve_extract(path: Path, source: str | None) -> Extract:
     if source is not None:
         extract = EXTRACTS.get(source.strip().lower())
         if extract is None:
-            raise ExtractError(path.name, f"okänt uttag '{source}'", hint=f"välj ett av: {names}")
+            hidden = looks_like_personnummer(source) or contains_personnummer(source)
+            shown = "(namnet visas inte: det ser ut som ett personnummer)" if hidden else f"'{source}'"
+            raise ExtractError(path.name, f"okänt uttag {shown}", hint=f"välj ett av: {names}")
         return extract
     extract = extract_for_filename(path.stem)
     if extract is None:

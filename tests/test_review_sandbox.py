@@ -11,7 +11,10 @@ Each test is a reproducer of an attack that got through the merged change (afe95
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -23,7 +26,7 @@ from metrics.errors import ExtractError
 from metrics.extracts import import_file
 from metrics.extracts.personnummer import looks_like_personnummer
 from tests.test_import import CONTACT, CONTACT_COLUMNS, contacts_csv, table_counts
-from tests.test_sandbox import WHERE_LINE, assert_refused, hostile, imported, place, run, stored
+from tests.test_sandbox import HEADER, WHERE_LINE, assert_refused, hostile, imported, place, run, stored
 
 __all__ = ["imported", "place"]  # the fixtures, shared with test_sandbox
 
@@ -206,3 +209,32 @@ def test_a_personnummer_given_as_source_is_not_echoed(con, tmp_path):
     with pytest.raises(ExtractError) as caught:
         import_file(con, path, source="19121212-1212")
     assert "okänt uttag" in str(caught.value) and "1212" not in str(caught.value)
+
+
+# --- part 1: a query that never ends ----------------------------------------------------------
+
+SLOW = (
+    "(SELECT count(*) FROM contacts a, contacts b, contacts c, contacts d, contacts e, contacts f, "
+    "contacts g, contacts h WHERE hash(a.person_id || b.person_id || c.person_id || d.person_id || "
+    "e.person_id || f.person_id || g.person_id || h.person_id) = 7) >= 0"
+)
+
+
+def test_a_query_that_runs_for_hours_is_stopped_at_the_time_limit(place):
+    # 8 self-joins of the fixture's contacts: 22^8 ≈ 5.5e10 rows, hours of work; before the limit
+    # `matavla compute` ran on, holding the database. With MATAVLA_SQL_TIMEOUT=2 it stops in seconds.
+    catalogue = place / "indicators.yaml"
+    catalogue.write_text(HEADER + hostile(where=SLOW), encoding="utf-8")
+    command = "from metrics.cli import main; main()"
+    args = ["compute", "--catalog", str(catalogue), "--db", str(place / "matavla.duckdb")]
+    env = {**os.environ, "MATAVLA_SQL_TIMEOUT": "2"}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", command, *args], capture_output=True, text=True, timeout=90, env=env
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("matavla compute ran on past 90 s: catalogue SQL has no time limit")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "tidsgräns" in done.stdout + done.stderr and f"indicators.yaml:{WHERE_LINE}" in done.stdout
+    _, runs = stored(place)
+    assert ("planerade", "ok", None) in runs  # the others are still computed and written

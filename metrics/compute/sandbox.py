@@ -24,6 +24,7 @@ DuckDB's message: that message can quote values from the data
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -59,6 +60,10 @@ _FUNCTIONS = {
     "current_schema",
     "current_schemas",
 }
+# One indicator's query may run this long (seconds), then it is interrupted: a cross join written
+# by mistake would otherwise hold the database for hours. MATAVLA_SQL_TIMEOUT changes it.
+TIMEOUT_ENV = "MATAVLA_SQL_TIMEOUT"
+DEFAULT_TIMEOUT_SECONDS = 900.0
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MISSING_COLUMN = re.compile(r'Referenced column "?([^"\s]+)"? not found', re.IGNORECASE)
 _SOURCE_TABLES = frozenset(EXTRACTS)
@@ -306,7 +311,26 @@ _ERROR_KINDS: tuple[tuple[type[duckdb.Error], str, str], ...] = (
         "kontrollera uträkningarna i SQL:en (t.ex. division eller datum)",
     ),
     (duckdb.InvalidInputException, "ogiltig indata", "kontrollera SQL:en mot kolumnernas typer"),
+    (
+        duckdb.InterruptException,
+        "tidsgränsen nåddes",
+        f"frågan avbröts efter {TIMEOUT_ENV} sekunder; leta efter en join utan villkor, "
+        f"eller höj {TIMEOUT_ENV} om frågan ska ta så lång tid",
+    ),
 )
+
+
+def timeout_seconds() -> float:
+    """The time limit of one indicator's query: MATAVLA_SQL_TIMEOUT, else 900 s (0 = none)."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        return max(0.0, float(text.replace(",", ".")))
+    except ValueError:
+        raise ComputeError(
+            "*", f"{TIMEOUT_ENV}='{text}' är inget antal sekunder (tips: t.ex. {TIMEOUT_ENV}=600)"
+        ) from None
 
 
 def _runtime_error(indicator: Indicator, exc: duckdb.Error) -> IndicatorSqlError:
@@ -343,14 +367,20 @@ def run_indicator_query(con: duckdb.DuckDBPyConnection, indicator: Indicator, sq
             indicator, kind, first.line or indicator.line, first.hint or _HINT_SHAPE["select"]
         )
     lock_down(con)
+    limit = timeout_seconds()
     cursor = con.cursor()
+    timer = threading.Timer(limit, cursor.interrupt) if limit > 0 else None
     try:
         cursor.execute("BEGIN TRANSACTION READ ONLY")
         try:
+            if timer is not None:
+                timer.start()
             return cursor.execute(sql).df()
         except duckdb.Error as exc:
             error = _runtime_error(indicator, exc)
         finally:
+            if timer is not None:
+                timer.cancel()
             cursor.execute("ROLLBACK")
     finally:
         cursor.close()

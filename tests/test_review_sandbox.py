@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 import duckdb
+import openpyxl
 import pytest
 
 from metrics.catalogue.loader import load_catalogue
@@ -24,6 +25,7 @@ from metrics.compute.sqlgen import indicator_sql
 from metrics.db import ensure_schema
 from metrics.errors import ExtractError
 from metrics.extracts import import_file
+from metrics.extracts.options import ImportOptions
 from metrics.extracts.personnummer import looks_like_personnummer
 from tests.test_import import CONTACT, CONTACT_COLUMNS, contacts_csv, table_counts
 from tests.test_sandbox import HEADER, WHERE_LINE, assert_refused, hostile, imported, place, run, stored
@@ -240,3 +242,17 @@ def test_a_query_that_runs_for_hours_is_stopped_at_the_time_limit(place):
     message = next(m for i, _, m in runs if i == "fientlig")
     assert message is not None and "tidsgräns" in message and f"indicators.yaml:{WHERE_LINE}" in message
     assert ("planerade", "ok", None) in runs  # the others are still computed and written
+
+
+def test_sheet_names_holding_a_personnummer_are_not_listed(con, tmp_path):
+    # One sheet per patient is a real habit; an unknown --sheet lists the sheets in the hint.
+    path = tmp_path / "contacts.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Kontakter"
+    book.active.append(CONTACT_COLUMNS.split(","))
+    book.create_sheet("Pat 19121212-1212")
+    book.save(path)
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path, options=ImportOptions(sheet="Data"))
+    shown = str(caught.value) + str(caught.value.hint or "")
+    assert "inget blad 'Data'" in shown and "1 'Kontakter'" in shown and "1212" not in shown

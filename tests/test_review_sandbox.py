@@ -18,6 +18,8 @@ import sys
 
 import duckdb
 import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from metrics.catalogue.loader import load_catalogue
@@ -256,3 +258,18 @@ def test_sheet_names_holding_a_personnummer_are_not_listed(con, tmp_path):
         import_file(con, path, options=ImportOptions(sheet="Data"))
     shown = str(caught.value) + str(caught.value.hint or "")
     assert "inget blad 'Data'" in shown and "1 'Kontakter'" in shown and "1212" not in shown
+
+
+def test_a_personnummer_in_a_parquet_float_column_is_refused(con, tmp_path):
+    # pandas writes a numeric id column with gaps as float64; Arrow formats 191212121212.0 as
+    # "1.91212121212e+11", which the rule did not see, yet it is the personnummer, digit for digit.
+    names = CONTACT_COLUMNS.split(",")
+    columns = {n: pa.array([CONTACT[n], CONTACT[n]]) for n in names}
+    columns["contact_id"] = pa.array(["C1", "C2"])
+    columns["person_id"] = pa.array([1.0, 191212121212.0], pa.float64())
+    path = tmp_path / "contacts_2024.parquet"
+    pq.write_table(pa.table(columns), path)
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+    assert caught.value.row == 2  # Parquet rows are counted as records from 1
+    assert_nothing_stored(con)

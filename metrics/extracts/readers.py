@@ -355,6 +355,13 @@ def _parquet_text(name: str, column_name: str, column: pa.ChunkedArray) -> pa.Ch
         return pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
     if pa.types.is_boolean(kind):
         return pc.if_else(column, "true", "false")
+    if pa.types.is_floating(kind):
+        # Arrow formats large whole floats in exponent form (191212121212.0 as "1.91212121212e+11"),
+        # which hides a personnummer from the check: whole values are written as integers, like an
+        # Excel cell; others as Arrow writes them.
+        whole = pc.and_(pc.equal(pc.floor(column), column), pc.less(pc.abs(column), 2.0**53))
+        as_int = pc.cast(pc.if_else(whole, column, 0.0), pa.int64()).cast(pa.string())
+        return pc.if_else(whole, as_int, column.cast(pa.string()))
     try:
         # Arrow formats the float 580.0 as "580", like an Excel cell.
         return column.cast(pa.string())

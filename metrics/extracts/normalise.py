@@ -73,7 +73,8 @@ def match_columns(extract: Extract, header: list[str], file: str) -> ColumnMap:
         # and logged (an ignored column's name is noted in the import log).
         raise ExtractError(
             file,
-            "en kolumnrubrik ser ut som ett personnummer eller samordningsnummer; ingenting importerades",
+            "en kolumnrubrik ser ut som ett personnummer eller samordningsnummer, så filen saknar "
+            "troligen rubrikrad; ingenting importerades",
             hint="första raden ska vara kolumnnamnen; värdet visas inte här av integritetsskäl",
             row=1,
         )

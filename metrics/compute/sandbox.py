@@ -24,6 +24,7 @@ DuckDB's message: that message can quote values from the data
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -59,6 +60,10 @@ _FUNCTIONS = {
     "current_schema",
     "current_schemas",
 }
+# One indicator's query may run this long (seconds), then it is interrupted: a cross join written
+# by mistake would otherwise hold the database for hours. MATAVLA_SQL_TIMEOUT changes it.
+TIMEOUT_ENV = "MATAVLA_SQL_TIMEOUT"
+DEFAULT_TIMEOUT_SECONDS = 900.0
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MISSING_COLUMN = re.compile(r'Referenced column "?([^"\s]+)"? not found', re.IGNORECASE)
 _SOURCE_TABLES = frozenset(EXTRACTS)
@@ -135,29 +140,36 @@ def _parse_tree(parser: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any] |
     return node
 
 
-def _cte_names(node: Any) -> set[str]:
-    names: set[str] = set()
-    if isinstance(node, dict):
-        for entry in (node.get("cte_map") or {}).get("map", []):
-            names.add(str(entry.get("key", "")).lower())
-        for value in node.values():
-            names |= _cte_names(value)
-    elif isinstance(node, list):
-        for value in node:
-            names |= _cte_names(value)
-    return names
+def _cte_keys(node: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The CTEs a query node defines, in order: (lower-case name, definition)."""
+    entries = (node.get("cte_map") or {}).get("map", [])
+    return [(str(entry.get("key", "")).lower(), entry.get("value")) for entry in entries]
 
 
 def forbidden(node: Any, tables: frozenset[str]) -> str | None:
-    """What in a parse tree reaches beyond `tables`, in Swedish; None when nothing does."""
-    allowed = tables | _cte_names(node)
+    """What in a parse tree reaches beyond `tables`, in Swedish; None when nothing does.
 
-    def walk(item: Any) -> str | None:
+    A CTE name counts as allowed only where DuckDB resolves it to the CTE: in the body of the
+    query that defines it, in the CTEs defined after it, and (for a recursive CTE) in its own
+    definition. Elsewhere the same name is the real table: `WITH rejected_rows AS (SELECT *
+    FROM rejected_rows)` reads the real one, so a CTE is never allowed globally.
+    """
+
+    def walk(item: Any, allowed: frozenset[str]) -> str | None:
         if isinstance(item, list):
-            return next((found for found in map(walk, item) if found), None)
+            return next((found for found in (walk(v, allowed) for v in item) if found), None)
         if not isinstance(item, dict):
             return None
         kind = item.get("type")
+        if kind == "RECURSIVE_CTE_NODE":
+            allowed = allowed | {str(item.get("cte_name", "")).lower()}
+        ctes = _cte_keys(item)
+        defined = allowed
+        for name, definition in ctes:
+            found = walk(definition, defined)  # sees the CTEs before it, not itself
+            if found:
+                return found
+            defined = defined | {name}
         is_table_ref = "class" not in item and {"alias", "sample", "query_location"} <= item.keys()
         if is_table_ref and kind not in _TABLE_REFS:
             if kind == "TABLE_FUNCTION":
@@ -166,13 +178,14 @@ def forbidden(node: Any, tables: frozenset[str]) -> str | None:
             return "otillåten tabellreferens"
         if kind == "BASE_TABLE":
             name = str(item.get("table_name", "")).lower()
-            if item.get("schema_name") or item.get("catalog_name") or name not in allowed:
+            if item.get("schema_name") or item.get("catalog_name") or name not in defined:
                 return f"tabellen '{item.get('table_name', '')}' är inget utdrag"
         if item.get("class") == "FUNCTION" and str(item.get("function_name", "")).lower() in _FUNCTIONS:
             return f"funktionen {item['function_name']}() är inte tillåten"
-        return next((found for found in map(walk, item.values()) if found), None)
+        rest = (value for key, value in item.items() if key != "cte_map")
+        return next((found for found in (walk(v, defined) for v in rest) if found), None)
 
-    return walk(node)
+    return walk(node, frozenset(tables))
 
 
 def _shape_problem(parser: duckdb.DuckDBPyConnection, fragment: Fragment) -> str | None:
@@ -298,7 +311,26 @@ _ERROR_KINDS: tuple[tuple[type[duckdb.Error], str, str], ...] = (
         "kontrollera uträkningarna i SQL:en (t.ex. division eller datum)",
     ),
     (duckdb.InvalidInputException, "ogiltig indata", "kontrollera SQL:en mot kolumnernas typer"),
+    (
+        duckdb.InterruptException,
+        "tidsgränsen nåddes",
+        f"frågan avbröts efter {TIMEOUT_ENV} sekunder; leta efter en join utan villkor, "
+        f"eller höj {TIMEOUT_ENV} om frågan ska ta så lång tid",
+    ),
 )
+
+
+def timeout_seconds() -> float:
+    """The time limit of one indicator's query: MATAVLA_SQL_TIMEOUT, else 900 s (0 = none)."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        return max(0.0, float(text.replace(",", ".")))
+    except ValueError:
+        raise ComputeError(
+            "*", f"{TIMEOUT_ENV}='{text}' är inget antal sekunder (tips: t.ex. {TIMEOUT_ENV}=600)"
+        ) from None
 
 
 def _runtime_error(indicator: Indicator, exc: duckdb.Error) -> IndicatorSqlError:
@@ -335,14 +367,20 @@ def run_indicator_query(con: duckdb.DuckDBPyConnection, indicator: Indicator, sq
             indicator, kind, first.line or indicator.line, first.hint or _HINT_SHAPE["select"]
         )
     lock_down(con)
+    limit = timeout_seconds()
     cursor = con.cursor()
+    timer = threading.Timer(limit, cursor.interrupt) if limit > 0 else None
     try:
         cursor.execute("BEGIN TRANSACTION READ ONLY")
         try:
+            if timer is not None:
+                timer.start()
             return cursor.execute(sql).df()
         except duckdb.Error as exc:
             error = _runtime_error(indicator, exc)
         finally:
+            if timer is not None:
+                timer.cancel()
             cursor.execute("ROLLBACK")
     finally:
         cursor.close()

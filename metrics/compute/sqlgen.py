@@ -77,7 +77,9 @@ def _condition(measure: Measure) -> str | None:
         parts.append(f"({measure.where})")
     if measure.codes is not None:
         column = f"upper(replace(\"{measure.codes.column}\", '.', ''))"
-        starts = " OR ".join(f"starts_with({column}, '{code}')" for code in measure.codes.codes)
+        # A code is a string literal, never SQL: its quotes are doubled.
+        quoted = (code.replace("'", "''") for code in measure.codes.codes)
+        starts = " OR ".join(f"starts_with({column}, '{code}')" for code in quoted)
         parts.append(f"({starts})")
     return " AND ".join(parts) if parts else None
 

@@ -39,7 +39,9 @@ from metrics.extracts.origins import ORIGIN, replaced_origins, winner_note
 from metrics.extracts.personnummer import (
     ascii_personnummer_sql,
     contains_personnummer,
+    embedded_candidate_sql,
     looks_like_personnummer,
+    mentions_personnummer,
     unicode_candidate_sql,
 )
 from metrics.extracts.readers import ROW, SUFFIXES, RawTable, read_bytes, read_table, require_supported
@@ -193,7 +195,9 @@ def resolve_extract(path: Path, source: str | None) -> Extract:
     if source is not None:
         extract = EXTRACTS.get(source.strip().lower())
         if extract is None:
-            raise ExtractError(path.name, f"okänt uttag '{source}'", hint=f"välj ett av: {names}")
+            hidden = looks_like_personnummer(source) or contains_personnummer(source)
+            shown = "(namnet visas inte: det ser ut som ett personnummer)" if hidden else f"'{source}'"
+            raise ExtractError(path.name, f"okänt uttag {shown}", hint=f"välj ett av: {names}")
         return extract
     extract = extract_for_filename(path.stem)
     if extract is None:
@@ -348,16 +352,25 @@ def _refuse_in(con: duckdb.DuckDBPyConnection, file: str, table: str, checked: l
         f"list(struct_pack(r := {ROW}, v := {ident(s)})) FILTER (WHERE {unicode_candidate_sql(ident(s))})"
         for _, s in checked
     )
-    row = _one(con, f"SELECT {hits}, {candidates} FROM {table}")
+    embedded = ", ".join(
+        f"list(struct_pack(r := {ROW}, v := {ident(s)})) FILTER (WHERE {embedded_candidate_sql(ident(s))})"
+        for _, s in checked
+    )
+    row = _one(con, f"SELECT {hits}, {candidates}, {embedded} FROM {table}")
     found: list[tuple[int, str]] = []
+    n = len(checked)
     for i, (name, _) in enumerate(checked):
         if row[i] is not None:
             found.append((int(row[i]), name))
         # Values with other than ASCII characters are few; NFKC is applied to them in Python.
-        for item in row[len(checked) + i] or []:
+        for item in row[n + i] or []:
             if looks_like_personnummer(item["v"]):
                 found.append((int(item["r"]), name))
                 break
+        # So are texts with a number of a personnummer's length among other words.
+        for item in row[2 * n + i] or []:
+            if mentions_personnummer(item["v"]):
+                found.append((int(item["r"]), name))
     if found:
         first, name = min(found)
         raise ExtractError(

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from metrics.errors import ExtractError
 from metrics.extracts.options import DateWindow, dated_columns, window_reason_sql
-from metrics.extracts.personnummer import looks_like_personnummer
+from metrics.extracts.personnummer import looks_like_personnummer, mentions_personnummer
 from metrics.extracts.readers import ROW, column_id
 from metrics.extracts.schema import SQL_TYPES, Column, Extract
 from metrics.geography import load_geography
@@ -68,11 +68,13 @@ def ident(name: str) -> str:
 
 def match_columns(extract: Extract, header: list[str], file: str) -> ColumnMap:
     """Match the file's column names (case-insensitively) to the extract's columns."""
-    if any(map(looks_like_personnummer, header)):
-        # A file without a header row puts its first data row here, and names are shown in messages.
+    if any(looks_like_personnummer(name) or mentions_personnummer(name) for name in header):
+        # A file without a header row puts its first data row here, and names are shown in messages
+        # and logged (an ignored column's name is noted in the import log).
         raise ExtractError(
             file,
-            "en kolumnrubrik ser ut som ett personnummer eller samordningsnummer; ingenting importerades",
+            "en kolumnrubrik ser ut som ett personnummer eller samordningsnummer, så filen saknar "
+            "troligen rubrikrad; ingenting importerades",
             hint="första raden ska vara kolumnnamnen; värdet visas inte här av integritetsskäl",
             row=1,
         )

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from metrics.errors import ExtractError
 from metrics.extracts.encodings import decode_to_utf8, excel_separator
+from metrics.extracts.personnummer import contains_personnummer, looks_like_personnummer
 from metrics.extracts.quotes import find_quotes, stray_note
 
 CSV_SUFFIXES = (".csv", ".txt")
@@ -289,9 +290,15 @@ def sheet_index(name: str, sheets: Sequence[str], sheet: str) -> int:
             return list(candidates).index(key)
     if wanted.isdigit() and 1 <= int(wanted) <= len(sheets):
         return int(wanted) - 1
-    listed = ", ".join(f"{i} '{s}'" for i, s in enumerate(sheets, start=1))
+    # A sheet per patient, named after the personnummer, is a real habit: such names are not shown.
+    shown = [
+        (s if not (looks_like_personnummer(s) or contains_personnummer(s)) else "(namnet visas inte)")
+        for s in sheets
+    ]
+    asked = "(namnet visas inte)" if looks_like_personnummer(sheet) or contains_personnummer(sheet) else sheet
+    listed = ", ".join(f"{i} '{s}'" for i, s in enumerate(shown, start=1))
     raise ExtractError(
-        name, f"Excel-filen har inget blad '{sheet}'", hint=f"ange namn eller nummer; bladen är {listed}"
+        name, f"Excel-filen har inget blad '{asked}'", hint=f"ange namn eller nummer; bladen är {listed}"
     )
 
 
@@ -348,6 +355,13 @@ def _parquet_text(name: str, column_name: str, column: pa.ChunkedArray) -> pa.Ch
         return pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
     if pa.types.is_boolean(kind):
         return pc.if_else(column, "true", "false")
+    if pa.types.is_floating(kind):
+        # Arrow formats large whole floats in exponent form (191212121212.0 as "1.91212121212e+11"),
+        # which hides a personnummer from the check: whole values are written as integers, like an
+        # Excel cell; others as Arrow writes them.
+        whole = pc.and_(pc.equal(pc.floor(column), column), pc.less(pc.abs(column), 2.0**53))
+        as_int = pc.cast(pc.if_else(whole, column, 0.0), pa.int64()).cast(pa.string())
+        return pc.if_else(whole, as_int, column.cast(pa.string()))
     try:
         # Arrow formats the float 580.0 as "580", like an Excel cell.
         return column.cast(pa.string())

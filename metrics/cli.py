@@ -368,8 +368,10 @@ def demo(db_path: Path, catalog_path: Path, out_dir: Path, scale: float, seed: i
 
     started = time.perf_counter()
     build_demo(db_path, catalog_path, out_dir=out_dir, scale=scale, seed=seed, progress=_say)
+    # `matavla serve` runs in the environment this command runs in (a venv's python may not be on PATH)
     click.echo(
-        f"Demodatabasen {db_path} är klar ({time.perf_counter() - started:.0f} s). Starta: python app.py"
+        f"Demodatabasen {db_path} är klar ({time.perf_counter() - started:.0f} s). "
+        f"Starta tavlan: matavla serve --db {db_path}"
     )
 
 

@@ -42,6 +42,7 @@ def test_a_follow_up_month_that_was_never_delivered_keeps_the_period_incomplete(
         con,
         "inpatient",
         [
+            ("s0", "c", LINKOPING, "K", 70, "2024-02-01", "2024-02-10", True, "I50", None),
             ("s1", "a", LINKOPING, "K", 70, "2024-03-10", "2024-03-20", True, "I50", None),
             ("s2", "b", LINKOPING, "K", 70, "2024-06-01", "2024-06-05", True, "I50", None),
         ],
@@ -56,6 +57,7 @@ def test_a_follow_up_month_that_was_never_delivered_keeps_the_period_incomplete(
     assert (march["numerator"], march["denominator"]) == (0, 1)
     assert not march["complete"]
     # February's follow-up (29 Feb 2024 + 30 days = 30 March) lies in delivered March: complete.
+    # (Three different persons: no readmission anywhere, every numerator is 0.)
     assert cell(results, LINKOPING, "2024-02")["complete"]
 
 

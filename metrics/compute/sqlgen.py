@@ -296,15 +296,21 @@ def _covered_cte(indicator: Indicator) -> str:
     reach = ""
     if indicator.follow_up_days:
         # An outcome seen up to N days after the period (a readmission) is complete only once
-        # the kommun's delivery reaches the month that holds the period's last day + N days.
+        # the kommun's delivery reaches the month that holds the period's last day + N days
+        # without a gap: a month never delivered in between hides that month's outcomes. So each
+        # covered month is joined to the end of its unbroken run of covered months (islands).
         period_end = f"{_period_start('month')} + to_months({months}) - INTERVAL 1 DAY"
         complete = (
             f"({complete}) AND max(r.reach) >= "
             f"CAST(date_trunc('month', {period_end} + INTERVAL {indicator.follow_up_days} DAY) AS DATE)"
         )
         reach = (
-            f"  JOIN (SELECT kommun, max(month) AS reach FROM {COVERED_MONTHS}\n"
-            f"        WHERE source = '{indicator.source}' GROUP BY kommun) AS r USING (kommun)\n"
+            "  JOIN (SELECT kommun AS reach_kommun, min(month) AS run_start, max(month) AS reach\n"
+            "        FROM (SELECT kommun, month, date_diff('month', DATE '2000-01-01', month)\n"
+            "                     - row_number() OVER (PARTITION BY kommun ORDER BY month) AS run\n"
+            f"              FROM {COVERED_MONTHS} WHERE source = '{indicator.source}')\n"
+            "        GROUP BY kommun, run) AS r\n"
+            f"    ON r.reach_kommun = {COVERED_MONTHS}.kommun AND month BETWEEN r.run_start AND r.reach\n"
         )
     return (
         "covered AS (\n"

@@ -152,3 +152,21 @@ def dashboard(dash_duo: Any, dashboard_app: dash.Dash) -> Any:
     # dash[testing] waits 2 s for every element it does not find; the tests wait explicitly.
     dash_duo.driver.implicitly_wait(0)
     return dash_duo
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Any:
+    """The shipped catalogue's core indicators (tests that need another catalogue define their own)."""
+    from tests.indicator_cases import core_catalogue
+
+    return core_catalogue()
+
+
+@pytest.fixture
+def con(catalogue: Any) -> Any:
+    """An empty database with every table, for hand-built cases."""
+    from tests.indicator_cases import empty_db
+
+    con = empty_db(catalogue)
+    yield con
+    con.close()

@@ -8,19 +8,7 @@ import math
 import pytest
 
 from metrics.compute.engine import compute_all
-from tests.indicator_cases import cell, compute, core_catalogue, empty_db, insert
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return core_catalogue()
-
-
-@pytest.fixture
-def con(catalogue):
-    con = empty_db(catalogue)
-    yield con
-    con.close()
+from tests.indicator_cases import cell, compute, insert
 
 
 def contacts(kommun: str, total: int, planned: int, prefix: str) -> list[tuple]:

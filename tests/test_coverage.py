@@ -19,25 +19,13 @@ from metrics.errors import MatavlaError
 from metrics.extracts import import_file
 from metrics.extracts.coverage import parse_covers
 from metrics.geography import load_geography
-from tests.indicator_cases import cell, compute, core_catalogue, empty_db, has_cell, insert, is_missing
+from tests.indicator_cases import cell, compute, has_cell, insert, is_missing
 
 BERG, OSTERSUND, KROKOM = "2326", "2380", "2309"
 JAMTLAND = "23"
 LINKOPING, NORRKOPING, MOTALA = "0580", "0581", "0583"
 OSTERGOTLAND = "05"
 JAMTLAND_KOMMUNER = [k.code for k in load_geography().kommuner_in(JAMTLAND)]  # 8 kommuner
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return core_catalogue()
-
-
-@pytest.fixture
-def con(catalogue):
-    con = empty_db(catalogue)
-    yield con
-    con.close()
 
 
 def stay(sid, kommun, admitted, *, sex="K", age=70, diagnosis="I50", acute=True, discharged=None):

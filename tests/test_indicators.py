@@ -10,23 +10,11 @@ from datetime import date
 
 import pytest
 
-from tests.indicator_cases import cell, compute, core_catalogue, empty_db, has_cell, insert
+from tests.indicator_cases import cell, compute, has_cell, insert
 from tests.test_contract_guards import CORE_IDS
 
 LINKOPING, NORRKOPING, MOTALA = "0580", "0581", "0583"
 OSTERGOTLAND = "05"
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return core_catalogue()
-
-
-@pytest.fixture
-def con(catalogue):
-    con = empty_db(catalogue)
-    yield con
-    con.close()
 
 
 def contact(

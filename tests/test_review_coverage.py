@@ -9,22 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.indicator_cases import cell, compute, core_catalogue, empty_db, has_cell, insert, is_missing
+from tests.indicator_cases import cell, compute, has_cell, insert, is_missing
 
 BERG, OSTERSUND = "2326", "2380"
 JAMTLAND = "23"
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return core_catalogue()
-
-
-@pytest.fixture
-def con(catalogue):
-    con = empty_db(catalogue)
-    yield con
-    con.close()
 
 
 def stay(sid, kommun, admitted, *, sex="K", age=70, diagnosis="I50"):

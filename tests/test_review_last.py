@@ -10,7 +10,7 @@ import pytest
 from metrics.compute.equations import cell_equations
 from metrics.dashboard.data import read_snapshot
 from metrics.db import connect
-from tests.indicator_cases import cell, compute, core_catalogue, empty_db, insert
+from tests.indicator_cases import cell, compute, insert
 
 LINKOPING = "0580"
 JAMTLAND = "23"
@@ -19,18 +19,6 @@ INSERT = (
     "numerator, denominator, value, ci_low, ci_high, suppressed, missing, complete, data_through) "
     "VALUES (?, ?, 'lan', ?, 'year', ?, 'total', 5, 50, 10.0, NULL, NULL, false, false, ?, ?)"
 )
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return core_catalogue()
-
-
-@pytest.fixture
-def con(catalogue):
-    con = empty_db(catalogue)
-    yield con
-    con.close()
 
 
 def test_a_follow_up_month_that_was_never_delivered_keeps_the_period_incomplete(con, catalogue):

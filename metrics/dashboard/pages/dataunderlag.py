@@ -7,7 +7,15 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-from metrics.dashboard.components import alert, attrs, data_table, download_bar, no_data, safe, section
+from metrics.dashboard.components import (
+    alert,
+    data_table,
+    download_bar,
+    no_data,
+    safe,
+    scroll_region,
+    section,
+)
 from metrics.dashboard.context import catalogue, catalogue_notice, settings
 from metrics.dashboard.data import Coverage, DataUnavailable, coverage
 from metrics.dashboard.delivered import coverage_rows, delivered
@@ -166,12 +174,10 @@ def render() -> list[Any]:
         section(
             "Beräkning av indikatorer",
             [
-                html.Div(
+                scroll_region(
                     runs_table,
-                    className="card table-scroll",
-                    tabIndex="0",
-                    role="region",
-                    **attrs({"aria-label": "Tabell: beräkning av indikatorer"}),
+                    "Tabell: beräkning av indikatorer",
+                    "card table-scroll",
                 )
                 if run_rows
                 else html.P("Ingen beräkning har körts (`matavla compute`).", className="muted"),
@@ -185,28 +191,24 @@ def render() -> list[Any]:
         ),
         section(
             "Utdrag",
-            html.Div(
+            scroll_region(
                 data_table(
                     ["Utdrag", "Rader", "Period (första – sista)", "Kommuner", "Senast importerad"],
                     extract_rows,
                     numeric=(1, 3),
                 ),
-                className="card table-scroll",
-                tabIndex="0",
-                role="region",
-                **attrs({"aria-label": "Tabell: utdrag"}),
+                "Tabell: utdrag",
+                "card table-scroll",
             ),
             intro="Antal rader, datumintervall och antal kommuner per utdrag.",
         ),
         _coverage_section(),
         section(
             "Avvisade rader",
-            html.Div(
+            scroll_region(
                 data_table(["Fil", "Utdrag", "Orsak", "Rader", "Radnummer"], rejected_rows, numeric=(3,)),
-                className="card table-scroll",
-                tabIndex="0",
-                role="region",
-                **attrs({"aria-label": "Tabell: avvisade rader"}),
+                "Tabell: avvisade rader",
+                "card table-scroll",
             )
             if rejected_rows
             else html.P("Inga rader har avvisats.", className="muted"),
@@ -214,7 +216,7 @@ def render() -> list[Any]:
         ),
         section(
             "Importlogg",
-            html.Div(
+            scroll_region(
                 data_table(
                     [
                         "Importerad",
@@ -230,10 +232,8 @@ def render() -> list[Any]:
                     log_rows,
                     numeric=(5, 6, 7, 8),
                 ),
-                className="card table-scroll",
-                tabIndex="0",
-                role="region",
-                **attrs({"aria-label": "Tabell: importlogg"}),
+                "Tabell: importlogg",
+                "card table-scroll",
             )
             if log_rows
             else html.P("Inget har importerats ännu (`matavla import`).", className="muted"),
@@ -254,12 +254,10 @@ def _coverage_section() -> html.Section:
     )
     return section(
         "Täckning",
-        html.Div(
+        scroll_region(
             table,
-            className="card table-scroll",
-            tabIndex="0",
-            role="region",
-            **attrs({"aria-label": "Tabell: täckning per utdrag, kommun och månad"}),
+            "Tabell: täckning per utdrag, kommun och månad",
+            "card table-scroll",
         )
         if rows
         else html.P("Ingen import har registrerat vad den täcker än.", className="muted"),

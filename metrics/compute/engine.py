@@ -123,7 +123,8 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
             suppression=None,
         )
         df = pd.concat([df, gone], ignore_index=True)
-    return df[list(RESULT_COLUMNS)]
+    # Columns filled by later stages (standardisation, trend, comparison) start empty.
+    return df.reindex(columns=list(RESULT_COLUMNS))
 
 
 def compute_indicator(

@@ -396,5 +396,13 @@ def serve(db_path: Path, catalog_path: Path, host: str, port: int, debug: bool) 
     app.run(host=host, port=port, debug=debug)
 
 
+def _register_analyst_commands() -> None:
+    from metrics.cli_analyst import test_cmd
+
+    main.add_command(test_cmd)
+
+
+_register_analyst_commands()
+
 if __name__ == "__main__":
     main()

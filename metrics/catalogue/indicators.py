@@ -22,6 +22,7 @@ from metrics.catalogue.model import (
 )
 from metrics.catalogue.problems import Problems, did_you_mean, is_number, unknown_keys
 from metrics.catalogue.settings import ID_PATTERN, parse_age_bands, parse_suppression
+from metrics.catalogue.tests_spec import parse_tests
 from metrics.catalogue.yaml_loader import LineDict
 from metrics.extracts.schema import EXTRACTS
 
@@ -55,6 +56,7 @@ INDICATOR_KEYS = (
     "definition_source",
     "numerator_text",
     "denominator_text",
+    "tests",
 )
 MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts")
 PER_PERSON_KEYS = ("per_person", "by", "where")
@@ -431,6 +433,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         problems.add(node.line_of("decimals"), f"{what}: decimals ska vara ett heltal 0–4")
         decimals = 1
 
+    tests = parse_tests(node["tests"], node.line_of("tests"), raw_id, problems) if "tests" in node else ()
     if len(problems.errors) > before:
         return None
     return Indicator(
@@ -464,6 +467,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         file=ctx.file,
         line=node.line,
         key_lines=dict(node.key_lines),
+        tests=tests,
     )
 
 

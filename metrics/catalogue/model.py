@@ -7,7 +7,10 @@ engines or dashboards. `metrics.catalogue.loader` builds them from YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from metrics.catalogue.tests_spec import TestCase
 
 MeasureKind = Literal["rows", "persons", "sum", "population", "per_person"]
 Direction = Literal["higher", "lower", "neutral"]
@@ -101,6 +104,7 @@ class Indicator:
     file: str = "indicators.yaml"
     line: int = 0
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    tests: tuple[TestCase, ...] = field(default=(), compare=False, hash=False)  # `tests:`, for `matavla test`
 
     @property
     def source(self) -> str:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -73,12 +75,15 @@ def run_catalogue_tests(catalogue: Catalogue, only: Sequence[str] | None = None)
         raise MatavlaError(
             f"indikatorn '{unknown[0]}' finns inte i katalogen, eller lämnades utanför för ett fel ({hint})"
         )
-    outcomes: list[TestOutcome] = []
-    for indicator in catalogue.indicators:
-        if only and indicator.id not in only:
-            continue
-        outcomes.extend(run_test(indicator, catalogue, test) for test in indicator.tests)
-    return outcomes
+    cases = [
+        (indicator, test)
+        for indicator in catalogue.indicators
+        if not only or indicator.id in only
+        for test in indicator.tests
+    ]
+    # Each test has its own database; DuckDB works outside the GIL, so tests overlap on threads.
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        return list(pool.map(lambda case: run_test(case[0], catalogue, case[1]), cases))
 
 
 def run_test(indicator: Indicator, catalogue: Catalogue, test: TestCase) -> TestOutcome:

@@ -180,7 +180,8 @@ def test_a_kommun_without_a_delivery_is_reported_as_missing(tmp_path):
         kommun: "0580"
         period: 2024
         rows: {sip: [{}]}
-        expect: [{kommun: "2380", numerator: 0}, {kommun: "0581", exists: false}, {lan: "05", denominator: 2}]""",
+        expect:
+          [{kommun: "2380", numerator: 0}, {kommun: "0581", exists: false}, {lan: "05", denominator: 2}]""",
     )
     failures = _run(path)
     assert any("2380 Östersund 2024: cellen finns inte i resultatet" in f for f in failures)

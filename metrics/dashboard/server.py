@@ -32,6 +32,7 @@ from metrics.dashboard.context import (
     load_catalogue_cached,
 )
 from metrics.dashboard.data import DataUnavailable, snapshot
+from metrics.dashboard.preview_page import register_preview_page
 from metrics.dashboard.routing import guard_pages
 from metrics.dashboard.runinfo import run_label
 from metrics.dashboard.security import add_security_headers
@@ -268,6 +269,7 @@ def create_app(
     guard_pages(app)
     add_security_headers(app)
     _redirect_bare_paths(app)
+    register_preview_page(app)  # /forhandsgranskning/<token>, from `matavla preview`
     app.layout = _shell
     _register_shell_callbacks(app)
     _warm_up(settings)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from metrics.catalogue.loader import load_catalogue
+from metrics.catalogue.loader import EXPECT_KEYS, TEST_KEYS, load_catalogue
 from metrics.cli import main
 from metrics.compute.yaml_tests import run_catalogue_tests
 
@@ -229,3 +229,8 @@ def test_a_malformed_test_is_a_catalogue_error_with_its_line(tmp_path, tests, me
     assert result.exit_code == 1
     assert message in result.output
     assert f"indicators.yaml:{_line_of(path, '- {name: a')}:" in result.output
+
+
+@pytest.mark.parametrize("key", sorted({*TEST_KEYS, *EXPECT_KEYS}))
+def test_every_test_key_is_documented(key):
+    assert f"`{key}`" in (ROOT / "docs" / "indicators-yaml.md").read_text(encoding="utf-8")

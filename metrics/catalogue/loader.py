@@ -29,15 +29,18 @@ from metrics.catalogue.settings import (
     parse_plan_areas,
     parse_settings,
 )
+from metrics.catalogue.tests_spec import EXPECT_KEYS, TEST_KEYS
 from metrics.catalogue.yaml_loader import LineDict, load_yaml
 from metrics.errors import CatalogueError, Problem
 
 __all__ = [
+    "EXPECT_KEYS",
     "INDICATOR_KEYS",
     "MEASURE_KEYS",
     "PER_PERSON_KEYS",
     "SETTINGS_KEYS",
     "SUPPRESSION_KEYS",
+    "TEST_KEYS",
     "TOP_KEYS",
     "LoadResult",
     "did_you_mean",

@@ -397,10 +397,10 @@ def serve(db_path: Path, catalog_path: Path, host: str, port: int, debug: bool) 
 
 
 def _register_analyst_commands() -> None:
-    from metrics.cli_analyst import preview_cmd, test_cmd
+    from metrics.cli_analyst import analyst_commands
 
-    main.add_command(test_cmd)
-    main.add_command(preview_cmd)
+    for command in analyst_commands(_load, _say, friendly_errors, wait_option):
+        main.add_command(command)
 
 
 _register_analyst_commands()

@@ -110,6 +110,8 @@ def run_test(indicator: Indicator, catalogue: Catalogue, test: TestCase) -> Test
                 results = compute_indicator(con, tested, catalogue)
             except MatavlaError as exc:
                 fail(test.line, f"indikatorn kunde inte beräknas: {exc}")
+            except Exception as exc:  # any failure is this test's, never the whole run's
+                fail(test.line, f"indikatorn kunde inte beräknas ({type(exc).__name__})", "kör matavla check")
             else:
                 for expectation in test.expectations:
                     _compare(results, expectation, indicator, fail)

@@ -20,6 +20,7 @@ from metrics.catalogue.model import (
     PeriodType,
     SuppressionSettings,
 )
+from metrics.catalogue.person_conditions import parse_having
 from metrics.catalogue.problems import Problems, did_you_mean, is_number, unknown_keys
 from metrics.catalogue.settings import ID_PATTERN, parse_age_bands, parse_suppression
 from metrics.catalogue.yaml_loader import LineDict
@@ -56,7 +57,7 @@ INDICATOR_KEYS = (
     "numerator_text",
     "denominator_text",
 )
-MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts")
+MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts", "having")
 PER_PERSON_KEYS = ("per_person", "by", "where")
 
 
@@ -147,11 +148,13 @@ def _measure(
         latest = node.get("latest", False)
         if latest and kind != "persons":
             problems.add(node.line_of("latest"), f"{what}: latest gäller bara count: persons")
+        having = parse_having(node, kind, what, role, problems)
         return Measure(
             kind=kind,
             where=where,
             codes=codes,
             latest=bool(latest),
+            having=having,
             is_count=bool(node.get("counts", True)),
             line=node.line,
         )
@@ -304,10 +307,13 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
                 node.line_of("measure"), f"{what}: measure ersätter numerator och denominator; ange inte båda"
             )
         if not isinstance(m, LineDict) or m.get("per_person") not in PER_PERSON_MEASURES:
+            statistic = m.get("per_person") if isinstance(m, LineDict) else None
+            close = did_you_mean(statistic, PER_PERSON_MEASURES) if isinstance(statistic, str) else None
             problems.add(
-                node.line_of("measure"),
-                f"{what}: measure ska vara {{per_person: continuity_index, by: staff_id}}",
-                f"kända mått per person: {', '.join(PER_PERSON_MEASURES)}",
+                m.line_of("per_person") if isinstance(m, LineDict) else node.line_of("measure"),
+                f"{what}: measure ska vara {{per_person: continuity_index, by: staff_id}}"
+                + (f", inte per_person: {statistic}" if isinstance(statistic, str) else ""),
+                close or f"kända mått per person: {', '.join(PER_PERSON_MEASURES)}",
             )
             return None
         unknown_keys(m, PER_PERSON_KEYS, f"{what}: measure", problems)

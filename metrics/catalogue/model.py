@@ -17,7 +17,9 @@ Breakdown = Literal["sex", "age_band"]
 
 PERIOD_TYPES: tuple[PeriodType, ...] = ("year", "quarter", "month")
 BREAKDOWNS: tuple[Breakdown, ...] = ("sex", "age_band")
-PER_PERSON_MEASURES = ("continuity_index",)
+# continuity_index: Bice–Boxerman COC; usual_provider: UPC, the share of visits to the most-visited
+# practitioner (Breslau & Reeb 1975). Both over persons with at least two visits (sqlgen).
+PER_PERSON_MEASURES = ("continuity_index", "usual_provider")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class Measure:
       persons     count of distinct persons (person_id, grouped under the row's kommun)
       sum         sum of `expression`
       population  inhabitants from `population` with the indicator's age filter
-      per_person  a per-person statistic (`statistic`), e.g. the continuity index
+      per_person  a per-person statistic (`statistic`): the continuity index (COC) or the
+                  usual-provider share (UPC)
     """
 
     kind: MeasureKind
@@ -63,6 +66,7 @@ class Measure:
     where: str | None = None  # extra SQL filter for this measure only
     codes: CodeFilter | None = None
     latest: bool = False  # persons: evaluate `where` on each person's latest row in the period
+    having: str | None = None  # persons: an aggregate SQL condition over each person's rows in the period
     statistic: str | None = None  # per_person: e.g. 'continuity_index'
     by: str | None = None  # per_person: the column that identifies the practitioner
     is_count: bool = False  # a count of persons/events/answers (suppression's count rule applies)

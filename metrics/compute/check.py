@@ -15,6 +15,7 @@ import duckdb
 
 from metrics.catalogue.loader import did_you_mean
 from metrics.catalogue.model import Catalogue, Indicator
+from metrics.catalogue.person_conditions import NOT_AGGREGATE_HINT
 from metrics.compute.engine import write_areas
 from metrics.compute.sandbox import lock_down, sql_problems
 from metrics.compute.sqlgen import indicator_sql
@@ -31,9 +32,16 @@ def _line_for(indicator: Indicator, text: str) -> int:
     candidates = {
         "where": indicator.where,
         "row_sql": indicator.row_sql,
-        "numerator": " ".join(filter(None, [indicator.numerator.where, indicator.numerator.expression])),
+        "numerator": " ".join(
+            filter(
+                None, [indicator.numerator.where, indicator.numerator.expression, indicator.numerator.having]
+            )
+        ),
         "denominator": " ".join(
-            filter(None, [indicator.denominator.where, indicator.denominator.expression])
+            filter(
+                None,
+                [indicator.denominator.where, indicator.denominator.expression, indicator.denominator.having],
+            )
         ),
         "measure": indicator.numerator.where if indicator.numerator.kind == "per_person" else None,
     }
@@ -41,6 +49,14 @@ def _line_for(indicator: Indicator, text: str) -> int:
         if sql and text in sql:
             return indicator.line_of(key)
     return indicator.line
+
+
+def _having_of(indicator: Indicator) -> tuple[str, int] | None:
+    """The role and YAML line of the indicator's `having:`, if it has one."""
+    for role, measure in (("numerator", indicator.numerator), ("denominator", indicator.denominator)):
+        if measure.having:
+            return role, measure.line or indicator.line_of(role)
+    return None
 
 
 def check_sql(catalogue: Catalogue) -> list[Problem]:
@@ -74,6 +90,9 @@ def check_sql(catalogue: Catalogue) -> list[Problem]:
                     did_you_mean(column, columns) or f"kolumner i '{indicator.source}': {', '.join(columns)}"
                 )
                 first = f"okänd kolumn '{column}' i källan '{indicator.source}'"
+            elif "GROUP BY" in first and (having := _having_of(indicator)) is not None:
+                role, line = having
+                first, hint = f"{role}.having är inget villkor över personens rader", NOT_AGGREGATE_HINT
             problems.append(
                 Problem(f"indikator '{indicator.id}': {first}", file=indicator.file, line=line, hint=hint)
             )

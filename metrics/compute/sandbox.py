@@ -108,6 +108,8 @@ def fragments(indicator: Indicator) -> list[Fragment]:
         line = measure.line or indicator.line_of(role)
         if measure.where:
             found.append(Fragment(f"{role}.where", measure.where, line, "expression"))
+        if measure.having:
+            found.append(Fragment(f"{role}.having", measure.having, line, "expression"))
         if measure.kind == "sum" and measure.expression:
             found.append(Fragment(f"{role}.sum", measure.expression, line, "expression"))
     return found

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from metrics.extracts.schema import EXTRACTS, Extract
+
 MeasureKind = Literal["rows", "persons", "sum", "population", "per_person"]
 Direction = Literal["higher", "lower", "neutral"]
 IntervalKind = Literal["wilson", "poisson", "none"]
@@ -105,10 +107,16 @@ class Indicator:
     file: str = "indicators.yaml"
     line: int = 0
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    extracts: tuple[Extract, ...] = ()  # the declared extracts among `sources` (built-ins: EXTRACTS)
 
     @property
     def source(self) -> str:
         return self.sources[0]
+
+    @property
+    def extract(self) -> Extract:
+        """The main source's definition, declared or built-in."""
+        return next((e for e in self.extracts if e.name == self.source), None) or EXTRACTS[self.source]
 
     @property
     def population_based(self) -> bool:
@@ -150,6 +158,7 @@ class Catalogue:
     age_bands: tuple[AgeBand, ...]
     code_lists: dict[str, tuple[str, ...]]
     file: str = "indicators.yaml"
+    extracts: tuple[Extract, ...] = ()  # declared in the catalogue's `extracts:` section
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:

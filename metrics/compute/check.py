@@ -22,7 +22,7 @@ from metrics.compute.sqlgen import indicator_sql
 from metrics.db import ensure_schema
 from metrics.errors import Problem
 from metrics.extracts.coverage import write_covered_months
-from metrics.extracts.schema import EXTRACTS
+from metrics.extracts.declared_tables import ensure_declared_tables
 
 _MISSING_COLUMN = re.compile(r'Referenced column "?([^"\s]+)"? not found', re.IGNORECASE)
 
@@ -63,6 +63,7 @@ def check_sql(catalogue: Catalogue) -> list[Problem]:
     """Plan every indicator's SQL on an empty database; one problem per indicator that fails."""
     con = duckdb.connect()
     ensure_schema(con)
+    ensure_declared_tables(con, catalogue.extracts)
     write_areas(con, catalogue)
     write_covered_months(con)
     lock_down(con)
@@ -85,7 +86,7 @@ def check_sql(catalogue: Catalogue) -> list[Problem]:
             if match:
                 column = match.group(1)
                 line = _line_for(indicator, column)
-                columns = EXTRACTS[indicator.source].column_names
+                columns = indicator.extract.column_names
                 hint = (
                     did_you_mean(column, columns) or f"kolumner i '{indicator.source}': {', '.join(columns)}"
                 )

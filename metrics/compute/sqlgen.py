@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from metrics.catalogue.model import AgeBand, Indicator, Measure
 from metrics.extracts.coverage import COVERED_MONTHS
-from metrics.extracts.schema import EXTRACTS
 
 AREAS_TABLE = "areas"  # (kommun, area_code, area_level), written by the engine before computing
 # Each row's non-integer contribution, rounded to 15 decimals (about a double's precision), is summed
@@ -67,7 +66,7 @@ def _date_sql(indicator: Indicator) -> str:
     if indicator.row_sql is not None:
         return "CAST(date AS DATE)"
     assert indicator.date is not None
-    col = EXTRACTS[indicator.source].column(indicator.date)
+    col = indicator.extract.column(indicator.date)
     if col.type == "int":  # a year column (survey, costs)
         return f'make_date("{indicator.date}", 1, 1)'
     return f'CAST("{indicator.date}" AS DATE)'
@@ -370,7 +369,7 @@ def _additive_sums(indicator: Indicator) -> str:
 
 def _has_persons(indicator: Indicator) -> bool:
     """True when the indicator's rows carry a person_id (a declarative source with that column)."""
-    return indicator.row_sql is None and "person_id" in EXTRACTS[indicator.source].column_names
+    return indicator.row_sql is None and "person_id" in indicator.extract.column_names
 
 
 def _one_row_per_person(indicator: Indicator) -> bool:
@@ -384,7 +383,7 @@ def _one_row_per_person(indicator: Indicator) -> bool:
         return False
     if num.having or den.having:  # a condition over each person's rows needs them grouped
         return False
-    return set(EXTRACTS[indicator.source].key) == {indicator.date, "person_id"}
+    return set(indicator.extract.key) == {indicator.date, "person_id"}
 
 
 def _person_measure(measure: Measure) -> str:

@@ -289,3 +289,15 @@ def test_a_misspelt_per_person_statistic_gets_a_suggestion(tmp_path):
     [problem] = problems_of(tmp_path, text)
     assert problem.hint == "menade du 'usual_provider'?"
     assert problem.line == HEADER.count("\n") + 7
+
+
+def test_the_new_keys_leave_the_fingerprint_of_an_indicator_without_them_unchanged(tmp_path):
+    # Stored runs carry each indicator's definition hash; a new model field that is unset must not
+    # change it, or every published result would look out of date after an upgrade.
+    from metrics.catalogue.fingerprint import _plain
+
+    catalogue = load(tmp_path, team())
+    plain_team = _plain(catalogue.indicator("team"))
+    assert plain_team["numerator"]["having"] == "count(DISTINCT profession) >= 3"
+    assert "having" not in plain_team["denominator"]  # persons, without having
+    assert "extracts" not in plain_team  # a built-in source

@@ -71,6 +71,8 @@ MUTATIONS = [
     ("sip_delaktighet", "where: person_participated}", "where: NOT person_participated}"),
     ("npe_delaktighet", "    where: \"dimension = 'delaktighet_och_involvering'\"\n", ""),
     ("sjukfranvaro_personal", "denominator: {sum: scheduled_hours}", "denominator: {sum: absence_hours}"),
+    ("kontinuitet_upc_lakare", "per_person: usual_provider", "per_person: continuity_index"),
+    ("teambaserad_vard_75", ">= 3", ">= 2"),
 ]
 
 
@@ -234,3 +236,45 @@ def test_a_malformed_test_is_a_catalogue_error_with_its_line(tmp_path, tests, me
 @pytest.mark.parametrize("key", sorted({*TEST_KEYS, *EXPECT_KEYS}))
 def test_every_test_key_is_documented(key):
     assert f"`{key}`" in (ROOT / "docs" / "indicators-yaml.md").read_text(encoding="utf-8")
+
+
+def test_a_test_can_give_rows_of_an_extract_declared_in_the_catalogue(tmp_path):
+    """The vaccinations extract of docs/extracts.md, with a test as short as its indicator."""
+    doc = (ROOT / "docs" / "extracts.md").read_text(encoding="utf-8")
+    declaration = re.search(r"```yaml\n(extracts:\n.*?)```", doc, re.S).group(1)  # type: ignore[union-attr]
+    path = tmp_path / "indicators.yaml"
+    path.write_text(
+        "version: 1\nplan_areas: [{id: fokusflyttning, title: Proaktiv}]\n"
+        + declaration
+        + """\
+indicators:
+  - id: influensavaccination_65
+    title: Influensavaccinerade 65 år och äldre
+    description: Andel invånare 65 år och äldre som vaccinerats mot influensa under året.
+    plan_areas: [fokusflyttning]
+    source: vaccinations
+    age: {min: 65}
+    numerator: {count: persons, where: "vaccine = 'influensa'"}
+    denominator: population
+    multiplier: 100
+    unit: "%"
+    direction: higher
+    tests:
+      - name: en av 200 invånare 65+ vaccinerad mot influensa
+        kommun: "0580"
+        period: 2024
+        rows:
+          vaccinations:
+            - {person_id: a, age: 70}                 # influensa (the enum's first value)
+            - {person_id: a, age: 70, dose: 2}        # the same person again: counted once
+            - {person_id: b, age: 64}                 # too young
+            - {person_id: c, vaccine: covid19}        # another vaccine
+          population: [{count: 150}, {age: 90, count: 50}]
+        expect: {numerator: 1, denominator: 200, value: 0.5}   # 1 / (150 + 50) × 100
+""",
+        encoding="utf-8",
+    )
+    assert _run(path) == []
+    broken = path.read_text(encoding="utf-8").replace("value: 0.5}", "value: 1.0}")
+    path.write_text(broken, encoding="utf-8")
+    assert ["värde väntades 1, blev 0,5" in f for f in _run(path)] == [True]

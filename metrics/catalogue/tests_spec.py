@@ -17,13 +17,14 @@ This module only reads YAML: it knows the extracts' columns, never SQL or a data
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from metrics.catalogue.problems import Problems, did_you_mean, is_number, unknown_keys
 from metrics.catalogue.yaml_loader import LineDict
-from metrics.extracts.schema import EXTRACTS
+from metrics.extracts.schema import EXTRACTS, Extract
 
 TEST_KEYS = ("name", "kommun", "period", "suppression", "rows", "expect")
 EXPECT_KEYS = (
@@ -115,15 +116,24 @@ def _code(value: Any, line: int, what: str, kind: str, problems: Problems) -> st
     return text
 
 
-def parse_tests(node: Any, line: int, indicator_id: str, problems: Problems) -> tuple[TestCase, ...]:
-    """The `tests:` list of an indicator; every problem is added with its line."""
+def parse_tests(
+    node: Any,
+    line: int,
+    indicator_id: str,
+    problems: Problems,
+    extracts: Mapping[str, Extract] = EXTRACTS,
+) -> tuple[TestCase, ...]:
+    """The `tests:` list of an indicator; every problem is added with its line.
+
+    `extracts`: the extracts rows may be given for (the built-in ones and those declared).
+    """
     if not isinstance(node, list) or not node:
         problems.add(line, f"indikator '{indicator_id}': tests ska vara en lista med testfall", _EXAMPLE)
         return ()
     cases: list[TestCase] = []
     names: set[str] = set()
     for item in node:
-        case = _parse_case(item, line, indicator_id, problems)
+        case = _parse_case(item, line, indicator_id, problems, extracts)
         if case is None:
             continue
         if case.name in names:
@@ -139,7 +149,9 @@ _EXAMPLE = (
 )
 
 
-def _parse_case(item: Any, line: int, indicator_id: str, problems: Problems) -> TestCase | None:
+def _parse_case(
+    item: Any, line: int, indicator_id: str, problems: Problems, extracts: Mapping[str, Extract]
+) -> TestCase | None:
     if not isinstance(item, LineDict):
         problems.add(line, f"indikator '{indicator_id}': varje test ska vara en mappning (name: …)", _EXAMPLE)
         return None
@@ -165,7 +177,7 @@ def _parse_case(item: Any, line: int, indicator_id: str, problems: Problems) -> 
         problems.add(item.line_of("suppression"), f"{what}: suppression ska vara on eller off")
         suppression = False
 
-    rows = _parse_rows(item.get("rows"), item.line_of("rows"), what, problems)
+    rows = _parse_rows(item.get("rows"), item.line_of("rows"), what, problems, extracts)
     raw_expect = item.get("expect")
     if isinstance(raw_expect, LineDict):
         raw_expect = [raw_expect]
@@ -197,7 +209,9 @@ def _parse_case(item: Any, line: int, indicator_id: str, problems: Problems) -> 
     )
 
 
-def _parse_rows(node: Any, line: int, what: str, problems: Problems) -> dict[str, tuple[TestRow, ...]]:
+def _parse_rows(
+    node: Any, line: int, what: str, problems: Problems, extracts: Mapping[str, Extract]
+) -> dict[str, tuple[TestRow, ...]]:
     hint = "t.ex. rows: {contacts: [{mode: video}, {mode: mottagning}]}"
     if node is None:
         return {}
@@ -207,11 +221,11 @@ def _parse_rows(node: Any, line: int, what: str, problems: Problems) -> dict[str
     rows: dict[str, tuple[TestRow, ...]] = {}
     for source, items in node.items():
         source_line = node.line_of(source)
-        if source not in EXTRACTS:
+        if source not in extracts:
             problems.add(
                 source_line,
                 f"{what}: okänt utdrag '{source}' i rows",
-                did_you_mean(source, EXTRACTS) or f"utdragen är: {', '.join(EXTRACTS)}",
+                did_you_mean(source, extracts) or f"utdragen är: {', '.join(extracts)}",
             )
             continue
         if isinstance(items, LineDict):
@@ -219,7 +233,7 @@ def _parse_rows(node: Any, line: int, what: str, problems: Problems) -> dict[str
         if not isinstance(items, list):
             problems.add(source_line, f"{what}: rows.{source} ska vara en lista med rader", hint)
             continue
-        columns = EXTRACTS[source].column_names
+        columns = extracts[source].column_names
         parsed: list[TestRow] = []
         for row in items:
             if not isinstance(row, LineDict):
@@ -232,7 +246,7 @@ def _parse_rows(node: Any, line: int, what: str, problems: Problems) -> dict[str
                         f"{what}: okänd kolumn '{column}' i utdraget '{source}'",
                         did_you_mean(column, columns) or f"kolumner i '{source}': {', '.join(columns)}",
                     )
-                elif EXTRACTS[source].column(column).type == "kommun" and not isinstance(value, str):
+                elif extracts[source].column(column).type == "kommun" and not isinstance(value, str):
                     problems.add(
                         row.line_of(column), f"{what}: kommun {value} är ett tal, inte en kod", _QUOTE_HINT
                     )

@@ -27,6 +27,7 @@ from metrics.db import set_memory_limit
 from metrics.db_lock import open_when_free
 from metrics.errors import MatavlaError
 from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
+from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.extracts.normalise import ident, lit
 
 BOARD = "board"  # the attached, read-only database of the board
@@ -85,7 +86,11 @@ def compute_preview(
         for (name,) in tables:
             if name not in (AREAS_TABLE, COVERED_MONTHS):
                 con.execute(f"CREATE VIEW {ident(name)} AS SELECT * FROM {BOARD}.main.{ident(name)}")
+        # What compute_all does before computing (metrics.compute.engine); a declared extract
+        # the board has never imported gets an empty table here.
         write_areas(con, catalogue)
+        on_board = {name for (name,) in tables}
+        ensure_declared_tables(con, [e for e in catalogue.extracts if e.name not in on_board])
         write_covered_months(con)
         published = con.execute(
             f"SELECT {', '.join(KEYS)}, value AS published_value FROM {BOARD}.main.results "

@@ -25,7 +25,7 @@ from typing import Any
 
 from metrics.catalogue.model import Indicator
 from metrics.catalogue.tests_spec import TestCase, TestRow
-from metrics.extracts.schema import EXTRACTS, Column, Extract
+from metrics.extracts.schema import Column, Extract
 
 DEFAULT_AGE = 50
 DEFAULT_SEX = "K"
@@ -100,9 +100,9 @@ def default_value(
     return low + 1 if column.min_exclusive else low  # int or decimal
 
 
-def complete_rows(test: TestCase, source: str, indicator: Indicator) -> list[dict[str, Any]]:
-    """The test's rows of `source` with every column of the extract, in the extract's order."""
-    extract = EXTRACTS[source]
+def complete_rows(test: TestCase, extract: Extract, indicator: Indicator) -> list[dict[str, Any]]:
+    """The test's rows of `extract` with every column of it, in the extract's order."""
+    source = extract.name
     test_day = period_middle(test.period)
     rows = []
     for number, row in enumerate(test.rows.get(source, ()), start=1):

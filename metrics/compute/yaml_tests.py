@@ -33,7 +33,9 @@ from metrics.compute.test_rows import complete_rows, csv_text
 from metrics.db import ensure_schema
 from metrics.errors import MatavlaError, Problem
 from metrics.extracts.coverage import SCOPES, Covers, write_covered_months
+from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.extracts.importer import import_file
+from metrics.extracts.options import ImportOptions
 from metrics.extracts.schema import EXTRACTS
 from metrics.geography import load_geography
 
@@ -99,9 +101,11 @@ def run_test(indicator: Indicator, catalogue: Catalogue, test: TestCase) -> Test
         ensure_schema(con)
         with tempfile.TemporaryDirectory(prefix="matavla-test-") as folder:
             for source in test.rows:
-                _import_rows(con, Path(folder), indicator, test, source, fail)
+                _import_rows(con, Path(folder), catalogue, indicator, test, source, fail)
         if not failures:
+            # What compute_all does before computing (metrics.compute.engine).
             write_areas(con, catalogue)
+            ensure_declared_tables(con, catalogue.extracts)
             write_covered_months(con)
             tested = indicator
             if not test.suppression:
@@ -125,18 +129,20 @@ def run_test(indicator: Indicator, catalogue: Catalogue, test: TestCase) -> Test
 def _import_rows(
     con: duckdb.DuckDBPyConnection,
     folder: Path,
+    catalogue: Catalogue,
     indicator: Indicator,
     test: TestCase,
     source: str,
     fail: Fail,
 ) -> None:
     """Write the test's rows of `source` as a CSV file and import it like any delivery."""
-    extract = EXTRACTS[source]
+    declared = {e.name: e for e in catalogue.extracts}
+    extract = declared.get(source) or EXTRACTS[source]
     rows = test.rows[source]
     line = test.key_lines.get("rows", test.line)
     if not rows:
         return
-    complete = complete_rows(test, source, indicator)
+    complete = complete_rows(test, extract, indicator)
     if any(r.get("kommun") is None for r in complete):
         fail(line, f"raderna i {source} saknar kommun", 'ange kommun: "0580" i testet eller på raden')
         return
@@ -146,13 +152,15 @@ def _import_rows(
         writer.writerow(extract.column_names)
         writer.writerows([csv_text(r[c]) for c in extract.column_names] for r in complete)
     covers = None
-    if SCOPES.get(source, "lan") == "kommun":
+    if SCOPES.get(source, extract.scope or "lan") == "kommun":
         # A kommun's own delivery covers only the kommuner it has rows for; in a test, a kommun
         # named in the expectations delivered too (with no rows: zero events), not "saknas".
         named = {e.area_code for e in test.expectations if e.area_level == "kommun"}
         covers = Covers(tuple(sorted(named | {str(r["kommun"]) for r in complete})))
     try:
-        import_file(con, path, source=source, covers=covers)
+        import_file(
+            con, path, source=source, covers=covers, options=ImportOptions(declared=catalogue.extracts)
+        )
     except MatavlaError as exc:
         fail(line, f"raderna i {source} kunde inte importeras: {exc}")
         return

@@ -11,7 +11,7 @@ import dash
 import flask
 from markupsafe import Markup, escape
 
-from metrics.dashboard.context import catalogue, settings
+from metrics.dashboard.source.context import catalogue, settings
 from metrics.previews import ROUTE, StoredPreview, cell_text, load_preview, preview_grid
 
 LATEST_YEARS = 5

@@ -25,6 +25,7 @@ from metrics.stats.benchmark import NOT_COMPARED, ComparisonSettings, compare_wi
 from metrics.stats.trend import CANNOT_CALCULATE, recent_trend
 
 GROUP_KEYS = ["breakdown", "sex", "age_band"]
+NUMBERS = ("value", "numerator", "denominator", "ci_low", "ci_high", "std_value", "std_ci_low", "std_ci_high")
 
 
 def settings_for(choice: ComparisonChoice) -> ComparisonSettings:
@@ -62,31 +63,24 @@ def add_trends(df: pd.DataFrame, indicator: Indicator) -> pd.Series:
         value_col, low_col, high_col = (
             ("std_value", "std_ci_low", "std_ci_high") if standardised else ("value", "ci_low", "ci_high")
         )
-        values = series[value_col].astype(float).tolist()
+        column = {name: series[name].to_numpy(dtype=float, na_value=np.nan) for name in NUMBERS}
         ok = series["_usable"].tolist()
+        by_counts = proportion and not standardised
         for end, index in enumerate(series.index, start=1):
             if end < 5:
                 trend[index] = CANNOT_CALCULATE
                 continue
-            window = slice(end - 5, end)
-            if proportion and not standardised:
-                result = recent_trend(
-                    years[window],
-                    values[window],
-                    direction=indicator.direction,
-                    numerators=series["numerator"].astype(float).tolist()[window],
-                    denominators=series["denominator"].astype(float).tolist()[window],
-                    usable=ok[window],
-                )
-            else:
-                result = recent_trend(
-                    years[window],
-                    values[window],
-                    direction=indicator.direction,
-                    ci_low=series[low_col].astype(float).tolist()[window],
-                    ci_high=series[high_col].astype(float).tolist()[window],
-                    usable=ok[window],
-                )
+            w = slice(end - 5, end)
+            result = recent_trend(
+                years[w],
+                column[value_col][w].tolist(),
+                direction=indicator.direction,
+                numerators=column["numerator"][w].tolist() if by_counts else None,
+                denominators=column["denominator"][w].tolist() if by_counts else None,
+                ci_low=None if by_counts else column[low_col][w].tolist(),
+                ci_high=None if by_counts else column[high_col][w].tolist(),
+                usable=ok[w],
+            )
             trend[index] = result.outcome
     return trend
 
@@ -95,59 +89,86 @@ def add_comparisons(
     df: pd.DataFrame, indicator: Indicator, catalogue: Catalogue
 ) -> tuple[pd.Series, pd.Series]:
     """The `compared_to` and `comparison` columns."""
-    compared_to = pd.Series(None, index=df.index, dtype=object)
-    comparison = pd.Series(None, index=df.index, dtype=object)
+    level = df["area_level"].to_numpy()
+    code = df["area_code"].to_numpy()
     groups = benchmark_lan(catalogue)
-    level = df["area_level"]
-    lan_of = pd.Series(
-        np.where(level == "kommun", df["area_code"].str[:2], df["area_code"].map(groups)), index=df.index
-    ).where(level != "lan")
+    lan_of = np.array(
+        [
+            c[:2] if lv == "kommun" else (None if lv == "lan" else groups.get(c))
+            for c, lv in zip(code, level, strict=True)
+        ],
+        dtype=object,
+    )
+    missing = df["missing"].fillna(False).to_numpy(dtype=bool)
+    hidden = df["suppressed"].fillna(False).to_numpy(dtype=bool)
+    compared_to = lan_of.copy()
+    compared_to[missing] = None
+    comparison = np.full(len(df), None, dtype=object)
     settings = settings_for(catalogue.comparison_of(indicator))
-    candidates = df[lan_of.notna() & ~df["missing"].fillna(False).astype(bool)]
-    compared_to[candidates.index] = lan_of[candidates.index]
-    # NULL sex/age_band (the total) must match too: key on text, '' for NULL
-    keyed = df.assign(key_sex=df["sex"].fillna(""), key_age=df["age_band"].fillna(""))
-    cell_keys = ["period", "breakdown", "key_sex", "key_age"]
-    lans = {
-        (row.area_code, row.period, row.breakdown, row.key_sex, row.key_age): row
-        for row in keyed[level == "lan"].itertuples()
-    }
-    shown = keyed.loc[candidates.index][_usable(candidates)]
-    for key, cells in shown.assign(key_lan=lan_of[shown.index]).groupby(["key_lan", *cell_keys], sort=False):
-        bench = lans.get(key)
-        if bench is None or bool(bench.suppressed) or bool(bench.missing):
-            comparison[cells.index] = NOT_COMPARED
+    columns = (
+        "value",
+        "numerator",
+        "denominator",
+        "ci_low",
+        "ci_high",
+        "std_value",
+        "std_ci_low",
+        "std_ci_high",
+    )
+    arrays = {name: df[name].to_numpy(dtype=float, na_value=np.nan) for name in columns}
+    # One key per cell: (län, period, breakdown, sex, age band); NULL sex/age band as ''.
+    keys = pd.DataFrame(
+        {
+            "lan": np.where(level == "lan", code, lan_of),
+            "period": df["period"].to_numpy(),
+            "breakdown": df["breakdown"].to_numpy(),
+            "sex": df["sex"].fillna("").to_numpy(),
+            "age": df["age_band"].fillna("").to_numpy(),
+        }
+    )
+    is_lan = level == "lan"
+    is_kommun = level == "kommun"
+    for positions in keys.groupby(list(keys.columns), sort=False, dropna=True).indices.values():
+        bench = positions[is_lan[positions]]
+        cells = positions[~is_lan[positions] & ~missing[positions] & ~hidden[positions]]
+        if cells.size == 0:
             continue
-        standardised = pd.notna(bench.std_value) and bool(cells["std_value"].notna().all())
+        if bench.size == 0 or hidden[bench[0]] or missing[bench[0]]:
+            comparison[cells] = NOT_COMPARED
+            continue
+        b = bench[0]
+        standardised = not np.isnan(arrays["std_value"][b]) and not np.isnan(arrays["std_value"][cells]).any()
         if standardised:
             result = compare_with_benchmark(
-                float(bench.std_value),
-                cells["std_value"].astype(float).to_numpy(),
+                float(arrays["std_value"][b]),
+                arrays["std_value"][cells],
                 direction=indicator.direction,
                 settings=settings,
                 kind="interval",
                 multiplier=indicator.multiplier,
-                ci_low=cells["std_ci_low"].astype(float).to_numpy(),
-                ci_high=cells["std_ci_high"].astype(float).to_numpy(),
-                estimate_from=(cells["area_level"] == "kommun").to_numpy(),
+                ci_low=arrays["std_ci_low"][cells],
+                ci_high=arrays["std_ci_high"][cells],
+                estimate_from=is_kommun[cells],
             )
         else:
-            target = bench.value
+            target = float(arrays["value"][b])
             result = compare_with_benchmark(
-                None if pd.isna(target) else float(target),
-                cells["value"].astype(float).to_numpy(),
+                None if np.isnan(target) else target,
+                arrays["value"][cells],
                 direction=indicator.direction,
                 settings=settings,
                 kind=indicator.interval,
                 multiplier=indicator.multiplier,
-                numerators=cells["numerator"].astype(float).to_numpy(),
-                denominators=cells["denominator"].astype(float).to_numpy(),
-                ci_low=cells["ci_low"].astype(float).to_numpy(),
-                ci_high=cells["ci_high"].astype(float).to_numpy(),
-                estimate_from=(cells["area_level"] == "kommun").to_numpy(),
+                numerators=arrays["numerator"][cells],
+                denominators=arrays["denominator"][cells],
+                ci_low=arrays["ci_low"][cells],
+                ci_high=arrays["ci_high"][cells],
+                estimate_from=is_kommun[cells],
             )
-        comparison[cells.index] = result.classes
-    return compared_to, comparison
+        comparison[cells] = result.classes
+    return pd.Series(compared_to, index=df.index, dtype=object), pd.Series(
+        comparison, index=df.index, dtype=object
+    )
 
 
 def add_verdicts(df: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) -> pd.DataFrame:

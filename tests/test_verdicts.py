@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -158,7 +160,7 @@ def test_trend_words_follow_direction_and_need_five_consecutive_usable_years() -
     num = [400, 450, 500, 550, 600]
     den = [1000] * 5
     values = [40.0, 45.0, 50.0, 55.0, 60.0]
-    kwargs = {"numerators": num, "denominators": den}
+    kwargs: dict[str, Any] = {"numerators": num, "denominators": den}
     assert recent_trend(years, values, direction="higher", **kwargs).words == "förbättras"
     assert recent_trend(years, values, direction="lower", **kwargs).words == "försämras"
     assert recent_trend(years, values, direction="neutral", **kwargs).words == "ökar"
@@ -244,3 +246,54 @@ def test_a_neutral_indicator_is_higher_or_lower_never_better_or_worse() -> None:
         denominators=[1000] * 3,
     )
     assert result.classes.tolist() == ["lower", "similar", "higher"]
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+
+def test_target_words_carry_the_year_and_follow_the_kind() -> None:
+    from metrics.catalogue.model import TargetSpec
+    from metrics.stats.targets import target_status
+
+    plain = TargetSpec("value", value=60.0)
+    assert target_status(plain, 61.0, direction="higher") == target_status(plain, 60.0, direction="higher")
+    assert target_status(plain, 61.0, direction="higher").text == "Målet uppnått"  # type: ignore[union-attr]
+    assert target_status(plain, 59.0, direction="higher").met is False  # type: ignore[union-attr]
+    dated = TargetSpec("value", 2025, value=6.0)
+    assert target_status(dated, 5.0, direction="lower", year=2025).text == "Målet 2025 uppnått"  # type: ignore[union-attr]
+    assert target_status(dated, 7.0, direction="lower", year=2024).text == "Målet 2025 ännu ej uppnått"  # type: ignore[union-attr]
+    # Continuity index +20 % from 2022: baseline 0.30 → goal 0.30 · 1.2 = 0.36.
+    change = TargetSpec("change", 2025, percent=20.0, baseline_year=2022)
+    status = target_status(change, 0.35, direction="higher", year=2025, baseline_value=0.30)
+    assert status is not None and status.met is False and status.goal == pytest.approx(0.36)
+    assert status.text == "Målet 2025 ej uppnått"
+    # Best quartile of 1..8 (higher is better): numpy's 75th percentile of 1..8 = 1 + 0.75·7 = 6.25.
+    quartile = TargetSpec("quartile", 2025, quartile=1)
+    kommuner = [1, 2, 3, 4, 5, 6, 7, 8]
+    assert target_status(quartile, 7.0, direction="higher", year=2025, kommun_values=kommuner).met is True  # type: ignore[union-attr]
+    assert target_status(quartile, 6.0, direction="higher", year=2025, kommun_values=kommuner).met is False  # type: ignore[union-attr]
+    band = TargetSpec("range", 2025, low=40.0, high=60.0)
+    assert target_status(band, 50.0, direction="neutral", year=2025).met is True  # type: ignore[union-attr]
+    area = TargetSpec("area", 2025, area="05")
+    assert target_status(area, 50.0, direction="higher", year=2025, reference_value=None).met is None  # type: ignore[union-attr]
+    assert target_status(plain, 61.0, direction="neutral").met is None  # type: ignore[union-attr]
+
+
+def test_the_catalogue_reads_target_and_comparison_and_explains_mistakes(tmp_path: Path) -> None:
+    from metrics.catalogue.loader import load_catalogue
+
+    text = Path("indicators.yaml").read_text(encoding="utf-8")
+    assert "settings:\n" in text
+    good = text.replace("settings:\n", "settings:\n  comparison: {method: multiplicative, level: 95}\n", 1)
+    path = tmp_path / "indicators.yaml"
+    path.write_text(good, encoding="utf-8")
+    catalogue = load_catalogue(path, strict=True).catalogue
+    assert catalogue.comparison.method == "multiplicative" and catalogue.comparison.level == 95
+    fast = catalogue.indicator("fast_lakarkontakt")
+    assert catalogue.comparison_of(fast).method == "multiplicative"
+    bad = text.replace("settings:\n", "settings:\n  comparison: {method: addditive}\n", 1)
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(Exception) as error:
+        load_catalogue(path, strict=True)
+    assert "okänd jämförelsemetod 'addditive'" in str(error.value)
+    assert "additive" in str(error.value)  # the hint names the right spelling

@@ -62,7 +62,7 @@ METHOD_WORDS = {
 @dataclass(frozen=True)
 class ComparisonSettings:
     method: ComparisonMethod = "additive"
-    level: float = 99.8  # percent, 95 or 99.8: the limits of the overdispersion methods
+    level: float = 95.0  # percent, 95 or 99.8: the limits of the overdispersion methods
     winsorise: float = 0.10  # fraction at each end
 
     @property

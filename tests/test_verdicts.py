@@ -369,3 +369,35 @@ def test_the_compute_stage_gives_no_trend_over_a_partial_year() -> None:
     trend = add_trends(_cells(rows), indicator)
     # 2024 closes five complete rising years (χ² ≈ 100); 2025 is partial.
     assert trend.tolist() == ["cannot_calculate"] * 4 + ["improving", "cannot_calculate"]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("{change: 20, year: 2025}", "target.change behöver from: basåret, t.ex. from: 2022"),
+        ("{quartile: 5}", "target.quartile ska vara 1 (bästa fjärdedelen), 2 eller 3"),
+        ("{range: [60, 40]}", "target.range ska vara [lägsta, högsta], t.ex. [40, 60]"),
+        ("{change: 20, from: 2022, year: 2021}", "target.year ska komma efter basåret 2022"),
+        ('{value: 60, area: "05"}', "target ska ha precis en av value, range, change, quartile, area"),
+    ],
+)
+def test_a_wrong_target_is_reported_with_its_line_and_the_fix(
+    tmp_path: Path, target: str, message: str
+) -> None:
+    from metrics.catalogue.loader import load_catalogue
+
+    text = Path("indicators.yaml").read_text(encoding="utf-8")
+    assert "\n    target: 60\n" in text  # fast_lakarkontakt's target
+    line = text[: text.index("\n    target: 60\n")].count("\n") + 2
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text.replace("\n    target: 60\n", f"\n    target: {target}\n", 1), encoding="utf-8")
+    problems = [str(p) for p in load_catalogue(path).problems]
+    assert any(f"indicators.yaml:{line}:" in p and message in p for p in problems), problems
+
+
+def test_a_plain_number_target_still_works() -> None:
+    from metrics.catalogue.loader import load_catalogue
+
+    fast = load_catalogue("indicators.yaml").catalogue.indicator("fast_lakarkontakt")
+    assert fast.target == 60
+    assert fast.target_spec is not None and fast.target_spec.kind == "value" and fast.target_spec.value == 60

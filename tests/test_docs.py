@@ -9,11 +9,13 @@ import pytest
 
 from metrics.catalogue.loader import (
     COLUMN_KEYS,
+    COMPARISON_KEYS,
     EXTRACT_KEYS,
     INDICATOR_KEYS,
     MEASURE_KEYS,
     PER_PERSON_KEYS,
     SETTINGS_KEYS,
+    TARGET_KEYS,
     TOP_KEYS,
 )
 from metrics.cli import main
@@ -66,7 +68,18 @@ def test_the_constraints_pin_every_dependency_but_not_matavla():
 
 
 @pytest.mark.parametrize(
-    "key", sorted({*INDICATOR_KEYS, *MEASURE_KEYS, *PER_PERSON_KEYS, *SETTINGS_KEYS, *TOP_KEYS})
+    "key",
+    sorted(
+        {
+            *INDICATOR_KEYS,
+            *MEASURE_KEYS,
+            *PER_PERSON_KEYS,
+            *SETTINGS_KEYS,
+            *TOP_KEYS,
+            *COMPARISON_KEYS,
+            *TARGET_KEYS,
+        }
+    ),
 )
 def test_every_catalogue_key_is_documented(key):
     assert f"`{key}" in YAML_DOC

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from metrics.catalogue.comparisons import parse_comparison, parse_target
 from metrics.catalogue.model import (
     BREAKDOWNS,
     PER_PERSON_MEASURES,
@@ -14,6 +15,7 @@ from metrics.catalogue.model import (
     AgeBand,
     Breakdown,
     CodeFilter,
+    ComparisonChoice,
     Direction,
     Indicator,
     IntervalKind,
@@ -59,6 +61,7 @@ INDICATOR_KEYS = (
     "numerator_text",
     "denominator_text",
     "tests",
+    "comparison",
 )
 MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts", "having")
 PER_PERSON_KEYS = ("per_person", "by", "where")
@@ -72,6 +75,7 @@ class Context:
     plan_areas: set[str]
     file: str
     extracts: Mapping[str, Extract] = field(default_factory=lambda: EXTRACTS)  # built-in and declared
+    comparison: ComparisonChoice = field(default_factory=ComparisonChoice)
 
 
 def _text(node: LineDict, key: str, what: str, problems: Problems, required: bool = True) -> str:
@@ -388,10 +392,13 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
             "higher = högre värde är bättre",
         )
         direction = "neutral"
-    target = node.get("target")
-    if target is not None and not is_number(target):
-        problems.add(node.line_of("target"), f"{what}: target ska vara ett tal i indikatorns enhet")
-        target = None
+    target_spec = parse_target(node.get("target"), node.line_of("target"), what, problems)
+    target = target_spec.value if target_spec is not None and target_spec.kind == "value" else None
+    comparison = (
+        parse_comparison(node["comparison"], node.line_of("comparison"), ctx.comparison, what, problems)
+        if "comparison" in node
+        else None
+    )
 
     # periods
     default_periods = ["year"] if (population_based or year_dated) else list(PERIOD_TYPES)
@@ -478,7 +485,9 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         follow_up_days=follow_up,
         row_sql=row_sql.strip() if isinstance(row_sql, str) else None,
         age_bands=bands,
-        target=float(target) if target is not None else None,
+        target=target,
+        target_spec=target_spec,
+        comparison=comparison,
         decimals=decimals,
         definition_source=_text(node, "definition_source", what, problems, required=False),
         numerator_text=_text(node, "numerator_text", what, problems, required=False),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from metrics.catalogue.comparisons import COMPARISON_KEYS, TARGET_KEYS, parse_comparison
 from metrics.catalogue.extract_declarations import (
     COLUMN_KEYS,
     COLUMN_TYPES,
@@ -26,6 +27,7 @@ from metrics.catalogue.indicators import (
 )
 from metrics.catalogue.model import (
     Catalogue,
+    ComparisonChoice,
     Indicator,
 )
 from metrics.catalogue.problems import Problems, did_you_mean, unknown_keys
@@ -43,6 +45,7 @@ from metrics.errors import CatalogueError, Problem
 __all__ = [
     "COLUMN_KEYS",
     "COLUMN_TYPES",
+    "COMPARISON_KEYS",
     "EXPECT_KEYS",
     "EXTRACT_KEYS",
     "INDICATOR_KEYS",
@@ -50,6 +53,7 @@ __all__ = [
     "PER_PERSON_KEYS",
     "SETTINGS_KEYS",
     "SUPPRESSION_KEYS",
+    "TARGET_KEYS",
     "TEST_KEYS",
     "TOP_KEYS",
     "LoadResult",
@@ -85,6 +89,13 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
     suppression, age_bands, code_lists = parse_settings(settings, problems)
     plan_areas = parse_plan_areas(doc.get("plan_areas"), doc.line_of("plan_areas"), problems)
     area_levels = parse_area_levels(doc.get("area_levels"), problems)
+    comparison = (
+        parse_comparison(
+            settings["comparison"], settings.line_of("comparison"), ComparisonChoice(), "settings", problems
+        )
+        if isinstance(settings, LineDict) and "comparison" in settings
+        else ComparisonChoice()
+    )
     fatal = list(problems.errors)
     if fatal:
         raise CatalogueError(fatal)
@@ -99,7 +110,13 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
     context = Context(
-        suppression, age_bands, code_lists, {p.id for p in plan_areas}, path.name, known_extracts(declared)
+        suppression,
+        age_bands,
+        code_lists,
+        {p.id for p in plan_areas},
+        path.name,
+        extracts=known_extracts(declared),
+        comparison=comparison,
     )
     for node in raw_indicators:
         if not isinstance(node, LineDict):
@@ -125,5 +142,6 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         code_lists=code_lists,
         file=path.name,
         extracts=declared,
+        comparison=comparison,
     )
     return LoadResult(catalogue, problems.items)

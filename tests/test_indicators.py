@@ -160,7 +160,11 @@ def test_personalkontinuitet_is_the_mean_of_non_empty_staff_counts(con, catalogu
     year = cell(results, LINKOPING, "2024")
     assert (year["numerator"], year["denominator"]) == (30, 3)
     assert year["value"] == pytest.approx(10.0)
-    assert pd_isna(year["ci_low"])  # means carry no interval in contract v1
+    # Issue 12: a mean carries a t interval from Σx, Σx² and n. Values 10, 14, 6: Σx = 30,
+    # Σx² = 100 + 196 + 36 = 332, s² = (332 − 30²/3) / 2 = 16, s = 4, se = 4/√3 = 2.309401;
+    # t(0.975; 2 df) = 4.302653, half-width 4.302653 · 2.309401 = 9.936551.
+    assert year["ci_low"] == pytest.approx(10 - 9.936551, abs=1e-6)
+    assert year["ci_high"] == pytest.approx(10 + 9.936551, abs=1e-6)
 
 
 # --- tillgänglighet ------------------------------------------------------------------------------
@@ -384,7 +388,13 @@ def test_utskrivningsklara_dagar_sums_days_after_ready_for_discharge(con, catalo
     year = cell(results, LINKOPING, "2024")
     assert (year["numerator"], year["denominator"]) == (8, 1000)
     assert year["value"] == pytest.approx(8.0)
-    assert pd_isna(year["ci_low"])  # sums of days carry no interval
+    # Issue 12: days cluster in stays, so the interval is Dobson's with the stay as the unit.
+    # O = 8 days, Σx² = 3² + 5² = 34, rate 8 per 1 000, var(rate) = 34 / 1000² · 1000² = 34,
+    # scale √(34/8) = 2.0615528. Byar: lower 8·(1 − 1/72 − 1.959964/(3√8))³ = 8·0.755127³ = 3.444690,
+    # upper 9·(1 − 1/81 + 1.959964/9)³ = 9·1.2054281³ = 15.764002.
+    # Low 8 + 2.0615528·(3.444690 − 8) = −1.391 → 0 (no negative days); high 8 + 2.0615528·7.764002 = 24.005899.
+    assert year["ci_low"] == 0.0
+    assert year["ci_high"] == pytest.approx(24.005899, abs=1e-5)
 
 
 def test_undvikbar_slutenvard_matches_code_prefixes_with_or_without_dot(con, catalogue):

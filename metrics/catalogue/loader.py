@@ -20,14 +20,18 @@ from metrics.catalogue.indicators import (
 from metrics.catalogue.model import (
     Catalogue,
     Indicator,
+    StandardPopulation,
 )
 from metrics.catalogue.problems import Problems, did_you_mean, unknown_keys
 from metrics.catalogue.settings import (
     SETTINGS_KEYS,
+    STANDARD_POPULATION_KEYS,
+    STANDARD_POPULATION_NAMES,
     SUPPRESSION_KEYS,
     parse_area_levels,
     parse_plan_areas,
     parse_settings,
+    parse_standard_population,
 )
 from metrics.catalogue.yaml_loader import LineDict, load_yaml
 from metrics.errors import CatalogueError, Problem
@@ -37,6 +41,8 @@ __all__ = [
     "MEASURE_KEYS",
     "PER_PERSON_KEYS",
     "SETTINGS_KEYS",
+    "STANDARD_POPULATION_KEYS",
+    "STANDARD_POPULATION_NAMES",
     "SUPPRESSION_KEYS",
     "TOP_KEYS",
     "LoadResult",
@@ -70,6 +76,12 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
 
     settings = doc.get("settings") or LineDict()
     suppression, age_bands, code_lists = parse_settings(settings, problems)
+    standard_population = parse_standard_population(
+        settings.get("standard_population") if isinstance(settings, LineDict) else None,
+        settings.line_of("standard_population") if isinstance(settings, LineDict) else 0,
+        StandardPopulation(),
+        problems,
+    )
     plan_areas = parse_plan_areas(doc.get("plan_areas"), doc.line_of("plan_areas"), problems)
     area_levels = parse_area_levels(doc.get("area_levels"), problems)
     fatal = list(problems.errors)
@@ -83,7 +95,9 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         )
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
-    context = Context(suppression, age_bands, code_lists, {p.id for p in plan_areas}, path.name)
+    context = Context(
+        suppression, age_bands, code_lists, {p.id for p in plan_areas}, path.name, standard_population
+    )
     for node in raw_indicators:
         if not isinstance(node, LineDict):
             problems.add(doc.line_of("indicators"), "varje indikator ska vara en mappning (id: …, title: …)")
@@ -107,5 +121,6 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         age_bands=age_bands,
         code_lists=code_lists,
         file=path.name,
+        standard_population=standard_population,
     )
     return LoadResult(catalogue, problems.items)

@@ -11,7 +11,8 @@ from typing import Literal
 
 MeasureKind = Literal["rows", "persons", "sum", "population", "per_person"]
 Direction = Literal["higher", "lower", "neutral"]
-IntervalKind = Literal["wilson", "poisson", "none"]
+IntervalKind = Literal["wilson", "poisson", "mean", "dobson", "none"]
+INTERVAL_KINDS: tuple[IntervalKind, ...] = ("wilson", "poisson", "mean", "dobson", "none")
 PeriodType = Literal["year", "quarter", "month"]
 Breakdown = Literal["sex", "age_band"]
 
@@ -25,6 +26,19 @@ class SuppressionSettings:
     min_denominator: float = 10
     min_count: int = 1
     max_count: int = 4
+
+
+@dataclass(frozen=True)
+class StandardPopulation:
+    """The standard population of age standardisation (docs/statistics.md).
+
+    kind 'esp2013': the European Standard Population 2013; 'lan': the inhabitants of län `lan`
+    in `year` (from the `population` extract); 'none': no standardised rate.
+    """
+
+    kind: Literal["esp2013", "lan", "none"] = "esp2013"
+    lan: str | None = None
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,7 @@ class Indicator:
     row_sql: str | None = None  # escape hatch: SELECT kommun, sex, age, date, numerator[, denominator]
     age_bands: tuple[AgeBand, ...] = ()
     target: float | None = None
+    standard_population: StandardPopulation = field(default_factory=StandardPopulation)
     decimals: int = 1
     definition_source: str = ""  # where the definition comes from (Swedish)
     numerator_text: str = ""  # the numerator in words (Swedish)
@@ -146,6 +161,7 @@ class Catalogue:
     age_bands: tuple[AgeBand, ...]
     code_lists: dict[str, tuple[str, ...]]
     file: str = "indicators.yaml"
+    standard_population: StandardPopulation = field(default_factory=StandardPopulation)
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:

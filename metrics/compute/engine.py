@@ -25,11 +25,14 @@ from metrics.compute.equations import cell_equations
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
+from metrics.compute.standardise import add_standardised_rates
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import MatavlaError
 from metrics.extracts.coverage import write_covered_months
 from metrics.geography import load_geography
 from metrics.stats.intervals import rate_interval, wilson_interval
+from metrics.stats.means import mean_interval
+from metrics.stats.standardisation import sum_rate_interval
 from metrics.stats.suppression import (
     SuppressionRule,
     primary_suppression,
@@ -94,6 +97,12 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
     elif indicator.interval == "poisson":
         low, high = rate_interval(num, den, indicator.multiplier)
         df["ci_low"], df["ci_high"] = low, high
+    elif indicator.interval == "mean":
+        low, high = mean_interval(num, df["sum_squares"].astype(float).to_numpy(), den)
+        df["ci_low"], df["ci_high"] = low * indicator.multiplier, high * indicator.multiplier
+    elif indicator.interval == "dobson":
+        sq = df["sum_squares"].astype(float).to_numpy()
+        df["ci_low"], df["ci_high"] = sum_rate_interval(num, sq, den, indicator.multiplier)
     else:
         df["ci_low"] = df["ci_high"] = np.nan
 
@@ -131,7 +140,7 @@ def compute_indicator(
     con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue
 ) -> pd.DataFrame:
     raw = run_indicator_query(con, indicator, indicator_sql(indicator))
-    return finish_cells(raw, indicator, catalogue)
+    return add_standardised_rates(con, indicator, finish_cells(raw, indicator, catalogue))
 
 
 def compute_all(

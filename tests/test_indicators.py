@@ -392,7 +392,8 @@ def test_utskrivningsklara_dagar_sums_days_after_ready_for_discharge(con, catalo
     # O = 8 days, Σx² = 3² + 5² = 34, rate 8 per 1 000, var(rate) = 34 / 1000² · 1000² = 34,
     # scale √(34/8) = 2.0615528. Byar: lower 8·(1 − 1/72 − 1.959964/(3√8))³ = 8·0.755127³ = 3.444690,
     # upper 9·(1 − 1/81 + 1.959964/9)³ = 9·1.2054281³ = 15.764002.
-    # Low 8 + 2.0615528·(3.444690 − 8) = −1.391 → 0 (no negative days); high 8 + 2.0615528·7.764002 = 24.005899.
+    # Low 8 + 2.0615528·(3.444690 − 8) = −1.391 → 0 (no negative days);
+    # high 8 + 2.0615528·7.764002 = 24.005899.
     assert year["ci_low"] == 0.0
     assert year["ci_high"] == pytest.approx(24.005899, abs=1e-5)
 

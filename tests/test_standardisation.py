@@ -193,5 +193,5 @@ def test_a_standard_year_without_population_fails_the_indicator_with_a_clear_mes
     _home_visits(con)
     own = StandardPopulation(kind="lan", lan="05", year=2019)
     indicator = dataclasses.replace(catalogue.indicator("hembesok_75"), standard_population=own)
-    with pytest.raises(ComputeError, match="standardpopulationen.*2019.*population"):
+    with pytest.raises(ComputeError, match=r"standardpopulationen.*2019.*population"):
         compute(con, dataclasses.replace(catalogue, indicators=(indicator,)), "hembesok_75")

@@ -160,11 +160,12 @@ def test_personalkontinuitet_is_the_mean_of_non_empty_staff_counts(con, catalogu
     year = cell(results, LINKOPING, "2024")
     assert (year["numerator"], year["denominator"]) == (30, 3)
     assert year["value"] == pytest.approx(10.0)
-    # Issue 12: a mean carries a t interval from Σx, Σx² and n. Values 10, 14, 6: Σx = 30,
-    # Σx² = 100 + 196 + 36 = 332, s² = (332 − 30²/3) / 2 = 16, s = 4, se = 4/√3 = 2.309401;
-    # t(0.975; 2 df) = 4.302653, half-width 4.302653 · 2.309401 = 9.936551.
-    assert year["ci_low"] == pytest.approx(10 - 9.936551, abs=1e-6)
-    assert year["ci_high"] == pytest.approx(10 + 9.936551, abs=1e-6)
+    # Issue 12: the interval takes the person as the unit (tests/test_means.py). Person a:
+    # X = 10 + 14 = 24 over M = 2 rows, c: X = 6, M = 1; R = 30/3 = 10;
+    # Σ(X − R·M)² = (24 − 20)² + (6 − 10)² = 32; var = 2/1 · 32 / 3² = 7.111111, se = 2.666667;
+    # t(0.975; 1 df) = 12.706205: half-width 33.883213 — two persons say little.
+    assert year["ci_low"] == pytest.approx(10 - 33.883213, abs=1e-5)
+    assert year["ci_high"] == pytest.approx(10 + 33.883213, abs=1e-5)
 
 
 # --- tillgänglighet ------------------------------------------------------------------------------

@@ -61,3 +61,29 @@ def test_the_lans_interval_adds_up_the_kommuners_sums_of_squares(con, catalogue)
     assert lan["value"] == pytest.approx(0.566667, abs=1e-6)
     assert lan["ci_low"] == pytest.approx(0.566667 - 0.539644, abs=1e-5)
     assert lan["ci_high"] == pytest.approx(0.566667 + 0.539644, abs=1e-5)
+
+
+def test_personalkontinuitet_takes_the_person_as_the_unit_over_several_months(con, catalogue):
+    # staff_14d of three persons in January and February 2024: p 10, 12; q 4, 6; r 7, 8
+    values = {"p": (10, 12), "q": (4, 6), "r": (7, 8)}
+    insert(
+        con,
+        "home_care",
+        [
+            (f"2024-0{month + 1}-01", person, LINKOPING, "K", 85, 10.0, True, staff)
+            for person, staffs in values.items()
+            for month, staff in enumerate(staffs)
+        ],
+    )
+    results = compute(con, catalogue, "personalkontinuitet_hemtjanst")
+    # January, one row per person: 10, 4, 7; mean 7, s² = (165 − 21²/3) / 2 = 9, se = 3/√3 = 1.732051;
+    # t(0.975; 2 df) = 4.302653, half-width 7.452413.
+    january = cell(results, LINKOPING, "2024-01")
+    assert (january["ci_low"], january["ci_high"]) == pytest.approx((7 - 7.452413, 7 + 7.452413), abs=1e-5)
+    # The year: X = 22, 10, 15 with M = 2 each; R = 47/6 = 7.833333;
+    # Σ(X − R·M)² = 6.333333² + 5.666667² + 0.666667² = 72.666667; var = 3/2 · 72.666667 / 6² = 3.027778;
+    # se = 1.740051; t(0.975; 2 df) = 4.302653, half-width 7.486836. (Six "independent" values
+    # would give 2.999012: far too narrow, because a person's months are alike.)
+    year = cell(results, LINKOPING, "2024")
+    assert year["value"] == pytest.approx(47 / 6)
+    assert (year["ci_low"], year["ci_high"]) == pytest.approx((0.346498, 15.320169), abs=1e-5)

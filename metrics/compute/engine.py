@@ -21,6 +21,7 @@ import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
+from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.equations import cell_equations
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
@@ -31,7 +32,7 @@ from metrics.errors import MatavlaError
 from metrics.extracts.coverage import write_covered_months
 from metrics.geography import load_geography
 from metrics.stats.intervals import rate_interval, wilson_interval
-from metrics.stats.means import mean_interval
+from metrics.stats.means import clustered_mean_interval, mean_interval
 from metrics.stats.standardisation import sum_rate_interval
 from metrics.stats.suppression import (
     SuppressionRule,
@@ -97,6 +98,12 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
     elif indicator.interval == "poisson":
         low, high = rate_interval(num, den, indicator.multiplier)
         df["ci_low"], df["ci_high"] = low, high
+    elif indicator.interval == "mean" and "units" in df.columns:  # persons with several rows
+        sums = (
+            df[c].astype(float).to_numpy() for c in ("sum_squares", "sum_cross", "sum_m_squares", "units")
+        )
+        low, high = clustered_mean_interval(num, den, *sums)
+        df["ci_low"], df["ci_high"] = low * indicator.multiplier, high * indicator.multiplier
     elif indicator.interval == "mean":
         low, high = mean_interval(num, df["sum_squares"].astype(float).to_numpy(), den)
         df["ci_low"], df["ci_high"] = low * indicator.multiplier, high * indicator.multiplier
@@ -139,7 +146,7 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
 def compute_indicator(
     con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue
 ) -> pd.DataFrame:
-    raw = run_indicator_query(con, indicator, indicator_sql(indicator))
+    raw = add_cluster_sums(con, indicator, run_indicator_query(con, indicator, indicator_sql(indicator)))
     return add_standardised_rates(con, indicator, finish_cells(raw, indicator, catalogue))
 
 

@@ -37,3 +37,37 @@ def mean_interval(
     lower[valid] = mean - half
     upper[valid] = mean + half
     return lower, upper
+
+
+def clustered_mean_interval(
+    total: ArrayLike,
+    n: ArrayLike,
+    sum_squares: ArrayLike,
+    sum_cross: ArrayLike,
+    sum_m_squares: ArrayLike,
+    clusters: ArrayLike,
+    z: float = Z95,
+) -> tuple[FloatArray, FloatArray]:
+    """t interval for the mean R = ΣX / ΣM of rows grouped in independent clusters (persons).
+
+    Per cluster j: Xⱼ the sum of its values, Mⱼ its number of rows; the arguments are ΣXⱼ = total,
+    ΣMⱼ = n, ΣXⱼ², ΣXⱼMⱼ, ΣMⱼ² and the number of clusters k. The ratio estimator's variance is
+    k/(k − 1) · Σ(Xⱼ − R·Mⱼ)² / n², with Σ(Xⱼ − R·Mⱼ)² = ΣXⱼ² − 2R·ΣXⱼMⱼ + R²·ΣMⱼ², and the
+    interval R ± t(k − 1)·√var. With one row per cluster (Mⱼ = 1, k = n) it is `mean_interval`.
+    NaN where k < 2 or an input is NaN.
+    """
+    x, m, x2, xm, m2, k = np.broadcast_arrays(
+        *(_as_float(a) for a in (total, n, sum_squares, sum_cross, sum_m_squares, clusters))
+    )
+    tail = _tail(z)
+    lower = np.full(x.shape, np.nan)
+    upper = np.full(x.shape, np.nan)
+    valid = (k >= 2) & (m > 0) & np.isfinite(x) & np.isfinite(x2) & np.isfinite(xm) & np.isfinite(m2)
+    ratio = x[valid] / m[valid]
+    spread = np.maximum(x2[valid] - 2 * ratio * xm[valid] + ratio**2 * m2[valid], 0.0)
+    kv = k[valid]
+    variance = kv / (kv - 1) * spread / m[valid] ** 2
+    half = stats.t.ppf(1 - tail, kv - 1) * np.sqrt(variance)
+    lower[valid] = ratio - half
+    upper[valid] = ratio + half
+    return lower, upper

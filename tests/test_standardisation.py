@@ -195,3 +195,22 @@ def test_a_standard_year_without_population_fails_the_indicator_with_a_clear_mes
     indicator = dataclasses.replace(catalogue.indicator("hembesok_75"), standard_population=own)
     with pytest.raises(ComputeError, match=r"standardpopulationen.*2019.*population"):
         compute(con, dataclasses.replace(catalogue, indicators=(indicator,)), "hembesok_75")
+
+
+def test_the_export_carries_the_standardised_rate_after_the_existing_columns(con, catalogue, tmp_path):
+    import csv
+
+    from metrics.compute.engine import compute_all
+    from metrics.export import EXPORT_COLUMNS, export_results
+
+    _home_visits(con)
+    compute_all(con, catalogue, only=["hembesok_75"])
+    export_results(con, tmp_path / "results.csv")
+    with (tmp_path / "results.csv").open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["area_code"] == "0580" and r["period"] == "2024"]
+    assert EXPORT_COLUMNS.index("std_value") > EXPORT_COLUMNS.index("data_through")
+    by_breakdown = {(r["breakdown"], r["sex"], r["age_band"]): r for r in rows}
+    total = by_breakdown[("total", "", "")]
+    assert float(total["std_value"]) == pytest.approx(56 / 9)  # worked out above
+    assert float(total["std_ci_low"]) < float(total["std_value"]) < float(total["std_ci_high"])
+    assert by_breakdown[("age_band", "", "85+")]["std_value"] == ""

@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS results (
     std_value    DOUBLE,            -- age-standardised value (NULL where the indicator has none)
     std_ci_low   DOUBLE,
     std_ci_high  DOUBLE,
-    trend        VARCHAR,           -- 'improving', 'worsening', 'increasing', 'decreasing', 'no_change', 'cannot_calculate'
+    trend        VARCHAR,  -- improving, worsening, increasing, decreasing, no_change or cannot_calculate
     compared_to  VARCHAR,           -- the benchmark a comparison is made against (e.g. the län's area code)
     comparison   VARCHAR            -- 'better', 'similar', 'worse', 'higher', 'lower', 'not_compared'
 )

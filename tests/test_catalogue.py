@@ -257,3 +257,19 @@ def test_means_default_to_a_mean_interval_and_a_share_cannot_have_one(tmp_path):
     assert catalogue.indicator("medelalder").interval == "mean"
     with pytest.raises(CatalogueError, match="interval: mean gäller medelvärden"):
         load_catalogue(write(tmp_path, GOOD + "    interval: mean\n"), strict=True)
+
+
+def test_standard_population_changes_only_the_fingerprints_of_standardised_indicators(tmp_path):
+    # Stored runs compare definition hashes: a share (not standardised) must keep its old hash,
+    # so the field is left out while it holds the value that means "not standardised".
+    import dataclasses
+
+    from metrics.catalogue.fingerprint import _plain, definition_hash
+    from metrics.catalogue.model import StandardPopulation
+
+    catalogue = load_catalogue(write(tmp_path, RATE + GOOD), strict=True).catalogue
+    share, rate = catalogue.indicator("digitala"), catalogue.indicator("hembesok")
+    assert "standard_population" not in _plain(share)
+    assert _plain(rate)["standard_population"]["kind"] == "esp2013"
+    own = dataclasses.replace(rate, standard_population=StandardPopulation(kind="lan", lan="05", year=2023))
+    assert definition_hash(rate, catalogue) != definition_hash(own, catalogue)

@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Any
 
-from metrics.catalogue.model import Catalogue, Indicator
+from metrics.catalogue.model import Catalogue, Indicator, StandardPopulation
 
 # Indicator fields that do not change the numbers.
 PRESENTATION_FIELDS = frozenset(
@@ -37,6 +37,15 @@ PRESENTATION_FIELDS = frozenset(
 )
 
 
+# Fields added to the model later, left out while unset: an upgrade then does not make every
+# indicator's stored fingerprint differ (and its results look out of date) when nothing changed.
+ADDED_FIELDS: dict[str, object] = {
+    "having": None,
+    "extracts": (),
+    "standard_population": StandardPopulation(kind="none"),  # an indicator that is not standardised
+}
+
+
 def file_hash(data: bytes) -> str:
     """sha256 of the catalogue file's bytes, as hex."""
     return hashlib.sha256(data).hexdigest()
@@ -45,7 +54,12 @@ def file_hash(data: bytes) -> str:
 def _plain(value: Any) -> Any:
     """Dataclasses, tuples and dicts as JSON-able values, without line numbers."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "line"}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name != "line"
+            and not (f.name in ADDED_FIELDS and getattr(value, f.name) == ADDED_FIELDS[f.name])
+        }
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -59,6 +73,7 @@ def definition_hash(indicator: Indicator, catalogue: Catalogue) -> str:
         f.name: _plain(getattr(indicator, f.name))
         for f in dataclasses.fields(indicator)
         if f.name not in PRESENTATION_FIELDS
+        and not (f.name in ADDED_FIELDS and getattr(indicator, f.name) == ADDED_FIELDS[f.name])
     }
     # Area groups are rolled up for every indicator: changing them changes every result.
     fields["area_levels"] = [

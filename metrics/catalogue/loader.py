@@ -10,6 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from metrics.catalogue.extract_declarations import (
+    COLUMN_KEYS,
+    COLUMN_TYPES,
+    EXTRACT_KEYS,
+    known_extracts,
+    parse_extracts,
+)
 from metrics.catalogue.indicators import (
     INDICATOR_KEYS,
     MEASURE_KEYS,
@@ -37,6 +44,9 @@ from metrics.catalogue.yaml_loader import LineDict, load_yaml
 from metrics.errors import CatalogueError, Problem
 
 __all__ = [
+    "COLUMN_KEYS",
+    "COLUMN_TYPES",
+    "EXTRACT_KEYS",
     "INDICATOR_KEYS",
     "MEASURE_KEYS",
     "PER_PERSON_KEYS",
@@ -51,7 +61,7 @@ __all__ = [
 ]
 
 DEFAULT_CATALOGUE = Path("indicators.yaml")
-TOP_KEYS = ("version", "settings", "plan_areas", "area_levels", "indicators")
+TOP_KEYS = ("version", "settings", "plan_areas", "area_levels", "extracts", "indicators")
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,8 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
     fatal = list(problems.errors)
     if fatal:
         raise CatalogueError(fatal)
+    # A broken declaration is left out (its indicators then name an unknown source), like an indicator.
+    declared = parse_extracts(doc.get("extracts"), doc.line_of("extracts"), problems)
 
     raw_indicators = doc.get("indicators")
     if not isinstance(raw_indicators, list) or not raw_indicators:
@@ -96,7 +108,13 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
     context = Context(
-        suppression, age_bands, code_lists, {p.id for p in plan_areas}, path.name, standard_population
+        suppression,
+        age_bands,
+        code_lists,
+        {p.id for p in plan_areas},
+        path.name,
+        known_extracts(declared),
+        standard_population,
     )
     for node in raw_indicators:
         if not isinstance(node, LineDict):
@@ -121,6 +139,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         age_bands=age_bands,
         code_lists=code_lists,
         file=path.name,
+        extracts=declared,
         standard_population=standard_population,
     )
     return LoadResult(catalogue, problems.items)

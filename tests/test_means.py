@@ -87,3 +87,22 @@ def test_personalkontinuitet_takes_the_person_as_the_unit_over_several_months(co
     year = cell(results, LINKOPING, "2024")
     assert year["value"] == pytest.approx(47 / 6)
     assert (year["ci_low"], year["ci_high"]) == pytest.approx((0.346498, 15.320169), abs=1e-5)
+
+
+def test_upc_index_carries_the_same_t_interval(con, catalogue):
+    # UPC = max nᵢ / N per person: AA → 1, AB → 0.5, AAAB → 0.75; Σx = 2.25, Σx² = 1.8125, n = 3,
+    # mean 0.75; s² = (1.8125 − 2.25²/3) / 2 = 0.0625, se = 0.25/√3 = 0.144338;
+    # t(0.975; 2 df) = 4.302653, half-width 0.621033.
+    persons = {"p1": "AA", "p2": "AB", "p3": "AAAB"}
+    insert(
+        con,
+        "contacts",
+        [
+            contact(f"{person}{i}", person, staff=doctor, day=f"2024-03-0{i + 1}")
+            for person, doctors in persons.items()
+            for i, doctor in enumerate(doctors)
+        ],
+    )
+    year = cell(compute(con, catalogue, "kontinuitet_upc_lakare"), LINKOPING, "2024")
+    assert year["value"] == pytest.approx(0.75)
+    assert (year["ci_low"], year["ci_high"]) == pytest.approx((0.75 - 0.621033, 0.75 + 0.621033), abs=1e-5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,84 @@ def test_a_catalogue_without_settings_gets_the_contracts_defaults(tmp_path):
     assert result.problems == []
     rule = result.catalogue.suppression
     assert (rule.min_denominator, rule.min_count, rule.max_count) == (10, 1, 4)
+
+
+RATE = """\
+  - id: hembesok
+    title: Hembesök
+    description: Hembesök per 1 000 invånare 75+.
+    plan_areas: [tillganglighet]
+    source: contacts
+    age: {min: 75}
+    numerator: {count: rows, where: "mode = 'hembesok'"}
+    denominator: population
+    multiplier: 1000
+    unit: per 1 000 inv.
+    direction: higher
+"""
+
+
+def test_rates_per_inhabitant_are_standardised_to_the_esp_2013_by_default(tmp_path):
+    catalogue = load_catalogue(write(tmp_path, RATE + GOOD), strict=True).catalogue
+    assert catalogue.indicator("hembesok").standard_population.kind == "esp2013"
+    assert catalogue.indicator("digitala").standard_population.kind == "none"  # a share, not a rate
+
+
+def test_the_standard_population_is_chosen_in_settings_and_per_indicator(tmp_path):
+    header = HEADER.replace("settings:\n", 'settings:\n  standard_population: {lan: "05", year: 2023}\n')
+    other = RATE.replace("id: hembesok", "id: hembesok_esp") + "    standard_population: esp2013\n"
+    catalogue = load_catalogue(write(tmp_path, RATE + other, header), strict=True).catalogue
+    own = catalogue.indicator("hembesok").standard_population
+    assert (own.kind, own.lan, own.year) == ("lan", "05", 2023)
+    assert catalogue.standard_population == own
+    assert catalogue.indicator("hembesok_esp").standard_population.kind == "esp2013"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("esp2031", "okänd standardpopulation 'esp2031'.*menade du 'esp2013'"),
+        ("{lan: 5, year: 2023}", "lan '5' är ingen länskod.*citattecken"),
+        ('{lan: "05", year: 1066}', "year ska vara ett årtal"),
+        ('{lan: "05"}', "saknar year"),
+        ('{lan: "05", year: 2023, sex: K}', "okänd nyckel 'sex'"),
+    ],
+)
+def test_a_bad_standard_population_is_reported_with_its_line(tmp_path, value, message):
+    path = write(tmp_path, RATE + f"    standard_population: {value}\n")
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(path, strict=True)
+    problem = error.value.problems[0]
+    assert problem.line == 19  # 7 header lines + 11 of the indicator, then standard_population
+    assert re.search(message, f"{problem.message} {problem.hint}")
+
+
+def test_standardising_a_share_is_refused(tmp_path):
+    with pytest.raises(CatalogueError, match="åldersstandardisering kräver en nämnare per invånare"):
+        load_catalogue(write(tmp_path, GOOD + "    standard_population: esp2013\n"), strict=True)
+
+
+def test_means_default_to_a_mean_interval_and_a_share_cannot_have_one(tmp_path):
+    mean = GOOD.replace(
+        "numerator: {count: rows, where: \"mode IN ('video', 'chatt')\"}", "numerator: {sum: age}"
+    ).replace("id: digitala", "id: medelalder")
+    catalogue = load_catalogue(write(tmp_path, mean), strict=True).catalogue
+    assert catalogue.indicator("medelalder").interval == "mean"
+    with pytest.raises(CatalogueError, match="interval: mean gäller medelvärden"):
+        load_catalogue(write(tmp_path, GOOD + "    interval: mean\n"), strict=True)
+
+
+def test_standard_population_changes_only_the_fingerprints_of_standardised_indicators(tmp_path):
+    # Stored runs compare definition hashes: a share (not standardised) must keep its old hash,
+    # so the field is left out while it holds the value that means "not standardised".
+    import dataclasses
+
+    from metrics.catalogue.fingerprint import _plain, definition_hash
+    from metrics.catalogue.model import StandardPopulation
+
+    catalogue = load_catalogue(write(tmp_path, RATE + GOOD), strict=True).catalogue
+    share, rate = catalogue.indicator("digitala"), catalogue.indicator("hembesok")
+    assert "standard_population" not in _plain(share)
+    assert _plain(rate)["standard_population"]["kind"] == "esp2013"
+    own = dataclasses.replace(rate, standard_population=StandardPopulation(kind="lan", lan="05", year=2023))
+    assert definition_hash(rate, catalogue) != definition_hash(own, catalogue)

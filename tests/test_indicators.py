@@ -160,7 +160,12 @@ def test_personalkontinuitet_is_the_mean_of_non_empty_staff_counts(con, catalogu
     year = cell(results, LINKOPING, "2024")
     assert (year["numerator"], year["denominator"]) == (30, 3)
     assert year["value"] == pytest.approx(10.0)
-    assert pd_isna(year["ci_low"])  # means carry no interval in contract v1
+    # Issue 12: the interval takes the person as the unit (tests/test_means.py). Person a:
+    # X = 10 + 14 = 24 over M = 2 rows, c: X = 6, M = 1; R = 30/3 = 10;
+    # Σ(X − R·M)² = (24 − 20)² + (6 − 10)² = 32; var = 2/1 · 32 / 3² = 7.111111, se = 2.666667;
+    # t(0.975; 1 df) = 12.706205: half-width 33.883213 — two persons say little.
+    assert year["ci_low"] == pytest.approx(10 - 33.883213, abs=1e-5)
+    assert year["ci_high"] == pytest.approx(10 + 33.883213, abs=1e-5)
 
 
 # --- tillgänglighet ------------------------------------------------------------------------------
@@ -384,7 +389,14 @@ def test_utskrivningsklara_dagar_sums_days_after_ready_for_discharge(con, catalo
     year = cell(results, LINKOPING, "2024")
     assert (year["numerator"], year["denominator"]) == (8, 1000)
     assert year["value"] == pytest.approx(8.0)
-    assert pd_isna(year["ci_low"])  # sums of days carry no interval
+    # Issue 12: days cluster in stays, so the interval is Dobson's with the stay as the unit.
+    # O = 8 days, Σx² = 3² + 5² = 34, rate 8 per 1 000, var(rate) = 34 / 1000² · 1000² = 34,
+    # scale √(34/8) = 2.0615528. Byar: lower 8·(1 − 1/72 − 1.959964/(3√8))³ = 8·0.755127³ = 3.444690,
+    # upper 9·(1 − 1/81 + 1.959964/9)³ = 9·1.2054281³ = 15.764002.
+    # Low 8 + 2.0615528·(3.444690 − 8) = −1.391 → 0 (no negative days);
+    # high 8 + 2.0615528·7.764002 = 24.005899.
+    assert year["ci_low"] == 0.0
+    assert year["ci_high"] == pytest.approx(24.005899, abs=1e-5)
 
 
 def test_undvikbar_slutenvard_matches_code_prefixes_with_or_without_dot(con, catalogue):

@@ -46,7 +46,7 @@ def test_kommuner_and_groups_are_compared_with_their_lan_and_the_lan_with_nothin
     assert groups["compared_to"].notna().all()
 
 
-def test_a_hidden_cell_gets_no_comparison_and_means_without_interval_are_not_compared(
+def test_a_hidden_cell_gets_no_comparison_and_a_mean_is_compared_only_with_its_interval(
     results: pd.DataFrame,
 ) -> None:
     hidden = results[results["suppressed"]]
@@ -56,4 +56,15 @@ def test_a_hidden_cell_gets_no_comparison_and_means_without_interval_are_not_com
         (results["indicator"] == "kontinuitet_lakare") & ~results["suppressed"] & results["ci_low"].isna()
     ]
     coc = coc[coc["area_level"] == "kommun"]
-    assert set(coc["comparison"].dropna()) == {"not_compared"}
+    # A mean has a t interval since issue 12 §2; one without (fewer than two persons) is not compared.
+    assert set(coc["comparison"].dropna()) <= {"not_compared"}
+    with_interval = results[
+        (results["indicator"] == "kontinuitet_lakare")
+        & (results["area_level"] == "kommun")
+        & ~results["suppressed"]
+        & results["ci_low"].notna()
+    ]
+    assert not with_interval.empty
+    # Compared unless the test cannot be made (the län's own cell hidden, or no spread at all).
+    assert with_interval["comparison"].notna().all()
+    assert (with_interval["comparison"] != "not_compared").mean() > 0.5

@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Any
 
-from metrics.catalogue.model import Catalogue, Indicator
+from metrics.catalogue.model import Catalogue, Indicator, StandardPopulation
 
 # Indicator fields that do not change the numbers.
 PRESENTATION_FIELDS = frozenset(
@@ -40,7 +40,11 @@ PRESENTATION_FIELDS = frozenset(
 
 # Fields added to the model later, left out while unset: an upgrade then does not make every
 # indicator's stored fingerprint differ (and its results look out of date) when nothing changed.
-ADDED_FIELDS: dict[str, object] = {"having": None, "extracts": ()}
+ADDED_FIELDS: dict[str, object] = {
+    "having": None,
+    "extracts": (),
+    "standard_population": StandardPopulation(kind="none"),  # an indicator that is not standardised
+}
 
 
 def file_hash(data: bytes) -> str:
@@ -70,6 +74,7 @@ def definition_hash(indicator: Indicator, catalogue: Catalogue) -> str:
         f.name: _plain(getattr(indicator, f.name))
         for f in dataclasses.fields(indicator)
         if f.name not in PRESENTATION_FIELDS
+        and not (f.name in ADDED_FIELDS and getattr(indicator, f.name) == ADDED_FIELDS[f.name])
     }
     # Area groups are rolled up for every indicator: changing them changes every result.
     fields["area_levels"] = [

@@ -10,6 +10,7 @@ from typing import Any, cast
 from metrics.catalogue.comparisons import parse_comparison, parse_target
 from metrics.catalogue.model import (
     BREAKDOWNS,
+    INTERVAL_KINDS,
     PER_PERSON_MEASURES,
     PERIOD_TYPES,
     AgeBand,
@@ -21,11 +22,17 @@ from metrics.catalogue.model import (
     IntervalKind,
     Measure,
     PeriodType,
+    StandardPopulation,
     SuppressionSettings,
 )
 from metrics.catalogue.person_conditions import parse_having
 from metrics.catalogue.problems import Problems, did_you_mean, is_number, unknown_keys
-from metrics.catalogue.settings import ID_PATTERN, parse_age_bands, parse_suppression
+from metrics.catalogue.settings import (
+    ID_PATTERN,
+    parse_age_bands,
+    parse_standard_population,
+    parse_suppression,
+)
 from metrics.catalogue.tests_spec import parse_tests
 from metrics.catalogue.yaml_loader import LineDict
 from metrics.extracts.schema import EXTRACTS, Extract
@@ -54,6 +61,7 @@ INDICATOR_KEYS = (
     "periods",
     "breakdowns",
     "interval",
+    "standard_population",
     "suppression",
     "age_bands",
     "decimals",
@@ -76,6 +84,7 @@ class Context:
     file: str
     extracts: Mapping[str, Extract] = field(default_factory=lambda: EXTRACTS)  # built-in and declared
     comparison: ComparisonChoice = field(default_factory=ComparisonChoice)
+    standard_population: StandardPopulation = field(default_factory=StandardPopulation)
 
 
 def _text(node: LineDict, key: str, what: str, problems: Problems, required: bool = True) -> str:
@@ -437,10 +446,54 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         default_interval = "wilson"
     elif numerator.is_count and population_based:
         default_interval = "poisson"
+    elif numerator.kind == "per_person" or (
+        numerator.kind == "sum" and row_sql is None and denominator.kind in ("rows", "persons")
+    ):
+        default_interval = "mean"  # a mean of per-person (per-row) values: t interval from Σx, Σx²
     interval = node.get("interval", default_interval)
-    if interval not in ("wilson", "poisson", "none"):
-        problems.add(node.line_of("interval"), f"{what}: interval ska vara wilson, poisson eller none")
+    if interval not in INTERVAL_KINDS:
+        problems.add(
+            node.line_of("interval"),
+            f"{what}: interval ska vara {', '.join(INTERVAL_KINDS[:-1])} eller none",
+            did_you_mean(str(interval), INTERVAL_KINDS) or "se docs/statistics.md",
+        )
         interval = "none"
+    elif interval == "mean" and not (
+        numerator.kind == "per_person"
+        or (numerator.kind == "sum" and denominator.kind in ("rows", "persons"))
+    ):
+        problems.add(
+            node.line_of("interval"),
+            f"{what}: interval: mean gäller medelvärden (measure per_person, eller sum delat med rows)",
+            "t.ex. numerator: {sum: staff_14d}, denominator: rows",
+        )
+        interval = "none"
+    elif interval == "dobson" and not (population_based and numerator.kind in ("rows", "sum")):
+        problems.add(
+            node.line_of("interval"),
+            f"{what}: interval: dobson gäller summor per invånare (denominator: population)",
+        )
+        interval = "none"
+
+    # age standardisation: rates per inhabitant of a source with ages (docs/statistics.md)
+    standardisable = (
+        population_based and numerator.kind in ("rows", "sum") and (row_sql or "age" in extract.column_names)
+    )
+    standard_population = parse_standard_population(
+        node.get("standard_population"),
+        node.line_of("standard_population"),
+        ctx.standard_population,
+        problems,
+        what,
+    )
+    if "standard_population" in node and standard_population.kind != "none" and not standardisable:
+        problems.add(
+            node.line_of("standard_population"),
+            f"{what}: åldersstandardisering kräver en nämnare per invånare och en källa med ålder",
+            "ta bort standard_population, eller skriv standard_population: none",
+        )
+    if not standardisable:
+        standard_population = StandardPopulation(kind="none")
 
     suppression = parse_suppression(
         node.get("suppression"), node.line_of("suppression"), ctx.suppression, problems
@@ -488,6 +541,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         target=target,
         target_spec=target_spec,
         comparison=comparison,
+        standard_population=standard_population,
         decimals=decimals,
         definition_source=_text(node, "definition_source", what, problems, required=False),
         numerator_text=_text(node, "numerator_text", what, problems, required=False),

@@ -29,14 +29,18 @@ from metrics.catalogue.model import (
     Catalogue,
     ComparisonChoice,
     Indicator,
+    StandardPopulation,
 )
 from metrics.catalogue.problems import Problems, did_you_mean, unknown_keys
 from metrics.catalogue.settings import (
     SETTINGS_KEYS,
+    STANDARD_POPULATION_KEYS,
+    STANDARD_POPULATION_NAMES,
     SUPPRESSION_KEYS,
     parse_area_levels,
     parse_plan_areas,
     parse_settings,
+    parse_standard_population,
 )
 from metrics.catalogue.tests_spec import EXPECT_KEYS, TEST_KEYS
 from metrics.catalogue.yaml_loader import LineDict, load_yaml
@@ -52,6 +56,8 @@ __all__ = [
     "MEASURE_KEYS",
     "PER_PERSON_KEYS",
     "SETTINGS_KEYS",
+    "STANDARD_POPULATION_KEYS",
+    "STANDARD_POPULATION_NAMES",
     "SUPPRESSION_KEYS",
     "TARGET_KEYS",
     "TEST_KEYS",
@@ -87,6 +93,12 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
 
     settings = doc.get("settings") or LineDict()
     suppression, age_bands, code_lists = parse_settings(settings, problems)
+    standard_population = parse_standard_population(
+        settings.get("standard_population") if isinstance(settings, LineDict) else None,
+        settings.line_of("standard_population") if isinstance(settings, LineDict) else 0,
+        StandardPopulation(),
+        problems,
+    )
     plan_areas = parse_plan_areas(doc.get("plan_areas"), doc.line_of("plan_areas"), problems)
     area_levels = parse_area_levels(doc.get("area_levels"), problems)
     comparison = (
@@ -117,6 +129,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         path.name,
         extracts=known_extracts(declared),
         comparison=comparison,
+        standard_population=standard_population,
     )
     for node in raw_indicators:
         if not isinstance(node, LineDict):
@@ -143,5 +156,6 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         file=path.name,
         extracts=declared,
         comparison=comparison,
+        standard_population=standard_population,
     )
     return LoadResult(catalogue, problems.items)

@@ -16,7 +16,8 @@ from metrics.extracts.schema import EXTRACTS, Extract
 
 MeasureKind = Literal["rows", "persons", "sum", "population", "per_person"]
 Direction = Literal["higher", "lower", "neutral"]
-IntervalKind = Literal["wilson", "poisson", "none"]
+IntervalKind = Literal["wilson", "poisson", "mean", "dobson", "none"]
+INTERVAL_KINDS: tuple[IntervalKind, ...] = ("wilson", "poisson", "mean", "dobson", "none")
 PeriodType = Literal["year", "quarter", "month"]
 Breakdown = Literal["sex", "age_band"]
 
@@ -66,6 +67,19 @@ class TargetSpec:
     quartile: int | None = None
     area: str | None = None
     line: int = 0
+
+
+@dataclass(frozen=True)
+class StandardPopulation:
+    """The standard population of age standardisation (docs/statistics.md).
+
+    kind 'esp2013': the European Standard Population 2013; 'lan': the inhabitants of län `lan`
+    in `year` (from the `population` extract); 'none': no standardised rate.
+    """
+
+    kind: Literal["esp2013", "lan", "none"] = "esp2013"
+    lan: str | None = None
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,7 @@ class Indicator:
     row_sql: str | None = None  # escape hatch: SELECT kommun, sex, age, date, numerator[, denominator]
     age_bands: tuple[AgeBand, ...] = ()
     target: float | None = None  # a plain value target (target_spec.value), as before
+    standard_population: StandardPopulation = field(default_factory=StandardPopulation)
     decimals: int = 1
     definition_source: str = ""  # where the definition comes from (Swedish)
     numerator_text: str = ""  # the numerator in words (Swedish)
@@ -199,6 +214,7 @@ class Catalogue:
     code_lists: dict[str, tuple[str, ...]]
     file: str = "indicators.yaml"
     extracts: tuple[Extract, ...] = ()  # declared in the catalogue's `extracts:` section
+    standard_population: StandardPopulation = field(default_factory=StandardPopulation)
     comparison: ComparisonChoice = ComparisonChoice()
 
     def comparison_of(self, indicator: Indicator) -> ComparisonChoice:

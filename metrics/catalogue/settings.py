@@ -11,14 +11,20 @@ from metrics.catalogue.model import (
     AreaGroup,
     AreaLevel,
     PlanArea,
+    StandardPopulation,
     SuppressionSettings,
 )
-from metrics.catalogue.problems import Problems, is_number, unknown_keys
+from metrics.catalogue.problems import Problems, did_you_mean, is_number, unknown_keys
 from metrics.catalogue.yaml_loader import LineDict
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-SETTINGS_KEYS = ("suppression", "age_bands", "code_lists", "comparison")
+SETTINGS_KEYS = ("suppression", "age_bands", "code_lists", "comparison", "standard_population")
 SUPPRESSION_KEYS = ("min_denominator", "min_count", "max_count")
+STANDARD_POPULATION_NAMES = ("esp2013", "none")
+"""standard_population as a word: the European Standard Population 2013, or no standardisation."""
+STANDARD_POPULATION_KEYS = ("lan", "year")
+"""standard_population as a mapping: a län's own inhabitants in a stated year."""
+STANDARD_POPULATION_YEARS = (1968, 2100)
 
 
 def parse_suppression(
@@ -45,6 +51,54 @@ def parse_suppression(
     if result.min_count > result.max_count:
         problems.add(node.line, "suppression: min_count är större än max_count")
     return result
+
+
+def parse_standard_population(
+    node: Any, line: int, default: StandardPopulation, problems: Problems, what: str = "settings"
+) -> StandardPopulation:
+    """`esp2013`, `none` or `{lan: "05", year: 2023}`; every problem is reported with its line."""
+    from metrics.geography import load_geography
+
+    hint = 'skriv esp2013, none eller {lan: "05", year: 2023} (länets egna invånare det året)'
+    if node is None:
+        return default
+    if isinstance(node, str):
+        if node in STANDARD_POPULATION_NAMES:
+            return StandardPopulation(kind="esp2013" if node == "esp2013" else "none")
+        problems.add(
+            line,
+            f"{what}: okänd standardpopulation '{node}'",
+            did_you_mean(node, STANDARD_POPULATION_NAMES) or hint,
+        )
+        return default
+    if not isinstance(node, LineDict):
+        problems.add(line, f"{what}: standard_population ska vara ett ord eller en mappning", hint)
+        return default
+    before = len(problems.errors)
+    unknown_keys(node, STANDARD_POPULATION_KEYS, f"{what}: standard_population", problems)
+    lan, year = node.get("lan"), node.get("year")
+    lan_codes = load_geography().lan
+    if lan is None:
+        problems.add(node.line, f"{what}: standard_population saknar lan", hint)
+    elif not isinstance(lan, str) or lan not in lan_codes:
+        problems.add(
+            node.line_of("lan"),
+            f"{what}: standard_population.lan '{lan}' är ingen länskod",
+            'länskoder är två siffror inom citattecken, t.ex. lan: "05"; kända: '
+            + ", ".join(sorted(lan_codes)),
+        )
+    low, high = STANDARD_POPULATION_YEARS
+    if year is None:
+        problems.add(node.line, f"{what}: standard_population saknar year", hint)
+    elif isinstance(year, bool) or not isinstance(year, int) or not low <= year <= high:
+        problems.add(
+            node.line_of("year"),
+            f"{what}: standard_population.year ska vara ett årtal {low}–{high}",
+            "året vars befolkning (31 december) i utdraget population är standard, t.ex. year: 2023",
+        )
+    if len(problems.errors) > before:
+        return default
+    return StandardPopulation(kind="lan", lan=str(lan), year=int(year or 0))
 
 
 def parse_age_bands(node: Any, line: int, problems: Problems) -> tuple[AgeBand, ...] | None:

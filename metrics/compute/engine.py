@@ -21,10 +21,12 @@ import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
+from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.equations import cell_equations
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
+from metrics.compute.standardise import add_standardised_rates
 from metrics.compute.verdicts import add_verdicts
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import MatavlaError
@@ -32,6 +34,8 @@ from metrics.extracts.coverage import write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.geography import load_geography
 from metrics.stats.intervals import rate_interval, wilson_interval
+from metrics.stats.means import clustered_mean_interval, mean_interval
+from metrics.stats.standardisation import sum_rate_interval
 from metrics.stats.suppression import (
     SuppressionRule,
     primary_suppression,
@@ -96,6 +100,18 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
     elif indicator.interval == "poisson":
         low, high = rate_interval(num, den, indicator.multiplier)
         df["ci_low"], df["ci_high"] = low, high
+    elif indicator.interval == "mean" and "units" in df.columns:  # persons with several rows
+        sums = (
+            df[c].astype(float).to_numpy() for c in ("sum_squares", "sum_cross", "sum_m_squares", "units")
+        )
+        low, high = clustered_mean_interval(num, den, *sums)
+        df["ci_low"], df["ci_high"] = low * indicator.multiplier, high * indicator.multiplier
+    elif indicator.interval == "mean":
+        low, high = mean_interval(num, df["sum_squares"].astype(float).to_numpy(), den)
+        df["ci_low"], df["ci_high"] = low * indicator.multiplier, high * indicator.multiplier
+    elif indicator.interval == "dobson":
+        sq = df["sum_squares"].astype(float).to_numpy()
+        df["ci_low"], df["ci_high"] = sum_rate_interval(num, sq, den, indicator.multiplier)
     else:
         df["ci_low"] = df["ci_high"] = np.nan
 
@@ -132,8 +148,9 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
 def compute_indicator(
     con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue
 ) -> pd.DataFrame:
-    raw = run_indicator_query(con, indicator, indicator_sql(indicator))
-    return add_verdicts(finish_cells(raw, indicator, catalogue), indicator, catalogue)
+    raw = add_cluster_sums(con, indicator, run_indicator_query(con, indicator, indicator_sql(indicator)))
+    cells = add_standardised_rates(con, indicator, finish_cells(raw, indicator, catalogue))
+    return add_verdicts(cells, indicator, catalogue)
 
 
 def compute_all(

@@ -11,8 +11,10 @@ The query has four steps:
 3. `cells`: numerator and denominator per kommun × period × sex × age band
    (the finest grain; person-level measures are first reduced per person), kept
    only where covered;
-4. the roll-up: Σ numerator and Σ denominator per area (kommun, län, area
-   groups, via the `areas` table) and breakdown (total, sex, age band), using
+4. the roll-up: Σ numerator and Σ denominator (and Σx², the squares of the units
+   the numerator adds up, where the interval needs them: `needs_squares`) per
+   area (kommun, län, area groups, via the `areas` table) and breakdown (total,
+   sex, age band), using
    GROUPING SETS — never a mean of kommun values; then a row marked `missing` for
    each kommun of a län with data that no delivery covers.
 
@@ -212,7 +214,8 @@ def cells_sql(indicator: Indicator) -> str:
             f"  -- {comment}, persons with N ≥ 2\n"
             f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"
             "         sum(" + exact(value) + ") AS numerator,\n"
-            "         count(*) AS denominator\n"
+            "         count(*) AS denominator,\n"
+            "         sum(" + exact(f"pow({value}, 2)") + ") AS sum_squares\n"
             "  FROM persons\n"
             "  WHERE n >= 2\n"
             "  GROUP BY ALL\n)"
@@ -233,10 +236,11 @@ def cells_sql(indicator: Indicator) -> str:
             + "  FROM periods\n  GROUP BY period_type, period_start, person_id\n)"
         )
         den_cell = "sum(denominator)" if den.kind != "population" else "0"
+        squares = f"sum({exact('pow(numerator, 2)')})" if needs_squares(indicator) else "0"
         ctes.append(
             "counted AS (\n"
             f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"
-            f"         sum(numerator) AS numerator, {den_cell} AS denominator\n"
+            f"         sum(numerator) AS numerator, {den_cell} AS denominator, {squares} AS sum_squares\n"
             "  FROM persons\n  GROUP BY ALL\n)"
         )
     elif indicator.snapshot_last:
@@ -258,7 +262,8 @@ def cells_sql(indicator: Indicator) -> str:
         ctes.append(
             "counted AS (\n"
             f"  SELECT kommun, pt.period_type, {_period_start('months.d')} AS period_start, sex, age_band,\n"
-            "         sum(numerator) AS numerator, sum(denominator) AS denominator\n"
+            "         sum(numerator) AS numerator, sum(denominator) AS denominator,\n"
+            "         sum(sum_squares) AS sum_squares\n"
             "  FROM months\n"
             f"  CROSS JOIN {_period_types_sql(indicator)}\n"
             "  GROUP BY ALL\n)"
@@ -271,7 +276,8 @@ def cells_sql(indicator: Indicator) -> str:
             "  -- every kommun with inhabitants gets a cell, also when it had no events (numerator 0);\n"
             "  -- FULL JOIN so that no event is lost when its sex/age cell has no inhabitants\n"
             "  SELECT kommun, 'year' AS period_type, period_start, sex, age_band,\n"
-            "         coalesce(c.numerator, 0) AS numerator, p.inhabitants AS denominator\n"
+            "         coalesce(c.numerator, 0) AS numerator, p.inhabitants AS denominator,\n"
+            "         coalesce(c.sum_squares, 0) AS sum_squares\n"
             "  FROM inhabitants AS p\n"
             "  FULL JOIN (SELECT * FROM counted WHERE period_type = 'year') AS c\n"
             "    USING (kommun, period_start, sex, age_band)\n)"
@@ -364,7 +370,24 @@ def _additive_sums(indicator: Indicator) -> str:
     """Numerator and denominator as row sums (a population denominator is joined in later)."""
     num, den = indicator.numerator, indicator.denominator
     den_value = "0" if den.kind == "population" else _measure_value(den)
-    return f"sum({_measure_value(num)}) AS numerator,\n         sum({den_value}) AS denominator"
+    return (
+        f"sum({_measure_value(num)}) AS numerator,\n         sum({den_value}) AS denominator,\n"
+        f"         sum({_square_value(num) if needs_squares(indicator) else '0'}) AS sum_squares"
+    )
+
+
+def needs_squares(indicator: Indicator) -> bool:
+    """True when the interval needs Σx² of the numerator's units (means, sums of days per inhabitant)."""
+    return indicator.interval in ("mean", "dobson")
+
+
+def _square_value(measure: Measure) -> str:
+    """Per-row x² of an additive measure, summed exactly like x (a count's 0/1 is its own square)."""
+    if measure.kind in ("rows", "persons"):
+        return _measure_value(measure)
+    cond = _condition(measure)
+    value = exact(f"pow(({measure.expression}), 2)")
+    return f"CASE WHEN {cond} THEN {value} ELSE 0 END" if cond else value
 
 
 def _has_persons(indicator: Indicator) -> bool:
@@ -452,6 +475,7 @@ def indicator_sql(indicator: Indicator) -> str:
         f"       {band} AS age_band,\n"
         "       CAST(sum(c.numerator) AS DOUBLE) AS numerator,\n"
         "       CAST(sum(c.denominator) AS DOUBLE) AS denominator,\n"
+        "       CAST(sum(c.sum_squares) AS DOUBLE) AS sum_squares,\n"
         "       false AS missing,\n"
         "       bool_and(c.complete) AS complete,\n"
         "       min(c.data_through) AS data_through\n"
@@ -461,7 +485,7 @@ def indicator_sql(indicator: Indicator) -> str:
         "UNION ALL\n"
         "-- a kommun no delivery covers: one total row marked missing, without numbers\n"
         "SELECT kommun, 'kommun', period_type, period_start, 'total', NULL, NULL,\n"
-        "       NULL, NULL, true, false, NULL\n"
+        "       NULL, NULL, NULL, true, false, NULL\n"
         "FROM missing\n"
         "ORDER BY ALL"
     )

@@ -58,6 +58,8 @@ INDICATOR_KEYS = (
 )
 MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts")
 PER_PERSON_KEYS = ("per_person", "by", "where")
+AGE_KEYS = ("min", "max")
+CODES_KEYS = ("column", "list")
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,7 @@ def _codes(
             "t.ex. codes: {column: main_diagnosis, list: undvikbar}",
         )
         return None
+    unknown_keys(node, CODES_KEYS, f"{what}: codes", problems)
     name = str(node["list"])
     if name not in ctx.code_lists:
         hint = (
@@ -266,7 +269,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
     age_min = age_max = None
     if "age" in node:
         age = node["age"]
-        if not isinstance(age, LineDict) or not set(age) <= {"min", "max"} or not age:
+        if not isinstance(age, LineDict) or not set(age) <= set(AGE_KEYS) or not age:
             problems.add(node.line_of("age"), f"{what}: age ska vara {{min: 75}} och/eller {{max: 64}}")
         elif row_sql is None and "age" not in extract.column_names:
             problems.add(node.line_of("age"), f"{what}: källan '{source}' har ingen ålderskolumn")
@@ -390,6 +393,19 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         reason = "befolkningen finns per år" if population_based else f"'{date}' är ett årtal"
         problems.add(
             node.line_of("periods"), f"{what}: kvartal och månad går inte ({reason})", "ange periods: [year]"
+        )
+    yearly = [
+        s
+        for s in sources
+        if EXTRACTS[s].date_column and EXTRACTS[s].column(EXTRACTS[s].date_column).type == "int"
+    ]
+    if row_sql is not None and yearly and not population_based and set(periods) - {"year"}:
+        # Its date is 1 January of the year: without periods: [year], a whole year lands in January and Q1.
+        problems.add(
+            node.line_of("periods" if "periods" in node else "row_sql"),
+            f"{what}: row_sql läser '{yearly[0]}', som har ett värde per år, men räknas "
+            "även per kvartal och månad",
+            "ange periods: [year], annars hamnar hela året i januari och första kvartalet",
         )
 
     # breakdowns

@@ -1,0 +1,84 @@
+"""A JSON Schema of the catalogue format, built from the loader's own key tables.
+
+Editors (VS Code's YAML extension, IntelliJ …) use it to complete keys and underline
+mistakes while the analyst types. Which keys exist comes from the tables the loader
+checks with (`INDICATOR_KEYS`, `MEASURE_KEYS`, `SETTINGS_KEYS` …), and what each
+holds from `metrics.catalogue.key_specs`, so the schema cannot drift from the loader:
+a key added to a table is in the schema the next time it is printed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from metrics.catalogue.indicators import AGE_KEYS, CODES_KEYS, INDICATOR_KEYS, MEASURE_KEYS, PER_PERSON_KEYS
+from metrics.catalogue.key_specs import EXTRA, SECTIONS, WRAP, Json, Key
+from metrics.catalogue.loader import TOP_KEYS
+from metrics.catalogue.settings import (
+    AREA_GROUP_KEYS,
+    AREA_LEVEL_KEYS,
+    PLAN_AREA_KEYS,
+    SETTINGS_KEYS,
+    SUPPRESSION_KEYS,
+)
+
+UNDESCRIBED = Key("(ännu inte beskriven i metrics/catalogue/key_specs.py)")
+
+# Each object of the format and the loader table that lists its keys.
+KEY_TABLES: dict[str, tuple[str, ...]] = {
+    "catalogue": TOP_KEYS,
+    "settings": SETTINGS_KEYS,
+    "suppression": SUPPRESSION_KEYS,
+    "plan_area": PLAN_AREA_KEYS,
+    "area_level": AREA_LEVEL_KEYS,
+    "area_group": AREA_GROUP_KEYS,
+    "indicator": INDICATOR_KEYS,
+    "measure": MEASURE_KEYS,
+    "per_person": PER_PERSON_KEYS,
+    "age": AGE_KEYS,
+    "codes": CODES_KEYS,
+}
+
+
+def key_spec(section: str, key: str) -> Key:
+    return SECTIONS.get(section, {}).get(key, UNDESCRIBED)
+
+
+def _object(section: str) -> Json:
+    keys = KEY_TABLES[section]
+    properties = {}
+    for key in keys:
+        spec = key_spec(section, key)
+        properties[key] = {"description": spec.description, **spec.schema}
+    result: Json = {"type": "object", "properties": properties, "additionalProperties": False}
+    required = [key for key in keys if key_spec(section, key).required]
+    if required:
+        result["required"] = required
+    return {**result, **EXTRA.get(section, {})}
+
+
+def catalogue_schema() -> Json:
+    """The JSON Schema (draft 2020-12) of `indicators.yaml`."""
+    defs: dict[str, Any] = {}
+    for section in KEY_TABLES:
+        if section == "catalogue":
+            continue
+        if section in WRAP:
+            defs[f"{section}_object"] = _object(section)
+            defs[section] = WRAP[section]
+        else:
+            defs[section] = _object(section)
+    top = _object("catalogue")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Mätavlas indikatorkatalog (indicators.yaml)",
+        "description": "Formatet beskrivs i docs/indicators-yaml.md och docs/guide-analytiker.md.",
+        **top,
+        "$defs": defs,
+    }
+
+
+def schema_text() -> str:
+    """The schema as `matavla schema` prints it and schema/indicators.schema.json holds it."""
+    return json.dumps(catalogue_schema(), ensure_ascii=False, indent=2) + "\n"

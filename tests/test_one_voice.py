@@ -94,7 +94,8 @@ def test_compute_words_a_misspelt_column_as_check_does_and_keeps_the_old_results
     broken = write(tmp_path, HEAD + VIDEO.replace("mode = 'video'", "modee = 'video'"))
     [checked] = problems_of(broken)
     assert checked == (
-        "katalog.yaml:13: indikator 'video': okänd kolumn 'modee' i källan 'contacts' (tips: menade du 'mode'?)"
+        "katalog.yaml:13: indikator 'video': okänd kolumn 'modee' i källan 'contacts' "
+        "(tips: menade du 'mode'?)"
     )
     computed = CliRunner().invoke(main, ["compute", "--db", str(db), "--catalog", str(broken)])
     assert computed.exit_code == 1

@@ -394,11 +394,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         problems.add(
             node.line_of("periods"), f"{what}: kvartal och månad går inte ({reason})", "ange periods: [year]"
         )
-    yearly = [
-        s
-        for s in sources
-        if EXTRACTS[s].date_column and EXTRACTS[s].column(EXTRACTS[s].date_column).type == "int"
-    ]
+    yearly = [s for s in sources if _yearly(s)]
     if row_sql is not None and yearly and not population_based and set(periods) - {"year"}:
         # Its date is 1 January of the year: without periods: [year], a whole year lands in January and Q1.
         problems.add(
@@ -481,6 +477,12 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         line=node.line,
         key_lines=dict(node.key_lines),
     )
+
+
+def _yearly(source: str) -> bool:
+    """Whether the extract's rows are dated by a year (an int), not a day or month."""
+    extract = EXTRACTS[source]
+    return extract.date_column is not None and extract.column(extract.date_column).type == "int"
 
 
 def _clip_bands(bands: tuple[AgeBand, ...], age_min: int | None, age_max: int | None) -> tuple[AgeBand, ...]:

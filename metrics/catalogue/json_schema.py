@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from metrics.catalogue.indicators import AGE_KEYS, CODES_KEYS, INDICATOR_KEYS, MEASURE_KEYS, PER_PERSON_KEYS
-from metrics.catalogue.key_specs import EXTRA, SECTIONS, WRAP, Json, Key
+from metrics.catalogue.key_specs import EXTRA, SECTION_TITLES, SECTIONS, WRAP, Json, Key
 from metrics.catalogue.loader import TOP_KEYS
 from metrics.catalogue.settings import (
     AREA_GROUP_KEYS,
@@ -82,3 +82,18 @@ def catalogue_schema() -> Json:
 def schema_text() -> str:
     """The schema as `matavla schema` prints it and schema/indicators.schema.json holds it."""
     return json.dumps(catalogue_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+def fields_markdown() -> str:
+    """Every field of the format as Markdown tables (Swedish), as docs/guide-analytiker.md shows them."""
+    parts: list[str] = []
+    for section, keys in KEY_TABLES.items():
+        parts.append(f"#### {SECTION_TITLES.get(section, section)}\n")
+        parts.append("| fält | innehåll | krävs |\n|---|---|---|")
+        for key in keys:
+            spec = key_spec(section, key)
+            required = "ja" if spec.required else ""
+            text = spec.description.replace("|", "\\|")
+            parts.append(f"| `{key}` | {text} | {required} |")
+        parts.append("")
+    return "\n".join(parts)

@@ -120,7 +120,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "plan_areas": Key(
             "Ett eller flera planområden (id under plan_areas).", one_or_many(TEXT), required=True
         ),
-        "source": Key("Utdraget indikatorn läser (docs/extracts.md).", SOURCE),
+        "source": Key("Utdraget indikatorn läser (docs/extracts.md); source eller sources krävs.", SOURCE),
         "sources": Key(
             "Utdragen, när indikatorn läser flera (det första är huvudkällan).",
             {"type": "array", "items": SOURCE, "minItems": 1},
@@ -214,6 +214,21 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "column": Key("Kolumnen med koden, t.ex. main_diagnosis.", TEXT, required=True),
         "list": Key("Kodlistans namn under settings.code_lists.", TEXT, required=True),
     },
+}
+
+# Where each section stands in the file, for the field tables of docs/guide-analytiker.md.
+SECTION_TITLES: dict[str, str] = {
+    "catalogue": "Filens översta nivå",
+    "settings": "`settings:`",
+    "suppression": "`suppression:` (under `settings:` eller i en indikator)",
+    "plan_area": "Ett planområde under `plan_areas:`",
+    "area_level": "En områdesnivå under `area_levels:`",
+    "area_group": "Ett område under `groups:`",
+    "indicator": "En indikator under `indicators:`",
+    "measure": "Ett mått i `numerator:` eller `denominator:`",
+    "per_person": "`measure:` (mått per person)",
+    "age": "`age:`",
+    "codes": "`codes:` (i ett mått)",
 }
 
 # What a section allows beyond its keys' own schemas.

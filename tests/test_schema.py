@@ -107,7 +107,8 @@ MISTAKES = {
     "an unknown period type": ("    unit:", "    periods: [year, week]\n    unit:"),
     "an unquoted kommun code": ('kommuner: ["0580", "0513"', "kommuner: [0580, 0513"),
     "a misspelt measure key": ("{count: persons, where: named_gp}", "{count: persons, wher: named_gp}"),
-    "an unknown source": ("source: listing", "source: listning"),
+    "an unknown interval": ("    unit:", "    interval: wald\n    unit:"),
+    "a source that is no name": ("source: listing", "source: Listning 2024"),
 }
 
 

@@ -36,7 +36,9 @@ class Key:
 TEXT: Json = {"type": "string"}
 SQL: Json = {"type": "string", "minLength": 1}
 IDENT: Json = {"type": "string", "pattern": ID_PATTERN.pattern}
-SOURCE: Json = {"enum": list(EXTRACTS)}
+# The built-in extracts are offered while typing; any other name is allowed, since an extract can
+# be declared in the catalogue itself and the loader (not the schema) knows which ones are.
+SOURCE: Json = {"anyOf": [{"enum": list(EXTRACTS)}, {"type": "string", "pattern": ID_PATTERN.pattern}]}
 
 
 def one_or_many(item: Json) -> Json:

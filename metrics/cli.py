@@ -146,9 +146,11 @@ def main() -> None:
     help="Senaste rimliga datum; rader med senare datum avvisas. [standard: ett år efter i dag]",
 )
 @wait_option
+@catalog_option
 @friendly_errors
 def import_cmd(
     paths: tuple[Path, ...],
+    catalog_path: Path,
     db_path: Path,
     source: str | None,
     covers: str | None,
@@ -159,7 +161,11 @@ def import_cmd(
     latest: Any,
     wait: float,
 ) -> None:
-    """Importera utdrag (CSV, XLSX, Parquet; filer eller mappar) till databasen."""
+    """Importera utdrag (CSV, XLSX, Parquet; filer eller mappar) till databasen.
+
+    Utdrag som deklarerats under extracts: i katalogen (--catalog) importeras som de inbyggda.
+    """
+    from metrics.catalogue.extract_declarations import load_declared_extracts
     from metrics.db import connect
     from metrics.extracts.coverage import parse_covers
     from metrics.extracts.importer import import_paths
@@ -167,7 +173,9 @@ def import_cmd(
 
     stated = parse_covers(covers, covers_period)
     window = DateWindow.between(earliest and earliest.date(), latest and latest.date())
-    options = ImportOptions(sheet=sheet, replace=replace, window=window)
+    options = ImportOptions(
+        sheet=sheet, replace=replace, window=window, declared=load_declared_extracts(catalog_path)
+    )
     con = connect(db_path, wait=wait, on_wait=_say)
     reports = import_paths(con, list(paths), source=source, progress=_say, covers=stated, options=options)
     failed = 0

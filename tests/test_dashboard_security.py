@@ -74,8 +74,8 @@ def test_every_response_carries_the_security_headers(client: Any, path: str) -> 
 
 def test_the_not_found_view_names_what_is_missing_and_links_the_valid_choices(demo_database: Any) -> None:
     from metrics.catalogue.loader import load_catalogue
-    from metrics.dashboard.addresses import address_problem
-    from metrics.dashboard.data import read_snapshot
+    from metrics.dashboard.logic.addresses import address_problem
+    from metrics.dashboard.source.data import read_snapshot
 
     snap = read_snapshot(demo_database.db_path)
     cat = load_catalogue(demo_database.catalog_path).catalogue

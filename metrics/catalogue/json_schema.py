@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from metrics.catalogue.extract_declarations import COLUMN_KEYS, EXTRACT_KEYS
 from metrics.catalogue.indicators import AGE_KEYS, CODES_KEYS, INDICATOR_KEYS, MEASURE_KEYS, PER_PERSON_KEYS
 from metrics.catalogue.key_specs import EXTRA, SECTION_TITLES, SECTIONS, WRAP, Json, Key
 from metrics.catalogue.loader import TOP_KEYS
@@ -38,6 +39,8 @@ KEY_TABLES: dict[str, tuple[str, ...]] = {
     "per_person": PER_PERSON_KEYS,
     "age": AGE_KEYS,
     "codes": CODES_KEYS,
+    "extract": EXTRACT_KEYS,
+    "column": COLUMN_KEYS,
 }
 
 

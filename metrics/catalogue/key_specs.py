@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
+from metrics.catalogue.extract_declarations import COLUMN_TYPES, DELIVERED_BY
 from metrics.catalogue.model import (
     BREAKDOWNS,
     PER_PERSON_MEASURES,
@@ -63,6 +64,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "area_levels": Key(
             "Egna grupper av kommuner (t.ex. närsjukvårdsområden), beräknas som län.",
             {"type": "array", "items": ref("area_level")},
+        ),
+        "extracts": Key(
+            "Egna utdrag (t.ex. kommunens vaccinationsfil), importeras och kontrolleras som de inbyggda.",
+            {"type": "array", "items": ref("extract")},
         ),
         "indicators": Key(
             "Indikatorerna.", {"type": "array", "items": ref("indicator"), "minItems": 1}, required=True
@@ -202,11 +207,51 @@ SECTIONS: dict[str, dict[str, Key]] = {
             {"type": "boolean"},
         ),
         "counts": Key("true när måttet är ett antal (då gäller regeln för små antal).", {"type": "boolean"}),
+        "having": Key(
+            "count: persons — ett villkor över personens alla rader i perioden, t.ex. "
+            "count(DISTINCT profession) >= 3.",
+            SQL,
+        ),
     },
     "per_person": {
         "per_person": Key("Måttet per person.", {"enum": list(PER_PERSON_MEASURES)}, required=True),
         "by": Key("Kolumnen som identifierar vårdpersonalen, t.ex. staff_id.", TEXT, required=True),
         "where": Key("SQL-villkor för raderna som räknas.", SQL),
+    },
+    "extract": {
+        "name": Key(
+            "Utdragets namn: tabellen, och början på filernas namn (vaccinations_2024.csv).",
+            IDENT,
+            required=True,
+        ),
+        "title": Key("Utdragets rubrik på sidan Data.", TEXT),
+        "description": Key("Vad utdraget innehåller.", TEXT),
+        "person_level": Key(
+            "true: en rad per person och händelse (kräver person_id, kommun, sex, age); false: aggregat.",
+            {"type": "boolean"},
+            required=True,
+        ),
+        "delivered_by": Key(
+            "kommun: en fil täcker sina kommuner; region: hela länet.", {"enum": list(DELIVERED_BY)}
+        ),
+        "date": Key("Kolumnen som daterar en rad (date, month, timestamp eller ett årtal som int).", TEXT),
+        "key": Key(
+            "Kolumnerna som identifierar en rad; en senare fil ersätter rader med samma nyckel.",
+            one_or_many(TEXT),
+        ),
+        "columns": Key(
+            "Utdragets kolumner.", {"type": "array", "items": ref("column"), "minItems": 1}, required=True
+        ),
+    },
+    "column": {
+        "name": Key("Kolumnens namn i filen.", TEXT, required=True),
+        "type": Key("Kolumnens typ.", {"enum": list(COLUMN_TYPES)}, required=True),
+        "required": Key("false: kolumnen får vara tom eller saknas (standard: true).", {"type": "boolean"}),
+        "values": Key(
+            "type: enum — de tillåtna värdena, t.ex. [influensa, covid19].", {"type": "array", "items": TEXT}
+        ),
+        "min": Key("Minsta tillåtna värde för ett tal.", {"type": "number"}),
+        "description": Key("Vad kolumnen innehåller.", TEXT),
     },
     "age": {
         "min": Key("Lägsta ålder (heltal 0–120).", {"type": "integer", "minimum": 0, "maximum": 120}),
@@ -231,6 +276,8 @@ SECTION_TITLES: dict[str, str] = {
     "per_person": "`measure:` (mått per person)",
     "age": "`age:`",
     "codes": "`codes:` (i ett mått)",
+    "extract": "Ett eget utdrag under `extracts:`",
+    "column": "En kolumn under `columns:` i ett eget utdrag",
 }
 
 # What a section allows beyond its keys' own schemas.

@@ -10,6 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from metrics.catalogue.extract_declarations import (
+    COLUMN_KEYS,
+    COLUMN_TYPES,
+    EXTRACT_KEYS,
+    known_extracts,
+    parse_extracts,
+)
 from metrics.catalogue.indicators import (
     INDICATOR_KEYS,
     MEASURE_KEYS,
@@ -33,6 +40,9 @@ from metrics.catalogue.yaml_loader import LineDict, load_yaml
 from metrics.errors import CatalogueError, Problem
 
 __all__ = [
+    "COLUMN_KEYS",
+    "COLUMN_TYPES",
+    "EXTRACT_KEYS",
     "INDICATOR_KEYS",
     "MEASURE_KEYS",
     "PER_PERSON_KEYS",
@@ -45,7 +55,7 @@ __all__ = [
 ]
 
 DEFAULT_CATALOGUE = Path("indicators.yaml")
-TOP_KEYS = ("version", "settings", "plan_areas", "area_levels", "indicators")
+TOP_KEYS = ("version", "settings", "plan_areas", "area_levels", "extracts", "indicators")
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,8 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
     # Fatal, but reported together with the indicators' own problems (checked below against
     # what could be read), so one `check` shows every mistake in the file.
     fatal = bool(problems.errors)
+    # A broken declaration is left out (its indicators then name an unknown source), like an indicator.
+    declared = parse_extracts(doc.get("extracts"), doc.line_of("extracts"), problems)
 
     raw_indicators = doc.get("indicators")
     if not isinstance(raw_indicators, list) or not raw_indicators:
@@ -84,7 +96,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
     area_ids = {p.id for p in plan_areas} | _written_ids(doc.get("plan_areas"))
-    context = Context(suppression, age_bands, code_lists, area_ids, path.name)
+    context = Context(suppression, age_bands, code_lists, area_ids, path.name, known_extracts(declared))
     for node in raw_indicators:
         if not isinstance(node, LineDict):
             problems.add(doc.line_of("indicators"), "varje indikator ska vara en mappning (id: …, title: …)")
@@ -108,6 +120,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         age_bands=age_bands,
         code_lists=code_lists,
         file=path.name,
+        extracts=declared,
     )
     return LoadResult(catalogue, by_line(problems.items))
 

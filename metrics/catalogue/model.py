@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from metrics.extracts.schema import EXTRACTS, Extract
+
 MeasureKind = Literal["rows", "persons", "sum", "population", "per_person"]
 Direction = Literal["higher", "lower", "neutral"]
 IntervalKind = Literal["wilson", "poisson", "none"]
@@ -17,7 +19,9 @@ Breakdown = Literal["sex", "age_band"]
 
 PERIOD_TYPES: tuple[PeriodType, ...] = ("year", "quarter", "month")
 BREAKDOWNS: tuple[Breakdown, ...] = ("sex", "age_band")
-PER_PERSON_MEASURES = ("continuity_index",)
+# continuity_index: Bice–Boxerman COC; usual_provider: UPC, the share of visits to the most-visited
+# practitioner (Breslau & Reeb 1975). Both over persons with at least two visits (sqlgen).
+PER_PERSON_MEASURES = ("continuity_index", "usual_provider")
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class Measure:
       persons     count of distinct persons (person_id, grouped under the row's kommun)
       sum         sum of `expression`
       population  inhabitants from `population` with the indicator's age filter
-      per_person  a per-person statistic (`statistic`), e.g. the continuity index
+      per_person  a per-person statistic (`statistic`): the continuity index (COC) or the
+                  usual-provider share (UPC)
     """
 
     kind: MeasureKind
@@ -63,6 +68,7 @@ class Measure:
     where: str | None = None  # extra SQL filter for this measure only
     codes: CodeFilter | None = None
     latest: bool = False  # persons: evaluate `where` on each person's latest row in the period
+    having: str | None = None  # persons: an aggregate SQL condition over each person's rows in the period
     statistic: str | None = None  # per_person: e.g. 'continuity_index'
     by: str | None = None  # per_person: the column that identifies the practitioner
     is_count: bool = False  # a count of persons/events/answers (suppression's count rule applies)
@@ -101,10 +107,16 @@ class Indicator:
     file: str = "indicators.yaml"
     line: int = 0
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    extracts: tuple[Extract, ...] = ()  # the declared extracts among `sources` (built-ins: EXTRACTS)
 
     @property
     def source(self) -> str:
         return self.sources[0]
+
+    @property
+    def extract(self) -> Extract:
+        """The main source's definition, declared or built-in."""
+        return next((e for e in self.extracts if e.name == self.source), None) or EXTRACTS[self.source]
 
     @property
     def population_based(self) -> bool:
@@ -146,6 +158,7 @@ class Catalogue:
     age_bands: tuple[AgeBand, ...]
     code_lists: dict[str, tuple[str, ...]]
     file: str = "indicators.yaml"
+    extracts: tuple[Extract, ...] = ()  # declared in the catalogue's `extracts:` section
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:

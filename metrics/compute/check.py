@@ -20,12 +20,14 @@ from metrics.compute.sqlgen import indicator_sql
 from metrics.db import ensure_schema
 from metrics.errors import Problem
 from metrics.extracts.coverage import write_covered_months
+from metrics.extracts.declared_tables import ensure_declared_tables
 
 
 def check_sql(catalogue: Catalogue) -> list[Problem]:
     """Plan every indicator's SQL on an empty database; one problem per indicator that fails."""
     con = duckdb.connect()
     ensure_schema(con)
+    ensure_declared_tables(con, catalogue.extracts)
     write_areas(con, catalogue)
     write_covered_months(con)
     lock_down(con)

@@ -28,6 +28,7 @@ from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import MatavlaError
 from metrics.extracts.coverage import write_covered_months
+from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.geography import load_geography
 from metrics.stats.intervals import rate_interval, wilson_interval
 from metrics.stats.suppression import (
@@ -159,6 +160,7 @@ def compute_all(
     if not selected:
         raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
     write_areas(con, catalogue)
+    ensure_declared_tables(con, catalogue.extracts)  # a declared extract not yet imported has no rows
     write_covered_months(con)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []

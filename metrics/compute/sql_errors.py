@@ -18,10 +18,10 @@ import re
 import duckdb
 
 from metrics.catalogue.model import Indicator
+from metrics.catalogue.person_conditions import NOT_AGGREGATE_HINT
 from metrics.catalogue.problems import did_you_mean
 from metrics.compute.sandbox import Fragment, fragments
 from metrics.errors import Problem
-from metrics.extracts.schema import EXTRACTS
 
 MISSING_COLUMN = re.compile(r'Referenced column "?([^"\s]+)"? not found', re.IGNORECASE)
 _LINE = re.compile(r"^LINE (\d+):", re.MULTILINE)
@@ -93,11 +93,14 @@ def planning_problem(con: duckdb.DuckDBPyConnection, indicator: Indicator, exc: 
     missing = MISSING_COLUMN.search(text)
     if missing:
         column = missing.group(1)
-        columns = EXTRACTS[source].column_names if source in EXTRACTS else ()
+        columns = indicator.extract.column_names
         message = f"okänd kolumn '{column}' i källan '{source}'"
         hint = did_you_mean(column, columns) or f"kolumner i '{source}': {', '.join(columns)}"
         located = _failing_fragment(con, indicator, column)
         line = text_line(indicator, *located) if located else _key_line(indicator, column)
+    elif "GROUP BY" in text.splitlines()[0] and (having := _having_of(indicator)) is not None:
+        role, line = having
+        message, hint = f"{role}.having är inget villkor över personens rader", NOT_AGGREGATE_HINT
     elif _NESTED in text:
         message = "aggregatfunktioner kan inte nästlas (t.ex. count() inne i en summa)"
         hint = NESTED_HINT
@@ -108,6 +111,14 @@ def planning_problem(con: duckdb.DuckDBPyConnection, indicator: Indicator, exc: 
         line = text_line(indicator, *located) if located else indicator.line
         hint = "`matavla sql " + indicator.id + "` visar hela frågan"
     return Problem(f"indikator '{indicator.id}': {message}", indicator.file, line, hint)
+
+
+def _having_of(indicator: Indicator) -> tuple[str, int] | None:
+    """The role and YAML line of the indicator's `having:`, if it has one."""
+    for role, measure in (("numerator", indicator.numerator), ("denominator", indicator.denominator)):
+        if measure.having:
+            return role, measure.line or indicator.line_of(role)
+    return None
 
 
 _AGGREGATE = re.compile(r"\b(count|sum|avg|min|max|median|list|string_agg|any_value)\s*\(", re.IGNORECASE)

@@ -29,7 +29,9 @@ def db_option(func: F) -> F:
         "db_path",
         type=click.Path(dir_okay=False, path_type=Path),
         default=DEFAULT_DB,
+        envvar="MATAVLA_DB",  # as the dashboard: one setting names the database for every command
         show_default=True,
+        show_envvar=True,
         help="DuckDB-databasen.",
     )(func)
 
@@ -40,7 +42,9 @@ def catalog_option(func: F) -> F:
         "catalog_path",
         type=click.Path(dir_okay=False, path_type=Path),
         default=Path("indicators.yaml"),
+        envvar="MATAVLA_CATALOG",
         show_default=True,
+        show_envvar=True,
         help="Indikatorkatalogen (YAML).",
     )(func)
 
@@ -223,18 +227,29 @@ def _load(catalog_path: Path, strict: bool = False) -> Any:
 @friendly_errors
 def check(catalog_path: Path) -> None:
     """Kontrollera katalogen: alla fel på en gång, med radnummer."""
+    from metrics.catalogue.loader import by_line, load_catalogue
     from metrics.compute.check import check_sql
 
-    result = _load(catalog_path)
-    problems = [p for p in result.problems if p.level == "error"]
-    sql_problems = check_sql(result.catalogue)
-    for problem in sql_problems:
-        click.secho(f"Fel: {problem}", fg="red", err=True)
-    total = len(problems) + len(sql_problems)
+    result = load_catalogue(catalog_path)
+    problems = by_line([*result.problems, *check_sql(result.catalogue)])
+    for problem in problems:
+        warning = problem.level == "warning"
+        click.secho(
+            f"{'Varning' if warning else 'Fel'}: {problem}", fg="yellow" if warning else "red", err=True
+        )
+    total = sum(p.level == "error" for p in problems)
     if total:
         click.secho(f"{total} fel i {catalog_path}.", fg="red", err=True)
         sys.exit(1)
     click.echo(f"{catalog_path}: {len(result.catalogue.indicators)} indikatorer, inga fel.")
+
+
+@main.command()
+def schema() -> None:
+    """Skriv ut katalogformatets JSON Schema (för editorer, t.ex. VS Code med YAML-tillägget)."""
+    from metrics.catalogue.json_schema import schema_text
+
+    click.echo(schema_text(), nl=False)
 
 
 @main.command()

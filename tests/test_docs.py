@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import click
 import pytest
 
+from metrics.catalogue.json_schema import KEY_TABLES, fields_markdown
 from metrics.catalogue.loader import (
     COLUMN_KEYS,
     COMPARISON_KEYS,
@@ -95,3 +97,46 @@ def test_every_extract_and_column_is_documented(extract):
     assert f"`{extract}`" in EXTRACTS_DOC
     for column in EXTRACTS[extract].column_names:
         assert f"`{column}`" in EXTRACTS_DOC, f"column {extract}.{column} is not in docs/extracts.md"
+
+
+# --- The analysts' guide (Swedish) and every CLI option ----------------------------------------
+
+GUIDE = (ROOT / "docs" / "guide-analytiker.md").read_text(encoding="utf-8")
+ALL_DOCS = README + "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
+
+
+def test_the_readme_links_the_analysts_guide():
+    assert "(docs/guide-analytiker.md)" in README
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_cli_command_is_in_the_analysts_guide(command):
+    assert f"`matavla {command}" in GUIDE
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    sorted(
+        (name, opt)
+        for name, cmd in main.commands.items()
+        for param in cmd.params
+        if isinstance(param, click.Option)
+        for opt in param.opts
+        if opt.startswith("--") and opt != "--help"
+    ),
+)
+def test_every_cli_option_is_documented(command, option):
+    assert option in ALL_DOCS, f"matavla {command} {option} is in neither README.md nor docs/"
+
+
+@pytest.mark.parametrize(("section", "key"), [(s, k) for s, keys in KEY_TABLES.items() for k in keys])
+def test_every_catalogue_field_is_in_the_analysts_guide(section, key):
+    assert f"| `{key}` |" in GUIDE
+
+
+def test_the_guides_field_tables_are_generated_from_the_key_specs():
+    """Regenerate: replace the block between the two `fält` markers by fields_markdown()."""
+    block = GUIDE.split("<!-- fält: start (skapas av metrics.catalogue.json_schema.fields_markdown) -->\n\n")[
+        1
+    ]
+    assert block.split("<!-- fält: slut -->")[0] == fields_markdown()

@@ -544,7 +544,7 @@ def test_unknown_file_name_is_a_failed_report_that_lists_the_extracts(con, tmp_p
     [report] = import_paths(con, [path])
 
     assert (report.status, report.extract) == ("failed", None)
-    assert "kan inte avgöra vilket uttag filen innehåller" in report.error
+    assert "kan inte avgöra vilket utdrag filen innehåller" in report.error
     assert "--source NAMN" in report.error and "population, listing, contacts" in report.error
     assert table_counts(con)["import_log"] == 0
 

@@ -172,7 +172,8 @@ def test_with_nothing_to_fall_back_on_the_error_names_the_file_not_its_path_on_t
     catalog.write_text(text.replace("\n  - id: ", "\n\t- id: ", 1), encoding="utf-8")
     with pytest.raises(CatalogueError) as raised:
         context.catalogue_state(catalog, tmp_path / "none.duckdb")
-    assert "indicators.yaml:21:" in str(raised.value)  # where the tab is: the file and its line
+    tab_line = text[: text.index("\n  - id: ")].count("\n") + 2
+    assert f"indicators.yaml:{tab_line}:" in str(raised.value)  # where the tab is: the file and its line
     assert str(tmp_path) not in str(raised.value)
 
 

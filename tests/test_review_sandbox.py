@@ -212,7 +212,7 @@ def test_a_personnummer_given_as_source_is_not_echoed(con, tmp_path):
     path = contacts_csv(tmp_path / "contacts_2024.csv", {"contact_id": "C1"})
     with pytest.raises(ExtractError) as caught:
         import_file(con, path, source="19121212-1212")
-    assert "okänt uttag" in str(caught.value) and "1212" not in str(caught.value)
+    assert "okänt utdrag" in str(caught.value) and "1212" not in str(caught.value)
 
 
 # --- part 1: a query that never ends ----------------------------------------------------------

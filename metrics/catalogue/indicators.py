@@ -73,6 +73,8 @@ INDICATOR_KEYS = (
 )
 MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts", "having")
 PER_PERSON_KEYS = ("per_person", "by", "where")
+AGE_KEYS = ("min", "max")
+CODES_KEYS = ("column", "list")
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ def _codes(
             "t.ex. codes: {column: main_diagnosis, list: undvikbar}",
         )
         return None
+    unknown_keys(node, CODES_KEYS, f"{what}: codes", problems)
     name = str(node["list"])
     if name not in ctx.code_lists:
         hint = (
@@ -293,7 +296,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
     age_min = age_max = None
     if "age" in node:
         age = node["age"]
-        if not isinstance(age, LineDict) or not set(age) <= {"min", "max"} or not age:
+        if not isinstance(age, LineDict) or not set(age) <= set(AGE_KEYS) or not age:
             problems.add(node.line_of("age"), f"{what}: age ska vara {{min: 75}} och/eller {{max: 64}}")
         elif row_sql is None and "age" not in extract.column_names:
             problems.add(node.line_of("age"), f"{what}: källan '{source}' har ingen ålderskolumn")
@@ -424,6 +427,15 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         problems.add(
             node.line_of("periods"), f"{what}: kvartal och månad går inte ({reason})", "ange periods: [year]"
         )
+    yearly = [s for s in sources if _yearly(ctx.extracts[s])]
+    if row_sql is not None and yearly and not population_based and set(periods) - {"year"}:
+        # Its date is 1 January of the year: without periods: [year], a whole year lands in January and Q1.
+        problems.add(
+            node.line_of("periods" if "periods" in node else "row_sql"),
+            f"{what}: row_sql läser '{yearly[0]}', som har ett värde per år, men räknas "
+            "även per kvartal och månad",
+            "ange periods: [year], annars hamnar hela året i januari och första kvartalet",
+        )
 
     # breakdowns
     default_breakdowns: list[str] = list(BREAKDOWNS) if (has_person_columns or row_sql) else []
@@ -552,6 +564,11 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         tests=tests,
         extracts=tuple(ctx.extracts[s] for s in sources if ctx.extracts[s] is not EXTRACTS.get(s)),
     )
+
+
+def _yearly(extract: Extract) -> bool:
+    """Whether the extract's rows are dated by a year (an int), not a day or month."""
+    return extract.date_column is not None and extract.column(extract.date_column).type == "int"
 
 
 def _clip_bands(bands: tuple[AgeBand, ...], age_min: int | None, age_max: int | None) -> tuple[AgeBand, ...]:

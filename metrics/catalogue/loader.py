@@ -81,14 +81,15 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
     """Load and validate the catalogue.
 
     Problems in settings, plan areas or area groups are fatal (they affect every
-    indicator). A problem in one indicator leaves that indicator out, unless
-    `strict`, which raises on any error.
+    indicator); they are raised together with every indicator's problems. A problem
+    in one indicator leaves that indicator out, unless `strict`, which raises on any
+    error. Problems come sorted by line.
     """
     path = Path(path)
     problems = Problems(path.name)
     doc = load_yaml(path)
     if not isinstance(doc, LineDict):
-        raise CatalogueError([Problem("filen ska vara en YAML-mappning med nyckeln 'indicators'", str(path))])
+        raise CatalogueError([Problem("filen ska vara en YAML-mappning med nyckeln 'indicators'", path.name)])
     unknown_keys(doc, TOP_KEYS, "katalogen", problems)
 
     settings = doc.get("settings") or LineDict()
@@ -108,24 +109,24 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         if isinstance(settings, LineDict) and "comparison" in settings
         else ComparisonChoice()
     )
-    fatal = list(problems.errors)
-    if fatal:
-        raise CatalogueError(fatal)
+    # Fatal, but reported together with the indicators' own problems (checked below against
+    # what could be read), so one `check` shows every mistake in the file.
+    fatal = bool(problems.errors)
     # A broken declaration is left out (its indicators then name an unknown source), like an indicator.
     declared = parse_extracts(doc.get("extracts"), doc.line_of("extracts"), problems)
 
     raw_indicators = doc.get("indicators")
     if not isinstance(raw_indicators, list) or not raw_indicators:
-        raise CatalogueError(
-            [Problem("'indicators' saknas eller är tom", path.name, doc.line_of("indicators"))]
-        )
+        problems.add(doc.line_of("indicators"), "'indicators' saknas eller är tom")
+        raise CatalogueError(by_line(problems.errors))
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
+    area_ids = {p.id for p in plan_areas} | _written_ids(doc.get("plan_areas"))
     context = Context(
         suppression,
         age_bands,
         code_lists,
-        {p.id for p in plan_areas},
+        area_ids,
         path.name,
         extracts=known_extracts(declared),
         comparison=comparison,
@@ -144,8 +145,8 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
             seen[indicator.id] = node.line
             indicators.append(indicator)
 
-    if strict and problems.errors:
-        raise CatalogueError(problems.errors)
+    if (strict or fatal) and problems.errors:
+        raise CatalogueError(by_line(problems.errors))
     catalogue = Catalogue(
         indicators=tuple(indicators),
         plan_areas=plan_areas,
@@ -158,4 +159,15 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         comparison=comparison,
         standard_population=standard_population,
     )
-    return LoadResult(catalogue, problems.items)
+    return LoadResult(catalogue, by_line(problems.items))
+
+
+def by_line(problems: list[Problem]) -> list[Problem]:
+    """Problems in the order of the file (stable: problems on one line keep their order)."""
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _written_ids(node: object) -> set[str]:
+    """The plan-area ids written in the file, even of areas refused for another mistake."""
+    items = node if isinstance(node, list) else []
+    return {str(item["id"]) for item in items if isinstance(item, LineDict) and "id" in item}

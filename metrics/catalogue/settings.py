@@ -6,6 +6,7 @@ import itertools
 import re
 from typing import Any
 
+from metrics.catalogue.kommun_codes import unquoted_note
 from metrics.catalogue.model import (
     AgeBand,
     AreaGroup,
@@ -25,6 +26,9 @@ STANDARD_POPULATION_NAMES = ("esp2013", "none")
 STANDARD_POPULATION_KEYS = ("lan", "year")
 """standard_population as a mapping: a län's own inhabitants in a stated year."""
 STANDARD_POPULATION_YEARS = (1968, 2100)
+PLAN_AREA_KEYS = ("id", "title", "description")
+AREA_LEVEL_KEYS = ("level", "title", "groups")
+AREA_GROUP_KEYS = ("id", "name", "kommuner")
 
 
 def parse_suppression(
@@ -159,7 +163,7 @@ def parse_plan_areas(node: Any, line: int, problems: Problems) -> tuple[PlanArea
         if not isinstance(item, LineDict) or not isinstance(item.get("id"), str) or not item.get("title"):
             problems.add(line, "varje planområde behöver id och title")
             continue
-        unknown_keys(item, ("id", "title", "description"), f"planområde '{item['id']}'", problems)
+        unknown_keys(item, PLAN_AREA_KEYS, f"planområde '{item['id']}'", problems)
         areas.append(PlanArea(item["id"], str(item["title"]), str(item.get("description") or "").strip()))
     return tuple(areas)
 
@@ -179,7 +183,7 @@ def parse_area_levels(node: Any, problems: Problems) -> tuple[AreaLevel, ...]:
         if not isinstance(item, LineDict):
             problems.add(None, "varje områdesnivå ska vara en mappning med level, title och groups")
             continue
-        unknown_keys(item, ("level", "title", "groups"), "area_levels", problems)
+        unknown_keys(item, AREA_LEVEL_KEYS, "area_levels", problems)
         level = item.get("level")
         if not isinstance(level, str) or not ID_PATTERN.match(level) or level in ("kommun", "lan"):
             problems.add(
@@ -193,7 +197,7 @@ def parse_area_levels(node: Any, problems: Problems) -> tuple[AreaLevel, ...]:
             if not isinstance(group, LineDict) or not group.get("id") or not group.get("name"):
                 problems.add(item.line_of("groups"), "varje område behöver id, name och kommuner")
                 continue
-            unknown_keys(group, ("id", "name", "kommuner"), f"område '{group['id']}'", problems)
+            unknown_keys(group, AREA_GROUP_KEYS, f"område '{group['id']}'", problems)
             group_id = str(group["id"])
             if group_id in seen_ids or group_id in geography.kommuner or group_id in geography.lan:
                 problems.add(
@@ -202,7 +206,13 @@ def parse_area_levels(node: Any, problems: Problems) -> tuple[AreaLevel, ...]:
                     "ge varje område ett eget id, t.ex. nvo_vast",
                 )
             seen_ids.add(group_id)
-            codes = [str(c) for c in group.get("kommuner") or []]
+            codes: list[str] = []
+            for value in group.get("kommuner") or []:
+                note = unquoted_note(value, geography.kommuner)
+                if note is not None and str(value) not in geography.kommuner:
+                    problems.add(group.line_of("kommuner"), f"område '{group_id}': {note[0]}", note[1])
+                    continue
+                codes.append(str(value))
             for code in sorted({c for c in codes if codes.count(c) > 1}):
                 problems.add(
                     group.line_of("kommuner"), f"område '{group_id}': kommunen '{code}' står flera gånger"

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from metrics.catalogue.yaml_errors import translate
 from metrics.errors import CatalogueError, Problem
 
 
@@ -118,6 +119,12 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
+        if isinstance(value_node, yaml.ScalarNode) and value_node.style == "|":
+            # Where a literal block's (stripped) text starts, so an error at line n of a `row_sql: |`
+            # can point at its own line in the file: "<key>:text" is never a YAML key (no colon ends one).
+            text = str(result[key])
+            blank = text[: len(text) - len(text.lstrip())].count("\n")
+            result.key_lines[f"{key}:text"] = value_node.start_mark.line + 2 + blank
     return result
 
 
@@ -134,17 +141,18 @@ def load_yaml(path: Path) -> Any:
         ) from None
     except UnicodeDecodeError as exc:
         raise CatalogueError(
-            [Problem(f"filen är inte UTF-8 ({exc.reason})", file=str(path), hint="spara filen som UTF-8")]
+            [Problem(f"filen är inte UTF-8 ({exc.reason})", file=path.name, hint="spara filen som UTF-8")]
         ) from None
     try:
         return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        message = exc.problem or str(exc)
-        hint = "kontrollera indrag och kolon; citera text som innehåller ':' eller '#'"
+        said = translate(exc)
+        message, hint, line = said.message, said.hint, said.line
+        if isinstance(exc, (_AliasLimitExceeded, yaml.constructor.ConstructorError)):
+            mark = exc.problem_mark or exc.context_mark
+            message, line = exc.problem or str(exc), mark.line + 1 if mark is not None else None
         if isinstance(exc, _AliasLimitExceeded):
             hint = "skriv ut värdena i stället för att återanvända dem med &namn och *namn"
         raise CatalogueError(
-            [Problem(f"YAML-fel: {message}", file=str(path), line=line, hint=hint)]
+            [Problem(f"YAML-fel: {message}", file=path.name, line=line, hint=hint)]
         ) from None

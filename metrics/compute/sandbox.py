@@ -81,7 +81,17 @@ class IndicatorSqlError(ComputeError):
         self.file = indicator.file
         self.line = line
         self.hint = hint
-        super().__init__(indicator.id, f"{kind} ({indicator.file}:{line}) (tips: {hint})")
+        super().__init__(indicator.id, kind)
+        # Worded exactly as `matavla check` words a problem: "fil.yaml:12: indikator 'x': … (tips: …)".
+        self.args = (str(Problem(f"indikator '{indicator.id}': {kind}", indicator.file, line, hint)),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    @classmethod
+    def from_problem(cls, indicator: Indicator, problem: Problem) -> IndicatorSqlError:
+        kind = problem.message.removeprefix(f"indikator '{indicator.id}': ")
+        return cls(indicator, kind, problem.line or indicator.line, problem.hint or "")
 
 
 @dataclass(frozen=True)
@@ -339,12 +349,19 @@ def timeout_seconds() -> float:
         ) from None
 
 
-def _runtime_error(indicator: Indicator, exc: duckdb.Error) -> IndicatorSqlError:
+def _runtime_error(
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, exc: duckdb.Error
+) -> IndicatorSqlError:
     """The kind of a DuckDB error and the YAML line; DuckDB's own message is dropped.
 
-    Only an unknown column's name is taken from it: that name comes from the catalogue's SQL
-    (the binder runs before any row is read), and it tells which key to fix.
+    An error while planning (unknown column, nested aggregate …) comes from the catalogue's SQL,
+    before any row is read: it gets the very message `matavla check` gives
+    (`metrics.compute.sql_errors`). Any other error is named by its kind only.
     """
+    from metrics.compute.sql_errors import PLANNING_ERRORS, planning_problem  # it imports this module
+
+    if isinstance(exc, PLANNING_ERRORS):
+        return IndicatorSqlError.from_problem(indicator, planning_problem(con, indicator, exc))
     kind, hint = "fel i SQL:en", "kör matavla check och matavla sql för att se frågan"
     for cls, name, text in _ERROR_KINDS:
         if isinstance(exc, cls):
@@ -383,11 +400,12 @@ def run_indicator_query(con: duckdb.DuckDBPyConnection, indicator: Indicator, sq
                 timer.start()
             return cursor.execute(sql).df()
         except duckdb.Error as exc:
-            error = _runtime_error(indicator, exc)
+            failed = exc
         finally:
             if timer is not None:
                 timer.cancel()
             cursor.execute("ROLLBACK")
     finally:
         cursor.close()
-    raise error  # outside the except block, so DuckDB's message is not chained to it
+    # Raised outside the except block, so DuckDB's message is not chained to it.
+    raise _runtime_error(con, indicator, failed)

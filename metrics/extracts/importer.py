@@ -201,15 +201,15 @@ def resolve_extract(path: Path, source: str | None, declared: tuple[Extract, ...
         if extract is None:
             hidden = looks_like_personnummer(source) or contains_personnummer(source)
             shown = "(namnet visas inte: det ser ut som ett personnummer)" if hidden else f"'{source}'"
-            raise ExtractError(path.name, f"okänt uttag {shown}", hint=f"välj ett av: {names}")
+            raise ExtractError(path.name, f"okänt utdrag {shown}", hint=f"välj ett av: {names}")
         return extract
     extract = extract_for_filename(path.stem, known)
     if extract is None:
         raise ExtractError(
             path.name,
-            "kan inte avgöra vilket uttag filen innehåller",
-            hint=f"låt filnamnet börja med uttagets namn (t.ex. contacts_2024.csv) eller ange --source NAMN; "
-            f"uttagen heter {names}",
+            "kan inte avgöra vilket utdrag filen innehåller",
+            hint="låt filnamnet börja med utdragets namn (t.ex. contacts_2024.csv) eller ange "
+            f"--source NAMN; utdragen heter {names}",
         )
     return extract
 
@@ -288,7 +288,7 @@ def _import_staged(
         notes.append("filen innehåller inga rader")
     elif rows_rejected == rows_read:
         notes.append(
-            "alla rader avvisades; kontrollera att filen är rätt uttag och se skälen i rejected_rows"
+            "alla rader avvisades; kontrollera att filen är rätt utdrag och se skälen i rejected_rows"
         )
     sample = _rejected_sample(con, raw)
     con.execute(f"DROP TABLE {STAGED}")

@@ -128,8 +128,8 @@ def _missing_columns_error(
         # and its values, a person_id among them, must not be quoted.
         return ExtractError(
             file,
-            f"{message}; första raden har inget av uttagets kolumnnamn, så filen saknar troligen rubrikrad",
-            hint=f"lägg till en rubrikrad först i filen; uttaget {extract.name} har kolumnerna "
+            f"{message}; första raden har inget av utdragets kolumnnamn, så filen saknar troligen rubrikrad",
+            hint=f"lägg till en rubrikrad först i filen; utdraget {extract.name} har kolumnerna "
             f"{', '.join(extract.column_names)}",
         )
     present = ", ".join(h for h in header if h) or "(inga)"
@@ -139,7 +139,7 @@ def _missing_columns_error(
         close = difflib.get_close_matches(name, [h.lower() for h in others], n=1, cutoff=0.75)
         if close:
             hint += f"; menar du att '{close[0]}' är '{name}'?"
-    hint += f"; uttaget {extract.name} har kolumnerna {', '.join(extract.column_names)}"
+    hint += f"; utdraget {extract.name} har kolumnerna {', '.join(extract.column_names)}"
     hint += "; lägg till kolumnen eller döp om den"
     return ExtractError(file, message, hint=hint)
 

@@ -260,7 +260,7 @@ def read_xlsx(name: str, data: bytes, sheet: str | None = None) -> RawTable:
     if start is None:
         which = "första bladet" if sheet is None else f"bladet '{sheet}'"
         raise ExtractError(
-            name, f"{which} i Excel-filen är tomt", hint="lägg uttaget där eller välj blad med --sheet"
+            name, f"{which} i Excel-filen är tomt", hint="lägg utdraget där eller välj blad med --sheet"
         )
     header = [clean_name(_cell_text(v) or "") for v in cells[start]]
     body = cells[start + 1 :]

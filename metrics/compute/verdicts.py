@@ -13,8 +13,8 @@ metrics.stats.benchmark; this module only picks each cell's series and benchmark
   comparison at all: a class could tell something of a hidden value.
 - Where the län and every compared cell of a period and breakdown group have an age-standardised
   value (std_value with std_ci_low and std_ci_high), the standardised values are compared
-  instead of the crude ones (all or none, so one funnel holds one kind of value); a series with
-  standardised values is trended on them.
+  instead of the crude ones (all or none, so one funnel holds one kind of value); a five-year
+  window whose every year has a standardised value is trended on them, any other on the crude ones.
 """
 
 from __future__ import annotations
@@ -61,18 +61,25 @@ def add_trends(df: pd.DataFrame, indicator: Indicator) -> pd.Series:
     for _, series in yearly.assign(_usable=usable).groupby(keys, dropna=False, sort=False):
         series = series.sort_values("period_start")
         years = pd.to_datetime(series["period_start"]).dt.year.tolist()
-        standardised = bool(series["std_value"].notna().any())
-        value_col, low_col, high_col = (
-            ("std_value", "std_ci_low", "std_ci_high") if standardised else ("value", "ci_low", "ci_high")
-        )
         column = {name: series[name].to_numpy(dtype=float, na_value=np.nan) for name in NUMBERS}
+        has_std = (
+            ~np.isnan(column["std_value"])
+            & ~np.isnan(column["std_ci_low"])
+            & ~np.isnan(column["std_ci_high"])
+        )
         ok = series["_usable"].tolist()
-        by_counts = proportion and not standardised
         for end, index in enumerate(series.index, start=1):
             if end < 5:
                 trend[index] = CANNOT_CALCULATE
                 continue
             w = slice(end - 5, end)
+            # Standardised only where all five years have it: one standardised year (say, the age
+            # structure delivered for the last year only) must not take away the crude trend.
+            standardised = bool(has_std[w].all())
+            value_col, low_col, high_col = (
+                ("std_value", "std_ci_low", "std_ci_high") if standardised else ("value", "ci_low", "ci_high")
+            )
+            by_counts = proportion and not standardised
             result = recent_trend(
                 years[w],
                 column[value_col][w].tolist(),

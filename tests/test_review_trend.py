@@ -1,0 +1,96 @@
+"""Review of issue 12 (trend, change, comparison, targets): defects found and edge cases by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from metrics.catalogue.loader import load_catalogue
+from metrics.compute.verdicts import add_trends
+from metrics.stats.intervals import rate_interval
+from metrics.stats.trend import proportion_trend_chi2, recent_trend
+from tests.test_verdicts import _cells
+
+YEARS = [2020, 2021, 2022, 2023, 2024]
+
+
+def _rate_rows(counts: tuple[int, ...]) -> list[dict[str, Any]]:
+    rows = []
+    for year, count in zip(range(2020, 2020 + len(counts)), counts, strict=True):
+        low, high = rate_interval(np.array([float(count)]), np.array([1000.0]), 1000)
+        rows.append(
+            {
+                "area_code": "0580",
+                "area_level": "kommun",
+                "period": str(year),
+                "numerator": count,
+                "denominator": 1000,
+                "value": float(count),
+                "ci_low": float(low[0]),
+                "ci_high": float(high[0]),
+            }
+        )
+    return rows
+
+
+def test_a_standardised_value_in_one_year_does_not_take_away_the_crude_trend() -> None:
+    # akutbesok_75 (poisson, lower is better): 100, 120, 140, 160, 180 per 1 000 of 1 000 persons.
+    # Crude: Byar σ ≈ √x (10 … 13.4 per 1 000), β = 20 per year, χ² ≈ 53 ≫ 9.55 → worsening.
+    # Only 2024 has a standardised value (e.g. the population by age was delivered for 2024 only):
+    # the five-year window cannot be trended on standardised values, but it still has five crude
+    # points, so the trend must be the crude one, not "kan inte beräknas".
+    indicator = load_catalogue("indicators.yaml").catalogue.indicator("akutbesok_75")
+    rows = _rate_rows((100, 120, 140, 160, 180))
+    rows[-1].update(std_value=170.0, std_ci_low=150.0, std_ci_high=190.0)
+    assert add_trends(_cells(rows), indicator).tolist()[-1] == "worsening"
+
+
+def test_a_window_with_standardised_values_throughout_is_trended_on_them() -> None:
+    # Crude rising (worsening) but standardised flat 150 (140, 160) each year: β = 0 → no_change.
+    indicator = load_catalogue("indicators.yaml").catalogue.indicator("akutbesok_75")
+    rows = _rate_rows((100, 120, 140, 160, 180))
+    for row in rows:
+        row.update(std_value=150.0, std_ci_low=140.0, std_ci_high=160.0)
+    assert add_trends(_cells(rows), indicator).tolist()[-1] == "no_change"
+
+
+def test_a_gap_year_makes_the_trend_impossible() -> None:
+    # Rows for 2019, 2020, 2021, 2023, 2024 (2022 absent): not five consecutive years.
+    result = recent_trend(
+        [2019, 2020, 2021, 2023, 2024],
+        [0.4, 0.45, 0.5, 0.55, 0.6],
+        direction="higher",
+        numerators=[400, 450, 500, 550, 600],
+        denominators=[1000] * 5,
+    )
+    assert result.outcome == "cannot_calculate"
+
+
+def test_chi_squared_for_trend_by_hand_with_a_zero_numerator() -> None:
+    # O = 0, 1, 2, 3, 4 of N = 10 each at t = 0..4: N = 50, ΣO = 10, ΣOt = 0+1+4+9+16 = 30,
+    # ΣNt = 100, ΣNt² = 300. χ² = 50·(50·30 − 10·100)² / (10·40·(50·300 − 100²))
+    #    = 50·500² / (400·5000) = 12 500 000 / 2 000 000 = 6.25 < 9.55 → no significant trend.
+    assert proportion_trend_chi2([0, 1, 2, 3, 4], [10] * 5, [0, 1, 2, 3, 4]) == pytest.approx(6.25)
+    result = recent_trend(
+        YEARS, [0, 10, 20, 30, 40], direction="higher", numerators=[0, 1, 2, 3, 4], denominators=[10] * 5
+    )
+    assert result.outcome == "no_change"
+
+
+def test_a_quartile_target_of_true_is_an_error(tmp_path: Path) -> None:
+    # YAML `quartile: yes`/`true` is a boolean, and True == 1 in Python: it must not pass as the
+    # best quartile silently, but be reported at its line with the fix.
+    text = Path("indicators.yaml").read_text(encoding="utf-8")
+    assert "\n    target: 60\n" in text  # fast_lakarkontakt's target
+    line = text[: text.index("\n    target: 60\n")].count("\n") + 2
+    bad = tmp_path / "indicators.yaml"
+    bad.write_text(
+        text.replace("\n    target: 60\n", "\n    target: {quartile: true}\n", 1), encoding="utf-8"
+    )
+    problems = [str(p) for p in load_catalogue(bad).problems]
+    assert any(f"indicators.yaml:{line}:" in p and "target.quartile ska vara 1" in p for p in problems), (
+        problems
+    )

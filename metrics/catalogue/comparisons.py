@@ -112,7 +112,7 @@ def parse_target(node: Any, line: int, what: str, problems: Problems) -> TargetS
             return None
         return TargetSpec("change", year, percent=float(raw), baseline_year=baseline, line=node.line)
     if kind == "quartile":
-        if raw not in (1, 2, 3):
+        if isinstance(raw, bool) or raw not in (1, 2, 3):  # True == 1: `quartile: yes` is no quartile
             problems.add(at, f"{what}: target.quartile ska vara 1 (bästa fjärdedelen), 2 eller 3")
             return None
         return TargetSpec("quartile", year, quartile=int(raw), line=node.line)

@@ -94,3 +94,30 @@ def test_a_quartile_target_of_true_is_an_error(tmp_path: Path) -> None:
     assert any(f"indicators.yaml:{line}:" in p and "target.quartile ska vara 1" in p for p in problems), (
         problems
     )
+
+
+@pytest.mark.parametrize("method", ["multiplicative", "additive"])
+@pytest.mark.parametrize(("target", "events"), [(0.0, (0, 0)), (100.0, (1000, 500))])
+def test_a_kommun_exactly_at_a_lan_of_0_or_100_percent_is_similar(
+    method: str, target: float, events: tuple[int, int]
+) -> None:
+    # A län at 0 % (or 100 %) whose kommuner are all at 0 % (100 %): the null standard error
+    # √(θ₀(1 − θ₀)/n) is 0, so no z-score exists, but each kommun equals the län exactly. The
+    # plain interval says "similar" (Wilson 0/1000 = [0, 0,38 %] contains 0); the overdispersion
+    # methods must say the same, not "not_compared" (which means "nothing to test").
+    from metrics.stats.benchmark import ComparisonSettings, compare_with_benchmark
+
+    denominators = np.array([1000.0, 500.0])
+    numerators = np.array(events, dtype=float)
+    for settings in (ComparisonSettings("ci95"), ComparisonSettings(method)):  # type: ignore[arg-type]
+        result = compare_with_benchmark(
+            target,
+            numerators / denominators * 100,
+            direction="higher",
+            settings=settings,
+            kind="wilson",
+            multiplier=100,
+            numerators=numerators,
+            denominators=denominators,
+        )
+        assert result.classes.tolist() == ["similar", "similar"], settings.method

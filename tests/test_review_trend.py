@@ -121,3 +121,40 @@ def test_a_kommun_exactly_at_a_lan_of_0_or_100_percent_is_similar(
             denominators=denominators,
         )
         assert result.classes.tolist() == ["similar", "similar"], settings.method
+
+
+def test_no_kommun_is_compared_with_a_lan_whose_kommuner_cover_different_months() -> None:
+    # akutbesok_75 (poisson per 1 000, lower is better), plain 95 % intervals. 0580 delivered the
+    # whole of 2024: 100 visits per 1 000 persons. 0581 delivered January–June only: 50 per 1 000
+    # (half a year of visits over a whole population). The län (complete = bool_and: partial) adds
+    # them up: 150 / 2 000 = 75 per 1 000, a mix of a year and a half-year. Byar 95 % for 100
+    # events: 100·(1 − 1/900 − 1.96/30)³ = 81.4 to 101·(1 − 1/909 + 1.96/(3·√101))³ = 121.6 per
+    # 1 000 — excludes 75, so 0580 would be "worse"; for 50 events: 37.1 to 65.9 — excludes 75, so
+    # 0581 would be "better". Both are artefacts of the months counted, not of care: where the
+    # län's kommuner cover different months, nothing is compared with it.
+    import dataclasses
+    from datetime import date
+
+    from metrics.catalogue.model import ComparisonChoice
+    from metrics.compute.verdicts import add_comparisons
+
+    catalogue = load_catalogue("indicators.yaml").catalogue
+    catalogue = dataclasses.replace(catalogue, comparison=ComparisonChoice("ci95"))
+    indicator = catalogue.indicator("akutbesok_75")
+    full, half = date(2024, 12, 31), date(2024, 6, 30)
+    lan = {"area_code": "05", "area_level": "lan", "numerator": 150, "denominator": 2000, "value": 75.0}
+    a = {"area_code": "0580", "area_level": "kommun", "numerator": 100, "denominator": 1000, "value": 100.0}
+    b = {"area_code": "0581", "area_level": "kommun", "numerator": 50, "denominator": 1000, "value": 50.0}
+    frame = _cells(
+        [
+            {**lan, "period": "2024", "complete": False, "data_through": half},
+            {**a, "period": "2024", "complete": True, "data_through": full},
+            {**b, "period": "2024", "complete": False, "data_through": half},
+            # 2023: every kommun through June (a partial year alike for all): compared as usual.
+            {**lan, "period": "2023", "complete": False, "data_through": date(2023, 6, 30)},
+            {**a, "period": "2023", "complete": False, "data_through": date(2023, 6, 30)},
+            {**b, "period": "2023", "complete": False, "data_through": date(2023, 6, 30)},
+        ]
+    )
+    _, comparison = add_comparisons(frame, indicator, catalogue)
+    assert comparison.tolist() == [None, "not_compared", "not_compared", None, "worse", "better"]

@@ -10,7 +10,8 @@ metrics.stats.benchmark; this module only picks each cell's series and benchmark
 - comparison: every kommun and area-group row is compared with the same cell (period and
   breakdown group) of its län, by the indicator's comparison method; `compared_to` is the län's
   code. The län itself is not compared (riket comes later). Hidden and missing cells get no
-  comparison at all: a class could tell something of a hidden value.
+  comparison at all: a class could tell something of a hidden value. Where the län's kommuner
+  cover different months of the period (`complete`, `data_through`), nothing is compared with it.
 - Where the län and every compared cell of a period and breakdown group have an age-standardised
   value (std_value with std_ci_low and std_ci_high), the standardised values are compared
   instead of the crude ones (all or none, so one funnel holds one kind of value); a five-year
@@ -137,6 +138,10 @@ def add_comparisons(
     )
     is_lan = level == "lan"
     is_kommun = level == "kommun"
+    # The months a cell covers: a län whose kommuner cover different months (one delivered the
+    # whole year, another half of it) mixes them, and its value is no benchmark for anyone.
+    complete = df["complete"].fillna(True).to_numpy(dtype=bool)
+    through = pd.to_datetime(df["data_through"]).to_numpy()
     for positions in keys.groupby(list(keys.columns), sort=False, dropna=True).indices.values():
         bench = positions[is_lan[positions]]
         cells = positions[~is_lan[positions] & ~missing[positions] & ~hidden[positions]]
@@ -146,6 +151,13 @@ def add_comparisons(
             comparison[cells] = NOT_COMPARED
             continue
         b = bench[0]
+        kommuner = positions[is_kommun[positions] & ~missing[positions]]
+        same_months = (complete[kommuner] == complete[b]) & (
+            (through[kommuner] == through[b]) | (np.isnat(through[kommuner]) & np.isnat(through[b]))
+        )
+        if not same_months.all():
+            comparison[cells] = NOT_COMPARED
+            continue
         standardised = not np.isnan(arrays["std_value"][b]) and not np.isnan(arrays["std_value"][cells]).any()
         if standardised:
             result = compare_with_benchmark(

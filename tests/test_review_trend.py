@@ -158,3 +158,16 @@ def test_no_kommun_is_compared_with_a_lan_whose_kommuner_cover_different_months(
     )
     _, comparison = add_comparisons(frame, indicator, catalogue)
     assert comparison.tolist() == [None, "not_compared", "not_compared", None, "worse", "better"]
+
+
+def test_a_baseline_year_on_a_target_that_is_no_change_is_reported(tmp_path: Path) -> None:
+    # `{value: 60, from: 2022}`: `from` only means something for a change; silently ignoring it
+    # would let a writer believe the target is relative to 2022.
+    text = Path("indicators.yaml").read_text(encoding="utf-8")
+    line = text[: text.index("\n    target: 60\n")].count("\n") + 2
+    bad = tmp_path / "indicators.yaml"
+    bad.write_text(
+        text.replace("\n    target: 60\n", "\n    target: {value: 60, from: 2022}\n", 1), encoding="utf-8"
+    )
+    problems = [str(p) for p in load_catalogue(bad).problems]
+    assert any(f"indicators.yaml:{line}:" in p and "target.from" in p for p in problems), problems

@@ -87,6 +87,12 @@ def parse_target(node: Any, line: int, what: str, problems: Problems) -> TargetS
     raw = node[kind]
     year = _year(node, "year", what, problems)
     at = node.line_of(kind)
+    if kind != "change" and "from" in node:
+        problems.add(
+            node.line_of("from"),
+            f"{what}: target.from (basåret) hör bara till target.change",
+            "t.ex. {change: 20, from: 2022, year: 2025}, eller ta bort from:",
+        )
     if kind == "value":
         if not is_number(raw):
             problems.add(at, f"{what}: target.value ska vara ett tal")

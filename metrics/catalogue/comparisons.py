@@ -87,6 +87,12 @@ def parse_target(node: Any, line: int, what: str, problems: Problems) -> TargetS
     raw = node[kind]
     year = _year(node, "year", what, problems)
     at = node.line_of(kind)
+    if kind != "change" and "from" in node:
+        problems.add(
+            node.line_of("from"),
+            f"{what}: target.from (basåret) hör bara till target.change",
+            "t.ex. {change: 20, from: 2022, year: 2025}, eller ta bort from:",
+        )
     if kind == "value":
         if not is_number(raw):
             problems.add(at, f"{what}: target.value ska vara ett tal")
@@ -112,7 +118,7 @@ def parse_target(node: Any, line: int, what: str, problems: Problems) -> TargetS
             return None
         return TargetSpec("change", year, percent=float(raw), baseline_year=baseline, line=node.line)
     if kind == "quartile":
-        if raw not in (1, 2, 3):
+        if isinstance(raw, bool) or raw not in (1, 2, 3):  # True == 1: `quartile: yes` is no quartile
             problems.add(at, f"{what}: target.quartile ska vara 1 (bästa fjärdedelen), 2 eller 3")
             return None
         return TargetSpec("quartile", year, quartile=int(raw), line=node.line)

@@ -10,11 +10,12 @@ metrics.stats.benchmark; this module only picks each cell's series and benchmark
 - comparison: every kommun and area-group row is compared with the same cell (period and
   breakdown group) of its län, by the indicator's comparison method; `compared_to` is the län's
   code. The län itself is not compared (riket comes later). Hidden and missing cells get no
-  comparison at all: a class could tell something of a hidden value.
+  comparison at all: a class could tell something of a hidden value. Where the län's kommuner
+  cover different months of the period (`complete`, `data_through`), nothing is compared with it.
 - Where the län and every compared cell of a period and breakdown group have an age-standardised
   value (std_value with std_ci_low and std_ci_high), the standardised values are compared
-  instead of the crude ones (all or none, so one funnel holds one kind of value); a series with
-  standardised values is trended on them.
+  instead of the crude ones (all or none, so one funnel holds one kind of value); a five-year
+  window whose every year has a standardised value is trended on them, any other on the crude ones.
 """
 
 from __future__ import annotations
@@ -61,18 +62,25 @@ def add_trends(df: pd.DataFrame, indicator: Indicator) -> pd.Series:
     for _, series in yearly.assign(_usable=usable).groupby(keys, dropna=False, sort=False):
         series = series.sort_values("period_start")
         years = pd.to_datetime(series["period_start"]).dt.year.tolist()
-        standardised = bool(series["std_value"].notna().any())
-        value_col, low_col, high_col = (
-            ("std_value", "std_ci_low", "std_ci_high") if standardised else ("value", "ci_low", "ci_high")
-        )
         column = {name: series[name].to_numpy(dtype=float, na_value=np.nan) for name in NUMBERS}
+        has_std = (
+            ~np.isnan(column["std_value"])
+            & ~np.isnan(column["std_ci_low"])
+            & ~np.isnan(column["std_ci_high"])
+        )
         ok = series["_usable"].tolist()
-        by_counts = proportion and not standardised
         for end, index in enumerate(series.index, start=1):
             if end < 5:
                 trend[index] = CANNOT_CALCULATE
                 continue
             w = slice(end - 5, end)
+            # Standardised only where all five years have it: one standardised year (say, the age
+            # structure delivered for the last year only) must not take away the crude trend.
+            standardised = bool(has_std[w].all())
+            value_col, low_col, high_col = (
+                ("std_value", "std_ci_low", "std_ci_high") if standardised else ("value", "ci_low", "ci_high")
+            )
+            by_counts = proportion and not standardised
             result = recent_trend(
                 years[w],
                 column[value_col][w].tolist(),
@@ -130,6 +138,10 @@ def add_comparisons(
     )
     is_lan = level == "lan"
     is_kommun = level == "kommun"
+    # The months a cell covers: a län whose kommuner cover different months (one delivered the
+    # whole year, another half of it) mixes them, and its value is no benchmark for anyone.
+    complete = df["complete"].fillna(True).to_numpy(dtype=bool)
+    through = pd.to_datetime(df["data_through"]).to_numpy()
     for positions in keys.groupby(list(keys.columns), sort=False, dropna=True).indices.values():
         bench = positions[is_lan[positions]]
         cells = positions[~is_lan[positions] & ~missing[positions] & ~hidden[positions]]
@@ -139,6 +151,13 @@ def add_comparisons(
             comparison[cells] = NOT_COMPARED
             continue
         b = bench[0]
+        kommuner = positions[is_kommun[positions] & ~missing[positions]]
+        same_months = (complete[kommuner] == complete[b]) & (
+            (through[kommuner] == through[b]) | (np.isnat(through[kommuner]) & np.isnat(through[b]))
+        )
+        if not same_months.all():
+            comparison[cells] = NOT_COMPARED
+            continue
         standardised = not np.isnan(arrays["std_value"][b]) and not np.isnan(arrays["std_value"][cells]).any()
         if standardised:
             result = compare_with_benchmark(

@@ -252,6 +252,8 @@ def compare_with_benchmark(
         return Comparison(classes, nan, nan, dispersion)
     half = adjusted_half_width(s, settings, dispersion)
     lower, upper = target - half, target + half
-    tested = np.isfinite(y) & np.isfinite(half) & (s > 0)
+    # s = 0 where the benchmark is 0 % or 100 % (or an interval has no width): no z-score, but a
+    # unit exactly at the benchmark is plainly similar, as its own interval would say.
+    tested = np.isfinite(y) & np.isfinite(half) & ((s > 0) | (y == target))
     classes = side_classes(y > upper, y < lower, tested, direction)
     return Comparison(classes, lower, upper, dispersion)

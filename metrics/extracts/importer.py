@@ -339,11 +339,16 @@ def _refuse_personnummer_in_rejected(
 
 
 def _kept(extract: Extract, columns: ColumnMap, *, text: bool) -> list[tuple[str, str]]:
-    """(contract name, raw column id) of the file's text columns, or of its typed ones."""
+    """(contract name, raw column id) of the file's text columns, or of its typed ones.
+
+    A declared extract's numbers are checked as text: the analyst names and types its columns,
+    and a patient number declared `int` or `decimal` would otherwise be stored as a number.
+    """
+    as_text = ("text",) if extract.name in EXTRACTS else ("text", "int", "decimal")
     return [
         (col.name, source)
         for col in extract.columns
-        if (source := columns.sources.get(col.name)) is not None and (col.type == "text") == text
+        if (source := columns.sources.get(col.name)) is not None and (col.type in as_text) == text
     ]
 
 

@@ -242,7 +242,7 @@ def _column(node: LineDict, what: str, problems: Problems) -> Column | None:
         problems.add(
             node.line_of("name"),
             f"{what}: kolumnnamnet '{name}' är reserverat",
-            f"mätavlans frågor använder {', '.join(GENERATED_COLUMNS)} för egna kolumner; välj ett annat namn",
+            f"mätavlans frågor använder {', '.join(GENERATED_COLUMNS)} själva; välj ett annat namn",
         )
         return None
     kind = node.get("type")

@@ -5,6 +5,7 @@ Each test states the rule it holds; all but the import guard failed on the merge
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,34 @@ def test_a_declared_column_may_not_take_a_name_the_generated_sql_uses(tmp_path, 
     problem = next(p for p in caught.value.problems if "reserverat" in p.message)
     assert f"kolumnnamnet '{name}' är reserverat" in problem.message
     assert f"{{name: {name}," in Path(tmp_path / "indicators.yaml").read_text().splitlines()[problem.line - 1]
+
+
+# --- a catalogue being edited does not stop the built-in imports -----------------------------------
+
+BROKEN = "  - id: half_written\n    title: [unclosed\n"  # a YAML error at the end of the indicators
+
+
+def test_a_yaml_error_in_an_indicator_does_not_stop_importing_a_built_in_extract(tmp_path, monkeypatch):
+    # docs/extracts.md: "`import` reads only the `extracts:` section, so a broken indicator never
+    # stops an import"; before, any YAML error in the catalogue failed every import
+    monkeypatch.chdir(tmp_path)
+    path = write_catalogue(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + BROKEN, encoding="utf-8")
+    write(tmp_path, "population_2024.csv", "kommun,year,sex,age,count\n0580,2024,K,70,10\n")
+    code, output = cli(tmp_path, "import", "population_2024.csv", "--db", "m.duckdb")
+    assert code == 0, output
+    assert "YAML-fel" in output  # said, but the file is imported
+    assert query(tmp_path / "m.duckdb", "SELECT sum(count) FROM population") == [(10,)]
+
+
+@pytest.mark.parametrize("name", ["vaccinations_2024.csv", "contacts_home_2024.csv"])
+def test_a_yaml_error_still_stops_a_file_that_may_be_a_declared_extract(tmp_path, monkeypatch, name):
+    # contacts_home_2024 could be a declared contacts_home: never guessed to be the built-in contacts
+    monkeypatch.chdir(tmp_path)
+    path = write_catalogue(tmp_path)
+    text = path.read_text(encoding="utf-8") + BROKEN
+    path.write_text(text, encoding="utf-8")
+    write(tmp_path, name, f"{COLUMNS}\nv1,p1,0580,K,70,2024-10-01,influensa,1\n")
+    code, output = cli(tmp_path, "import", name, "--db", "m.duckdb")
+    assert code == 1
+    assert re.search(r"Fel: indicators\.yaml:\d+: YAML-fel", output), output

@@ -12,7 +12,7 @@ import pytest
 
 from metrics.catalogue.loader import load_catalogue
 from metrics.errors import CatalogueError
-from tests.test_declared_extracts import COLUMNS, DECLARATION, cli, query, write, write_catalogue
+from tests.test_declared_extracts import COLUMNS, DECLARATION, VACCINATED, cli, query, write, write_catalogue
 
 DOSE = "      - {name: dose, type: int, min: 1, required: false}"
 
@@ -148,3 +148,37 @@ def test_a_yaml_error_still_stops_a_file_that_may_be_a_declared_extract(tmp_path
     code, output = cli(tmp_path, "import", name, "--db", "m.duckdb")
     assert code == 1
     assert re.search(r"Fel: indicators\.yaml:\d+: YAML-fel", output), output
+
+
+# --- a declaration changed between imports ----------------------------------------------------------
+
+CONTACTS = """\
+  - id: kontakter
+    title: Kontakter
+    description: Personer med kontakt.
+    plan_areas: [fokusflyttning]
+    source: contacts
+    numerator: persons
+    denominator: population
+    unit: per 1 000
+    multiplier: 1000
+    direction: neutral
+"""
+
+
+def test_a_changed_column_type_fails_only_the_indicators_that_read_the_extract(tmp_path, monkeypatch):
+    # A declaration whose type changed after an import is refused (stored rows would be
+    # converted silently); before, that stopped the whole compute, built-in indicators too.
+    monkeypatch.chdir(tmp_path)
+    path = write_catalogue(tmp_path, indicators=VACCINATED + CONTACTS)
+    write(tmp_path, "vaccinations_2024.csv", f"{COLUMNS}\nv1,p1,0580,K,70,2024-10-01,influensa,1\n")
+    write(tmp_path, "population_2024.csv", "kommun,year,sex,age,count\n0580,2024,K,70,10\n")
+    code, output = cli(tmp_path, "import", "vaccinations_2024.csv", "population_2024.csv", "--db", "m.duckdb")
+    assert code == 0, output
+    path.write_text(path.read_text().replace("{name: dose, type: int", "{name: dose, type: decimal"))
+    code, output = cli(tmp_path, "compute", "--db", "m.duckdb")
+    assert code == 1
+    assert "1 av 2 indikatorer beräknade" in output, output
+    assert "influensavaccination_65: " in output and "har bytt typ" in output
+    ran = query(tmp_path / "m.duckdb", "SELECT indicator, status FROM indicator_runs ORDER BY 1")
+    assert [i for i, _ in ran] == ["influensavaccination_65", "kontakter"]

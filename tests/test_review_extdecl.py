@@ -182,3 +182,13 @@ def test_a_changed_column_type_fails_only_the_indicators_that_read_the_extract(t
     assert "influensavaccination_65: " in output and "har bytt typ" in output
     ran = query(tmp_path / "m.duckdb", "SELECT indicator, status FROM indicator_runs ORDER BY 1")
     assert [i for i, _ in ran] == ["influensavaccination_65", "kontakter"]
+
+
+def test_an_unknown_file_name_points_to_the_catalogue_that_declares_extracts(tmp_path, monkeypatch):
+    # imported from a folder without the catalogue, a declared extract's file is unknown: the
+    # hint must say where extracts of one's own come from, not only list the built-in ones
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "vaccinations_2024.csv", f"{COLUMNS}\nv1,p1,0580,K,70,2024-10-01,influensa,1\n")
+    code, output = cli(tmp_path, "import", "vaccinations_2024.csv", "--db", "m.duckdb")
+    assert code == 1
+    assert "egna utdrag deklareras under extracts: i katalogen (--catalog)" in output

@@ -195,7 +195,8 @@ def import_file(
 
 def resolve_extract(path: Path, source: str | None, declared: tuple[Extract, ...] = ()) -> Extract:
     known = {**EXTRACTS, **{e.name: e for e in declared}}
-    names = ", ".join(known)
+    # an extract of one's own is only known from the catalogue, which may not be the one read
+    names = ", ".join(known) + "; egna utdrag deklareras under extracts: i katalogen (--catalog)"
     if source is not None:
         extract = known.get(source.strip().lower())
         if extract is None:

@@ -141,7 +141,10 @@ def _surely_built_in(stem: str, extract: Any) -> bool:
     """The file names a built-in extract, and no declared one: `contacts_2024`, not `contacts_home`."""
     if extract is None:
         return False
-    rest = stem.lower()[len(extract.name) :].lstrip("_- ")
+    rest = stem.lower()[len(extract.name) :]
+    if rest[:1].isalnum():  # survey2_2024 may be a declared survey2
+        return False
+    rest = rest.lstrip("_- ")
     return not rest or not rest[0].isalpha()
 
 

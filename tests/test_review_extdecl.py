@@ -137,9 +137,10 @@ def test_a_yaml_error_in_an_indicator_does_not_stop_importing_a_built_in_extract
     assert query(tmp_path / "m.duckdb", "SELECT sum(count) FROM population") == [(10,)]
 
 
-@pytest.mark.parametrize("name", ["vaccinations_2024.csv", "contacts_home_2024.csv"])
+@pytest.mark.parametrize("name", ["vaccinations_2024.csv", "contacts_home_2024.csv", "survey2_2024.csv"])
 def test_a_yaml_error_still_stops_a_file_that_may_be_a_declared_extract(tmp_path, monkeypatch, name):
-    # contacts_home_2024 could be a declared contacts_home: never guessed to be the built-in contacts
+    # contacts_home_2024 could be a declared contacts_home, survey2_2024 a declared survey2: never
+    # guessed to be the built-in contacts or survey
     monkeypatch.chdir(tmp_path)
     path = write_catalogue(tmp_path)
     text = path.read_text(encoding="utf-8") + BROKEN

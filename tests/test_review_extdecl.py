@@ -12,6 +12,7 @@ import pytest
 
 from metrics.catalogue.loader import load_catalogue
 from metrics.errors import CatalogueError
+from metrics.extracts.personnummer import looks_like_personnummer
 from tests.test_declared_extracts import COLUMNS, DECLARATION, VACCINATED, cli, query, write, write_catalogue
 
 DOSE = "      - {name: dose, type: int, min: 1, required: false}"
@@ -193,3 +194,45 @@ def test_an_unknown_file_name_points_to_the_catalogue_that_declares_extracts(tmp
     code, output = cli(tmp_path, "import", "vaccinations_2024.csv", "--db", "m.duckdb")
     assert code == 1
     assert "egna utdrag deklareras under extracts: i katalogen (--catalog)" in output
+
+
+AGGREGATE = """\
+extracts:
+  - name: kostnader_egna
+    title: Egna kostnader
+    person_level: false
+    date: year
+    key: [kommun, year]
+    columns:
+      - {name: kommun, type: kommun}
+      - {name: year, type: int}
+      - {name: amount, type: decimal}
+"""
+
+
+COSTS = """\
+indicators:
+  - id: egna_kostnader
+    title: Egna kostnader per invånare
+    description: Kostnad per invånare.
+    plan_areas: [fokusflyttning]
+    source: kostnader_egna
+    periods: [year]
+    numerator: {sum: amount}
+    denominator: population
+    unit: kr
+    direction: neutral
+"""
+
+
+def test_an_aggregate_amount_of_ten_digits_is_not_taken_for_a_personnummer(tmp_path, monkeypatch):
+    # 1234567897 kr (a large kommun's yearly cost) has ten digits and a valid Luhn check digit:
+    # an aggregate has no person rows, so its numbers are not read as personnummer (a
+    # person-level extract's are, above)
+    assert looks_like_personnummer("1234567897")
+    monkeypatch.chdir(tmp_path)
+    write_catalogue(tmp_path, AGGREGATE, indicators=COSTS)
+    write(tmp_path, "kostnader_egna_2024.csv", "kommun,year,amount\n0580,2024,1234567897\n")
+    code, output = cli(tmp_path, "import", "kostnader_egna_2024.csv", "--db", "m.duckdb")
+    assert code == 0, output
+    assert query(tmp_path / "m.duckdb", "SELECT amount FROM kostnader_egna") == [(1234567897.0,)]

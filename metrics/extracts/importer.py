@@ -342,10 +342,12 @@ def _refuse_personnummer_in_rejected(
 def _kept(extract: Extract, columns: ColumnMap, *, text: bool) -> list[tuple[str, str]]:
     """(contract name, raw column id) of the file's text columns, or of its typed ones.
 
-    A declared extract's numbers are checked as text: the analyst names and types its columns,
-    and a patient number declared `int` or `decimal` would otherwise be stored as a number.
+    A declared person-level extract's numbers are checked as text: the analyst names and types
+    its columns, and a patient number declared `int` or `decimal` would otherwise be stored as a
+    number. (Not an aggregate's: a kommun's cost of 1 234 567 897 kr is no personnummer.)
     """
-    as_text = ("text",) if extract.name in EXTRACTS else ("text", "int", "decimal")
+    numbers_as_text = extract.person_level and extract.name not in EXTRACTS
+    as_text = ("text", "int", "decimal") if numbers_as_text else ("text",)
     return [
         (col.name, source)
         for col in extract.columns

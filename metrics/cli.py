@@ -115,6 +115,43 @@ def main() -> None:
     """Mätavla – uppföljning av gemensam plan för primärvård (Nära vård) per kommun och län."""
 
 
+def _declared_for_import(catalog_path: Path, paths: tuple[Path, ...], source: str | None) -> tuple[Any, ...]:
+    """The catalogue's declared extracts; a broken catalogue stops only files that may be declared ones.
+
+    Analysts edit the catalogue all day: a YAML typo in an indicator must not stop a contacts file.
+    """
+    from metrics.catalogue.extract_declarations import load_declared_extracts
+    from metrics.errors import CatalogueError
+    from metrics.extracts.importer import files_in
+    from metrics.extracts.schema import EXTRACTS, extract_for_filename
+
+    try:
+        return load_declared_extracts(catalog_path)
+    except CatalogueError as error:
+        files = [f for p in paths for f in (files_in(p) if p.is_dir() else [p])]
+        if source is not None:
+            built_in = source.strip().lower() in EXTRACTS
+        else:
+            built_in = bool(files) and all(
+                _surely_built_in(f.stem, extract_for_filename(f.stem)) for f in files
+            )
+        if not built_in:
+            raise
+        click.secho(f"notering: utdragen under extracts: lästes inte: {error}", err=True)
+        return ()
+
+
+def _surely_built_in(stem: str, extract: Any) -> bool:
+    """The file names a built-in extract, and no declared one: `contacts_2024`, not `contacts_home`."""
+    if extract is None:
+        return False
+    rest = stem.lower()[len(extract.name) :]
+    if rest[:1].isalnum():  # survey2_2024 may be a declared survey2
+        return False
+    rest = rest.lstrip("_- ")
+    return not rest or not rest[0].isalpha()
+
+
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @db_option
@@ -165,7 +202,6 @@ def import_cmd(
 
     Utdrag som deklarerats under extracts: i katalogen (--catalog) importeras som de inbyggda.
     """
-    from metrics.catalogue.extract_declarations import load_declared_extracts
     from metrics.db import connect
     from metrics.extracts.coverage import parse_covers
     from metrics.extracts.importer import import_paths
@@ -173,9 +209,8 @@ def import_cmd(
 
     stated = parse_covers(covers, covers_period)
     window = DateWindow.between(earliest and earliest.date(), latest and latest.date())
-    options = ImportOptions(
-        sheet=sheet, replace=replace, window=window, declared=load_declared_extracts(catalog_path)
-    )
+    declared = _declared_for_import(catalog_path, paths, source)
+    options = ImportOptions(sheet=sheet, replace=replace, window=window, declared=declared)
     con = connect(db_path, wait=wait, on_wait=_say)
     reports = import_paths(con, list(paths), source=source, progress=_say, covers=stated, options=options)
     failed = 0

@@ -45,6 +45,9 @@ RESERVED_TABLES = (
 # Columns that person-level measures read (each person under the kommun of their latest row,
 # broken down by sex and age): a person-level extract needs them with these types.
 PERSON_COLUMNS: dict[str, str] = {"person_id": "text", "kommun": "kommun", "sex": "sex", "age": "age"}
+# Columns the generated SQL adds beside an extract's own (`SELECT *, … AS d`, metrics.compute.sqlgen):
+# a declared column of that name would shadow them, and the results would silently be wrong.
+GENERATED_COLUMNS = ("d", "period_type", "period_start")
 EXAMPLE = "t.ex. {name: vaccine, type: text}"
 
 
@@ -115,8 +118,12 @@ def _extract(node: LineDict, problems: Problems) -> Extract | None:
             or "region: en fil täcker hela länet; kommun: en fil täcker kommunerna den har rader för",
         )
         delivered_by = "region"
+    date = node.get("date")
 
-    columns = _columns(node, what, problems)
+    # A row without these is lost from every result (or, without person_id, merged into one
+    # person), so like the built-ins' they may not be empty: such a row is rejected at import.
+    needed = {"kommun", *(PERSON_COLUMNS if person_level else ()), *([date] if isinstance(date, str) else [])}
+    columns = _columns(node, what, problems, needed)
     names = [c.name for c in columns]
     by_name = {c.name: c for c in columns}
 
@@ -138,7 +145,6 @@ def _extract(node: LineDict, problems: Problems) -> Extract | None:
                     "mått per person räknar person_id under kommunen och bryter ned på kön och ålder",
                 )
 
-    date = node.get("date")
     if not isinstance(date, str) or not date:
         problems.add(
             node.line_of("date"),
@@ -192,7 +198,7 @@ def _extract(node: LineDict, problems: Problems) -> Extract | None:
     )
 
 
-def _columns(node: LineDict, what: str, problems: Problems) -> tuple[Column, ...]:
+def _columns(node: LineDict, what: str, problems: Problems, needed: set[str]) -> tuple[Column, ...]:
     raw = node.get("columns")
     if not isinstance(raw, list) or not raw:
         problems.add(node.line_of("columns"), f"{what}: columns saknas", f"en lista av kolumner, {EXAMPLE}")
@@ -206,6 +212,13 @@ def _columns(node: LineDict, what: str, problems: Problems) -> tuple[Column, ...
         column = _column(item, what, problems)
         if column is None:
             continue
+        if not column.required and column.name in needed:
+            problems.add(
+                item.line_of("required"),
+                f"{what}: kolumnen '{column.name}' kan inte ha required: false",
+                "kommun, den daterande kolumnen och (med person_level: true) person_id, sex och age "
+                "ska finnas på varje rad; ta bort required: false",
+            )
         if column.name in seen:
             problems.add(item.line, f"{what}: kolumnen '{column.name}' finns två gånger")
             continue
@@ -223,6 +236,13 @@ def _column(node: LineDict, what: str, problems: Problems) -> Column | None:
             node.line_of("name"),
             f"{what}: kolumnnamnet '{name}' är ogiltigt" if name else f"{what}: kolumnen saknar name",
             "små bokstäver, siffror och _, som i filens rubrikrad (t.ex. vaccination_date)",
+        )
+        return None
+    if name in GENERATED_COLUMNS:
+        problems.add(
+            node.line_of("name"),
+            f"{what}: kolumnnamnet '{name}' är reserverat",
+            f"mätavlans frågor använder {', '.join(GENERATED_COLUMNS)} själva; välj ett annat namn",
         )
         return None
     kind = node.get("type")

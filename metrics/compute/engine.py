@@ -178,13 +178,15 @@ def compute_all(
     if not selected:
         raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
     write_areas(con, catalogue)
-    ensure_declared_tables(con, catalogue.extracts)  # a declared extract not yet imported has no rows
+    refused = ensure_declared_tables(con, catalogue.extracts)  # one not yet imported has no rows
     write_covered_months(con)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
     for number, indicator in enumerate(selected, start=1):
         started = time.perf_counter()
         try:
+            if reads_refused := [refused[e.name] for e in indicator.extracts if e.name in refused]:
+                raise reads_refused[0]
             frame = compute_indicator(con, indicator, catalogue)
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
             failure = failure_of(exc)  # never the database's own text: it can quote values

@@ -55,6 +55,17 @@ def ensure_declared_table(con: duckdb.DuckDBPyConnection, extract: Extract, file
             )
 
 
-def ensure_declared_tables(con: duckdb.DuckDBPyConnection, extracts: Iterable[Extract]) -> None:
+def ensure_declared_tables(
+    con: duckdb.DuckDBPyConnection, extracts: Iterable[Extract]
+) -> dict[str, ExtractError]:
+    """Every declared extract's table; the ones that cannot be made, by name, with why.
+
+    One refused declaration (a changed type) fails only the indicators that read it.
+    """
+    refused: dict[str, ExtractError] = {}
     for extract in extracts:
-        ensure_declared_table(con, extract)
+        try:
+            ensure_declared_table(con, extract)
+        except ExtractError as error:
+            refused[extract.name] = error
+    return refused

@@ -195,7 +195,8 @@ def import_file(
 
 def resolve_extract(path: Path, source: str | None, declared: tuple[Extract, ...] = ()) -> Extract:
     known = {**EXTRACTS, **{e.name: e for e in declared}}
-    names = ", ".join(known)
+    # an extract of one's own is only known from the catalogue, which may not be the one read
+    names = ", ".join(known) + "; egna utdrag deklareras under extracts: i katalogen (--catalog)"
     if source is not None:
         extract = known.get(source.strip().lower())
         if extract is None:
@@ -339,11 +340,18 @@ def _refuse_personnummer_in_rejected(
 
 
 def _kept(extract: Extract, columns: ColumnMap, *, text: bool) -> list[tuple[str, str]]:
-    """(contract name, raw column id) of the file's text columns, or of its typed ones."""
+    """(contract name, raw column id) of the file's text columns, or of its typed ones.
+
+    A declared person-level extract's numbers are checked as text: the analyst names and types
+    its columns, and a patient number declared `int` or `decimal` would otherwise be stored as a
+    number. (Not an aggregate's: a kommun's cost of 1 234 567 897 kr is no personnummer.)
+    """
+    numbers_as_text = extract.person_level and extract.name not in EXTRACTS
+    as_text = ("text", "int", "decimal") if numbers_as_text else ("text",)
     return [
         (col.name, source)
         for col in extract.columns
-        if (source := columns.sources.get(col.name)) is not None and (col.type == "text") == text
+        if (source := columns.sources.get(col.name)) is not None and (col.type in as_text) == text
     ]
 
 

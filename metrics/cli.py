@@ -363,7 +363,7 @@ def export(out: Path, db_path: Path, run: int | None, wait: float) -> None:
 @click.option("--seed", type=int, default=20241231, show_default=True)
 @friendly_errors
 def demo(db_path: Path, catalog_path: Path, out_dir: Path, scale: float, seed: int) -> None:
-    """Skapa demodata för Östergötland och Jämtland 2022–2024, importera och beräkna."""
+    """Skapa demodata för Östergötland och Jämtland 2020–2024, importera och beräkna."""
     from metrics.demo.pipeline import build_demo
 
     started = time.perf_counter()

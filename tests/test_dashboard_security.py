@@ -87,7 +87,7 @@ def test_the_not_found_view_names_what_is_missing_and_links_the_valid_choices(de
     assert [c.href for c in problem.choices] == ["/?lan=05&period=2024", "/?lan=23&period=2024"]
     problem = address_problem("/jamfor", {"lan": "05", "period": "1999"}, snap, cat)
     assert problem is not None
-    assert [c.label for c in problem.choices] == ["2024", "2023", "2022"]
+    assert [c.label for c in problem.choices] == ["2024", "2023", "2022", "2021", "2020"]
     assert address_problem("/jamfor", {"lan": "05", "period": "2024-Q2"}, snap, cat) is None
 
 

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from metrics.catalogue.loader import INDICATOR_KEYS, MEASURE_KEYS, SETTINGS_KEYS, TOP_KEYS
+from metrics.catalogue.loader import (
+    COMPARISON_KEYS,
+    INDICATOR_KEYS,
+    MEASURE_KEYS,
+    SETTINGS_KEYS,
+    TARGET_KEYS,
+    TOP_KEYS,
+)
 from metrics.cli import main
 from metrics.extracts.schema import EXTRACTS
 
@@ -57,7 +64,9 @@ def test_the_constraints_pin_every_dependency_but_not_matavla():
     assert "matavla" not in pins
 
 
-@pytest.mark.parametrize("key", sorted({*INDICATOR_KEYS, *MEASURE_KEYS, *SETTINGS_KEYS, *TOP_KEYS}))
+@pytest.mark.parametrize(
+    "key", sorted({*INDICATOR_KEYS, *MEASURE_KEYS, *SETTINGS_KEYS, *TOP_KEYS, *COMPARISON_KEYS, *TARGET_KEYS})
+)
 def test_every_catalogue_key_is_documented(key):
     assert f"`{key}" in YAML_DOC
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
+from metrics.catalogue.comparisons import parse_comparison, parse_target
 from metrics.catalogue.model import (
     BREAKDOWNS,
     PER_PERSON_MEASURES,
@@ -13,6 +14,7 @@ from metrics.catalogue.model import (
     AgeBand,
     Breakdown,
     CodeFilter,
+    ComparisonChoice,
     Direction,
     Indicator,
     IntervalKind,
@@ -55,6 +57,7 @@ INDICATOR_KEYS = (
     "definition_source",
     "numerator_text",
     "denominator_text",
+    "comparison",
 )
 MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts")
 PER_PERSON_KEYS = ("per_person", "by", "where")
@@ -67,6 +70,7 @@ class Context:
     code_lists: dict[str, tuple[str, ...]]
     plan_areas: set[str]
     file: str
+    comparison: ComparisonChoice = field(default_factory=ComparisonChoice)
 
 
 def _text(node: LineDict, key: str, what: str, problems: Problems, required: bool = True) -> str:
@@ -371,10 +375,13 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
             "higher = högre värde är bättre",
         )
         direction = "neutral"
-    target = node.get("target")
-    if target is not None and not is_number(target):
-        problems.add(node.line_of("target"), f"{what}: target ska vara ett tal i indikatorns enhet")
-        target = None
+    target_spec = parse_target(node.get("target"), node.line_of("target"), what, problems)
+    target = target_spec.value if target_spec is not None and target_spec.kind == "value" else None
+    comparison = (
+        parse_comparison(node["comparison"], node.line_of("comparison"), ctx.comparison, what, problems)
+        if "comparison" in node
+        else None
+    )
 
     # periods
     default_periods = ["year"] if (population_based or year_dated) else list(PERIOD_TYPES)
@@ -456,7 +463,9 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         follow_up_days=follow_up,
         row_sql=row_sql.strip() if isinstance(row_sql, str) else None,
         age_bands=bands,
-        target=float(target) if target is not None else None,
+        target=target,
+        target_spec=target_spec,
+        comparison=comparison,
         decimals=decimals,
         definition_source=_text(node, "definition_source", what, problems, required=False),
         numerator_text=_text(node, "numerator_text", what, problems, required=False),

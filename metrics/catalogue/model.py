@@ -28,6 +28,40 @@ class SuppressionSettings:
 
 
 @dataclass(frozen=True)
+class ComparisonChoice:
+    """How areas are compared with their benchmark (metrics.stats.benchmark has the methods)."""
+
+    # The default (docs/comparisons.md): at real size the plain 95 % interval flags 18 of 21
+    # demo kommuner on fast_lakarkontakt; random-effects limits at 95 % flag the one that stands out.
+    method: str = "additive"  # ci95, ci998, multiplicative or additive
+    level: float = 95.0  # percent (95 or 99.8): the limits of the overdispersion methods
+    winsorise: float = 10.0  # percent of z-scores pulled in at each end
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target (section 5 of issue 12): kind value, range, change, position or area.
+
+    value:    `value` reached (≥ for higher-is-better, ≤ for lower, equal for neutral)
+    range:    between `low` and `high`
+    change:   `percent` change from the value in `baseline_year`
+    position: among the best `quartile` (1 = best quarter) of the län's kommuner
+    area:     at least as good as `area`'s value (a län code or an area group id)
+    """
+
+    kind: str
+    year: int | None = None  # the year the target applies to
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    percent: float | None = None
+    baseline_year: int | None = None
+    quartile: int | None = None
+    area: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class AgeBand:
     low: int
     high: int | None  # inclusive; None = and older
@@ -93,7 +127,7 @@ class Indicator:
     follow_up_days: int = 0  # a row's outcome is seen up to this many days after the period
     row_sql: str | None = None  # escape hatch: SELECT kommun, sex, age, date, numerator[, denominator]
     age_bands: tuple[AgeBand, ...] = ()
-    target: float | None = None
+    target: float | None = None  # a plain value target (target_spec.value), as before
     decimals: int = 1
     definition_source: str = ""  # where the definition comes from (Swedish)
     numerator_text: str = ""  # the numerator in words (Swedish)
@@ -101,6 +135,8 @@ class Indicator:
     file: str = "indicators.yaml"
     line: int = 0
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    comparison: ComparisonChoice | None = None  # None: the catalogue's setting
+    target_spec: TargetSpec | None = None
 
     @property
     def source(self) -> str:
@@ -146,6 +182,10 @@ class Catalogue:
     age_bands: tuple[AgeBand, ...]
     code_lists: dict[str, tuple[str, ...]]
     file: str = "indicators.yaml"
+    comparison: ComparisonChoice = ComparisonChoice()
+
+    def comparison_of(self, indicator: Indicator) -> ComparisonChoice:
+        return indicator.comparison or self.comparison
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:

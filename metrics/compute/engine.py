@@ -25,6 +25,7 @@ from metrics.compute.equations import cell_equations
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
+from metrics.compute.verdicts import add_verdicts
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import MatavlaError
 from metrics.extracts.coverage import write_covered_months
@@ -131,7 +132,7 @@ def compute_indicator(
     con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue
 ) -> pd.DataFrame:
     raw = run_indicator_query(con, indicator, indicator_sql(indicator))
-    return finish_cells(raw, indicator, catalogue)
+    return add_verdicts(finish_cells(raw, indicator, catalogue), indicator, catalogue)
 
 
 def compute_all(

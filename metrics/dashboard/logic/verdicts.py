@@ -145,3 +145,18 @@ def tally(changes: Sequence[TestedChange | None], outcome: str) -> Tally:
 def is_mean(indicator: Indicator) -> bool:
     """A mean per person (the COC index): its numerator is a sum of per-person values, not a count."""
     return indicator.numerator.kind == "per_person"
+
+
+@dataclass(frozen=True)
+class TableLabels:
+    """Column names for an indicator's table: a mean is a mean, never a 'täljare' of summed indices."""
+
+    value: str
+    numerator: str | None  # None: the numerator means nothing to a reader and is not shown
+    denominator: str
+
+
+def table_labels(indicator: Indicator) -> TableLabels:
+    if is_mean(indicator):
+        return TableLabels("Medelvärde", None, "Antal personer")
+    return TableLabels("Värde", "Täljare", "Nämnare")

@@ -72,7 +72,7 @@ CHANGE_WORDS = {
     tested.INCREASING: ("säker ökning", "neutral"),
     tested.DECREASING: ("säker minskning", "neutral"),
     tested.NO_CHANGE: ("ingen säker förändring", "neutral"),
-    tested.NOT_TESTED: ("förändringen kan inte testas", "neutral"),
+    tested.NOT_TESTED: ("ej testad", "neutral"),
 }
 
 

@@ -220,9 +220,10 @@ def _row(row: BoardRow, lan: str, period: str, n_kommuner: int) -> html.Tr:
     for cell in row.cells:
         style = STYLES[cell.cls]
         symbol = style.symbol if style.symbol and cell.cls != "no_data" else ""
-        text = f"{symbol}\n{cell.text}" if symbol else cell.text
+        mark = symbol
         if cell.trend is not None and cell.trend.tone != "neutral":
-            text += f"{NBSP}{cell.trend.symbol}"  # only a certain trend earns a mark in the cell
+            mark += f"{NBSP}{cell.trend.symbol}"  # only a certain trend earns a mark, on the symbol's line
+        text = f"{mark}\n{cell.text}" if mark else cell.text
         cells.append(
             html.Td(
                 html.A(

@@ -297,3 +297,107 @@ def test_the_catalogue_reads_target_and_comparison_and_explains_mistakes(tmp_pat
         load_catalogue(path, strict=True)
     assert "okänd jämförelsemetod 'addditive'" in str(error.value)
     assert "additive" in str(error.value)  # the hint names the right spelling
+
+
+# --- the compute stage on hand-made results ---------------------------------------------------
+
+
+def _cells(rows: list[dict[str, Any]]) -> Any:
+    import pandas as pd
+
+    from metrics.db import RESULT_COLUMNS
+
+    base = {
+        "indicator": "x",
+        "period_type": "year",
+        "breakdown": "total",
+        "sex": None,
+        "age_band": None,
+        "suppressed": False,
+        "suppression": None,
+        "missing": False,
+        "complete": True,
+        "data_through": None,
+    }
+    frame = pd.DataFrame([{**base, **row} for row in rows])
+    frame["period_start"] = pd.to_datetime(frame["period"] + "-01-01")
+    return frame.reindex(columns=list(RESULT_COLUMNS))
+
+
+def test_the_compute_stage_prefers_the_standardised_value_when_there_is_one() -> None:
+    import dataclasses
+
+    from metrics.catalogue.loader import load_catalogue
+    from metrics.catalogue.model import ComparisonChoice
+    from metrics.compute.verdicts import add_comparisons
+
+    catalogue = load_catalogue("indicators.yaml").catalogue
+    catalogue = dataclasses.replace(catalogue, comparison=ComparisonChoice("ci95"))
+    indicator = catalogue.indicator("akutbesok_75")  # poisson, lower is better
+    # Crude: 0580 100 per 1 000 (similar to the län's 100), 0581 150 (worse). Standardised:
+    # 0580 80 (75, 85) excludes the län's 100 → better; 0581 100 (95, 105) → similar.
+    lan = {"area_code": "05", "area_level": "lan", "numerator": 1000, "denominator": 10_000, "value": 100.0}
+    a = {"area_code": "0580", "area_level": "kommun", "numerator": 100, "denominator": 1000, "value": 100.0}
+    b = {"area_code": "0581", "area_level": "kommun", "numerator": 150, "denominator": 1000, "value": 150.0}
+    frame = _cells(
+        [
+            {**lan, "period": "2024", "std_value": 100.0, "std_ci_low": 98.0, "std_ci_high": 102.0},
+            {**a, "period": "2024", "std_value": 80.0, "std_ci_low": 75.0, "std_ci_high": 85.0},
+            {**b, "period": "2024", "std_value": 100.0, "std_ci_low": 95.0, "std_ci_high": 105.0},
+            {**lan, "period": "2023"},  # no standardised values: the crude ones are compared
+            {**a, "period": "2023"},
+            {**b, "period": "2023"},
+        ]
+    )
+    compared_to, comparison = add_comparisons(frame, indicator, catalogue)
+    assert compared_to.tolist() == [None, "05", "05"] * 2
+    assert comparison.tolist() == [None, "better", "similar", None, "similar", "worse"]
+
+
+def test_the_compute_stage_gives_no_trend_over_a_partial_year() -> None:
+    from metrics.catalogue.loader import load_catalogue
+    from metrics.compute.verdicts import add_trends
+
+    indicator = load_catalogue("indicators.yaml").catalogue.indicator("fast_lakarkontakt")
+    cell = {"area_code": "0580", "area_level": "kommun", "denominator": 1000}
+    shares = (400, 450, 500, 550, 600, 650)
+    rows = [
+        {**cell, "period": str(year), "numerator": n, "value": n / 10}
+        for year, n in zip(range(2020, 2026), shares, strict=True)
+    ]
+    rows[-1]["complete"] = False  # 2025 covered in part
+    trend = add_trends(_cells(rows), indicator)
+    # 2024 closes five complete rising years (χ² ≈ 100); 2025 is partial.
+    assert trend.tolist() == ["cannot_calculate"] * 4 + ["improving", "cannot_calculate"]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("{change: 20, year: 2025}", "target.change behöver from: basåret, t.ex. from: 2022"),
+        ("{quartile: 5}", "target.quartile ska vara 1 (bästa fjärdedelen), 2 eller 3"),
+        ("{range: [60, 40]}", "target.range ska vara [lägsta, högsta], t.ex. [40, 60]"),
+        ("{change: 20, from: 2022, year: 2021}", "target.year ska komma efter basåret 2022"),
+        ('{value: 60, area: "05"}', "target ska ha precis en av value, range, change, quartile, area"),
+    ],
+)
+def test_a_wrong_target_is_reported_with_its_line_and_the_fix(
+    tmp_path: Path, target: str, message: str
+) -> None:
+    from metrics.catalogue.loader import load_catalogue
+
+    text = Path("indicators.yaml").read_text(encoding="utf-8")
+    assert "\n    target: 60\n" in text  # fast_lakarkontakt's target
+    line = text[: text.index("\n    target: 60\n")].count("\n") + 2
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text.replace("\n    target: 60\n", f"\n    target: {target}\n", 1), encoding="utf-8")
+    problems = [str(p) for p in load_catalogue(path).problems]
+    assert any(f"indicators.yaml:{line}:" in p and message in p for p in problems), problems
+
+
+def test_a_plain_number_target_still_works() -> None:
+    from metrics.catalogue.loader import load_catalogue
+
+    fast = load_catalogue("indicators.yaml").catalogue.indicator("fast_lakarkontakt")
+    assert fast.target == 60
+    assert fast.target_spec is not None and fast.target_spec.kind == "value" and fast.target_spec.value == 60

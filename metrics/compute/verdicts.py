@@ -11,8 +11,10 @@ metrics.stats.benchmark; this module only picks each cell's series and benchmark
   breakdown group) of its län, by the indicator's comparison method; `compared_to` is the län's
   code. The län itself is not compared (riket comes later). Hidden and missing cells get no
   comparison at all: a class could tell something of a hidden value.
-- Where a cell and its län both have an age-standardised value (std_value with std_ci_low and
-  std_ci_high), the standardised values are compared and trended instead of the crude ones.
+- Where the län and every compared cell of a period and breakdown group have an age-standardised
+  value (std_value with std_ci_low and std_ci_high), the standardised values are compared
+  instead of the crude ones (all or none, so one funnel holds one kind of value); a series with
+  standardised values is trended on them.
 """
 
 from __future__ import annotations

@@ -92,3 +92,13 @@ def test_words() -> None:
     assert join_words(["a", "b", "c"]) == "a, b och c"
     assert plural(1, "indikator", "indikatorer") == "1 indikator"
     assert plural(3, "indikator", "indikatorer") == "3 indikatorer"
+
+
+def test_an_indicator_value_is_rounded_alike_in_cells_and_on_the_kommun_page() -> None:
+    # issue 12 §6: the overview showed '1 963' and the kommun page '1 963,1' for the same value
+    from metrics.dashboard.logic.format import NBSP, format_compact, format_interval, format_value
+
+    assert format_compact(1963.14, 1) == f"1{NBSP}963"
+    assert format_value(1963.14, 1, "per 1 000 invånare") == f"1{NBSP}963{NBSP}per 1 000 invånare"
+    assert format_value(45.26, 1, "%") == f"45,3{NBSP}%" and format_compact(45.26, 1) == "45,3"
+    assert format_interval(1950.4, 1975.6, 1) == f"1{NBSP}950–1{NBSP}976"

@@ -63,3 +63,14 @@ def test_only_indicators_with_an_interval_get_a_funnel() -> None:
     assert funnel_kind("wilson") == "wilson"
     assert funnel_kind("poisson") == "poisson"
     assert funnel_kind("none") is None
+
+
+def test_funnel_labels_of_neighbouring_points_do_not_overlap() -> None:
+    from metrics.dashboard.logic.funnel import label_positions
+
+    # two kommuner at almost the same point: the second name cannot also go above it
+    got = label_positions([0.5, 0.505, 0.9], [0.5, 0.502, 0.1], ["Norrköping", "Linköping", "Ydre"])
+    assert got[0] == "top center" and got[1] not in (None, "top center") and got[2] == "top center"
+    # four names on one point fill the four places; a fifth is left to the hover text
+    crowd = label_positions([0.5] * 5, [0.5] * 5, ["Motala"] * 5)
+    assert crowd[:4] == ["top center", "bottom center", "middle right", "middle left"] and crowd[4] is None

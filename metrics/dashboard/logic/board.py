@@ -15,15 +15,9 @@ from metrics.dashboard.logic.choices import kommuner_by_name
 from metrics.dashboard.logic.comparison import (
     NO_DATA,
     SUPPRESSED_CLASS,
-    Change,
-    TargetStatus,
-    change,
     class_sentence,
-    compare,
-    target_status,
 )
 from metrics.dashboard.logic.coverage_notes import MISSING_TEXT, comparable, missing_note, partial_text
-from metrics.dashboard.logic.definition import format_target
 from metrics.dashboard.logic.format import (
     NBSP,
     format_compact,
@@ -33,8 +27,10 @@ from metrics.dashboard.logic.format import (
     unit_suffix,
 )
 from metrics.dashboard.logic.periods import parse_period, previous_comparable
+from metrics.dashboard.logic.verdicts import TestedChange, TrendMarker, board_change, cell_class, trend_marker
 from metrics.dashboard.source.data import ResultRow, Snapshot
 from metrics.geography import load_geography
+from metrics.stats.targets import TargetStatus, target_status
 
 
 @dataclass(frozen=True)
@@ -51,6 +47,7 @@ class Cell:
     cls: str
     text: str  # the number as shown in the cell, without unit
     description: str  # the whole cell in words, for screen readers and tooltips
+    trend: TrendMarker | None = None  # the recent trend of a yearly cell
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class BoardRow:
     ci_low: float | None
     ci_high: float | None
     previous_period: str | None
-    change: Change | None
+    change: TestedChange | None
     target: TargetStatus | None
     trend_years: list[str]
     trend_values: list[float | None]
@@ -68,6 +65,7 @@ class BoardRow:
     note: str | None = None  # why the row is empty, e.g. 'redovisas bara per år'
     partial: str | None = None  # 't.o.m. november' when the period is covered in part
     missing: str | None = None  # 'Länet exklusive Berg: uppgift saknas'
+    trend: TrendMarker | None = None  # the län's recent trend (yearly view only)
 
 
 @dataclass(frozen=True)
@@ -95,10 +93,9 @@ def kommun_cells(
                 Cell(code, name, None, None, None, None, None, NO_DATA, text, f"{name}: uppgift saknas")
             )
             continue
-        cls = compare(
-            row.value, row.ci_low, row.ci_high, reference, indicator.direction, suppressed=row.suppressed
-        )
+        cls = cell_class(row, reference, indicator.direction)
         text = "för få" if row.suppressed else format_compact(row.value, indicator.decimals)
+        marker = trend_marker(row.trend, indicator.direction)
         # the name read out starts with the number as shown in the cell (WCAG 2.5.3, label in name)
         unit = unit_suffix(indicator.unit)
         shown = "för få för att visas" if row.suppressed else f"{text}{NBSP}{unit}".rstrip()
@@ -106,6 +103,8 @@ def kommun_cells(
         description = f"{name}: {shown}" + (f" (95 % KI {interval})" if interval else "")
         if cls != SUPPRESSED_CLASS:
             description += f", {class_sentence(cls, indicator.direction)}"
+        if marker is not None:
+            description += f"; trend: {marker.words}"
         result.append(
             Cell(
                 code,
@@ -118,6 +117,7 @@ def kommun_cells(
                 cls,
                 text,
                 description,
+                marker,
             )
         )
     return result
@@ -151,8 +151,25 @@ def board_row(snap: Snapshot, indicator: Indicator, lan: str, period: str, kommu
     prev_row = snap.cells(indicator.id, lan, previous).get(lan) if previous else None
     # a period covered in part is never presented as a change against a complete one
     prev_value = lan_value(previous) if comparable(own, prev_row) else None
-    diff = change(value, prev_value, indicator.direction, indicator.decimals)
-    status = target_status(value, indicator.target, indicator.direction, format_target(indicator))
+    diff = board_change(own, prev_row, indicator) if prev_value is not None else None
+    year = selected.year if selected else None
+    kommun_values = [current[c].value for c in kommuner if c in current and not current[c].suppressed]
+    baseline = None
+    spec = indicator.target_spec
+    if spec is not None and spec.baseline_year is not None:
+        baseline = lan_value(str(spec.baseline_year))
+    reference = None
+    if spec is not None and spec.area is not None and spec.area in current:
+        reference = current[spec.area].value
+    status = target_status(
+        spec,
+        value,
+        direction=indicator.direction,
+        year=year,
+        baseline_value=baseline,
+        kommun_values=kommun_values,
+        reference_value=reference,
+    )
     return BoardRow(
         indicator,
         value,
@@ -166,6 +183,7 @@ def board_row(snap: Snapshot, indicator: Indicator, lan: str, period: str, kommu
         kommun_cells(current, kommuner, value, indicator),
         partial=partial_text(own, period),
         missing=missing_note(current, kommuner),
+        trend=trend_marker(own.trend, indicator.direction) if own and period_type == "year" else None,
     )
 
 

@@ -60,11 +60,22 @@ def format_number(value: float | int | None, decimals: int = 1, *, sign: bool = 
     return "+" + text if sign else text
 
 
+def shown_decimals(value: float | int | None, decimals: int) -> int:
+    """The decimals an indicator's value is shown with, on every page: none from 1 000 up.
+
+    One rule for the board's narrow cells and the kommun page alike, so a reader never sees
+    '1 963' on one page and '1 963,1' on the next (issue 12, §6).
+    """
+    if is_missing(value):
+        return decimals
+    return 0 if abs(float(value)) >= 1000 else decimals  # type: ignore[arg-type]
+
+
 def format_compact(value: float | int | None, decimals: int = 1) -> str:
-    """For narrow cells: no decimals from 1 000 up ('1 268' rather than '1 268,3')."""
+    """An indicator's value without unit ('1 268' rather than '1 268,3'; '45,3')."""
     if is_missing(value):
         return MISSING
-    return format_number(value, 0 if abs(float(value)) >= 1000 else decimals)  # type: ignore[arg-type]
+    return format_number(value, shown_decimals(value, decimals))
 
 
 def format_int(value: float | int | None) -> str:
@@ -82,7 +93,7 @@ def format_value(value: float | int | None, decimals: int = 1, unit: str = "") -
     if is_missing(value):
         return MISSING
     suffix = unit_suffix(unit)
-    text = format_number(value, decimals)
+    text = format_compact(value, decimals)
     return f"{text}{NBSP}{suffix}" if suffix else text
 
 
@@ -104,7 +115,8 @@ def format_interval(low: float | None, high: float | None, decimals: int = 1) ->
     """'42,1–45,0'; empty when there is no interval."""
     if is_missing(low) or is_missing(high):
         return ""
-    return f"{format_number(low, decimals)}–{format_number(high, decimals)}"
+    shown = shown_decimals(max(abs(float(low)), abs(float(high))), decimals)  # type: ignore[arg-type]
+    return f"{format_number(low, shown)}–{format_number(high, shown)}"
 
 
 def format_period(label: str | None) -> str:

@@ -111,3 +111,41 @@ def outside(
         return False
     lower, upper = funnel_limits(target, [denominator], kind, multiplier, z)  # type: ignore[arg-type, list-item]
     return bool(value < lower[0] or value > upper[0])
+
+
+POSITIONS = ("top center", "bottom center", "middle right", "middle left")
+
+
+def label_positions(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    names: Sequence[str],
+    *,
+    char_width: float = 0.011,
+    height: float = 0.04,
+) -> list[str | None]:
+    """Where each point's name goes so that no two names overlap; None when no place is free.
+
+    Coordinates are fractions of the plot (0–1 on each axis); a name is a box `len(name)·char_width`
+    wide and `height` high beside its point. Points are placed in the given order (the caller puts
+    the most important first); a name that fits nowhere is left to the hover text.
+    """
+    placed: list[tuple[float, float, float, float]] = []
+    result: list[str | None] = []
+    for x, y, name in zip(xs, ys, names, strict=True):
+        w = len(name) * char_width
+        boxes = {
+            "top center": (x - w / 2, y + height / 2, x + w / 2, y + 1.5 * height),
+            "bottom center": (x - w / 2, y - 1.5 * height, x + w / 2, y - height / 2),
+            "middle right": (x + 0.012, y - height / 2, x + 0.012 + w, y + height / 2),
+            "middle left": (x - 0.012 - w, y - height / 2, x - 0.012, y + height / 2),
+        }
+        choice = None
+        for position in POSITIONS:
+            a = boxes[position]
+            if all(a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1] for b in placed):
+                choice = position
+                placed.append(a)
+                break
+        result.append(choice)
+    return result

@@ -18,11 +18,11 @@ from metrics.dashboard.logic.comparison import (
     SUPPRESSED_CLASS,
     WORSE,
     class_sentence,
-    compare,
 )
 from metrics.dashboard.logic.format import format_period, is_missing, join_words, plural
 from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.spine import SpineGeometry, spine_geometry
+from metrics.dashboard.logic.verdicts import TrendMarker, cell_class, trend_marker
 from metrics.dashboard.source.data import Snapshot
 
 
@@ -39,6 +39,7 @@ class ProfileRow:
     cls: str
     geometry: SpineGeometry | None
     note: str | None = None
+    trend: TrendMarker | None = None  # the kommun's recent trend (yearly view)
 
 
 def _num(value: object) -> float | None:
@@ -89,9 +90,14 @@ def profile_rows(
             )
             continue
         value, low, high, suppressed = own.value, own.ci_low, own.ci_high, own.suppressed
-        cls = compare(value, low, high, lan_value, ind.direction, suppressed=suppressed)
+        cls = cell_class(own, lan_value, ind.direction)
         geometry = spine_geometry(values, lan_value, value, ind.direction)
-        result.append(ProfileRow(ind, area, value, low, high, suppressed, lan_value, values, cls, geometry))
+        marker = trend_marker(own.trend, ind.direction) if period_type == "year" else None
+        result.append(
+            ProfileRow(
+                ind, area, value, low, high, suppressed, lan_value, values, cls, geometry, trend=marker
+            )
+        )
     return result
 
 

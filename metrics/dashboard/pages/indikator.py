@@ -23,6 +23,7 @@ from metrics.dashboard.logic.format import format_interval, format_period, forma
 from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.series import breakdown, trend
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.logic.verdicts import TableLabels, table_labels
 from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
 from metrics.dashboard.source.data import DataUnavailable
 from metrics.dashboard.source.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
@@ -102,6 +103,7 @@ def data_frame(indicator: Indicator, lan: str, period_type: str) -> pd.DataFrame
     if rows.empty:
         return pd.DataFrame()
     rows = rows[(rows["period_type"] == period_type) & rows["area_level"].isin(["kommun", "lan"])]
+    labels = table_labels(indicator)
     frame = pd.DataFrame(
         {
             "Område": [
@@ -111,11 +113,20 @@ def data_frame(indicator: Indicator, lan: str, period_type: str) -> pd.DataFrame
             "Kod": rows["area_code"].to_numpy(),
             "Nivå": rows["area_level"].map({"kommun": "Kommun", "lan": "Län"}).to_numpy(),
             "Period": rows["period"].map(format_period).to_numpy(),
-            "Värde": rows["value"].to_numpy(),
+            labels.value: rows["value"].to_numpy(),
             "KI 95 % låg": rows["ci_low"].to_numpy(),
             "KI 95 % hög": rows["ci_high"].to_numpy(),
-            "Täljare": rows["numerator"].to_numpy(),
-            "Nämnare": rows["denominator"].to_numpy(),
+            **({labels.numerator: rows["numerator"].to_numpy()} if labels.numerator else {}),
+            labels.denominator: rows["denominator"].to_numpy(),
+            **(
+                {
+                    "Åldersstandardiserat": rows["std_value"].to_numpy(),
+                    "Std KI 95 % låg": rows["std_ci_low"].to_numpy(),
+                    "Std KI 95 % hög": rows["std_ci_high"].to_numpy(),
+                }
+                if rows["std_value"].notna().any()
+                else {}
+            ),
             "Anmärkning": [
                 "för få" if s else "saknas" if m else "" if c else "ofullständig period"
                 for s, m, c in zip(rows["suppressed"], rows["missing"], rows["complete"], strict=True)
@@ -139,17 +150,28 @@ def _definition(indicator: Indicator) -> html.Div:
     return html.Div(html.Dl(items, className="definition"), className="card")
 
 
-def _grid(frame: pd.DataFrame, decimals: int, numerator_decimals: int) -> Any:
+def _grid(frame: pd.DataFrame, decimals: int, numerator_decimals: int, labels: TableLabels) -> Any:
     number = lambda d: {"function": f"svNumber(params.value, {d})"}  # noqa: E731
+    std = [
+        {"field": name, "type": "numericColumn", "valueFormatter": number(decimals)}
+        for name in ("Åldersstandardiserat", "Std KI 95 % låg", "Std KI 95 % hög")
+        if name in frame.columns
+    ]
+    counts = (
+        [{"field": labels.numerator, "type": "numericColumn", "valueFormatter": number(numerator_decimals)}]
+        if labels.numerator
+        else []
+    )
     columns = [
         {"field": "Område", "pinned": "left", "minWidth": 150, "filter": True},
         {"field": "Nivå", "maxWidth": 100},
         {"field": "Period", "maxWidth": 120},
-        {"field": "Värde", "type": "numericColumn", "valueFormatter": number(decimals)},
+        {"field": labels.value, "type": "numericColumn", "valueFormatter": number(decimals)},
         {"field": "KI 95 % låg", "type": "numericColumn", "valueFormatter": number(decimals)},
         {"field": "KI 95 % hög", "type": "numericColumn", "valueFormatter": number(decimals)},
-        {"field": "Täljare", "type": "numericColumn", "valueFormatter": number(numerator_decimals)},
-        {"field": "Nämnare", "type": "numericColumn", "valueFormatter": number(0)},
+        *std,
+        *counts,
+        {"field": labels.denominator, "type": "numericColumn", "valueFormatter": number(0)},
         {"field": "Anmärkning", "maxWidth": 130},
     ]
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
@@ -281,7 +303,10 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         section("Nedbrytningar", breakdown_part, intro=intro),
         section(
             "Tabell",
-            html.Div(_grid(frame, dec, 0 if indicator.numerator.is_count else 1), className="card"),
+            html.Div(
+                _grid(frame, dec, 0 if indicator.numerator.is_count else 1, table_labels(indicator)),
+                className="card",
+            ),
             intro=(
                 f"Alla värden för {lname} och dess kommuner per "
                 f"{PERIOD_NOUNS[period_type]}. "

@@ -140,13 +140,23 @@ def _spine(row: ProfileRow, kommun: str) -> Any:
             )
         )
     ind = row.indicator
+    if ind.direction == "neutral":
+        # a descriptive indicator has no better side: its own axis says lower and higher
+        parts.append(
+            html.Div(
+                [html.Span("◀ lägre"), html.Span("högre ▶")],
+                className="spine-axis spine-axis-neutral",
+                **attrs({"aria-hidden": "true"}),
+            )
+        )
     label = (
         f"{kommun}: {format_value(row.value, ind.decimals, ind.unit)}; länet "
         f"{format_value(row.lan_value, ind.decimals, ind.unit)}; "
         f"länets kommuner från {format_value(g.left_value, ind.decimals, ind.unit)} till "
         f"{format_value(g.right_value, ind.decimals, ind.unit)}"
     )
-    return html.Div(parts, className="spine", role="img", **attrs({"aria-label": label}))
+    neutral = " spine-neutral" if ind.direction == "neutral" else ""
+    return html.Div(parts, className=f"spine{neutral}", role="img", **attrs({"aria-label": label}))
 
 
 def _spine_table(rows: list[ProfileRow], kommun: str, lan: str, period: str) -> html.Div:
@@ -156,17 +166,18 @@ def _spine_table(rows: list[ProfileRow], kommun: str, lan: str, period: str) -> 
                 html.Th("Indikator", scope="col"),
                 html.Th(kommun, scope="col", className="num"),
                 html.Th("Länet", scope="col", className="num"),
-                html.Th("Sämst / lägst", scope="col", className="num"),
+                html.Th("Sämst / lägst", scope="col", className="num col-range"),
                 html.Th(
                     html.Div(
                         [html.Span("◀ sämre"), html.Span("länet"), html.Span("bättre ▶")],
+                        title="Beskrivande indikatorer har egen axel: lägre till vänster, högre till höger",
                         className="spine-axis",
                     ),
                     scope="col",
                     className="spine-cell",
                 ),
-                html.Th("Bäst / högst", scope="col"),
-                html.Th("Mot länet", scope="col"),
+                html.Th("Bäst / högst", scope="col", className="col-range"),
+                html.Th("Mot länet · trend", scope="col", className="col-verdict"),
             ]
         )
     )
@@ -203,22 +214,37 @@ def _spine_table(rows: list[ProfileRow], kommun: str, lan: str, period: str) -> 
                     ),
                     html.Td(format_value(r.lan_value, ind.decimals, unit), className="num"),
                     html.Td(
-                        format_value(g.left_value, ind.decimals, unit) if g else "–", className="num muted"
+                        format_value(g.left_value, ind.decimals, unit) if g else "–",
+                        className="num muted col-range",
                     ),
                     html.Td(_spine(r, kommun), className="spine-cell"),
-                    html.Td(format_value(g.right_value, ind.decimals, unit) if g else "–", className="muted"),
                     html.Td(
-                        html.Span(
-                            [
-                                html.Span(style.symbol, **attrs({"aria-hidden": "true"}))
-                                if style.symbol
-                                else None,
-                                html.Span(style.short, **attrs({"aria-hidden": "true"})),
-                                html.Span(class_sentence(r.cls, ind.direction), className="visually-hidden"),
-                            ],
-                            className=f"class-pill cmp-{r.cls}",
-                            title=class_sentence(r.cls, ind.direction),
-                        )
+                        format_value(g.right_value, ind.decimals, unit) if g else "–",
+                        className="muted col-range",
+                    ),
+                    html.Td(
+                        [
+                            html.Span(
+                                [
+                                    html.Span(style.symbol, **attrs({"aria-hidden": "true"}))
+                                    if style.symbol
+                                    else None,
+                                    html.Span(style.short, **attrs({"aria-hidden": "true"})),
+                                    html.Span(
+                                        class_sentence(r.cls, ind.direction), className="visually-hidden"
+                                    ),
+                                ],
+                                className=f"class-pill cmp-{r.cls}",
+                                title=class_sentence(r.cls, ind.direction),
+                            ),
+                            html.Span(
+                                f"{r.trend.symbol} {r.trend.words}",
+                                className=f"trend-word trend-{r.trend.tone}",
+                            )
+                            if r.trend
+                            else None,
+                        ],
+                        className="col-verdict",
                     ),
                 ]
             )

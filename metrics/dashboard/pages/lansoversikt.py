@@ -33,6 +33,7 @@ from metrics.dashboard.logic.format import (
 )
 from metrics.dashboard.logic.periods import parse_period, previous_comparable
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.logic.verdicts import method_text, tally
 from metrics.dashboard.source.context import catalogue, current_snapshot, settings
 from metrics.dashboard.source.data import DataUnavailable
 from metrics.dashboard.views.components import (
@@ -77,7 +78,7 @@ def layout(**params: Any) -> html.Div:
 HEAD = page_head(
     "Länsöversikt",
     "Alla indikatorer för länet: värde, förändring, mål och hur varje kommun ligger till jämfört med "
-    "länet. Färg och symbol visar om kommunen är signifikant bättre eller sämre – små kommuner har "
+    "länet. Färg och symbol visar bara skillnader som håller statistiskt – små kommuner har "
     "stora osäkerhetsintervall.",
 )
 
@@ -139,7 +140,19 @@ def _target_cell(row: BoardRow) -> html.Td:
     if row.target is None:
         return html.Td(html.Span("–", className="muted", title="Inget mål angivet"), className="col-target")
     tone = "met" if row.target.met else ("unmet" if row.target.met is False else "neutral")
-    return html.Td(html.Span(row.target.text, className=f"target target-{tone}"), className="col-target")
+    ind = row.indicator
+    spec = ind.target_spec
+    goal = row.target.goal
+    year = str(spec.year) if spec is not None and spec.year is not None else ""
+    parts = [f"mål {format_value(goal, ind.decimals, ind.unit)}" if goal is not None else "", year]
+    sub = " · ".join(p for p in parts if p)
+    return html.Td(
+        [
+            html.Span(row.target.text, className=f"target target-{tone}"),
+            html.Span(sub, className="target-goal") if sub else None,
+        ],
+        className="col-target",
+    )
 
 
 def _trend_cell(row: BoardRow) -> html.Td:
@@ -162,6 +175,9 @@ def _trend_cell(row: BoardRow) -> html.Td:
                 className="trend-years",
                 **attrs({"aria-hidden": "true"}),
             ),
+            html.Span(f"{row.trend.symbol} {row.trend.words}", className=f"trend-word trend-{row.trend.tone}")
+            if row.trend
+            else None,
         ],
         className="col-trend",
     )
@@ -204,16 +220,21 @@ def _row(row: BoardRow, lan: str, period: str, n_kommuner: int) -> html.Tr:
     for cell in row.cells:
         style = STYLES[cell.cls]
         symbol = style.symbol if style.symbol and cell.cls != "no_data" else ""
+        mark = symbol
+        if cell.trend is not None and cell.trend.tone != "neutral":
+            mark += f"{NBSP}{cell.trend.symbol}"  # only a certain trend earns a mark, on the symbol's line
+        text = f"{mark}\n{cell.text}" if mark else cell.text
         cells.append(
             html.Td(
                 html.A(
-                    f"{symbol}\n{cell.text}" if symbol else cell.text,
+                    text,
                     href=f"{base}{cell.code}{query}",
                     title=cell.description,
                     className="cell-link",
                     **attrs({"aria-label": cell.description, "data-spa": "1"}),
                 ),
                 className=f"cell cmp-{cell.cls}",
+                **attrs({"data-name": cell.name}),
             )
         )
     return html.Tr(
@@ -291,22 +312,23 @@ def _summary(sections: list[BoardSection], period: str) -> html.Ul:
     rows = [r for s in sections for r in s.rows if r.note is None]
     with_target = [r for r in rows if r.target is not None and r.target.met is not None]
     met = sum(1 for r in with_target if r.target and r.target.met)
-    judged = [r for r in rows if r.change and r.change.tone in ("good", "bad")]
-    improved = sum(1 for r in judged if r.change and r.change.tone == "good")
-    worsened = sum(1 for r in judged if r.change and r.change.tone == "bad")
-    cells = [c for r in rows for c in r.cells]
+    changes = [r.change for r in rows if r.indicator.direction != "neutral"]
+    improved = tally(changes, "improving")
+    worsened = tally(changes, "worsening")
+    cells = [c for r in rows for c in r.cells if c.cls in ("better", "similar", "worse")]
     worse = sum(1 for c in cells if c.cls == "worse")
     better = sum(1 for c in cells if c.cls == "better")
     previous = previous_comparable(period)
     since = f"sedan {format_period(previous)}" if previous else ""
+    tested = f"indikatorer med testad förändring {since}".rstrip()
     items = [
         ("Når målet", f"{met} av {len(with_target)}", "indikatorer som har ett mål", "neutral"),
-        ("Förbättring", str(improved), f"av {len(judged)} indikatorer {since}", "good"),
-        ("Försämring", str(worsened), f"av {len(judged)} indikatorer {since}", "bad"),
+        ("Säker förbättring", f"{improved.count} av {improved.of}", tested, "good"),
+        ("Säker försämring", f"{worsened.count} av {worsened.of}", tested, "bad"),
         (
-            "Kommuner signifikant sämre",
-            str(worse),
-            f"kommunvärden sämre än länet, {better} bättre",
+            "Kommunvärden sämre än länet",
+            f"{worse} av {len(cells)}",
+            f"jämförda kommunvärden; {better} bättre",
             "neutral",
         ),
     ]
@@ -324,6 +346,21 @@ def _summary(sections: list[BoardSection], period: str) -> html.Ul:
         ],
         className="kpis",
     )
+
+
+def _method_note(sections: list[BoardSection]) -> str:
+    """Which comparison the colours stand for, and which indicators use another."""
+    cat = catalogue()
+    text = f"Färgerna: kommunen {method_text(cat.comparison)}."
+    others = [
+        f"{r.indicator.title}: {method_text(cat.comparison_of(r.indicator))}"
+        for s in sections
+        for r in s.rows
+        if cat.comparison_of(r.indicator) != cat.comparison
+    ]
+    if others:
+        text += " Undantag – " + "; ".join(others) + "."
+    return text + " Förändring och trend kallas säkra bara när intervallet eller testet utesluter slumpen."
 
 
 def render(lan: str, period: str) -> list[Any]:
@@ -344,14 +381,16 @@ def render(lan: str, period: str) -> list[Any]:
     return [
         html.H2(f"{lan_name(lan)} · {format_period(period)}", className="view-title"),
         _summary(sections, period),
+        html.P(_method_note(sections), className="method-note"),
         legends,
         _board_table(sections, lan, period, kommuner),
         html.P(
             [
                 "Klicka på en kommun för kommunens profil eller på en indikator för definition och "
                 "detaljer. ",
-                f"Förändring jämförs med samma period året innan. Intervallen är 95{NBSP}% "
-                "konfidensintervall.",
+                f"Förändring jämförs med samma period året innan och testas med 95{NBSP}% "
+                "konfidensintervall för skillnaden. Trenden (de senaste fem åren) följer Fingertips metod "
+                f"med 99,8{NBSP}% signifikans.",
             ],
             className="footnote",
         ),

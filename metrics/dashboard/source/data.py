@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.dashboard.logic.format import is_missing
 from metrics.dashboard.source.runinfo import NO_RUNS, RunInfo, read_run_info
 from metrics.db import RESULT_COLUMNS
 from metrics.errors import MatavlaError
@@ -137,6 +138,13 @@ class ResultRow(NamedTuple):
     missing: bool = False  # no delivery covers this kommun × period: "saknas", not "för få"
     complete: bool = True  # every month of the period is covered
     data_through: date | None = None  # last day covered within the period
+    # issue 12's verdict columns, filled by compute (None before or where they do not apply)
+    std_value: float | None = None
+    std_ci_low: float | None = None
+    std_ci_high: float | None = None
+    trend: str | None = None  # improving, worsening, increasing, decreasing, no_change, cannot_calculate
+    compared_to: str | None = None
+    comparison: str | None = None  # better, similar, worse, higher, lower, not_compared
 
 
 @dataclass(frozen=True)
@@ -229,7 +237,36 @@ def _totals(results: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, Resul
 
     nested: dict[tuple[str, str, str], dict[str, ResultRow]] = {}
     through = [None if pd.isna(d) else pd.Timestamp(d).date() for d in totals["data_through"].tolist()]
-    for ind, lan, period, code, level, value, low, high, num, den, suppressed, missing, complete, day in zip(
+
+    def text(name: str) -> list[str | None]:
+        return [None if is_missing(v) or v == "" else str(v) for v in totals[name].tolist()]
+
+    verdicts = zip(
+        column("std_value"),
+        column("std_ci_low"),
+        column("std_ci_high"),
+        text("trend"),
+        text("compared_to"),
+        text("comparison"),
+        strict=True,
+    )
+    for (
+        ind,
+        lan,
+        period,
+        code,
+        level,
+        value,
+        low,
+        high,
+        num,
+        den,
+        suppressed,
+        missing,
+        complete,
+        day,
+        extra,
+    ) in zip(
         totals["indicator"].tolist(),
         totals["lan"].tolist(),
         totals["period"].tolist(),
@@ -244,12 +281,24 @@ def _totals(results: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, Resul
         totals["missing"].tolist(),
         totals["complete"].tolist(),
         through,
+        verdicts,
         strict=True,
     ):
         if lan is None:
             continue
         nested.setdefault((ind, lan, period), {})[code] = ResultRow(
-            code, level, value, low, high, num, den, bool(suppressed), bool(missing), bool(complete), day
+            code,
+            level,
+            value,
+            low,
+            high,
+            num,
+            den,
+            bool(suppressed),
+            bool(missing),
+            bool(complete),
+            day,
+            *extra,
         )
     return nested
 

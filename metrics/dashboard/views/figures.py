@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from metrics.dashboard.logic.comparison import STYLES
 from metrics.dashboard.logic.format import format_interval, format_value, is_missing
-from metrics.dashboard.logic.funnel import FunnelCurves
+from metrics.dashboard.logic.funnel import FunnelCurves, label_positions
 from metrics.dashboard.views.markup import plain, plain_all
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
@@ -362,6 +364,28 @@ def log_ticks(values: Sequence[float]) -> dict[str, Any]:
     return {"tickmode": "array", "tickvals": ticks, "ticktext": [format_value(t, 0, "") for t in ticks]}
 
 
+def _label_spots(points: Sequence[Bar]) -> list[str | None]:
+    """Label places that do not overlap, in plot fractions (log denominator, value); highlighted first."""
+    if not points:
+        return []
+    xs = np.log10(np.maximum(np.array([float(b.denominator) for b in points]), 1.0))  # type: ignore[arg-type]
+    ys = np.array([float(b.value) for b in points])  # type: ignore[arg-type]
+
+    def scale(v: np.ndarray) -> np.ndarray:
+        span = float(v.max() - v.min()) or 1.0
+        return 0.05 + 0.9 * (v - v.min()) / span
+
+    order = sorted(range(len(points)), key=lambda i: not points[i].highlighted)
+    fx, fy = scale(xs), scale(ys)
+    placed = label_positions(
+        [fx[i] for i in order], [fy[i] for i in order], [_name(points[i]) for i in order]
+    )
+    spots: list[str | None] = [None] * len(points)
+    for i, spot in zip(order, placed, strict=True):
+        spots[i] = spot
+    return spots
+
+
 def funnel_figure(
     bars: Sequence[Bar],
     curves: FunnelCurves | None,
@@ -394,6 +418,7 @@ def funnel_figure(
             fill = {"fill": "tonexty", "fillcolor": "rgba(31, 78, 153, 0.07)"} if dash == "dash" else {}
             data.append({**common, "y": low, "showlegend": False, **fill})
     points = [b for b in bars if not is_missing(b.value) and not is_missing(b.denominator)]
+    spots = _label_spots(points)
     hover = [
         f"<b>{plain(b.name)}</b><br>{plain(format_value(b.value, decimals, unit))}<br>"
         f"{plain(denominator_label)}: {format_value(b.denominator, 0, '')}<br>{STYLES[b.cls].label}"
@@ -405,8 +430,8 @@ def funnel_figure(
             "mode": "markers+text",
             "x": [b.denominator for b in points],
             "y": [b.value for b in points],
-            "text": [_name(b) for b in points],
-            "textposition": "top center",
+            "text": [_name(b) if spot else "" for b, spot in zip(points, spots, strict=True)],
+            "textposition": [spot or "top center" for spot in spots],
             "textfont": {
                 "size": 11,
                 "color": [INK if (b.highlighted or not highlight_any) else "#8a909b" for b in points],

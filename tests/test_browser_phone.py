@@ -1,0 +1,115 @@
+"""The board reads right on a wall and on a phone (issue 12, §6), in a real browser.
+
+At 400 px the page never scrolls sideways and the kommun's own verdicts come first; at any width
+a neutral indicator is never coloured good or bad, and a value is rounded alike on every page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.test_browser import open_page, text
+
+pytestmark = pytest.mark.browser
+
+PHONE = (400, 800)
+
+
+def phone(duo: Any) -> None:
+    duo.driver.set_window_size(*PHONE)
+
+
+def page_width(duo: Any) -> int:
+    return int(duo.driver.execute_script("return document.documentElement.scrollWidth"))
+
+
+def viewport(duo: Any) -> tuple[int, int]:
+    width, height = duo.driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    return int(width), int(height)
+
+
+def top_of(duo: Any, selector: str) -> float:
+    return float(
+        duo.driver.execute_script(
+            "const e = document.querySelector(arguments[0]);"
+            "return e.getBoundingClientRect().top + window.scrollY;",
+            selector,
+        )
+    )
+
+
+def test_lansoversikt_on_a_phone_has_no_sideways_scroll_and_opens_on_the_verdicts(dashboard: Any) -> None:
+    phone(dashboard)
+    open_page(dashboard, "/?lan=05&period=2024", "#oversikt-content table.board", "Fast läkarkontakt")
+    width, height = viewport(dashboard)
+    assert width <= 400
+    assert page_width(dashboard) <= width, "the page scrolls sideways on a phone"
+    # the headline cards and the first indicator's kommun cells are on the first screen
+    assert top_of(dashboard, ".kpis") < height / 2
+    assert top_of(dashboard, "#oversikt-content td.cell") < height * 1.5
+    cell = dashboard.find_element("#oversikt-content td.cell")
+    rect = cell.rect
+    assert rect["x"] >= 0 and rect["x"] + rect["width"] <= width, "a kommun cell is off-screen"
+    # each cell names its kommun on the phone, where the column heads are hidden
+    name = dashboard.driver.execute_script("return getComputedStyle(arguments[0], '::before').content", cell)
+    assert name.strip('"') == cell.get_attribute("data-name") != ""
+
+
+def test_the_kommun_page_on_a_phone_shows_its_verdicts_first(dashboard: Any) -> None:
+    phone(dashboard)
+    open_page(dashboard, "/kommun/0580?period=2024", "#kommun-content h2", "Linköping")
+    width, height = viewport(dashboard)
+    assert page_width(dashboard) <= width, "the page scrolls sideways on a phone"
+    assert top_of(dashboard, "#kommun-content .summary") < height
+    pill = dashboard.find_element("#kommun-content .col-verdict .class-pill")
+    assert pill.rect["y"] < height and pill.rect["x"] + pill.rect["width"] <= width
+    spine = dashboard.find_element("#kommun-content .spine")
+    assert spine.rect["x"] >= 0 and spine.rect["x"] + spine.rect["width"] <= width
+
+
+def test_a_neutral_indicator_is_never_on_a_better_worse_axis(dashboard: Any) -> None:
+    open_page(dashboard, "/kommun/0580?period=2024", "#kommun-content h2", "Linköping")
+    row = dashboard.find_element('//tr[.//a[starts-with(@href, "/indikator/digitala_kontakter?")]]', "XPATH")
+    spine = row.find_element("css selector", ".spine")
+    assert "spine-neutral" in spine.get_attribute("class")
+    assert text(spine.find_element("css selector", ".spine-axis-neutral")).split() == [
+        "◀",
+        "lägre",
+        "högre",
+        "▶",
+    ]
+    pill = row.find_element("css selector", ".class-pill")
+    assert not re.search(r"cmp-(better|worse)", pill.get_attribute("class"))
+
+
+def test_the_board_never_colours_a_neutral_indicator_good_or_bad(dashboard: Any) -> None:
+    open_page(dashboard, "/?lan=05&period=2024", "#oversikt-content table.board", "Fast läkarkontakt")
+    cells = dashboard.find_elements('td.cell:has(a[href*="indikator=digitala_kontakter"])')
+    assert cells, "the board has no cells for digitala_kontakter"
+    for cell in cells:
+        assert not re.search(r"cmp-(better|worse)", cell.get_attribute("class"))
+
+
+def test_the_board_says_which_comparison_method_colours_it(dashboard: Any) -> None:
+    open_page(dashboard, "/?lan=05&period=2024", "#oversikt-content .method-note", "jämfört med länet")
+    note = text(dashboard.find_element("#oversikt-content .method-note"))
+    assert "gränser justerade för överspridning" in note
+    titles = [text(t) for t in dashboard.find_elements(".kpi-title")]
+    assert "SÄKER FÖRSÄMRING" in [t.upper() for t in titles]
+    values = [text(v) for v in dashboard.find_elements(".kpi-value")]
+    assert all(re.fullmatch(r"\d+ av \d+", v) for v in values), values
+
+
+def test_a_value_is_rounded_alike_on_the_board_and_the_kommun_page(dashboard: Any) -> None:
+    # hembesok_75 is per 1 000 inhabitants with one decimal: values above 1 000 lost their decimal
+    # on the board only ('1 963' there, '1 963,1' on the kommun page)
+    open_page(dashboard, "/?lan=05&period=2024", "#oversikt-content table.board", "Fast läkarkontakt")
+    link = dashboard.find_element('a.cell-link[href^="/kommun/0580?"][href*="indikator=hembesok_75"]')
+    on_board = text(link).split("\n")[-1]
+    open_page(dashboard, "/kommun/0580?period=2024", "#kommun-content h2", "Linköping")
+    row = dashboard.find_element('//tr[.//a[starts-with(@href, "/indikator/hembesok_75?")]]', "XPATH")
+    on_kommun_page = text(row.find_element("css selector", "td.num strong"))
+    assert on_board == on_kommun_page

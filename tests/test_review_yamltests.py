@@ -1,0 +1,64 @@
+"""Review of `matavla test` and `matavla preview` (issue 8 §1–2): defects found, pinned down."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from metrics.catalogue.loader import load_catalogue
+from metrics.cli import main
+from metrics.compute.yaml_tests import run_catalogue_tests
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "indicators.yaml"
+
+# A second test of sjukfranvaro_personal (staff_absence: each kommun delivers its own file).
+# Linköping delivers January: 50 of 1 000 hours. Norrköping delivers nothing, so it must be
+# "saknas" – and a test must be able to say so, although it names Norrköping in `expect`.
+NO_DELIVERY = """\
+      - name: Utan leverans från Norrköping saknas kommunen
+        kommun: "0580"
+        rows:
+          staff_absence:
+            - {month: 2024-01-01, principal: region, scheduled_hours: 1000, absence_hours: 50}
+        expect:
+          - {period: 2024-01, numerator: 50, denominator: 1000, value: 5.0}   # 50 / 1 000 × 100
+          - {kommun: "0581", period: 2024-01, missing: true}
+"""
+
+
+def _with_test(tmp_path: Path, before: str, test: str) -> Path:
+    """The shipped catalogue with `test` added to the indicator that ends just before `before`."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text.replace(before, test + before, 1), encoding="utf-8")
+    return path
+
+
+def test_a_kommun_expected_missing_is_not_counted_as_delivering(tmp_path):
+    catalogue = load_catalogue(
+        _with_test(tmp_path, "\n  # --- Beyond the contract", NO_DELIVERY), strict=True
+    )
+    outcomes = run_catalogue_tests(catalogue.catalogue, ["sjukfranvaro_personal"])
+    assert len(outcomes) == 2
+    assert [str(f) for o in outcomes for f in o.failures] == []
+
+
+@pytest.fixture
+def board(demo_database, tmp_path) -> Path:
+    path = tmp_path / "matavla.duckdb"
+    shutil.copy(demo_database.db_path, path)
+    return path
+
+
+def test_preview_prints_the_unit_with_its_dots(board):
+    # hembesok_75's unit is "per 1 000 inv."; only the seconds get a decimal comma.
+    result = CliRunner().invoke(
+        main, ["preview", "hembesok_75", "--db", str(board), "--catalog", str(SHIPPED)]
+    )
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert "Hembesök, 75 år och äldre (per 1 000 inv.), inte publicerad" in first, first

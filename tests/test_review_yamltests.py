@@ -62,3 +62,41 @@ def test_preview_prints_the_unit_with_its_dots(board):
     assert result.exit_code == 0, result.output
     first = result.output.splitlines()[0]
     assert "Hembesök, 75 år och äldre (per 1 000 inv.), inte publicerad" in first, first
+
+
+# Emergency visits of persons with an inpatient stay in the data: the two extracts are joined on
+# person_id. Rows that leave person_id out are different persons – also across extracts.
+JOINED = """\
+  - id: akut_med_slutenvard
+    title: Akutbesök av personer med vårdtillfälle
+    description: Andel akutbesök av personer som också har ett vårdtillfälle.
+    plan_areas: [resursanvandning]
+    sources: [emergency, inpatient]
+    row_sql: |
+      SELECT e.kommun, e.sex, e.age, CAST(e.arrival AS DATE) AS date,
+             CASE WHEN EXISTS (SELECT 1 FROM inpatient i WHERE i.person_id = e.person_id)
+                  THEN 1 ELSE 0 END AS numerator,
+             1 AS denominator
+      FROM emergency e
+    multiplier: 100
+    unit: "%"
+    direction: neutral
+    tests:
+      - name: Rader utan person_id är olika personer, också mellan utdragen
+        kommun: "0580"
+        period: 2024
+        rows:
+          emergency: [{}, {person_id: p}]
+          inpatient: [{}, {person_id: p}]
+        # only the visit of p has a stay of the same person: 1 / 2 × 100 = 50 %
+        expect: {numerator: 1, denominator: 2, value: 50}
+"""
+
+
+def test_default_person_ids_differ_between_extracts(tmp_path):
+    path = tmp_path / "indicators.yaml"
+    path.write_text(SHIPPED.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + JOINED, encoding="utf-8")
+    catalogue = load_catalogue(path, strict=True).catalogue
+    outcomes = run_catalogue_tests(catalogue, ["akut_med_slutenvard"])
+    assert len(outcomes) == 1
+    assert [str(f) for o in outcomes for f in o.failures] == []

@@ -100,3 +100,16 @@ def test_default_person_ids_differ_between_extracts(tmp_path):
     outcomes = run_catalogue_tests(catalogue, ["akut_med_slutenvard"])
     assert len(outcomes) == 1
     assert [str(f) for o in outcomes for f in o.failures] == []
+
+
+def test_a_date_that_does_not_exist_is_a_yaml_error_at_its_line(tmp_path):
+    # PyYAML reads 2024-02-30 as a date and raised ValueError: a traceback instead of a line.
+    path = tmp_path / "indicators.yaml"
+    text = SHIPPED.read_text(encoding="utf-8")
+    old = "- {snapshot_date: 2024-06-30, person_id: a, named_gp: true}"
+    path.write_text(text.replace(old, old.replace("2024-06-30", "2024-06-31"), 1), encoding="utf-8")
+    line = next(n for n, row in enumerate(path.read_text().splitlines(), 1) if "2024-06-31" in row)
+    result = CliRunner().invoke(main, ["test", "fast_lakarkontakt", "--catalog", str(path)])
+    assert result.exit_code == 1
+    assert f"indicators.yaml:{line}: YAML-fel: '2024-06-31' är inget giltigt datum" in result.output
+    assert isinstance(result.exception, SystemExit)  # a message and exit 1, not a crash

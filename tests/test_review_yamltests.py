@@ -113,3 +113,36 @@ def test_a_date_that_does_not_exist_is_a_yaml_error_at_its_line(tmp_path):
     assert result.exit_code == 1
     assert f"indicators.yaml:{line}: YAML-fel: '2024-06-31' är inget giltigt datum" in result.output
     assert isinstance(result.exception, SystemExit)  # a message and exit 1, not a crash
+
+
+def test_the_preview_marks_a_period_the_data_do_not_cover_as_the_board_does():
+    # The board shows a year the data cover only in part as "ofullständig period"; the preview
+    # showed it as a plain value beside the complete years.
+    import pandas as pd
+
+    from metrics.previews import cell_text, preview_grid
+
+    def cell(period: str, value: float, complete: bool, area: str = "0580") -> dict[str, object]:
+        return {
+            "area_code": area,
+            "area_level": "kommun" if len(area) == 4 else "lan",
+            "period": period,
+            "period_type": "year",
+            "breakdown": "total",
+            "value": value,
+            "published_value": 50.0,
+            "suppressed": False,
+            "missing": False,
+            "complete": complete,
+        }
+
+    results = pd.DataFrame(
+        [cell("2023", 50.0, True), cell("2024", 56.25, False), cell("2024", 50.0, True, "05")]
+    )
+    periods, rows = preview_grid(results)
+    assert periods == ["2023", "2024"]
+    assert [r.code for r in rows] == ["05", "0580"]
+    whole, partial = rows[1].cells
+    assert cell_text(whole, 1) == ("50,0", "±0")
+    # 56,25 → 56,2 (half to even, as f-strings round) and 56,2 − 50,0 = +6,2
+    assert cell_text(partial, 1) == ("56,2", "+6,2, ofullständig period")

@@ -146,3 +146,33 @@ def test_the_preview_marks_a_period_the_data_do_not_cover_as_the_board_does():
     assert cell_text(whole, 1) == ("50,0", "±0")
     # 56,25 → 56,2 (half to even, as f-strings round) and 56,2 − 50,0 = +6,2
     assert cell_text(partial, 1) == ("56,2", "+6,2, ofullständig period")
+
+
+def test_a_preview_escapes_its_texts_and_stores_no_hidden_numbers(board, tmp_path):
+    import pandas as pd
+
+    from metrics.dashboard.server import create_app
+    from metrics.previews import previews_folder
+
+    # sip_delaktighet with a title that is HTML, and a threshold that hides most kommuner.
+    text = SHIPPED.read_text(encoding="utf-8")
+    text = text.replace(
+        "    title: Personens delaktighet i SIP\n",
+        "    title: <script>alert(1)</script> SIP\n    suppression: {min_denominator: 200}\n",
+        1,
+    )
+    catalogue = tmp_path / "indicators.yaml"
+    catalogue.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["preview", "sip_delaktighet", "--db", str(board), "--catalog", str(catalogue)]
+    )
+    assert result.exit_code == 0, result.output
+    token = result.output.split("/forhandsgranskning/")[1].split()[0]
+    stored = pd.read_parquet(previews_folder(board) / f"{token}.parquet")
+    hidden = stored[stored["suppressed"].astype(bool)]
+    assert len(hidden) > 0
+    assert hidden[["numerator", "denominator", "value", "ci_low", "ci_high"]].isna().all().all()
+    html = create_app(db_path=board, catalog_path=SHIPPED).server.test_client()
+    page = html.get(f"/forhandsgranskning/{token}").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; SIP" in page
+    assert "för få" in page

@@ -176,3 +176,29 @@ def test_a_preview_escapes_its_texts_and_stores_no_hidden_numbers(board, tmp_pat
     page = html.get(f"/forhandsgranskning/{token}").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; SIP" in page
     assert "för få" in page
+
+
+def test_a_mistake_in_a_test_leaves_the_definition_in_the_catalogue(tmp_path):
+    # A test row with a misspelt column dropped the whole indicator: `matavla compute` then
+    # stopped publishing new numbers for it until the *test* was fixed.
+    text = SHIPPED.read_text(encoding="utf-8")
+    old = "listing: [{named_gp: true}, {named_gp: true}, {named_gp: false}]"
+    path = tmp_path / "indicators.yaml"
+    path.write_text(
+        text.replace(old, old.replace("named_gp: false", "named_gpp: false"), 1), encoding="utf-8"
+    )
+    loaded = load_catalogue(path)
+    assert [str(p) for p in loaded.problems if p.level == "error"] == [
+        f"indicators.yaml:{_line_of(path, 'named_gpp')}: indikator 'fast_lakarkontakt', test 'Två av tre "
+        "listade har fast läkarkontakt': okänd kolumn 'named_gpp' i utdraget 'listing' "
+        "(tips: menade du 'named_gp'?)"
+    ]
+    indicator = loaded.catalogue.indicator("fast_lakarkontakt")
+    assert indicator.tests == ()  # none of its tests runs until the mistake is fixed
+    result = CliRunner().invoke(main, ["test", "fast_lakarkontakt", "--catalog", str(path)])
+    assert result.exit_code == 1
+    assert "Obs: utan tester: fast_lakarkontakt" in result.output
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)

@@ -113,6 +113,7 @@ def test_a_date_that_does_not_exist_is_a_yaml_error_at_its_line(tmp_path):
     assert result.exit_code == 1
     assert f"indicators.yaml:{line}: YAML-fel: '2024-06-31' är inget giltigt datum" in result.output
     assert isinstance(result.exception, SystemExit)  # a message and exit 1, not a crash
+    assert str(tmp_path) not in result.output  # the file's name, as in every other message
 
 
 def test_the_preview_marks_a_period_the_data_do_not_cover_as_the_board_does():

@@ -161,5 +161,5 @@ def load_yaml(path: Path) -> Any:
         if isinstance(exc, _BadDate):
             hint = "skriv ett datum som finns i kalendern, t.ex. 2024-02-29"
         raise CatalogueError(
-            [Problem(f"YAML-fel: {message}", file=str(path), line=line, hint=hint)]
+            [Problem(f"YAML-fel: {message}", file=path.name, line=line, hint=hint)]  # as every other problem
         ) from None

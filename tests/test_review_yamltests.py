@@ -203,3 +203,24 @@ def test_a_mistake_in_a_test_leaves_the_definition_in_the_catalogue(tmp_path):
 
 def _line_of(path: Path, text: str) -> int:
     return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+# A row without `age` gets the indicator's own lower age limit, so it moves with a wrong limit:
+# the limit is tested only by rows that write their age. Both tests passed with 66 and 76.
+WRONG_AGE_LIMITS = [
+    (
+        "aterinskrivning_30d_65",
+        ("WHERE s.age >= 65\n    age: {min: 65}", "WHERE s.age >= 66\n    age: {min: 66}"),
+    ),
+    ("teambaserad_vard_75", ("age: {min: 75}\n    periods: [year]", "age: {min: 76}\n    periods: [year]")),
+]
+
+
+@pytest.mark.parametrize(("indicator", "edit"), WRONG_AGE_LIMITS, ids=[w[0] for w in WRONG_AGE_LIMITS])
+def test_a_wrong_age_limit_fails_the_indicators_test(tmp_path, indicator, edit):
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert text.count(edit[0]) == 1
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text.replace(*edit), encoding="utf-8")
+    outcomes = run_catalogue_tests(load_catalogue(path, strict=True).catalogue, [indicator])
+    assert outcomes and any(not o.ok for o in outcomes)

@@ -84,9 +84,9 @@ def analyst_commands(
         catalogue = _load(catalog_path).catalogue
         preview = compute_preview(db_path, catalogue, indicator, wait=wait, on_wait=_say)
         ind = preview.indicator
+        seconds = f"{preview.seconds:.1f}".replace(".", ",")  # only the number: titles keep their dots
         click.echo(
-            f"Förhandsgranskning av {ind.id} – {ind.title} ({ind.unit}), inte publicerad "
-            f"({preview.seconds:.1f} s)".replace(".", ",")
+            f"Förhandsgranskning av {ind.id} – {ind.title} ({ind.unit}), inte publicerad ({seconds} s)"
         )
         groups = {g.id: g.name for level in catalogue.area_levels for g in level.groups}
         periods, rows = preview_grid(preview.results, groups)

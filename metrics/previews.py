@@ -97,6 +97,7 @@ class GridCell:
     published: float | None
     suppressed: bool
     missing: bool
+    complete: bool = True  # False: the data do not cover the whole period (the board marks it)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,10 @@ class GridRow:
     name: str
     level: str  # 'lan', 'kommun' or an area group's level
     cells: tuple[GridCell, ...]
+
+
+def _complete(value: Any) -> bool:
+    return True if value is None or pd.isna(value) else bool(value)
 
 
 def _number(value: Any) -> float | None:
@@ -132,6 +137,7 @@ def preview_grid(
             _number(getattr(row, "published_value", None)),
             bool(row.suppressed),
             bool(row.missing),
+            _complete(getattr(row, "complete", True)),
         )
     lans = sorted(code for code, level in levels.items() if level == "lan")
     order = []
@@ -174,7 +180,9 @@ def cell_text(cell: GridCell, decimals: int) -> tuple[str, str]:
         return "för få", ""
     if cell.value is None:
         return "–", ""
+    partial = "" if cell.complete else "ofullständig period"
     if cell.published is None:
-        return number_sv(cell.value, decimals), ""
+        return number_sv(cell.value, decimals), partial
     change = round(cell.value, decimals) - round(cell.published, decimals)
-    return number_sv(cell.value, decimals), number_sv(change, decimals, sign=True)
+    text = number_sv(change, decimals, sign=True)
+    return number_sv(cell.value, decimals), f"{text}, {partial}" if partial else text

@@ -520,13 +520,18 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         problems.add(node.line_of("decimals"), f"{what}: decimals ska vara ett heltal 0–4")
         decimals = 1
 
+    if len(problems.errors) > before:
+        return None
+    # A mistake in a test is an error, but the definition stays: `matavla compute` still
+    # publishes the indicator while its test is being fixed, and `matavla test` runs none of them.
+    tests_from = len(problems.errors)
     tests = (
         parse_tests(node["tests"], node.line_of("tests"), raw_id, problems, ctx.extracts)
         if "tests" in node
         else ()
     )
-    if len(problems.errors) > before:
-        return None
+    if len(problems.errors) > tests_from:
+        tests = ()
     return Indicator(
         id=raw_id,
         title=title,

@@ -74,7 +74,7 @@ TOP_KEYS = ("version", "settings", "plan_areas", "area_levels", "extracts", "ind
 @dataclass(frozen=True)
 class LoadResult:
     catalogue: Catalogue
-    problems: list[Problem]  # errors of left-out indicators, and warnings
+    problems: list[Problem]  # errors of left-out indicators (and of left-out tests), and warnings
 
 
 def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False) -> LoadResult:
@@ -136,12 +136,13 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         if not isinstance(node, LineDict):
             problems.add(doc.line_of("indicators"), "varje indikator ska vara en mappning (id: …, title: …)")
             continue
-        before = len(problems.errors)
         indicator = parse_indicator(node, context, problems)
         if indicator is not None and indicator.id in seen:
             problems.add(node.line, f"indikatorn '{indicator.id}' finns redan på rad {seen[indicator.id]}")
             indicator = None
-        if indicator is not None and len(problems.errors) == before:
+        # parse_indicator returns None for an error in the definition; an error in its tests only
+        # leaves them out (Indicator.tests is empty), the definition is kept.
+        if indicator is not None:
             seen[indicator.id] = node.line
             indicators.append(indicator)
 

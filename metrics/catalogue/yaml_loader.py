@@ -45,6 +45,10 @@ class _AliasLimitExceeded(yaml.MarkedYAMLError):
     pass
 
 
+class _BadDate(yaml.MarkedYAMLError):
+    pass
+
+
 class _LineLoader(yaml.SafeLoader):
     """Counts what the aliases expand to while composing; refuses too much, or an alias inside its anchor."""
 
@@ -128,7 +132,16 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     return result
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    """A date or time; one that is no day of the calendar (2024-02-30) is an error at its line."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise _BadDate(None, None, f"'{node.value}' är inget giltigt datum", node.start_mark) from None
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load_yaml(path: Path) -> Any:
@@ -153,6 +166,8 @@ def load_yaml(path: Path) -> Any:
             message, line = exc.problem or str(exc), mark.line + 1 if mark is not None else None
         if isinstance(exc, _AliasLimitExceeded):
             hint = "skriv ut värdena i stället för att återanvända dem med &namn och *namn"
+        if isinstance(exc, _BadDate):
+            hint = "skriv ett datum som finns i kalendern, t.ex. 2024-02-29"
         raise CatalogueError(
             [Problem(f"YAML-fel: {message}", file=path.name, line=line, hint=hint)]
         ) from None

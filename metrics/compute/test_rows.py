@@ -9,8 +9,8 @@ The defaults (documented in docs/indicators-yaml.md, "Tests"):
   column (population, survey, costs) the period's year, timestamps at 12:00;
 - `age`: the indicator's lower age limit (so a 75+ indicator's rows count), else 50;
 - `sex`: K; booleans false; an enum its first value (`contacts.mode`: mottagning);
-- ids (`person_id`, `contact_id`, the extract's key): a new one per row, so each row is its
-  own person or event unless the test gives the same `person_id` twice;
+- ids (`person_id`, `contact_id`, the extract's key): a new one per row (also across extracts),
+  so each row is its own person or event unless the test gives the same `person_id` twice;
 - other required text `x`, numbers 0 (1 where the contract demands more than 0);
 - optional columns (`staff_id`, `ready_for_discharge_date` …) empty.
 
@@ -81,7 +81,8 @@ def default_value(
     if not column.required:
         return None
     if _is_id(extract, column):
-        return f"{column.name.removesuffix('_id')}-{number}"
+        # The extract's name too: row 1 of `emergency` and row 1 of `inpatient` are not one person.
+        return f"{column.name.removesuffix('_id')}-{extract.name}-{number}"
     defaults: dict[str, Any] = {
         "sex": DEFAULT_SEX,
         "age": default_age(indicator),

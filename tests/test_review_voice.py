@@ -1,0 +1,71 @@
+"""Review of issue 8's one voice: typos a newcomer makes, and what `check` says about them.
+
+Each test writes a small catalogue, makes one mistake, and states the message the analyst
+should read: Swedish, the file's name and the line of the mistake, and a "menade du …?".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from metrics.cli import main
+
+HEAD = """\
+version: 1
+plan_areas:
+  - {id: kontinuitet, title: Ökad kontinuitet}
+indicators:
+  - id: aterinskrivning
+    title: Återinskrivning
+    description: En indikator i ett test.
+    plan_areas: [kontinuitet]
+    unit: "%"
+    multiplier: 100
+    direction: lower
+    source: inpatient
+    row_sql: |
+      SELECT s.kommun, s.sex, s.age, s.discharge_date AS date,
+             CASE WHEN EXISTS (
+                 SELECT 1 FROM inpatient r WHERE r.person_id = s.person_id AND ACUTE
+             ) THEN 1 ELSE 0 END AS numerator,
+             1 AS denominator
+      FROM inpatient s
+      WHERE AGE >= 65
+"""  # row_sql's block starts on line 14: the subquery's condition is line 16, the WHERE line 20
+
+
+def check(tmp_path: Path, acute: str = "r.acute", age: str = "s.age") -> tuple[int, str]:
+    path = tmp_path / "katalog.yaml"
+    path.write_text(HEAD.replace("ACUTE", acute).replace("AGE", age), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--catalog", str(path)])
+    return result.exit_code, result.output
+
+
+def test_the_unchanged_row_sql_passes(tmp_path):
+    code, output = check(tmp_path)
+    assert code == 0, output
+
+
+def test_a_misspelt_column_after_a_table_alias_is_named_with_a_suggestion(tmp_path):
+    # `s.agee` (for `s.age`): DuckDB says 'Table "s" does not have a column named "agee"'.
+    code, output = check(tmp_path, age="s.agee")
+    assert code == 1
+    assert (
+        "Fel: katalog.yaml:20: indikator 'aterinskrivning': okänd kolumn 'agee' i källan "
+        "'inpatient' (tips: menade du 'age'?)"
+    ) in output
+    assert "Binder Error" not in output and "does not have" not in output
+
+
+def test_a_misspelt_column_in_a_correlated_subquery_is_named_on_its_line(tmp_path):
+    # `r.acutee` inside EXISTS (…): DuckDB says 'Referenced table "r" not found!', which is
+    # English and points the analyst at the wrong thing (the table is there; its column is not).
+    code, output = check(tmp_path, acute="r.acutee")
+    assert code == 1
+    assert (
+        "Fel: katalog.yaml:16: indikator 'aterinskrivning': okänd kolumn 'acutee' i källan "
+        "'inpatient' (tips: menade du 'acute'?)"
+    ) in output
+    assert "Binder Error" not in output and "not found" not in output

@@ -274,9 +274,9 @@ def check(catalog_path: Path) -> None:
         )
     total = sum(p.level == "error" for p in problems)
     if total:
-        click.secho(f"{total} fel i {catalog_path}.", fg="red", err=True)
+        click.secho(f"{total} fel i {catalog_path.name}.", fg="red", err=True)  # the name, as above
         sys.exit(1)
-    click.echo(f"{catalog_path}: {len(result.catalogue.indicators)} indikatorer, inga fel.")
+    click.echo(f"{catalog_path.name}: {len(result.catalogue.indicators)} indikatorer, inga fel.")
 
 
 @main.command()

@@ -69,3 +69,52 @@ def test_a_misspelt_column_in_a_correlated_subquery_is_named_on_its_line(tmp_pat
         "'inpatient' (tips: menade du 'acute'?)"
     ) in output
     assert "Binder Error" not in output and "not found" not in output
+
+
+CONTACTS = """\
+version: 1
+plan_areas:
+  - {id: kontinuitet, title: Ökad kontinuitet}
+indicators:
+  - id: video
+    title: Video
+    description: En indikator i ett test.
+    plan_areas: [kontinuitet]
+    unit: "%"
+    multiplier: 100
+    direction: neutral
+    source: contacts
+    numerator: {count: rows, where: "mode = 'video'"}
+    denominator: rows
+    tests:
+      - name: Ett av två
+        kommun: 0513
+        period: 2024
+        rows:
+          contacts:
+            - {mode: video}
+            - {mode: telefon}
+        expect: {numerator: 1, denominator: 2, value: 50.0}
+"""  # `kommun: 0513` is line 17
+
+
+def test_an_unquoted_0513_in_a_test_is_shown_as_0513_not_as_331(tmp_path):
+    # YAML reads 0513 as the octal number 331; the analyst wrote 0513 and must read 0513,
+    # as the same mistake under area_levels: says (metrics/catalogue/kommun_codes.py).
+    path = tmp_path / "katalog.yaml"
+    path.write_text(CONTACTS, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--catalog", str(path)])
+    assert result.exit_code == 1
+    assert (
+        "Fel: katalog.yaml:17: indikator 'video', test 'Ett av två': kommunkoden 0513 står utan "
+        "citattecken, så YAML läste den som det oktala talet 331 (tips: skriv koden inom "
+        'citattecken: "0513")'
+    ) in result.output
+
+
+def test_the_check_summary_names_the_file_not_its_path(tmp_path):
+    path = tmp_path / "katalog.yaml"
+    path.write_text(CONTACTS, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--catalog", str(path)])
+    assert "fel i katalog.yaml." in result.output
+    assert str(tmp_path) not in result.output

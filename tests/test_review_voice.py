@@ -118,3 +118,33 @@ def test_the_check_summary_names_the_file_not_its_path(tmp_path):
     result = CliRunner().invoke(main, ["check", "--catalog", str(path)])
     assert "fel i katalog.yaml." in result.output
     assert str(tmp_path) not in result.output
+
+
+def test_the_schema_rejects_the_targets_check_rejects():
+    # The loader (metrics/catalogue/comparisons.py) wants exactly one kind, `from` with
+    # `change` (and only there), and a quartile of 1, 2 or 3; the editor must agree with check.
+    import json
+
+    import jsonschema
+
+    schema = json.loads(
+        (Path(__file__).resolve().parents[1] / "schema" / "indicators.schema.json").read_text()
+    )
+    target = {"$defs": schema["$defs"], **schema["$defs"]["target"]}
+    validator = jsonschema.Draft202012Validator(target)
+    for wrong in (
+        {"value": 60, "range": [40, 60]},
+        {"change": 20},
+        {"value": 60, "from": 2022},
+        {"quartile": 4},
+        {"year": 2025},
+    ):
+        assert not validator.is_valid(wrong), wrong
+    for right in (
+        {"value": 60, "year": 2025},
+        {"range": [40, 60]},
+        {"change": -10, "from": 2022, "year": 2025},
+        {"quartile": 3},
+        {"area": "05"},
+    ):
+        assert validator.is_valid(right), right

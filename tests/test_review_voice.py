@@ -148,3 +148,18 @@ def test_the_schema_rejects_the_targets_check_rejects():
         {"area": "05"},
     ):
         assert validator.is_valid(right), right
+
+
+def test_a_settings_error_and_an_indicator_error_are_each_a_fel_line_with_a_count(tmp_path):
+    # A settings error stops the load (it touches every indicator) but still lists every
+    # problem; each must read as the others do: "Fel: fil:rad: …", then "N fel i fil.".
+    path = tmp_path / "katalog.yaml"
+    text = CONTACTS.replace("version: 1\n", "version: 1\nsettings:\n  supression: {min_count: 1}\n")
+    text = text.replace("kommun: 0513", 'kommun: "0580"')
+    path.write_text(text.replace("direction: neutral", "direction: upp"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--catalog", str(path)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Fel: katalog.yaml:3: settings: okänd nyckel 'supression'"), lines
+    assert lines[1].startswith("Fel: katalog.yaml:13: indikator 'video': direction ska vara"), lines
+    assert "2 fel i katalog.yaml." in lines

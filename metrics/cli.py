@@ -17,7 +17,7 @@ import click
 
 from metrics.compute.runs import DEFAULT_KEEP_RUNS
 from metrics.db import DEFAULT_DB
-from metrics.errors import MatavlaError
+from metrics.errors import CatalogueError, MatavlaError
 from metrics.wording import thousands
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,6 +68,13 @@ def friendly_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except CatalogueError as exc:  # every problem on its own "Fel:" line, as `check` prints them
+            for problem in exc.problems:
+                click.secho(f"Fel: {problem}", fg="red", err=True)
+            files = sorted({problem.file for problem in exc.problems if problem.file})
+            if len(exc.problems) > 1 and len(files) == 1:
+                click.secho(f"{len(exc.problems)} fel i {files[0]}.", fg="red", err=True)
+            sys.exit(1)
         except MatavlaError as exc:
             click.secho(f"Fel: {exc}", fg="red", err=True)
             sys.exit(1)
@@ -274,9 +281,9 @@ def check(catalog_path: Path) -> None:
         )
     total = sum(p.level == "error" for p in problems)
     if total:
-        click.secho(f"{total} fel i {catalog_path}.", fg="red", err=True)
+        click.secho(f"{total} fel i {catalog_path.name}.", fg="red", err=True)  # the name, as above
         sys.exit(1)
-    click.echo(f"{catalog_path}: {len(result.catalogue.indicators)} indikatorer, inga fel.")
+    click.echo(f"{catalog_path.name}: {len(result.catalogue.indicators)} indikatorer, inga fel.")
 
 
 @main.command()

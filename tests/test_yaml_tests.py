@@ -200,7 +200,7 @@ def test_a_kommun_without_a_delivery_is_reported_as_missing(tmp_path):
         ),
         (
             "      - {name: a, kommun: 0513, period: 2024, expect: {numerator: 1}}",
-            'kommun 331 är ett tal, inte en kod (tips: skriv koden inom citattecken, t.ex. "0513"',
+            "kommunkoden 0513 står utan citattecken, så YAML läste den som det oktala talet 331",
         ),
         (
             '      - {name: a, kommun: "0580", period: 2024, rows: {sip: [{person_participatd: true}]}, '

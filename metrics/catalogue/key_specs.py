@@ -121,7 +121,9 @@ SECTIONS: dict[str, dict[str, Key]] = {
         ),
         "change": Key("Förändring i procent från året i from, t.ex. 20 eller -10.", {"type": "number"}),
         "from": Key("Basåret för change.", {"type": "integer"}),
-        "quartile": Key("Bland länets bästa kvartil (1) eller halva (2).", {"type": "integer", "minimum": 1}),
+        "quartile": Key(
+            "Bland länets bästa kvartil (1) eller halva (2).", {"type": "integer", "minimum": 1, "maximum": 3}
+        ),
         "area": Key('Minst lika bra som detta område (län eller områdesgrupp), t.ex. "05".', TEXT),
         "year": Key("Året målet gäller.", {"type": "integer"}),
     },
@@ -378,4 +380,9 @@ WRAP: dict[str, Json] = {
 }
 EXTRA: dict[str, Json] = {
     "indicator": {"anyOf": [{"required": ["source"]}, {"required": ["sources"]}]},
+    # As the loader (comparisons.parse_target): exactly one kind, and `from` with `change` only.
+    "target": {
+        "oneOf": [{"required": [kind]} for kind in ("value", "range", "change", "quartile", "area")],
+        "dependentRequired": {"change": ["from"], "from": ["change"]},
+    },
 }

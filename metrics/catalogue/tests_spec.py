@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from metrics.catalogue.kommun_codes import unquoted_note
 from metrics.catalogue.problems import Problems, did_you_mean, is_number, unknown_keys
 from metrics.catalogue.yaml_loader import LineDict
 from metrics.extracts.schema import EXTRACTS, Extract
@@ -102,7 +103,10 @@ def _code(value: Any, line: int, what: str, kind: str, problems: Problems) -> st
     geography = load_geography()
     known = geography.kommuner if kind == "kommun" else geography.lan
     if isinstance(value, int) and not isinstance(value, bool):
-        problems.add(line, f"{what}: {kind} {value} är ett tal, inte en kod", _QUOTE_HINT)
+        # Say what the analyst wrote (0513), not what YAML made of it (331).
+        note = unquoted_note(value, geography.kommuner) if kind == "kommun" else None
+        message, hint = note or (f"{kind} {value} är ett tal, inte en kod", _QUOTE_HINT)
+        problems.add(line, f"{what}: {message}", hint)
         return None
     text = str(value) if isinstance(value, str) else ""
     if text not in known:
@@ -247,9 +251,11 @@ def _parse_rows(
                         did_you_mean(column, columns) or f"kolumner i '{source}': {', '.join(columns)}",
                     )
                 elif extracts[source].column(column).type == "kommun" and not isinstance(value, str):
-                    problems.add(
-                        row.line_of(column), f"{what}: kommun {value} är ett tal, inte en kod", _QUOTE_HINT
-                    )
+                    from metrics.geography import load_geography
+
+                    note = unquoted_note(value, load_geography().kommuner)
+                    message, hint = note or (f"kommun {value} är ett tal, inte en kod", _QUOTE_HINT)
+                    problems.add(row.line_of(column), f"{what}: {message}", hint)
                 elif not _scalar(value):
                     problems.add(row.line_of(column), f"{what}: '{column}' ska vara ett enkelt värde")
             parsed.append(TestRow(dict(row), row.line))

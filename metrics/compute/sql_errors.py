@@ -22,8 +22,32 @@ from metrics.catalogue.person_conditions import NOT_AGGREGATE_HINT
 from metrics.catalogue.problems import did_you_mean
 from metrics.compute.sandbox import Fragment, fragments
 from metrics.errors import Problem
+from metrics.extracts.schema import EXTRACTS
 
 MISSING_COLUMN = re.compile(r'Referenced column "?([^"\s]+)"? not found', re.IGNORECASE)
+# A column after a table alias (`s.agee`) is worded differently by DuckDB; inside a correlated
+# subquery (`EXISTS (… WHERE r.agee …)`) the binder even blames the alias: "Referenced table
+# "r" not found", though the table is there and only its column is misspelt.
+_ALIAS_COLUMN = re.compile(r'does not have a column named "([^"]+)"', re.IGNORECASE)
+_ALIAS_TABLE = re.compile(r'Referenced table "([^"]+)" not found', re.IGNORECASE)
+
+
+def missing_column(text: str, indicator: Indicator) -> str | None:
+    """The unknown column a DuckDB binder error is about, if it is about one."""
+    for pattern in (MISSING_COLUMN, _ALIAS_COLUMN):
+        if found := pattern.search(text):
+            return found.group(1)
+    if found := _ALIAS_TABLE.search(text):
+        known = {column for extract in EXTRACTS.values() for column in extract.column_names}
+        known.update(indicator.extract.column_names)
+        alias = re.escape(found.group(1))
+        for fragment in fragments(indicator):
+            for column in re.findall(rf"\b{alias}\.([A-Za-z_][A-Za-z0-9_]*)", fragment.sql):
+                if column not in known:
+                    return column
+    return None
+
+
 _LINE = re.compile(r"^LINE (\d+):", re.MULTILINE)
 _NESTED = "aggregate function calls cannot be nested"
 NESTED_HINT = (
@@ -63,8 +87,7 @@ def _failing_fragment(
             cursor.execute(query)
         except duckdb.Error as exc:
             text = str(exc)
-            found = MISSING_COLUMN.search(text)
-            if column is not None and (found is None or found.group(1) != column):
+            if column is not None and missing_column(text, indicator) != column:
                 continue
             at = _LINE.search(text)
             return fragment, max(1, int(at.group(1)) - offset) if at else 1
@@ -90,9 +113,8 @@ def planning_problem(con: duckdb.DuckDBPyConnection, indicator: Indicator, exc: 
     text = str(exc)
     source = indicator.source
     hint: str | None = None
-    missing = MISSING_COLUMN.search(text)
-    if missing:
-        column = missing.group(1)
+    column = missing_column(text, indicator)
+    if column is not None:
         columns = indicator.extract.column_names
         message = f"okänd kolumn '{column}' i källan '{source}'"
         hint = did_you_mean(column, columns) or f"kolumner i '{source}': {', '.join(columns)}"

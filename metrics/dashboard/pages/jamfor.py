@@ -26,8 +26,8 @@ from metrics.dashboard.logic.comparison import (
     NO_DATA,
     STYLES,
     class_sentence,
-    compare,
     direction_words,
+    has_interval,
     legend_classes,
 )
 from metrics.dashboard.logic.coverage_notes import MISSING_TEXT, missing_note, partial_text
@@ -42,6 +42,7 @@ from metrics.dashboard.logic.format import (
 )
 from metrics.dashboard.logic.funnel import Z95, Z998, funnel_curves, funnel_kind, outside
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.logic.verdicts import cell_class
 from metrics.dashboard.source.boundaries import BoundariesError, lan_geojson
 from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
 from metrics.dashboard.source.data import DataUnavailable, ResultRow
@@ -124,9 +125,7 @@ def comparison_bars(
         if row is None:
             bars.append(Bar(code, name, None, None, None, NO_DATA, None, code in markera))
             continue
-        cls = compare(
-            row.value, row.ci_low, row.ci_high, lan_value, indicator.direction, suppressed=row.suppressed
-        )
+        cls = cell_class(row, lan_value, indicator.direction)  # the board's and the export's verdict
         bars.append(
             Bar(code, name, row.value, row.ci_low, row.ci_high, cls, row.denominator, code in markera)
         )
@@ -148,9 +147,7 @@ def area_group_bars(indicator: Indicator, lan: str, period: str) -> list[tuple[A
             if row is None:
                 bars.append(Bar(group.id, group.name, None, None, None, NO_DATA))
                 continue
-            cls = compare(
-                row.value, row.ci_low, row.ci_high, lan_value, indicator.direction, suppressed=row.suppressed
-            )
+            cls = cell_class(row, lan_value, indicator.direction)
             bars.append(Bar(group.id, group.name, row.value, row.ci_low, row.ci_high, cls, row.denominator))
         if bars:
             levels.append((level, bars))
@@ -262,8 +259,8 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
     dec, unit = indicator.decimals, indicator.unit
     lname = lan_name(lan)
     highlight_any = bool(markera)
-    has_interval = indicator.interval in ("wilson", "poisson")
-    classes = legend_classes(indicator.direction, has_interval)
+    with_interval = has_interval(indicator.interval)
+    classes = legend_classes(indicator.direction, with_interval)
     cells = current_snapshot().cells(indicator.id, lan, period)
     coverage = [
         partial_text(cells.get(lan), period),

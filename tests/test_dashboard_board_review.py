@@ -72,3 +72,68 @@ def test_jamfor_colours_a_kommun_by_the_stored_verdict_like_the_board_and_the_ex
     bars, lan_value = jamfor.comparison_bars(FAST, "05", "2024", [])
     assert lan_value == 42.0
     assert {b.code: b.cls for b in bars} == {"0580": SIMILAR, "0581": BETTER}
+
+
+# --- the funnel on Jämför uses the limits the colours use (docs/comparisons.md) ---
+
+from metrics.catalogue.model import ComparisonChoice  # noqa: E402
+from metrics.dashboard.logic.funnel_method import (  # noqa: E402
+    funnel_dispersion,
+    level_settings,
+    method_curves,
+    method_text,
+    outside_by_method,
+    settings_of,
+)
+from metrics.stats.benchmark import ComparisonSettings, Dispersion, compare_with_benchmark  # noqa: E402
+
+
+def test_a_kommun_inside_the_overdispersion_limits_is_inside_the_funnel() -> None:
+    # län 40 %, kommun 41,5 % of 10 000. Null SE = √(0,4·0,6/10 000)·100 = 0,4899 pp.
+    # Exact 95 % funnel ≈ 40 ± 0,96 pp: 41,5 lies outside.
+    # Multiplicative with φ = 4: half-width = 1,96·0,4899·√4 = 1,920 pp → 38,08–41,92: inside.
+    wide = Dispersion(phi=4.0, tau2=0.0, units=10)
+    multiplicative = ComparisonSettings("multiplicative", 95.0)
+    assert not outside_by_method(41.5, 10000, 40.0, "wilson", 100, multiplicative, wide)
+    assert outside_by_method(42.0, 10000, 40.0, "wilson", 100, multiplicative, wide)
+    assert outside_by_method(41.5, 10000, 40.0, "wilson", 100, ComparisonSettings("ci95"), wide)
+    curves = method_curves(40.0, [10000], "wilson", 100, multiplicative, wide, points=2)
+    assert curves is not None
+    assert curves.upper95[0] > 40 + 1.96 * 0.4899 * 2  # at n = 7 000 (the left end) wider still
+
+
+def test_the_funnel_flags_exactly_the_kommuner_the_colours_call_different() -> None:
+    # Ten kommuner more spread than chance: the random-effects limits flag only the extremes.
+    lan = 40.0
+    values = [38.0, 39.0, 42.5, 40.5, 41.5, 37.5, 40.0, 55.0, 39.5, 41.0]
+    dens = [8000.0, 12000.0, 15000.0, 30000.0, 5000.0, 12000.0, 9000.0, 6000.0, 7000.0, 20000.0]
+    for choice in (ComparisonChoice("additive", 95.0), ComparisonChoice("multiplicative", 99.8)):
+        settings = settings_of(choice)
+        dispersion = funnel_dispersion(lan, values, dens, "wilson", 100, settings)
+        assert dispersion.overdispersed
+        colours = compare_with_benchmark(
+            lan,
+            values,
+            direction="higher",
+            settings=settings,
+            kind="wilson",
+            multiplier=100,
+            numerators=[v * n / 100 for v, n in zip(values, dens, strict=True)],
+            denominators=dens,
+        ).classes
+        inner, outer = level_settings(settings)
+        level = inner if choice.level == 95.0 else outer
+        flagged = [
+            outside_by_method(v, n, lan, "wilson", 100, level, dispersion)
+            for v, n in zip(values, dens, strict=True)
+        ]
+        assert flagged == [c != "similar" for c in colours]
+        assert 0 < sum(flagged) < len(values)
+
+
+def test_the_funnel_says_which_limits_it_draws() -> None:
+    spread = Dispersion(phi=3.0, tau2=0.001, units=8)
+    additive = method_text(ComparisonSettings("additive", 95.0), spread)
+    assert "överspridning (slumpeffekt, Spiegelhalter)" in additive.title
+    assert "95 %-gränsen" in additive.note and "φ = 3,00" in additive.note
+    assert "exakta" in method_text(ComparisonSettings("ci95"), spread).title

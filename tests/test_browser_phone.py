@@ -120,7 +120,8 @@ def test_the_board_fits_a_1400_pixel_screen_without_cutting_the_last_kommun(dash
     dashboard.driver.set_window_size(1400, 900)
     open_page(dashboard, "/?lan=05&period=2024", "#oversikt-content table.board", "Fast läkarkontakt")
     scroll, client = dashboard.driver.execute_script(
-        "const e = document.querySelector('#oversikt-content .board-scroll');return [e.scrollWidth, e.clientWidth];"
+        "const e = document.querySelector('#oversikt-content .board-scroll');"
+        "return [e.scrollWidth, e.clientWidth];"
     )
     assert scroll <= client, f"the board is {scroll - client} px wider than its box"
     assert page_width(dashboard) <= viewport(dashboard)[0]

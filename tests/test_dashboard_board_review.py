@@ -137,3 +137,33 @@ def test_the_funnel_says_which_limits_it_draws() -> None:
     assert "överspridning (slumpeffekt, Spiegelhalter)" in additive.title
     assert "95 %-gränsen" in additive.note and "φ = 3,00" in additive.note
     assert "exakta" in method_text(ComparisonSettings("ci95"), spread).title
+
+
+# --- the age-standardised rate beside the crude one, and which is compared ---
+
+from metrics.dashboard.logic.standardised import compared_standardised, standardised_text  # noqa: E402
+
+
+def _rate(code: str, value: float, std: float | None, **kw: object) -> ResultRow:
+    level = "lan" if len(code) == 2 else "kommun"
+    std_kw = {} if std is None else {"std_value": std, "std_ci_low": std - 10, "std_ci_high": std + 10}
+    return ResultRow(code, level, value, value - 5, value + 5, 100, 10000, False, **std_kw, **kw)  # type: ignore[arg-type]
+
+
+def test_the_standardised_rate_is_shown_beside_the_crude_one() -> None:
+    assert standardised_text(_rate("0580", 443.6, 401.26), 1, "per 1 000 inv.") == (
+        "Åldersstandardiserat 401,3\xa0per 1 000 inv. (391,3–411,3)"  # a no-break space before the unit
+    )
+    assert standardised_text(_rate("0580", 443.6, None), 1, "per 1 000 inv.") is None
+    hidden = ResultRow("0580", "kommun", None, None, None, None, None, True, std_value=401.0)  # type: ignore[call-arg]
+    assert standardised_text(hidden, 1, "per 1 000 inv.") is None  # nothing told of a hidden cell
+
+
+def test_compared_standardised_follows_computes_all_or_none_rule() -> None:
+    every = {"05": _rate("05", 440, 420), "0580": _rate("0580", 450, 430), "0581": _rate("0581", 430, 410)}
+    assert compared_standardised(every, "05")
+    one_without = {**every, "0581": _rate("0581", 430, None)}
+    assert not compared_standardised(one_without, "05")  # compute then compares the crude values
+    hidden = ResultRow("0582", "kommun", None, None, None, None, None, True)  # type: ignore[call-arg]
+    assert compared_standardised({**every, "0582": hidden}, "05")  # hidden cells are not compared at all
+    assert not compared_standardised({**every, "05": _rate("05", 440, None)}, "05")

@@ -113,3 +113,15 @@ def test_a_value_is_rounded_alike_on_the_board_and_the_kommun_page(dashboard: An
     row = dashboard.find_element('//tr[.//a[starts-with(@href, "/indikator/hembesok_75?")]]', "XPATH")
     on_kommun_page = text(row.find_element("css selector", "td.num strong"))
     assert on_board == on_kommun_page
+
+
+def test_the_board_fits_a_1400_pixel_screen_without_cutting_the_last_kommun(dashboard: Any) -> None:
+    # A meeting-room screen: every kommun column of Östergötland's 13 must be in view without scrolling.
+    dashboard.driver.set_window_size(1400, 900)
+    open_page(dashboard, "/?lan=05&period=2024", "#oversikt-content table.board", "Fast läkarkontakt")
+    scroll, client = dashboard.driver.execute_script(
+        "const e = document.querySelector('#oversikt-content .board-scroll');"
+        "return [e.scrollWidth, e.clientWidth];"
+    )
+    assert scroll <= client, f"the board is {scroll - client} px wider than its box"
+    assert page_width(dashboard) <= viewport(dashboard)[0]

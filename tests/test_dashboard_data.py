@@ -171,6 +171,34 @@ def test_a_quarter_leaves_year_only_indicators_empty_with_a_reason(db: Path, cat
     assert hembesok.note == "Redovisas bara per år"
 
 
+def test_a_quarter_never_mixes_in_yearly_values_or_yearly_trends(db: Path, catalogue) -> None:  # type: ignore[no-untyped-def]
+    """A yearly-only indicator says so in a quarter, with no cells, no verdicts and no trend marker;
+    a quarterly indicator's yearly trend is not shown as if it were the quarter's."""
+    con = duckdb.connect(str(db))
+    for code, level in (("05", "lan"), ("0580", "kommun")):
+        con.execute(
+            INSERT_RESULT + f"('fast_lakarkontakt', '{code}', '{level}', '2024-Q2', 'quarter', '2024-04-01', "
+            "'total', NULL, NULL, 3000, 7500, 40.0, 39.0, 41.0, false, NULL)"
+        )
+    con.execute("UPDATE results SET trend = 'improving'")  # even a stray trend on a quarter row
+    con.close()
+    snap = read_snapshot(db)
+    yearly = {r.indicator.id: r for s in board(snap, catalogue, "05", "2024") for r in s.rows}
+    assert yearly["fast_lakarkontakt"].trend is not None  # shown in the yearly view
+    rows = {r.indicator.id: r for s in board(snap, catalogue, "05", "2024-Q2") for r in s.rows}
+    yearly_only = rows["hembesok_75"]
+    assert yearly_only.note == "Redovisas bara per år"
+    assert yearly_only.cells == [] and yearly_only.value is None and yearly_only.change is None
+    assert yearly_only.trend is None and yearly_only.target is None
+    assert rows["fast_lakarkontakt"].value == 40.0 and rows["fast_lakarkontakt"].note is None
+    assert all(r.trend is None for r in rows.values())  # the trend marker is a yearly verdict
+    profile = {r.indicator.id: r for r in profile_rows(snap, catalogue, "0580", "05", "2024-Q2")}
+    assert profile["hembesok_75"].note == "Redovisas bara per år"
+    assert profile["hembesok_75"].trend is None and profile["hembesok_75"].value is None
+    assert profile["fast_lakarkontakt"].value == 40.0
+    assert all(r.trend is None for r in profile.values())
+
+
 def test_the_kommun_summary_names_what_is_better_and_worse(db: Path, catalogue) -> None:  # type: ignore[no-untyped-def]
     snap = read_snapshot(db)
     rows = profile_rows(snap, catalogue, "0580", "05", "2024")

@@ -27,6 +27,7 @@ from metrics.dashboard.logic.format import (
     unit_suffix,
 )
 from metrics.dashboard.logic.periods import parse_period, previous_comparable
+from metrics.dashboard.logic.standardised import compared_standardised, standardised_text
 from metrics.dashboard.logic.verdicts import TestedChange, TrendMarker, board_change, cell_class, trend_marker
 from metrics.dashboard.source.data import ResultRow, Snapshot
 from metrics.geography import load_geography
@@ -66,6 +67,8 @@ class BoardRow:
     partial: str | None = None  # 't.o.m. november' when the period is covered in part
     missing: str | None = None  # 'Länet exklusive Berg: uppgift saknas'
     trend: TrendMarker | None = None  # the län's recent trend (yearly view only)
+    standardised: str | None = None  # 'Åldersstandardiserat 1 234 (…)' beside the crude value
+    compared_standardised: bool = False  # the colours compare the standardised values
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,8 @@ def board_row(snap: Snapshot, indicator: Indicator, lan: str, period: str, kommu
         partial=partial_text(own, period),
         missing=missing_note(current, kommuner),
         trend=trend_marker(own.trend, indicator.direction) if own and period_type == "year" else None,
+        standardised=standardised_text(own, indicator.decimals, indicator.unit),
+        compared_standardised=compared_standardised(current, lan),
     )
 
 

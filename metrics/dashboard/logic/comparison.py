@@ -112,6 +112,14 @@ def compare_frame(frame: pd.DataFrame, reference: float | None, direction: str) 
     return pd.Series(result, index=frame.index, dtype=object)
 
 
+INTERVAL_KINDS_WITH_INTERVAL = ("wilson", "poisson", "mean", "dobson")
+
+
+def has_interval(interval: str) -> bool:
+    """Whether an indicator's values carry a 95 % interval, so that they can be compared with the län."""
+    return interval in INTERVAL_KINDS_WITH_INTERVAL
+
+
 def legend_classes(direction: str, has_interval: bool = True) -> tuple[str, ...]:
     """The classes a legend for one indicator needs, in reading order."""
     base = NEUTRAL_CLASSES if direction == "neutral" else DIRECTIONAL_CLASSES

@@ -11,6 +11,8 @@ INTERVAL_WORDS = {
     "wilson": "95 % konfidensintervall enligt Wilson (andel av samma slags enheter)",
     "poisson": "95 % konfidensintervall för händelser per invånare: exakt Poisson under 10 händelser, "
     "annars Byars approximation",
+    "mean": "95 % konfidensintervall för ett medelvärde (Students t, från summan, kvadratsumman och antalet)",
+    "dobson": "95 % konfidensintervall för en summa per invånare enligt Dobson (flera händelser per enhet)",
     "none": "Inget konfidensintervall (medelvärde eller summa) – jämförs inte statistiskt med länet",
 }
 PERIOD_WORDS = {"year": "år", "quarter": "kvartal", "month": "månad"}

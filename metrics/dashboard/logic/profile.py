@@ -22,6 +22,7 @@ from metrics.dashboard.logic.comparison import (
 from metrics.dashboard.logic.format import format_period, is_missing, join_words, plural
 from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.spine import SpineGeometry, spine_geometry
+from metrics.dashboard.logic.standardised import compared_standardised, standardised_text
 from metrics.dashboard.logic.verdicts import TrendMarker, cell_class, trend_marker
 from metrics.dashboard.source.data import Snapshot
 
@@ -40,6 +41,8 @@ class ProfileRow:
     geometry: SpineGeometry | None
     note: str | None = None
     trend: TrendMarker | None = None  # the kommun's recent trend (yearly view)
+    standardised: str | None = None  # 'Åldersstandardiserat 1 234 (…)' beside the crude value
+    compared_standardised: bool = False  # the verdict compares the standardised values
 
 
 def _num(value: object) -> float | None:
@@ -95,7 +98,19 @@ def profile_rows(
         marker = trend_marker(own.trend, ind.direction) if period_type == "year" else None
         result.append(
             ProfileRow(
-                ind, area, value, low, high, suppressed, lan_value, values, cls, geometry, trend=marker
+                ind,
+                area,
+                value,
+                low,
+                high,
+                suppressed,
+                lan_value,
+                values,
+                cls,
+                geometry,
+                trend=marker,
+                standardised=standardised_text(own, ind.decimals, ind.unit),
+                compared_standardised=compared_standardised(cells, lan),
             )
         )
     return result

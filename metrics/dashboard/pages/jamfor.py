@@ -26,8 +26,8 @@ from metrics.dashboard.logic.comparison import (
     NO_DATA,
     STYLES,
     class_sentence,
-    compare,
     direction_words,
+    has_interval,
     legend_classes,
 )
 from metrics.dashboard.logic.coverage_notes import MISSING_TEXT, missing_note, partial_text
@@ -40,8 +40,17 @@ from metrics.dashboard.logic.format import (
     format_value,
     unit_suffix,
 )
-from metrics.dashboard.logic.funnel import Z95, Z998, funnel_curves, funnel_kind, outside
+from metrics.dashboard.logic.funnel import funnel_kind
+from metrics.dashboard.logic.funnel_method import (
+    funnel_dispersion,
+    level_settings,
+    method_curves,
+    outside_by_method,
+    settings_of,
+)
+from metrics.dashboard.logic.funnel_method import method_text as funnel_method_text
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.logic.verdicts import cell_class
 from metrics.dashboard.source.boundaries import BoundariesError, lan_geojson
 from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
 from metrics.dashboard.source.data import DataUnavailable, ResultRow
@@ -124,9 +133,7 @@ def comparison_bars(
         if row is None:
             bars.append(Bar(code, name, None, None, None, NO_DATA, None, code in markera))
             continue
-        cls = compare(
-            row.value, row.ci_low, row.ci_high, lan_value, indicator.direction, suppressed=row.suppressed
-        )
+        cls = cell_class(row, lan_value, indicator.direction)  # the board's and the export's verdict
         bars.append(
             Bar(code, name, row.value, row.ci_low, row.ci_high, cls, row.denominator, code in markera)
         )
@@ -148,9 +155,7 @@ def area_group_bars(indicator: Indicator, lan: str, period: str) -> list[tuple[A
             if row is None:
                 bars.append(Bar(group.id, group.name, None, None, None, NO_DATA))
                 continue
-            cls = compare(
-                row.value, row.ci_low, row.ci_high, lan_value, indicator.direction, suppressed=row.suppressed
-            )
+            cls = cell_class(row, lan_value, indicator.direction)
             bars.append(Bar(group.id, group.name, row.value, row.ci_low, row.ci_high, cls, row.denominator))
         if bars:
             levels.append((level, bars))
@@ -262,8 +267,8 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
     dec, unit = indicator.decimals, indicator.unit
     lname = lan_name(lan)
     highlight_any = bool(markera)
-    has_interval = indicator.interval in ("wilson", "poisson")
-    classes = legend_classes(indicator.direction, has_interval)
+    with_interval = has_interval(indicator.interval)
+    classes = legend_classes(indicator.direction, with_interval)
     cells = current_snapshot().cells(indicator.id, lan, period)
     coverage = [
         partial_text(cells.get(lan), period),
@@ -376,19 +381,41 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
             className="figure",
         )
     else:
-        curves = funnel_curves(
-            lan_value, [b.denominator for b in bars if b.denominator], kind, indicator.multiplier
+        # the same limits and dispersion as the colours (compute's compare_with_benchmark)
+        method = settings_of(catalogue().comparison_of(indicator))
+        inner, outer = level_settings(method)
+        shown = [b for b in bars if b.cls not in ("suppressed", NO_DATA)]
+        dispersion = funnel_dispersion(
+            lan_value,
+            [b.value for b in shown],
+            [b.denominator for b in shown],
+            kind,
+            indicator.multiplier,
+            method,
         )
+        curves = method_curves(
+            lan_value,
+            [b.denominator for b in bars if b.denominator],
+            kind,
+            indicator.multiplier,
+            method,
+            dispersion,
+        )
+        funnel_words = funnel_method_text(method, dispersion)
         den_label = "Invånare" if indicator.population_based else "Nämnare"
         out95 = [
             b.name
-            for b in bars
-            if outside(b.value, b.denominator, lan_value, kind, indicator.multiplier, Z95)
+            for b in shown
+            if outside_by_method(
+                b.value, b.denominator, lan_value, kind, indicator.multiplier, inner, dispersion
+            )
         ]
         out998 = [
             b.name
-            for b in bars
-            if outside(b.value, b.denominator, lan_value, kind, indicator.multiplier, Z998)
+            for b in shown
+            if outside_by_method(
+                b.value, b.denominator, lan_value, kind, indicator.multiplier, outer, dispersion
+            )
         ]
         funnel_rows = [
             [
@@ -411,15 +438,18 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
                 denominator_label=den_label,
                 highlight_any=highlight_any,
             ),
-            title="Trattdiagram: värde mot storlek, med 95 % och 99,8 % gränser runt länet",
+            title=funnel_words.title,
             description=(
-                f"Trattdiagram. Utanför 95 %-gränsen: {', '.join(out95) or 'ingen kommun'}. "
+                f"Trattdiagram. {funnel_words.note} "
+                f"Utanför 95 %-gränsen: {', '.join(out95) or 'ingen kommun'}. "
                 f"Utanför 99,8 %-gränsen: {', '.join(out998) or 'ingen kommun'}."
             ),
             table=as_table(
                 ["Kommun", den_label, "Värde", "Utanför 95 %", "Utanför 99,8 %"], funnel_rows, numeric=(1, 2)
             ),
         )
+        # visible, not only for screen readers: which limits these are
+        funnel_block.children.insert(1, html.P(funnel_words.note, className="footnote"))
 
     maps: list[Any] = [
         html.Figure(

@@ -29,6 +29,7 @@ from metrics.dashboard.logic.format import format_interval, format_period, forma
 from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.profile import ProfileRow, profile_frame, profile_rows, profile_summary
 from metrics.dashboard.logic.series import breakdown, trend, trend_frame
+from metrics.dashboard.logic.standardised import COMPARED_STANDARDISED
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
 from metrics.dashboard.source.data import DataUnavailable
@@ -209,7 +210,14 @@ def _spine_table(rows: list[ProfileRow], kommun: str, lan: str, period: str) -> 
                 [
                     title,
                     html.Td(
-                        [html.Strong(value), html.Span(interval, className="ci") if interval else None],
+                        [
+                            html.Strong(value),
+                            html.Span(interval, className="ci") if interval else None,
+                            html.Span(r.standardised, className="ci") if r.standardised else None,
+                            html.Span(COMPARED_STANDARDISED, className="ci")
+                            if r.compared_standardised
+                            else None,
+                        ],
                         className="num",
                     ),
                     html.Td(format_value(r.lan_value, ind.decimals, unit), className="num"),

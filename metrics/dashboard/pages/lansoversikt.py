@@ -32,6 +32,7 @@ from metrics.dashboard.logic.format import (
     unit_suffix,
 )
 from metrics.dashboard.logic.periods import parse_period, previous_comparable
+from metrics.dashboard.logic.standardised import COMPARED_STANDARDISED
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 from metrics.dashboard.logic.verdicts import method_text, tally
 from metrics.dashboard.source.context import catalogue, current_snapshot, settings
@@ -207,6 +208,10 @@ def _row(row: BoardRow, lan: str, period: str, n_kommuner: int) -> html.Tr:
         [
             html.Span(format_value(row.value, ind.decimals, _short_unit(ind.unit)), className="lan-value"),
             html.Span(interval, className="ci", title="95 % konfidensintervall") if interval else None,
+            html.Span(row.standardised, className="coverage-note") if row.standardised else None,
+            html.Span(COMPARED_STANDARDISED, className="coverage-note")
+            if row.compared_standardised
+            else None,
             html.Span(row.partial, className="partial") if row.partial else None,
             html.Span(row.missing, className="coverage-note") if row.missing else None,
         ],

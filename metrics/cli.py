@@ -1,4 +1,4 @@
-"""The `matavla` command line: import, compute, sql, export, check, demo and serve.
+"""The `matavla` command line: import, compute, audit, sql, export, check, demo and serve.
 
 Errors in input become one Swedish message and exit code 1 (2 for usage);
 no stack trace reaches the user for bad input.
@@ -165,6 +165,25 @@ def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...]) -> None:
     for r in failed:
         click.secho(f"✗ {r.indicator}: {r.message}", fg="red", err=True)
     if failed or any(p.level == "error" for p in result.problems):
+        sys.exit(1)
+
+
+@main.command()
+@db_option
+@catalog_option
+@friendly_errors
+def audit(db_path: Path, catalog_path: Path) -> None:
+    """Röjandekontroll: kan någon dold cell räknas fram ur de publicerade resultaten?"""
+    from metrics.compute.audit_report import audit_database
+
+    if not db_path.exists():
+        raise MatavlaError(
+            f"databasen {db_path} finns inte (kör `matavla demo` eller `matavla compute` först)"
+        )
+    lines, passed = audit_database(db_path, _load(catalog_path).catalogue)
+    for line in lines:
+        click.echo(line)
+    if not passed:
         sys.exit(1)
 
 

@@ -17,17 +17,14 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
+from metrics.compute.disclosure import protect_cells, record_audit
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
 from metrics.db import RESULT_COLUMNS, set_meta
+from metrics.errors import DisclosureError
 from metrics.geography import load_geography
+from metrics.stats.audit import AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
-from metrics.stats.suppression import (
-    Equation,
-    SuppressionRule,
-    equations_from_pairs,
-    primary_suppression,
-    secondary_suppression,
-)
+from metrics.stats.suppression import SuppressionRule, primary_suppression
 from metrics.wording import thousands
 
 
@@ -68,67 +65,6 @@ def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
     )
 
 
-def _sum_families(catalogue: Catalogue) -> list[dict[str, str]]:
-    """Each family maps child area codes to the area they add up to (one parent per child).
-
-    kommun → län; kommun → its group, per area level; and, per level, group or
-    uncovered kommun → län (without that, a hidden kommun could be recovered as
-    län − group − shown kommuner).
-    """
-    geography = load_geography()
-    families = [{code: k.lan for code, k in geography.kommuner.items()}]
-    for level in catalogue.area_levels:
-        families.append({code: group.id for group in level.groups for code in group.kommuner})
-        to_lan: dict[str, str] = {}
-        for lan in geography.lan:
-            members = {code for code, k in geography.kommuner.items() if k.lan == lan}
-            groups = [g for g in level.groups if set(g.kommuner) <= members]
-            if groups:
-                covered = {code for g in groups for code in g.kommuner}
-                to_lan.update({g.id: lan for g in groups})
-                to_lan.update({code: lan for code in members - covered})
-        families.append(to_lan)
-    return families
-
-
-def suppression_equations(cells: pd.DataFrame, catalogue: Catalogue) -> list[Equation]:
-    """Every 'parent = Σ children' relation among the cells, so hidden values stay hidden.
-
-    Areas add up (see `_sum_families`), and an area's total is the sum of its
-    sex cells and of its age-band cells.
-    """
-    filled = cells.reset_index(drop=True).fillna({"sex": "", "age_band": ""})
-    keys = ["period", "breakdown", "sex", "age_band"]
-    index = pd.MultiIndex.from_frame(filled[["area_code", *keys]])
-    equations: list[Equation] = []
-
-    def add(child_rows: np.ndarray, parent_keys: list[pd.Series | np.ndarray]) -> None:
-        parent_rows = index.get_indexer(pd.MultiIndex.from_arrays(parent_keys))
-        found = parent_rows >= 0
-        equations.extend(equations_from_pairs(parent_rows[found], child_rows[found]))
-
-    for family in _sum_families(catalogue):
-        parent_code = filled["area_code"].map(family)
-        rows = np.flatnonzero(parent_code.notna().to_numpy())
-        add(rows, [parent_code.iloc[rows], *(filled[k].iloc[rows] for k in keys)])
-
-    # a total = Σ its sex cells, and separately = Σ its age-band cells
-    for breakdown in ("sex", "age_band"):
-        rows = np.flatnonzero((filled["breakdown"] == breakdown).to_numpy())
-        blank = np.full(len(rows), "", dtype=object)
-        add(
-            rows,
-            [
-                filled["area_code"].iloc[rows],
-                filled["period"].iloc[rows],
-                np.full(len(rows), "total"),
-                blank,
-                blank,
-            ],
-        )
-    return equations
-
-
 def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) -> pd.DataFrame:
     """From summed numerators and denominators to values, intervals and suppression."""
     df = raw.copy()
@@ -153,14 +89,17 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
         max_count=indicator.suppression.max_count,
     )
     primary = primary_suppression(num, den, rule, indicator.numerator.is_count)
-    final = secondary_suppression(primary, den, suppression_equations(df, catalogue))
+    # secondary suppression over every published sum, proven by the exact audit (or DisclosureError)
+    final, audit = protect_cells(df, primary, num, den, indicator, catalogue)
     df["suppressed"] = final
     df["suppression"] = pd.Series(np.where(primary, "primary", "secondary"), index=df.index).where(final)
     # Hidden cells keep no numbers at all: what is not stored cannot leak.
     for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
         df.loc[final, column] = np.nan
     df["indicator"] = indicator.id
-    return df[list(RESULT_COLUMNS)]
+    out = df[list(RESULT_COLUMNS)]
+    out.attrs["audit"] = audit
+    return out
 
 
 def compute_indicator(
@@ -181,17 +120,22 @@ def compute_all(
     write_areas(con, catalogue)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
+    audits: dict[str, AuditResult] = {}
+    refused: list[str] = []
     selected = [i for i in catalogue.indicators if only is None or i.id in only]
     for number, indicator in enumerate(selected, start=1):
         started = time.perf_counter()
         try:
             frame = compute_indicator(con, indicator, catalogue)
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
+            if isinstance(exc, DisclosureError):
+                refused.append(indicator.id)
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             reports.append(RunReport(indicator.id, False, 0, time.perf_counter() - started, message))
             if progress:
                 progress(f"[{number}/{len(selected)}] {indicator.id}: FEL – {message}")
             continue
+        audits[indicator.id] = frame.attrs.pop("audit")
         frames.append(frame)
         seconds = time.perf_counter() - started
         reports.append(RunReport(indicator.id, True, len(frame), seconds))
@@ -219,6 +163,7 @@ def compute_all(
             [(r.indicator, "ok" if r.ok else "error", r.message, r.rows, r.seconds, now) for r in reports],
         )
         set_meta(con, "computed_at", now.isoformat(sep=" "))
+        record_audit(con, audits, now.isoformat(sep=" "), refused, replace_all=only is None)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

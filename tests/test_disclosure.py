@@ -1,0 +1,265 @@
+"""Disclosure control that survives differencing: the equations, the exact audit and protection.
+
+Each table is built by hand; the arithmetic that an attacker would do is written beside it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics.compute.disclosure import audit_published
+from metrics.compute.engine import finish_cells
+from metrics.compute.equations import TimeAdditivity, adds_up_over_time
+from metrics.stats.audit import Quantity, audit
+from metrics.stats.protection import protect
+from metrics.stats.suppression import secondary_suppression
+from tests.indicator_cases import core_catalogue
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return core_catalogue()
+
+
+# --- which measures add up over time --------------------------------------------------------------
+
+ADDS_UP = {
+    # listed persons at the period's last snapshot: a stock, not a flow
+    "fast_lakarkontakt": (False, False),
+    # Σ COC over persons with ≥ 2 contacts in the period: per person and period
+    "kontinuitet_lakare": (False, False),
+    # persons counted once per period
+    "fast_omsorgskontakt": (False, False),
+    "personalkontinuitet_hemtjanst": (True, True),
+    "digitala_kontakter": (True, True),
+    # rows over a 31 December population (and the only period is the year)
+    "hembesok_75": (True, False),
+    "akutbesok_75": (True, False),
+    "aterinskrivning_30d_65": (True, True),
+    "utskrivningsklara_dagar_65": (True, False),
+    "undvikbar_slutenvard": (True, False),
+    "kostnad_per_invanare": (True, False),
+    "proaktiva_kontakter": (True, True),
+    "sip_per_1000": (True, False),
+    "sip_delaktighet": (True, True),
+    "npe_delaktighet": (True, True),
+    "sjukfranvaro_personal": (True, True),
+}
+
+
+@pytest.mark.parametrize(("indicator_id", "expected"), sorted(ADDS_UP.items()))
+def test_which_core_measures_add_up_from_months_to_the_year(catalogue, indicator_id, expected):
+    assert adds_up_over_time(catalogue.indicator(indicator_id)) == TimeAdditivity(*expected)
+
+
+def test_every_core_indicator_is_classified(catalogue):
+    assert {i.id for i in catalogue.indicators} >= set(ADDS_UP)
+
+
+# --- the audit on hand-built tables ------------------------------------------------------------------
+
+
+def counts(values, equations, *, width=5.0):
+    return Quantity("numerator", np.array(values, dtype=float), equations, required_width=width)
+
+
+def denominators(values, equations, *, width=5.0):
+    return Quantity("denominator", np.array(values, dtype=float), equations, required_width=width)
+
+
+# Ydre, aterinskrivning_30d_65, 2022: July 6 of 30, August 1 of 21, September 7 of 25; Q3 14 of 76.
+QUARTER = [(0, [1, 2, 3])]  # cells: 0 = Q3, 1 = July, 2 = August, 3 = September
+Q3_NUM = [14, 6, 1, 7]
+Q3_DEN = [76, 30, 21, 25]
+
+
+def test_a_month_hidden_alone_is_recovered_from_its_quarter():
+    hidden = np.array([False, False, True, False])  # August: 1 readmission, primary
+    result = audit(
+        hidden,
+        counts(Q3_NUM, QUARTER),
+        denominators(Q3_DEN, QUARTER),
+        numerator_within_denominator=True,
+    )
+    # Q3 − July − September = 14 − 6 − 7 = 1 of 76 − 30 − 25 = 21: both determined
+    assert [(f.cell, f.quantity, f.determined) for f in result.findings] == [
+        (2, "denominator", True),
+        (2, "numerator", True),
+    ]
+    assert not result.passed
+
+
+def test_protection_hides_a_second_month_so_the_quarter_no_longer_gives_august_away():
+    primary = np.array([False, False, True, False])
+    hidden, result = protect(
+        primary, counts(Q3_NUM, QUARTER), denominators(Q3_DEN, QUARTER), numerator_within_denominator=True
+    )
+    # September has the smaller denominator (25 < 30); August + September = 14 − 6 = 8
+    # readmissions, so August lies anywhere in 0..8 – wider than max_count + 1 = 5
+    assert hidden.tolist() == [False, False, True, True]
+    assert result.passed
+
+
+def test_the_engine_protects_months_against_their_quarter_and_year(catalogue):
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    raw = pd.DataFrame(
+        [
+            ("0512", "kommun", period_type, pd.Timestamp(start), "total", None, None, num, den)
+            for period_type, start, num, den in [
+                ("year", "2022-01-01", 14, 76),
+                ("quarter", "2022-07-01", 14, 76),
+                ("month", "2022-07-01", 6, 30),
+                ("month", "2022-08-01", 1, 21),
+                ("month", "2022-09-01", 7, 25),
+            ]
+        ],
+        columns=[
+            "area_code",
+            "area_level",
+            "period_type",
+            "period_start",
+            "breakdown",
+            "sex",
+            "age_band",
+            "numerator",
+            "denominator",
+        ],
+    )
+    out = finish_cells(raw, indicator, catalogue).set_index("period")
+    assert out.loc["2022-08", "suppression"] == "primary"
+    # without time equations August was the only hidden cell: Q3 − July − September = 1 of 21
+    assert out.loc[["2022-07", "2022-09"], "suppressed"].any()
+    assert out.attrs["audit"].passed
+
+
+# A 4 × 4 table with its margins (kommuner × age bands, say): x[i][j] = 10 + 4i + j.
+# Cells 0..15 are x[i][j] at 4i + j, 16..19 the row totals, 20..23 the column totals, 24 the total.
+X = [[10 + 4 * i + j for j in range(4)] for i in range(4)]
+ROWS = [(16 + i, [4 * i + j for j in range(4)]) for i in range(4)]
+COLS = [(20 + j, [4 * i + j for i in range(4)]) for j in range(4)]
+TABLE = [*ROWS, *COLS, (24, list(range(16, 20))), (24, list(range(20, 24)))]
+TABLE_NUM = [v for row in X for v in row] + [sum(r) for r in X] + [sum(c) for c in zip(*X, strict=True)]
+TABLE_NUM.append(sum(TABLE_NUM[16:20]))
+TABLE_DEN = [10 * v for v in TABLE_NUM]
+# Two 2 × 2 blocks of hidden cells joined by one hidden cell x[1][2]: every row and column holds
+# two or three hidden cells, so "exactly one hidden cell per sum" sees nothing wrong.
+BRIDGED = [0, 1, 4, 5, 10, 11, 14, 15, 6]
+
+
+def bridged_primary() -> np.ndarray:
+    hidden = np.zeros(25, dtype=bool)
+    hidden[BRIDGED] = True
+    return hidden
+
+
+def test_overlapping_sums_pin_a_cell_that_no_single_sum_reveals():
+    primary = bridged_primary()
+    greedy = secondary_suppression(primary, np.array(TABLE_DEN, dtype=float), TABLE)
+    assert (greedy == primary).all()  # the old rule adds nothing
+    result = audit(
+        greedy, counts(TABLE_NUM, TABLE), denominators(TABLE_DEN, TABLE), numerator_within_denominator=True
+    )
+    # Rows: R0 = 10+11+12+13 = 46, R1 = 62; columns: C0 = 10+14+18+22 = 64, C1 = 68. The attacker:
+    #   x00 + x01 = R0 − x02 − x03 = 46 − 12 − 13 = 21
+    #   x00 + x10 = C0 − x20 − x30 = 64 − 18 − 22 = 24
+    #   x01 + x11 = C1 − x21 − x31 = 68 − 19 − 23 = 26,  so x10 + x11 = 24 + 26 − 21 = 29
+    #   x12 = R1 − x13 − (x10 + x11) = 62 − 17 − 29 = 16, exactly (and its denominator 160 alike)
+    assert {(f.cell, f.quantity) for f in result.findings} == {(6, "numerator"), (6, "denominator")}
+    assert all(f.determined for f in result.findings)
+    # the 2 × 2 blocks are safe: x00 + t, x01 − t, x10 − t, x11 + t for t in −10..11 (width 21)
+    assert all(f.cell == 6 for f in result.findings)
+
+
+def test_protection_hides_more_until_the_bridged_cell_is_safe():
+    hidden, result = protect(
+        bridged_primary(),
+        counts(TABLE_NUM, TABLE),
+        denominators(TABLE_DEN, TABLE),
+        numerator_within_denominator=True,
+    )
+    assert result.passed
+    assert hidden[BRIDGED].all()
+    assert hidden.sum() > len(BRIDGED)
+    again = audit(
+        hidden, counts(TABLE_NUM, TABLE), denominators(TABLE_DEN, TABLE), numerator_within_denominator=True
+    )
+    assert again.passed
+
+
+# A län of 50 events: kommun 1 (1 event), kommun 2 (2 events) hidden, kommun 3 (47) shown.
+LAN = [(0, [1, 2, 3])]
+LAN_NUM = [50, 1, 2, 47]
+LAN_DEN = [1000, 100, 200, 700]
+
+
+def test_two_hidden_small_counts_in_one_sum_are_pinned_too_narrowly():
+    hidden = np.array([False, True, True, False])
+    result = audit(
+        hidden, counts(LAN_NUM, LAN), denominators(LAN_DEN, LAN), numerator_within_denominator=True
+    )
+    # 50 − 47 = 3 = x1 + x2, so each of x1, x2 lies in 0..3: width 3 < max_count + 1 = 5;
+    # not determined, but a count of 1–4 cannot be told from a range that narrow
+    assert [(f.cell, f.quantity, f.width) for f in result.findings] == [
+        (1, "numerator", pytest.approx(3)),
+        (2, "numerator", pytest.approx(3)),
+    ]
+    assert not any(f.determined for f in result.findings)
+    # the denominators sum to 1000 − 700 = 300: each lies in 0..300, wide enough
+
+
+def test_protection_widens_a_narrow_sum_by_hiding_a_cell_that_makes_up_the_lack():
+    hidden, result = protect(
+        np.array([False, True, True, False]),
+        counts(LAN_NUM, LAN),
+        denominators(LAN_DEN, LAN),
+        numerator_within_denominator=True,
+    )
+    # hiding kommun 3 as well: 1 + 2 + 47 = 50 ≥ 5, each count now lies in 0..50
+    assert hidden.tolist() == [False, True, True, True]
+    assert result.passed
+
+
+def test_a_cell_in_no_published_sum_cannot_be_narrowed():
+    hidden = np.array([False, True])
+    result = audit(hidden, counts([7, 2], []), denominators([70, 8], []), numerator_within_denominator=True)
+    assert result.passed
+
+
+def test_a_population_denominator_is_public_and_not_audited():
+    hidden = np.array([False, True, False])
+    eqs = [(0, [1, 2])]
+    population = Quantity(
+        "denominator", np.array([900.0, 100.0, 800.0]), eqs, required_width=None, audited=False
+    )
+    # the numerators: 30 = x1 + 22, so x1 = 8 is determined; the population 100 = 900 − 800 is too,
+    # but only the numerator is reported
+    result = audit(hidden, counts([30, 8, 22], eqs), population, numerator_within_denominator=False)
+    assert [(f.cell, f.quantity) for f in result.findings] == [(1, "numerator")]
+
+
+# --- on the demo database ------------------------------------------------------------------------------
+
+
+def test_the_demo_results_pass_the_audit_over_everything_published(demo_database):
+    import duckdb
+
+    from metrics.catalogue.loader import load_catalogue
+
+    catalogue = load_catalogue(demo_database.catalog_path).catalogue
+    con = duckdb.connect(str(demo_database.db_path), read_only=True)
+    results = con.execute("SELECT * FROM results").df()
+    meta = con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()
+    con.close()
+    audits = audit_published(results, catalogue)
+    assert audits and all(a.result.passed for a in audits), [
+        a.indicator for a in audits if not a.result.passed
+    ]
+    assert sum(a.result.hidden for a in audits) > 0
+    summary = json.loads(meta[0])
+    assert summary["passed"] is True
+    assert summary["checked"] == len(results)
+    assert summary["hidden"] == int(results["suppressed"].sum())

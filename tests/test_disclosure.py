@@ -263,3 +263,92 @@ def test_the_demo_results_pass_the_audit_over_everything_published(demo_database
     assert summary["passed"] is True
     assert summary["checked"] == len(results)
     assert summary["hidden"] == int(results["suppressed"].sum())
+
+
+def test_matavla_audit_passes_on_the_demo_and_fails_when_a_lone_cell_is_hidden(demo_database, tmp_path):
+    import shutil
+
+    import duckdb
+    from click.testing import CliRunner
+
+    from metrics.cli import main
+
+    args = ["--catalog", str(demo_database.catalog_path)]
+    ok = CliRunner().invoke(main, ["audit", "--db", str(demo_database.db_path), *args])
+    assert ok.exit_code == 0, ok.output
+    assert "Röjandekontrollen godkänd" in ok.output
+
+    # Hide Linköping's 2023 share of planned contacts alone: its sex cells (and the län) still add
+    # up to it, so it is as good as published.
+    db = tmp_path / "tampered.duckdb"
+    shutil.copy(demo_database.db_path, db)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "UPDATE results SET suppressed = true, suppression = 'primary', numerator = NULL, "
+        "denominator = NULL, value = NULL, ci_low = NULL, ci_high = NULL "
+        "WHERE indicator = 'proaktiva_kontakter' "
+        "AND area_code = '0580' AND period = '2023' AND breakdown = 'total'"
+    )
+    con.close()
+    failed = CliRunner().invoke(main, ["audit", "--db", str(db), *args])
+    assert failed.exit_code == 1
+    assert "proaktiva_kontakter" in failed.output and "UNDERKÄND" in failed.output
+    assert "0580 2023 totalt" in failed.output
+
+
+def test_compute_refuses_to_publish_an_indicator_that_fails_the_audit(catalogue, monkeypatch):
+    import metrics.compute.disclosure as disclosure
+    from metrics.compute.engine import compute_all
+    from metrics.stats.audit import AuditResult, Finding
+    from tests.indicator_cases import empty_db, insert
+
+    con = empty_db(catalogue)
+    insert(
+        con,
+        "contacts",
+        [
+            (
+                f"c{i}",
+                f"p{i}",
+                "0580",
+                "K",
+                50,
+                "2024-05-02",
+                "VC",
+                "region",
+                "lakare",
+                "",
+                "mottagning",
+                i < 3,
+            )
+            for i in range(40)
+        ],
+    )
+
+    def failing(primary, numerator, denominator, **_):
+        hidden = np.asarray(primary, dtype=bool)
+        return hidden, AuditResult(hidden.size, int(hidden.sum()), [Finding(0, "numerator", 0.0, 5.0)])
+
+    monkeypatch.setattr(disclosure, "protect", failing)
+    reports = {r.indicator: r for r in compute_all(con, catalogue, only=["proaktiva_kontakter"])}
+    report = reports["proaktiva_kontakter"]
+    assert not report.ok
+    assert "proaktiva_kontakter" in report.message and "röjandekontrollen" in report.message
+    assert con.execute("SELECT count(*) FROM results WHERE indicator = 'proaktiva_kontakter'").fetchone() == (
+        0,
+    )
+    summary = json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])
+    assert summary["passed"] is False and summary["refused"] == ["proaktiva_kontakter"]
+
+
+def test_the_data_page_states_the_audit_outcome():
+    from metrics.dashboard.audit_status import audit_status
+
+    assert audit_status(None) == ("Inte körd", "neutral")
+    text, tone = audit_status({"checked": 74532, "hidden": 13800, "passed": True, "seconds": 12.34})
+    # the board's thousands separator is a no-break space
+    assert (text, tone) == ("Godkänd · 13\u00a0800 av 74\u00a0532 celler dolda (12,3 s)", "good")
+    text, tone = audit_status(
+        {"checked": 100, "hidden": 10, "passed": False, "seconds": 1.0, "refused": ["sip_delaktighet"]}
+    )
+    assert tone == "bad" and text.startswith("Underkänd · 1 indikatorer publicerades inte")

@@ -7,6 +7,7 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
+from metrics.dashboard.audit_status import audit_status, read_audit
 from metrics.dashboard.components import attrs, data_table, download_bar, no_data, safe, section
 from metrics.dashboard.context import catalogue, settings
 from metrics.dashboard.data import Coverage, DataUnavailable, coverage
@@ -51,7 +52,7 @@ def _range(first: Any, last: Any) -> str:
     return a if a == b else f"{a} – {b}"
 
 
-def _cards(cov: Coverage) -> html.Ul:
+def _cards(cov: Coverage, audit: tuple[str, str] = ("Inte körd", "neutral")) -> html.Ul:
     failed = int((cov.runs["status"] == "error").sum()) if not cov.runs.empty else 0
     ok = int((cov.runs["status"] == "ok").sum()) if not cov.runs.empty else 0
     rejected = int(cov.rejected["rows"].sum()) if not cov.rejected.empty else 0
@@ -64,6 +65,7 @@ def _cards(cov: Coverage) -> html.Ul:
         ("Indikatorer", f"{ok} ok" + (f" · {failed} fel" if failed else ""), "bad" if failed else "good"),
         ("Resultatrader", format_int(cov.result_rows), "neutral"),
         ("Avvisade rader", format_int(rejected), "bad" if rejected else "neutral"),
+        ("Röjandekontroll", *audit),
     ]
     return html.Ul(
         [
@@ -151,7 +153,7 @@ def render() -> list[Any]:
     )
 
     return [
-        _cards(cov),
+        _cards(cov, audit_status(read_audit(settings().db_path))),
         section(
             "Beräkning av indikatorer",
             [

@@ -134,13 +134,15 @@ def audit(
     *,
     numerator_within_denominator: bool,
     focus: npt.ArrayLike | None = None,
+    exact: bool = True,
 ) -> AuditResult:
     """Check every hidden cell's numerator and denominator against everything published.
 
     `hidden` marks the cells that are not published (1-D over all cells, like the values).
     `numerator_within_denominator`: a proportion, so the attacker knows numerator ≤ denominator.
     `focus` (optional bool array): only check the components that contain one of these cells
-    (secondary suppression re-checks just what it changed).
+    (secondary suppression re-checks just what it changed). `exact` False spares the second LP
+    of a cell already known to fail, so its reported width is only an upper bound.
     """
     started = time.perf_counter()
     is_hidden = np.asarray(hidden, dtype=np.bool_)
@@ -220,6 +222,7 @@ def audit(
             n,
             quantities,
             result,
+            exact,
         )
     result.findings.sort(key=lambda f: (f.cell, f.quantity))
     result.seconds = time.perf_counter() - started
@@ -238,6 +241,7 @@ def _audit_component(
     n: int,
     quantities: tuple[Quantity, Quantity],
     result: AuditResult,
+    exact: bool,
 ) -> None:
     """Feasible intervals of one component's target variables; failures go into `result`."""
     k = members.size
@@ -263,7 +267,8 @@ def _audit_component(
     model = highspy.HighsLp()
     model.num_col_, model.num_row_ = k, rows.shape[0]
     model.col_cost_ = np.zeros(k)
-    model.col_lower_ = np.maximum(lower, -cap)
+    box_lower = np.maximum(lower, -cap)
+    model.col_lower_ = box_lower
     model.col_upper_ = np.full(k, cap)
     model.row_lower_, model.row_upper_ = row_lower, row_upper
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -325,6 +330,10 @@ def _audit_component(
         objective[i] = -1.0
         seen(solve(objective))  # max x_i
         if safe(i):
+            continue
+        if not exact and high[i] - box_lower[i] < required[i]:
+            # even the lowest value allowed leaves it too narrow: failing, however low it can go
+            _record(result, int(members[i]), n, quantities, float(high[i] - low[i]), float(required[i]))
             continue
         objective[i] = 1.0
         seen(solve(objective))  # min x_i

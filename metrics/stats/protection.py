@@ -78,7 +78,9 @@ def protect(
             hidden = hidden | add
 
     hidden = greedy(np.asarray(primary, dtype=np.bool_))
-    result = audit(hidden, numerator, denominator, numerator_within_denominator=numerator_within_denominator)
+    result = audit(
+        hidden, numerator, denominator, numerator_within_denominator=numerator_within_denominator, exact=False
+    )
     total = replace(result)
 
     for _ in range(MAX_ROUNDS):
@@ -100,6 +102,7 @@ def protect(
             denominator,
             numerator_within_denominator=numerator_within_denominator,
             focus=focus,
+            exact=False,
         )
         total.lps += result.lps
         total.seconds += result.seconds

@@ -352,3 +352,80 @@ def test_the_data_page_states_the_audit_outcome():
         {"checked": 100, "hidden": 10, "passed": False, "seconds": 1.0, "refused": ["sip_delaktighet"]}
     )
     assert tone == "bad" and text.startswith("Underkänd · 1 indikatorer publicerades inte")
+
+
+# --- the equations themselves --------------------------------------------------------------------------
+
+
+def cells_frame(rows):
+    """(area_code, area_level, period_type, period_start, period) cells, totals only."""
+    return pd.DataFrame(
+        [
+            {
+                "area_code": area,
+                "area_level": level,
+                "period_type": ptype,
+                "period_start": pd.Timestamp(start),
+                "period": period,
+                "breakdown": "total",
+                "sex": None,
+                "age_band": None,
+            }
+            for area, level, ptype, start, period in rows
+        ]
+    )
+
+
+def test_time_equations_tie_months_to_their_quarter_and_year():
+    from metrics.compute.equations import time_equations
+
+    cells = cells_frame(
+        [
+            ("0512", "kommun", "year", "2022-01-01", "2022"),  # 0
+            ("0512", "kommun", "quarter", "2022-07-01", "2022-Q3"),  # 1
+            ("0512", "kommun", "month", "2022-07-01", "2022-07"),  # 2
+            ("0512", "kommun", "month", "2022-08-01", "2022-08"),  # 3
+            ("0512", "kommun", "month", "2022-09-01", "2022-09"),  # 4
+            ("0512", "kommun", "quarter", "2022-10-01", "2022-Q4"),  # 5
+            ("0512", "kommun", "month", "2022-12-01", "2022-12"),  # 6
+        ]
+    )
+    equations = sorted((p, sorted(c)) for p, c in time_equations(cells))
+    assert equations == [
+        (0, [1, 5]),  # year = Σ quarters
+        (0, [2, 3, 4, 6]),  # year = Σ months
+        (1, [2, 3, 4]),  # Q3 = July + August + September
+        (5, [6]),  # Q4 = December (the only month with rows)
+    ]
+
+
+def test_a_kommun_no_delivery_covers_is_in_no_equation(catalogue):
+    from metrics.compute.equations import area_equations
+
+    cells = cells_frame(
+        [
+            ("05", "lan", "year", "2024-01-01", "2024"),
+            ("0580", "kommun", "year", "2024-01-01", "2024"),
+            ("0581", "kommun", "year", "2024-01-01", "2024"),
+        ]
+    )
+    assert area_equations(cells, catalogue) == [(0, [1, 2])]
+    # with Norrköping missing ("saknas"), the län is the sum of Linköping alone
+    cells["missing"] = [False, False, True]
+    assert area_equations(cells, catalogue) == [(0, [1])]
+
+
+def test_a_snapshot_year_is_its_last_month_with_a_snapshot(catalogue):
+    from metrics.compute.equations import snapshot_equations
+
+    cells = cells_frame(
+        [
+            ("0580", "kommun", "year", "2024-01-01", "2024"),  # 0
+            ("0580", "kommun", "quarter", "2024-07-01", "2024-Q3"),  # 1
+            ("0580", "kommun", "quarter", "2024-10-01", "2024-Q4"),  # 2
+            ("0580", "kommun", "month", "2024-09-01", "2024-09"),  # 3
+            ("0580", "kommun", "month", "2024-11-01", "2024-11"),  # 4: last snapshot of the year
+        ]
+    )
+    # the year shows November's snapshot, as does Q4; Q3 shows September's
+    assert sorted(snapshot_equations(cells)) == [(0, [2]), (1, [3]), (2, [4])]

@@ -135,6 +135,7 @@ def audit(
     numerator_within_denominator: bool,
     focus: npt.ArrayLike | None = None,
     exact: bool = True,
+    feasible: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
 ) -> AuditResult:
     """Check every hidden cell's numerator and denominator against everything published.
 
@@ -142,7 +143,9 @@ def audit(
     `numerator_within_denominator`: a proportion, so the attacker knows numerator ≤ denominator.
     `focus` (optional bool array): only check the components that contain one of these cells
     (secondary suppression re-checks just what it changed). `exact` False spares the second LP
-    of a cell already known to fail, so its reported width is only an upper bound.
+    of a cell already known to fail, so its reported width is only an upper bound. `feasible`
+    (numerators, denominators of every cell, e.g. the true values at compute) is a point known
+    to satisfy every relation: used only as one more witness, it never narrows an interval.
     """
     started = time.perf_counter()
     is_hidden = np.asarray(hidden, dtype=np.bool_)
@@ -199,6 +202,9 @@ def audit(
     position = np.zeros(2 * n, dtype=np.intp)
     lower_bound = np.concatenate([np.full(n, 0.0 if q.nonnegative else -np.inf) for q in quantities])
     required = np.concatenate([np.full(n, _required(q, s)) for q, s in zip(quantities, scales, strict=True)])
+    point = None
+    if feasible is not None:
+        point = np.concatenate([np.asarray(v, dtype=np.float64) for v in feasible])
 
     for component in np.unique(labels[targets]):
         members = variables[var_bounds[component] : var_bounds[component + 1]]
@@ -223,6 +229,7 @@ def audit(
             quantities,
             result,
             exact,
+            None if point is None else point[members],
         )
     result.findings.sort(key=lambda f: (f.cell, f.quantity))
     result.seconds = time.perf_counter() - started
@@ -242,6 +249,7 @@ def _audit_component(
     quantities: tuple[Quantity, Quantity],
     result: AuditResult,
     exact: bool,
+    feasible: FloatArray | None,
 ) -> None:
     """Feasible intervals of one component's target variables; failures go into `result`."""
     k = members.size
@@ -310,6 +318,8 @@ def _audit_component(
             _record(result, int(members[j]), n, quantities, 0.0, float(required[j]))
         return
     seen(first)
+    if feasible is not None and np.isfinite(feasible).all():
+        seen(feasible)
     seen(solve(-np.ones(k)))
     # Random directions over the still unproven variables push many of them to their far ends
     # at once; stop when a round proves too few to pay for itself.

@@ -62,6 +62,7 @@ def protect(
         "denominator": den_values,
     }
     incidence = {name: matrix.tocsr() for name, matrix in members.items()}
+    feasible = (values["numerator"], den_values)  # the true values satisfy every published sum
     widths = [q for q in (numerator, denominator) if q.audited and q.required_width is not None]
 
     def greedy(hidden: BoolArray) -> BoolArray:
@@ -79,7 +80,12 @@ def protect(
 
     hidden = greedy(np.asarray(primary, dtype=np.bool_))
     result = audit(
-        hidden, numerator, denominator, numerator_within_denominator=numerator_within_denominator, exact=False
+        hidden,
+        numerator,
+        denominator,
+        numerator_within_denominator=numerator_within_denominator,
+        exact=False,
+        feasible=feasible,
     )
     total = replace(result)
 
@@ -103,6 +109,7 @@ def protect(
             numerator_within_denominator=numerator_within_denominator,
             focus=focus,
             exact=False,
+            feasible=feasible,
         )
         total.lps += result.lps
         total.seconds += result.seconds

@@ -136,6 +136,7 @@ def audit(
     focus: npt.ArrayLike | None = None,
     exact: bool = True,
     feasible: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
+    lp_budget: int | None = None,
 ) -> AuditResult:
     """Check every hidden cell's numerator and denominator against everything published.
 
@@ -146,6 +147,8 @@ def audit(
     of a cell already known to fail, so its reported width is only an upper bound. `feasible`
     (numerators, denominators of every cell, e.g. the true values at compute) is a point known
     to satisfy every relation: used only as one more witness, it never narrows an interval.
+    `lp_budget` caps the cells per component that get their own LPs; beyond it an unproven cell
+    is reported as failing (never the other way round), so a pass is always proven.
     """
     started = time.perf_counter()
     is_hidden = np.asarray(hidden, dtype=np.bool_)
@@ -230,6 +233,7 @@ def audit(
             result,
             exact,
             None if point is None else point[members],
+            lp_budget,
         )
     result.findings.sort(key=lambda f: (f.cell, f.quantity))
     result.seconds = time.perf_counter() - started
@@ -250,6 +254,7 @@ def _audit_component(
     result: AuditResult,
     exact: bool,
     feasible: FloatArray | None,
+    lp_budget: int | None,
 ) -> None:
     """Feasible intervals of one component's target variables; failures go into `result`."""
     k = members.size
@@ -333,8 +338,18 @@ def _audit_component(
         seen(solve(objective))
         if sum(not safe(i) for i in unproven) > 0.9 * len(unproven):
             break
-    for i in np.flatnonzero(is_target).tolist():
+    # The narrowest first: they are the likeliest to fail.
+    unproven = [i for i in np.flatnonzero(is_target).tolist() if not safe(i)]
+    unproven.sort(key=lambda i: (high[i] - low[i], i))
+    for count, i in enumerate(unproven):
         if safe(i):
+            continue
+        if lp_budget is not None and count >= lp_budget:
+            # Out of budget: unproven counts as failing. Conservative – protection then hides one
+            # more cell next to it – and it keeps a big component's rounds to a few LPs.
+            _record(
+                result, int(members[i]), n, quantities, float(max(high[i] - low[i], 0.0)), float(required[i])
+            )
             continue
         objective = np.zeros(k)
         objective[i] = -1.0

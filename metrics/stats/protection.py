@@ -27,6 +27,11 @@ MAX_ROUNDS = 500
 in practice, but a bug must not turn into an endless compute."""
 
 
+LP_BUDGET = 20
+"""Cells per component and round that get their own min/max LPs while protecting; the rest of the
+unproven ones get a complementary cell right away (a little more hidden, far fewer LPs)."""
+
+
 def _distinct(equations: list[Equation]) -> list[Equation]:
     seen: set[tuple[int, tuple[int, ...]]] = set()
     out: list[Equation] = []
@@ -86,6 +91,7 @@ def protect(
         numerator_within_denominator=numerator_within_denominator,
         exact=False,
         feasible=feasible,
+        lp_budget=LP_BUDGET,
     )
     total = replace(result)
 
@@ -109,6 +115,19 @@ def protect(
             numerator_within_denominator=numerator_within_denominator,
             focus=focus,
             exact=False,
+            feasible=feasible,
+            lp_budget=LP_BUDGET,
+        )
+        total.lps += result.lps
+        total.seconds += result.seconds
+    if not result.passed:
+        # Nothing more to hide next to them: settle the flagged cells exactly, without the budget.
+        result = audit(
+            hidden,
+            numerator,
+            denominator,
+            numerator_within_denominator=numerator_within_denominator,
+            focus=result.failing_cells(),
             feasible=feasible,
         )
         total.lps += result.lps

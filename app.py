@@ -2,7 +2,9 @@
 
 Settings come from the environment so several gunicorn workers share them:
 MATAVLA_DB (default data/matavla.duckdb) and MATAVLA_CATALOG (default indicators.yaml).
-Without a database, the demo database is built first (about a minute).
+With MATAVLA_DB unset and no database at the default path, the demo database is built first
+(about a minute, by one worker while the others wait). A MATAVLA_DB that does not exist is
+reported, on the console and on every page, and nothing is built in its place.
 """
 
 from __future__ import annotations
@@ -11,15 +13,13 @@ import os
 from pathlib import Path
 
 from metrics.dashboard.server import create_app
+from metrics.dashboard.startup import database_from_env, prepare_database
 
-DB_PATH = Path(os.environ.get("MATAVLA_DB", "data/matavla.duckdb"))
+DATABASE = database_from_env(os.environ)
+DB_PATH = DATABASE.path
 CATALOG_PATH = Path(os.environ.get("MATAVLA_CATALOG", "indicators.yaml"))
 
-if not DB_PATH.exists():
-    from metrics.demo.pipeline import build_demo
-
-    print(f"Ingen databas i {DB_PATH}: bygger demodatabasen först (ungefär en minut) …", flush=True)
-    build_demo(DB_PATH, CATALOG_PATH, progress=lambda message: print(message, flush=True))
+prepare_database(DATABASE, CATALOG_PATH, say=lambda message: print(message, flush=True))
 
 app = create_app(db_path=DB_PATH, catalog_path=CATALOG_PATH)
 server = app.server

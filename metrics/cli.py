@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from metrics.compute.runs import DEFAULT_KEEP_RUNS
 from metrics.db import DEFAULT_DB
 from metrics.errors import MatavlaError
 from metrics.wording import thousands
@@ -44,8 +45,20 @@ def catalog_option(func: F) -> F:
     )(func)
 
 
+def wait_option(func: F) -> F:
+    return click.option(
+        "--wait",
+        "wait",
+        type=click.FloatRange(min=0),
+        envvar="MATAVLA_DB_WAIT",
+        default=120.0,
+        show_default=True,
+        help="Sekunder att vänta när databasen används av någon annan (mätavlan, en import).",
+    )(func)
+
+
 def friendly_errors(func: F) -> F:
-    """Turn domain errors into a message on stderr and exit code 1."""
+    """Turn domain errors (and a database locked by another process) into a message and exit code 1."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -53,6 +66,36 @@ def friendly_errors(func: F) -> F:
             return func(*args, **kwargs)
         except MatavlaError as exc:
             click.secho(f"Fel: {exc}", fg="red", err=True)
+            sys.exit(1)
+        except OSError as exc:  # a file or folder the command must write or read (e.g. --out)
+            where = exc.filename if exc.filename is not None else "en fil"
+            click.secho(
+                f"Fel: kunde inte läsa eller skriva {where} ({exc.strerror or type(exc).__name__}) "
+                "(tips: kontrollera sökvägen och att mappen finns och är skrivbar)",
+                fg="red",
+                err=True,
+            )
+            sys.exit(1)
+        except Exception as exc:
+            from metrics.db_lock import is_lock_error
+            from metrics.extracts.failures import MEMORY_ENV, is_out_of_memory
+
+            if is_out_of_memory(exc):  # compute or export; an import reports it per file
+                click.secho(
+                    "Fel: minnet räckte inte till (tips: höj databasens minnesgräns med miljövariabeln "
+                    f"{MEMORY_ENV}, t.ex. {MEMORY_ENV}=8GB, eller kör på en dator med mer minne)",
+                    fg="red",
+                    err=True,
+                )
+                sys.exit(1)
+            if not is_lock_error(exc):
+                raise
+            # Only reached if the lock was taken outside `connect`'s wait; never a traceback.
+            click.secho(
+                "Fel: databasen används av ett annat program (tips: försök igen om en stund)",
+                fg="red",
+                err=True,
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -72,14 +115,57 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @db_option
 @click.option("--source", help="Utdragets namn (t.ex. contacts) när filnamnet inte säger det.")
+@click.option(
+    "--covers",
+    help="Vilka kommuner filerna täcker när filen inte visar det: kommunkoder (2326,2380), län (lan:23).",
+)
+@click.option(
+    "--covers-period",
+    help="Vilka månader filerna täcker, FRÅN:TILL (t.ex. 2024-01:2024-11); annars filens första–sista.",
+)
+@click.option("--sheet", help="Excel-bladet att läsa: namn eller nummer (från 1). Utan: första bladet.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Importera även filer som redan importerats (t.ex. en rättad fil som ska vinna igen).",
+)
+@click.option(
+    "--earliest",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    envvar="MATAVLA_EARLIEST_DATE",
+    help="Tidigaste rimliga datum; rader med tidigare datum avvisas. [standard: 1990-01-01]",
+)
+@click.option(
+    "--latest",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    envvar="MATAVLA_LATEST_DATE",
+    help="Senaste rimliga datum; rader med senare datum avvisas. [standard: ett år efter i dag]",
+)
+@wait_option
 @friendly_errors
-def import_cmd(paths: tuple[Path, ...], db_path: Path, source: str | None) -> None:
+def import_cmd(
+    paths: tuple[Path, ...],
+    db_path: Path,
+    source: str | None,
+    covers: str | None,
+    covers_period: str | None,
+    sheet: str | None,
+    replace: bool,
+    earliest: Any,
+    latest: Any,
+    wait: float,
+) -> None:
     """Importera utdrag (CSV, XLSX, Parquet; filer eller mappar) till databasen."""
     from metrics.db import connect
+    from metrics.extracts.coverage import parse_covers
     from metrics.extracts.importer import import_paths
+    from metrics.extracts.options import DateWindow, ImportOptions
 
-    con = connect(db_path)
-    reports = import_paths(con, list(paths), source=source, progress=_say)
+    stated = parse_covers(covers, covers_period)
+    window = DateWindow.between(earliest and earliest.date(), latest and latest.date())
+    options = ImportOptions(sheet=sheet, replace=replace, window=window)
+    con = connect(db_path, wait=wait, on_wait=_say)
+    reports = import_paths(con, list(paths), source=source, progress=_say, covers=stated, options=options)
     failed = 0
     for r in reports:
         if r.status == "failed":
@@ -94,6 +180,8 @@ def import_cmd(paths: tuple[Path, ...], db_path: Path, source: str | None) -> No
         if r.status == "unchanged":
             line = f"= {r.file} ({r.extract}): redan importerad, inget ändrat"
         click.echo(line)
+        if r.coverage:
+            click.echo(f"    {r.coverage}")
         for note in r.notes:
             click.echo(f"    notering: {note}")
         for row, reason in r.rejected_sample[:10]:
@@ -145,25 +233,54 @@ def check(catalog_path: Path) -> None:
 @db_option
 @catalog_option
 @click.option("--indicator", "only", multiple=True, help="Beräkna bara denna indikator (kan upprepas).")
+@click.option(
+    "--keep-runs",
+    type=click.IntRange(min=1),
+    default=DEFAULT_KEEP_RUNS,
+    show_default=True,
+    envvar="MATAVLA_KEEP_RUNS",
+    help="Antal körningar vars resultat sparas i historiken (för `matavla export --run`).",
+)
+@wait_option
 @friendly_errors
-def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...]) -> None:
+def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs: int, wait: float) -> None:
     """Beräkna alla indikatorer per kommun, län, område och period."""
     from metrics.compute.engine import compute_all
     from metrics.db import connect
 
     result = _load(catalog_path)
-    con = connect(db_path)
+    selected = list(only) or None
+    if selected is None and any(p.level == "error" for p in result.problems):
+        # An indicator left out for an error in its YAML is broken, not removed: computing the
+        # others as a partial run keeps its last good results on the board.
+        selected = [i.id for i in result.catalogue.indicators]
+    con = connect(db_path, wait=wait, on_wait=_say)
     started = time.perf_counter()
-    reports = compute_all(con, result.catalogue, only=list(only) or None, progress=_say)
+    reports = compute_all(
+        con,
+        result.catalogue,
+        only=selected,
+        progress=_say,
+        catalogue_source=catalog_path.read_bytes(),
+        keep_runs=keep_runs,
+    )
     con.close()
     failed = [r for r in reports if not r.ok]
     cells = sum(r.rows for r in reports)
+    run = f"Körning {reports[0].run}: " if reports and reports[0].run else ""
     click.echo(
-        f"{len(reports) - len(failed)} av {len(reports)} indikatorer beräknade, "
+        f"{run}{len(reports) - len(failed)} av {len(reports)} indikatorer beräknade, "
         f"{thousands(cells)} celler ({time.perf_counter() - started:.1f} s)."
     )
     for r in failed:
         click.secho(f"✗ {r.indicator}: {r.message}", fg="red", err=True)
+    if failed:
+        click.secho(
+            "En indikator som inte kunde beräknas behåller sina senaste giltiga resultat "
+            "(markerade som inaktuella på tavlan).",
+            fg="red",
+            err=True,
+        )
     if failed or any(p.level == "error" for p in result.problems):
         sys.exit(1)
 
@@ -209,20 +326,39 @@ def sql(indicator: str, catalog_path: Path) -> None:
     "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV-fil att skriva."
 )
 @db_option
+@click.option(
+    "--run",
+    "run",
+    type=int,
+    default=None,
+    help="Exportera resultaten som körning N publicerade (ur historiken) i stället för de aktuella.",
+)
+@wait_option
 @friendly_errors
-def export(out: Path, db_path: Path) -> None:
+def export(out: Path, db_path: Path, run: int | None, wait: float) -> None:
     """Exportera resultaten som CSV enligt kontraktet (undertryckta celler utan tal)."""
     from metrics.db import connect
-    from metrics.export import export_results
+    from metrics.export import export_results, stale_indicators
 
     if not db_path.exists():
         raise MatavlaError(
             f"databasen {db_path} finns inte (kör `matavla demo` eller `matavla import` först)"
         )
-    con = connect(db_path)
-    rows = export_results(con, out)
-    con.close()
+    # Read-only: export never blocks the board, and waits only while a writer holds the file.
+    con = connect(db_path, read_only=True, wait=wait, on_wait=_say)
+    try:
+        rows = export_results(con, out, run)
+        stale = stale_indicators(con, run)
+    finally:
+        con.close()
     click.echo(f"{thousands(rows)} rader skrivna till {out}.")
+    if stale:  # an analyst diffing exports must know these rows were not recomputed
+        click.secho(
+            f"Obs: inaktuella resultat (senaste beräkningen misslyckades, raderna är från en tidigare "
+            f"körning): {', '.join(stale)}.",
+            fg="yellow",
+            err=True,
+        )
 
 
 @main.command()
@@ -251,8 +387,10 @@ def demo(db_path: Path, catalog_path: Path, out_dir: Path, scale: float, seed: i
 
     started = time.perf_counter()
     build_demo(db_path, catalog_path, out_dir=out_dir, scale=scale, seed=seed, progress=_say)
+    # `matavla serve` runs in the environment this command runs in (a venv's python may not be on PATH)
     click.echo(
-        f"Demodatabasen {db_path} är klar ({time.perf_counter() - started:.0f} s). Starta: python app.py"
+        f"Demodatabasen {db_path} är klar ({time.perf_counter() - started:.0f} s). "
+        f"Starta tavlan: matavla serve --db {db_path}"
     )
 
 

@@ -1,20 +1,28 @@
 """The DuckDB database: its tables and how to open it.
 
 Tables:
-- one table per extract (see `metrics.extracts.schema`), person-level ones included;
-- `import_log` and `rejected_rows`, written by the importer;
-- `results`, `indicator_runs` and `meta`, written by compute and read by the dashboard.
+- one table per extract (see `metrics.extracts.schema`), person-level ones included, each
+  with `_import_id`, the import that wrote the row (see `metrics.extracts.origins`);
+- `import_log`, `rejected_rows` and `coverage` (what each file covers), written by the importer;
+- `results`, `indicator_runs` and `meta`, written by compute and read by the dashboard;
+- `compute_runs`, `run_indicators` and `results_history`, compute's record of each run
+  (see `metrics.compute.runs`).
 
-Only `results`, `indicator_runs`, `meta`, `import_log` and the reason/row columns of
+Only `results`, `indicator_runs`, `meta`, `import_log`, `coverage` and the reason/row columns of
 `rejected_rows` hold aggregates; everything that leaves the database is read from those.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
+from metrics.db_lock import is_lock_error, open_when_free
+from metrics.errors import MatavlaError
+from metrics.extracts.origins import add_origin_column
 from metrics.extracts.schema import EXTRACTS, SQL_TYPES
 
 DEFAULT_DB = Path("data/matavla.duckdb")
@@ -37,6 +45,9 @@ RESULT_COLUMNS = (
     "ci_high",
     "suppressed",
     "suppression",
+    "missing",
+    "complete",
+    "data_through",
 )
 
 RESULTS_DDL = """
@@ -56,7 +67,28 @@ CREATE TABLE IF NOT EXISTS results (
     ci_low       DOUBLE,
     ci_high      DOUBLE,
     suppressed   BOOLEAN NOT NULL,
-    suppression  VARCHAR            -- NULL, 'primary' or 'secondary'
+    suppression  VARCHAR,           -- NULL, 'primary' or 'secondary'
+    missing      BOOLEAN NOT NULL DEFAULT false,  -- no delivery covers this kommun × period ("saknas")
+    complete     BOOLEAN NOT NULL DEFAULT true,   -- every month of the period is covered
+    data_through DATE               -- last day covered within the period (NULL when missing)
+)
+"""
+
+# Columns added to `results` after its first version, for databases created before them.
+RESULTS_ADDED = (
+    ("missing", "BOOLEAN DEFAULT false"),
+    ("complete", "BOOLEAN DEFAULT true"),
+    ("data_through", "DATE"),
+)
+
+COVERAGE_DDL = """
+CREATE TABLE IF NOT EXISTS coverage (
+    import_id   INTEGER NOT NULL,
+    extract     VARCHAR NOT NULL,
+    kommun      VARCHAR NOT NULL,
+    first_month DATE NOT NULL,     -- first day of the first covered month
+    last_month  DATE NOT NULL,     -- first day of the last covered month
+    basis       VARCHAR NOT NULL   -- 'lan' (a region's län), 'kommun' (its own rows) or 'option' (--covers)
 )
 """
 
@@ -68,6 +100,38 @@ CREATE TABLE IF NOT EXISTS indicator_runs (
     rows        INTEGER,
     seconds     DOUBLE,
     computed_at TIMESTAMP NOT NULL
+)
+"""
+
+COMPUTE_RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS compute_runs (
+    run            INTEGER PRIMARY KEY,  -- 1, 2, … in the order computed
+    started_at     TIMESTAMP NOT NULL,
+    finished_at    TIMESTAMP NOT NULL,
+    status         VARCHAR NOT NULL,     -- 'ok', 'partial' (some indicators failed) or 'failed'
+    indicators     VARCHAR[] NOT NULL,   -- the indicators selected
+    succeeded      VARCHAR[] NOT NULL,
+    failed         VARCHAR[] NOT NULL,
+    catalogue_file VARCHAR,
+    catalogue_hash VARCHAR,              -- sha256 of the catalogue file's bytes
+    catalogue_text VARCHAR,              -- the catalogue as read; kept for the runs in the history
+    import_ids     INTEGER[] NOT NULL,   -- the 'ok' rows of import_log present at the time
+    import_hashes  VARCHAR[] NOT NULL,   -- their content hashes, in the same order
+    result_rows    BIGINT
+)
+"""
+
+# Per run, per indicator: what the board shows after the run, and why when it is stale.
+RUN_INDICATORS_DDL = """
+CREATE TABLE IF NOT EXISTS run_indicators (
+    run             INTEGER NOT NULL,
+    indicator       VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL,  -- 'ok', 'stale' (failed, earlier results kept) or 'error' (none)
+    results_run     INTEGER,           -- the run that computed the results shown (NULL: before runs)
+    definition_hash VARCHAR,           -- fingerprint of the definition those results were computed from
+    error_kind      VARCHAR,           -- the failure's type name
+    message         VARCHAR,           -- the failure in Swedish (never a database error's own text)
+    failed_at       TIMESTAMP
 )
 """
 
@@ -113,19 +177,95 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table that does not exist yet."""
     for name in EXTRACTS:
         con.execute(extract_ddl(name))
-    for ddl in (RESULTS_DDL, RUNS_DDL, META_DDL, IMPORT_LOG_DDL, REJECTED_DDL):
+        add_origin_column(con, name)  # which import wrote each row (metrics.extracts.origins)
+    for ddl in (
+        RESULTS_DDL,
+        RUNS_DDL,
+        META_DDL,
+        IMPORT_LOG_DDL,
+        REJECTED_DDL,
+        COVERAGE_DDL,
+        COMPUTE_RUNS_DDL,
+        RUN_INDICATORS_DDL,
+    ):
         con.execute(ddl)
+    for column, sql_type in RESULTS_ADDED:
+        con.execute(f"ALTER TABLE results ADD COLUMN IF NOT EXISTS {column} {sql_type}")
+    ensure_results_history(con)
 
 
-def connect(path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and when writable, create) the database with every table in place."""
+def ensure_results_history(con: duckdb.DuckDBPyConnection) -> None:
+    """`results_history`: a `run` column, then the columns of `results` (RESULT_COLUMNS, same types).
+
+    Derived from `results`, so a column added there is added here too (older runs get NULL).
+    """
+    columns = ", ".join(RESULT_COLUMNS)
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS results_history AS "
+        f"SELECT CAST(0 AS INTEGER) AS run, {columns} FROM results LIMIT 0"
+    )
+    have = {r[0] for r in con.execute("DESCRIBE results_history").fetchall()}
+    for name, sql_type, *_ in con.execute("DESCRIBE results").fetchall():
+        if name in RESULT_COLUMNS and name not in have:
+            con.execute(f'ALTER TABLE results_history ADD COLUMN "{name}" {sql_type}')
+
+
+def connect(
+    path: str | Path = DEFAULT_DB,
+    *,
+    read_only: bool = False,
+    wait: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open (and when writable, create) the database with every table in place.
+
+    While another process holds the file's lock (a reader when writing, a writer when
+    reading) this waits up to `wait` seconds (default: MATAVLA_DB_WAIT or 120), telling
+    `on_wait` (default: stderr) once; see `metrics.db_lock`.
+    """
     path = Path(path)
     if read_only:
-        return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+        return open_when_free(lambda: _open(path, read_only=True), path, wait=wait, on_wait=on_wait)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MatavlaError(
+            f"kunde inte skapa mappen {path.parent} för databasen ({exc.strerror}) "
+            "(tips: ange en databas i en mapp du får skriva i med --db eller MATAVLA_DB)"
+        ) from None
+    con = open_when_free(lambda: _open(path, read_only=False), path, wait=wait, on_wait=on_wait)
+    if limit := os.environ.get("MATAVLA_MEMORY_LIMIT", "").strip():
+        set_memory_limit(con, limit)
     ensure_schema(con)
     return con
+
+
+def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect; a lock error goes on to `open_when_free`, any other is a Swedish error."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        if is_lock_error(exc):
+            raise
+        why = (
+            "filen är ingen DuckDB-databas"
+            if "not a valid duckdb" in str(exc).lower()
+            else "filen eller mappen går inte att " + ("läsa" if read_only else "skriva i")
+        )
+        raise MatavlaError(
+            f"databasen {path} kunde inte öppnas: {why} (tips: kontrollera sökvägen i --db eller MATAVLA_DB)"
+        ) from None
+
+
+def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    """DuckDB's memory limit (e.g. '8GB'; default 80 % of RAM), from MATAVLA_MEMORY_LIMIT."""
+    try:
+        con.execute("SET memory_limit = ?", [limit])
+    except duckdb.Error:
+        con.close()
+        raise MatavlaError(
+            f"MATAVLA_MEMORY_LIMIT='{limit}' är ingen minnesgräns (tips: t.ex. MATAVLA_MEMORY_LIMIT=8GB)"
+        ) from None
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

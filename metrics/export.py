@@ -8,6 +8,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.errors import MatavlaError
+
 # The contract's columns first, in its order; then the breakdown columns and a few helpful extras.
 EXPORT_COLUMNS = [
     "indicator",
@@ -24,6 +26,9 @@ EXPORT_COLUMNS = [
     "age_band",
     "period_type",
     "breakdown",
+    "missing",  # no delivery covers the kommun × period ("saknas"): no numbers, not suppressed
+    "complete",  # every month of the period is covered (false: a partial year or quarter)
+    "data_through",  # the last day the period's data covers
 ]
 
 
@@ -43,21 +48,51 @@ def _plain_number(values: pd.Series) -> pd.Series:
     return out
 
 
-def results_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
-        """
-        SELECT * FROM results
-        ORDER BY indicator, area_level, area_code, period_type, period, breakdown, sex, age_band
-        """
-    ).df()
+ORDER = "ORDER BY indicator, area_level, area_code, period_type, period, breakdown, sex, age_band"
 
 
-def export_results(con: duckdb.DuckDBPyConnection, out: Path) -> int:
-    """Write every result row as CSV (UTF-8, comma, decimal point); returns the number of rows."""
-    df = results_frame(con)
+def results_frame(con: duckdb.DuckDBPyConnection, run: int | None = None) -> pd.DataFrame:
+    """The current results, or those run `run` published (from `results_history`)."""
+    if run is None:
+        return con.execute(f"SELECT * FROM results {ORDER}").df()
+    # run_indicators too: a kept run may have published no rows (every indicator failed, none had results)
+    kept = [
+        r[0]
+        for r in con.execute(
+            "SELECT run FROM results_history UNION SELECT run FROM run_indicators ORDER BY run"
+        ).fetchall()
+    ]
+    if run not in kept:
+        where = f"sparade körningar: {kept[0]}–{kept[-1]}" if kept else "ingen körning är sparad än"
+        raise MatavlaError(
+            f"körning {run} finns inte i historiken ({where}; "
+            "hur många som sparas styrs av `matavla compute --keep-runs`)"
+        )
+    return con.execute(f"SELECT * EXCLUDE (run) FROM results_history WHERE run = ? {ORDER}", [run]).df()
+
+
+def export_results(con: duckdb.DuckDBPyConnection, out: Path, run: int | None = None) -> int:
+    """Write every result row (of run `run`, else the current ones) as CSV; returns the number of rows.
+
+    UTF-8, comma, decimal point. A run's export is byte-identical to the plain export made
+    right after that run.
+    """
+    df = results_frame(con, run)
     for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
         df[column] = _plain_number(df[column])
-    df["suppressed"] = np.where(df["suppressed"].astype(bool), "true", "false")
+    for column in ("suppressed", "missing", "complete"):
+        df[column] = np.where(df[column].fillna(False).astype(bool), "true", "false")
+    df["data_through"] = pd.to_datetime(df["data_through"]).dt.strftime("%Y-%m-%d").fillna("")
     out.parent.mkdir(parents=True, exist_ok=True)
     df[EXPORT_COLUMNS].to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
     return len(df)
+
+
+def stale_indicators(con: duckdb.DuckDBPyConnection, run: int | None = None) -> list[str]:
+    """Indicators whose rows in run `run`'s results (else the current ones) are kept from an earlier run."""
+    rows = con.execute(
+        "SELECT indicator FROM run_indicators WHERE status = 'stale' "
+        "AND run = coalesce(?, (SELECT max(run) FROM compute_runs)) ORDER BY indicator",
+        [run],
+    ).fetchall()
+    return [str(r[0]) for r in rows]

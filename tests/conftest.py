@@ -18,6 +18,8 @@ from typing import Any
 import dash
 import pytest
 
+pytest_plugins = ["pytester"]
+
 REPO = Path(__file__).resolve().parents[1]
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -57,6 +59,23 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.headless = True
     # selenium 4.2 calls a urllib3 method that urllib3 2 deprecates, once per command.
     config.addinivalue_line("filterwarnings", "ignore:HTTPResponse.getheader:DeprecationWarning")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """In CI every skip is a failure: a check that silently did not run (ruff, mypy, a browser) fails."""
+    outcome = yield
+    report = outcome.get_result()
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which must run every test: {reason}"
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """A whole module skipped at collection (importorskip at module level) also fails in CI."""
+    if in_ci() and report.skipped:
+        report.outcome = "failed"
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -133,3 +152,21 @@ def dashboard(dash_duo: Any, dashboard_app: dash.Dash) -> Any:
     # dash[testing] waits 2 s for every element it does not find; the tests wait explicitly.
     dash_duo.driver.implicitly_wait(0)
     return dash_duo
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Any:
+    """The shipped catalogue's core indicators (tests that need another catalogue define their own)."""
+    from tests.indicator_cases import core_catalogue
+
+    return core_catalogue()
+
+
+@pytest.fixture
+def con(catalogue: Any) -> Any:
+    """An empty database with every table, for hand-built cases."""
+    from tests.indicator_cases import empty_db
+
+    con = empty_db(catalogue)
+    yield con
+    con.close()

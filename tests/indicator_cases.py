@@ -13,6 +13,8 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import Catalogue, SuppressionSettings
 from metrics.compute.engine import compute_indicator, write_areas
 from metrics.db import ensure_schema
+from metrics.extracts.coverage import write_covered_months
+from metrics.extracts.schema import EXTRACTS
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_SUPPRESSION = SuppressionSettings(min_denominator=0, min_count=1, max_count=0)
@@ -31,7 +33,10 @@ def empty_db(catalogue: Catalogue) -> duckdb.DuckDBPyConnection:
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
     placeholders = ", ".join("?" for _ in rows[0])
-    con.executemany(f'INSERT INTO "{table}" VALUES ({placeholders})', rows)
+    # Named columns: extract tables also have `_import_id`, which the importer fills.
+    names = ", ".join(f'"{c}"' for c in EXTRACTS[table].column_names) if table in EXTRACTS else None
+    into = f'"{table}" ({names})' if names else f'"{table}"'
+    con.executemany(f"INSERT INTO {into} VALUES ({placeholders})", rows)
 
 
 def compute(
@@ -41,6 +46,7 @@ def compute(
     indicator = catalogue.indicator(indicator_id)
     if not suppress:
         indicator = dataclasses.replace(indicator, suppression=NO_SUPPRESSION)
+    write_covered_months(con)  # what the rows inserted so far cover, as compute_all does
     return compute_indicator(con, indicator, catalogue)
 
 
@@ -66,8 +72,20 @@ def cell(
 
 
 def has_cell(results: pd.DataFrame, area: str, period: str) -> bool:
+    """True when the area has a result (not a row marked missing) for the period."""
     return bool(
         (
-            (results["area_code"] == area) & (results["period"] == period) & (results["breakdown"] == "total")
+            (results["area_code"] == area)
+            & (results["period"] == period)
+            & (results["breakdown"] == "total")
+            & ~results["missing"].astype(bool)
         ).any()
     )
+
+
+def is_missing(results: pd.DataFrame, area: str, period: str) -> bool:
+    """True when the area's total for the period is a row marked missing ('saknas')."""
+    rows = results[
+        (results["area_code"] == area) & (results["period"] == period) & (results["breakdown"] == "total")
+    ]
+    return len(rows) == 1 and bool(rows.iloc[0]["missing"])

@@ -182,3 +182,12 @@ indicators:
     messages = [p.message for p in excinfo.value.problems]
     assert any("'0580' används redan" in m for m in messages)
     assert any("'0583' står flera gånger" in m for m in messages)
+
+
+def test_a_catalogue_without_settings_gets_the_contracts_defaults(tmp_path):
+    # `settings:` is optional; leaving it out crashed the loader with an AttributeError.
+    header = "version: 1\nplan_areas:\n  - {id: tillganglighet, title: Ökad tillgänglighet}\nindicators:\n"
+    result = load_catalogue(write(tmp_path, GOOD, header))
+    assert result.problems == []
+    rule = result.catalogue.suppression
+    assert (rule.min_denominator, rule.min_count, rule.max_count) == (10, 1, 4)

@@ -8,19 +8,7 @@ import math
 import pytest
 
 from metrics.compute.engine import compute_all
-from tests.indicator_cases import cell, compute, core_catalogue, empty_db, insert
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return core_catalogue()
-
-
-@pytest.fixture
-def con(catalogue):
-    con = empty_db(catalogue)
-    yield con
-    con.close()
+from tests.indicator_cases import cell, compute, insert
 
 
 def contacts(kommun: str, total: int, planned: int, prefix: str) -> list[tuple]:
@@ -103,7 +91,7 @@ def test_a_failing_indicator_is_reported_and_the_others_are_computed(con, catalo
 
     by_id = {r.indicator: r for r in reports}
     assert not by_id["trasig"].ok
-    assert "no_such_column" in (by_id["trasig"].message or "")
+    assert by_id["trasig"].message  # safe words only: see tests/test_compute_runs.py
     assert by_id["proaktiva_kontakter"].ok
     stored = con.execute("SELECT count(*) FROM results WHERE indicator = 'proaktiva_kontakter'").fetchone()
     assert stored is not None and stored[0] > 0

@@ -24,6 +24,11 @@ from metrics.dashboard.profile import profile_rows, profile_summary
 from metrics.db import connect, set_meta
 
 ROOT = Path(__file__).resolve().parents[1]
+# the results columns these tests fill; the later ones (missing, complete, …) take their defaults
+INSERT_RESULT = (
+    "INSERT INTO results (indicator, area_code, area_level, period, period_type, period_start, breakdown, "
+    "sex, age_band, numerator, denominator, value, ci_low, ci_high, suppressed, suppression) VALUES "
+)
 CATALOGUE = ROOT / "indicators.yaml"
 
 # (area, level, period, value, ci_low, ci_high, numerator, denominator, suppressed)
@@ -42,7 +47,7 @@ def build_db(path: Path, *, computed_at: str = "2025-01-15 09:30:00") -> Path:
     con = connect(path)
     for area, level, period, value, low, high, num, den, suppressed in ROWS:
         con.execute(
-            "INSERT INTO results VALUES (?, ?, ?, ?, 'year', ?, 'total', NULL, NULL, ?, ?, ?, ?, ?, ?, ?)",
+            INSERT_RESULT + "(?, ?, ?, ?, 'year', ?, 'total', NULL, NULL, ?, ?, ?, ?, ?, ?, ?)",
             [
                 "fast_lakarkontakt",
                 area,
@@ -279,14 +284,25 @@ def test_a_callback_error_becomes_a_swedish_message() -> None:
         raise ValueError("boom")
 
     message, other = broken()
-    assert "Något gick fel" in str(message.to_plotly_json())
+    # a ValueError is what a malformed input raises: say so, and never show the exception's text
+    assert "Valet kunde inte tolkas" in str(message.to_plotly_json())
+    assert "boom" not in str(message.to_plotly_json())
     assert other is not None
+
+    @safe()
+    def failing() -> object:
+        raise RuntimeError("intern detalj")
+
+    shown = str(failing().to_plotly_json())
+    assert "Något gick fel" in shown and "intern detalj" not in shown and "RuntimeError" not in shown
 
 
 def test_an_empty_database_shows_how_to_load_data(tmp_path: Path) -> None:
     from metrics.dashboard.server import create_app
 
-    app = create_app(db_path=tmp_path / "none.duckdb", catalog_path=CATALOGUE)
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()  # a database without results (a missing one is tested elsewhere)
+    app = create_app(db_path=empty, catalog_path=CATALOGUE)
     from metrics.dashboard.pages import lansoversikt
 
     with app.server.test_request_context("/"):
@@ -301,7 +317,7 @@ def test_jamfor_shows_the_lans_narsjukvardsomraden_against_the_lan(db: Path) -> 
 
     con = duckdb.connect(str(db))
     con.execute(
-        "INSERT INTO results VALUES ('fast_lakarkontakt', 'nso_central', 'narsjukvardsomrade', '2024', "
+        INSERT_RESULT + "('fast_lakarkontakt', 'nso_central', 'narsjukvardsomrade', '2024', "
         "'year', '2024-01-01', 'total', NULL, NULL, 3000, 7500, 40.0, 39.0, 41.0, false, NULL)"
     )
     con.close()
@@ -330,7 +346,7 @@ def test_the_period_choice_offers_months_for_an_indicator_computed_per_month(
 
     con = duckdb.connect(str(db))
     con.execute(
-        "INSERT INTO results VALUES ('fast_lakarkontakt', '05', 'lan', '2024-01', "
+        INSERT_RESULT + "('fast_lakarkontakt', '05', 'lan', '2024-01', "
         "'month', '2024-01-01', 'total', NULL, NULL, 300, 1000, 30.0, 27.0, 33.0, false, NULL)"
     )
     con.close()

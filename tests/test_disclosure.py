@@ -129,6 +129,7 @@ def test_the_engine_protects_months_against_their_quarter_and_year(catalogue):
             "denominator",
         ],
     )
+    raw["missing"], raw["complete"], raw["data_through"] = False, True, pd.NaT
     out = finish_cells(raw, indicator, catalogue).set_index("period")
     assert out.loc["2022-08", "suppression"] == "primary"
     # without time equations August was the only hidden cell: Q3 − July − September = 1 of 21

@@ -10,22 +10,11 @@ from datetime import date
 
 import pytest
 
-from tests.indicator_cases import cell, compute, core_catalogue, empty_db, has_cell, insert
+from tests.indicator_cases import cell, compute, has_cell, insert
+from tests.test_contract_guards import CORE_IDS
 
 LINKOPING, NORRKOPING, MOTALA = "0580", "0581", "0583"
 OSTERGOTLAND = "05"
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return core_catalogue()
-
-
-@pytest.fixture
-def con(catalogue):
-    con = empty_db(catalogue)
-    yield con
-    con.close()
 
 
 def contact(
@@ -237,7 +226,7 @@ def test_hembesok_75_per_1000_inhabitants_of_the_same_age(con, catalogue):
     assert set(results["period_type"]) == {"year"}
 
 
-def test_population_rate_is_zero_where_the_source_has_data_but_no_events_and_missing_where_it_has_none(
+def test_population_rate_is_zero_in_every_kommun_the_delivery_covers_and_absent_where_none_does(
     con, catalogue
 ):
     insert(
@@ -245,7 +234,7 @@ def test_population_rate_is_zero_where_the_source_has_data_but_no_events_and_mis
         "contacts",
         [
             contact("c1", "a", age=80, mode="hembesok"),
-            contact("c2", "b", kommun=MOTALA, age=30),  # Motala delivered contacts, none a home visit 75+
+            contact("c2", "b", kommun=MOTALA, age=30),  # Motala: contacts, none a home visit 75+
         ],
     )
     insert(
@@ -259,11 +248,15 @@ def test_population_rate_is_zero_where_the_source_has_data_but_no_events_and_mis
         ],
     )
     results = compute(con, catalogue, "hembesok_75")
+    # The region's contacts cover all of Östergötland in 2024 (coverage, contract 1.1):
+    # Motala and Norrköping had no home visits, so 0 of their 100 inhabitants aged 75+.
     assert cell(results, MOTALA, "2024")["value"] == 0
-    assert not has_cell(results, NORRKOPING, "2024")
+    norrkoping = cell(results, NORRKOPING, "2024")
+    assert (norrkoping["numerator"], norrkoping["denominator"]) == (0, 100)
+    # No delivery covers 2023: nothing is computed for it, not even a zero.
     assert not has_cell(results, LINKOPING, "2023")
-    # the län adds up what it has: (1 + 0) / (100 + 100)
-    assert cell(results, OSTERGOTLAND, "2024")["value"] == pytest.approx(1000 * 1 / 200)
+    # the län: (1 + 0 + 0) / (100 + 100 + 100)
+    assert cell(results, OSTERGOTLAND, "2024")["value"] == pytest.approx(1000 * 1 / 300)
 
 
 def test_a_person_who_moves_counts_once_under_the_kommun_of_their_latest_row(con, catalogue):
@@ -407,6 +400,9 @@ def test_undvikbar_slutenvard_matches_code_prefixes_with_or_without_dot(con, cat
             stay("s6", "f", "2024-01-01", "2024-01-05", diagnosis="K35"),  # not on the list
             stay("s7", "g", "2024-01-01", "2024-01-05", diagnosis="I10", acute=False),  # planned
             stay("s8", "h", "2023-12-30", "2024-01-02", diagnosis="I10"),  # admitted in 2023
+            # discharged in December 2023: the delivery covers 2023 from December (coverage follows
+            # the extract's date, discharge_date), so the stay admitted in 2023 has a year to count in
+            stay("s9", "i", "2023-11-20", "2023-12-01", diagnosis="K35"),
         ],
     )
     insert(con, "population", [population(LINKOPING, y, 20000, age=40) for y in (2023, 2024)])
@@ -516,24 +512,7 @@ def pd_isna(value) -> bool:
 
 
 def test_every_core_indicator_of_the_contract_is_in_the_catalogue(catalogue):
-    core = {
-        "fast_lakarkontakt",
-        "kontinuitet_lakare",
-        "fast_omsorgskontakt",
-        "personalkontinuitet_hemtjanst",
-        "digitala_kontakter",
-        "hembesok_75",
-        "akutbesok_75",
-        "aterinskrivning_30d_65",
-        "utskrivningsklara_dagar_65",
-        "undvikbar_slutenvard",
-        "kostnad_per_invanare",
-        "proaktiva_kontakter",
-        "sip_per_1000",
-        "sip_delaktighet",
-        "npe_delaktighet",
-        "sjukfranvaro_personal",
-    }
+    core = CORE_IDS
     assert core <= {i.id for i in catalogue.indicators}
     directions = {i.id: i.direction for i in catalogue.indicators}
     assert directions["digitala_kontakter"] == "neutral"

@@ -5,7 +5,14 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from metrics.extracts.personnummer import looks_like_personnummer, luhn_valid, personnummer_sql
+from metrics.extracts.personnummer import (
+    ascii_personnummer_sql,
+    contains_personnummer,
+    looks_like_personnummer,
+    luhn_valid,
+    personnummer_sql,
+    unicode_candidate_sql,
+)
 
 # Skatteverket's and the usual textbook examples.
 LOOKS_LIKE = [
@@ -18,6 +25,7 @@ LOOKS_LIKE = [
     "19121212-1212",
     "701063-2391",  # samordningsnummer: day 03 + 60
     " 811218-9876 ",
+    "811218--9876",  # spaces, dashes and quotes are removed before the rule applies
 ]
 
 DOES_NOT_LOOK_LIKE = [
@@ -25,11 +33,73 @@ DOES_NOT_LOOK_LIKE = [
     "19811218-9875",
     "121212-1213",
     "81121898761",  # 11 digits
-    "811218--9876",
     "P811218-9876",  # a pseudonym with a prefix
     "",
     "abc",
 ]
+
+
+# The shapes the probe got stored in contacts.person_id (issue 7): all Tolvan Tolvansson.
+ASCII_SHAPES = ["19121212 1212", "121212 1212", "12 12 12-1212", "'121212-1212'", '"19121212-1212"']
+UNICODE_SHAPES = [
+    "121212\u00a01212",  # no-break space
+    "121212\u20111212",  # non-breaking hyphen
+    "121212\u20101212",  # hyphen
+    "121212\u22121212",  # minus sign
+    "121212\u20131212",  # en dash
+    "\uff11\uff12\uff11\uff12\uff11\uff12\uff0d\uff11\uff12\uff11\uff12",  # full-width digits and dash
+    "\u2018121212-1212\u2019",  # typographic quotes
+    "121212\u200b-1212",  # a zero-width space
+]
+# Pseudonyms and other values that merely contain digits are not refused.
+NOT_PERSONNUMMER = [
+    "P60654173",
+    "1234567890",  # ten digits, Luhn fails
+    "K24-0000001",
+    "2024-01-15",
+    "20240115",
+    "S60ee87",
+    "12 12 12-1213",  # wrong check digit in any shape
+    "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff10",  # full-width 1234567890, Luhn fails
+    "Vårdcentralen 121212",
+]
+
+
+@pytest.mark.parametrize("value", ASCII_SHAPES + UNICODE_SHAPES)
+def test_every_shape_of_a_personnummer_is_recognised(value: str) -> None:
+    assert looks_like_personnummer(value)
+
+
+@pytest.mark.parametrize("value", NOT_PERSONNUMMER)
+def test_values_that_merely_contain_digits_are_not(value: str) -> None:
+    assert not looks_like_personnummer(value)
+
+
+@pytest.mark.parametrize("value", UNICODE_SHAPES)
+def test_non_ascii_shapes_are_candidates_for_the_python_check_in_sql(value: str) -> None:
+    # The SQL rule handles ASCII; other values of the right characters go to NFKC in Python.
+    sql = f"SELECT {ascii_personnummer_sql('v')}, {unicode_candidate_sql('v')} FROM (SELECT ?::VARCHAR AS v)"
+    assert duckdb.execute(sql, [value]).fetchone() == (False, True)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "contacts_19121212-1212.csv",
+        "contacts 121212 1212.xlsx",
+        "listing_12 12 12-1212.csv",
+        "sip_1212121212.parquet",
+    ],
+)
+def test_a_personnummer_in_running_text_is_found(name: str) -> None:
+    assert contains_personnummer(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["contacts_2024.csv", "contacts_202401-202412.csv", "listing_20240101_20241231.csv", "costs.xlsx"]
+)
+def test_dates_in_file_names_are_not_personnummer(name: str) -> None:
+    assert not contains_personnummer(name)
 
 
 @pytest.mark.parametrize("digits", ["8112189876", "1212121212", "7010632391", "79927398713", "0"])
@@ -53,11 +123,11 @@ def test_does_not_flag_other_values(value: str) -> None:
 
 
 def test_sql_version_agrees_with_python_version() -> None:
-    values = [v.strip() for v in LOOKS_LIKE + DOES_NOT_LOOK_LIKE]
+    values = [v.strip() for v in LOOKS_LIKE + DOES_NOT_LOOK_LIKE + ASCII_SHAPES]
     con = duckdb.connect()
     con.execute("CREATE TABLE ids (v VARCHAR)")
     con.executemany("INSERT INTO ids VALUES (?)", [[v] for v in values])
-    rows = con.execute(f"SELECT v, {personnummer_sql('v')} FROM ids").fetchall()
+    rows = con.execute(f"SELECT v, {ascii_personnummer_sql('v')} FROM ids").fetchall()
     assert rows == [(v, looks_like_personnummer(v)) for v in values]
 
 

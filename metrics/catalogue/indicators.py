@@ -37,6 +37,7 @@ INDICATOR_KEYS = (
     "age",
     "where",
     "snapshot",
+    "follow_up_days",
     "numerator",
     "denominator",
     "measure",
@@ -284,6 +285,15 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
     if snapshot not in (None, "last"):
         problems.add(node.line_of("snapshot"), f"{what}: snapshot kan bara vara 'last'")
 
+    follow_up = node.get("follow_up_days", 0)
+    if isinstance(follow_up, bool) or not isinstance(follow_up, int) or not 0 <= follow_up <= 3650:
+        problems.add(
+            node.line_of("follow_up_days"),
+            f"{what}: follow_up_days ska vara ett antal dagar (heltal 0–3650)",
+            "t.ex. follow_up_days: 30 när en återinskrivning syns upp till 30 dagar efter perioden",
+        )
+        follow_up = 0
+
     # numerator and denominator
     numerator: Measure | None
     denominator: Measure | None
@@ -443,6 +453,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         age_max=age_max,
         where=where.strip() if isinstance(where, str) else None,
         snapshot_last=snapshot == "last",
+        follow_up_days=follow_up,
         row_sql=row_sql.strip() if isinstance(row_sql, str) else None,
         age_bands=bands,
         target=float(target) if target is not None else None,

@@ -90,6 +90,7 @@ class Indicator:
     age_max: int | None = None
     where: str | None = None  # SQL filter on the source for numerator and denominator
     snapshot_last: bool = False  # only rows at the last snapshot (date) within the period
+    follow_up_days: int = 0  # a row's outcome is seen up to this many days after the period
     row_sql: str | None = None  # escape hatch: SELECT kommun, sex, age, date, numerator[, denominator]
     age_bands: tuple[AgeBand, ...] = ()
     target: float | None = None

@@ -20,12 +20,87 @@ class LineDict(dict[str, Any]):
     line: int = 0
     key_lines: dict[str, int]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set here, not only by the loader: an empty default (`doc.get(...) or LineDict()`) has lines too.
+        self.key_lines = {}
+
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
 
 
-class _LineLoader(yaml.SafeLoader):
+MAX_EXPANDED_NODES = 200_000
+"""How many nodes aliases (`*name`) may expand to in one file.
+
+Aliases are shared when loaded, but everything that walks the catalogue afterwards sees
+them expanded: nine levels of nine aliases ("billion laughs") is 9⁹ nodes and hangs
+`check`. A catalogue may well reuse a shared filter in every indicator (100 indicators × a
+20-condition block is 14 100 values); walking 200 000 takes well under a second, while a
+bomb passes it within a few lines.
+"""
+
+
+class _AliasLimitExceeded(yaml.MarkedYAMLError):
     pass
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Counts what the aliases expand to while composing; refuses too much, or an alias inside its anchor."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._expanded = 0
+        self._sizes: dict[int, int] = {}
+        self._open: set[str] = set()  # anchors whose nodes are still being composed
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if not self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        event = self.peek_event()
+        if event.anchor in self._open:
+            raise _AliasLimitExceeded(
+                None, None, f"aliaset '*{event.anchor}' pekar in i sig självt", event.start_mark
+            )
+        node = super().compose_node(parent, index)
+        if node is None:
+            return None
+        self._expanded += self._size(node)
+        if self._expanded > MAX_EXPANDED_NODES:
+            raise _AliasLimitExceeded(
+                None,
+                None,
+                f"aliasen (*namn) i filen expanderar till mer än {MAX_EXPANDED_NODES} värden",
+                event.start_mark,
+            )
+        return node
+
+    def compose_sequence_node(self, anchor: Any) -> Any:
+        return self._composing(super().compose_sequence_node, anchor)
+
+    def compose_mapping_node(self, anchor: Any) -> Any:
+        return self._composing(super().compose_mapping_node, anchor)
+
+    def _composing(self, compose: Any, anchor: str | None) -> Any:
+        if anchor is None:
+            return compose(anchor)
+        self._open.add(anchor)
+        try:
+            return compose(anchor)
+        finally:
+            self._open.discard(anchor)
+
+    def _size(self, node: yaml.Node) -> int:
+        """Values in `node` with every alias under it expanded (memoised: aliases share nodes)."""
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self._size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(self._size(k) + self._size(v) for k, v in node.value)
+        self._sizes[id(node)] = size
+        return size
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -68,6 +143,8 @@ def load_yaml(path: Path) -> Any:
         line = mark.line + 1 if mark is not None else None
         message = exc.problem or str(exc)
         hint = "kontrollera indrag och kolon; citera text som innehåller ':' eller '#'"
+        if isinstance(exc, _AliasLimitExceeded):
+            hint = "skriv ut värdena i stället för att återanvända dem med &namn och *namn"
         raise CatalogueError(
             [Problem(f"YAML-fel: {message}", file=str(path), line=line, hint=hint)]
         ) from None

@@ -1,8 +1,10 @@
-"""Check that every indicator's generated SQL binds against the contract's tables.
+"""Check that every indicator's generated SQL stays in the sandbox and binds against the contract's tables.
 
 The catalogue cannot know SQL, so a misspelt column in a `where:` only shows
-when the query is planned. This plans each query against an empty database
-and turns DuckDB's binder errors into problems with the YAML line.
+when the query is planned. Each indicator's SQL is first checked with DuckDB's
+parser (`metrics.compute.sandbox`: one expression or one SELECT, extract tables
+only); only then is its query planned (EXPLAIN, never executed) on an empty,
+locked-down database, and DuckDB's binder errors become problems with the YAML line.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import duckdb
 from metrics.catalogue.loader import did_you_mean
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.compute.engine import write_areas
+from metrics.compute.sandbox import lock_down, sql_problems
 from metrics.compute.sqlgen import indicator_sql
 from metrics.db import ensure_schema
 from metrics.errors import Problem
+from metrics.extracts.coverage import write_covered_months
 from metrics.extracts.schema import EXTRACTS
 
 _MISSING_COLUMN = re.compile(r'Referenced column "?([^"\s]+)"? not found', re.IGNORECASE)
@@ -44,10 +48,19 @@ def check_sql(catalogue: Catalogue) -> list[Problem]:
     con = duckdb.connect()
     ensure_schema(con)
     write_areas(con, catalogue)
+    write_covered_months(con)
+    lock_down(con)
     problems: list[Problem] = []
     for indicator in catalogue.indicators:
+        sql = indicator_sql(indicator)
+        refused = sql_problems(indicator, sql)
+        if refused:
+            problems.extend(refused)
+            continue
+        cursor = con.cursor()
         try:
-            con.execute("EXPLAIN " + indicator_sql(indicator))
+            cursor.execute("BEGIN TRANSACTION READ ONLY")
+            cursor.execute("EXPLAIN " + sql)
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0]
             match = _MISSING_COLUMN.search(str(exc))
@@ -64,5 +77,7 @@ def check_sql(catalogue: Catalogue) -> list[Problem]:
             problems.append(
                 Problem(f"indikator '{indicator.id}': {first}", file=indicator.file, line=line, hint=hint)
             )
+        finally:
+            cursor.close()  # the read-only transaction ends with it, rolled back
     con.close()
     return problems

@@ -1,12 +1,15 @@
 """Compute every indicator into the `results` table.
 
 Each indicator is computed on its own: one that fails is reported by id and
-recorded in `indicator_runs`; the others are written. The whole `results`
-table is replaced in one transaction, so the dashboard never sees half a run.
+recorded in `indicator_runs`; the others are written. A failed indicator keeps
+its last good results, marked 'stale'. The whole `results` table is replaced in
+one transaction, together with the run's record (`metrics.compute.runs`), so
+the dashboard never sees half a run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,10 +20,14 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
+from metrics.catalogue.problems import did_you_mean
 from metrics.compute.disclosure import protect_cells, record_audit
+from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
+from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
 from metrics.db import RESULT_COLUMNS, set_meta
-from metrics.errors import DisclosureError
+from metrics.errors import DisclosureError, MatavlaError
+from metrics.extracts.coverage import write_covered_months
 from metrics.geography import load_geography
 from metrics.stats.audit import AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
@@ -35,6 +42,8 @@ class RunReport:
     rows: int
     seconds: float
     message: str | None = None
+    failure: Failure | None = None
+    run: int | None = None  # the run number it was computed in
 
 
 def write_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
@@ -67,7 +76,9 @@ def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
 
 def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) -> pd.DataFrame:
     """From summed numerators and denominators to values, intervals and suppression."""
-    df = raw.copy()
+    # A missing kommun ("saknas") has no numbers to classify, test or protect; it is passed through.
+    missing = raw[raw["missing"].astype(bool)]
+    df = raw[~raw["missing"].astype(bool)].copy()
     df["period"] = period_labels(df["period_type"], df["period_start"])
     num = df["numerator"].astype(float).to_numpy()
     den = df["denominator"].astype(float).to_numpy()
@@ -89,7 +100,9 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
         max_count=indicator.suppression.max_count,
     )
     primary = primary_suppression(num, den, rule, indicator.numerator.is_count)
-    # secondary suppression over every published sum, proven by the exact audit (or DisclosureError)
+    # Secondary suppression over every sum the results publish – areas, breakdowns and, where the
+    # measure adds up over time, months → quarter → year (metrics.compute.equations) – proven by
+    # the exact audit, or DisclosureError (metrics.compute.disclosure).
     final, audit = protect_cells(df, primary, num, den, indicator, catalogue)
     df["suppressed"] = final
     df["suppression"] = pd.Series(np.where(primary, "primary", "secondary"), index=df.index).where(final)
@@ -97,7 +110,19 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
     for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
         df.loc[final, column] = np.nan
     df["indicator"] = indicator.id
-    out = df[list(RESULT_COLUMNS)]
+    if not missing.empty:
+        gone = missing.assign(
+            indicator=indicator.id,
+            period=period_labels(missing["period_type"], missing["period_start"]),
+            value=np.nan,
+            ci_low=np.nan,
+            ci_high=np.nan,
+            suppressed=False,
+            suppression=None,
+        )
+        df = pd.concat([df, gone], ignore_index=True)
+    # Columns filled by later stages (standardisation, trend, comparison) start empty.
+    out = df.reindex(columns=list(RESULT_COLUMNS))
     out.attrs["audit"] = audit
     return out
 
@@ -105,7 +130,7 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
 def compute_indicator(
     con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue
 ) -> pd.DataFrame:
-    raw = con.execute(indicator_sql(indicator)).df()
+    raw = run_indicator_query(con, indicator, indicator_sql(indicator))
     return finish_cells(raw, indicator, catalogue)
 
 
@@ -115,14 +140,30 @@ def compute_all(
     *,
     only: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    catalogue_source: bytes | None = None,
+    keep_runs: int = DEFAULT_KEEP_RUNS,
 ) -> list[RunReport]:
-    """Compute the catalogue's indicators (or `only` these) and replace their results."""
+    """Compute the catalogue's indicators (or `only` these) and replace their results.
+
+    `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
+    `keep_runs`: how many runs' results `results_history` keeps.
+    """
+    started_at = datetime.now()
+    selected = [i for i in catalogue.indicators if only is None or i.id in only]
+    known = [i.id for i in catalogue.indicators]
+    if unknown := [i for i in only or () if i not in known]:
+        hint = did_you_mean(unknown[0], known) or "`matavla check` visar katalogens indikatorer och fel"
+        raise MatavlaError(
+            f"indikatorn '{unknown[0]}' finns inte i katalogen, eller lämnades utanför för ett fel ({hint})"
+        )
+    if not selected:
+        raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
     write_areas(con, catalogue)
+    write_covered_months(con)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
     audits: dict[str, AuditResult] = {}
     refused: list[str] = []
-    selected = [i for i in catalogue.indicators if only is None or i.id in only]
     for number, indicator in enumerate(selected, start=1):
         started = time.perf_counter()
         try:
@@ -130,8 +171,9 @@ def compute_all(
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
             if isinstance(exc, DisclosureError):
                 refused.append(indicator.id)
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            reports.append(RunReport(indicator.id, False, 0, time.perf_counter() - started, message))
+            failure = failure_of(exc)  # never the database's own text: it can quote values
+            message = failure.message
+            reports.append(RunReport(indicator.id, False, 0, time.perf_counter() - started, message, failure))
             if progress:
                 progress(f"[{number}/{len(selected)}] {indicator.id}: FEL – {message}")
             continue
@@ -146,26 +188,46 @@ def compute_all(
 
     now = datetime.now().replace(microsecond=0)
     results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RESULT_COLUMNS))
+    failed = [r.indicator for r in reports if not r.ok]
     con.execute("BEGIN TRANSACTION")
     try:
+        stale = previous_results(con, failed)  # failed, but with earlier results to keep showing
         if only is None:
-            con.execute("DELETE FROM results")
+            # every indicator's rows go, except a failed one's last good results
+            con.execute("DELETE FROM results WHERE NOT list_contains(?, indicator)", [failed])
             con.execute("DELETE FROM indicator_runs")
         else:
             ids = [r.indicator for r in reports]
-            con.execute("DELETE FROM results WHERE list_contains(?, indicator)", [ids])
+            done = [r.indicator for r in reports if r.ok]
+            con.execute("DELETE FROM results WHERE list_contains(?, indicator)", [done])
             con.execute("DELETE FROM indicator_runs WHERE list_contains(?, indicator)", [ids])
         con.register("new_results", results)
         con.execute(f"INSERT INTO results SELECT {', '.join(RESULT_COLUMNS)} FROM new_results")
         con.unregister("new_results")
         con.executemany(
             "INSERT INTO indicator_runs VALUES (?, ?, ?, ?, ?, ?)",
-            [(r.indicator, "ok" if r.ok else "error", r.message, r.rows, r.seconds, now) for r in reports],
+            [(r.indicator, _status(r, stale), r.message, r.rows, r.seconds, now) for r in reports],
         )
         set_meta(con, "computed_at", now.isoformat(sep=" "))
         record_audit(con, audits, now.isoformat(sep=" "), refused, replace_all=only is None)
+        record = record_run(
+            con,
+            catalogue,
+            [Outcome(r.indicator, r.ok, r.rows, r.seconds, r.failure) for r in reports],
+            started_at=started_at,
+            catalogue_source=catalogue_source,
+            keep_runs=keep_runs,
+            partial=only is not None,
+        )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return reports
+    return [dataclasses.replace(r, run=record.run) for r in reports]
+
+
+def _status(report: RunReport, stale: set[str]) -> str:
+    """'ok'; 'stale' when it failed but its earlier results are kept; 'error' when it has none."""
+    if report.ok:
+        return "ok"
+    return "stale" if report.indicator in stale else "error"

@@ -3,22 +3,37 @@
 All SQL is generated here, and it is meant to be read: `matavla sql ID`
 prints it, and an analyst can run it against the database as it stands.
 
-The query has three steps:
-1. `base`: the source rows that count, filtered, each with its date `d`, kommun,
+The query has four steps:
+1. `covered`: the kommun × period that a delivery of the source covers (from
+   `covered_months`, see `metrics.extracts.coverage`), complete or not;
+2. `base`: the source rows that count, filtered, each with its date `d`, kommun,
    sex and age band;
-2. `cells`: numerator and denominator per kommun × period × sex × age band
-   (the finest grain; person-level measures are first reduced per person);
-3. the roll-up: Σ numerator and Σ denominator per area (kommun, län, area
+3. `cells`: numerator and denominator per kommun × period × sex × age band
+   (the finest grain; person-level measures are first reduced per person), kept
+   only where covered;
+4. the roll-up: Σ numerator and Σ denominator per area (kommun, län, area
    groups, via the `areas` table) and breakdown (total, sex, age band), using
-   GROUPING SETS — never a mean of kommun values.
+   GROUPING SETS — never a mean of kommun values; then a row marked `missing` for
+   each kommun of a län with data that no delivery covers.
+
+Non-integer values are summed as DECIMAL: exact, so the result does not depend on
+the order DuckDB's threads add rows in, and two computes give identical numbers.
 """
 
 from __future__ import annotations
 
 from metrics.catalogue.model import AgeBand, Indicator, Measure
+from metrics.extracts.coverage import COVERED_MONTHS
 from metrics.extracts.schema import EXTRACTS
 
 AREAS_TABLE = "areas"  # (kommun, area_code, area_level), written by the engine before computing
+# Each row's non-integer contribution, rounded to 15 decimals (about a double's precision), is summed
+# exactly (see the docstring); 23 integer digits leave room for any sum of SEK.
+EXACT = "DECIMAL(38, 15)"
+
+
+def exact(expression: str) -> str:
+    return f"CAST({expression} AS {EXACT})"
 
 
 def _indent(sql: str, spaces: int) -> str:
@@ -62,7 +77,9 @@ def _condition(measure: Measure) -> str | None:
         parts.append(f"({measure.where})")
     if measure.codes is not None:
         column = f"upper(replace(\"{measure.codes.column}\", '.', ''))"
-        starts = " OR ".join(f"starts_with({column}, '{code}')" for code in measure.codes.codes)
+        # A code is a string literal, never SQL: its quotes are doubled.
+        quoted = (code.replace("'", "''") for code in measure.codes.codes)
+        starts = " OR ".join(f"starts_with({column}, '{code}')" for code in quoted)
         parts.append(f"({starts})")
     return " AND ".join(parts) if parts else None
 
@@ -102,7 +119,7 @@ def _period_start(column: str = "d") -> str:
 def _measure_value(measure: Measure) -> str:
     """Per-row contribution of an additive measure (persons count as rows where one row is one person)."""
     cond = _condition(measure)
-    value = "1" if measure.kind in ("rows", "persons") else f"({measure.expression})"
+    value = "1" if measure.kind in ("rows", "persons") else exact(f"({measure.expression})")
     return f"CASE WHEN {cond} THEN {value} ELSE 0 END" if cond else value
 
 
@@ -118,10 +135,30 @@ def _periods_cte(indicator: Indicator) -> str:
             f"  CROSS JOIN {_period_types_sql(indicator)}\n"
             "  GROUP BY ALL\n"
             "),\n"
-            "periods AS (\n"
-            "  SELECT base.*, s.period_type, s.period_start\n"
-            "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
-            ")"
+            + (
+                # A mover can be in two kommuners' last snapshots of a period: like every
+                # person-level measure, count them once, under their latest row.
+                "at_snapshots AS (\n"
+                "  SELECT base.*, s.period_type, s.period_start\n"
+                "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
+                "),\n"
+                "movers AS (\n"
+                "  -- listed in more than one kommun (one row per person and snapshot date: the key)\n"
+                "  SELECT person_id FROM base GROUP BY person_id HAVING min(kommun) <> max(kommun)\n"
+                "),\n"
+                "periods AS (\n"
+                "  SELECT * FROM at_snapshots ANTI JOIN movers USING (person_id)\n"
+                "  UNION ALL BY NAME\n"
+                "  SELECT * FROM at_snapshots SEMI JOIN movers USING (person_id)\n"
+                "  QUALIFY row_number() OVER (PARTITION BY period_type, period_start, person_id\n"
+                "                             ORDER BY d DESC, kommun) = 1\n"
+                ")"
+                if _has_persons(indicator)
+                else "periods AS (\n"
+                "  SELECT base.*, s.period_type, s.period_start\n"
+                "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
+                ")"
+            )
         )
     return (
         "periods AS (\n"
@@ -136,7 +173,7 @@ def cells_sql(indicator: Indicator) -> str:
     """CTEs ending in `cells`: numerator and denominator per kommun × period × sex × age band."""
     sex, band = _breakdown_columns(indicator)
     num, den = indicator.numerator, indicator.denominator
-    ctes = [f"base AS (\n  {base_sql(indicator)}\n)"]
+    ctes = [f"base AS (\n  {base_sql(indicator)}\n)", _covered_cte(indicator)]
 
     if num.kind == "per_person":
         ctes.append(_periods_cte(indicator))
@@ -162,7 +199,7 @@ def cells_sql(indicator: Indicator) -> str:
             "cells AS (\n"
             "  -- Bice-Boxerman COC = (Σ nᵢ² − N) / (N (N − 1)), persons with N ≥ 2\n"
             f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"
-            "         sum((sum_n_i_squared - n) / (n * (n - 1))) AS numerator,\n"
+            "         sum(" + exact("(sum_n_i_squared - n) / (n * (n - 1))") + ") AS numerator,\n"
             "         count(*) AS denominator\n"
             "  FROM persons\n"
             "  WHERE n >= 2\n"
@@ -231,11 +268,95 @@ def cells_sql(indicator: Indicator) -> str:
     return ",\n".join(ctes)
 
 
+def _covered_cte(indicator: Indicator) -> str:
+    """Kommun × period covered by a delivery of the indicator's source; complete when every month is."""
+    months = "CASE pt.period_type WHEN 'year' THEN 12 WHEN 'quarter' THEN 3 ELSE 1 END"
+    if indicator.snapshot_last:
+        # only the period's last snapshot counts: complete when coverage reaches the period's end
+        complete = f"max(month) = CAST({_period_start('month')} + to_months({months} - 1) AS DATE)"
+    else:
+        complete = f"count(*) = {months}"
+    where = f"source = '{indicator.source}'"
+    if indicator.snapshot_last:
+        # nobody is listed nowhere: a kommun without a snapshot in a month did not deliver it
+        # (it did not have zero persons), so only months with its own snapshot are covered
+        # (read from the unfiltered source, so that an age filter cannot hide a delivery)
+        rows = "base" if indicator.row_sql is not None else f'"{indicator.source}"'
+        snapshots = (
+            f"SELECT DISTINCT kommun, CAST(date_trunc('month', {_date_sql(indicator)}) AS DATE) FROM {rows}"
+        )
+        where += f"\n    AND (kommun, month) IN ({snapshots})"
+    if indicator.denominator.kind == "population":
+        # a rate needs the kommun's inhabitants too: a kommun × year without delivered population
+        # is missing, or its events would count in the län's numerator without its inhabitants
+        where += (
+            f"\n    AND (kommun, year(month)) IN (SELECT kommun, year(month) FROM {COVERED_MONTHS} "
+            "WHERE source = 'population')"
+        )
+    reach = ""
+    if indicator.follow_up_days:
+        # An outcome seen up to N days after the period (a readmission) is complete only once
+        # the kommun's delivery reaches the month that holds the period's last day + N days
+        # without a gap: a month never delivered in between hides that month's outcomes. So each
+        # covered month is joined to the end of its unbroken run of covered months (islands).
+        period_end = f"{_period_start('month')} + to_months({months}) - INTERVAL 1 DAY"
+        complete = (
+            f"({complete}) AND max(r.reach) >= "
+            f"CAST(date_trunc('month', {period_end} + INTERVAL {indicator.follow_up_days} DAY) AS DATE)"
+        )
+        reach = (
+            "  JOIN (SELECT kommun AS reach_kommun, min(month) AS run_start, max(month) AS reach\n"
+            "        FROM (SELECT kommun, month, date_diff('month', DATE '2000-01-01', month)\n"
+            "                     - row_number() OVER (PARTITION BY kommun ORDER BY month) AS run\n"
+            f"              FROM {COVERED_MONTHS} WHERE source = '{indicator.source}')\n"
+            "        GROUP BY kommun, run) AS r\n"
+            f"    ON r.reach_kommun = {COVERED_MONTHS}.kommun AND month BETWEEN r.run_start AND r.reach\n"
+        )
+    return (
+        "covered AS (\n"
+        f"  -- kommun × period that a delivery of {indicator.source} covers, with or without rows in it\n"
+        f"  SELECT kommun, pt.period_type, {_period_start('month')} AS period_start,\n"
+        f"         {complete} AS complete,\n"
+        "         CAST(last_day(max(month)) AS DATE) AS data_through\n"
+        f"  FROM {COVERED_MONTHS}\n"
+        f"{reach}"
+        f"  CROSS JOIN {_period_types_sql(indicator)}\n"
+        f"  WHERE {where}\n"
+        "  GROUP BY kommun, pt.period_type, period_start\n)"
+    )
+
+
+def _coverage_ctes() -> str:
+    """`kept`: the cells a delivery covers; `missing`: kommuner of a län with data that none covers."""
+    return (
+        "kept AS (\n"
+        "  -- only covered cells count: an uncovered kommun × period is left out of every sum\n"
+        "  SELECT cells.*, v.complete, v.data_through\n"
+        "  FROM cells JOIN covered AS v USING (kommun, period_type, period_start)\n"
+        "),\n"
+        "missing AS (\n"
+        "  -- kommuner of a län that has data for the period, but that no delivery covers: 'saknas'\n"
+        "  SELECT k.kommun, s.period_type, s.period_start\n"
+        "  FROM (SELECT DISTINCT l.area_code AS lan, v.period_type, v.period_start\n"
+        f"        FROM covered AS v\n"
+        f"        JOIN {AREAS_TABLE} AS l ON l.kommun = v.kommun AND l.area_level = 'lan') AS s\n"
+        f"  JOIN {AREAS_TABLE} AS k ON k.area_code = s.lan AND k.area_level = 'lan'\n"
+        "  ANTI JOIN covered AS v\n"
+        "    ON v.kommun = k.kommun AND v.period_type = s.period_type AND v.period_start = s.period_start\n"
+        ")"
+    )
+
+
 def _additive_sums(indicator: Indicator) -> str:
     """Numerator and denominator as row sums (a population denominator is joined in later)."""
     num, den = indicator.numerator, indicator.denominator
     den_value = "0" if den.kind == "population" else _measure_value(den)
     return f"sum({_measure_value(num)}) AS numerator,\n         sum({den_value}) AS denominator"
+
+
+def _has_persons(indicator: Indicator) -> bool:
+    """True when the indicator's rows carry a person_id (a declarative source with that column)."""
+    return indicator.row_sql is None and "person_id" in EXTRACTS[indicator.source].column_names
 
 
 def _one_row_per_person(indicator: Indicator) -> bool:
@@ -266,13 +387,12 @@ def _person_measure(measure: Measure) -> str:
 def _population_cte(indicator: Indicator) -> str:
     sex, band = _breakdown_columns(indicator)
     filters = _age_filter(indicator)
-    # Only kommuner and years the source covers: a kommun that delivered nothing is missing,
-    # not zero. Coverage is read from the unfiltered source, so an age filter cannot hide it.
-    if indicator.row_sql is None:
-        covered = f'SELECT DISTINCT kommun, year({_date_sql(indicator)}) FROM "{indicator.source}"'
-    else:
-        covered = "SELECT DISTINCT kommun, year(d) FROM base"
-    filters.append(f"(kommun, year) IN ({covered})")
+    # Every kommun and year a delivery covers, with or without events (zero is zero); a kommun
+    # that no delivery covers is missing, not zero.
+    filters.append(
+        "(kommun, make_date(year, 1, 1)) IN\n"
+        "      (SELECT kommun, period_start FROM covered WHERE period_type = 'year')"
+    )
     return (
         "inhabitants AS (\n"
         f"  SELECT kommun, make_date(year, 1, 1) AS period_start, {sex} AS sex, {band} AS age_band,\n"
@@ -307,15 +427,23 @@ def indicator_sql(indicator: Indicator) -> str:
     )
     return (
         f"-- {indicator.id}: {indicator.title}\n"
-        "WITH\n" + cells_sql(indicator) + "\n"
+        "WITH\n" + cells_sql(indicator) + ",\n" + _coverage_ctes() + "\n"
         "SELECT a.area_code, a.area_level, c.period_type, c.period_start,\n"
         f"       {' '.join(breakdown)},\n"
         f"       {sex} AS sex,\n"
         f"       {band} AS age_band,\n"
-        "       sum(c.numerator) AS numerator,\n"
-        "       sum(c.denominator) AS denominator\n"
-        "FROM cells AS c\n"
+        "       CAST(sum(c.numerator) AS DOUBLE) AS numerator,\n"
+        "       CAST(sum(c.denominator) AS DOUBLE) AS denominator,\n"
+        "       false AS missing,\n"
+        "       bool_and(c.complete) AS complete,\n"
+        "       min(c.data_through) AS data_through\n"
+        "FROM kept AS c\n"
         f"JOIN {AREAS_TABLE} AS a ON a.kommun = c.kommun\n"
         "GROUP BY GROUPING SETS (" + ", ".join(sets) + ")\n"
+        "UNION ALL\n"
+        "-- a kommun no delivery covers: one total row marked missing, without numbers\n"
+        "SELECT kommun, 'kommun', period_type, period_start, 'total', NULL, NULL,\n"
+        "       NULL, NULL, true, false, NULL\n"
+        "FROM missing\n"
         "ORDER BY ALL"
     )

@@ -22,6 +22,7 @@ from metrics.dashboard.comparison import (
     compare,
     target_status,
 )
+from metrics.dashboard.coverage_notes import MISSING_TEXT, comparable, missing_note, partial_text
 from metrics.dashboard.data import ResultRow, Snapshot
 from metrics.dashboard.definition import format_target
 from metrics.dashboard.format import (
@@ -65,6 +66,8 @@ class BoardRow:
     trend_values: list[float | None]
     cells: list[Cell]
     note: str | None = None  # why the row is empty, e.g. 'redovisas bara per år'
+    partial: str | None = None  # 't.o.m. november' when the period is covered in part
+    missing: str | None = None  # 'Länet exklusive Berg: uppgift saknas'
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,10 @@ def kommun_cells(
     for code in kommuner:
         name = geography.area_name(code)
         row = cells.get(code)
-        if row is None:
+        if row is None or row.missing:
+            text = MISSING_TEXT if row is not None else "–"
             result.append(
-                Cell(code, name, None, None, None, None, None, NO_DATA, "–", f"{name}: uppgift saknas")
+                Cell(code, name, None, None, None, None, None, NO_DATA, text, f"{name}: uppgift saknas")
             )
             continue
         cls = compare(
@@ -128,7 +132,11 @@ def board_row(snap: Snapshot, indicator: Indicator, lan: str, period: str, kommu
         row = snap.cells(indicator.id, lan, label).get(lan) if label else None
         return None if row is None else row.value
 
-    trend = [lan_value(y) for y in upto]
+    def full_year(label: str) -> float | None:
+        row = snap.cells(indicator.id, lan, label).get(lan)
+        return None if row is None or not row.complete else row.value
+
+    trend = [full_year(y) for y in upto]  # a year covered in part would read as a dip
     period_type = selected.type if selected else "year"
     if period_type not in indicator.periods:
         note = "Redovisas bara per år" if period_type != "year" else "Ingen data för perioden"
@@ -140,7 +148,9 @@ def board_row(snap: Snapshot, indicator: Indicator, lan: str, period: str, kommu
     own = current.get(lan)
     value = own.value if own else None
     previous = previous_comparable(period)
-    prev_value = lan_value(previous)
+    prev_row = snap.cells(indicator.id, lan, previous).get(lan) if previous else None
+    # a period covered in part is never presented as a change against a complete one
+    prev_value = lan_value(previous) if comparable(own, prev_row) else None
     diff = change(value, prev_value, indicator.direction, indicator.decimals)
     status = target_status(value, indicator.target, indicator.direction, format_target(indicator))
     return BoardRow(
@@ -154,6 +164,8 @@ def board_row(snap: Snapshot, indicator: Indicator, lan: str, period: str, kommu
         upto,
         trend,
         kommun_cells(current, kommuner, value, indicator),
+        partial=partial_text(own, period),
+        missing=missing_note(current, kommuner),
     )
 
 
@@ -195,7 +207,7 @@ def board_frame(sections: list[BoardSection], lan_name: str, period: str) -> pd.
                     "Jämförelseperiod": format_period(row.previous_period) if row.previous_period else "",
                     "Mål": ind.target,
                     "Målstatus": "" if row.target is None else row.target.text,
-                    "Anmärkning": row.note or "",
+                    "Anmärkning": "; ".join(filter(None, [row.note, row.partial, row.missing])),
                 }
             )
             for cell in row.cells:
@@ -209,6 +221,8 @@ def board_frame(sections: list[BoardSection], lan_name: str, period: str) -> pd.
                         "KI 95 % hög": cell.ci_high,
                         "Jämfört med länet": "för få"
                         if cell.cls == "suppressed"
+                        else MISSING_TEXT
+                        if cell.text == MISSING_TEXT
                         else class_sentence(cell.cls, ind.direction),
                         "Förändring": None,
                         "Förändring i ord": "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from dash import ctx, dcc, html, no_update
@@ -85,8 +86,51 @@ def alert(message: Any, *, kind: str = "error", title: str | None = None) -> htm
     )
 
 
+def missing_database(path: Path) -> html.Div:
+    """The configured database file does not exist: say which path, and the ways to fix it."""
+    return alert(
+        [
+            html.P(
+                [
+                    "Mätavlan är inställd att läsa databasen ",
+                    html.Code(str(path)),
+                    ", men den filen finns inte.",
+                ]
+            ),
+            html.P("Så rättar du det:"),
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            "Ange sökvägen till er databas i miljövariabeln ",
+                            html.Code("MATAVLA_DB"),
+                            " (eller med ",
+                            html.Code("matavla serve --db FIL"),
+                            ") och starta om mätavlan.",
+                        ]
+                    ),
+                    html.Li(
+                        [
+                            "Eller skapa databasen där: ",
+                            html.Code(f"matavla import UTDRAG --db {path}"),
+                            " och sedan ",
+                            html.Code(f"matavla compute --db {path}"),
+                            ".",
+                        ]
+                    ),
+                    html.Li(["Eller prova med demodata: ", html.Code(f"matavla demo --db {path}"), "."]),
+                ]
+            ),
+        ],
+        kind="empty",
+        title="Databasen finns inte",
+    )
+
+
 def no_data(exc: DataUnavailable) -> html.Div:
     """The friendly empty state: what to run to get data."""
+    if exc.kind == "missing" and exc.path is not None:
+        return missing_database(exc.path)
     if exc.kind in ("missing", "empty"):
         return alert(
             [
@@ -110,13 +154,37 @@ def no_data(exc: DataUnavailable) -> html.Div:
     return alert(str(exc))
 
 
+# What a malformed input (a hand-edited address, a value of the wrong type) raises in a callback.
+MALFORMED_INPUT = (TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
 def error_message(exc: Exception) -> html.Div:
+    """A Swedish message for the user; the exception itself goes only to the server log.
+
+    Its text can quote values and code, which are neither the user's business nor safe to show.
+    """
     if isinstance(exc, DataUnavailable):
         return no_data(exc)
+    if isinstance(exc, MALFORMED_INPUT):
+        return alert(
+            [
+                html.P(
+                    "Ett av valen – i adressen eller i menyerna – kunde inte tolkas, så vyn kunde inte visas."
+                ),
+                html.P(
+                    [
+                        "Välj kommun, län, period och indikator i menyerna igen, eller börja om från ",
+                        dcc.Link("länsöversikten", href="/"),
+                        ".",
+                    ]
+                ),
+            ],
+            title="Valet kunde inte tolkas",
+        )
     return alert(
         [
             html.P("Vyn kunde inte visas. Prova att ladda om sidan eller välja en annan period."),
-            html.P(f"Teknisk information: {type(exc).__name__}: {exc}", className="muted"),
+            html.P("Felet är loggat på servern; kvarstår det, kontakta den som förvaltar mätavlan."),
         ]
     )
 

@@ -3,12 +3,20 @@
 `create_app` stores a `Settings` in `server.config`; pages read it with `settings()`. Every
 gunicorn worker builds its own app from the same environment, so nothing here is shared
 mutable state: the catalogue and the snapshot are caches keyed by file version.
+
+A broken `indicators.yaml` never takes the board down: the last catalogue that loaded in
+this process is kept (or, after a restart, the one stored with the latest compute run),
+and the Data page says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import tempfile
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import flask
@@ -16,7 +24,12 @@ import flask
 from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.dashboard.data import Snapshot, snapshot
+from metrics.dashboard.format import format_date
+from metrics.dashboard.runinfo import stored_catalogues
+from metrics.errors import CatalogueError, MatavlaError, Problem
 from metrics.geography import Geography, load_geography
+
+log = logging.getLogger(__name__)
 
 CONFIG_KEY = "MATAVLA"
 
@@ -37,25 +50,131 @@ def settings() -> Settings:
     return value
 
 
+@dataclass(frozen=True)
+class CatalogueState:
+    """The catalogue the board uses, and – when the file is broken – why and what it shows instead."""
+
+    catalogue: Catalogue
+    # 'file'; 'last_good' (loaded earlier in this process); 'run' (stored with a run); 'partly' (the
+    # indicators of the broken file that loaded, when there is nothing else)
+    source: str = "file"
+    broken_since: datetime | None = None  # the broken file's modification time
+    problem: str | None = None  # the file's first problem, with its line
+
+
 _catalogue_lock = threading.Lock()
-_catalogues: dict[str, tuple[int, Catalogue]] = {}
+_catalogues: dict[str, tuple[int, CatalogueState]] = {}
+_last_good: dict[str, Catalogue] = {}
 
 
-def load_catalogue_cached(path: Path) -> Catalogue:
-    """The catalogue, re-read when the file changes (indicators left out on error are logged by the CLI)."""
-    mtime = path.stat().st_mtime_ns
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1  # gone: loading reports it
+
+
+def _from_run(db_path: Path | None) -> Catalogue | None:
+    """The newest catalogue stored with a kept run that loads whole (None if there is none).
+
+    A run may have read a file with an indicator left out for an error (the CLI then computes
+    the others); an older run's catalogue that still has that indicator is preferred.
+    """
+    if db_path is None or not db_path.exists():
+        return None
+    partly: list[Catalogue] = []
+    for name, text in stored_catalogues(db_path):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name  # the same file name, so any message names it as the analyst knows it
+            path.write_text(text, encoding="utf-8")
+            try:
+                result = load_catalogue(path)
+            except MatavlaError:
+                continue
+        if not any(p.level == "error" for p in result.problems):
+            return result.catalogue
+        partly.append(result.catalogue)
+    return partly[0] if partly else None
+
+
+def catalogue_state(path: Path, db_path: Path | None = None) -> CatalogueState:
+    """The catalogue, re-read when the file changes; the last valid one while the file is broken.
+
+    A file with an indicator left out for an error counts as broken. Raises `CatalogueError`
+    only when the file cannot be read at all and no valid catalogue was loaded in this process
+    or stored with a run.
+    """
+    mtime = _mtime(path)
     key = str(path.resolve())
     entry = _catalogues.get(key)
     if entry is not None and entry[0] == mtime:
         return entry[1]
     with _catalogue_lock:
-        catalogue = load_catalogue(path).catalogue
-        _catalogues[key] = (mtime, catalogue)
-        return catalogue
+        partly: Catalogue | None = None  # what loaded of a file with indicators left out for errors
+        try:
+            result = load_catalogue(path)
+            errors = [p for p in result.problems if p.level == "error"]
+            if errors:
+                # An indicator left out for an error is broken, not removed (compute keeps its
+                # results): the board keeps the last valid catalogue, which still has it.
+                partly = result.catalogue
+                raise CatalogueError(errors)
+            state = CatalogueState(result.catalogue)
+            _last_good[key] = state.catalogue
+        except CatalogueError as exc:
+            # the file's name, not its path on the server, on a page every viewer sees
+            problems = [
+                dataclasses.replace(p, file=Path(p.file).name if p.file else None) for p in exc.problems
+            ]
+            problem = str(problems[0] if problems else Problem(str(exc)))
+            since = datetime.fromtimestamp(mtime / 1e9) if mtime >= 0 else datetime.now()
+            if key in _last_good:
+                state = CatalogueState(_last_good[key], "last_good", since, problem)
+            elif (stored := _from_run(db_path)) is not None:
+                state = CatalogueState(stored, "run", since, problem)
+            elif partly is not None:
+                state = CatalogueState(partly, "partly", since, problem)
+            else:
+                raise CatalogueError(
+                    [
+                        *problems,
+                        Problem(
+                            "tavlan har ingen giltig katalog att visa (ingen har lästs sedan start och "
+                            "ingen finns sparad från en beräkning)",
+                            path.name,
+                            hint="rätta filen; `matavla check` visar alla fel med radnummer",
+                        ),
+                    ]
+                ) from exc
+            log.warning("%s is broken (%s); serving the last valid catalogue", path, problem)
+            _last_good[key] = state.catalogue
+        _catalogues[key] = (mtime, state)
+        return state
+
+
+def load_catalogue_cached(path: Path, db_path: Path | None = None) -> Catalogue:
+    return catalogue_state(path, db_path).catalogue
 
 
 def catalogue() -> Catalogue:
-    return load_catalogue_cached(settings().catalog_path)
+    s = settings()
+    return load_catalogue_cached(s.catalog_path, s.db_path)
+
+
+def catalogue_notice() -> str | None:
+    """The Data page's notice while indicators.yaml is broken (None while it loads)."""
+    s = settings()
+    state = catalogue_state(s.catalog_path, s.db_path)
+    if state.broken_since is None:
+        return None
+    shown = {
+        "last_good": "den senast giltiga katalogen",
+        "partly": "de indikatorer i filen som gick att läsa",
+    }.get(state.source, "katalogen från den senaste beräkningen")
+    return (
+        f"{s.catalog_path.name} har fel sedan {format_date(state.broken_since, with_time=True)}; "
+        f"tavlan visar {shown}. Fel: {state.problem} – rätta filen (`matavla check`)."
+    )
 
 
 def indicator_or_none(indicator_id: str | None) -> Indicator | None:

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
@@ -22,6 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.dashboard.runinfo import NO_RUNS, RunInfo, read_run_info
 from metrics.db import RESULT_COLUMNS
 from metrics.errors import MatavlaError
 from metrics.extracts.schema import EXTRACTS
@@ -37,8 +39,9 @@ HOW_TO_LOAD = (
 class DataUnavailable(MatavlaError):
     """The database cannot be read (missing, empty or busy); the message is for the user."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, path: Path | None = None) -> None:
         self.kind = kind  # 'missing', 'empty', 'busy' or 'broken'
+        self.path = path  # the database's path, for 'missing'
         super().__init__(message)
 
 
@@ -51,7 +54,7 @@ def file_key(path: Path) -> FileKey:
         stat = path.stat()
     except FileNotFoundError:
         raise DataUnavailable(
-            "missing", f"Ingen databas hittades i {path}. Ingen data än – {HOW_TO_LOAD}."
+            "missing", f"Ingen databas hittades i {path}. Ingen data än – {HOW_TO_LOAD}.", path
         ) from None
     wal = path.with_name(path.name + ".wal")
     wal_mtime = wal.stat().st_mtime_ns if wal.exists() else 0
@@ -67,8 +70,13 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
                 "busy",
                 "Databasen uppdateras just nu (import eller beräkning pågår). Försök igen om en stund.",
             ) from exc
+        # The engine's own words (English, e.g. "Is a directory") go to the log, not the page.
+        log.warning("cannot open %s: %s", path, str(exc).splitlines()[0])
         raise DataUnavailable(
-            "broken", f"Databasen {path} kunde inte öppnas: {str(exc).splitlines()[0]}"
+            "broken",
+            f"Databasen {path} kunde inte öppnas: det är ingen läsbar DuckDB-databas (en mapp, en annan "
+            "sorts fil eller en avbruten skrivning). Ange rätt fil i MATAVLA_DB (eller --db), eller "
+            "skapa databasen på nytt med `matavla import` och `matavla compute`.",
         ) from exc
 
 
@@ -126,6 +134,9 @@ class ResultRow(NamedTuple):
     numerator: float | None
     denominator: float | None
     suppressed: bool
+    missing: bool = False  # no delivery covers this kommun × period: "saknas", not "för få"
+    complete: bool = True  # every month of the period is covered
+    data_through: date | None = None  # last day covered within the period
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,9 @@ class Snapshot:
     periods_by_lan: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     totals: Mapping[tuple[str, str, str], Mapping[str, ResultRow]] = field(default_factory=dict, repr=False)
     periods_by_indicator_lan: Mapping[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    run_info: RunInfo = field(default=NO_RUNS, repr=False)  # the run shown; stale indicators
+    # periods in which some indicator's län value is not covered to the period's end
+    partial_periods_by_lan: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -176,6 +190,10 @@ class Snapshot:
             return list(self.periods_by_lan.get(lan, ()))
         frame = self.results if indicator is None else self.results[self.results["indicator"] == indicator]
         return sorted(frame["period"].unique().tolist()) if not frame.empty else []
+
+    def partial_periods(self, lan: str) -> frozenset[str]:
+        """Periods the deliveries do not cover to their end for some indicator of the län."""
+        return self.partial_periods_by_lan.get(lan, frozenset())
 
     def indicators(self) -> set[str]:
         return set(self.indicator_ids)
@@ -210,7 +228,8 @@ def _totals(results: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, Resul
         return [None if v != v else float(v) for v in values]  # NaN != NaN
 
     nested: dict[tuple[str, str, str], dict[str, ResultRow]] = {}
-    for ind, lan, period, code, level, value, low, high, num, den, suppressed in zip(
+    through = [None if pd.isna(d) else pd.Timestamp(d).date() for d in totals["data_through"].tolist()]
+    for ind, lan, period, code, level, value, low, high, num, den, suppressed, missing, complete, day in zip(
         totals["indicator"].tolist(),
         totals["lan"].tolist(),
         totals["period"].tolist(),
@@ -222,12 +241,15 @@ def _totals(results: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, Resul
         column("numerator"),
         column("denominator"),
         totals["suppressed"].tolist(),
+        totals["missing"].tolist(),
+        totals["complete"].tolist(),
+        through,
         strict=True,
     ):
         if lan is None:
             continue
         nested.setdefault((ind, lan, period), {})[code] = ResultRow(
-            code, level, value, low, high, num, den, bool(suppressed)
+            code, level, value, low, high, num, den, bool(suppressed), bool(missing), bool(complete), day
         )
     return nested
 
@@ -259,6 +281,7 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
         if _table_exists(con, "meta"):
             row = con.execute("SELECT value FROM meta WHERE key = 'computed_at'").fetchone()
             computed = None if row is None else str(row[0])
+        run_info = read_run_info(con)
     finally:
         con.close()
     for column in (
@@ -273,6 +296,8 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
     ):
         results[column] = results[column].astype(object)
     results["suppressed"] = results["suppressed"].fillna(False).astype(bool)
+    results["missing"] = results["missing"].fillna(False).astype(bool)
+    results["complete"] = results["complete"].fillna(True).astype(bool)
     results["lan"] = _lan_of(results, group_lan or {})
     parts = {
         (str(ind), str(lan), str(bd)): frame.sort_values(
@@ -290,6 +315,25 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
         str(lan): tuple(sorted(labels.unique().tolist())) for lan, labels in results.groupby("lan")["period"]
     }
     totals = _totals(results)
+    lan_rows = results[(results["area_level"] == "lan") & (results["breakdown"] == "total")]
+    # The board opens on the latest period whose data reach its end. A period that is incomplete
+    # only because an indicator's outcomes come later (follow_up_days: readmissions) does not
+    # hold the whole board back; that indicator itself still says its period is incomplete.
+    months = lan_rows["period_type"].map({"year": 12, "quarter": 3, "month": 1}).fillna(1).astype(int)
+    starts = pd.to_datetime(lan_rows["period_start"])
+    period_end = pd.Series(
+        [
+            start + pd.DateOffset(months=n) - pd.Timedelta(days=1)
+            for start, n in zip(starts, months, strict=True)
+        ],
+        index=lan_rows.index,
+        dtype="datetime64[ns]",
+    )
+    reaches_end = pd.to_datetime(lan_rows["data_through"]) >= period_end
+    partial = lan_rows[~lan_rows["complete"] & ~reaches_end]
+    partial_periods_by_lan = {
+        str(lan): frozenset(labels.unique().tolist()) for lan, labels in partial.groupby("lan")["period"]
+    }
     periods_by_indicator_lan: dict[tuple[str, str], list[str]] = {}
     for ind, lan, period in totals:
         periods_by_indicator_lan.setdefault((ind, lan), []).append(period)
@@ -306,6 +350,8 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
         indicator_ids=frozenset(results["indicator"].unique().tolist()),
         kommuner_by_lan=kommuner_by_lan,
         periods_by_lan=periods_by_lan,
+        run_info=run_info,
+        partial_periods_by_lan=partial_periods_by_lan,
     )
 
 
@@ -335,6 +381,7 @@ class Coverage:
     runs: pd.DataFrame
     computed_at: str | None
     result_rows: int
+    run_info: RunInfo = NO_RUNS
 
 
 ROW_NUMBERS_SHOWN = 12
@@ -400,7 +447,7 @@ def read_coverage(path: Path) -> Coverage:
         runs = (
             con.execute(
                 "SELECT indicator, status, message, rows, seconds, computed_at FROM indicator_runs "
-                "ORDER BY status <> 'error', indicator"
+                "ORDER BY status = 'ok', status <> 'error', indicator"
             ).df()
             if _table_exists(con, "indicator_runs")
             else pd.DataFrame(columns=["indicator", "status", "message", "rows", "seconds", "computed_at"])
@@ -412,9 +459,31 @@ def read_coverage(path: Path) -> Coverage:
             computed = None if row is None else str(row[0])
         if _table_exists(con, "results"):
             result_rows = int(con.execute("SELECT count(*) FROM results").fetchone()[0])  # type: ignore[index]
+        run_info = read_run_info(con)
     finally:
         con.close()
-    return Coverage(extracts, import_log, rejected, runs, computed, result_rows)
+    runs["message"] = [
+        _safe_message(i, s, m, run_info)
+        for i, s, m in runs[["indicator", "status", "message"]].itertuples(index=False)
+    ]
+    return Coverage(extracts, import_log, rejected, runs, computed, result_rows, run_info)
+
+
+OLD_ERROR_TEXT = (
+    "felet registrerades av en äldre version av Mätavla och visas inte; kör `matavla compute` igen"
+)
+
+
+def _safe_message(indicator: str, status: str, message: object, run_info: RunInfo) -> object:
+    """A failure's text as compute recorded it with its run; never one stored before runs.
+
+    Before runs, compute stored the database error's own first line, which can quote a
+    person-level value ('Could not convert string …'); such a text stays hidden until recomputed.
+    """
+    state = run_info.of(indicator)
+    if state is not None:
+        return state.message
+    return OLD_ERROR_TEXT if status != "ok" and message else message
 
 
 _coverage: VersionCache[Coverage] = VersionCache(read_coverage)

@@ -55,9 +55,22 @@ def safe_filename(*parts: str, extension: str) -> str:
     return "_".join(["matavla", *[c for c in cleaned if c]]) + f".{extension}"
 
 
+# A cell starting with one of these is a formula to Excel ("CSV injection": `=cmd|' /C calc'!A0`
+# runs a program when the file is opened). Catalogue and data text can start so; a number cannot.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_TEXT = re.compile(r"^[-+]?[\d\s.,]+%?$")
+
+
+def _not_a_formula(value: object) -> object:
+    """Text that Excel would read as a formula, behind an apostrophe (OWASP's advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER_TEXT.match(value):
+        return "'" + value
+    return value
+
+
 def csv_bytes(frame: pd.DataFrame, info: DownloadInfo) -> bytes:
     header = "".join(f"# {line.replace(chr(10), ' ')}\n" for line in info.lines())
-    body = frame.to_csv(index=False, sep=";", decimal=",", lineterminator="\n")
+    body = frame.map(_not_a_formula).to_csv(index=False, sep=";", decimal=",", lineterminator="\n")
     return ("\ufeff" + header + body).encode("utf-8")
 
 
@@ -108,6 +121,12 @@ def xlsx_bytes(
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         _autofit(about, widths=[24, 40, 50, 40, 40, 30, 14, 28, 14, 28, 16, 20, 40, 40, 40])
+        # openpyxl stores any text starting with '=' as a live formula; nothing here is one.
+        for book_sheet in writer.book.worksheets:
+            for row in book_sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
     return buffer.getvalue()
 
 

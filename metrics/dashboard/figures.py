@@ -2,6 +2,10 @@
 
 Dicts rather than `go.Figure` because validation costs milliseconds per figure and the
 pages must answer in well under 100 ms; plotly.js renders them the same.
+
+Every name, label and unit from the catalogue or the data passes through `plain()` before it
+goes into a figure: Plotly renders a subset of HTML, and only the figures' own `<b>` and `<br>`
+may be markup.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from metrics.dashboard.comparison import STYLES
 from metrics.dashboard.format import format_interval, format_value, is_missing
 from metrics.dashboard.funnel import FunnelCurves
+from metrics.dashboard.markup import plain, plain_all
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 INK = "#1b1b1b"
@@ -135,8 +140,10 @@ def _hover(
     texts = []
     for xi, v, lo, hi in zip(x, value, low, high, strict=True):
         interval = format_interval(lo, hi, decimals)
-        shown = "för få / saknas" if is_missing(v) else format_value(v, decimals, unit)
-        texts.append(f"<b>{name}</b> {xi}<br>{shown}" + (f"<br>95 % KI {interval}" if interval else ""))
+        shown = "för få / saknas" if is_missing(v) else plain(format_value(v, decimals, unit))
+        texts.append(
+            f"<b>{plain(name)}</b> {plain(xi)}<br>{shown}" + (f"<br>95 % KI {interval}" if interval else "")
+        )
     return texts
 
 
@@ -153,7 +160,7 @@ def trend_figure(
     data: list[dict[str, Any]] = []
     for s in reversed(series):
         if s.band:
-            band = _band(s.x, s.low, s.high, s.band, s.name)
+            band = _band(plain_all(s.x), s.low, s.high, s.band, plain(s.name))
             if band:
                 data.append(band)
     for s in reversed(series):
@@ -161,9 +168,9 @@ def trend_figure(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "x": s.x,
+                "x": plain_all(s.x),
                 "y": _values(s.value),
-                "name": s.name,
+                "name": plain(s.name),
                 "line": {"color": s.color, "width": s.width, "dash": s.dash},
                 "marker": {"size": 7, "color": s.color},
                 "hovertext": _hover(s.name, s.x, s.value, s.low, s.high, decimals, unit),
@@ -175,13 +182,13 @@ def trend_figure(
         height=height,
         showlegend=True,
         legend={"orientation": "h", "y": -0.18, "x": 0, "font": {"size": 12}},
-        yaxis={"title": {"text": unit}, "rangemode": "tozero"},
+        yaxis={"title": {"text": plain(unit)}, "rangemode": "tozero"},
         xaxis={"type": "category"},
     )
     if target is not None:
         layout["shapes"] = [_hline(target, "#0f766e", "dot")]
         layout["annotations"] = [
-            _hlabel(target, f"Mål {target_text or format_value(target, decimals, unit)}", "#0f766e")
+            _hlabel(target, plain(f"Mål {target_text or format_value(target, decimals, unit)}"), "#0f766e")
         ]
     return {"data": data, "layout": layout}
 
@@ -241,7 +248,7 @@ def ranked_bars(
     reverse = direction != "lower"  # best (or highest, if neutral) first
     shown.sort(key=lambda b: b.value, reverse=reverse)  # type: ignore[arg-type, return-value]
     ordered = shown + hidden
-    names = [f"<b>{b.name}</b>" if b.highlighted else b.name for b in ordered]
+    names = [_name(b) for b in ordered]
     # plotly draws the first category at the bottom; reverse so the best is on top
     names_rev = list(reversed(names))
     ordered_rev = list(reversed(ordered))
@@ -253,9 +260,11 @@ def ranked_bars(
     hover = []
     for b in ordered_rev:
         interval = format_interval(b.low, b.high, decimals)
-        value = "för få för att visas" if is_missing(b.value) else format_value(b.value, decimals, unit)
+        value = (
+            "för få för att visas" if is_missing(b.value) else plain(format_value(b.value, decimals, unit))
+        )
         hover.append(
-            f"<b>{b.name}</b><br>{value}"
+            f"<b>{plain(b.name)}</b><br>{value}"
             + (f"<br>95 % KI {interval}" if interval else "")
             + f"<br>{STYLES[b.cls].label}"
         )
@@ -285,7 +294,7 @@ def ranked_bars(
             {
                 "type": "scatter",
                 "mode": "text",
-                "y": [f"<b>{b.name}</b>" if b.highlighted else b.name for b in hidden],
+                "y": [_name(b) for b in hidden],
                 "x": [x_max * 0.01] * len(hidden),
                 "text": ["för få" if b.cls == "suppressed" else "saknas" for b in hidden],
                 "textposition": "middle right",
@@ -314,7 +323,7 @@ def ranked_bars(
                 "x": reference,
                 "y": 1,
                 "yanchor": "bottom",
-                "text": reference_label,
+                "text": plain(reference_label),
                 "showarrow": False,
                 "font": {"size": 12, "color": INK},
             }
@@ -324,7 +333,7 @@ def ranked_bars(
         height=height,
         bargap=0.28,
         margin={"l": 8, "r": 24, "t": 30, "b": 8},
-        xaxis={"title": {"text": unit}, "range": [0, x_max]},
+        xaxis={"title": {"text": plain(unit)}, "range": [0, x_max]},
         yaxis={
             "type": "category",
             "categoryorder": "array",
@@ -336,6 +345,11 @@ def ranked_bars(
         annotations=annotations,
     )
     return {"data": data, "layout": layout}
+
+
+def _name(b: Bar) -> str:
+    """A bar's name as a label, bold when highlighted."""
+    return f"<b>{plain(b.name)}</b>" if b.highlighted else plain(b.name)
 
 
 def log_ticks(values: Sequence[float]) -> dict[str, Any]:
@@ -381,8 +395,8 @@ def funnel_figure(
             data.append({**common, "y": low, "showlegend": False, **fill})
     points = [b for b in bars if not is_missing(b.value) and not is_missing(b.denominator)]
     hover = [
-        f"<b>{b.name}</b><br>{format_value(b.value, decimals, unit)}<br>{denominator_label}: "
-        f"{format_value(b.denominator, 0, '')}<br>{STYLES[b.cls].label}"
+        f"<b>{plain(b.name)}</b><br>{plain(format_value(b.value, decimals, unit))}<br>"
+        f"{plain(denominator_label)}: {format_value(b.denominator, 0, '')}<br>{STYLES[b.cls].label}"
         for b in points
     ]
     data.append(
@@ -391,7 +405,7 @@ def funnel_figure(
             "mode": "markers+text",
             "x": [b.denominator for b in points],
             "y": [b.value for b in points],
-            "text": [f"<b>{b.name}</b>" if b.highlighted else b.name for b in points],
+            "text": [_name(b) for b in points],
             "textposition": "top center",
             "textfont": {
                 "size": 11,
@@ -414,7 +428,7 @@ def funnel_figure(
     annotations: list[dict[str, Any]] = []
     if reference is not None:
         shapes.append(_hline(reference, INK, "solid"))
-        annotations.append(_hlabel(reference, f"Länet {format_value(reference, decimals, unit)}", INK))
+        annotations.append(_hlabel(reference, plain(f"Länet {format_value(reference, decimals, unit)}"), INK))
     values: list[float | None] = [b.value for b in points] + [reference]
     denominators = [b.denominator for b in points if b.denominator is not None]
     if curves is not None and denominators:
@@ -433,10 +447,10 @@ def funnel_figure(
         legend={"orientation": "h", "y": -0.2, "x": 0, "font": {"size": 12}},
         xaxis={
             "type": "log",
-            "title": {"text": f"{denominator_label} (logaritmisk skala)"},
+            "title": {"text": plain(f"{denominator_label} (logaritmisk skala)")},
             **log_ticks(denominators),
         },
-        yaxis={"title": {"text": unit}, "range": y_range},
+        yaxis={"title": {"text": plain(unit)}, "range": y_range},
         shapes=shapes,
         annotations=annotations,
         margin={"l": 8, "r": 16, "t": 16, "b": 8},
@@ -463,8 +477,8 @@ def breakdown_figure(series: Sequence[BreakdownSeries], *, decimals: int, unit: 
             {
                 "type": "bar",
                 "orientation": "h",
-                "name": s.name,
-                "y": s.categories,
+                "name": plain(s.name),
+                "y": plain_all(s.categories),
                 "x": _values(s.value),
                 "marker": {"color": s.color},
                 "hovertext": hover,
@@ -498,11 +512,11 @@ def breakdown_figure(series: Sequence[BreakdownSeries], *, decimals: int, unit: 
             "font": {"size": 12},
         },
         margin={"l": 8, "r": 16, "t": 36, "b": 8},
-        xaxis={"title": {"text": unit}, "rangemode": "tozero"},
+        xaxis={"title": {"text": plain(unit)}, "rangemode": "tozero"},
         yaxis={
             "type": "category",
             "categoryorder": "array",
-            "categoryarray": list(reversed(categories)),
+            "categoryarray": plain_all(reversed(categories)),
             "gridcolor": "rgba(0,0,0,0)",
             "ticks": "",
         },
@@ -552,7 +566,7 @@ def facets_figure(
             "tickfont": {"size": 10},
             "showgrid": False,
             # a small facet has room for two month or quarter labels: the first and the last
-            **({"tickvals": [f.x[0], f.x[-1]]} if len(f.x) > 6 else {}),
+            **({"tickvals": [plain(f.x[0]), plain(f.x[-1])]} if len(f.x) > 6 else {}),
         }
         layout[f"yaxis{suffix}"] = {
             **AXIS_STYLE,
@@ -565,7 +579,13 @@ def facets_figure(
         }
         color = HIGHLIGHT if f.highlighted else KOMMUN
         band = _band(
-            f.x, f.low, f.high, "rgba(194, 65, 12, 0.16)" if f.highlighted else KOMMUN_BAND, f.title, xa, ya
+            plain_all(f.x),
+            f.low,
+            f.high,
+            "rgba(194, 65, 12, 0.16)" if f.highlighted else KOMMUN_BAND,
+            plain(f.title),
+            xa,
+            ya,
         )
         if band:
             data.append(band)
@@ -573,7 +593,7 @@ def facets_figure(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "x": reference.x,
+                "x": plain_all(reference.x),
                 "y": _values(reference.value),
                 "xaxis": xa,
                 "yaxis": ya,
@@ -588,14 +608,14 @@ def facets_figure(
                     unit,
                 ),
                 "hoverinfo": "text",
-                "name": reference.title,
+                "name": plain(reference.title),
             }
         )
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "x": f.x,
+                "x": plain_all(f.x),
                 "y": _values(f.value),
                 "xaxis": xa,
                 "yaxis": ya,
@@ -603,7 +623,7 @@ def facets_figure(
                 "marker": {"size": 5, "color": color},
                 "hovertext": _hover(f.title, f.x, f.value, f.low, f.high, decimals, unit),
                 "hoverinfo": "text",
-                "name": f.title,
+                "name": plain(f.title),
             }
         )
         annotations.append(
@@ -614,7 +634,7 @@ def facets_figure(
                 "y": 1.02,
                 "xanchor": "left",
                 "yanchor": "bottom",
-                "text": f"<b>{f.title}</b>" if f.highlighted else f.title,
+                "text": f"<b>{plain(f.title)}</b>" if f.highlighted else plain(f.title),
                 "showarrow": False,
                 "font": {"size": 12, "color": HIGHLIGHT if f.highlighted else INK},
             }
@@ -658,7 +678,9 @@ def choropleth_figure(
         for ring in rings[b.code]:
             xs += [pt[0] * scale for pt in ring] + [None]
             ys += [pt[1] for pt in ring] + [None]
-        value = "för få för att visas" if is_missing(b.value) else format_value(b.value, decimals, unit)
+        value = (
+            "för få för att visas" if is_missing(b.value) else plain(format_value(b.value, decimals, unit))
+        )
         data.append(
             {
                 "type": "scatter",
@@ -672,16 +694,16 @@ def choropleth_figure(
                     "width": 3 if b.highlighted else 1,
                 },
                 "hoveron": "fills",
-                "text": f"<b>{b.name}</b><br>{value}<br>{style.label}",
+                "text": f"<b>{plain(b.name)}</b><br>{value}<br>{style.label}",
                 "hoverinfo": "text",
                 "showlegend": False,
-                "name": b.name,
+                "name": plain(b.name),
             }
         )
         if largest:
             label_x.append(sum(pt[0] for pt in largest) / len(largest) * scale)
             label_y.append(sum(pt[1] for pt in largest) / len(largest))
-            label_text.append(f"<b>{b.name}</b>" if b.highlighted else b.name)
+            label_text.append(_name(b))
             label_color.append(style.text)
     data.append(
         {

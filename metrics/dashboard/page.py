@@ -99,7 +99,7 @@ def kept_choices(
     Values still valid are kept (`no_update`), so the view does not redraw twice.
     """
     values = [o["value"] for o in period_options]
-    new_period = no_update if period in values else resolve_period(None, values)
+    new_period = no_update if period in values else resolve_period(None, values, snap.partial_periods(lan))
     kommuner = set(snap.kommuner(lan))
     kept = [c for c in (markera or []) if c in kommuner]
     return (

@@ -71,7 +71,7 @@ def profile_rows(
         lan_value = lan_row.value if lan_row else None
         values = [r.value for r in cells.values() if r.area_level == "kommun"]
         own = cells.get(kommun)
-        if own is None:
+        if own is None or own.missing:
             result.append(
                 ProfileRow(
                     ind,
@@ -84,7 +84,7 @@ def profile_rows(
                     values,
                     NO_DATA,
                     None,
-                    "Ingen data för perioden",
+                    "Uppgift saknas (ingen leverans)" if own is not None else "Ingen data för perioden",
                 )
             )
             continue

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from metrics.dashboard.coverage_notes import partial_text
 from metrics.dashboard.data import Snapshot
 from metrics.dashboard.format import format_period, is_missing
 from metrics.dashboard.periods import parse_period
@@ -21,10 +22,16 @@ class AreaSeries:
     low: list[float | None]
     high: list[float | None]
     suppressed: list[bool]
+    partial: tuple[str | None, ...] = ()  # per period: 't.o.m. november' when the län's data end early
 
     @property
     def labels(self) -> list[str]:
-        return [format_period(p) for p in self.periods]
+        """Period labels; a period covered in part says so, so that it never reads as a plain dip."""
+        notes = self.partial or (None,) * len(self.periods)
+        return [
+            format_period(p) + (f" ({note})" if note else "")
+            for p, note in zip(self.periods, notes, strict=True)
+        ]
 
 
 def _period_key(label: str) -> tuple[int, int, int]:
@@ -47,6 +54,8 @@ def trend(
     ]
     labels.sort(key=_period_key)
     cells = [snap.cells(indicator, lan, label) for label in labels]
+    # one note per period, from the län's row, so every area's series shares the same x labels
+    partial = tuple(partial_text(c.get(lan), label) for c, label in zip(cells, labels, strict=True))
     result: dict[str, AreaSeries] = {}
     for area in areas:
         rows = [c.get(area) for c in cells]
@@ -57,6 +66,7 @@ def trend(
             [r.ci_low if r else None for r in rows],
             [r.ci_high if r else None for r in rows],
             [r.suppressed if r else False for r in rows],
+            partial,
         )
     return result
 

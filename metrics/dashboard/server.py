@@ -32,7 +32,9 @@ from metrics.dashboard.context import (
     load_catalogue_cached,
 )
 from metrics.dashboard.data import DataUnavailable, snapshot
-from metrics.dashboard.format import format_date
+from metrics.dashboard.routing import guard_pages
+from metrics.dashboard.runinfo import run_label
+from metrics.dashboard.security import add_security_headers
 from metrics.dashboard.urlstate import NAV_PAGES, nav_targets
 from metrics.geography import load_geography
 
@@ -172,10 +174,8 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         lan = state.get("lan")
         lan_name = load_geography().lan[lan].name if lan in load_geography().lan else ""
         try:
-            computed = current_snapshot().computed_at
-            date = (
-                f"Data beräknad {format_date(computed, with_time=True)}" if computed else "Data ej beräknad"
-            )
+            snap = current_snapshot()
+            date = run_label(snap.run_info, snap.computed_at)  # names the run, so a number can be traced
         except DataUnavailable:
             date = "Ingen data inläst"
         return [*hrefs, *classes, lan_name, date, targets["oversikt"]]
@@ -238,7 +238,7 @@ def create_app(
     """
     geojson = geojson_path or os.environ.get("MATAVLA_GEOJSON") or None
     catalog = Path(catalog_path)
-    catalogue = load_catalogue_cached(catalog)
+    catalogue = load_catalogue_cached(catalog, Path(db_path))
     settings = Settings(
         db_path=Path(db_path),
         catalog_path=catalog,
@@ -265,6 +265,8 @@ def create_app(
     _swedish_loading_text(app)
     app.server.config[CONFIG_KEY] = settings
     _import_pages()
+    guard_pages(app)
+    add_security_headers(app)
     _redirect_bare_paths(app)
     app.layout = _shell
     _register_shell_callbacks(app)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
@@ -15,7 +15,7 @@ LAN_CODE = re.compile(r"^\d{2}$")
 KEYS = ("lan", "period", "indikator", "markera", "nedbrytning")
 
 
-def _first(value: object) -> str | None:
+def first_value(value: object) -> str | None:
     """Dash passes a repeated parameter as a list; keep the first non-empty one."""
     if isinstance(value, (list, tuple)):
         value = next((v for v in value if v), None)
@@ -58,13 +58,13 @@ class ViewState:
 
 def parse_state(params: Mapping[str, object]) -> ViewState:
     """From query parameters (as Dash passes them to a page layout, or parsed from a string)."""
-    lan = _first(params.get("lan"))
+    lan = first_value(params.get("lan"))
     return ViewState(
         lan=lan if lan and LAN_CODE.match(lan) else None,
-        period=_first(params.get("period")),
-        indikator=_first(params.get("indikator")),
+        period=first_value(params.get("period")),
+        indikator=first_value(params.get("indikator")),
         markera=parse_codes(params.get("markera")),
-        nedbrytning=_first(params.get("nedbrytning")),
+        nedbrytning=first_value(params.get("nedbrytning")),
     )
 
 
@@ -108,14 +108,18 @@ def resolve_lan(requested: str | None, available: Iterable[str], default: str | 
     return lans[0] if lans else None
 
 
-def resolve_period(requested: str | None, available: Iterable[str]) -> str | None:
-    """The requested period when it has data, else the latest year (else the latest period)."""
+def resolve_period(
+    requested: str | None, available: Iterable[str], partial: Collection[str] = frozenset()
+) -> str | None:
+    """The requested period when it has data, else the latest complete year (else the latest year,
+    else the latest period): a board should not open on a year the deliveries cover only in part."""
     from metrics.dashboard.periods import latest_year, sort_periods
 
     periods = list(available)
     if requested in periods:
         return requested
-    return latest_year(periods) or (sort_periods(periods)[-1] if periods else None)
+    complete = [p for p in periods if p not in partial]
+    return latest_year(complete) or latest_year(periods) or (sort_periods(periods)[-1] if periods else None)
 
 
 NAV_PAGES: tuple[tuple[str, str, str], ...] = (

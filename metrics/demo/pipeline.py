@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,8 +20,19 @@ def build_demo(
     scale: float = 1.0,
     seed: int = 20241231,
     progress: Callable[[str], None] | None = None,
+    keep_files: bool = True,
 ) -> None:
-    """Generate, import and compute the demo; re-running it imports nothing twice."""
+    """Generate, import and compute the demo; re-running it imports nothing twice.
+
+    With `keep_files=False` the extracts (1.1 GB at scale 1) are written to a temporary
+    folder beside the database and removed after the import: the database holds everything
+    the dashboard shows, and `matavla demo` writes the files again for whoever wants them.
+    """
+    if not keep_files:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".demo-extracts-", dir=db_path.parent) as folder:
+            build_demo(db_path, catalog_path, out_dir=Path(folder), scale=scale, seed=seed, progress=progress)
+        return
     from metrics.demo.generate import generate_demo
     from metrics.extracts.importer import import_paths
 
@@ -40,7 +52,9 @@ def build_demo(
         say(f"Import klar; {rejected} rader avvisades (demodatan innehåller medvetet några felaktiga rader).")
         say("Beräknar indikatorer …")
         result = load_catalogue(catalog_path)
-        reports_c = compute_all(con, result.catalogue, progress=say)
+        reports_c = compute_all(
+            con, result.catalogue, progress=say, catalogue_source=Path(catalog_path).read_bytes()
+        )
         bad = [r for r in reports_c if not r.ok]
         if bad:
             raise MatavlaError(

@@ -22,6 +22,8 @@ import pyarrow as pa
 
 from metrics import wording
 from metrics.errors import ExtractError
+from metrics.extracts import failures
+from metrics.extracts.coverage import Covers, forget_coverage_of_same_bytes, record_coverage
 from metrics.extracts.normalise import (
     ColumnMap,
     duplicates_sql,
@@ -32,7 +34,16 @@ from metrics.extracts.normalise import (
     staging_sql,
     trim_table,
 )
-from metrics.extracts.personnummer import looks_like_personnummer, personnummer_sql
+from metrics.extracts.options import ImportOptions
+from metrics.extracts.origins import ORIGIN, replaced_origins, winner_note
+from metrics.extracts.personnummer import (
+    ascii_personnummer_sql,
+    contains_personnummer,
+    embedded_candidate_sql,
+    looks_like_personnummer,
+    mentions_personnummer,
+    unicode_candidate_sql,
+)
 from metrics.extracts.readers import ROW, SUFFIXES, RawTable, read_bytes, read_table, require_supported
 from metrics.extracts.schema import EXTRACTS, Extract, extract_for_filename
 
@@ -59,6 +70,7 @@ class ImportReport:
     error: str | None = None  # Swedish message of the ExtractError when failed
     rejected_sample: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
     seconds: float = 0.0
+    coverage: str = ""  # Swedish: which kommuner and months the file covers (table `coverage`)
 
 
 def import_paths(
@@ -67,6 +79,8 @@ def import_paths(
     *,
     source: str | None = None,
     progress: Progress | None = None,
+    covers: Covers | None = None,
+    options: ImportOptions | None = None,
 ) -> list[ImportReport]:
     """Import files and folders (recursively) in order; a failed file does not stop the others."""
     reports = []
@@ -86,11 +100,20 @@ def import_paths(
         for file in files:
             started = time.perf_counter()
             try:
-                reports.append(import_file(con, file, source=source, progress=progress))
+                try:
+                    reports.append(
+                        import_file(
+                            con, file, source=source, progress=progress, covers=covers, options=options
+                        )
+                    )
+                except ExtractError:
+                    raise
+                except Exception as exc:  # anything else fails this file only, never the folder
+                    raise failures.unexpected(file.name, exc, _size(file)) from exc
             except ExtractError as exc:
                 reports.append(
                     ImportReport(
-                        file.name,
+                        shown_name(file),
                         _extract_name_or_none(file, source),
                         "failed",
                         error=str(exc),
@@ -113,11 +136,18 @@ def import_file(
     *,
     source: str | None = None,
     progress: Progress | None = None,
+    covers: Covers | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportReport:
     """Import one file; raises `ExtractError` (database unchanged) when the whole file is refused."""
+    options = options or ImportOptions()
     started = time.perf_counter()
     path = Path(path)
     say = progress or (lambda _message: None)
+    if contains_personnummer(path.name):
+        raise ExtractError(
+            HIDDEN_NAME, f"filnamnet innehåller {_LOOKS}; filen lästes inte", hint="döp om filen"
+        )
     extract = resolve_extract(path, source)
     source = None if source is None else extract.name  # logged as the extract's own spelling
     require_supported(path.name, path.suffix)
@@ -126,10 +156,10 @@ def import_file(
     say(f"{path.name}: läser {_megabytes(len(data))} …")
     content_hash = hashlib.sha256(data).hexdigest()
     previous = _previous_import(con, extract.name, content_hash)
-    if previous is not None:
+    if previous is not None and not options.replace:
         return _log_unchanged(con, path.name, extract, source, content_hash, previous, started)
 
-    raw = read_table(path.name, data, path.suffix)
+    raw = read_table(path.name, data, path.suffix, options.sheet)
     del data  # the Arrow table holds what is needed; free the bytes of a large file early
     columns = match_columns(extract, raw.header, path.name)
     say(f"{path.name}: kontrollerar {wording.rows(raw.num_rows)} …")
@@ -139,7 +169,19 @@ def import_file(
     con.register(KOMMUNER, pa.table({"code": known_kommuner()}))
     try:
         with _transaction(con, path.name):
-            report = _import_staged(con, path.name, extract, source, content_hash, raw, columns, say, started)
+            report = _import_staged(
+                con,
+                path.name,
+                extract,
+                source,
+                content_hash,
+                raw,
+                columns,
+                say,
+                started,
+                options,
+                covers or Covers(),
+            )
     finally:
         for view in (RAW, TRIMMED, KOMMUNER):
             con.unregister(view)
@@ -153,7 +195,9 @@ def resolve_extract(path: Path, source: str | None) -> Extract:
     if source is not None:
         extract = EXTRACTS.get(source.strip().lower())
         if extract is None:
-            raise ExtractError(path.name, f"okänt uttag '{source}'", hint=f"välj ett av: {names}")
+            hidden = looks_like_personnummer(source) or contains_personnummer(source)
+            shown = "(namnet visas inte: det ser ut som ett personnummer)" if hidden else f"'{source}'"
+            raise ExtractError(path.name, f"okänt uttag {shown}", hint=f"välj ett av: {names}")
         return extract
     extract = extract_for_filename(path.stem)
     if extract is None:
@@ -180,6 +224,8 @@ def _transaction(con: duckdb.DuckDBPyConnection, file: str) -> Iterator[None]:
         yield
     except duckdb.Error as exc:
         con.rollback()
+        if failures.is_out_of_memory(exc):
+            raise failures.out_of_memory(file, None) from exc
         # DuckDB's message may quote a value from the file, so only its kind is shown.
         raise ExtractError(
             file,
@@ -202,13 +248,17 @@ def _import_staged(
     columns: ColumnMap,
     say: Progress,
     started: float,
+    options: ImportOptions,
+    covers: Covers,
 ) -> ImportReport:
     """Everything that writes; runs inside the file's transaction."""
-    _refuse_personnummer(con, file, raw, columns)
+    _refuse_personnummer(con, file, extract, raw, columns)
 
     con.execute(f"DROP TABLE IF EXISTS {STAGED}")
-    con.execute(f"CREATE TEMP TABLE {STAGED} AS {staging_sql(extract, columns, TRIMMED, KOMMUNER)}")
+    staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
+    con.execute(f"CREATE TEMP TABLE {STAGED} AS {staging}")
     con.execute(duplicates_sql(extract, STAGED))
+    _refuse_personnummer_in_rejected(con, file, extract, columns)
 
     staged_rows, rejected = _one(con, f"SELECT count(*), count(_reason) FROM {STAGED}")
     accepted = staged_rows - rejected
@@ -216,9 +266,13 @@ def _import_staged(
 
     _store_rejected(con, import_id, file, extract, raw, columns)
     say(f"{file}: sparar {wording.rows(accepted)} …")
-    replaced = _replace_by_key(con, extract)
+    replaced, origins = _replace_by_key(con, extract, import_id)
+    forget_coverage_of_same_bytes(con, extract, content_hash)
+    covered = record_coverage(con, import_id, extract, STAGED, covers)
 
     notes = [*raw.notes, *columns.notes, *_kommun_notes(con)]
+    if (won := winner_note(con, origins)) is not None:
+        notes.append(won)
     empty_rows = raw.num_rows - staged_rows
     if empty_rows:
         notes.append(
@@ -245,6 +299,7 @@ def _import_staged(
         rows_replaced=replaced,
         notes=notes,
         rejected_sample=sample,
+        coverage=covered,
     )
     report.seconds = time.perf_counter() - started
     _write_log(con, import_id, report, source, content_hash)
@@ -252,27 +307,89 @@ def _import_staged(
 
 
 def _refuse_personnummer(
-    con: duckdb.DuckDBPyConnection, file: str, raw: RawTable, columns: ColumnMap
+    con: duckdb.DuckDBPyConnection, file: str, extract: Extract, raw: RawTable, columns: ColumnMap
 ) -> None:
-    """Fail the file when a person_id looks like a personnummer; the value is never shown."""
-    hint = (
-        "exportera med pseudonymiserade person_id (t.ex. ett löpnummer eller en slumpad kod); "
-        "värdet visas inte här av integritetsskäl"
-    )
-    looks = "ett värde som ser ut som ett personnummer eller samordningsnummer"
-    refusal = "sådana uppgifter får aldrig lagras, så ingenting i filen importerades"
-    source = columns.sources.get("person_id")
-    if source is not None:
-        row = _one(con, f"SELECT min({ROW}) FROM {TRIMMED} WHERE {personnummer_sql(ident(source))}")[0]
-        if row is not None:
-            message = f"person_id innehåller {looks}; {refusal}"
-            raise ExtractError(file, message, hint=hint, row=int(row))
+    """Fail the file when a text cell looks like a personnummer; the value is never shown.
+
+    Every text column of every extract is checked here, on every row. Typed columns (dates,
+    numbers, codes) keep their text only in a rejected row: see `_refuse_personnummer_in_rejected`.
+    Ignored columns are never stored, so they are not checked.
+    """
+    _refuse_in(con, file, TRIMMED, _kept(extract, columns, text=True))
     # A line that could not be split into the header's fields is stored as text, and which
-    # of its fields is person_id cannot be told: every field is checked.
+    # of its fields is which cannot be told: every field, and the line as a whole, is checked.
     for line in raw.invalid_rows:
-        if any(map(looks_like_personnummer, line.fields)):
-            message = f"raden innehåller {looks}; {refusal}"
-            raise ExtractError(file, message, hint=hint, row=line.row_number)
+        if contains_personnummer(line.text) or any(map(looks_like_personnummer, line.fields)):
+            message = f"raden innehåller {_LOOKS}; {_REFUSAL}"
+            raise ExtractError(file, message, hint=_PNR_HINT, row=line.row_number)
+
+
+def _refuse_personnummer_in_rejected(
+    con: duckdb.DuckDBPyConnection, file: str, extract: Extract, columns: ColumnMap
+) -> None:
+    """The typed columns of the rejected rows, which `rejected_rows.raw` keeps as text."""
+    rejected = (
+        f"(SELECT t.* FROM {TRIMMED} AS t JOIN {STAGED} AS s USING ({ROW}) WHERE s._reason IS NOT NULL)"
+    )
+    _refuse_in(con, file, rejected, _kept(extract, columns, text=False))
+
+
+def _kept(extract: Extract, columns: ColumnMap, *, text: bool) -> list[tuple[str, str]]:
+    """(contract name, raw column id) of the file's text columns, or of its typed ones."""
+    return [
+        (col.name, source)
+        for col in extract.columns
+        if (source := columns.sources.get(col.name)) is not None and (col.type == "text") == text
+    ]
+
+
+def _refuse_in(con: duckdb.DuckDBPyConnection, file: str, table: str, checked: list[tuple[str, str]]) -> None:
+    """One vectorised pass over `table`; the first offending (row, column) fails the file."""
+    if not checked:
+        return
+    hits = ", ".join(f"min({ROW}) FILTER (WHERE {ascii_personnummer_sql(ident(s))})" for _, s in checked)
+    candidates = ", ".join(
+        f"list(struct_pack(r := {ROW}, v := {ident(s)})) FILTER (WHERE {unicode_candidate_sql(ident(s))})"
+        for _, s in checked
+    )
+    embedded = ", ".join(
+        f"list(struct_pack(r := {ROW}, v := {ident(s)})) FILTER (WHERE {embedded_candidate_sql(ident(s))})"
+        for _, s in checked
+    )
+    row = _one(con, f"SELECT {hits}, {candidates}, {embedded} FROM {table}")
+    found: list[tuple[int, str]] = []
+    n = len(checked)
+    for i, (name, _) in enumerate(checked):
+        if row[i] is not None:
+            found.append((int(row[i]), name))
+        # Values with other than ASCII characters are few; NFKC is applied to them in Python.
+        for item in row[n + i] or []:
+            if looks_like_personnummer(item["v"]):
+                found.append((int(item["r"]), name))
+                break
+        # So are texts with a number of a personnummer's length among other words.
+        for item in row[2 * n + i] or []:
+            if mentions_personnummer(item["v"]):
+                found.append((int(item["r"]), name))
+    if found:
+        first, name = min(found)
+        raise ExtractError(
+            file, f"kolumnen '{name}' innehåller {_LOOKS}; {_REFUSAL}", hint=_PNR_HINT, row=first
+        )
+
+
+_LOOKS = "ett värde som ser ut som ett personnummer eller samordningsnummer"
+_REFUSAL = "sådana uppgifter får aldrig lagras, så ingenting i filen importerades"
+_PNR_HINT = (
+    "exportera med pseudonymiserade id:n (t.ex. ett löpnummer eller en slumpad kod) och utan "
+    "personnummer i andra kolumner; värdet visas inte här av integritetsskäl"
+)
+HIDDEN_NAME = "(filnamnet visas inte: det innehåller ett personnummer)"
+
+
+def shown_name(path: Path) -> str:
+    """The file's name as it may be shown and logged: hidden when it holds a personnummer."""
+    return HIDDEN_NAME if contains_personnummer(path.name) else path.name
 
 
 def _store_rejected(
@@ -311,14 +428,25 @@ def _store_rejected(
             con.unregister(INVALID)
 
 
-def _replace_by_key(con: duckdb.DuckDBPyConnection, extract: Extract) -> int:
-    """Delete the stored rows that the file's accepted rows replace, then insert those; rows replaced."""
+def _replace_by_key(
+    con: duckdb.DuckDBPyConnection, extract: Extract, import_id: int
+) -> tuple[int, list[tuple[int | None, int]]]:
+    """Delete the stored rows that the file's accepted rows replace, then insert those.
+
+    Returns the rows replaced and which imports they came from (see `origins`).
+    """
     table = ident(extract.name)
-    same_key = " AND ".join(f"{table}.{ident(k)} = s.{ident(k)}" for k in extract.key)
-    replaced = _one(con, f"DELETE FROM {table} USING {STAGED} AS s WHERE s._reason IS NULL AND {same_key}")[0]
+    origins = replaced_origins(con, extract, STAGED)
+    replaced = sum(n for _, n in origins)
+    if replaced:
+        same_key = " AND ".join(f"{table}.{ident(k)} = s.{ident(k)}" for k in extract.key)
+        con.execute(f"DELETE FROM {table} USING {STAGED} AS s WHERE s._reason IS NULL AND {same_key}")
     names = ", ".join(ident(c) for c in extract.column_names)
-    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {STAGED} WHERE _reason IS NULL")
-    return int(replaced)
+    con.execute(
+        f"INSERT INTO {table} ({names}, {ORIGIN}) SELECT {names}, ? FROM {STAGED} WHERE _reason IS NULL",
+        [import_id],
+    )
+    return replaced, origins
 
 
 def _kommun_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -345,12 +473,13 @@ def _rejected_sample(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[tupl
 def _previous_import(
     con: duckdb.DuckDBPyConnection, extract: str, content_hash: str
 ) -> tuple[int, datetime] | None:
-    row = con.execute(
+    # fetchall, not fetchone: an unfinished result would block registering the file's table next
+    rows = con.execute(
         "SELECT import_id, imported_at FROM import_log "
         "WHERE extract = ? AND content_hash = ? AND status = 'ok' ORDER BY import_id DESC LIMIT 1",
         [extract, content_hash],
-    ).fetchone()
-    return None if row is None else (int(row[0]), row[1])
+    ).fetchall()
+    return (int(rows[0][0]), rows[0][1]) if rows else None
 
 
 def _log_unchanged(
@@ -403,6 +532,13 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple:
     row = con.execute(sql).fetchone()
     assert row is not None  # aggregates always return a row
     return row
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _megabytes(size: int) -> str:

@@ -6,8 +6,9 @@ text value, a typed value and an error message when the text is present but not
 valid (or required but empty). The messages of one row are joined into
 `_reason`; a row without reason is accepted.
 
-Reasons in person-level extracts never quote the offending value: they are shown
-to users, and the row number is enough to find the value in the file.
+Reasons never quote the offending value, in any extract: they are shown to users
+(a personnummer in an aggregated extract once reached the Data page that way), and
+the row number is enough to find the value in the file.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from metrics.errors import ExtractError
+from metrics.extracts.options import DateWindow, dated_columns, window_reason_sql
+from metrics.extracts.personnummer import looks_like_personnummer, mentions_personnummer
 from metrics.extracts.readers import ROW, column_id
 from metrics.extracts.schema import SQL_TYPES, Column, Extract
 from metrics.geography import load_geography
@@ -65,6 +68,16 @@ def ident(name: str) -> str:
 
 def match_columns(extract: Extract, header: list[str], file: str) -> ColumnMap:
     """Match the file's column names (case-insensitively) to the extract's columns."""
+    if any(looks_like_personnummer(name) or mentions_personnummer(name) for name in header):
+        # A file without a header row puts its first data row here, and names are shown in messages
+        # and logged (an ignored column's name is noted in the import log).
+        raise ExtractError(
+            file,
+            "en kolumnrubrik ser ut som ett personnummer eller samordningsnummer, så filen saknar "
+            "troligen rubrikrad; ingenting importerades",
+            hint="första raden ska vara kolumnnamnen; värdet visas inte här av integritetsskäl",
+            row=1,
+        )
     lowered = [name.lower() for name in header]
     positions: dict[str, list[int]] = {}
     for i, name in enumerate(lowered):
@@ -110,6 +123,15 @@ def _missing_columns_error(
         if len(missing) == 1
         else f"saknar obligatoriska kolumner {quoted}"
     )
+    if not any(h.lower() in extract.column_names for h in header):
+        # No known column name: the first line is most likely data (the header was left out),
+        # and its values, a person_id among them, must not be quoted.
+        return ExtractError(
+            file,
+            f"{message}; första raden har inget av uttagets kolumnnamn, så filen saknar troligen rubrikrad",
+            hint=f"lägg till en rubrikrad först i filen; uttaget {extract.name} har kolumnerna "
+            f"{', '.join(extract.column_names)}",
+        )
     present = ", ".join(h for h in header if h) or "(inga)"
     hint = f"filen har kolumnerna {present}"
     others = [h for h in header if h and h.lower() not in extract.column_names]
@@ -233,16 +255,15 @@ def _range_checks(col: Column, v: str) -> list[tuple[str, str]]:
     return checks
 
 
-def reason_sql(col: Column, t: str, v: str, *, show_values: bool) -> str | None:
+def reason_sql(col: Column, t: str, v: str) -> str | None:
     """The Swedish reason this column rejects the row, or NULL; None when it never does."""
-    shown = f" || ' (' || {lit(chr(39))} || left({t}, 30) || {lit(chr(39))} || ')'" if show_values else ""
 
-    def says(message: str, with_value: bool = True) -> str:
-        return lit(f"{col.name}: {message}") + (shown if with_value else "")
+    def says(message: str) -> str:
+        return lit(f"{col.name}: {message}")  # never the value itself (see the module docstring)
 
     branches = []
     if col.required:
-        branches.append(f"WHEN {t} IS NULL THEN {says('värde saknas', with_value=False)}")
+        branches.append(f"WHEN {t} IS NULL THEN {says('värde saknas')}")
     if col.type == "enum":
         allowed = ", ".join(col.values)
         branches.append(
@@ -276,8 +297,12 @@ def trim_table(table: pa.Table) -> pa.Table:
     return pa.table(dict(zip(names, trimmed, strict=True)) | {ROW: table[ROW]})
 
 
-def staging_sql(extract: Extract, columns: ColumnMap, raw: str, kommuner: str) -> str:
+def staging_sql(
+    extract: Extract, columns: ColumnMap, raw: str, kommuner: str, window: DateWindow | None = None
+) -> str:
     """SELECT _row, the typed contract columns, _reason and _kommun_from from the trimmed raw table.
+
+    With a `window`, dates outside it are reasons too (see `options.DateWindow`).
 
     Rows whose every cell is empty (trailing separator-only lines) are left out.
     `_kommun_from` holds the three-digit code of rows whose kommun got its leading zero back.
@@ -298,11 +323,10 @@ def staging_sql(extract: Extract, columns: ColumnMap, raw: str, kommuner: str) -
     )
 
     typed = [f"{typed_sql(c, text_column(c.name), kommuner)} AS {ident(c.name)}" for c in extract.columns]
-    reasons = [
-        reason_sql(c, text_column(c.name), ident(c.name), show_values=not extract.person_level)
-        for c in extract.columns
-    ]
+    reasons = [reason_sql(c, text_column(c.name), ident(c.name)) for c in extract.columns]
     reasons += [f"CASE WHEN NOT ({check.sql}) THEN {lit(check.reason)} END" for check in extract.checks]
+    if window is not None:
+        reasons += [window_reason_sql(c, ident(c.name), window) for c in dated_columns(extract)]
     kommun = next((c.name for c in extract.columns if c.type == "kommun"), None)
     if kommun is not None:
         t = text_column(kommun)

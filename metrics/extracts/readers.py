@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -25,13 +26,15 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from metrics.errors import ExtractError
+from metrics.extracts.encodings import decode_to_utf8, excel_separator
+from metrics.extracts.personnummer import contains_personnummer, looks_like_personnummer
+from metrics.extracts.quotes import find_quotes, stray_note
 
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
 PARQUET_SUFFIXES = (".parquet",)
 SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
 
-_BOM = b"\xef\xbb\xbf"
 ROW = "_row"
 SWEDISH_TIME = "Europe/Stockholm"
 
@@ -76,12 +79,12 @@ def require_supported(name: str, suffix: str) -> None:
         )
 
 
-def read_table(name: str, data: bytes, suffix: str) -> RawTable:
-    """Parse the bytes of a file called `name` according to its suffix."""
+def read_table(name: str, data: bytes, suffix: str, sheet: str | None = None) -> RawTable:
+    """Parse the bytes of a file called `name` according to its suffix (`sheet`: see `read_xlsx`)."""
     require_supported(name, suffix)
     suffix = suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        return read_xlsx(name, data)
+        return read_xlsx(name, data, sheet)
     if suffix in PARQUET_SUFFIXES:
         return read_parquet(name, data)
     return read_csv(name, data)
@@ -90,45 +93,41 @@ def read_table(name: str, data: bytes, suffix: str) -> RawTable:
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def decode_to_utf8(name: str, data: bytes) -> tuple[bytes, str | None]:
-    """UTF-8 bytes without BOM, and a note when the file was Windows-1252."""
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-    try:
-        data.decode("utf-8")  # only to validate; about 0.1 s per 100 MB
-        return data, None
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ExtractError(
-            name,
-            "filen är varken UTF-8 eller Windows-1252",
-            hint="spara filen som CSV UTF-8 (i Excel: Spara som → CSV UTF-8)",
-        ) from None
-    return text.encode("utf-8"), "teckenkodning Windows-1252 (omkodad till UTF-8)"
-
-
-def split_header(name: str, data: bytes) -> tuple[list[str], str]:
-    """The header's column names and the delimiter, sniffed from the header line."""
+def split_header(name: str, data: bytes, delimiter: str | None = None) -> tuple[list[str], str]:
+    """The header's column names and the delimiter, sniffed from the header line unless given."""
     end = data.find(b"\n")
-    line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
+    # A bare CR ends the line too, for Arrow as for Excel and editors: the header stops there.
+    line = (data if end < 0 else data[:end]).decode("utf-8").split("\r", 1)[0]
     if not line.strip():
         raise ExtractError(
             name, "filen saknar rubrikrad", hint="första raden ska innehålla kolumnnamnen, t.ex. kommun;year"
         )
-    counts = {d: line.count(d) for d in (";", ",", "\t")}
-    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    if delimiter is None:
+        counts = {d: line.count(d) for d in (";", ",", "\t")}
+        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     names = next(csv.reader([line], delimiter=delimiter))
     return [clean_name(n) for n in names], delimiter
 
 
 def read_csv(name: str, data: bytes) -> RawTable:
     data, encoding_note = decode_to_utf8(name, data)
-    header, delimiter = split_header(name, data)
+    line_end_note = None
+    if b"\r" in data and b"\n" not in data:
+        # Lines ended by CR alone (classic Mac OS, some report tools) would read as one long line.
+        data, line_end_note = (
+            data.replace(b"\r", b"\n"),
+            "radslut med enbart CR (äldre Mac) lästes som radbrytningar",
+        )
+    if not data.endswith(b"\n"):
+        data += b"\n"  # a header-only file without a final line break is an empty file, not a broken one
+    # Excel's hint line `sep=;` names the separator; the header is then on line 2.
+    data, named_separator = excel_separator(data)
+    offset = 0 if named_separator is None else 1
+    header, delimiter = split_header(name, data, named_separator)
     ids = [column_id(i) for i in range(len(header))]
-    starts, multiline = record_lines(data)
+    quotes = find_quotes(name, data, delimiter, offset)
+    starts, multiline = record_lines(data, quotes.active)
+    starts += offset
     table, invalid = _parse_csv(name, data, ids, delimiter, multiline, threads=True)
     if invalid:
         # Arrow only numbers the bad records when reading on one thread.
@@ -136,28 +135,55 @@ def read_csv(name: str, data: bytes) -> RawTable:
     for row in invalid:  # Arrow numbers records from 1, the header being record 1
         if 0 < row.record <= len(starts):
             row.row_number = int(starts[row.record - 1])
+    refuse_quoted_line_breaks_in_broken_rows(name, invalid)
     keep = np.ones(len(starts), dtype=bool)
     keep[0] = False  # the header
     keep[[r.record - 1 for r in invalid if 0 < r.record <= len(starts)]] = False
     # A final line break starts no record, so there may be one start more than rows.
     rows = starts[keep][: table.num_rows]
-    notes = [encoding_note] if encoding_note else []
+    if len(rows) < table.num_rows:  # never number rows wrongly: refuse instead
+        raise ExtractError(
+            name,
+            "kunde inte avgöra radnumren i filen",
+            hint='kontrollera citattecknen ("): ett citerat värde ska börja och sluta vid en avgränsare',
+        )
+    notes = [note for note in (encoding_note, line_end_note, stray_note(quotes.stray_lines)) if note]
+    if named_separator is not None:
+        notes.append(f"första raden sep={named_separator} (från Excel) angav avgränsaren")
     return RawTable(header, table.append_column(ROW, pa.array(rows, pa.int64())), notes, invalid)
 
 
-def record_lines(data: bytes) -> tuple[np.ndarray, bool]:
+def refuse_quoted_line_breaks_in_broken_rows(name: str, invalid: list[InvalidRow]) -> None:
+    """A row that spans lines (a quoted line break) and still has the wrong number of fields
+    most likely lost its closing quote: its value swallowed the following lines. Refuse the
+    file rather than keep those lines aside as one row."""
+    for row in invalid:
+        if "\n" in row.text:
+            raise ExtractError(
+                name,
+                "ett citerat värde som börjar på raden sträcker sig över flera rader och raden får fel "
+                'antal fält; troligen saknas ett avslutande citattecken ("); inget importerades',
+                hint="kontrollera citattecknen på raden och raderna efter",
+                row=row.row_number,
+            )
+
+
+def record_lines(data: bytes, quotes: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
     """The line on which each CSV record starts (the header is record 0, on line 1), and
     whether any quoted value holds a line break.
 
     A line break is inside a quoted value exactly when an odd number of quote
-    characters precede it (an escaped quote is two quotes, so parity holds).
+    characters precede it (an escaped quote is two quotes, so parity holds). `quotes`
+    are the positions of the quote characters that quote (see `quotes.find_quotes`);
+    by default every quote character.
     """
     buffer = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(buffer == ord("\n"))
     ends = np.arange(len(newlines))
     multiline = False
-    if b'"' in data:
+    if quotes is None and b'"' in data:
         quotes = np.flatnonzero(buffer == ord('"'))
+    if quotes is not None and len(quotes):
         inside = np.searchsorted(quotes, newlines) % 2 == 1
         multiline = bool(inside.any())
         if multiline:
@@ -213,21 +239,29 @@ def _parse_csv(
 # --- Excel -------------------------------------------------------------------------------------
 
 
-def read_xlsx(name: str, data: bytes) -> RawTable:
-    """The first sheet; the first non-empty row is the header."""
+def read_xlsx(name: str, data: bytes, sheet: str | None = None) -> RawTable:
+    """The first sheet, or `sheet` (its name, or its number from 1); the first non-empty row is the header."""
     import python_calamine  # imported here: only Excel imports need it
 
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        index = (
+            first_visible_sheet(workbook) if sheet is None else sheet_index(name, workbook.sheet_names, sheet)
+        )
         # skip_empty_area=False keeps the sheet's own row numbers (the list starts at A1).
-        cells = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        cells = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+    except ExtractError:
+        raise
     except Exception:  # calamine raises its own error types for damaged files
         raise ExtractError(
             name, "kunde inte läsa Excel-filen", hint="öppna den i Excel och spara den igen som .xlsx"
         ) from None
     start = next((i for i, row in enumerate(cells) if any(_cell_text(v) is not None for v in row)), None)
     if start is None:
-        raise ExtractError(name, "första bladet i Excel-filen är tomt", hint="lägg uttaget på första bladet")
+        which = "första bladet" if sheet is None else f"bladet '{sheet}'"
+        raise ExtractError(
+            name, f"{which} i Excel-filen är tomt", hint="lägg uttaget där eller välj blad med --sheet"
+        )
     header = [clean_name(_cell_text(v) or "") for v in cells[start]]
     body = cells[start + 1 :]
     # calamine's rows all have the sheet's width, so this transposes rows into columns.
@@ -237,6 +271,35 @@ def read_xlsx(name: str, data: bytes) -> RawTable:
         columns[column_id(i)] = pa.array([None] * len(body), pa.string())
     columns[ROW] = pa.array(np.arange(start + 2, start + 2 + len(body), dtype=np.int64))
     return RawTable(header, pa.table(columns))
+
+
+def first_visible_sheet(workbook: Any) -> int:
+    """The first sheet Excel shows: a hidden first sheet (old data kept out of sight) is not 'the first'."""
+    import python_calamine
+
+    shown = python_calamine.SheetVisibleEnum.Visible
+    return next((i for i, sheet in enumerate(workbook.sheets_metadata) if sheet.visible == shown), 0)
+
+
+def sheet_index(name: str, sheets: Sequence[str], sheet: str) -> int:
+    """The index of `sheet`: a sheet's name (exactly, else ignoring case) or its number from 1."""
+    wanted = sheet.strip()
+    for candidates in (sheets, [s.casefold() for s in sheets]):
+        key = wanted if candidates is sheets else wanted.casefold()
+        if key in candidates:
+            return list(candidates).index(key)
+    if wanted.isdigit() and 1 <= int(wanted) <= len(sheets):
+        return int(wanted) - 1
+    # A sheet per patient, named after the personnummer, is a real habit: such names are not shown.
+    shown = [
+        (s if not (looks_like_personnummer(s) or contains_personnummer(s)) else "(namnet visas inte)")
+        for s in sheets
+    ]
+    asked = "(namnet visas inte)" if looks_like_personnummer(sheet) or contains_personnummer(sheet) else sheet
+    listed = ", ".join(f"{i} '{s}'" for i, s in enumerate(shown, start=1))
+    raise ExtractError(
+        name, f"Excel-filen har inget blad '{asked}'", hint=f"ange namn eller nummer; bladen är {listed}"
+    )
 
 
 def _excel_column(values: Sequence[object]) -> pa.Array:
@@ -292,6 +355,13 @@ def _parquet_text(name: str, column_name: str, column: pa.ChunkedArray) -> pa.Ch
         return pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
     if pa.types.is_boolean(kind):
         return pc.if_else(column, "true", "false")
+    if pa.types.is_floating(kind):
+        # Arrow formats large whole floats in exponent form (191212121212.0 as "1.91212121212e+11"),
+        # which hides a personnummer from the check: whole values are written as integers, like an
+        # Excel cell; others as Arrow writes them.
+        whole = pc.and_(pc.equal(pc.floor(column), column), pc.less(pc.abs(column), 2.0**53))
+        as_int = pc.cast(pc.if_else(whole, column, 0.0), pa.int64()).cast(pa.string())
+        return pc.if_else(whole, as_int, column.cast(pa.string()))
     try:
         # Arrow formats the float 580.0 as "580", like an Excel cell.
         return column.cast(pa.string())

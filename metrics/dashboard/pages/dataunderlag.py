@@ -8,12 +8,22 @@ import dash
 from dash import Input, Output, callback, dcc, html
 
 from metrics.dashboard.audit_status import audit_status, read_audit
-from metrics.dashboard.components import attrs, data_table, download_bar, no_data, safe, section
-from metrics.dashboard.context import catalogue, settings
+from metrics.dashboard.components import (
+    alert,
+    data_table,
+    download_bar,
+    no_data,
+    safe,
+    scroll_region,
+    section,
+)
+from metrics.dashboard.context import catalogue, catalogue_notice, settings
 from metrics.dashboard.data import Coverage, DataUnavailable, coverage
+from metrics.dashboard.delivered import coverage_rows, delivered
 from metrics.dashboard.downloads import DownloadInfo, download
 from metrics.dashboard.format import format_date, format_int, format_number, is_missing, plural
 from metrics.dashboard.page import download_kind, page_head
+from metrics.dashboard.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
 from metrics.dashboard.urlstate import page_state, parse_state
 
 PAGE = "data"
@@ -54,15 +64,16 @@ def _range(first: Any, last: Any) -> str:
 
 def _cards(cov: Coverage, audit: tuple[str, str] = ("Inte körd", "neutral")) -> html.Ul:
     failed = int((cov.runs["status"] == "error").sum()) if not cov.runs.empty else 0
+    stale = int((cov.runs["status"] == "stale").sum()) if not cov.runs.empty else 0
     ok = int((cov.runs["status"] == "ok").sum()) if not cov.runs.empty else 0
     rejected = int(cov.rejected["rows"].sum()) if not cov.rejected.empty else 0
+    computed = format_date(cov.computed_at, with_time=True) if cov.computed_at else "Inte beräknad"
+    if cov.run_info.run is not None:
+        computed += f" · körning {cov.run_info.run}"
+    counts = f"{ok} ok" + (f" · {stale} inaktuella" if stale else "") + (f" · {failed} fel" if failed else "")
     items = [
-        (
-            "Data beräknad",
-            format_date(cov.computed_at, with_time=True) if cov.computed_at else "Inte beräknad",
-            "neutral",
-        ),
-        ("Indikatorer", f"{ok} ok" + (f" · {failed} fel" if failed else ""), "bad" if failed else "good"),
+        ("Data beräknad", computed, "neutral"),
+        ("Indikatorer", counts, "bad" if failed or stale else "good"),
         ("Resultatrader", format_int(cov.result_rows), "neutral"),
         ("Avvisade rader", format_int(rejected), "bad" if rejected else "neutral"),
         ("Röjandekontroll", *audit),
@@ -83,17 +94,24 @@ def render() -> list[Any]:
     cov = coverage(settings().db_path)
     cat = catalogue()
     titles = {ind.id: ind.title for ind in cat.indicators}
+    current = {ind.id: ind for ind in cat.indicators}
+    notice = catalogue_notice()
 
     runs = cov.runs
     run_rows = []
     run_classes = []
     for r in runs.itertuples(index=False):
-        error = r.status == "error"
+        error = r.status in ("error", "stale")
+        state = cov.run_info.of(r.indicator)
+        message = stale_text(state) or r.message or ""
+        if r.indicator in current and definition_changed(state, current[r.indicator], cat):
+            message = f"{message} {DEFINITION_CHANGED}".strip()
+        status = {"error": "Fel", "stale": "Inaktuell"}.get(r.status, "OK")
         run_rows.append(
             [
                 titles.get(r.indicator, r.indicator),
-                html.Span("Fel" if error else "OK", className="status-error" if error else "status-ok"),
-                r.message or "",
+                html.Span(status, className="status-error" if error else "status-ok"),
+                message,
                 format_int(r.rows),
                 format_number(r.seconds, 1),
                 format_date(r.computed_at, with_time=True),
@@ -153,48 +171,46 @@ def render() -> list[Any]:
     )
 
     return [
+        alert(notice, kind="info", title="Katalogen har fel") if notice else None,
         _cards(cov, audit_status(read_audit(settings().db_path))),
         section(
             "Beräkning av indikatorer",
             [
-                html.Div(
+                scroll_region(
                     runs_table,
-                    className="card table-scroll",
-                    tabIndex="0",
-                    role="region",
-                    **attrs({"aria-label": "Tabell: beräkning av indikatorer"}),
+                    "Tabell: beräkning av indikatorer",
+                    "card table-scroll",
                 )
                 if run_rows
                 else html.P("Ingen beräkning har körts (`matavla compute`).", className="muted"),
                 html.P(f"Saknar resultat: {', '.join(missing)}.", className="muted") if missing else None,
             ],
             intro=(
-                "Indikatorer som inte kunde beräknas visas i rött med felmeddelandet; de andra beräknas ändå."
+                "Indikatorer som inte kunde beräknas visas i rött med felmeddelandet; de andra beräknas "
+                "ändå. En indikator som tidigare har beräknats behåller sina senaste giltiga resultat "
+                "(inaktuell)."
             ),
         ),
         section(
             "Utdrag",
-            html.Div(
+            scroll_region(
                 data_table(
                     ["Utdrag", "Rader", "Period (första – sista)", "Kommuner", "Senast importerad"],
                     extract_rows,
                     numeric=(1, 3),
                 ),
-                className="card table-scroll",
-                tabIndex="0",
-                role="region",
-                **attrs({"aria-label": "Tabell: utdrag"}),
+                "Tabell: utdrag",
+                "card table-scroll",
             ),
             intro="Antal rader, datumintervall och antal kommuner per utdrag.",
         ),
+        _coverage_section(),
         section(
             "Avvisade rader",
-            html.Div(
+            scroll_region(
                 data_table(["Fil", "Utdrag", "Orsak", "Rader", "Radnummer"], rejected_rows, numeric=(3,)),
-                className="card table-scroll",
-                tabIndex="0",
-                role="region",
-                **attrs({"aria-label": "Tabell: avvisade rader"}),
+                "Tabell: avvisade rader",
+                "card table-scroll",
             )
             if rejected_rows
             else html.P("Inga rader har avvisats.", className="muted"),
@@ -202,7 +218,7 @@ def render() -> list[Any]:
         ),
         section(
             "Importlogg",
-            html.Div(
+            scroll_region(
                 data_table(
                     [
                         "Importerad",
@@ -218,16 +234,41 @@ def render() -> list[Any]:
                     log_rows,
                     numeric=(5, 6, 7, 8),
                 ),
-                className="card table-scroll",
-                tabIndex="0",
-                role="region",
-                **attrs({"aria-label": "Tabell: importlogg"}),
+                "Tabell: importlogg",
+                "card table-scroll",
             )
             if log_rows
             else html.P("Inget har importerats ännu (`matavla import`).", className="muted"),
             intro=plural(len(log_rows), "import", "importer") + ", senaste först.",
         ),
     ]
+
+
+def _coverage_section() -> html.Section:
+    """Extract × kommun × month: what the deliveries cover, and each extract's 'data t.o.m.'."""
+    years, rows = coverage_rows(delivered(settings().db_path))
+    table = data_table(
+        ["Utdrag", "Kommuner", *(str(y) for y in years), "Data t.o.m."],
+        [
+            [r.extract, r.areas, *(r.by_year.get(y, "–") for y in years), format_date(r.data_through)]
+            for r in rows
+        ],
+    )
+    return section(
+        "Täckning",
+        scroll_region(
+            table,
+            "Tabell: täckning per utdrag, kommun och månad",
+            "card table-scroll",
+        )
+        if rows
+        else html.P("Ingen import har registrerat vad den täcker än.", className="muted"),
+        intro=(
+            "Vilka kommuner och månader varje utdrag täcker. En kommun som täcks men saknar händelser "
+            "räknas som noll; en kommun som inte täcks visas som ”saknas” och räknas inte in i länet. "
+            "Ett år eller kvartal efter ”data t.o.m.” är ofullständigt och markeras på tavlan."
+        ),
+    )
 
 
 @callback(

@@ -47,6 +47,7 @@ from metrics.dashboard.page import (
     toolbar,
 )
 from metrics.dashboard.periods import parse_period
+from metrics.dashboard.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
 from metrics.dashboard.series import breakdown, trend
 from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 
@@ -70,7 +71,7 @@ def layout(indikator_id: str | None = None, **params: Any) -> html.Div:
     lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
     if indicator is None or lan is None:
         return empty_page(HEAD)
-    period = resolve_period(state.period, snap.periods(indicator.id, lan))
+    period = resolve_period(state.period, snap.periods(indicator.id, lan), snap.partial_periods(lan))
     controls = [
         indicator_control(f"{PAGE}-id", cat, indicator.id),
         lan_control(PAGE, snap, lan),
@@ -108,7 +109,10 @@ def data_frame(indicator: Indicator, lan: str, period_type: str) -> pd.DataFrame
             "KI 95 % hög": rows["ci_high"].to_numpy(),
             "Täljare": rows["numerator"].to_numpy(),
             "Nämnare": rows["denominator"].to_numpy(),
-            "Anmärkning": ["för få" if s else "" for s in rows["suppressed"]],
+            "Anmärkning": [
+                "för få" if s else "saknas" if m else "" if c else "ofullständig period"
+                for s, m, c in zip(rows["suppressed"], rows["missing"], rows["complete"], strict=True)
+            ],
             "_sort": rows["period"].to_numpy(),
         }
     )
@@ -160,6 +164,17 @@ def _grid(frame: pd.DataFrame, decimals: int, numerator_decimals: int) -> Any:
         style={"height": "420px"},
         className="ag-theme-quartz",
     )
+
+
+def run_notices(indicator: Indicator) -> list[Any]:
+    """Whether the results shown are stale (the last computation failed) or from an older definition."""
+    state = current_snapshot().run_info.of(indicator.id)
+    notices: list[Any] = []
+    if text := stale_text(state):
+        notices.append(alert(text, kind="info", title="Inaktuella resultat"))
+    if definition_changed(state, indicator, catalogue()):
+        notices.append(alert(DEFINITION_CHANGED, kind="info", title="Definitionen har ändrats"))
+    return notices
 
 
 def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> list[Any]:
@@ -253,6 +268,7 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
     sql = indicator_sql(indicator)
     return [
         html.H2(f"{indicator.title} · {lname}", className="view-title"),
+        *run_notices(indicator),
         section("Definition", _definition(indicator)),
         section("Utveckling i länets kommuner", facet_block),
         section("Nedbrytningar", breakdown_part, intro=intro),

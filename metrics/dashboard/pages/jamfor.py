@@ -6,6 +6,7 @@ and (when boundaries are configured) a choropleth, all coloured by comparison wi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash
@@ -40,7 +41,8 @@ from metrics.dashboard.components import (
     triggered_id,
 )
 from metrics.dashboard.context import catalogue, current_snapshot, indicator_or_none, settings
-from metrics.dashboard.data import DataUnavailable
+from metrics.dashboard.coverage_notes import MISSING_TEXT, missing_note, partial_text
+from metrics.dashboard.data import DataUnavailable, ResultRow
 from metrics.dashboard.definition import definition_table_rows, format_target
 from metrics.dashboard.downloads import DownloadInfo, download
 from metrics.dashboard.figures import Bar, choropleth_figure, funnel_figure, ranked_bars
@@ -83,7 +85,7 @@ def layout(**params: Any) -> html.Div:
     indicator = indicator_or_none(state.indikator) or (cat.indicators[0] if cat.indicators else None)
     if lan is None or indicator is None:
         return empty_page(HEAD)
-    period = resolve_period(state.period, snap.periods(indicator.id, lan))
+    period = resolve_period(state.period, snap.periods(indicator.id, lan), snap.partial_periods(lan))
     controls = [
         lan_control(PAGE, snap, lan),
         indicator_control(f"{PAGE}-indikator", cat, indicator.id),
@@ -99,6 +101,13 @@ HEAD = page_head(
     "bara när intervallet inte når länets värde är skillnaden säker nog att kalla bättre eller sämre. "
     "Trattdiagrammet visar samma sak mot kommunens storlek – små kommuner varierar mer av slumpen.",
 )
+
+
+def _shown(b: Bar, decimals: int, unit: str) -> str:
+    """A bar's value as a table shows it: 'för få' when hidden, 'saknas' when nobody delivered it."""
+    if b.cls == "suppressed":
+        return "för få"
+    return MISSING_TEXT if b.cls == NO_DATA else format_value(b.value, decimals, unit)
 
 
 def comparison_bars(
@@ -149,14 +158,22 @@ def area_group_bars(indicator: Indicator, lan: str, period: str) -> list[tuple[A
 
 
 def _area_group_block(
-    level: AreaLevel, bars: list[Bar], indicator: Indicator, lan_value: float | None
+    level: AreaLevel,
+    bars: list[Bar],
+    indicator: Indicator,
+    lan_value: float | None,
+    cells: Mapping[str, ResultRow] | None = None,
 ) -> html.Figure:
     dec, unit = indicator.decimals, indicator.unit
-    members = {g.id: ", ".join(kommun_name(c) for c in g.kommuner) for g in level.groups}
+    members = {}
+    for g in level.groups:
+        names = ", ".join(kommun_name(c) for c in g.kommuner)
+        gone = missing_note(cells or {}, g.kommuner, "Området")  # 'Området exklusive Ydre: uppgift saknas'
+        members[g.id] = f"{names}. {gone}" if gone else names
     rows = [
         [
             b.name,
-            "för få" if b.cls == "suppressed" else format_value(b.value, dec, unit),
+            _shown(b, dec, unit),
             format_interval(b.low, b.high, dec),
             format_number(b.denominator, 0),
             class_sentence(b.cls, indicator.direction),
@@ -197,7 +214,13 @@ def _tilemap(bars: list[Bar], indicator: Indicator, lan: str, period: str, marke
     for b in bars:
         col, row = positions[b.code]
         style = STYLES[b.cls]
-        value = "för få" if b.cls == "suppressed" else format_compact(b.value, indicator.decimals)
+        value = (
+            "för få"
+            if b.cls == "suppressed"
+            else MISSING_TEXT
+            if b.cls == NO_DATA
+            else format_compact(b.value, indicator.decimals)
+        )
         shown = (
             "för få för att visas"
             if b.cls == "suppressed"
@@ -241,6 +264,11 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
     highlight_any = bool(markera)
     has_interval = indicator.interval in ("wilson", "poisson")
     classes = legend_classes(indicator.direction, has_interval)
+    cells = current_snapshot().cells(indicator.id, lan, period)
+    coverage = [
+        partial_text(cells.get(lan), period),
+        missing_note(cells, [b.code for b in bars]),
+    ]
 
     header = html.Div(
         [
@@ -257,6 +285,7 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
                                 ],
                                 className="kpi-value",
                             ),
+                            *(html.Span(text, className="coverage-note") for text in coverage if text),
                         ],
                         className="kpi",
                     ),
@@ -291,7 +320,7 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
     table_rows = [
         [
             b.name,
-            "för få" if b.cls == "suppressed" else format_value(b.value, dec, unit),
+            _shown(b, dec, unit),
             format_interval(b.low, b.high, dec),
             format_number(b.denominator, 0),
             class_sentence(b.cls, indicator.direction),
@@ -365,7 +394,7 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
             [
                 b.name,
                 format_number(b.denominator, 0),
-                "för få" if b.cls == "suppressed" else format_value(b.value, dec, unit),
+                _shown(b, dec, unit),
                 "ja" if b.name in out95 else "nej",
                 "ja" if b.name in out998 else "nej",
             ]
@@ -427,7 +456,7 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
                     )
                 )
     group_blocks = [
-        _area_group_block(level, group_bars, indicator, lan_value)
+        _area_group_block(level, group_bars, indicator, lan_value, cells)
         for level, group_bars in area_group_bars(indicator, lan, period)
     ]
     return [

@@ -83,7 +83,7 @@ def layout(kod: str | None = None, **params: Any) -> html.Div:
     if kod is None:
         return empty_page(HEAD)
     lan = lan_of_kommun(kod) or ""
-    period = resolve_period(state.period, snap.periods(lan=lan))
+    period = resolve_period(state.period, snap.periods(lan=lan), snap.partial_periods(lan))
     cat = catalogue()
     indicator = indicator_or_none(state.indikator) or (cat.indicators[0] if cat.indicators else None)
     controls = [

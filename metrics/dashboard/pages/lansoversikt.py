@@ -66,7 +66,7 @@ def layout(**params: Any) -> html.Div:
     lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
     if lan is None:
         return empty_page(HEAD)
-    period = resolve_period(state.period, snap.periods(lan=lan))
+    period = resolve_period(state.period, snap.periods(lan=lan), snap.partial_periods(lan))
     controls = [lan_control(PAGE, snap, lan), period_control(PAGE, lan_period_options(snap, lan), period)]
     print_button = html.Button(
         "Skriv ut", id=f"{PAGE}-print", className="button button-secondary", n_clicks=0
@@ -104,6 +104,9 @@ def _change_amount(diff: float, decimals: int, unit: str) -> str:
 
 
 def _change_cell(row: BoardRow) -> html.Td:
+    if row.change is None and row.partial:
+        why = f"Perioden är ofullständig ({row.partial}) och jämförs inte med en hel period"
+        return html.Td(html.Span("jämförs inte", className="muted", title=why), className="col-change")
     if row.change is None:
         return html.Td(html.Span("–", className="muted"), className="col-change")
     ind = row.indicator
@@ -188,6 +191,8 @@ def _row(row: BoardRow, lan: str, period: str, n_kommuner: int) -> html.Tr:
         [
             html.Span(format_value(row.value, ind.decimals, _short_unit(ind.unit)), className="lan-value"),
             html.Span(interval, className="ci", title="95 % konfidensintervall") if interval else None,
+            html.Span(row.partial, className="partial") if row.partial else None,
+            html.Span(row.missing, className="coverage-note") if row.missing else None,
         ],
         className="col-lan",
     )

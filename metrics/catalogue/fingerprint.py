@@ -1,0 +1,69 @@
+"""Fingerprints of the catalogue: of the file as read, and of each indicator's definition.
+
+A run stores both, so the board can tell when an indicator's definition changed after
+its results were computed. The definition fingerprint covers what the numbers depend on
+(sources, filters, measures, multiplier, periods, breakdowns, interval, suppression, age
+bands, code lists, area groups) and leaves out words and places (title, texts, unit,
+target, line numbers): moving an indicator in the file or rewording its title does not
+make its results out of date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+from metrics.catalogue.model import Catalogue, Indicator
+
+# Indicator fields that do not change the numbers.
+PRESENTATION_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "plan_areas",
+        "unit",
+        "direction",
+        "target",
+        "decimals",
+        "definition_source",
+        "numerator_text",
+        "denominator_text",
+        "file",
+        "line",
+        "key_lines",
+    }
+)
+
+
+def file_hash(data: bytes) -> str:
+    """sha256 of the catalogue file's bytes, as hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, tuples and dicts as JSON-able values, without line numbers."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "line"}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def definition_hash(indicator: Indicator, catalogue: Catalogue) -> str:
+    """sha256 of what the indicator's results depend on (see the module docstring)."""
+    fields = {
+        f.name: _plain(getattr(indicator, f.name))
+        for f in dataclasses.fields(indicator)
+        if f.name not in PRESENTATION_FIELDS
+    }
+    # Area groups are rolled up for every indicator: changing them changes every result.
+    fields["area_levels"] = [
+        {"level": level.level, "groups": [[g.id, list(g.kommuner)] for g in level.groups]}
+        for level in catalogue.area_levels
+    ]
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,202 @@
+"""Compute runs: each compute is numbered and recorded, and its published results are kept.
+
+A run records when it ran, the catalogue it read (hash and text), the imports present
+(`import_log` ids and content hashes), which indicators succeeded and failed, and, per
+indicator, what the board shows after it (`run_indicators`): the run whose results are
+shown, the definition fingerprint they were computed from, and – for a stale indicator –
+why its last computation failed. `results_history` keeps the results exactly as each run
+published them, for the last `keep_runs` runs (`matavla export --run N`).
+
+Everything here is written inside compute's transaction, so a run is recorded whole or
+not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from metrics.catalogue.fingerprint import definition_hash, file_hash
+from metrics.catalogue.model import Catalogue
+from metrics.db import RESULT_COLUMNS
+from metrics.errors import MatavlaError
+
+DEFAULT_KEEP_RUNS = 12
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one indicator failed, in words safe to store and show."""
+
+    kind: str  # the exception's type name, e.g. 'ConversionException'
+    message: str  # Swedish; never the text of an exception we do not own
+
+
+def failure_of(exc: BaseException) -> Failure:
+    """The message of a `MatavlaError`, else a generic Swedish text naming only the error's type.
+
+    A database error's own text can quote the values it choked on (`Could not convert
+    string 'P60654173' …`), and those can be person-level: it never reaches the database,
+    a page or the terminal.
+    """
+    kind = type(exc).__name__
+    if isinstance(exc, MatavlaError):
+        text = str(exc).strip()
+        return Failure(kind, text or kind)
+    return Failure(
+        kind,
+        f"beräkningen stoppades av ett fel i databasen ({kind}); "
+        "kör `matavla check` och `matavla sql INDIKATOR` för att hitta det",
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One selected indicator's result in this run."""
+
+    indicator: str
+    ok: bool
+    rows: int
+    seconds: float
+    failure: Failure | None = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run: int
+    started_at: datetime
+    finished_at: datetime
+    status: str  # 'ok', 'partial' (some indicators failed) or 'failed' (all did)
+    succeeded: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+def previous_results(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+    """Of `ids`, the indicators that have results in `results` now (before this run replaces any)."""
+    if not ids:
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT indicator FROM results WHERE list_contains(?, indicator)", [list(ids)]
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _imports(con: duckdb.DuckDBPyConnection) -> tuple[list[int], list[str]]:
+    """The imports whose rows the extracts hold: every 'ok' import so far (`import_log` only grows)."""
+    rows = con.execute(
+        "SELECT import_id, content_hash FROM import_log WHERE status = 'ok' ORDER BY import_id"
+    ).fetchall()
+    return [int(r[0]) for r in rows], [str(r[1]) for r in rows]
+
+
+def _last_state(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[object, ...]]:
+    """Indicator → its `run_indicators` row of the latest run (what the board showed before)."""
+    rows = con.execute(
+        """
+        SELECT indicator, status, results_run, definition_hash, error_kind, message, failed_at
+        FROM run_indicators WHERE run = (SELECT max(run) FROM compute_runs)
+        """
+    ).fetchall()
+    return {str(r[0]): tuple(r[1:]) for r in rows}
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    outcomes: Sequence[Outcome],
+    *,
+    started_at: datetime,
+    catalogue_source: bytes | None,
+    keep_runs: int = DEFAULT_KEEP_RUNS,
+    partial: bool = False,
+) -> RunRecord:
+    """Number and record this run, after `results` holds what it publishes; prune old history.
+
+    `partial`: only some indicators were selected (`--indicator`). Call inside compute's
+    transaction.
+    """
+    if keep_runs < 1:
+        raise MatavlaError(f"antal körningar att spara måste vara minst 1 (fick {keep_runs})")
+    state = _last_state(con)  # read before this run is added
+    row = con.execute("SELECT coalesce(max(run), 0) + 1 FROM compute_runs").fetchone()
+    run = int(row[0]) if row else 1
+    finished_at = datetime.now().replace(microsecond=0)
+    succeeded = tuple(o.indicator for o in outcomes if o.ok)
+    failed = tuple(o.indicator for o in outcomes if not o.ok)
+    status = "ok" if not failed else ("failed" if not succeeded else "partial")
+    import_ids, import_hashes = _imports(con)
+    text = catalogue_source.decode("utf-8", errors="replace") if catalogue_source is not None else None
+    con.execute(
+        "INSERT INTO compute_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run,
+            started_at.replace(microsecond=0),
+            finished_at,
+            status,
+            list(o.indicator for o in outcomes),
+            list(succeeded),
+            list(failed),
+            catalogue.file,
+            file_hash(catalogue_source) if catalogue_source is not None else None,
+            text,
+            import_ids,
+            import_hashes,
+            None,  # result_rows, set below once the history is written
+        ],
+    )
+
+    # What the board shows per indicator after this run: computed now, kept from before, or stale.
+    published = {str(r[0]) for r in con.execute("SELECT DISTINCT indicator FROM results").fetchall()}
+    by_id = {o.indicator: o for o in outcomes}
+    hashes = {ind.id: definition_hash(ind, catalogue) for ind in catalogue.indicators}
+    rows: list[tuple[object, ...]] = []
+    # A partial run (`--indicator`) carries every other indicator's record along unchanged.
+    listed = published | set(by_id) | (set(state) if partial else set())
+    for indicator in sorted(listed):
+        outcome = by_id.get(indicator)
+        before = state.get(indicator)
+        if outcome is not None and outcome.ok:
+            rows.append((run, indicator, "ok", run, hashes.get(indicator), None, None, None))
+        elif outcome is not None and outcome.failure is not None:
+            kept = indicator in published
+            results_run = before[1] if before is not None and kept else None
+            rows.append(
+                (
+                    run,
+                    indicator,
+                    "stale" if kept else "error",
+                    results_run,
+                    before[2] if before is not None and kept else None,
+                    outcome.failure.kind,
+                    outcome.failure.message,
+                    started_at.replace(microsecond=0),
+                )
+            )
+        elif before is not None:  # not computed in this run (`--indicator`): as it was
+            rows.append((run, indicator, *before))
+        else:  # results from before runs were recorded
+            rows.append((run, indicator, "ok", None, None, None, None, None))
+    con.executemany("INSERT INTO run_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    columns = ", ".join(RESULT_COLUMNS)
+    con.execute(f"INSERT INTO results_history (run, {columns}) SELECT ?, {columns} FROM results", [run])
+    count = con.execute("SELECT count(*) FROM results_history WHERE run = ?", [run]).fetchone()
+    con.execute("UPDATE compute_runs SET result_rows = ? WHERE run = ?", [count[0] if count else 0, run])
+
+    # Bounded history: the results and per-indicator records of the last `keep_runs` runs; the
+    # runs themselves stay listed (a few hundred bytes each), without their catalogue text.
+    oldest_kept = run - keep_runs + 1
+    con.execute("DELETE FROM results_history WHERE run < ?", [oldest_kept])
+    con.execute("DELETE FROM run_indicators WHERE run < ?", [oldest_kept])
+    con.execute("UPDATE compute_runs SET catalogue_text = NULL WHERE run < ?", [oldest_kept])
+    return RunRecord(run, started_at, finished_at, status, succeeded, failed)
+
+
+def kept_runs(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Run numbers whose results are kept, oldest first."""
+    return [
+        int(r[0]) for r in con.execute("SELECT DISTINCT run FROM results_history ORDER BY run").fetchall()
+    ]

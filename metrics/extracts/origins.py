@@ -1,0 +1,61 @@
+"""Which earlier import the rows a file replaces came from, so the import log can say which file won.
+
+Every stored extract row carries the `import_id` of the import that wrote it (column
+`_import_id`; empty for rows stored before the column existed). When two files hold
+the same key, the later import replaces the earlier one's rows: its note names the
+earlier file, so the order of the files on the command line never decides silently.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from metrics import wording
+from metrics.extracts.schema import Extract
+
+ORIGIN = "_import_id"
+FILES_SHOWN = 3
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def add_origin_column(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN IF NOT EXISTS {ORIGIN} INTEGER")
+
+
+def replaced_origins(
+    con: duckdb.DuckDBPyConnection, extract: Extract, staged: str
+) -> list[tuple[int | None, int]]:
+    """(import id, rows) of the stored rows that the accepted staged rows replace, most rows first."""
+    table = ident(extract.name)
+    same_key = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in extract.key)
+    rows = con.execute(
+        f"SELECT t.{ORIGIN}, count(*) FROM {table} AS t JOIN {staged} AS s ON {same_key} "
+        "WHERE s._reason IS NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall()
+    return [(None if i is None else int(i), int(n)) for i, n in rows]
+
+
+def winner_note(con: duckdb.DuckDBPyConnection, origins: list[tuple[int | None, int]]) -> str | None:
+    """The import log's note naming the files whose rows this file replaced, or None."""
+    if not origins:
+        return None
+    ids = [i for i, _ in origins if i is not None]
+    files = dict(
+        con.execute(
+            "SELECT import_id, file FROM import_log WHERE list_contains(?, import_id)", [ids]
+        ).fetchall()
+    )
+    parts = [
+        f"{wording.rows(n)} från {files.get(i, 'en tidigare import')} (import {i})"
+        if i is not None
+        else f"{wording.rows(n)} från en tidigare import"
+        for i, n in origins[:FILES_SHOWN]
+    ]
+    more = " m.fl." if len(origins) > FILES_SHOWN else ""
+    return (
+        f"samma nyckel fanns redan: denna fil ersatte {', '.join(parts)}{more}; "
+        "raderna i denna fil gäller nu (den senast importerade filen vinner)"
+    )

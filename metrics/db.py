@@ -48,6 +48,12 @@ RESULT_COLUMNS = (
     "missing",
     "complete",
     "data_through",
+    "std_value",
+    "std_ci_low",
+    "std_ci_high",
+    "trend",
+    "compared_to",
+    "comparison",
 )
 
 RESULTS_DDL = """
@@ -70,7 +76,13 @@ CREATE TABLE IF NOT EXISTS results (
     suppression  VARCHAR,           -- NULL, 'primary' or 'secondary'
     missing      BOOLEAN NOT NULL DEFAULT false,  -- no delivery covers this kommun × period ("saknas")
     complete     BOOLEAN NOT NULL DEFAULT true,   -- every month of the period is covered
-    data_through DATE               -- last day covered within the period (NULL when missing)
+    data_through DATE,              -- last day covered within the period (NULL when missing)
+    std_value    DOUBLE,            -- age-standardised value (NULL where the indicator has none)
+    std_ci_low   DOUBLE,
+    std_ci_high  DOUBLE,
+    trend        VARCHAR,  -- improving, worsening, increasing, decreasing, no_change or cannot_calculate
+    compared_to  VARCHAR,           -- the benchmark a comparison is made against (e.g. the län's area code)
+    comparison   VARCHAR            -- 'better', 'similar', 'worse', 'higher', 'lower', 'not_compared'
 )
 """
 
@@ -79,6 +91,12 @@ RESULTS_ADDED = (
     ("missing", "BOOLEAN DEFAULT false"),
     ("complete", "BOOLEAN DEFAULT true"),
     ("data_through", "DATE"),
+    ("std_value", "DOUBLE"),
+    ("std_ci_low", "DOUBLE"),
+    ("std_ci_high", "DOUBLE"),
+    ("trend", "VARCHAR"),
+    ("compared_to", "VARCHAR"),
+    ("comparison", "VARCHAR"),
 )
 
 COVERAGE_DDL = """

@@ -29,6 +29,13 @@ EXPORT_COLUMNS = [
     "missing",  # no delivery covers the kommun × period ("saknas"): no numbers, not suppressed
     "complete",  # every month of the period is covered (false: a partial year or quarter)
     "data_through",  # the last day the period's data covers
+    # Issue 12: empty where they do not apply.
+    "std_value",  # the age-standardised value
+    "std_ci_low",
+    "std_ci_high",
+    "trend",  # improving, worsening, increasing, decreasing, no_change, cannot_calculate
+    "compared_to",  # the benchmark (area code)
+    "comparison",  # better, similar, worse, higher, lower, not_compared
 ]
 
 
@@ -78,8 +85,19 @@ def export_results(con: duckdb.DuckDBPyConnection, out: Path, run: int | None = 
     right after that run.
     """
     df = results_frame(con, run)
-    for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
+    for column in (
+        "numerator",
+        "denominator",
+        "value",
+        "ci_low",
+        "ci_high",
+        "std_value",
+        "std_ci_low",
+        "std_ci_high",
+    ):
         df[column] = _plain_number(df[column])
+    for column in ("trend", "compared_to", "comparison"):
+        df[column] = df[column].astype(object).where(df[column].notna(), "")
     for column in ("suppressed", "missing", "complete"):
         df[column] = np.where(df[column].fillna(False).astype(bool), "true", "false")
     df["data_through"] = pd.to_datetime(df["data_through"]).dt.strftime("%Y-%m-%d").fillna("")

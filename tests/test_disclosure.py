@@ -430,3 +430,60 @@ def test_a_snapshot_year_is_its_last_month_with_a_snapshot(catalogue):
     )
     # the year shows November's snapshot, as does Q4; Q3 shows September's
     assert sorted(snapshot_equations(cells)) == [(0, [2]), (1, [3]), (2, [4])]
+
+
+# --- cheap outer bounds (interval propagation) ----------------------------------------------------------
+
+
+def test_propagation_pins_two_small_counts_under_a_published_total_without_an_lp():
+    from metrics.stats.protection import propagation_findings
+
+    # 50 = x1 + x2 + 47, counts ≥ 0: x1 + x2 = 3, so each lies in 0..3 (width 3 < 5) – found by
+    # pencil and paper, no LP needed; the denominators (x1 + x2 = 300) are wide enough
+    findings = propagation_findings(
+        np.array([False, True, True, False]),
+        counts(LAN_NUM, LAN),
+        denominators(LAN_DEN, LAN),
+        numerator_within_denominator=True,
+    )
+    assert [(f.cell, f.quantity, f.width) for f in findings] == [(1, "numerator", 3.0), (2, "numerator", 3.0)]
+
+
+def test_propagation_recovers_a_month_from_its_quarter_and_year():
+    from metrics.stats.protection import propagation_findings
+
+    # cells: 0 = year, 1 = Q3, 2 = July, 3 = August, 4 = September, 5 = Q1+Q2+Q4 as one quarter
+    # year = Q3 + rest; Q3 = July + August + September. Hidden: Q3 and August.
+    # year − rest = 40 − 26 = 14 = Q3, then Q3 − July − September = 14 − 6 − 7 = 1 = August
+    equations = [(0, [1, 5]), (1, [2, 3, 4])]
+    hidden = np.array([False, True, False, True, False, False])
+    findings = propagation_findings(
+        hidden,
+        counts([40, 14, 6, 1, 7, 26], equations),
+        denominators([200, 76, 30, 21, 25, 124], equations),
+        numerator_within_denominator=True,
+    )
+    assert {(f.cell, f.quantity, f.width) for f in findings} == {
+        (1, "numerator", 0.0),
+        (3, "numerator", 0.0),
+        (1, "denominator", 0.0),
+        (3, "denominator", 0.0),
+    }
+
+
+def test_propagation_alone_misses_the_bridged_cell_that_the_lp_audit_catches():
+    from metrics.stats.protection import propagation_findings
+
+    # every row and column of the bridged table keeps ≥ 2 hidden cells whose published
+    # remainders are ≥ 21, so no single sum narrows anything below 5 – only solving the sums
+    # jointly (see test_overlapping_sums_pin_a_cell_that_no_single_sum_reveals) gives x12 = 16
+    assert not [
+        f
+        for f in propagation_findings(
+            bridged_primary(),
+            counts(TABLE_NUM, TABLE),
+            denominators(TABLE_DEN, TABLE),
+            numerator_within_denominator=True,
+        )
+        if f.quantity == "numerator" and f.cell == 6
+    ]

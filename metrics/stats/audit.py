@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from highspy import _core
 from scipy.sparse.csgraph import connected_components
 
+from metrics.stats.propagation import propagate
 from metrics.stats.suppression import Equation
 
 FloatArray = npt.NDArray[np.float64]
@@ -127,6 +128,54 @@ def _published_part(quantity: Quantity, unknown: BoolArray) -> tuple[sp.csr_matr
     return matrix, np.asarray(rhs, dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class PublishedSystem:
+    """What the attacker knows, over 2n variables (numerators 0..n-1, denominators n..2n-1).
+
+    `matrix @ x = rhs` over the unknown variables (published ones are folded into `rhs`);
+    `coupled` cells have both numerator and denominator unknown and numerator ≤ denominator.
+    """
+
+    n: int
+    matrix: sp.csr_matrix
+    rhs: FloatArray
+    unknown: BoolArray
+    coupled: BoolArray
+    lower: FloatArray  # 0 for a measure known to be ≥ 0, else −inf
+    scales: list[float]
+
+
+def published_system(
+    is_hidden: BoolArray, quantities: tuple[Quantity, Quantity], numerator_within_denominator: bool
+) -> PublishedSystem:
+    n = is_hidden.shape[0]
+    # Variables 0..n-1 are the cells' numerators, n..2n-1 their denominators.
+    unknown = np.concatenate(
+        [is_hidden | ~np.isfinite(np.asarray(q.values, dtype=np.float64)) for q in quantities]
+    )
+    parts = [_published_part(q, unknown[i * n : (i + 1) * n]) for i, q in enumerate(quantities)]
+    matrix = sp.hstack(
+        [
+            sp.vstack([parts[0][0], sp.csr_matrix((parts[1][0].shape[0], n))]),
+            sp.vstack([sp.csr_matrix((parts[0][0].shape[0], n)), parts[1][0]]),
+        ]
+    ).tocsr()
+    rhs = np.concatenate([parts[0][1], parts[1][1]])
+    scales = [_scale(q, unknown[i * n : (i + 1) * n]) for i, q in enumerate(quantities)]
+    coupled = unknown[:n] & unknown[n:] if numerator_within_denominator else np.zeros(n, dtype=np.bool_)
+    lower = np.concatenate([np.full(n, 0.0 if q.nonnegative else -np.inf) for q in quantities])
+    return PublishedSystem(n, matrix, rhs, unknown, coupled, lower, scales)
+
+
+def outer_bounds(system: PublishedSystem) -> tuple[FloatArray, FloatArray]:
+    """Cheap bounds every feasible point obeys (interval propagation, `metrics.stats.propagation`)."""
+    n = system.n
+    both = np.flatnonzero(system.coupled)
+    low = np.where(system.unknown, system.lower, 0.0)
+    high = np.where(system.unknown, np.inf, 0.0)
+    return propagate(system.matrix, system.rhs, low, high, (both, both + n) if both.size else None)
+
+
 def audit(
     hidden: npt.ArrayLike,
     numerator: Quantity,
@@ -158,26 +207,17 @@ def audit(
         result.seconds = time.perf_counter() - started
         return result
 
-    # Variables 0..n-1 are the cells' numerators, n..2n-1 their denominators.
     quantities = (numerator, denominator)
-    unknown = np.concatenate(
-        [is_hidden | ~np.isfinite(np.asarray(q.values, dtype=np.float64)) for q in quantities]
-    )
-    parts = [_published_part(q, unknown[i * n : (i + 1) * n]) for i, q in enumerate(quantities)]
-    matrix = sp.hstack(
-        [
-            sp.vstack([parts[0][0], sp.csr_matrix((parts[1][0].shape[0], n))]),
-            sp.vstack([sp.csr_matrix((parts[0][0].shape[0], n)), parts[1][0]]),
-        ]
-    ).tocsr()
-    rhs = np.concatenate([parts[0][1], parts[1][1]])
-    scales = [_scale(q, unknown[i * n : (i + 1) * n]) for i, q in enumerate(quantities)]
+    system = published_system(is_hidden, quantities, numerator_within_denominator)
+    matrix, rhs, unknown, scales = system.matrix, system.rhs, system.unknown, system.scales
+    # Cheap outer bounds: a target already narrower than required fails, however the LPs come out.
+    outer_low, outer_high = outer_bounds(system)
 
     # Components: the unknowns of one equation are connected, and so are a cell's numerator and
     # denominator when numerator ≤ denominator ties them.
     entry_row = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
     same_row = entry_row[1:] == entry_row[:-1]
-    coupled = unknown[:n] & unknown[n:] if numerator_within_denominator else np.zeros(n, dtype=np.bool_)
+    coupled = system.coupled
     both = np.flatnonzero(coupled)
     src = np.concatenate([matrix.indices[:-1][same_row], both])
     dst = np.concatenate([matrix.indices[1:][same_row], both + n])
@@ -203,8 +243,10 @@ def audit(
     rows = rows[np.argsort(row_label, kind="stable")]
     row_bounds = np.searchsorted(np.sort(row_label), np.arange(labels.max() + 2))
     position = np.zeros(2 * n, dtype=np.intp)
-    lower_bound = np.concatenate([np.full(n, 0.0 if q.nonnegative else -np.inf) for q in quantities])
-    required = np.concatenate([np.full(n, _required(q, s)) for q, s in zip(quantities, scales, strict=True)])
+    lower_bound = system.lower
+    required = np.concatenate(
+        [np.full(n, required_width_of(q, s)) for q, s in zip(quantities, scales, strict=True)]
+    )
     point = None
     if feasible is not None:
         point = np.concatenate([np.asarray(v, dtype=np.float64) for v in feasible])
@@ -234,6 +276,7 @@ def audit(
             exact,
             None if point is None else point[members],
             lp_budget,
+            (outer_high - outer_low)[members],
         )
     result.findings.sort(key=lambda f: (f.cell, f.quantity))
     result.seconds = time.perf_counter() - started
@@ -255,6 +298,7 @@ def _audit_component(
     exact: bool,
     feasible: FloatArray | None,
     lp_budget: int | None,
+    outer_width: FloatArray,
 ) -> None:
     """Feasible intervals of one component's target variables; failures go into `result`."""
     k = members.size
@@ -340,6 +384,12 @@ def _audit_component(
             break
     # The narrowest first: they are the likeliest to fail.
     unproven = [i for i in np.flatnonzero(is_target).tolist() if not safe(i)]
+    if not exact:
+        # Propagation already pins these narrower than required: failing, whatever an LP says.
+        certain = [i for i in unproven if outer_width[i] < required[i] * (1 - 1e-9)]
+        for i in certain:
+            _record(result, int(members[i]), n, quantities, float(outer_width[i]), float(required[i]))
+        unproven = [i for i in unproven if not outer_width[i] < required[i] * (1 - 1e-9)]
     unproven.sort(key=lambda i: (high[i] - low[i], i))
     for count, i in enumerate(unproven):
         if safe(i):
@@ -373,7 +423,7 @@ def _scale(quantity: Quantity, unknown: BoolArray) -> float:
     return float(max(1.0, np.abs(values).max())) if values.size else 1.0
 
 
-def _required(quantity: Quantity, scale: float) -> float:
+def required_width_of(quantity: Quantity, scale: float) -> float:
     if quantity.required_width is not None:
         return quantity.required_width
     return max(RELATIVE_TOLERANCE * scale, 1e-6)  # not determined

@@ -17,7 +17,16 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from metrics.stats.audit import AuditResult, Finding, Quantity, audit, incidence_matrix
+from metrics.stats.audit import (
+    AuditResult,
+    Finding,
+    Quantity,
+    audit,
+    incidence_matrix,
+    outer_bounds,
+    published_system,
+    required_width_of,
+)
 from metrics.stats.suppression import Equation, secondary_suppression
 
 BoolArray = npt.NDArray[np.bool_]
@@ -84,6 +93,19 @@ def protect(
             hidden = hidden | add
 
     hidden = greedy(np.asarray(primary, dtype=np.bool_))
+    # Cheap rounds first: whatever interval propagation already pins too narrowly certainly fails,
+    # so it gets its complement without a single LP. Only when propagation finds nothing more does
+    # the LP audit run, to prove the rest (and catch what propagation cannot see).
+    for _ in range(MAX_ROUNDS):
+        findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator)
+        add = np.zeros(hidden.size, dtype=np.bool_)
+        for finding in findings:
+            cell = _complement(finding, hidden | add, members, incidence, values, den_values)
+            if cell is not None:
+                add[cell] = True
+        if not add.any():
+            break
+        hidden = greedy(hidden | add)
     result = audit(
         hidden,
         numerator,
@@ -137,6 +159,27 @@ def protect(
     total.hidden = int(hidden.sum())
     total.findings = result.findings
     return hidden, total
+
+
+def propagation_findings(
+    hidden: BoolArray, numerator: Quantity, denominator: Quantity, numerator_within_denominator: bool
+) -> list[Finding]:
+    """Hidden cells that interval propagation alone pins narrower than required: certainly failing."""
+    if not hidden.any():
+        return []
+    quantities = (numerator, denominator)
+    system = published_system(hidden, quantities, numerator_within_denominator)
+    low, high = outer_bounds(system)
+    n = system.n
+    findings: list[Finding] = []
+    for i, q in enumerate(quantities):
+        if not q.audited:
+            continue
+        width = high[i * n : (i + 1) * n] - low[i * n : (i + 1) * n]
+        required = required_width_of(q, system.scales[i])
+        for cell in np.flatnonzero(hidden & (width < required * (1 - 1e-9))).tolist():
+            findings.append(Finding(cell, q.name, float(width[cell]), required))
+    return findings
 
 
 def _narrow_sums(

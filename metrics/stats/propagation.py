@@ -58,8 +58,12 @@ def propagate(
         lo_c, hi_c = low[col], high[col]
         cmin = np.where(positive, a * lo_c, a * hi_c)  # each entry's smallest contribution
         cmax = np.where(positive, a * hi_c, a * lo_c)
-        min_total = np.bincount(row, np.where(np.isfinite(cmin), cmin, 0.0), minlength=n_rows)
-        max_total = np.bincount(row, np.where(np.isfinite(cmax), cmax, 0.0), minlength=n_rows)
+        min_total = np.bincount(row, np.where(np.isfinite(cmin), cmin, 0.0), minlength=n_rows).astype(
+            np.float64
+        )
+        max_total = np.bincount(row, np.where(np.isfinite(cmax), cmax, 0.0), minlength=n_rows).astype(
+            np.float64
+        )
         min_inf = np.bincount(row, ~np.isfinite(cmin), minlength=n_rows).astype(np.intp)
         max_inf = np.bincount(row, ~np.isfinite(cmax), minlength=n_rows).astype(np.intp)
         rest_min = _rest(min_total, min_inf, cmin, row)

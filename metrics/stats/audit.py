@@ -335,12 +335,14 @@ def _audit_component(
     # The plain core class: `highspy.Highs()` prints a banner on stdout before any option can stop it.
     solver = _core._Highs()
     solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("presolve", "off")  # keep the basis between objectives (warm start)
+    # Only the objective changes between LPs, so the last solution stays primal feasible: the
+    # primal simplex starts from it. Presolve still pays: it removes most of the sums' structure
+    # (measured on the full demo, aterinskrivning_30d_65: 43 s → 7 s for the audit).
+    solver.setOptionValue("simplex_strategy", 4)  # primal
     solver.passModel(model)
     everything = np.arange(k, dtype=np.int32)
 
     def solve(objective: FloatArray) -> FloatArray | None:
-        # Only the objective changes between LPs, so HiGHS starts each from the last basis.
         result.lps += 1
         solver.changeColsCost(k, everything, objective)
         solver.run()

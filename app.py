@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from metrics.dashboard.server import create_app
-from metrics.dashboard.startup import database_from_env, prepare_database
+from metrics.dashboard.source.startup import database_from_env, prepare_database
 
 DATABASE = database_from_env(os.environ)
 DB_PATH = DATABASE.path

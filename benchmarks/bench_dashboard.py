@@ -62,10 +62,10 @@ def main() -> int:
     started = time.perf_counter()
     app = create_app(db_path=args.db, catalog_path=args.catalog)  # reads the database once
     startup = (time.perf_counter() - started) * 1000
-    from metrics.dashboard.choices import largest_kommun
-    from metrics.dashboard.context import catalogue, current_snapshot
+    from metrics.dashboard.logic.choices import largest_kommun
+    from metrics.dashboard.logic.periods import latest_year
     from metrics.dashboard.pages import dataunderlag, indikator, jamfor, kommun, lansoversikt
-    from metrics.dashboard.periods import latest_year
+    from metrics.dashboard.source.context import catalogue, current_snapshot
 
     with app.server.test_request_context("/"):
         snap = current_snapshot()

@@ -142,9 +142,11 @@ def main() -> None:
     help="Senaste rimliga datum; rader med senare datum avvisas. [standard: ett år efter i dag]",
 )
 @wait_option
+@catalog_option
 @friendly_errors
 def import_cmd(
     paths: tuple[Path, ...],
+    catalog_path: Path,
     db_path: Path,
     source: str | None,
     covers: str | None,
@@ -155,7 +157,11 @@ def import_cmd(
     latest: Any,
     wait: float,
 ) -> None:
-    """Importera utdrag (CSV, XLSX, Parquet; filer eller mappar) till databasen."""
+    """Importera utdrag (CSV, XLSX, Parquet; filer eller mappar) till databasen.
+
+    Utdrag som deklarerats under extracts: i katalogen (--catalog) importeras som de inbyggda.
+    """
+    from metrics.catalogue.extract_declarations import load_declared_extracts
     from metrics.db import connect
     from metrics.extracts.coverage import parse_covers
     from metrics.extracts.importer import import_paths
@@ -163,7 +169,9 @@ def import_cmd(
 
     stated = parse_covers(covers, covers_period)
     window = DateWindow.between(earliest and earliest.date(), latest and latest.date())
-    options = ImportOptions(sheet=sheet, replace=replace, window=window)
+    options = ImportOptions(
+        sheet=sheet, replace=replace, window=window, declared=load_declared_extracts(catalog_path)
+    )
     con = connect(db_path, wait=wait, on_wait=_say)
     reports = import_paths(con, list(paths), source=source, progress=_say, covers=stated, options=options)
     failed = 0
@@ -241,9 +249,18 @@ def check(catalog_path: Path) -> None:
     envvar="MATAVLA_KEEP_RUNS",
     help="Antal körningar vars resultat sparas i historiken (för `matavla export --run`).",
 )
+@click.option(
+    "--audit",
+    "exact_audit",
+    is_flag=True,
+    help="Granska röjanderisken med fullständig LP-granskning i stället för snabbkontrollen "
+    "(långsamt: minuter per indikator); en indikator som underkänns publiceras inte.",
+)
 @wait_option
 @friendly_errors
-def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs: int, wait: float) -> None:
+def compute(
+    db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs: int, exact_audit: bool, wait: float
+) -> None:
     """Beräkna alla indikatorer per kommun, län, område och period."""
     from metrics.compute.engine import compute_all
     from metrics.db import connect
@@ -263,6 +280,7 @@ def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs:
         progress=_say,
         catalogue_source=catalog_path.read_bytes(),
         keep_runs=keep_runs,
+        exact_audit=exact_audit,
     )
     con.close()
     failed = [r for r in reports if not r.ok]
@@ -288,16 +306,20 @@ def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs:
 @main.command()
 @db_option
 @catalog_option
+@click.option("--indicator", "only", multiple=True, help="Granska bara denna indikator (kan upprepas).")
+@wait_option
 @friendly_errors
-def audit(db_path: Path, catalog_path: Path) -> None:
-    """Röjandekontroll: kan någon dold cell räknas fram ur de publicerade resultaten?"""
+def audit(db_path: Path, catalog_path: Path, only: tuple[str, ...], wait: float) -> None:
+    """Fullständig LP-granskning: kan någon dold cell räknas fram ur de publicerade resultaten?"""
     from metrics.compute.audit_report import audit_database
 
     if not db_path.exists():
         raise MatavlaError(
             f"databasen {db_path} finns inte (kör `matavla demo` eller `matavla compute` först)"
         )
-    lines, passed = audit_database(db_path, _load(catalog_path).catalogue)
+    lines, passed = audit_database(
+        db_path, _load(catalog_path).catalogue, only=list(only) or None, wait=wait, progress=click.echo
+    )
     for line in lines:
         click.echo(line)
     if not passed:
@@ -382,7 +404,7 @@ def export(out: Path, db_path: Path, run: int | None, wait: float) -> None:
 @click.option("--seed", type=int, default=20241231, show_default=True)
 @friendly_errors
 def demo(db_path: Path, catalog_path: Path, out_dir: Path, scale: float, seed: int) -> None:
-    """Skapa demodata för Östergötland och Jämtland 2022–2024, importera och beräkna."""
+    """Skapa demodata för Östergötland och Jämtland 2020–2024, importera och beräkna."""
     from metrics.demo.pipeline import build_demo
 
     started = time.perf_counter()

@@ -124,7 +124,7 @@ class DemoDatabase:
 
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> DemoDatabase:
-    """The demo (Östergötland and Jämtland 2022–2024) at 2 % of real size: imported and computed.
+    """The demo (Östergötland and Jämtland 2020–2024) at 2 % of real size: imported and computed.
 
     Small enough to build in a few seconds, large enough that every page has data and
     the small kommuner have suppressed cells.

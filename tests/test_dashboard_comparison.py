@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.dashboard.comparison import (
+from metrics.dashboard.logic.comparison import (
     BETTER,
     HIGHER,
     LOWER,

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from metrics.catalogue.loader import load_catalogue
-from metrics.dashboard.board import board_frame, board_row
-from metrics.dashboard.comparison import NO_DATA
-from metrics.dashboard.data import read_snapshot
-from metrics.dashboard.delivered import coverage_rows, months_text
-from metrics.dashboard.urlstate import resolve_period
+from metrics.dashboard.logic.board import board_frame, board_row
+from metrics.dashboard.logic.comparison import NO_DATA
+from metrics.dashboard.logic.delivered import coverage_rows, months_text
+from metrics.dashboard.logic.urlstate import resolve_period
+from metrics.dashboard.source.data import read_snapshot
 from metrics.db import connect
 from metrics.geography import load_geography
 
@@ -132,7 +132,7 @@ def test_the_data_page_groups_a_whole_lan_and_lists_a_kommun_that_differs():
 
 
 def _section(row, catalogue):  # type: ignore[no-untyped-def]
-    from metrics.dashboard.board import BoardSection
+    from metrics.dashboard.logic.board import BoardSection
 
     return BoardSection(catalogue.plan_areas[0], [row])
 
@@ -145,8 +145,8 @@ def test_the_pages_show_saknas_and_the_partial_period(tmp_path: Path, snap) -> N
     con.execute("INSERT INTO coverage VALUES (1, 'sip', '2380', DATE '2023-01-01', DATE '2024-11-01', 'lan')")
     con.close()
     app = create_app(db_path=tmp_path / "m.duckdb", catalog_path=ROOT / "indicators.yaml")
-    from metrics.dashboard.context import indicator_or_none
     from metrics.dashboard.pages import dataunderlag, jamfor, kommun, lansoversikt
+    from metrics.dashboard.source.context import indicator_or_none
 
     with app.server.test_request_context("/"):
         board = str(lansoversikt.render(JAMTLAND, "2024"))

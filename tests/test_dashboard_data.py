@@ -16,11 +16,11 @@ import openpyxl
 import pytest
 
 from metrics.catalogue.loader import load_catalogue
-from metrics.dashboard.board import board, board_frame
-from metrics.dashboard.comparison import BETTER, NO_DATA, SUPPRESSED_CLASS, WORSE
-from metrics.dashboard.data import DataUnavailable, coverage, read_snapshot, snapshot
-from metrics.dashboard.downloads import DownloadInfo, csv_bytes, safe_filename, xlsx_bytes
-from metrics.dashboard.profile import profile_rows, profile_summary
+from metrics.dashboard.logic.board import board, board_frame
+from metrics.dashboard.logic.comparison import BETTER, NO_DATA, SUPPRESSED_CLASS, WORSE
+from metrics.dashboard.logic.profile import profile_rows, profile_summary
+from metrics.dashboard.source.data import DataUnavailable, coverage, read_snapshot, snapshot
+from metrics.dashboard.views.downloads import DownloadInfo, csv_bytes, safe_filename, xlsx_bytes
 from metrics.db import connect, set_meta
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,8 +247,8 @@ def test_every_page_renders_from_the_fixture(db: Path) -> None:
     assert '<html lang="sv">' in page.get_data(as_text=True)
     assert client.get("/_dash-layout").status_code == 200
 
-    from metrics.dashboard.context import indicator_or_none
     from metrics.dashboard.pages import dataunderlag, indikator, jamfor, kommun, lansoversikt
+    from metrics.dashboard.source.context import indicator_or_none
 
     with app.server.test_request_context("/"):
         assert lansoversikt.render("05", "2024")
@@ -277,7 +277,7 @@ def test_every_page_renders_from_the_fixture(db: Path) -> None:
 
 
 def test_a_callback_error_becomes_a_swedish_message() -> None:
-    from metrics.dashboard.components import safe
+    from metrics.dashboard.views.components import safe
 
     @safe(outputs=2)
     def broken() -> tuple[object, object]:
@@ -322,8 +322,8 @@ def test_jamfor_shows_the_lans_narsjukvardsomraden_against_the_lan(db: Path) -> 
     )
     con.close()
     app = create_app(db_path=db, catalog_path=CATALOGUE)
-    from metrics.dashboard.context import indicator_or_none
     from metrics.dashboard.pages import jamfor
+    from metrics.dashboard.source.context import indicator_or_none
 
     with app.server.test_request_context("/"):
         ind = indicator_or_none("fast_lakarkontakt")
@@ -342,7 +342,7 @@ def test_the_period_choice_offers_months_for_an_indicator_computed_per_month(
     db: Path,
     catalogue,  # type: ignore[no-untyped-def]
 ) -> None:
-    from metrics.dashboard.choices import indicator_period_options, lan_period_options
+    from metrics.dashboard.logic.choices import indicator_period_options, lan_period_options
 
     con = duckdb.connect(str(db))
     con.execute(

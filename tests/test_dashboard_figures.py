@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metrics.dashboard.figures import log_ticks
+from metrics.dashboard.views.figures import log_ticks
 
 
 def test_funnel_axis_ticks_run_1_2_5_and_are_written_the_swedish_way():

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from metrics.dashboard.format import (
+from metrics.dashboard.logic.format import (
     MINUS,
     NBSP,
     format_change,

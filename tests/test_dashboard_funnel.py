@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from metrics.dashboard import funnel
-from metrics.dashboard.funnel import Z95, Z998, funnel_curves, funnel_kind, funnel_limits, outside
+from metrics.dashboard.logic import funnel
+from metrics.dashboard.logic.funnel import Z95, Z998, funnel_curves, funnel_kind, funnel_limits, outside
 from metrics.stats.intervals import rate_interval, wilson_interval
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from metrics.dashboard.figures import (
+from metrics.dashboard.logic.funnel import FunnelCurves
+from metrics.dashboard.views.figures import (
     Bar,
     BreakdownSeries,
     Facet,
@@ -23,8 +24,7 @@ from metrics.dashboard.figures import (
     ranked_bars,
     trend_figure,
 )
-from metrics.dashboard.funnel import FunnelCurves
-from metrics.dashboard.markup import plain
+from metrics.dashboard.views.markup import plain
 
 HOSTILE = '<a href="https://angripare.example/">Klicka här</a>'
 ESCAPED = '&lt;a href="https://angripare.example/"&gt;Klicka här&lt;/a&gt;'

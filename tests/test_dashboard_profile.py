@@ -8,7 +8,7 @@ import pytest
 
 from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import Indicator
-from metrics.dashboard.profile import ProfileRow, profile_summary
+from metrics.dashboard.logic.profile import ProfileRow, profile_summary
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "indicators.yaml"
 

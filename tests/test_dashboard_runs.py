@@ -13,8 +13,8 @@ import pytest
 
 from metrics.catalogue.loader import load_catalogue
 from metrics.compute.engine import compute_all
-from metrics.dashboard import context
-from metrics.dashboard.runinfo import IndicatorRun, RunInfo, definition_changed, run_label, stale_text
+from metrics.dashboard.source import context
+from metrics.dashboard.source.runinfo import IndicatorRun, RunInfo, definition_changed, run_label, stale_text
 from metrics.errors import CatalogueError
 from tests.test_compute_runs import ID, PERSON_ID, new_db
 

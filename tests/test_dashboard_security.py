@@ -74,8 +74,8 @@ def test_every_response_carries_the_security_headers(client: Any, path: str) -> 
 
 def test_the_not_found_view_names_what_is_missing_and_links_the_valid_choices(demo_database: Any) -> None:
     from metrics.catalogue.loader import load_catalogue
-    from metrics.dashboard.addresses import address_problem
-    from metrics.dashboard.data import read_snapshot
+    from metrics.dashboard.logic.addresses import address_problem
+    from metrics.dashboard.source.data import read_snapshot
 
     snap = read_snapshot(demo_database.db_path)
     cat = load_catalogue(demo_database.catalog_path).catalogue
@@ -87,7 +87,7 @@ def test_the_not_found_view_names_what_is_missing_and_links_the_valid_choices(de
     assert [c.href for c in problem.choices] == ["/?lan=05&period=2024", "/?lan=23&period=2024"]
     problem = address_problem("/jamfor", {"lan": "05", "period": "1999"}, snap, cat)
     assert problem is not None
-    assert [c.label for c in problem.choices] == ["2024", "2023", "2022"]
+    assert [c.label for c in problem.choices] == ["2024", "2023", "2022", "2021", "2020"]
     assert address_problem("/jamfor", {"lan": "05", "period": "2024-Q2"}, snap, cat) is None
 
 

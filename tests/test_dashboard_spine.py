@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.dashboard.spine import spine_geometry
+from metrics.dashboard.logic.spine import spine_geometry
 
 
 def test_the_lan_is_centred_and_the_farthest_kommun_fits() -> None:

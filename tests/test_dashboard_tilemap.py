@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.dashboard.sparkline import sparkline_points, sparkline_svg
-from metrics.dashboard.tilemap import TILE_LAYOUTS, tile_positions
+from metrics.dashboard.views.sparkline import sparkline_points, sparkline_svg
+from metrics.dashboard.views.tilemap import TILE_LAYOUTS, tile_positions
 from metrics.geography import load_geography
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from metrics.dashboard.periods import period_options, previous_comparable, sort_periods
-from metrics.dashboard.urlstate import (
+from metrics.dashboard.logic.periods import period_options, previous_comparable, sort_periods
+from metrics.dashboard.logic.urlstate import (
     ViewState,
     build_query,
     nav_targets,

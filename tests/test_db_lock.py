@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from metrics.dashboard.data import read_coverage, read_snapshot
+from metrics.dashboard.source.data import read_coverage, read_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "extracts"

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from metrics.catalogue.loader import INDICATOR_KEYS, MEASURE_KEYS, SETTINGS_KEYS, TOP_KEYS
+from metrics.catalogue.loader import (
+    COLUMN_KEYS,
+    COMPARISON_KEYS,
+    EXTRACT_KEYS,
+    INDICATOR_KEYS,
+    MEASURE_KEYS,
+    PER_PERSON_KEYS,
+    SETTINGS_KEYS,
+    TARGET_KEYS,
+    TOP_KEYS,
+)
 from metrics.cli import main
 from metrics.extracts.schema import EXTRACTS
 
@@ -57,9 +67,27 @@ def test_the_constraints_pin_every_dependency_but_not_matavla():
     assert "matavla" not in pins
 
 
-@pytest.mark.parametrize("key", sorted({*INDICATOR_KEYS, *MEASURE_KEYS, *SETTINGS_KEYS, *TOP_KEYS}))
+@pytest.mark.parametrize(
+    "key",
+    sorted(
+        {
+            *INDICATOR_KEYS,
+            *MEASURE_KEYS,
+            *PER_PERSON_KEYS,
+            *SETTINGS_KEYS,
+            *TOP_KEYS,
+            *COMPARISON_KEYS,
+            *TARGET_KEYS,
+        }
+    ),
+)
 def test_every_catalogue_key_is_documented(key):
     assert f"`{key}" in YAML_DOC
+
+
+@pytest.mark.parametrize("key", sorted({*EXTRACT_KEYS, *COLUMN_KEYS}))
+def test_every_key_of_a_declared_extract_is_documented(key):
+    assert f"`{key}`" in EXTRACTS_DOC.split("## Extracts you declare in the catalogue")[1].split("\n## ")[0]
 
 
 @pytest.mark.parametrize("extract", sorted(EXTRACTS))

@@ -143,8 +143,8 @@ def test_the_indicator_pages_trend_marks_a_year_covered_in_part(tmp_path):
     # January–November only (50 of 900 = 55.6 per 1 000, eleven months against a full year's
     # inhabitants). The Länsöversikt leaves 2024 out of its sparkline; the Indikator page's trend
     # drew it as an ordinary point, a dip nobody is told about. Its period label must say so.
-    from metrics.dashboard.data import read_snapshot
-    from metrics.dashboard.series import trend
+    from metrics.dashboard.logic.series import trend
+    from metrics.dashboard.source.data import read_snapshot
     from metrics.db import connect
 
     con = connect(tmp_path / "m.duckdb")

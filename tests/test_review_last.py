@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from metrics.compute.equations import cell_equations
-from metrics.dashboard.data import read_snapshot
+from metrics.dashboard.source.data import read_snapshot
 from metrics.db import connect
 from tests.indicator_cases import cell, compute, insert
 

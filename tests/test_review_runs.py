@@ -18,7 +18,7 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import Catalogue
 from metrics.cli import main
 from metrics.compute.engine import compute_all
-from metrics.dashboard import context
+from metrics.dashboard.source import context
 from metrics.errors import CatalogueError, MatavlaError
 from metrics.export import export_results
 from tests.test_compute_runs import ID, PERSON_ID, broken, new_db
@@ -196,7 +196,7 @@ def test_an_export_with_stale_rows_says_which_indicators_are_stale(tmp_path: Pat
 
 def test_an_error_text_stored_before_runs_is_not_shown_on_the_data_page(tmp_path: Path) -> None:
     """Before runs, compute stored DuckDB's own first line, which can quote a person-level value."""
-    from metrics.dashboard.data import read_coverage
+    from metrics.dashboard.source.data import read_coverage
 
     full = load_catalogue(ROOT / "indicators.yaml").catalogue
     one = dataclasses.replace(full, indicators=(full.indicator(ID),))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics.dashboard.startup import (
+from metrics.dashboard.source.startup import (
     DEFAULT_DB,
     DatabaseChoice,
     build_demo_once,
@@ -108,7 +108,7 @@ def test_a_build_killed_halfway_leaves_no_database_and_the_next_start_builds_aga
 
 def test_the_first_start_keeps_the_database_but_not_the_generated_extracts(tmp_path):
     """The demo's extracts (1.1 GB at full scale) are removed after import; the database remains."""
-    from metrics.dashboard.data import read_snapshot
+    from metrics.dashboard.source.data import read_snapshot
     from metrics.demo.pipeline import build_demo
 
     db_path = tmp_path / "data" / "matavla.duckdb"

@@ -37,6 +37,11 @@ PRESENTATION_FIELDS = frozenset(
 )
 
 
+# Fields added to the model later, left out while unset: an upgrade then does not make every
+# indicator's stored fingerprint differ (and its results look out of date) when nothing changed.
+ADDED_FIELDS: dict[str, object] = {"having": None, "extracts": ()}
+
+
 def file_hash(data: bytes) -> str:
     """sha256 of the catalogue file's bytes, as hex."""
     return hashlib.sha256(data).hexdigest()
@@ -45,7 +50,12 @@ def file_hash(data: bytes) -> str:
 def _plain(value: Any) -> Any:
     """Dataclasses, tuples and dicts as JSON-able values, without line numbers."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "line"}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name != "line"
+            and not (f.name in ADDED_FIELDS and getattr(value, f.name) == ADDED_FIELDS[f.name])
+        }
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

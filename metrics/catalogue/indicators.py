@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, cast
 
+from metrics.catalogue.comparisons import parse_comparison, parse_target
 from metrics.catalogue.model import (
     BREAKDOWNS,
     PER_PERSON_MEASURES,
@@ -13,6 +15,7 @@ from metrics.catalogue.model import (
     AgeBand,
     Breakdown,
     CodeFilter,
+    ComparisonChoice,
     Direction,
     Indicator,
     IntervalKind,
@@ -20,10 +23,11 @@ from metrics.catalogue.model import (
     PeriodType,
     SuppressionSettings,
 )
+from metrics.catalogue.person_conditions import parse_having
 from metrics.catalogue.problems import Problems, did_you_mean, is_number, unknown_keys
 from metrics.catalogue.settings import ID_PATTERN, parse_age_bands, parse_suppression
 from metrics.catalogue.yaml_loader import LineDict
-from metrics.extracts.schema import EXTRACTS
+from metrics.extracts.schema import EXTRACTS, Extract
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 INDICATOR_KEYS = (
@@ -55,8 +59,9 @@ INDICATOR_KEYS = (
     "definition_source",
     "numerator_text",
     "denominator_text",
+    "comparison",
 )
-MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts")
+MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts", "having")
 PER_PERSON_KEYS = ("per_person", "by", "where")
 
 
@@ -67,6 +72,8 @@ class Context:
     code_lists: dict[str, tuple[str, ...]]
     plan_areas: set[str]
     file: str
+    extracts: Mapping[str, Extract] = field(default_factory=lambda: EXTRACTS)  # built-in and declared
+    comparison: ComparisonChoice = field(default_factory=ComparisonChoice)
 
 
 def _text(node: LineDict, key: str, what: str, problems: Problems, required: bool = True) -> str:
@@ -93,11 +100,18 @@ def _str_list(node: LineDict, key: str) -> list[str] | None:
 
 
 def _check_column(
-    source: str, column: str, line: int, what: str, problems: Problems, *, row_sql: bool = False
+    source: str,
+    column: str,
+    line: int,
+    what: str,
+    problems: Problems,
+    *,
+    row_sql: bool = False,
+    extracts: Mapping[str, Extract] = EXTRACTS,
 ) -> None:
     if row_sql or not IDENTIFIER.match(column):
         return  # SQL expressions are checked by binding them (metrics.compute.check)
-    columns = EXTRACTS[source].column_names
+    columns = extracts[source].column_names
     if column not in columns:
         hint = did_you_mean(column, columns) or f"kolumner i '{source}': {', '.join(columns)}"
         problems.add(line, f"{what}: okänd kolumn '{column}' i källan '{source}'", hint)
@@ -147,11 +161,13 @@ def _measure(
         latest = node.get("latest", False)
         if latest and kind != "persons":
             problems.add(node.line_of("latest"), f"{what}: latest gäller bara count: persons")
+        having = parse_having(node, kind, what, role, problems)
         return Measure(
             kind=kind,
             where=where,
             codes=codes,
             latest=bool(latest),
+            having=having,
             is_count=bool(node.get("counts", True)),
             line=node.line,
         )
@@ -160,7 +176,7 @@ def _measure(
         if not isinstance(expression, str) or not expression.strip():
             problems.add(node.line_of("sum"), f"{what}: sum ska vara en kolumn eller ett SQL-uttryck")
             return None
-        _check_column(source, expression.strip(), node.line_of("sum"), what, problems)
+        _check_column(source, expression.strip(), node.line_of("sum"), what, problems, extracts=ctx.extracts)
         return Measure(
             kind="sum",
             expression=expression.strip(),
@@ -192,7 +208,7 @@ def _codes(
         problems.add(node.line_of("list"), f"{what}: okänd kodlista '{name}'", hint)
         return None
     column = str(node["column"])
-    _check_column(source, column, node.line_of("column"), what, problems)
+    _check_column(source, column, node.line_of("column"), what, problems, extracts=ctx.extracts)
     return CodeFilter(column=column, list_name=name, codes=ctx.code_lists[name])
 
 
@@ -232,11 +248,11 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
     before_sources = len(problems.errors)
     sources = _str_list(node, "sources") or _str_list(node, "source") or []
     if not sources:
-        problems.add(node.line, f"{what}: source saknas", f"ange ett av utdragen: {', '.join(EXTRACTS)}")
+        problems.add(node.line, f"{what}: source saknas", f"ange ett av utdragen: {', '.join(ctx.extracts)}")
         return None
     for src in sources:
-        if src not in EXTRACTS:
-            hint = did_you_mean(src, EXTRACTS) or f"utdragen är: {', '.join(EXTRACTS)}"
+        if src not in ctx.extracts:
+            hint = did_you_mean(src, ctx.extracts) or f"utdragen är: {', '.join(ctx.extracts)}"
             problems.add(
                 node.line_of("source" if "source" in node else "sources"),
                 f"{what}: okänt utdrag '{src}'",
@@ -245,7 +261,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
     if len(problems.errors) > before_sources:  # nothing below can be checked without a source
         return None
     source = sources[0]
-    extract = EXTRACTS[source]
+    extract = ctx.extracts[source]
     has_person_columns = {"sex", "age"} <= set(extract.column_names)
 
     if row_sql is not None and (not isinstance(row_sql, str) or "select" not in row_sql.lower()):
@@ -259,7 +275,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
     elif not isinstance(date, str):
         problems.add(node.line_of("date"), f"{what}: date ska vara en kolumn i '{source}'")
     else:
-        _check_column(source, date, node.line_of("date"), what, problems)
+        _check_column(source, date, node.line_of("date"), what, problems, extracts=ctx.extracts)
     year_dated = date is not None and date in extract.column_names and extract.column(date).type == "int"
 
     # age filter
@@ -304,10 +320,13 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
                 node.line_of("measure"), f"{what}: measure ersätter numerator och denominator; ange inte båda"
             )
         if not isinstance(m, LineDict) or m.get("per_person") not in PER_PERSON_MEASURES:
+            statistic = m.get("per_person") if isinstance(m, LineDict) else None
+            close = did_you_mean(statistic, PER_PERSON_MEASURES) if isinstance(statistic, str) else None
             problems.add(
-                node.line_of("measure"),
-                f"{what}: measure ska vara {{per_person: continuity_index, by: staff_id}}",
-                f"kända mått per person: {', '.join(PER_PERSON_MEASURES)}",
+                m.line_of("per_person") if isinstance(m, LineDict) else node.line_of("measure"),
+                f"{what}: measure ska vara {{per_person: continuity_index, by: staff_id}}"
+                + (f", inte per_person: {statistic}" if isinstance(statistic, str) else ""),
+                close or f"kända mått per person: {', '.join(PER_PERSON_MEASURES)}",
             )
             return None
         unknown_keys(m, PER_PERSON_KEYS, f"{what}: measure", problems)
@@ -318,7 +337,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
                 f"{what}: measure.by saknas",
                 "kolumnen som identifierar vårdpersonalen, t.ex. staff_id",
             )
-        _check_column(source, by, m.line_of("by"), what, problems)
+        _check_column(source, by, m.line_of("by"), what, problems, extracts=ctx.extracts)
         per_person = Measure(
             kind="per_person",
             statistic=m["per_person"],
@@ -371,10 +390,13 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
             "higher = högre värde är bättre",
         )
         direction = "neutral"
-    target = node.get("target")
-    if target is not None and not is_number(target):
-        problems.add(node.line_of("target"), f"{what}: target ska vara ett tal i indikatorns enhet")
-        target = None
+    target_spec = parse_target(node.get("target"), node.line_of("target"), what, problems)
+    target = target_spec.value if target_spec is not None and target_spec.kind == "value" else None
+    comparison = (
+        parse_comparison(node["comparison"], node.line_of("comparison"), ctx.comparison, what, problems)
+        if "comparison" in node
+        else None
+    )
 
     # periods
     default_periods = ["year"] if (population_based or year_dated) else list(PERIOD_TYPES)
@@ -456,7 +478,9 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         follow_up_days=follow_up,
         row_sql=row_sql.strip() if isinstance(row_sql, str) else None,
         age_bands=bands,
-        target=float(target) if target is not None else None,
+        target=target,
+        target_spec=target_spec,
+        comparison=comparison,
         decimals=decimals,
         definition_source=_text(node, "definition_source", what, problems, required=False),
         numerator_text=_text(node, "numerator_text", what, problems, required=False),
@@ -464,6 +488,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         file=ctx.file,
         line=node.line,
         key_lines=dict(node.key_lines),
+        extracts=tuple(ctx.extracts[s] for s in sources if ctx.extracts[s] is not EXTRACTS.get(s)),
     )
 
 

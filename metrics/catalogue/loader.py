@@ -10,6 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from metrics.catalogue.comparisons import COMPARISON_KEYS, TARGET_KEYS, parse_comparison
+from metrics.catalogue.extract_declarations import (
+    COLUMN_KEYS,
+    COLUMN_TYPES,
+    EXTRACT_KEYS,
+    known_extracts,
+    parse_extracts,
+)
 from metrics.catalogue.indicators import (
     INDICATOR_KEYS,
     MEASURE_KEYS,
@@ -19,6 +27,7 @@ from metrics.catalogue.indicators import (
 )
 from metrics.catalogue.model import (
     Catalogue,
+    ComparisonChoice,
     Indicator,
 )
 from metrics.catalogue.problems import Problems, did_you_mean, unknown_keys
@@ -33,11 +42,16 @@ from metrics.catalogue.yaml_loader import LineDict, load_yaml
 from metrics.errors import CatalogueError, Problem
 
 __all__ = [
+    "COLUMN_KEYS",
+    "COLUMN_TYPES",
+    "COMPARISON_KEYS",
+    "EXTRACT_KEYS",
     "INDICATOR_KEYS",
     "MEASURE_KEYS",
     "PER_PERSON_KEYS",
     "SETTINGS_KEYS",
     "SUPPRESSION_KEYS",
+    "TARGET_KEYS",
     "TOP_KEYS",
     "LoadResult",
     "did_you_mean",
@@ -45,7 +59,7 @@ __all__ = [
 ]
 
 DEFAULT_CATALOGUE = Path("indicators.yaml")
-TOP_KEYS = ("version", "settings", "plan_areas", "area_levels", "indicators")
+TOP_KEYS = ("version", "settings", "plan_areas", "area_levels", "extracts", "indicators")
 
 
 @dataclass(frozen=True)
@@ -72,9 +86,18 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
     suppression, age_bands, code_lists = parse_settings(settings, problems)
     plan_areas = parse_plan_areas(doc.get("plan_areas"), doc.line_of("plan_areas"), problems)
     area_levels = parse_area_levels(doc.get("area_levels"), problems)
+    comparison = (
+        parse_comparison(
+            settings["comparison"], settings.line_of("comparison"), ComparisonChoice(), "settings", problems
+        )
+        if isinstance(settings, LineDict) and "comparison" in settings
+        else ComparisonChoice()
+    )
     fatal = list(problems.errors)
     if fatal:
         raise CatalogueError(fatal)
+    # A broken declaration is left out (its indicators then name an unknown source), like an indicator.
+    declared = parse_extracts(doc.get("extracts"), doc.line_of("extracts"), problems)
 
     raw_indicators = doc.get("indicators")
     if not isinstance(raw_indicators, list) or not raw_indicators:
@@ -83,7 +106,15 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         )
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
-    context = Context(suppression, age_bands, code_lists, {p.id for p in plan_areas}, path.name)
+    context = Context(
+        suppression,
+        age_bands,
+        code_lists,
+        {p.id for p in plan_areas},
+        path.name,
+        extracts=known_extracts(declared),
+        comparison=comparison,
+    )
     for node in raw_indicators:
         if not isinstance(node, LineDict):
             problems.add(doc.line_of("indicators"), "varje indikator ska vara en mappning (id: …, title: …)")
@@ -107,5 +138,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         age_bands=age_bands,
         code_lists=code_lists,
         file=path.name,
+        extracts=declared,
+        comparison=comparison,
     )
     return LoadResult(catalogue, problems.items)

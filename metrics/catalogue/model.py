@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from metrics.extracts.schema import EXTRACTS, Extract
+
 MeasureKind = Literal["rows", "persons", "sum", "population", "per_person"]
 Direction = Literal["higher", "lower", "neutral"]
 IntervalKind = Literal["wilson", "poisson", "none"]
@@ -17,7 +19,9 @@ Breakdown = Literal["sex", "age_band"]
 
 PERIOD_TYPES: tuple[PeriodType, ...] = ("year", "quarter", "month")
 BREAKDOWNS: tuple[Breakdown, ...] = ("sex", "age_band")
-PER_PERSON_MEASURES = ("continuity_index",)
+# continuity_index: Bice–Boxerman COC; usual_provider: UPC, the share of visits to the most-visited
+# practitioner (Breslau & Reeb 1975). Both over persons with at least two visits (sqlgen).
+PER_PERSON_MEASURES = ("continuity_index", "usual_provider")
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,40 @@ class SuppressionSettings:
     min_denominator: float = 10
     min_count: int = 1
     max_count: int = 4
+
+
+@dataclass(frozen=True)
+class ComparisonChoice:
+    """How areas are compared with their benchmark (metrics.stats.benchmark has the methods)."""
+
+    # The default (docs/comparisons.md): at real size the plain 95 % interval flags 18 of 21
+    # demo kommuner on fast_lakarkontakt; random-effects limits at 95 % flag the one that stands out.
+    method: str = "additive"  # ci95, ci998, multiplicative or additive
+    level: float = 95.0  # percent (95 or 99.8): the limits of the overdispersion methods
+    winsorise: float = 10.0  # percent of z-scores pulled in at each end
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target (section 5 of issue 12): kind value, range, change, position or area.
+
+    value:    `value` reached (≥ for higher-is-better, ≤ for lower, equal for neutral)
+    range:    between `low` and `high`
+    change:   `percent` change from the value in `baseline_year`
+    position: among the best `quartile` (1 = best quarter) of the län's kommuner
+    area:     at least as good as `area`'s value (a län code or an area group id)
+    """
+
+    kind: str
+    year: int | None = None  # the year the target applies to
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    percent: float | None = None
+    baseline_year: int | None = None
+    quartile: int | None = None
+    area: str | None = None
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,7 +93,8 @@ class Measure:
       persons     count of distinct persons (person_id, grouped under the row's kommun)
       sum         sum of `expression`
       population  inhabitants from `population` with the indicator's age filter
-      per_person  a per-person statistic (`statistic`), e.g. the continuity index
+      per_person  a per-person statistic (`statistic`): the continuity index (COC) or the
+                  usual-provider share (UPC)
     """
 
     kind: MeasureKind
@@ -63,6 +102,7 @@ class Measure:
     where: str | None = None  # extra SQL filter for this measure only
     codes: CodeFilter | None = None
     latest: bool = False  # persons: evaluate `where` on each person's latest row in the period
+    having: str | None = None  # persons: an aggregate SQL condition over each person's rows in the period
     statistic: str | None = None  # per_person: e.g. 'continuity_index'
     by: str | None = None  # per_person: the column that identifies the practitioner
     is_count: bool = False  # a count of persons/events/answers (suppression's count rule applies)
@@ -93,7 +133,7 @@ class Indicator:
     follow_up_days: int = 0  # a row's outcome is seen up to this many days after the period
     row_sql: str | None = None  # escape hatch: SELECT kommun, sex, age, date, numerator[, denominator]
     age_bands: tuple[AgeBand, ...] = ()
-    target: float | None = None
+    target: float | None = None  # a plain value target (target_spec.value), as before
     decimals: int = 1
     definition_source: str = ""  # where the definition comes from (Swedish)
     numerator_text: str = ""  # the numerator in words (Swedish)
@@ -101,10 +141,18 @@ class Indicator:
     file: str = "indicators.yaml"
     line: int = 0
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    extracts: tuple[Extract, ...] = ()  # the declared extracts among `sources` (built-ins: EXTRACTS)
+    comparison: ComparisonChoice | None = None  # None: the catalogue's setting
+    target_spec: TargetSpec | None = None
 
     @property
     def source(self) -> str:
         return self.sources[0]
+
+    @property
+    def extract(self) -> Extract:
+        """The main source's definition, declared or built-in."""
+        return next((e for e in self.extracts if e.name == self.source), None) or EXTRACTS[self.source]
 
     @property
     def population_based(self) -> bool:
@@ -146,6 +194,11 @@ class Catalogue:
     age_bands: tuple[AgeBand, ...]
     code_lists: dict[str, tuple[str, ...]]
     file: str = "indicators.yaml"
+    extracts: tuple[Extract, ...] = ()  # declared in the catalogue's `extracts:` section
+    comparison: ComparisonChoice = ComparisonChoice()
+
+    def comparison_of(self, indicator: Indicator) -> ComparisonChoice:
+        return indicator.comparison or self.comparison
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:

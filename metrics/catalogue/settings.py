@@ -17,7 +17,7 @@ from metrics.catalogue.problems import Problems, is_number, unknown_keys
 from metrics.catalogue.yaml_loader import LineDict
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-SETTINGS_KEYS = ("suppression", "age_bands", "code_lists")
+SETTINGS_KEYS = ("suppression", "age_bands", "code_lists", "comparison")
 SUPPRESSION_KEYS = ("min_denominator", "min_count", "max_count")
 
 

@@ -1,11 +1,13 @@
 """Disclosure control for one indicator's cells: protect them at compute, audit them when stored.
 
 Compute calls `protect_cells` after the primary rule: it builds every equation the results
-publish (`metrics.compute.equations`), hides complementary cells until the exact audit passes
+publish (`metrics.compute.equations`), hides complementary cells until the check passes
 (`metrics.stats.protection`) and refuses to publish an indicator whose cells still fail
-(`DisclosureError`). `audit_published` repeats the audit on what the `results` table holds,
-seeing only the published numbers – what `matavla audit` runs. The audit's outcome is kept in
-the `meta` table under `AUDIT_META_KEY` for the Data page.
+(`DisclosureError`). The check is the propagation "snabbkontroll" by default, the exact LP
+audit with `matavla compute --audit`. `audit_published` runs the exact LP audit on what the
+`results` table holds, seeing only the published numbers – what `matavla audit` runs. Both
+outcomes are kept in the `meta` table (`AUDIT_META_KEY` from compute, `LP_AUDIT_META_KEY` from
+`matavla audit`) for the Data page.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import numpy as np
@@ -24,10 +27,20 @@ from metrics.compute.equations import CellEquations, cell_equations
 from metrics.db import get_meta, set_meta
 from metrics.errors import DisclosureError
 from metrics.stats.audit import AuditResult, Finding, Quantity, audit
-from metrics.stats.protection import protect
+from metrics.stats.protection import protect, quick_check
 from metrics.wording import thousands
 
 AUDIT_META_KEY = "audit"
+LP_AUDIT_META_KEY = "audit_lp"
+
+QUICK_CHECK = "snabbkontroll"
+"""Propagation: every cell bounds arithmetic over the published sums pins (compute's default)."""
+LP_CHECK = "fullständig LP-granskning"
+"""The exact LP audit over all published sums jointly (`matavla audit`, `matavla compute --audit`)."""
+
+
+def check_kind(exact: bool) -> str:
+    return LP_CHECK if exact else QUICK_CHECK
 
 
 def required_count_width(indicator: Indicator) -> float:
@@ -88,17 +101,22 @@ def protect_cells(
     denominator: npt.ArrayLike,
     indicator: Indicator,
     catalogue: Catalogue,
+    *,
+    exact: bool = False,
 ) -> tuple[npt.NDArray[np.bool_], AuditResult]:
-    """Every cell to hide (primary included), proven by the audit; raises `DisclosureError` if none is."""
+    """Every cell to hide (primary included), checked; raises `DisclosureError` if the check fails.
+
+    `exact` False: propagation protects and checks (no LP); True: the exact LP audit proves it.
+    """
     equations = cell_equations(cells, indicator, catalogue)
     num, den = quantities(indicator, numerator, denominator, equations)
     hidden, result = protect(
-        primary, num, den, numerator_within_denominator=numerator_within_denominator(indicator)
+        primary, num, den, numerator_within_denominator=numerator_within_denominator(indicator), exact=exact
     )
     if not result.passed:
         raise DisclosureError(
             indicator.id,
-            "röjandekontrollen underkänner resultatet: "
+            f"röjandekontrollen ({check_kind(exact)}) underkänner resultatet: "
             + describe_findings(cells, result.findings)
             + " Resultatet publiceras inte; kontrollera indelningarna (area_levels) och tröskelvärdena.",
         )
@@ -134,31 +152,44 @@ class IndicatorAudit:
     result: AuditResult
 
 
-def audit_published(results: pd.DataFrame, catalogue: Catalogue) -> list[IndicatorAudit]:
+def audit_published(
+    results: pd.DataFrame, catalogue: Catalogue, *, exact: bool = True
+) -> list[IndicatorAudit]:
     """Audit the stored results of every catalogue indicator that has any, from published numbers only."""
-    audits = []
     known = {i.id: i for i in catalogue.indicators}
-    for indicator_id, cells in results.groupby("indicator", sort=True):
-        indicator = known.get(str(indicator_id))
-        if indicator is None:
-            continue
-        cells = cells.reset_index(drop=True)
-        hidden = cells["suppressed"].astype(bool).to_numpy()
-        # Hidden cells hold no numbers in `results`; mask anyway so only the published ones count.
-        num = np.where(hidden, np.nan, cells["numerator"].astype(float).to_numpy())
-        den = np.where(hidden, np.nan, cells["denominator"].astype(float).to_numpy())
-        equations = cell_equations(cells, indicator, catalogue)
-        num_q, den_q = quantities(indicator, num, den, equations)
-        result = audit(
-            hidden, num_q, den_q, numerator_within_denominator=numerator_within_denominator(indicator)
-        )
-        audits.append(IndicatorAudit(indicator.id, cells, result))
-    return audits
+    return [
+        audit_indicator(cells, known[str(indicator_id)], catalogue, exact=exact)
+        for indicator_id, cells in results.groupby("indicator", sort=True)
+        if str(indicator_id) in known
+    ]
 
 
-def audit_summary(results: dict[str, AuditResult], computed_at: str, refused: Iterable[str] = ()) -> dict:
-    """The small JSON record the Data page shows: cells checked, hidden, passed, seconds."""
+def audit_indicator(
+    cells: pd.DataFrame, indicator: Indicator, catalogue: Catalogue, *, exact: bool = True
+) -> IndicatorAudit:
+    """The exact LP audit (or with `exact` False the propagation "snabbkontroll") of one
+    indicator's stored cells, from published numbers only."""
+    cells = cells.reset_index(drop=True)
+    hidden = cells["suppressed"].astype(bool).to_numpy()
+    # Hidden cells hold no numbers in `results`; mask anyway so only the published ones count.
+    num = np.where(hidden, np.nan, cells["numerator"].astype(float).to_numpy())
+    den = np.where(hidden, np.nan, cells["denominator"].astype(float).to_numpy())
+    equations = cell_equations(cells, indicator, catalogue)
+    num_q, den_q = quantities(indicator, num, den, equations)
+    within = numerator_within_denominator(indicator)
+    if exact:
+        result = audit(hidden, num_q, den_q, numerator_within_denominator=within)
+    else:
+        result = quick_check(hidden, num_q, den_q, within)
+    return IndicatorAudit(indicator.id, cells, result)
+
+
+def audit_summary(
+    results: dict[str, AuditResult], computed_at: str, refused: Iterable[str] = (), check: str = QUICK_CHECK
+) -> dict:
+    """The small JSON record the Data page shows: which check, cells checked, hidden, passed, seconds."""
     return {
+        "check": check,
         "computed_at": computed_at,
         "checked": sum(r.cells for r in results.values()),
         "hidden": sum(r.hidden for r in results.values()),
@@ -166,7 +197,13 @@ def audit_summary(results: dict[str, AuditResult], computed_at: str, refused: It
         "seconds": round(sum(r.seconds for r in results.values()), 2),
         "refused": sorted(refused),
         "indicators": {
-            key: {"checked": r.cells, "hidden": r.hidden, "passed": r.passed, "seconds": round(r.seconds, 3)}
+            key: {
+                "checked": r.cells,
+                "hidden": r.hidden,
+                "passed": r.passed,
+                "seconds": round(r.seconds, 3),
+                "check": check,
+            }
             for key, r in sorted(results.items())
         },
     }
@@ -179,10 +216,17 @@ def record_audit(
     refused: Iterable[str] = (),
     *,
     replace_all: bool = True,
+    check: str = QUICK_CHECK,
+    key: str = AUDIT_META_KEY,
 ) -> None:
-    """Store the audit summary in `meta`; a partial compute keeps the other indicators' entries."""
-    summary = audit_summary(results, computed_at, refused)
-    previous = get_meta(con, AUDIT_META_KEY)
+    """Store the check's summary in `meta`; a partial run keeps the other indicators' entries.
+
+    `computed_at`: when the checked results were computed (the Data page compares it with the
+    latest compute to tell whether an LP audit still speaks for what is shown).
+    """
+    summary = audit_summary(results, computed_at, refused, check)
+    summary["checked_at"] = datetime.now().isoformat(sep=" ", timespec="seconds")
+    previous = get_meta(con, key)
     if not replace_all and previous:
         old = json.loads(previous)
         entries = {**old.get("indicators", {}), **summary["indicators"]}
@@ -197,5 +241,7 @@ def record_audit(
             passed=all(e["passed"] for e in entries.values()) and not refused_all,
             seconds=round(sum(e["seconds"] for e in entries.values()), 2),
             refused=refused_all,
+            # The weaker check speaks for all when a partial run mixed them.
+            check=LP_CHECK if all(e.get("check") == LP_CHECK for e in entries.values()) else QUICK_CHECK,
         )
-    set_meta(con, AUDIT_META_KEY, json.dumps(summary, ensure_ascii=False))
+    set_meta(con, key, json.dumps(summary, ensure_ascii=False))

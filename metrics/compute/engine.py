@@ -21,13 +21,15 @@ import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
-from metrics.compute.disclosure import protect_cells, record_audit
+from metrics.compute.disclosure import check_kind, protect_cells, record_audit
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
+from metrics.compute.verdicts import add_verdicts
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
 from metrics.extracts.coverage import write_covered_months
+from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.geography import load_geography
 from metrics.stats.audit import AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
@@ -74,8 +76,13 @@ def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
     )
 
 
-def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) -> pd.DataFrame:
-    """From summed numerators and denominators to values, intervals and suppression."""
+def finish_cells(
+    raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue, *, exact_audit: bool = False
+) -> pd.DataFrame:
+    """From summed numerators and denominators to values, intervals and suppression.
+
+    `exact_audit`: prove protection with the exact LP audit instead of propagation (slow).
+    """
     # A missing kommun ("saknas") has no numbers to classify, test or protect; it is passed through.
     missing = raw[raw["missing"].astype(bool)]
     df = raw[~raw["missing"].astype(bool)].copy()
@@ -101,9 +108,9 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
     )
     primary = primary_suppression(num, den, rule, indicator.numerator.is_count)
     # Secondary suppression over every sum the results publish – areas, breakdowns and, where the
-    # measure adds up over time, months → quarter → year (metrics.compute.equations) – proven by
-    # the exact audit, or DisclosureError (metrics.compute.disclosure).
-    final, audit = protect_cells(df, primary, num, den, indicator, catalogue)
+    # measure adds up over time, months → quarter → year (metrics.compute.equations) – checked by
+    # propagation or the exact audit, or DisclosureError (metrics.compute.disclosure).
+    final, audit = protect_cells(df, primary, num, den, indicator, catalogue, exact=exact_audit)
     df["suppressed"] = final
     df["suppression"] = pd.Series(np.where(primary, "primary", "secondary"), index=df.index).where(final)
     # Hidden cells keep no numbers at all: what is not stored cannot leak.
@@ -128,10 +135,12 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
 
 
 def compute_indicator(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue, *, exact_audit: bool = False
 ) -> pd.DataFrame:
     raw = run_indicator_query(con, indicator, indicator_sql(indicator))
-    return finish_cells(raw, indicator, catalogue)
+    return add_verdicts(
+        finish_cells(raw, indicator, catalogue, exact_audit=exact_audit), indicator, catalogue
+    )
 
 
 def compute_all(
@@ -142,8 +151,12 @@ def compute_all(
     progress: Callable[[str], None] | None = None,
     catalogue_source: bytes | None = None,
     keep_runs: int = DEFAULT_KEEP_RUNS,
+    exact_audit: bool = False,
 ) -> list[RunReport]:
     """Compute the catalogue's indicators (or `only` these) and replace their results.
+
+    `exact_audit`: refuse to publish an indicator the exact LP audit fails (`compute --audit`);
+    by default propagation protects and checks (`metrics.compute.disclosure`).
 
     `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
     `keep_runs`: how many runs' results `results_history` keeps.
@@ -159,6 +172,7 @@ def compute_all(
     if not selected:
         raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
     write_areas(con, catalogue)
+    ensure_declared_tables(con, catalogue.extracts)  # a declared extract not yet imported has no rows
     write_covered_months(con)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
@@ -167,7 +181,7 @@ def compute_all(
     for number, indicator in enumerate(selected, start=1):
         started = time.perf_counter()
         try:
-            frame = compute_indicator(con, indicator, catalogue)
+            frame = compute_indicator(con, indicator, catalogue, exact_audit=exact_audit)
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
             if isinstance(exc, DisclosureError):
                 refused.append(indicator.id)
@@ -209,7 +223,14 @@ def compute_all(
             [(r.indicator, _status(r, stale), r.message, r.rows, r.seconds, now) for r in reports],
         )
         set_meta(con, "computed_at", now.isoformat(sep=" "))
-        record_audit(con, audits, now.isoformat(sep=" "), refused, replace_all=only is None)
+        record_audit(
+            con,
+            audits,
+            now.isoformat(sep=" "),
+            refused,
+            replace_all=only is None,
+            check=check_kind(exact_audit),
+        )
         record = record_run(
             con,
             catalogue,

@@ -108,6 +108,8 @@ def fragments(indicator: Indicator) -> list[Fragment]:
         line = measure.line or indicator.line_of(role)
         if measure.where:
             found.append(Fragment(f"{role}.where", measure.where, line, "expression"))
+        if measure.having:
+            found.append(Fragment(f"{role}.having", measure.having, line, "expression"))
         if measure.kind == "sum" and measure.expression:
             found.append(Fragment(f"{role}.sum", measure.expression, line, "expression"))
     return found
@@ -188,13 +190,15 @@ def forbidden(node: Any, tables: frozenset[str]) -> str | None:
     return walk(node, frozenset(tables))
 
 
-def _shape_problem(parser: duckdb.DuckDBPyConnection, fragment: Fragment) -> str | None:
+def _shape_problem(
+    parser: duckdb.DuckDBPyConnection, fragment: Fragment, tables: frozenset[str] = _SOURCE_TABLES
+) -> str | None:
     """Why a fragment is not exactly one expression / one SELECT over the extracts, or None."""
     if fragment.shape == "select":
         node = _parse_tree(parser, fragment.sql)
         if node is None:
             return "row_sql ska vara exakt en SELECT-fråga"
-        return forbidden(node, _SOURCE_TABLES)
+        return forbidden(node, tables)
     # The newlines end a trailing `--` comment inside the fragment before the closing parenthesis.
     node = _parse_tree(parser, f"SELECT (\n{fragment.sql}\n)")
     single = (
@@ -208,7 +212,7 @@ def _shape_problem(parser: duckdb.DuckDBPyConnection, fragment: Fragment) -> str
     )
     if not single:
         return f"{fragment.key} ska vara exakt ett SQL-uttryck"
-    return forbidden(node, _SOURCE_TABLES)
+    return forbidden(node, tables)
 
 
 _PARSER: list[duckdb.DuckDBPyConnection] = []  # one private, empty, locked-down instance per process
@@ -241,10 +245,12 @@ def sql_problems(indicator: Indicator, generated_sql: str) -> list[Problem]:
     for key, name, line in _names(indicator):
         if not _IDENTIFIER.match(name):
             add(f"{key} ska vara ett kolumnnamn", line, "bokstäver, siffror och _, t.ex. staff_id")
+    # the built-in extracts and the declared ones the indicator lists under `sources:`
+    tables = _SOURCE_TABLES | {e.name for e in indicator.extracts}
     parser = _parser()
     try:
         for fragment in fragments(indicator):
-            problem = _shape_problem(parser, fragment)
+            problem = _shape_problem(parser, fragment, tables)
             if problem:
                 add(problem, fragment.line, _HINT_SHAPE[fragment.shape])
         if not problems:
@@ -252,7 +258,7 @@ def sql_problems(indicator: Indicator, generated_sql: str) -> list[Problem]:
             problem = (
                 "frågan ska vara exakt en SELECT"
                 if node is None
-                else forbidden(node, _SOURCE_TABLES | {AREAS_TABLE, COVERED_MONTHS})
+                else forbidden(node, tables | {AREAS_TABLE, COVERED_MONTHS})
             )
             if problem:
                 add(problem, indicator.line, _HINT_SHAPE["select"])

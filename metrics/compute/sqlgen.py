@@ -24,12 +24,23 @@ from __future__ import annotations
 
 from metrics.catalogue.model import AgeBand, Indicator, Measure
 from metrics.extracts.coverage import COVERED_MONTHS
-from metrics.extracts.schema import EXTRACTS
 
 AREAS_TABLE = "areas"  # (kommun, area_code, area_level), written by the engine before computing
 # Each row's non-integer contribution, rounded to 15 decimals (about a double's precision), is summed
 # exactly (see the docstring); 23 integer digits leave room for any sum of SEK.
 EXACT = "DECIMAL(38, 15)"
+
+
+# Each per-person statistic: what it is (a comment in the SQL) and its value from the `persons` CTE.
+# N ≥ 2 for both: COC is undefined for one visit, and UPC would be a trivial 1; the same persons
+# make the two comparable (UPC: Breslau & Reeb 1975; see docs/indicators-yaml.md).
+PER_PERSON_SQL = {
+    "continuity_index": (
+        "Bice-Boxerman COC = (Σ nᵢ² − N) / (N (N − 1))",
+        "(sum_n_i_squared - n) / (n * (n - 1))",
+    ),
+    "usual_provider": ("UPC = max nᵢ / N (share of visits to the most-visited practitioner)", "max_n_i / n"),
+}
 
 
 def exact(expression: str) -> str:
@@ -55,7 +66,7 @@ def _date_sql(indicator: Indicator) -> str:
     if indicator.row_sql is not None:
         return "CAST(date AS DATE)"
     assert indicator.date is not None
-    col = EXTRACTS[indicator.source].column(indicator.date)
+    col = indicator.extract.column(indicator.date)
     if col.type == "int":  # a year column (survey, costs)
         return f'make_date("{indicator.date}", 1, 1)'
     return f'CAST("{indicator.date}" AS DATE)'
@@ -191,15 +202,16 @@ def cells_sql(indicator: Indicator) -> str:
             "  -- each person once, under the kommun of their latest contact in the period\n"
             "  SELECT period_type, period_start, person_id, arg_max(kommun, last_d) AS kommun,\n"
             "         arg_max(sex, last_d) AS sex, arg_max(age, last_d) AS age,\n"
-            "         sum(n_i) AS n, sum(n_i * n_i) AS sum_n_i_squared\n"
+            "         sum(n_i) AS n, sum(n_i * n_i) AS sum_n_i_squared, max(n_i) AS max_n_i\n"
             "  FROM visits\n"
             "  GROUP BY ALL\n)"
         )
+        comment, value = PER_PERSON_SQL[num.statistic or "continuity_index"]
         ctes.append(
             "cells AS (\n"
-            "  -- Bice-Boxerman COC = (Σ nᵢ² − N) / (N (N − 1)), persons with N ≥ 2\n"
+            f"  -- {comment}, persons with N ≥ 2\n"
             f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"
-            "         sum(" + exact("(sum_n_i_squared - n) / (n * (n - 1))") + ") AS numerator,\n"
+            "         sum(" + exact(value) + ") AS numerator,\n"
             "         count(*) AS denominator\n"
             "  FROM persons\n"
             "  WHERE n >= 2\n"
@@ -217,7 +229,8 @@ def cells_sql(indicator: Indicator) -> str:
             "         arg_max(sex, d) AS sex, arg_max(age, d) AS age,\n"
             f"         {_person_measure(num)} AS numerator"
             + (f",\n         {_person_measure(den)} AS denominator\n" if den.kind != "population" else "\n")
-            + "  FROM periods\n  GROUP BY ALL\n)"
+            # not GROUP BY ALL: a `having:` without an aggregate would split a person into groups
+            + "  FROM periods\n  GROUP BY period_type, period_start, person_id\n)"
         )
         den_cell = "sum(denominator)" if den.kind != "population" else "0"
         ctes.append(
@@ -356,7 +369,7 @@ def _additive_sums(indicator: Indicator) -> str:
 
 def _has_persons(indicator: Indicator) -> bool:
     """True when the indicator's rows carry a person_id (a declarative source with that column)."""
-    return indicator.row_sql is None and "person_id" in EXTRACTS[indicator.source].column_names
+    return indicator.row_sql is None and "person_id" in indicator.extract.column_names
 
 
 def _one_row_per_person(indicator: Indicator) -> bool:
@@ -368,12 +381,17 @@ def _one_row_per_person(indicator: Indicator) -> bool:
     num, den = indicator.numerator, indicator.denominator
     if not indicator.snapshot_last or indicator.row_sql is not None or num.latest or den.latest:
         return False
-    return set(EXTRACTS[indicator.source].key) == {indicator.date, "person_id"}
+    if num.having or den.having:  # a condition over each person's rows needs them grouped
+        return False
+    return set(indicator.extract.key) == {indicator.date, "person_id"}
 
 
 def _person_measure(measure: Measure) -> str:
     """A measure reduced to one value per person and period."""
     cond = _condition(measure)
+    if measure.kind == "persons" and measure.having:
+        # an aggregate over the person's rows in the period (the GROUP BY of `persons`)
+        return f"CASE WHEN ({measure.having}) THEN 1 ELSE 0 END"
     if measure.kind == "persons":
         if cond is None:
             return "1"

@@ -14,9 +14,9 @@ from typing import Any
 import dash
 import flask
 
-from metrics.dashboard.addresses import NotFound, address_problem
-from metrics.dashboard.context import catalogue, current_snapshot
-from metrics.dashboard.data import DataUnavailable, Snapshot
+from metrics.dashboard.logic.addresses import NotFound, address_problem
+from metrics.dashboard.source.context import catalogue, current_snapshot
+from metrics.dashboard.source.data import DataUnavailable, Snapshot
 
 
 def _snapshot_or_none() -> Snapshot | None:

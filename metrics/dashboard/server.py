@@ -23,19 +23,19 @@ import dash
 import flask
 from dash import Input, Output, dcc, html
 
-from metrics.dashboard.components import attrs
-from metrics.dashboard.context import (
+from metrics.dashboard.logic.urlstate import NAV_PAGES, nav_targets
+from metrics.dashboard.routing import guard_pages
+from metrics.dashboard.security import add_security_headers
+from metrics.dashboard.source.context import (
     CONFIG_KEY,
     Settings,
     current_snapshot,
     group_lan_of,
     load_catalogue_cached,
 )
-from metrics.dashboard.data import DataUnavailable, snapshot
-from metrics.dashboard.routing import guard_pages
-from metrics.dashboard.runinfo import run_label
-from metrics.dashboard.security import add_security_headers
-from metrics.dashboard.urlstate import NAV_PAGES, nav_targets
+from metrics.dashboard.source.data import DataUnavailable, snapshot
+from metrics.dashboard.source.runinfo import run_label
+from metrics.dashboard.views.components import attrs
 from metrics.geography import load_geography
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Demo data: pseudonymised, realistic extracts for Östergötland and Jämtland, 2022–2024."""
+"""Demo data: pseudonymised, realistic extracts for Östergötland and Jämtland, 2020–2024."""
 
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ COST_AREAS: tuple[tuple[str, str, tuple[float, float, float, float]], ...] = (
     ("kommun", "sarskilt_boende", (0, 300, 8_000, 145_000)),
     ("kommun", "korttidsvard", (0, 50, 1_500, 12_000)),
 )
-_PRICE_LEVEL = {2021: 0.96, 2022: 1.0, 2023: 1.05, 2024: 1.085}
+_PRICE_LEVEL = {2020: 0.94, 2021: 0.96, 2022: 1.0, 2023: 1.05, 2024: 1.085}
 _AGE_BANDS = (0, 18, 65, 80, 200)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from metrics.demo.columns import to_days, ymd
 
-STORY_START = int(to_days(["2022-01-01"])[0])  # the trends of the kommun profiles run between these days
+STORY_START = int(to_days(["2020-01-01"])[0])  # the trends of the kommun profiles run between these days
 STORY_END = int(to_days(["2024-12-31"])[0])
 
 # Relative volume of primary care per month: winter infections, summer holidays.
@@ -18,7 +18,7 @@ HOSPITAL_MONTHS = np.array([1.14, 1.12, 1.04, 0.98, 0.96, 0.93, 0.86, 0.92, 0.97
 
 
 def progress(days: np.ndarray) -> np.ndarray:
-    """How far into the story (2022-2024) each day is, 0 to 1."""
+    """How far into the story (2020-2024) each day is, 0 to 1."""
     t = (np.asarray(days) - STORY_START) * (1.0 / (STORY_END - STORY_START))
     return np.minimum(np.maximum(t, 0.0), 1.0)
 

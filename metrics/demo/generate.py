@@ -48,7 +48,7 @@ def generate_demo(
     *,
     seed: int = DEFAULT_SEED,
     lan: Sequence[str] = ("05", "23"),
-    years: Sequence[int] = (2022, 2023, 2024),
+    years: Sequence[int] = (2020, 2021, 2022, 2023, 2024),
     scale: float = 1.0,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from metrics.errors import MatavlaError
 
-Trend = tuple[float, float]  # (value on 1 January 2022, value on 31 December 2024), linear between
+Trend = tuple[float, float]  # (value on 1 January 2020, value on 31 December 2024), linear between
 
 
 @dataclass(frozen=True)

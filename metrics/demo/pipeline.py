@@ -37,7 +37,7 @@ def build_demo(
     from metrics.extracts.importer import import_paths
 
     say = progress or (lambda _m: None)
-    say(f"Genererar demodata (Östergötland och Jämtland 2022–2024, skala {scale}) i {out_dir} …")
+    say(f"Genererar demodata (Östergötland och Jämtland 2020–2024, skala {scale}) i {out_dir} …")
     paths = generate_demo(out_dir, seed=seed, scale=scale, progress=say)
     con = connect(db_path)
     try:

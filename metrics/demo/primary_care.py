@@ -200,7 +200,7 @@ def listing_table(reg: Register, units: CareUnits, listing: Listing, day: int) -
 _RATE_KNOTS = ((0, 5.0), (1, 3.2), (4, 2.0), (7, 1.4), (13, 1.3), (18, 1.8), (25, 2.0), (35, 2.1), (45, 2.4),
                (55, 2.8), (65, 3.6), (75, 5.0), (85, 6.3), (95, 6.5))  # fmt: skip
 _RATE_LEVEL = 1.04  # calibrated: about 3.4 contacts per inhabitant and year in Östergötland
-_YEAR_LEVEL = {2022: 0.97, 2023: 1.0, 2024: 1.02}
+_YEAR_LEVEL = {2020: 0.9, 2021: 0.95, 2022: 0.97, 2023: 1.0, 2024: 1.02}  # 2020: the pandemic
 _DIGITAL_AGE_KNOTS = ((0, 0.7), (15, 1.1), (20, 1.6), (40, 1.4), (55, 1.0), (65, 0.6), (75, 0.3), (85, 0.15))
 _HOME_VISIT_AGE_KNOTS = ((0, 0.002), (64, 0.003), (65, 0.01), (75, 0.04), (85, 0.07), (100, 0.08))
 

@@ -139,7 +139,7 @@ def default_coverage_sql(extract: Extract, table: str, where: str = "TRUE") -> s
         # An aggregate has one row per kommun and period by design (zero events are a row with
         # 0): a kommun-period without a row was not delivered, so it is covered by its rows alone.
         return f"WITH dated AS (\n  {dated}\n)\nSELECT DISTINCT kommun, first_month, last_month FROM dated"
-    if SCOPES.get(extract.name, "lan") == "kommun":
+    if SCOPES.get(extract.name, extract.scope or "lan") == "kommun":
         return (
             f"WITH dated AS (\n  {dated}\n)\n"
             "SELECT k.kommun, span.first_month, span.last_month\n"
@@ -184,7 +184,7 @@ def record_coverage(
             rows = [(import_id, extract.name, k, first_month, last_month, "option") for k in covers.kommuner]
             con.executemany("INSERT INTO coverage VALUES (?, ?, ?, ?, ?, ?)", rows)
         else:
-            basis = SCOPES.get(extract.name, "lan")
+            basis = SCOPES.get(extract.name, extract.scope or "lan")
             first = lit(covers.first_month.isoformat()) + "::DATE" if covers.first_month else "first_month"
             last = lit(covers.last_month.isoformat()) + "::DATE" if covers.last_month else "last_month"
             con.execute(

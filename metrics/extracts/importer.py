@@ -24,6 +24,7 @@ from metrics import wording
 from metrics.errors import ExtractError
 from metrics.extracts import failures
 from metrics.extracts.coverage import Covers, forget_coverage_of_same_bytes, record_coverage
+from metrics.extracts.declared_tables import ensure_declared_table
 from metrics.extracts.normalise import (
     ColumnMap,
     duplicates_sql,
@@ -114,7 +115,7 @@ def import_paths(
                 reports.append(
                     ImportReport(
                         shown_name(file),
-                        _extract_name_or_none(file, source),
+                        _extract_name_or_none(file, source, options.declared if options else ()),
                         "failed",
                         error=str(exc),
                         seconds=time.perf_counter() - started,
@@ -148,7 +149,7 @@ def import_file(
         raise ExtractError(
             HIDDEN_NAME, f"filnamnet innehåller {_LOOKS}; filen lästes inte", hint="döp om filen"
         )
-    extract = resolve_extract(path, source)
+    extract = resolve_extract(path, source, options.declared)
     source = None if source is None else extract.name  # logged as the extract's own spelling
     require_supported(path.name, path.suffix)
 
@@ -169,6 +170,8 @@ def import_file(
     con.register(KOMMUNER, pa.table({"code": known_kommuner()}))
     try:
         with _transaction(con, path.name):
+            if extract.name not in EXTRACTS:  # declared in the catalogue: its table is made here
+                ensure_declared_table(con, extract, path.name)
             report = _import_staged(
                 con,
                 path.name,
@@ -190,16 +193,17 @@ def import_file(
     return report
 
 
-def resolve_extract(path: Path, source: str | None) -> Extract:
-    names = ", ".join(EXTRACTS)
+def resolve_extract(path: Path, source: str | None, declared: tuple[Extract, ...] = ()) -> Extract:
+    known = {**EXTRACTS, **{e.name: e for e in declared}}
+    names = ", ".join(known)
     if source is not None:
-        extract = EXTRACTS.get(source.strip().lower())
+        extract = known.get(source.strip().lower())
         if extract is None:
             hidden = looks_like_personnummer(source) or contains_personnummer(source)
             shown = "(namnet visas inte: det ser ut som ett personnummer)" if hidden else f"'{source}'"
             raise ExtractError(path.name, f"okänt uttag {shown}", hint=f"välj ett av: {names}")
         return extract
-    extract = extract_for_filename(path.stem)
+    extract = extract_for_filename(path.stem, known)
     if extract is None:
         raise ExtractError(
             path.name,
@@ -210,9 +214,9 @@ def resolve_extract(path: Path, source: str | None) -> Extract:
     return extract
 
 
-def _extract_name_or_none(path: Path, source: str | None) -> str | None:
+def _extract_name_or_none(path: Path, source: str | None, declared: tuple[Extract, ...] = ()) -> str | None:
     try:
-        return resolve_extract(path, source).name
+        return resolve_extract(path, source, declared).name
     except ExtractError:
         return None
 

@@ -53,6 +53,9 @@ class ImportOptions:
     sheet: str | None = None  # the Excel sheet: its name or its number from 1; None: the first
     replace: bool = False  # import even a file whose identical bytes were imported before
     window: DateWindow = field(default_factory=DateWindow)
+    declared: tuple[
+        Extract, ...
+    ] = ()  # extracts declared in the catalogue (`extracts:`), besides the built-ins
 
 
 def dated_columns(extract: Extract) -> list[Column]:

@@ -7,6 +7,7 @@ catalogue validates indicator columns against them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,6 +24,8 @@ ColumnType = Literal[
     "decimal",
     "enum",
 ]
+
+Scope = Literal["lan", "kommun"]  # what a file covers by default: its län, or its kommuner (coverage.py)
 
 # The DuckDB type each column type is stored as.
 SQL_TYPES: dict[str, str] = {
@@ -68,6 +71,8 @@ class Extract:
     person_level: bool
     date_column: str | None  # the column that dates a row, for coverage reports
     checks: tuple[Check, ...] = field(default_factory=tuple)
+    scope: Scope | None = None  # declared extracts: who delivers it (built-ins: coverage.SCOPES)
+    description: str = ""  # declared extracts: the analyst's description
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -282,7 +287,7 @@ EXTRACTS: dict[str, Extract] = {
 }
 
 
-def extract_for_filename(stem: str) -> Extract | None:
+def extract_for_filename(stem: str, extracts: Mapping[str, Extract] = EXTRACTS) -> Extract | None:
     """The extract a file name names: its stem starts with the extract's name.
 
     The longest matching name wins, so a future `contacts_extra` extract is not
@@ -290,7 +295,7 @@ def extract_for_filename(stem: str) -> Extract | None:
     """
     lowered = stem.lower()
     best: Extract | None = None
-    for name, extract in EXTRACTS.items():
+    for name, extract in extracts.items():
         if lowered.startswith(name):
             rest = lowered[len(name) :]
             if rest and rest[0].isalpha():

@@ -3,14 +3,20 @@
 The greedy pass (`secondary_suppression`) makes sure no single equation has exactly one hidden
 cell. That is not enough once equations overlap: a hidden cell can be pinned by several sums
 together, or to a range so narrow that a count of 1–4 is as good as shown. So after the greedy
-pass the exact audit (`metrics.stats.audit`) runs, and for every cell it flags one more
-published cell next to it is hidden – preferring one whose value widens the range enough, with
-the smallest denominator – then the greedy pass and the audit run again on what changed, until
-the audit passes.
+pass interval propagation (`metrics.stats.propagation`: the bounds arithmetic an attacker does
+with pencil and paper) runs, and for every cell it pins too narrowly one more published cell
+next to it is hidden – preferring one whose value widens the range enough, with the smallest
+denominator – then the greedy pass and propagation run again, to a fixpoint. The result is
+checked by propagation ("snabbkontroll", no linear programme: fast enough for every compute).
+
+With `exact=True` the exact LP audit (`metrics.stats.audit`) then takes over the same loop and
+proves the result against every deduction from the published sums ("fullständig LP-granskning").
+It is far slower on large connected tables (minutes per indicator), hence opt-in.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -58,8 +64,12 @@ def protect(
     denominator: Quantity,
     *,
     numerator_within_denominator: bool,
+    exact: bool = False,
 ) -> tuple[BoolArray, AuditResult]:
-    """Cells to hide (primary included) so that the audit passes, and the audit's outcome.
+    """Cells to hide (primary included) so that the check passes, and the check's outcome.
+
+    `exact` False: protected and checked by propagation only (no LP). True: the exact LP audit
+    proves the result, hiding more where it finds a cell propagation could not see through.
 
     `numerator` and `denominator` carry every cell's true values (the audit itself only reads
     the published ones). Returns the final hidden mask and an `AuditResult` over all cells;
@@ -106,6 +116,8 @@ def protect(
         if not add.any():
             break
         hidden = greedy(hidden | add)
+    if not exact:
+        return hidden, quick_check(hidden, numerator, denominator, numerator_within_denominator)
     result = audit(
         hidden,
         numerator,
@@ -159,6 +171,24 @@ def protect(
     total.hidden = int(hidden.sum())
     total.findings = result.findings
     return hidden, total
+
+
+def quick_check(
+    hidden: BoolArray, numerator: Quantity, denominator: Quantity, numerator_within_denominator: bool
+) -> AuditResult:
+    """The "snabbkontroll": every hidden cell that bounds arithmetic over the published sums pins.
+
+    A pass proves that no cell can be pinned by propagation (single sums, sums of sums, x ≥ 0,
+    numerator ≤ denominator, to a fixpoint) – not that no LP over all sums at once can.
+    """
+    started = time.perf_counter()
+    findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator)
+    return AuditResult(
+        cells=int(hidden.size),
+        hidden=int(hidden.sum()),
+        findings=findings,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def propagation_findings(

@@ -7,8 +7,15 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-from metrics.dashboard.audit_status import audit_status, read_audit
-from metrics.dashboard.components import (
+from metrics.dashboard.logic.audit_status import audit_status
+from metrics.dashboard.logic.delivered import coverage_rows, delivered
+from metrics.dashboard.logic.format import format_date, format_int, format_number, is_missing, plural
+from metrics.dashboard.logic.urlstate import page_state, parse_state
+from metrics.dashboard.source.audit import read_audit
+from metrics.dashboard.source.context import catalogue, catalogue_notice, settings
+from metrics.dashboard.source.data import Coverage, DataUnavailable, coverage
+from metrics.dashboard.source.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
+from metrics.dashboard.views.components import (
     alert,
     data_table,
     download_bar,
@@ -17,14 +24,8 @@ from metrics.dashboard.components import (
     scroll_region,
     section,
 )
-from metrics.dashboard.context import catalogue, catalogue_notice, settings
-from metrics.dashboard.data import Coverage, DataUnavailable, coverage
-from metrics.dashboard.delivered import coverage_rows, delivered
-from metrics.dashboard.downloads import DownloadInfo, download
-from metrics.dashboard.format import format_date, format_int, format_number, is_missing, plural
-from metrics.dashboard.page import download_kind, page_head
-from metrics.dashboard.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
-from metrics.dashboard.urlstate import page_state, parse_state
+from metrics.dashboard.views.downloads import DownloadInfo, download
+from metrics.dashboard.views.page import download_kind, page_head
 
 PAGE = "data"
 
@@ -172,7 +173,7 @@ def render() -> list[Any]:
 
     return [
         alert(notice, kind="info", title="Katalogen har fel") if notice else None,
-        _cards(cov, audit_status(read_audit(settings().db_path))),
+        _cards(cov, audit_status(*read_audit(settings().db_path))),
         section(
             "Beräkning av indikatorer",
             [

@@ -11,14 +11,22 @@ from dash import Input, Output, State, callback, html, no_update
 
 from metrics.catalogue.model import Indicator
 from metrics.compute.sqlgen import indicator_sql
-from metrics.dashboard.choices import (
+from metrics.dashboard.logic.choices import (
     indicator_period_options,
     kommun_name,
     kommuner_by_name,
     lan_name,
     largest_kommun,
 )
-from metrics.dashboard.components import (
+from metrics.dashboard.logic.definition import definition_rows, definition_table_rows
+from metrics.dashboard.logic.format import format_interval, format_period, format_value
+from metrics.dashboard.logic.periods import parse_period
+from metrics.dashboard.logic.series import breakdown, trend
+from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
+from metrics.dashboard.source.data import DataUnavailable
+from metrics.dashboard.source.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
+from metrics.dashboard.views.components import (
     alert,
     as_table,
     attrs,
@@ -27,13 +35,16 @@ from metrics.dashboard.components import (
     section,
     triggered_id,
 )
-from metrics.dashboard.context import catalogue, current_snapshot, indicator_or_none, settings
-from metrics.dashboard.data import DataUnavailable
-from metrics.dashboard.definition import definition_rows, definition_table_rows
-from metrics.dashboard.downloads import DownloadInfo, download
-from metrics.dashboard.figures import LAN, SERIES, BreakdownSeries, Facet, breakdown_figure, facets_figure
-from metrics.dashboard.format import format_interval, format_period, format_value
-from metrics.dashboard.page import (
+from metrics.dashboard.views.downloads import DownloadInfo, download
+from metrics.dashboard.views.figures import (
+    LAN,
+    SERIES,
+    BreakdownSeries,
+    Facet,
+    breakdown_figure,
+    facets_figure,
+)
+from metrics.dashboard.views.page import (
     download_kind,
     empty_page,
     indicator_control,
@@ -46,10 +57,6 @@ from metrics.dashboard.page import (
     register_choice_updates,
     toolbar,
 )
-from metrics.dashboard.periods import parse_period
-from metrics.dashboard.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
-from metrics.dashboard.series import breakdown, trend
-from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 
 PAGE = "indikator"
 MAX_BREAKDOWN_KOMMUNER = 4

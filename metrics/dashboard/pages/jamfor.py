@@ -14,8 +14,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from metrics.catalogue.model import AreaLevel, Indicator
-from metrics.dashboard.boundaries import BoundariesError, lan_geojson
-from metrics.dashboard.choices import (
+from metrics.dashboard.logic.choices import (
     indicator_period_options,
     kommun_name,
     kommuner_by_name,
@@ -23,7 +22,7 @@ from metrics.dashboard.choices import (
     lan_of_kommun,
     largest_kommun,
 )
-from metrics.dashboard.comparison import (
+from metrics.dashboard.logic.comparison import (
     NO_DATA,
     STYLES,
     class_sentence,
@@ -31,7 +30,22 @@ from metrics.dashboard.comparison import (
     direction_words,
     legend_classes,
 )
-from metrics.dashboard.components import (
+from metrics.dashboard.logic.coverage_notes import MISSING_TEXT, missing_note, partial_text
+from metrics.dashboard.logic.definition import definition_table_rows, format_target
+from metrics.dashboard.logic.format import (
+    format_compact,
+    format_interval,
+    format_number,
+    format_period,
+    format_value,
+    unit_suffix,
+)
+from metrics.dashboard.logic.funnel import Z95, Z998, funnel_curves, funnel_kind, outside
+from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.source.boundaries import BoundariesError, lan_geojson
+from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
+from metrics.dashboard.source.data import DataUnavailable, ResultRow
+from metrics.dashboard.views.components import (
     alert,
     as_table,
     attrs,
@@ -40,22 +54,9 @@ from metrics.dashboard.components import (
     safe,
     triggered_id,
 )
-from metrics.dashboard.context import catalogue, current_snapshot, indicator_or_none, settings
-from metrics.dashboard.coverage_notes import MISSING_TEXT, missing_note, partial_text
-from metrics.dashboard.data import DataUnavailable, ResultRow
-from metrics.dashboard.definition import definition_table_rows, format_target
-from metrics.dashboard.downloads import DownloadInfo, download
-from metrics.dashboard.figures import Bar, choropleth_figure, funnel_figure, ranked_bars
-from metrics.dashboard.format import (
-    format_compact,
-    format_interval,
-    format_number,
-    format_period,
-    format_value,
-    unit_suffix,
-)
-from metrics.dashboard.funnel import Z95, Z998, funnel_curves, funnel_kind, outside
-from metrics.dashboard.page import (
+from metrics.dashboard.views.downloads import DownloadInfo, download
+from metrics.dashboard.views.figures import Bar, choropleth_figure, funnel_figure, ranked_bars
+from metrics.dashboard.views.page import (
     download_kind,
     empty_page,
     indicator_control,
@@ -68,8 +69,7 @@ from metrics.dashboard.page import (
     register_choice_updates,
     toolbar,
 )
-from metrics.dashboard.tilemap import tile_positions
-from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.views.tilemap import tile_positions
 
 PAGE = "jamfor"
 

@@ -8,7 +8,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from metrics.catalogue.model import Indicator
-from metrics.dashboard.choices import (
+from metrics.dashboard.logic.choices import (
     kommun_name,
     kommun_options,
     lan_name,
@@ -16,7 +16,7 @@ from metrics.dashboard.choices import (
     lan_period_options,
     largest_kommun,
 )
-from metrics.dashboard.comparison import (
+from metrics.dashboard.logic.comparison import (
     DIRECTIONAL_CLASSES,
     NEUTRAL_CLASSES,
     NOT_TESTED,
@@ -24,7 +24,15 @@ from metrics.dashboard.comparison import (
     SUPPRESSED_CLASS,
     class_sentence,
 )
-from metrics.dashboard.components import (
+from metrics.dashboard.logic.definition import definition_table_rows, format_target
+from metrics.dashboard.logic.format import format_interval, format_period, format_value
+from metrics.dashboard.logic.periods import parse_period
+from metrics.dashboard.logic.profile import ProfileRow, profile_frame, profile_rows, profile_summary
+from metrics.dashboard.logic.series import breakdown, trend, trend_frame
+from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
+from metrics.dashboard.source.data import DataUnavailable
+from metrics.dashboard.views.components import (
     as_table,
     attrs,
     control,
@@ -36,11 +44,8 @@ from metrics.dashboard.components import (
     section,
     triggered_id,
 )
-from metrics.dashboard.context import catalogue, current_snapshot, indicator_or_none, settings
-from metrics.dashboard.data import DataUnavailable
-from metrics.dashboard.definition import definition_table_rows, format_target
-from metrics.dashboard.downloads import DownloadInfo, download
-from metrics.dashboard.figures import (
+from metrics.dashboard.views.downloads import DownloadInfo, download
+from metrics.dashboard.views.figures import (
     KOMMUN,
     KOMMUN_BAND,
     LAN,
@@ -50,8 +55,7 @@ from metrics.dashboard.figures import (
     breakdown_figure,
     trend_figure,
 )
-from metrics.dashboard.format import format_interval, format_period, format_value
-from metrics.dashboard.page import (
+from metrics.dashboard.views.page import (
     download_kind,
     empty_page,
     indicator_control,
@@ -61,10 +65,6 @@ from metrics.dashboard.page import (
     period_control,
     toolbar,
 )
-from metrics.dashboard.periods import parse_period
-from metrics.dashboard.profile import ProfileRow, profile_frame, profile_rows, profile_summary
-from metrics.dashboard.series import breakdown, trend, trend_frame
-from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 
 PAGE = "kommun"
 

@@ -7,31 +7,22 @@ from typing import Any
 import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
-from metrics.dashboard.board import BoardRow, BoardSection, board, board_frame
-from metrics.dashboard.choices import (
+from metrics.dashboard.logic.board import BoardRow, BoardSection, board, board_frame
+from metrics.dashboard.logic.choices import (
     kommuner_by_name,
     lan_name,
     lan_period_options,
     largest_kommun,
 )
-from metrics.dashboard.comparison import (
+from metrics.dashboard.logic.comparison import (
     DIRECTIONAL_CLASSES,
     NEUTRAL_CLASSES,
     NOT_TESTED,
     STYLES,
     SUPPRESSED_CLASS,
 )
-from metrics.dashboard.components import (
-    attrs,
-    legend,
-    safe,
-    triggered_id,
-)
-from metrics.dashboard.context import catalogue, current_snapshot, settings
-from metrics.dashboard.data import DataUnavailable
-from metrics.dashboard.definition import definition_table_rows
-from metrics.dashboard.downloads import DownloadInfo, download
-from metrics.dashboard.format import (
+from metrics.dashboard.logic.definition import definition_table_rows
+from metrics.dashboard.logic.format import (
     NBSP,
     format_change,
     format_interval,
@@ -40,7 +31,18 @@ from metrics.dashboard.format import (
     format_value,
     unit_suffix,
 )
-from metrics.dashboard.page import (
+from metrics.dashboard.logic.periods import parse_period, previous_comparable
+from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.source.context import catalogue, current_snapshot, settings
+from metrics.dashboard.source.data import DataUnavailable
+from metrics.dashboard.views.components import (
+    attrs,
+    legend,
+    safe,
+    triggered_id,
+)
+from metrics.dashboard.views.downloads import DownloadInfo, download
+from metrics.dashboard.views.page import (
     download_kind,
     empty_page,
     lan_control,
@@ -50,9 +52,7 @@ from metrics.dashboard.page import (
     period_control,
     toolbar,
 )
-from metrics.dashboard.periods import parse_period, previous_comparable
-from metrics.dashboard.sparkline import sparkline_data_uri
-from metrics.dashboard.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.views.sparkline import sparkline_data_uri
 
 PAGE = "oversikt"
 

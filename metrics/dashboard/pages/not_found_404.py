@@ -8,7 +8,7 @@ from typing import Any
 import dash
 from dash import dcc, html
 
-from metrics.dashboard.addresses import NotFound, unknown_page
+from metrics.dashboard.logic.addresses import NotFound, unknown_page
 
 
 def not_found_view(problem: NotFound) -> html.Div:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from metrics.dashboard.coverage_notes import partial_text
-from metrics.dashboard.data import Snapshot
-from metrics.dashboard.format import format_period, is_missing
-from metrics.dashboard.periods import parse_period
+from metrics.dashboard.logic.coverage_notes import partial_text
+from metrics.dashboard.logic.format import format_period, is_missing
+from metrics.dashboard.logic.periods import parse_period
+from metrics.dashboard.source.data import Snapshot
 
 SEX_LABELS = {"K": "Kvinnor", "M": "Män"}
 

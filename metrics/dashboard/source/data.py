@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics.dashboard.runinfo import NO_RUNS, RunInfo, read_run_info
+from metrics.dashboard.source.runinfo import NO_RUNS, RunInfo, read_run_info
 from metrics.db import RESULT_COLUMNS
 from metrics.errors import MatavlaError
 from metrics.extracts.schema import EXTRACTS

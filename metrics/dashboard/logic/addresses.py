@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from metrics.catalogue.model import Catalogue
-from metrics.dashboard.choices import kommun_name, lan_name
-from metrics.dashboard.data import Snapshot
-from metrics.dashboard.format import format_period, swedish_sort_key
-from metrics.dashboard.periods import parse_period, sort_periods
-from metrics.dashboard.urlstate import KEYS, build_query, first_value
+from metrics.dashboard.logic.choices import kommun_name, lan_name
+from metrics.dashboard.logic.format import format_period, swedish_sort_key
+from metrics.dashboard.logic.periods import parse_period, sort_periods
+from metrics.dashboard.logic.urlstate import KEYS, build_query, first_value
+from metrics.dashboard.source.data import Snapshot
 
 # (page key, label, path): the pages an address may name; '<id>' is the part after the slash.
 PAGES: tuple[tuple[str, str, str], ...] = (

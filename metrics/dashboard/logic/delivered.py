@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics.dashboard.data import VersionCache, _table_exists, connect_read_only
-from metrics.dashboard.format import MONTHS
+from metrics.dashboard.logic.format import MONTHS
+from metrics.dashboard.source.data import VersionCache, _table_exists, connect_read_only
 from metrics.extracts.schema import EXTRACTS
 from metrics.geography import load_geography
 

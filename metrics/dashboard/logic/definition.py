@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from metrics.catalogue.model import Catalogue, Indicator
-from metrics.dashboard.comparison import direction_words
-from metrics.dashboard.format import format_number, format_value
+from metrics.dashboard.logic.comparison import direction_words
+from metrics.dashboard.logic.format import format_number, format_value
 from metrics.extracts.schema import EXTRACTS
 
 INTERVAL_WORDS = {

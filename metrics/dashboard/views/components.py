@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from dash import ctx, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
-from metrics.dashboard.comparison import STYLES
-from metrics.dashboard.data import HOW_TO_LOAD, DataUnavailable
+from metrics.dashboard.logic.comparison import STYLES
+from metrics.dashboard.source.data import HOW_TO_LOAD, DataUnavailable
 
 log = logging.getLogger(__name__)
 

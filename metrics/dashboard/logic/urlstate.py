@@ -113,7 +113,7 @@ def resolve_period(
 ) -> str | None:
     """The requested period when it has data, else the latest complete year (else the latest year,
     else the latest period): a board should not open on a year the deliveries cover only in part."""
-    from metrics.dashboard.periods import latest_year, sort_periods
+    from metrics.dashboard.logic.periods import latest_year, sort_periods
 
     periods = list(available)
     if requested in periods:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator, PlanArea
-from metrics.dashboard.choices import kommuner_by_name
-from metrics.dashboard.comparison import (
+from metrics.dashboard.logic.choices import kommuner_by_name
+from metrics.dashboard.logic.comparison import (
     NO_DATA,
     SUPPRESSED_CLASS,
     Change,
@@ -22,10 +22,9 @@ from metrics.dashboard.comparison import (
     compare,
     target_status,
 )
-from metrics.dashboard.coverage_notes import MISSING_TEXT, comparable, missing_note, partial_text
-from metrics.dashboard.data import ResultRow, Snapshot
-from metrics.dashboard.definition import format_target
-from metrics.dashboard.format import (
+from metrics.dashboard.logic.coverage_notes import MISSING_TEXT, comparable, missing_note, partial_text
+from metrics.dashboard.logic.definition import format_target
+from metrics.dashboard.logic.format import (
     NBSP,
     format_compact,
     format_interval,
@@ -33,7 +32,8 @@ from metrics.dashboard.format import (
     is_missing,
     unit_suffix,
 )
-from metrics.dashboard.periods import parse_period, previous_comparable
+from metrics.dashboard.logic.periods import parse_period, previous_comparable
+from metrics.dashboard.source.data import ResultRow, Snapshot
 from metrics.geography import load_geography
 
 

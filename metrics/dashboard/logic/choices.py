@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from metrics.catalogue.model import Catalogue, Indicator
-from metrics.dashboard.data import Snapshot
-from metrics.dashboard.format import swedish_sort_key
-from metrics.dashboard.periods import period_options
+from metrics.dashboard.logic.format import swedish_sort_key
+from metrics.dashboard.logic.periods import period_options
+from metrics.dashboard.source.data import Snapshot
 from metrics.geography import load_geography
 
 

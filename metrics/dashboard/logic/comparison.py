@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from metrics.dashboard.format import MISSING, SUPPRESSED, is_missing
+from metrics.dashboard.logic.format import MISSING, SUPPRESSED, is_missing
 
 BETTER = "better"
 SIMILAR = "similar"

@@ -17,7 +17,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from metrics.dashboard.format import format_date
+from metrics.dashboard.logic.format import format_date
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from metrics.dashboard.comparison import STYLES
-from metrics.dashboard.format import format_interval, format_value, is_missing
-from metrics.dashboard.funnel import FunnelCurves
-from metrics.dashboard.markup import plain, plain_all
+from metrics.dashboard.logic.comparison import STYLES
+from metrics.dashboard.logic.format import format_interval, format_value, is_missing
+from metrics.dashboard.logic.funnel import FunnelCurves
+from metrics.dashboard.views.markup import plain, plain_all
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 INK = "#1b1b1b"

@@ -23,9 +23,9 @@ import flask
 
 from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import Catalogue, Indicator
-from metrics.dashboard.data import Snapshot, snapshot
-from metrics.dashboard.format import format_date
-from metrics.dashboard.runinfo import stored_catalogues
+from metrics.dashboard.logic.format import format_date
+from metrics.dashboard.source.data import Snapshot, snapshot
+from metrics.dashboard.source.runinfo import stored_catalogues
 from metrics.errors import CatalogueError, MatavlaError, Problem
 from metrics.geography import Geography, load_geography
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from metrics.dashboard.data import ResultRow
-from metrics.dashboard.format import MONTHS
-from metrics.dashboard.periods import parse_period
+from metrics.dashboard.logic.format import MONTHS
+from metrics.dashboard.logic.periods import parse_period
+from metrics.dashboard.source.data import ResultRow
 from metrics.geography import load_geography
 
 MISSING_TEXT = "saknas"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metrics.dashboard.format import is_missing
+from metrics.dashboard.logic.format import is_missing
 
 Z95 = 1.959963984540054
 Z998 = 3.090232306167813

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from metrics.dashboard.format import is_missing
+from metrics.dashboard.logic.format import is_missing
 
 LINE = "#33415c"
 POINT = "#14213d"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metrics.dashboard.format import is_missing
+from metrics.dashboard.logic.format import is_missing
 
 PADDING = 1.08  # a little room beyond the farthest value so markers are not cut at the edge
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator, PlanArea
-from metrics.dashboard.comparison import (
+from metrics.dashboard.logic.comparison import (
     BETTER,
     HIGHER,
     LOWER,
@@ -20,10 +20,10 @@ from metrics.dashboard.comparison import (
     class_sentence,
     compare,
 )
-from metrics.dashboard.data import Snapshot
-from metrics.dashboard.format import format_period, is_missing, join_words, plural
-from metrics.dashboard.periods import parse_period
-from metrics.dashboard.spine import SpineGeometry, spine_geometry
+from metrics.dashboard.logic.format import format_period, is_missing, join_words, plural
+from metrics.dashboard.logic.periods import parse_period
+from metrics.dashboard.logic.spine import SpineGeometry, spine_geometry
+from metrics.dashboard.source.data import Snapshot
 
 
 @dataclass(frozen=True)

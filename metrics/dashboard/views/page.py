@@ -13,11 +13,16 @@ import flask
 from dash import Input, Output, State, callback, html, no_update
 
 from metrics.catalogue.model import Catalogue
-from metrics.dashboard.choices import indicator_options, indicator_period_options, kommun_options, lan_options
-from metrics.dashboard.components import attrs, control, download_bar, dropdown, no_data, triggered_id
-from metrics.dashboard.context import current_snapshot, indicator_or_none
-from metrics.dashboard.data import DataUnavailable, Snapshot
-from metrics.dashboard.urlstate import resolve_period
+from metrics.dashboard.logic.choices import (
+    indicator_options,
+    indicator_period_options,
+    kommun_options,
+    lan_options,
+)
+from metrics.dashboard.logic.urlstate import resolve_period
+from metrics.dashboard.source.context import current_snapshot, indicator_or_none
+from metrics.dashboard.source.data import DataUnavailable, Snapshot
+from metrics.dashboard.views.components import attrs, control, download_bar, dropdown, no_data, triggered_id
 
 NO_RESULTS = DataUnavailable("empty", "Resultattabellen är tom.")
 

@@ -15,7 +15,7 @@ import duckdb
 
 from metrics.catalogue.fingerprint import definition_hash
 from metrics.catalogue.model import Catalogue, Indicator
-from metrics.dashboard.format import format_date
+from metrics.dashboard.logic.format import format_date
 
 
 @dataclass(frozen=True)

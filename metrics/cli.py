@@ -437,5 +437,14 @@ def serve(db_path: Path, catalog_path: Path, host: str, port: int, debug: bool) 
     app.run(host=host, port=port, debug=debug)
 
 
+def _register_analyst_commands() -> None:
+    from metrics.cli_analyst import analyst_commands
+
+    for command in analyst_commands(_load, _say, friendly_errors, wait_option):
+        main.add_command(command)
+
+
+_register_analyst_commands()
+
 if __name__ == "__main__":
     main()

@@ -33,6 +33,7 @@ PRESENTATION_FIELDS = frozenset(
         "file",
         "line",
         "key_lines",
+        "tests",
     }
 )
 

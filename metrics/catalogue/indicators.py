@@ -26,6 +26,7 @@ from metrics.catalogue.model import (
 from metrics.catalogue.person_conditions import parse_having
 from metrics.catalogue.problems import Problems, did_you_mean, is_number, unknown_keys
 from metrics.catalogue.settings import ID_PATTERN, parse_age_bands, parse_suppression
+from metrics.catalogue.tests_spec import parse_tests
 from metrics.catalogue.yaml_loader import LineDict
 from metrics.extracts.schema import EXTRACTS, Extract
 
@@ -59,6 +60,7 @@ INDICATOR_KEYS = (
     "definition_source",
     "numerator_text",
     "denominator_text",
+    "tests",
     "comparison",
 )
 MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts", "having")
@@ -453,6 +455,11 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         problems.add(node.line_of("decimals"), f"{what}: decimals ska vara ett heltal 0–4")
         decimals = 1
 
+    tests = (
+        parse_tests(node["tests"], node.line_of("tests"), raw_id, problems, ctx.extracts)
+        if "tests" in node
+        else ()
+    )
     if len(problems.errors) > before:
         return None
     return Indicator(
@@ -488,6 +495,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         file=ctx.file,
         line=node.line,
         key_lines=dict(node.key_lines),
+        tests=tests,
         extracts=tuple(ctx.extracts[s] for s in sources if ctx.extracts[s] is not EXTRACTS.get(s)),
     )
 

@@ -38,6 +38,7 @@ from metrics.catalogue.settings import (
     parse_plan_areas,
     parse_settings,
 )
+from metrics.catalogue.tests_spec import EXPECT_KEYS, TEST_KEYS
 from metrics.catalogue.yaml_loader import LineDict, load_yaml
 from metrics.errors import CatalogueError, Problem
 
@@ -45,6 +46,7 @@ __all__ = [
     "COLUMN_KEYS",
     "COLUMN_TYPES",
     "COMPARISON_KEYS",
+    "EXPECT_KEYS",
     "EXTRACT_KEYS",
     "INDICATOR_KEYS",
     "MEASURE_KEYS",
@@ -52,6 +54,7 @@ __all__ = [
     "SETTINGS_KEYS",
     "SUPPRESSION_KEYS",
     "TARGET_KEYS",
+    "TEST_KEYS",
     "TOP_KEYS",
     "LoadResult",
     "did_you_mean",

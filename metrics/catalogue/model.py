@@ -7,7 +7,10 @@ engines or dashboards. `metrics.catalogue.loader` builds them from YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from metrics.catalogue.tests_spec import TestCase
 
 from metrics.extracts.schema import EXTRACTS, Extract
 
@@ -141,6 +144,7 @@ class Indicator:
     file: str = "indicators.yaml"
     line: int = 0
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    tests: tuple[TestCase, ...] = field(default=(), compare=False, hash=False)  # `tests:`, for `matavla test`
     extracts: tuple[Extract, ...] = ()  # the declared extracts among `sources` (built-ins: EXTRACTS)
     comparison: ComparisonChoice | None = None  # None: the catalogue's setting
     target_spec: TargetSpec | None = None

@@ -24,6 +24,7 @@ import flask
 from dash import Input, Output, dcc, html
 
 from metrics.dashboard.logic.urlstate import NAV_PAGES, nav_targets
+from metrics.dashboard.preview_page import register_preview_page
 from metrics.dashboard.routing import guard_pages
 from metrics.dashboard.security import add_security_headers
 from metrics.dashboard.source.context import (
@@ -268,6 +269,7 @@ def create_app(
     guard_pages(app)
     add_security_headers(app)
     _redirect_bare_paths(app)
+    register_preview_page(app)  # /forhandsgranskning/<token>, from `matavla preview`
     app.layout = _shell
     _register_shell_callbacks(app)
     _warm_up(settings)

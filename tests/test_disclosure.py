@@ -337,6 +337,32 @@ def test_matavla_audit_passes_on_a_small_table_and_fails_when_a_lone_cell_is_hid
     assert unknown.exit_code == 1 and "finns inte i katalogen" in unknown.output
 
 
+def test_compute_with_audit_protects_by_the_lp_audit_and_records_which_check_ran(catalogue):
+    from metrics.compute.engine import compute_all
+    from tests.indicator_cases import empty_db, insert
+
+    con = empty_db(catalogue)
+    # Linköping, May 2024: 40 contacts of one woman aged 50, 3 of them proactive (a count of 3:
+    # primary), so every cell of hers is tiny and the LP audit has something to check.
+    rows = [
+        (f"c{i}", f"p{i}", "0580", "K", 50, "2024-05-02", "VC", "region", "lakare", "", "mottagning", i < 3)
+        for i in range(40)
+    ]
+    insert(con, "contacts", rows)
+
+    def check_of(**kwargs) -> dict:
+        reports = compute_all(con, catalogue, only=["proaktiva_kontakter"], **kwargs)
+        assert all(r.ok for r in reports), [r.message for r in reports]
+        return json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])
+
+    quick = check_of()
+    assert quick["check"] == "snabbkontroll" and quick["passed"] is True
+    assert quick["indicators"]["proaktiva_kontakter"]["check"] == "snabbkontroll"
+    exact = check_of(exact_audit=True)
+    assert exact["check"] == "fullständig LP-granskning" and exact["passed"] is True
+    assert exact["hidden"] >= quick["hidden"] > 0
+
+
 def test_compute_refuses_to_publish_an_indicator_that_fails_the_audit(catalogue, monkeypatch):
     import metrics.compute.disclosure as disclosure
     from metrics.compute.engine import compute_all

@@ -362,6 +362,12 @@ def test_compute_with_audit_protects_by_the_lp_audit_and_records_which_check_ran
     assert exact["check"] == "fullständig LP-granskning" and exact["passed"] is True
     assert exact["hidden"] >= quick["hidden"] > 0
 
+    # the check's outcome stays out of the frame: pandas would copy it into previews' parquet files
+    from metrics.compute.engine import compute_indicator
+
+    indicator = next(i for i in catalogue.indicators if i.id == "proaktiva_kontakter")
+    assert compute_indicator(con, indicator, catalogue).attrs == {}
+
 
 def test_compute_refuses_to_publish_an_indicator_that_fails_the_audit(catalogue, monkeypatch):
     import metrics.compute.disclosure as disclosure

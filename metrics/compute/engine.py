@@ -137,10 +137,18 @@ def finish_cells(
 def compute_indicator(
     con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue, *, exact_audit: bool = False
 ) -> pd.DataFrame:
+    return checked_indicator(con, indicator, catalogue, exact_audit=exact_audit)[0]
+
+
+def checked_indicator(
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue, *, exact_audit: bool = False
+) -> tuple[pd.DataFrame, AuditResult]:
+    """The indicator's cells and the disclosure check's outcome (kept out of the frame's attrs,
+    which pandas copies into every derived frame and parquet file)."""
     raw = run_indicator_query(con, indicator, indicator_sql(indicator))
-    return add_verdicts(
-        finish_cells(raw, indicator, catalogue, exact_audit=exact_audit), indicator, catalogue
-    )
+    cells = finish_cells(raw, indicator, catalogue, exact_audit=exact_audit)
+    audit: AuditResult = cells.attrs.pop("audit")
+    return add_verdicts(cells, indicator, catalogue), audit
 
 
 def compute_all(
@@ -181,7 +189,7 @@ def compute_all(
     for number, indicator in enumerate(selected, start=1):
         started = time.perf_counter()
         try:
-            frame = compute_indicator(con, indicator, catalogue, exact_audit=exact_audit)
+            frame, audit = checked_indicator(con, indicator, catalogue, exact_audit=exact_audit)
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
             if isinstance(exc, DisclosureError):
                 refused.append(indicator.id)
@@ -191,7 +199,7 @@ def compute_all(
             if progress:
                 progress(f"[{number}/{len(selected)}] {indicator.id}: FEL – {message}")
             continue
-        audits[indicator.id] = frame.attrs.pop("audit")
+        audits[indicator.id] = audit
         frames.append(frame)
         seconds = time.perf_counter() - started
         reports.append(RunReport(indicator.id, True, len(frame), seconds))

@@ -1,4 +1,4 @@
-"""The `matavla` command line: import, compute, sql, export, check, demo and serve.
+"""The `matavla` command line: import, compute, audit, sql, export, check, demo and serve.
 
 Errors in input become one Swedish message and exit code 1 (2 for usage);
 no stack trace reaches the user for bad input.
@@ -306,9 +306,18 @@ def schema() -> None:
     envvar="MATAVLA_KEEP_RUNS",
     help="Antal körningar vars resultat sparas i historiken (för `matavla export --run`).",
 )
+@click.option(
+    "--audit",
+    "exact_audit",
+    is_flag=True,
+    help="Granska röjanderisken med fullständig LP-granskning i stället för snabbkontrollen "
+    "(långsamt: minuter per indikator); en indikator som underkänns publiceras inte.",
+)
 @wait_option
 @friendly_errors
-def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs: int, wait: float) -> None:
+def compute(
+    db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs: int, exact_audit: bool, wait: float
+) -> None:
     """Beräkna alla indikatorer per kommun, län, område och period."""
     from metrics.compute.engine import compute_all
     from metrics.db import connect
@@ -328,6 +337,7 @@ def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs:
         progress=_say,
         catalogue_source=catalog_path.read_bytes(),
         keep_runs=keep_runs,
+        exact_audit=exact_audit,
     )
     con.close()
     failed = [r for r in reports if not r.ok]
@@ -347,6 +357,29 @@ def compute(db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs:
             err=True,
         )
     if failed or any(p.level == "error" for p in result.problems):
+        sys.exit(1)
+
+
+@main.command()
+@db_option
+@catalog_option
+@click.option("--indicator", "only", multiple=True, help="Granska bara denna indikator (kan upprepas).")
+@wait_option
+@friendly_errors
+def audit(db_path: Path, catalog_path: Path, only: tuple[str, ...], wait: float) -> None:
+    """Fullständig LP-granskning: kan någon dold cell räknas fram ur de publicerade resultaten?"""
+    from metrics.compute.audit_report import audit_database
+
+    if not db_path.exists():
+        raise MatavlaError(
+            f"databasen {db_path} finns inte (kör `matavla demo` eller `matavla compute` först)"
+        )
+    lines, passed = audit_database(
+        db_path, _load(catalog_path).catalogue, only=list(only) or None, wait=wait, progress=click.echo
+    )
+    for line in lines:
+        click.echo(line)
+    if not passed:
         sys.exit(1)
 
 

@@ -57,3 +57,7 @@ class ComputeError(MatavlaError):
     def __init__(self, indicator: str, message: str) -> None:
         self.indicator = indicator
         super().__init__(f"indikator '{indicator}': {message}")
+
+
+class DisclosureError(ComputeError):
+    """The disclosure audit failed: publishing the indicator's cells would reveal hidden ones."""

@@ -22,24 +22,24 @@ import pandas as pd
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
 from metrics.compute.clusters import add_cluster_sums
-from metrics.compute.equations import cell_equations
+from metrics.compute.disclosure import check_kind, protect_cells, record_audit
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
 from metrics.compute.standardise import add_standardised_rates
 from metrics.compute.verdicts import add_verdicts
 from metrics.db import RESULT_COLUMNS, set_meta
-from metrics.errors import MatavlaError
+from metrics.errors import DisclosureError, MatavlaError
 from metrics.extracts.coverage import write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.geography import load_geography
+from metrics.stats.audit import AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
 from metrics.stats.means import clustered_mean_interval, mean_interval
 from metrics.stats.standardisation import sum_rate_interval
 from metrics.stats.suppression import (
     SuppressionRule,
     primary_suppression,
-    secondary_suppression,
 )
 from metrics.wording import thousands
 
@@ -83,8 +83,13 @@ def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
     )
 
 
-def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) -> pd.DataFrame:
-    """From summed numerators and denominators to values, intervals and suppression."""
+def finish_cells(
+    raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue, *, exact_audit: bool = False
+) -> pd.DataFrame:
+    """From summed numerators and denominators to values, intervals and suppression.
+
+    `exact_audit`: prove protection with the exact LP audit instead of propagation (slow).
+    """
     # A missing kommun ("saknas") has no numbers to classify, test or protect; it is passed through.
     missing = raw[raw["missing"].astype(bool)]
     df = raw[~raw["missing"].astype(bool)].copy()
@@ -121,9 +126,10 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
         max_count=indicator.suppression.max_count,
     )
     primary = primary_suppression(num, den, rule, indicator.numerator.is_count)
-    # Every sum the results publish – areas, breakdowns and, where the measure adds up over time,
-    # months → quarter → year (metrics.compute.equations) – keeps no cell alone hidden.
-    final = secondary_suppression(primary, den, cell_equations(df, indicator, catalogue).all)
+    # Secondary suppression over every sum the results publish – areas, breakdowns and, where the
+    # measure adds up over time, months → quarter → year (metrics.compute.equations) – checked by
+    # propagation or the exact audit, or DisclosureError (metrics.compute.disclosure).
+    final, audit = protect_cells(df, primary, num, den, indicator, catalogue, exact=exact_audit)
     df["suppressed"] = final
     df["suppression"] = pd.Series(np.where(primary, "primary", "secondary"), index=df.index).where(final)
     # Hidden cells keep no numbers at all: what is not stored cannot leak.
@@ -142,15 +148,27 @@ def finish_cells(raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue) 
         )
         df = pd.concat([df, gone], ignore_index=True)
     # Columns filled by later stages (standardisation, trend, comparison) start empty.
-    return df.reindex(columns=list(RESULT_COLUMNS))
+    out = df.reindex(columns=list(RESULT_COLUMNS))
+    out.attrs["audit"] = audit
+    return out
 
 
 def compute_indicator(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue, *, exact_audit: bool = False
 ) -> pd.DataFrame:
+    return checked_indicator(con, indicator, catalogue, exact_audit=exact_audit)[0]
+
+
+def checked_indicator(
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue, *, exact_audit: bool = False
+) -> tuple[pd.DataFrame, AuditResult]:
+    """The indicator's cells and the disclosure check's outcome (kept out of the frame's attrs,
+    which pandas copies into every derived frame and parquet file)."""
     raw = add_cluster_sums(con, indicator, run_indicator_query(con, indicator, indicator_sql(indicator)))
-    cells = add_standardised_rates(con, indicator, finish_cells(raw, indicator, catalogue))
-    return add_verdicts(cells, indicator, catalogue)
+    cells = finish_cells(raw, indicator, catalogue, exact_audit=exact_audit)
+    audit: AuditResult = cells.attrs.pop("audit")
+    cells = add_standardised_rates(con, indicator, cells)
+    return add_verdicts(cells, indicator, catalogue), audit
 
 
 def compute_all(
@@ -161,8 +179,12 @@ def compute_all(
     progress: Callable[[str], None] | None = None,
     catalogue_source: bytes | None = None,
     keep_runs: int = DEFAULT_KEEP_RUNS,
+    exact_audit: bool = False,
 ) -> list[RunReport]:
     """Compute the catalogue's indicators (or `only` these) and replace their results.
+
+    `exact_audit`: refuse to publish an indicator the exact LP audit fails (`compute --audit`);
+    by default propagation protects and checks (`metrics.compute.disclosure`).
 
     `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
     `keep_runs`: how many runs' results `results_history` keeps.
@@ -178,23 +200,28 @@ def compute_all(
     if not selected:
         raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
     write_areas(con, catalogue)
-    refused = ensure_declared_tables(con, catalogue.extracts)  # one not yet imported has no rows
+    unreadable = ensure_declared_tables(con, catalogue.extracts)  # one not yet imported has no rows
     write_covered_months(con)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
+    audits: dict[str, AuditResult] = {}
+    refused: list[str] = []
     for number, indicator in enumerate(selected, start=1):
         started = time.perf_counter()
         try:
-            if reads_refused := [refused[e.name] for e in indicator.extracts if e.name in refused]:
-                raise reads_refused[0]
-            frame = compute_indicator(con, indicator, catalogue)
+            if reads_unreadable := [unreadable[e.name] for e in indicator.extracts if e.name in unreadable]:
+                raise reads_unreadable[0]
+            frame, audit = checked_indicator(con, indicator, catalogue, exact_audit=exact_audit)
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
+            if isinstance(exc, DisclosureError):
+                refused.append(indicator.id)
             failure = failure_of(exc)  # never the database's own text: it can quote values
             message = failure.message
             reports.append(RunReport(indicator.id, False, 0, time.perf_counter() - started, message, failure))
             if progress:
                 progress(f"[{number}/{len(selected)}] {indicator.id}: FEL – {message}")
             continue
+        audits[indicator.id] = audit
         frames.append(frame)
         seconds = time.perf_counter() - started
         reports.append(RunReport(indicator.id, True, len(frame), seconds))
@@ -226,6 +253,14 @@ def compute_all(
             [(r.indicator, _status(r, stale), r.message, r.rows, r.seconds, now) for r in reports],
         )
         set_meta(con, "computed_at", now.isoformat(sep=" "))
+        record_audit(
+            con,
+            audits,
+            now.isoformat(sep=" "),
+            refused,
+            replace_all=only is None,
+            check=check_kind(exact_audit),
+        )
         record = record_run(
             con,
             catalogue,

@@ -7,9 +7,11 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
+from metrics.dashboard.logic.audit_status import audit_status
 from metrics.dashboard.logic.delivered import coverage_rows, delivered
 from metrics.dashboard.logic.format import format_date, format_int, format_number, is_missing, plural
 from metrics.dashboard.logic.urlstate import page_state, parse_state
+from metrics.dashboard.source.audit import read_audit
 from metrics.dashboard.source.context import catalogue, catalogue_notice, settings
 from metrics.dashboard.source.data import Coverage, DataUnavailable, coverage
 from metrics.dashboard.source.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
@@ -61,7 +63,7 @@ def _range(first: Any, last: Any) -> str:
     return a if a == b else f"{a} – {b}"
 
 
-def _cards(cov: Coverage) -> html.Ul:
+def _cards(cov: Coverage, audit: tuple[str, str] = ("Inte körd", "neutral")) -> html.Ul:
     failed = int((cov.runs["status"] == "error").sum()) if not cov.runs.empty else 0
     stale = int((cov.runs["status"] == "stale").sum()) if not cov.runs.empty else 0
     ok = int((cov.runs["status"] == "ok").sum()) if not cov.runs.empty else 0
@@ -75,6 +77,7 @@ def _cards(cov: Coverage) -> html.Ul:
         ("Indikatorer", counts, "bad" if failed or stale else "good"),
         ("Resultatrader", format_int(cov.result_rows), "neutral"),
         ("Avvisade rader", format_int(rejected), "bad" if rejected else "neutral"),
+        ("Röjandekontroll", *audit),
     ]
     return html.Ul(
         [
@@ -170,7 +173,7 @@ def render() -> list[Any]:
 
     return [
         alert(notice, kind="info", title="Katalogen har fel") if notice else None,
-        _cards(cov),
+        _cards(cov, audit_status(*read_audit(settings().db_path))),
         section(
             "Beräkning av indikatorer",
             [

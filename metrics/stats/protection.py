@@ -1,0 +1,290 @@
+"""Secondary suppression that holds against every published sum solved jointly.
+
+The greedy pass (`secondary_suppression`) makes sure no single equation has exactly one hidden
+cell. That is not enough once equations overlap: a hidden cell can be pinned by several sums
+together, or to a range so narrow that a count of 1–4 is as good as shown. So after the greedy
+pass interval propagation (`metrics.stats.propagation`: the bounds arithmetic an attacker does
+with pencil and paper) runs, and for every cell it pins too narrowly one more published cell
+next to it is hidden – preferring one whose value widens the range enough, with the smallest
+denominator – then the greedy pass and propagation run again, to a fixpoint. The result is
+checked by propagation ("snabbkontroll", no linear programme: fast enough for every compute).
+
+With `exact=True` the exact LP audit (`metrics.stats.audit`) then takes over the same loop and
+proves the result against every deduction from the published sums ("fullständig LP-granskning").
+It is far slower on large connected tables (minutes per indicator), hence opt-in.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from metrics.stats.audit import (
+    AuditResult,
+    Finding,
+    Quantity,
+    audit,
+    incidence_matrix,
+    outer_bounds,
+    published_system,
+    required_width_of,
+)
+from metrics.stats.suppression import Equation, secondary_suppression
+
+BoolArray = npt.NDArray[np.bool_]
+
+MAX_ROUNDS = 500
+"""A bound on the audit-and-hide rounds; each round hides at least one cell, so it is never reached
+in practice, but a bug must not turn into an endless compute."""
+
+
+LP_BUDGET = 20
+"""Cells per component and round that get their own min/max LPs while protecting; the rest of the
+unproven ones get a complementary cell right away (a little more hidden, far fewer LPs)."""
+
+
+def _distinct(equations: list[Equation]) -> list[Equation]:
+    seen: set[tuple[int, tuple[int, ...]]] = set()
+    out: list[Equation] = []
+    for parent, children in equations:
+        key = (int(parent), tuple(int(c) for c in children))
+        if key not in seen:
+            seen.add(key)
+            out.append((key[0], list(key[1])))
+    return out
+
+
+def protect(
+    primary: npt.ArrayLike,
+    numerator: Quantity,
+    denominator: Quantity,
+    *,
+    numerator_within_denominator: bool,
+    exact: bool = False,
+) -> tuple[BoolArray, AuditResult]:
+    """Cells to hide (primary included) so that the check passes, and the check's outcome.
+
+    `exact` False: protected and checked by propagation only (no LP). True: the exact LP audit
+    proves the result, hiding more where it finds a cell propagation could not see through.
+
+    `numerator` and `denominator` carry every cell's true values (the audit itself only reads
+    the published ones). Returns the final hidden mask and an `AuditResult` over all cells;
+    if no more cells can be hidden and the audit still fails, its findings say which.
+    """
+    den_values = np.asarray(denominator.values, dtype=np.float64)
+    everything = _distinct([*numerator.equations, *denominator.equations])
+    members = {
+        "numerator": incidence_matrix(numerator.equations, den_values.size).tocsc(),
+        "denominator": incidence_matrix(denominator.equations, den_values.size).tocsc(),
+    }
+    values = {
+        "numerator": np.asarray(numerator.values, dtype=np.float64),
+        "denominator": den_values,
+    }
+    incidence = {name: matrix.tocsr() for name, matrix in members.items()}
+    feasible = (values["numerator"], den_values)  # the true values satisfy every published sum
+    widths = [q for q in (numerator, denominator) if q.audited and q.required_width is not None]
+
+    def greedy(hidden: BoolArray) -> BoolArray:
+        """The single-equation rule and the sum rule, alternated until neither hides more."""
+        while True:
+            hidden = secondary_suppression(hidden, den_values, everything)
+            add = np.zeros(hidden.size, dtype=np.bool_)
+            for q in widths:
+                add |= _narrow_sums(
+                    hidden, incidence[q.name], values[q.name], float(q.required_width or 0), den_values
+                )
+            if not add.any():
+                return hidden
+            hidden = hidden | add
+
+    hidden = greedy(np.asarray(primary, dtype=np.bool_))
+    # Cheap rounds first: whatever interval propagation already pins too narrowly certainly fails,
+    # so it gets its complement without a single LP. Only when propagation finds nothing more does
+    # the LP audit run, to prove the rest (and catch what propagation cannot see).
+    for _ in range(MAX_ROUNDS):
+        findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator)
+        add = np.zeros(hidden.size, dtype=np.bool_)
+        for finding in findings:
+            cell = _complement(finding, hidden | add, members, incidence, values, den_values)
+            if cell is not None:
+                add[cell] = True
+        if not add.any():
+            break
+        hidden = greedy(hidden | add)
+    if not exact:
+        return hidden, quick_check(hidden, numerator, denominator, numerator_within_denominator)
+    result = audit(
+        hidden,
+        numerator,
+        denominator,
+        numerator_within_denominator=numerator_within_denominator,
+        exact=False,
+        feasible=feasible,
+        lp_budget=LP_BUDGET,
+    )
+    total = replace(result)
+
+    for _ in range(MAX_ROUNDS):
+        if result.passed:
+            break
+        add = np.zeros(hidden.size, dtype=np.bool_)
+        for finding in result.findings:
+            cell = _complement(finding, hidden | add, members, incidence, values, den_values)
+            if cell is not None:
+                add[cell] = True
+        if not add.any():
+            break  # nothing left to hide next to the failing cells: report them
+        before = hidden.copy()
+        hidden = greedy(hidden | add)
+        focus = (hidden & ~before) | result.failing_cells()
+        result = audit(
+            hidden,
+            numerator,
+            denominator,
+            numerator_within_denominator=numerator_within_denominator,
+            focus=focus,
+            exact=False,
+            feasible=feasible,
+            lp_budget=LP_BUDGET,
+        )
+        total.lps += result.lps
+        total.seconds += result.seconds
+    if not result.passed:
+        # Nothing more to hide next to them: settle the flagged cells exactly, without the budget.
+        result = audit(
+            hidden,
+            numerator,
+            denominator,
+            numerator_within_denominator=numerator_within_denominator,
+            focus=result.failing_cells(),
+            feasible=feasible,
+        )
+        total.lps += result.lps
+        total.seconds += result.seconds
+    # Components outside the last focus passed before and only gained unknowns since, which can
+    # only widen their intervals: the last result speaks for every cell.
+    total.hidden = int(hidden.sum())
+    total.findings = result.findings
+    return hidden, total
+
+
+def quick_check(
+    hidden: BoolArray, numerator: Quantity, denominator: Quantity, numerator_within_denominator: bool
+) -> AuditResult:
+    """The "snabbkontroll": every hidden cell that bounds arithmetic over the published sums pins.
+
+    A pass proves that no cell can be pinned by propagation (single sums, sums of sums, x ≥ 0,
+    numerator ≤ denominator, to a fixpoint) – not that no LP over all sums at once can.
+    """
+    started = time.perf_counter()
+    findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator)
+    return AuditResult(
+        cells=int(hidden.size),
+        hidden=int(hidden.sum()),
+        findings=findings,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def propagation_findings(
+    hidden: BoolArray, numerator: Quantity, denominator: Quantity, numerator_within_denominator: bool
+) -> list[Finding]:
+    """Hidden cells that interval propagation alone pins narrower than required: certainly failing."""
+    if not hidden.any():
+        return []
+    quantities = (numerator, denominator)
+    system = published_system(hidden, quantities, numerator_within_denominator)
+    low, high = outer_bounds(system)
+    n = system.n
+    findings: list[Finding] = []
+    for i, q in enumerate(quantities):
+        if not q.audited:
+            continue
+        width = high[i * n : (i + 1) * n] - low[i * n : (i + 1) * n]
+        required = required_width_of(q, system.scales[i])
+        for cell in np.flatnonzero(hidden & (width < required * (1 - 1e-9))).tolist():
+            findings.append(Finding(cell, q.name, float(width[cell]), required))
+    return findings
+
+
+def _narrow_sums(
+    hidden: BoolArray,
+    by_equation: sp.csr_matrix,
+    values: npt.NDArray[np.float64],
+    required: float,
+    den_values: npt.NDArray[np.float64],
+) -> BoolArray:
+    """Cells to hide where a published parent pins its hidden children's total below `required`.
+
+    With the parent published, parent − shown children = Σ hidden children, and each hidden
+    child lies between 0 and that total: a total below `max_count + 1` pins every one of them
+    too narrowly. Hide one more child – one whose value makes up the lack, with the smallest
+    denominator, else the largest – or the parent when every child is hidden already.
+    """
+    add = np.zeros(hidden.size, dtype=np.bool_)
+    filled = np.nan_to_num(values, nan=0.0)
+    matrix = by_equation.tocsr()
+    parents = matrix.indices[matrix.indptr[:-1]]
+    is_child = (matrix.data < 0).astype(np.float64)
+    hidden_child = sp.csr_matrix(
+        (is_child * hidden[matrix.indices], matrix.indices, matrix.indptr), shape=matrix.shape
+    )
+    hidden_sum = hidden_child @ filled
+    hidden_count = np.asarray(hidden_child.sum(axis=1)).ravel()
+    narrow = np.flatnonzero((hidden_count > 0) & ~hidden[parents] & (hidden_sum < required - 1e-9))
+    for e in narrow.tolist():
+        cells = matrix.indices[matrix.indptr[e] + 1 : matrix.indptr[e + 1]]
+        shown = cells[~(hidden | add)[cells]]
+        if shown.size == 0:
+            add[parents[e]] = True
+            continue
+        need = required - hidden_sum[e]
+        value = filled[shown]
+        den = np.nan_to_num(den_values[shown], nan=np.inf)
+        enough = value >= need
+        if enough.any():
+            pool = shown[enough]
+            add[pool[np.lexsort((pool, den[enough]))[0]]] = True
+        else:
+            add[shown[np.lexsort((shown, den, -value))[0]]] = True
+    return add
+
+
+def _complement(
+    finding: Finding,
+    hidden: BoolArray,
+    members: dict[str, sp.csc_matrix],
+    incidence: dict[str, sp.csr_matrix],
+    values: dict[str, npt.NDArray[np.float64]],
+    den_values: npt.NDArray[np.float64],
+) -> int | None:
+    """A published cell to hide next to a failing one, or None when every neighbour is hidden.
+
+    Neighbours are the cells that share an equation with it (then, if all of those are hidden,
+    the cells two equations away). Preferred: a cell whose value is at least what the interval
+    lacks, with the smallest denominator; else the one with the largest value.
+    """
+    by_cell, by_equation = members[finding.quantity], incidence[finding.quantity]
+    frontier = np.array([finding.cell])
+    for _ in range(3):
+        equations = np.unique(by_cell[:, frontier].indices)
+        cells = np.unique(by_equation[equations].indices)
+        candidates = cells[~hidden[cells]]
+        if candidates.size:
+            break
+        frontier = cells
+    else:
+        return None
+    need = finding.required - finding.width
+    value = np.nan_to_num(values[finding.quantity][candidates], nan=0.0)
+    den = np.nan_to_num(den_values[candidates], nan=np.inf)
+    enough = value >= need
+    if enough.any():
+        pool = candidates[enough]
+        return int(pool[np.lexsort((pool, den[enough]))[0]])
+    return int(candidates[np.lexsort((candidates, den, -value))[0]])

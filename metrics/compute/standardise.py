@@ -207,6 +207,18 @@ def add_standardised_rates(
         | merged["missing"].fillna(False).astype(bool)
         | merged["value"].isna()
     )
+    # A DSR is a weighted sum of the 5-year band counts with weights wᵢ/nᵢ that differ from band
+    # to band, so at full precision (with the published total count) it pins the band counts
+    # down: it would give away an age-band cell that suppression hides. Where any age-band cell
+    # of an area and period is hidden, no row of that area and period gets standardised numbers
+    # (the sex rows' band counts add up to the total's, so they would give it away too).
+    area = ["area_code", "area_level", "period_type", "period_start"]
+    band_hidden = (cells["breakdown"] == "age_band") & cells["suppressed"].fillna(False).astype(bool)
+    hidden_areas = set(map(tuple, cells.loc[band_hidden, area].astype(str).to_numpy().tolist()))
+    hidden |= pd.Series(
+        [row in hidden_areas for row in map(tuple, cells[area].astype(str).to_numpy().tolist())],
+        index=merged.index,
+    )
     for column in STD_COLUMNS:
         merged.loc[hidden, column] = np.nan
     return merged[list(cells.columns)]

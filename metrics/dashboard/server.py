@@ -128,8 +128,8 @@ def _shell() -> html.Div:
             [
                 html.Span(id="app-computed", className="footer-date"),
                 html.Span(
-                    "Undertryckta värden visas som ”för få”. Jämförelser med länet bygger på 95 % "
-                    "konfidensintervall.",
+                    "Undertryckta värden visas som ”för få”. Varje sida säger vilken metod "
+                    "jämförelsen med länet bygger på.",
                     className="footer-note",
                 ),
                 html.Span(

@@ -106,9 +106,10 @@ def layout(**params: Any) -> html.Div:
 
 HEAD = page_head(
     "Jämför kommuner",
-    "En indikator för alla kommuner i länet. Strecken runt varje värde är 95 % konfidensintervall: "
-    "bara när intervallet inte når länets värde är skillnaden säker nog att kalla bättre eller sämre. "
-    "Trattdiagrammet visar samma sak mot kommunens storlek – små kommuner varierar mer av slumpen.",
+    "En indikator för alla kommuner i länet. Strecken runt varje värde är 95 % konfidensintervall. "
+    "Färgen säger bättre eller sämre bara när skillnaden mot länet håller med den metod som står vid "
+    "trattdiagrammet – normalt justerad för att kommuner skiljer sig åt mer än slumpen ensam förklarar. "
+    "Trattdiagrammet visar gränserna mot kommunens storlek – små kommuner varierar mer av slumpen.",
 )
 
 

@@ -161,7 +161,7 @@ def load_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as exc:
         said = translate(exc)
         message, hint, line = said.message, said.hint, said.line
-        if isinstance(exc, (_AliasLimitExceeded, yaml.constructor.ConstructorError)):
+        if isinstance(exc, (_AliasLimitExceeded, _BadDate, yaml.constructor.ConstructorError)):
             mark = exc.problem_mark or exc.context_mark
             message, line = exc.problem or str(exc), mark.line + 1 if mark is not None else None
         if isinstance(exc, _AliasLimitExceeded):

@@ -34,12 +34,6 @@ def test_a_dsr_does_not_give_away_a_hidden_age_band_cell(con, catalogue):
     assert sex_rows["std_value"].isna().all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clusters.py groups a person's rows per kommun × sex × age band before the roll-up, so a "
-    "person whose age band changes within the period (or who moves kommun, at län level) counts as "
-    "two independent clusters and the interval is too narrow; needs per-area person grouping",
-)
 def test_a_person_who_turns_85_during_the_year_is_still_one_cluster(con, catalogue):
     # As tests/test_means.py (personalkontinuitet): staff_14d p 10, 12; q 4, 6; r 7, 8 in January
     # and February 2024, but p is 84 in January and 85 in February (bands 75-84 → 85+).

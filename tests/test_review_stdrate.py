@@ -62,3 +62,31 @@ def test_a_person_who_turns_85_during_the_year_is_still_one_cluster(con, catalog
     year = cell(compute(con, catalogue, "personalkontinuitet_hemtjanst"), "0580", "2024")
     assert year["value"] == pytest.approx(47 / 6)
     assert (year["ci_low"], year["ci_high"]) == pytest.approx((0.346498, 15.320169), abs=1e-5)
+
+
+def test_a_person_who_moves_kommun_during_the_year_is_one_cluster_in_the_lan(con, catalogue):
+    # As above, all aged 80, but p lives in Linköping (0580) in January and Norrköping (0581) in
+    # February. In the län (05) p is still one person: X = 22, 10, 15 with M = 2 each, so the
+    # same (0.346498, 15.320169) as worked out above.
+    values = {"p": (10, 12), "q": (4, 6), "r": (7, 8)}
+    insert(
+        con,
+        "home_care",
+        [
+            (
+                f"2024-0{month + 1}-01",
+                person,
+                "0581" if person == "p" and month else "0580",
+                "K",
+                80,
+                10.0,
+                True,
+                staff,
+            )
+            for person, staffs in values.items()
+            for month, staff in enumerate(staffs)
+        ],
+    )
+    year = cell(compute(con, catalogue, "personalkontinuitet_hemtjanst"), "05", "2024")
+    assert year["value"] == pytest.approx(47 / 6)
+    assert (year["ci_low"], year["ci_high"]) == pytest.approx((0.346498, 15.320169), abs=1e-5)

@@ -6,10 +6,13 @@ AAAB → (9 + 1 − 4)/12 = 0.5, AAB → (4 + 1 − 3)/6 = 1/3.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from metrics.stats.means import mean_interval
+from metrics.catalogue.model import ComparisonChoice
+from metrics.stats.means import clustered_mean_interval, mean_interval
 from tests.indicator_cases import cell, compute, insert
 from tests.test_indicators import contact
 
@@ -106,3 +109,41 @@ def test_upc_index_carries_the_same_t_interval(con, catalogue):
     year = cell(compute(con, catalogue, "kontinuitet_upc_lakare"), LINKOPING, "2024")
     assert year["value"] == pytest.approx(0.75)
     assert (year["ci_low"], year["ci_high"]) == pytest.approx((0.75 - 0.621033, 0.75 + 0.621033), abs=1e-5)
+
+
+def test_a_mean_whose_values_are_all_equal_has_no_interval():
+    # Ten persons, each COC 1: Σx = 10, Σx² = 10, n = 10; s² = (10 − 10²/10) / 9 = 0, so the t
+    # interval would be [1, 1] and a comparison would take the mean as known exactly: no interval.
+    low, high = mean_interval(10.0, 10.0, 10)
+    assert np.isnan(low) and np.isnan(high)
+    # Persons X = 2, 4, 6 over M = 1, 2, 3 rows: each person's mean is 2 = R = 12/6;
+    # ΣX² = 4 + 16 + 36 = 56, ΣXM = 2 + 8 + 18 = 28, ΣM² = 1 + 4 + 9 = 14;
+    # Σ(X − R·M)² = 56 − 2·2·28 + 2²·14 = 0: no interval either.
+    low, high = clustered_mean_interval(12.0, 6.0, 56.0, 28.0, 14.0, 3)
+    assert np.isnan(low) and np.isnan(high)
+    # One value apart keeps its interval: 1, 1, 0 → Σx = 2, Σx² = 2, n = 3, s² = (2 − 4/3)/2 = 1/3.
+    low, high = mean_interval(2.0, 2.0, 3)
+    assert np.isfinite(low) and np.isfinite(high)
+
+
+def test_a_kommun_whose_persons_all_have_the_same_index_is_not_compared(con, catalogue):
+    # Linköping: ten persons who each saw one doctor twice (COC 1); Norrköping: ten who saw two
+    # doctors once each (COC 0). The län's mean is 10/20 = 0.5. By the bare 95 % intervals the
+    # old [1, 1] and [0, 0] lay wholly above and below 0.5 ('better', 'worse'), as if certain.
+    rows = [
+        contact(f"a{p}{i}", f"a{p}", staff="A", day=f"2024-03-0{i + 1}") for p in range(10) for i in range(2)
+    ]
+    rows += [
+        contact(f"b{p}{i}", f"b{p}", kommun=NORRKOPING, staff="AB"[i], day=f"2024-03-0{i + 1}")
+        for p in range(10)
+        for i in range(2)
+    ]
+    insert(con, "contacts", rows)
+    plain = dataclasses.replace(catalogue, comparison=ComparisonChoice("ci95"))
+    results = compute(con, plain, "kontinuitet_lakare")
+    assert cell(results, OSTERGOTLAND, "2024")["value"] == pytest.approx(0.5)
+    for kommun, value in ((LINKOPING, 1.0), (NORRKOPING, 0.0)):
+        row = cell(results, kommun, "2024")
+        assert row["value"] == pytest.approx(value)
+        assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+        assert row["comparison"] == "not_compared"

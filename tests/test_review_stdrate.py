@@ -34,12 +34,6 @@ def test_a_dsr_does_not_give_away_a_hidden_age_band_cell(con, catalogue):
     assert sex_rows["std_value"].isna().all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clusters.py groups a person's rows per kommun × sex × age band before the roll-up, so a "
-    "person whose age band changes within the period (or who moves kommun, at län level) counts as "
-    "two independent clusters and the interval is too narrow; needs per-area person grouping",
-)
 def test_a_person_who_turns_85_during_the_year_is_still_one_cluster(con, catalogue):
     # As tests/test_means.py (personalkontinuitet): staff_14d p 10, 12; q 4, 6; r 7, 8 in January
     # and February 2024, but p is 84 in January and 85 in February (bands 75-84 → 85+).
@@ -66,5 +60,33 @@ def test_a_person_who_turns_85_during_the_year_is_still_one_cluster(con, catalog
         ],
     )
     year = cell(compute(con, catalogue, "personalkontinuitet_hemtjanst"), "0580", "2024")
+    assert year["value"] == pytest.approx(47 / 6)
+    assert (year["ci_low"], year["ci_high"]) == pytest.approx((0.346498, 15.320169), abs=1e-5)
+
+
+def test_a_person_who_moves_kommun_during_the_year_is_one_cluster_in_the_lan(con, catalogue):
+    # As above, all aged 80, but p lives in Linköping (0580) in January and Norrköping (0581) in
+    # February. In the län (05) p is still one person: X = 22, 10, 15 with M = 2 each, so the
+    # same (0.346498, 15.320169) as worked out above.
+    values = {"p": (10, 12), "q": (4, 6), "r": (7, 8)}
+    insert(
+        con,
+        "home_care",
+        [
+            (
+                f"2024-0{month + 1}-01",
+                person,
+                "0581" if person == "p" and month else "0580",
+                "K",
+                80,
+                10.0,
+                True,
+                staff,
+            )
+            for person, staffs in values.items()
+            for month, staff in enumerate(staffs)
+        ],
+    )
+    year = cell(compute(con, catalogue, "personalkontinuitet_hemtjanst"), "05", "2024")
     assert year["value"] == pytest.approx(47 / 6)
     assert (year["ci_low"], year["ci_high"]) == pytest.approx((0.346498, 15.320169), abs=1e-5)

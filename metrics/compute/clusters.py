@@ -4,9 +4,11 @@
 person has one; in a quarter or a year up to 3 or 12, and one person's measurements are alike.
 Treating them as independent gives too narrow an interval, so the interval treats the person as
 the unit (a ratio estimator clustered by person): per person j in a cell, Xⱼ = Σ of their values
-and Mⱼ = their number of rows; per cell ΣXⱼ², ΣXⱼMⱼ, ΣMⱼ² and the number of persons. These add up
-over kommuner, area groups and the län like the numerator, so a second query rolls them up the
-same way and `metrics.stats.means.clustered_mean_interval` turns them into the interval.
+and Mⱼ = their number of rows; per cell ΣXⱼ², ΣXⱼMⱼ, ΣMⱼ² and the number of persons. A person's
+rows are grouped per published cell (area × period × breakdown), not per kommun × sex × age band
+and then rolled up: a person whose age band changes in the period, or who moves between kommuner
+of a län, is one cluster, not two. `metrics.stats.means.clustered_mean_interval` turns the sums
+into the interval.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import (
     AREAS_TABLE,
     _breakdown_columns,
-    _coverage_ctes,
     _covered_cte,
     _has_persons,
     _measure_value,
@@ -47,20 +48,22 @@ def clustered(indicator: Indicator) -> bool:
 def clusters_sql(indicator: Indicator) -> str:
     """ΣXⱼ², ΣXⱼMⱼ, ΣMⱼ² and the number of persons per area × period × breakdown."""
     sex, band = _breakdown_columns(indicator)
-    keys = "a.area_code, a.area_level, c.period_type, c.period_start"
-    sets = [f"({keys})"]
+    keys = "a.area_code, a.area_level, r.period_type, r.period_start"
+    sets = [f"({keys}, r.person_id)"]
     breakdown = ["CASE"]
     if "sex" in indicator.breakdowns:
-        sets.append(f"({keys}, c.sex)")
-        breakdown.append("WHEN GROUPING(c.sex) = 0 THEN 'sex'")
+        sets.append(f"({keys}, r.cell_sex, r.person_id)")
+        breakdown.append("WHEN GROUPING(r.cell_sex) = 0 THEN 'sex'")
     if "age_band" in indicator.breakdowns:
-        sets.append(f"({keys}, c.age_band)")
-        breakdown.append("WHEN GROUPING(c.age_band) = 0 THEN 'age_band'")
+        sets.append(f"({keys}, r.cell_band, r.person_id)")
+        breakdown.append("WHEN GROUPING(r.cell_band) = 0 THEN 'age_band'")
     breakdown.append("ELSE 'total' END")
     breakdown_sql = " ".join(breakdown) if len(breakdown) > 2 else "'total'"
-    sex_out = "CASE WHEN GROUPING(c.sex) = 0 THEN c.sex END" if "sex" in indicator.breakdowns else "NULL"
+    sex_out = (
+        "CASE WHEN GROUPING(r.cell_sex) = 0 THEN r.cell_sex END" if "sex" in indicator.breakdowns else "NULL"
+    )
     band_out = (
-        "CASE WHEN GROUPING(c.age_band) = 0 THEN c.age_band END"
+        "CASE WHEN GROUPING(r.cell_band) = 0 THEN r.cell_band END"
         if "age_band" in indicator.breakdowns
         else "NULL"
     )
@@ -70,25 +73,30 @@ def clusters_sql(indicator: Indicator) -> str:
         f"base AS (\n  {base_sql(indicator)}\n),\n"
         f"{_covered_cte(indicator)},\n"
         f"{_periods_cte(indicator)},\n"
+        "kept_rows AS (\n"
+        "  -- only covered kommun × period count, as in the indicator's own sums\n"
+        f"  SELECT p.*, {sex} AS cell_sex, {band} AS cell_band\n"
+        "  FROM periods AS p JOIN covered AS v USING (kommun, period_type, period_start)\n"
+        "),\n"
         "persons AS (\n"
-        "  -- each person's sum of values (X) and number of rows (M) per cell\n"
-        f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band, person_id,\n"
+        "  -- each person's sum of values (X) and number of rows (M) per published cell: grouped per\n"
+        "  -- area, not per kommun × sex × age band and then rolled up, so that a person whose age band\n"
+        "  -- changes in the period, or who moves between kommuner of an area, is still one cluster\n"
+        f"  SELECT {keys}, {breakdown_sql} AS breakdown, {sex_out} AS sex, {band_out} AS age_band,\n"
         f"         sum({_measure_value(indicator.numerator)}) AS x,\n"
         f"         sum({_measure_value(indicator.denominator)}) AS m\n"
-        "  FROM periods\n  GROUP BY ALL\n),\n"
-        "cells AS (\n"
-        "  SELECT kommun, period_type, period_start, sex, age_band,\n"
-        f"         sum({exact('pow(x, 2)')}) AS sum_squares, sum({exact('x * m')}) AS sum_cross,\n"
-        "         sum(m * m) AS sum_m_squares, count(*) AS units\n"
-        "  FROM persons\n  WHERE m > 0\n  GROUP BY ALL\n),\n" + _coverage_ctes() + "\n"
-        f"SELECT {keys}, {breakdown_sql} AS breakdown, {sex_out} AS sex, {band_out} AS age_band,\n"
-        "       CAST(sum(c.sum_squares) AS DOUBLE) AS sum_squares,\n"
-        "       CAST(sum(c.sum_cross) AS DOUBLE) AS sum_cross,\n"
-        "       CAST(sum(c.sum_m_squares) AS DOUBLE) AS sum_m_squares,\n"
-        "       CAST(sum(c.units) AS DOUBLE) AS units\n"
-        "FROM kept AS c\n"
-        f"JOIN {AREAS_TABLE} AS a ON a.kommun = c.kommun\n"
-        f"GROUP BY GROUPING SETS ({', '.join(sets)})\n"
+        "  FROM kept_rows AS r\n"
+        f"  JOIN {AREAS_TABLE} AS a ON a.kommun = r.kommun\n"
+        f"  GROUP BY GROUPING SETS ({', '.join(sets)})\n"
+        ")\n"
+        "SELECT area_code, area_level, period_type, period_start, breakdown, sex, age_band,\n"
+        f"       CAST(sum({exact('pow(x, 2)')}) AS DOUBLE) AS sum_squares,\n"
+        f"       CAST(sum({exact('x * m')}) AS DOUBLE) AS sum_cross,\n"
+        "       CAST(sum(m * m) AS DOUBLE) AS sum_m_squares,\n"
+        "       CAST(count(*) AS DOUBLE) AS units\n"
+        "FROM persons\n"
+        "WHERE m > 0\n"
+        "GROUP BY ALL\n"
         "ORDER BY ALL"
     )
 

@@ -70,6 +70,18 @@ class FunnelCurves:
     upper998: list[float]
 
 
+def denominator_axis(denominators: Sequence[float], points: int = 80) -> np.ndarray | None:
+    """A log-spaced range of denominators a little wider than every kommun's (None without any)."""
+    known = [float(d) for d in denominators if not is_missing(d) and float(d) > 0]
+    if not known:
+        return None
+    low = max(min(known) * 0.7, 1.0)
+    high = max(known) * 1.15
+    if high <= low:
+        high = low * 2
+    return np.exp(np.linspace(math.log(low), math.log(high), points))
+
+
 def funnel_curves(
     target: float | None,
     denominators: Sequence[float],
@@ -78,15 +90,10 @@ def funnel_curves(
     points: int = 80,
 ) -> FunnelCurves | None:
     """Smooth limits over a log-spaced range of denominators covering every kommun."""
-    known = [float(d) for d in denominators if not is_missing(d) and float(d) > 0]
-    if is_missing(target) or not known:
+    x = denominator_axis(denominators, points)
+    if is_missing(target) or x is None:
         return None
     assert target is not None
-    low = max(min(known) * 0.7, 1.0)
-    high = max(known) * 1.15
-    if high <= low:
-        high = low * 2
-    x = np.exp(np.linspace(math.log(low), math.log(high), points))
     lo95, hi95 = funnel_limits(target, x, kind, multiplier, Z95)
     lo998, hi998 = funnel_limits(target, x, kind, multiplier, Z998)
     return FunnelCurves(

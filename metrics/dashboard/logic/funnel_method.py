@@ -9,7 +9,6 @@ the same kommuner, at 95 % and 99,8 %.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from metrics.catalogue.model import ComparisonChoice
 from metrics.dashboard.logic.format import is_missing
-from metrics.dashboard.logic.funnel import FunnelCurves
+from metrics.dashboard.logic.funnel import FunnelCurves, denominator_axis
 from metrics.stats.benchmark import (
     NO_DISPERSION,
     ComparisonSettings,
@@ -80,15 +79,10 @@ def method_curves(
     points: int = 80,
 ) -> FunnelCurves | None:
     """Smooth 95 % and 99,8 % limits by the method over a log-spaced range covering every kommun."""
-    known = [float(d) for d in denominators if not is_missing(d) and float(d) > 0]
-    if is_missing(target) or not known:
+    x = denominator_axis(denominators, points)
+    if is_missing(target) or x is None:
         return None
     assert target is not None
-    low = max(min(known) * 0.7, 1.0)
-    high = max(known) * 1.15
-    if high <= low:
-        high = low * 2
-    x = np.exp(np.linspace(math.log(low), math.log(high), points))
     inner, outer = level_settings(settings)
     lo95, hi95 = comparison_limits(target, x, kind, multiplier, inner, dispersion)
     lo998, hi998 = comparison_limits(target, x, kind, multiplier, outer, dispersion)

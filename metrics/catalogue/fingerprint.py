@@ -34,6 +34,7 @@ PRESENTATION_FIELDS = frozenset(
         "line",
         "key_lines",
         "tests",
+        "kolada",  # the national reference shown beside the results, not part of them
     }
 )
 

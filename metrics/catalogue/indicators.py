@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from metrics.catalogue.comparisons import parse_comparison, parse_target
+from metrics.catalogue.kolada_reference import parse_kolada
 from metrics.catalogue.model import (
     BREAKDOWNS,
     INTERVAL_KINDS,
@@ -70,6 +71,7 @@ INDICATOR_KEYS = (
     "denominator_text",
     "tests",
     "comparison",
+    "kolada",
 )
 MEASURE_KEYS = ("count", "sum", "where", "codes", "latest", "counts", "having")
 PER_PERSON_KEYS = ("per_person", "by", "where")
@@ -411,6 +413,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         if "comparison" in node
         else None
     )
+    kolada = parse_kolada(node.get("kolada"), node.line_of("kolada"), what, problems)
 
     # periods
     default_periods = ["year"] if (population_based or year_dated) else list(PERIOD_TYPES)
@@ -558,6 +561,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         target=target,
         target_spec=target_spec,
         comparison=comparison,
+        kolada=kolada,
         standard_population=standard_population,
         decimals=decimals,
         definition_source=_text(node, "definition_source", what, problems, required=False),

@@ -16,6 +16,7 @@ from metrics.catalogue.comparisons import COMPARISON_KEYS, TARGET_KEYS
 from metrics.catalogue.extract_declarations import COLUMN_KEYS, EXTRACT_KEYS
 from metrics.catalogue.indicators import AGE_KEYS, CODES_KEYS, INDICATOR_KEYS, MEASURE_KEYS, PER_PERSON_KEYS
 from metrics.catalogue.key_specs import EXTRA, SECTION_TITLES, SECTIONS, WRAP, Json, Key
+from metrics.catalogue.kolada_reference import KOLADA_KEYS
 from metrics.catalogue.loader import TOP_KEYS
 from metrics.catalogue.settings import (
     AREA_GROUP_KEYS,
@@ -47,6 +48,7 @@ KEY_TABLES: dict[str, tuple[str, ...]] = {
     "comparison": COMPARISON_KEYS,
     "standard_population": STANDARD_POPULATION_KEYS,
     "target": TARGET_KEYS,
+    "kolada": KOLADA_KEYS,
     "test": TEST_KEYS,
     "expect": EXPECT_KEYS,
 }

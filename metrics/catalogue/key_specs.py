@@ -15,6 +15,7 @@ from typing import Any, get_args
 
 from metrics.catalogue.comparisons import COMPARISON_METHODS
 from metrics.catalogue.extract_declarations import COLUMN_TYPES, DELIVERED_BY
+from metrics.catalogue.kolada_reference import KOLADA_GENDERS, KPI_PATTERN
 from metrics.catalogue.model import (
     BREAKDOWNS,
     PER_PERSON_MEASURES,
@@ -40,6 +41,7 @@ SQL: Json = {"type": "string", "minLength": 1}
 IDENT: Json = {"type": "string", "pattern": ID_PATTERN.pattern}
 # The built-in extracts are offered while typing; any other name is allowed, since an extract can
 # be declared in the catalogue itself and the loader (not the schema) knows which ones are.
+KOLADA_KPI: Json = {"type": "string", "pattern": KPI_PATTERN.pattern}
 SOURCE: Json = {"anyOf": [{"enum": list(EXTRACTS)}, {"type": "string", "pattern": ID_PATTERN.pattern}]}
 
 
@@ -282,6 +284,20 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "definition_source": Key("Varifrån definitionen kommer (t.ex. en nationell indikator).", TEXT),
         "numerator_text": Key("Täljaren i ord, för indikatorsidan.", TEXT),
         "denominator_text": Key("Nämnaren i ord, för indikatorsidan.", TEXT),
+        "kolada": Key(
+            "Nyckeltalet i Kolada som är indikatorns nationella referens (samma mått och enhet): "
+            "N00945 eller {kpi: N00945, gender: T}. Hämtas med matavla kolada.",
+            {"anyOf": [KOLADA_KPI, ref("kolada")]},
+        ),
+    },
+    "kolada": {
+        "kpi": Key(
+            "Nyckeltalets id i Kolada: N eller U och fem siffror, t.ex. N00945.", KOLADA_KPI, required=True
+        ),
+        "gender": Key(
+            "Värdet tavlan visar: T (totalt, standard), K (kvinnor) eller M (män).",
+            {"enum": list(KOLADA_GENDERS)},
+        ),
     },
     "measure": {
         "count": Key("Räkna rows (rader) eller persons (unika personer).", {"enum": ["rows", "persons"]}),
@@ -369,6 +385,7 @@ SECTION_TITLES: dict[str, str] = {
     "comparison": "`comparison:` (under `settings:` eller i en indikator)",
     "standard_population": "`standard_population:` som mappning",
     "target": "`target:` som mappning",
+    "kolada": "`kolada:` som mappning",
     "test": "Ett testfall under `tests:`",
     "expect": "En förväntad cell under `expect:`",
 }

@@ -70,6 +70,15 @@ class TargetSpec:
 
 
 @dataclass(frozen=True)
+class KoladaReference:
+    """The Kolada KPI that is an indicator's national reference (`kolada:`, metrics.kolada)."""
+
+    kpi: str  # e.g. 'N00945'
+    gender: str = "T"  # the value the board shows: T (totalt), K or M
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class StandardPopulation:
     """The standard population of age standardisation (docs/statistics.md).
 
@@ -163,6 +172,7 @@ class Indicator:
     extracts: tuple[Extract, ...] = ()  # the declared extracts among `sources` (built-ins: EXTRACTS)
     comparison: ComparisonChoice | None = None  # None: the catalogue's setting
     target_spec: TargetSpec | None = None
+    kolada: KoladaReference | None = None  # the national reference in Kolada, if any
 
     @property
     def source(self) -> str:

@@ -1,4 +1,4 @@
-"""The `matavla` command line: import, compute, audit, sql, export, check, demo and serve.
+"""The `matavla` command line: import, compute, audit, sql, export, check, kolada, demo and serve.
 
 Errors in input become one Swedish message and exit code 1 (2 for usage);
 no stack trace reaches the user for bad input.
@@ -492,6 +492,68 @@ def serve(db_path: Path, catalog_path: Path, host: str, port: int, debug: bool) 
     app = create_app(db_path=db_path, catalog_path=catalog_path)
     click.echo(f"Mätavlan: http://{host}:{port}/")
     app.run(host=host, port=port, debug=debug)
+
+
+@main.command()
+@db_option
+@catalog_option
+@click.option("--indicator", "only", multiple=True, help="Bara denna indikators nyckeltal (kan upprepas).")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Bara värden som ändrats i Kolada efter detta datum (ÅÅÅÅ-MM-DD). Utan: sedan förra hämtningen.",
+)
+@click.option("--full", is_flag=True, help="Hämta alla värden på nytt, inte bara de ändrade.")
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Läs en fil sparad från Kolada (JSON från API:t, CSV eller Excel) i stället för att hämta.",
+)
+@wait_option
+@friendly_errors
+def kolada(
+    db_path: Path,
+    catalog_path: Path,
+    only: tuple[str, ...],
+    since: Any,
+    full: bool,
+    files: tuple[Path, ...],
+    wait: float,
+) -> None:
+    """Hämta nyckeltalen som indikatorerna nämner under kolada: (riket, län, kommuner) till databasen."""
+    from metrics.db import connect
+    from metrics.kolada.client import KoladaClient
+    from metrics.kolada.fetch import fetch_api, kpis_of, read_file
+
+    catalogue = _load(catalog_path).catalogue
+    chosen = [i for i in catalogue.indicators if not only or i.id in only]
+    if unknown := sorted(set(only) - {i.id for i in catalogue.indicators}):
+        raise MatavlaError(f"okänd indikator {', '.join(unknown)} i {catalog_path.name}")
+    if not kpis_of(chosen):
+        which = f"indikatorn {', '.join(only)}" if only else f"ingen indikator i {catalog_path.name}"
+        raise MatavlaError(
+            f"{which} nämner {'inget' if only else 'något'} nyckeltal i Kolada "
+            "(tips: lägg till t.ex. kolada: N00945 i indikatorn; se docs/kolada.md)"
+        )
+    con = connect(db_path, wait=wait, on_wait=_say)
+    try:
+        if files:
+            for path in files:
+                reports, notes = read_file(con, chosen, path)
+                for note in notes:
+                    _say(note)
+                for report in reports:
+                    click.echo(report.line())
+        else:
+            client = KoladaClient()
+            for report in fetch_api(
+                con, chosen, client, since=since.date() if since else None, full=full, progress=_say
+            ):
+                click.echo(report.line())
+    finally:
+        con.close()
 
 
 def _register_analyst_commands() -> None:

@@ -1,0 +1,214 @@
+"""A thin client for Kolada's v3 API (api.kolada.se/v3), with the network behind a transport.
+
+What it uses of the API (v3, as documented by RKA and used by the maintained clients rKolada and
+koladapy):
+
+- `GET /v3/kpi/{id}`: the KPI's metadata (`title`, `publication_date`, `prel_publication_date`,
+  `publ_period`, `is_divided_by_gender`, …) in `{"values": [...]}`.
+- `GET /v3/data/kpi/{id}/year/{years}?per_page=5000&from_date=YYYY-MM-DD`: the values of every
+  area (riket, regions, kommuner, groups) for the years, as `{"count": N, "values": [{"kpi",
+  "municipality", "period", "values": [{"gender": "T|K|M", "count", "status", "value",
+  "isdeleted"}]}], "next_url": "…"}`. At most 25 ids per path segment (so years go in chunks);
+  `next_url` names the next page until the last.
+
+Why not koladapy (the v3 wrapper on PyPI, 1.0.1): it retries only HTTP 429 — a timeout, a
+refused connection or a 503 is raised at once as `KoladaAPIError` (its retry decorator watches
+`requests` exceptions, which it has already converted); a failed batch is logged and skipped, so
+a fetch can silently miss years; it needs requests, tqdm and backoff and prints progress bars. It
+does page and pass `from_date`. This module keeps the same requests and adds the retries, the
+Swedish errors and the page URLs for provenance, with the standard library only.
+
+Tests never open a socket: they pass a `Transport` that answers from recorded JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+from urllib.parse import urlencode, urlsplit
+
+from metrics.errors import MatavlaError
+
+BASE_URL = "https://api.kolada.se/v3"
+PER_PAGE = 5000  # the API's largest page
+MAX_IDS = 25  # the API refuses more ids than this in one path segment
+MAX_PAGES = 1000  # a guard against a next_url that never ends
+OFFLINE_HINT = (
+    "kontrollera internetanslutningen och att api.kolada.se nås (proxy, brandvägg); utan internet: "
+    "hämta nyckeltalet från kolada.se på en dator med internet, spara filen och läs in den med "
+    "`matavla kolada --file FIL` (docs/kolada.md)"
+)
+
+
+class KoladaError(MatavlaError):
+    """Kolada could not be reached or answered something we cannot use; the text is Swedish."""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class TransportError(Exception):
+    """The request never got an HTTP answer: `kind` is 'timeout' or 'offline'."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        self.kind = kind
+        super().__init__(detail or kind)
+
+
+class Transport(Protocol):
+    def __call__(self, url: str, timeout: float) -> Response: ...
+
+
+def urllib_transport(url: str, timeout: float) -> Response:
+    """The real network, through the standard library."""
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "matavla"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return Response(answer.status, answer.read(), dict(answer.headers))
+    except urllib.error.HTTPError as exc:
+        return Response(exc.code, exc.read() or b"", dict(exc.headers or {}))
+    except TimeoutError as exc:
+        raise TransportError("timeout", str(exc)) from exc
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            raise TransportError("timeout", str(exc.reason)) from exc
+        raise TransportError("offline", str(exc.reason)) from exc
+    except OSError as exc:
+        raise TransportError("offline", str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    values: list[dict[str, Any]]
+
+
+def chunks(items: list[int], size: int = MAX_IDS) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class KoladaClient:
+    """Reads KPI metadata and values; retries what may pass (no answer, 429, 5xx) with backoff."""
+
+    def __init__(
+        self,
+        transport: Transport | None = None,
+        *,
+        base_url: str = BASE_URL,
+        per_page: int = PER_PAGE,
+        retries: int = 3,
+        backoff: float = 2.0,
+        max_wait: float = 60.0,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.transport: Transport = transport or urllib_transport
+        self.base_url = base_url.rstrip("/")
+        self.per_page = per_page
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.timeout = timeout
+        self.sleep = sleep or time.sleep
+        self.requests: list[str] = []  # every URL asked, in order (for tests and the log)
+
+    # --- the two calls -------------------------------------------------------------------------
+
+    def kpi(self, kpi_id: str) -> dict[str, Any] | None:
+        """The KPI's metadata, or None when Kolada has no such KPI."""
+        values = self.get_json(f"{self.base_url}/kpi/{kpi_id}").get("values") or []
+        return next((v for v in values if isinstance(v, dict) and v.get("id") == kpi_id), None)
+
+    def values(self, kpi_id: str, years: Iterable[int], since: date | None = None) -> Iterator[Page]:
+        """Every page of the KPI's values for the years (all areas), changed after `since` if given."""
+        for part in chunks(sorted(set(years))):
+            query: dict[str, str] = {"per_page": str(self.per_page)}
+            if since is not None:
+                query["from_date"] = since.isoformat()
+            url: str | None = (
+                f"{self.base_url}/data/kpi/{kpi_id}/year/{','.join(map(str, part))}?{urlencode(query)}"
+            )
+            seen: set[str] = set()
+            while url:
+                if url in seen or len(seen) >= MAX_PAGES:
+                    raise KoladaError(f"Kolada gav samma sida igen ({url}); hämtningen avbröts")
+                seen.add(url)
+                payload = self.get_json(url)
+                values = payload.get("values")
+                if not isinstance(values, list):
+                    raise KoladaError(f"Kolada svarade utan 'values' på {url} (tips: {OFFLINE_HINT})")
+                yield Page(url, [v for v in values if isinstance(v, dict)])
+                url = self._next(payload.get("next_url"), url)
+
+    def _next(self, next_url: object, current: str) -> str | None:
+        if not next_url:
+            return None
+        text = str(next_url)
+        if text.startswith("/"):
+            base = urlsplit(self.base_url)
+            text = f"{base.scheme}://{base.netloc}{text}"
+        if urlsplit(text).netloc != urlsplit(self.base_url).netloc:
+            raise KoladaError(f"Kolada pekade nästa sida till en annan adress ({text}); hämtningen avbröts")
+        return text
+
+    # --- one request, with retries -------------------------------------------------------------
+
+    def get_json(self, url: str) -> dict[str, Any]:
+        attempts = self.retries + 1
+        why = ""
+        for attempt in range(attempts):
+            self.requests.append(url)
+            wait = self.backoff * 2**attempt
+            try:
+                answer = self.transport(url, self.timeout)
+            except TransportError as exc:
+                why = "tidsgränsen gick ut" if exc.kind == "timeout" else "ingen anslutning"
+            else:
+                if answer.status == 200:
+                    return _json(answer.body, url)
+                if answer.status == 404:
+                    raise KoladaError(
+                        f"Kolada känner inte till adressen {url} (HTTP 404) "
+                        "(tips: kontrollera nyckeltalets id under kolada: i indicators.yaml)"
+                    )
+                if answer.status != 429 and answer.status < 500:
+                    raise KoladaError(f"Kolada avvisade frågan {url} (HTTP {answer.status})")
+                why = "för många frågor (HTTP 429)" if answer.status == 429 else f"HTTP {answer.status}"
+                wait = max(wait, _retry_after(answer.headers))
+            if attempt + 1 < attempts:
+                self.sleep(min(wait, self.max_wait))
+        raise KoladaError(
+            f"kunde inte hämta från Kolada efter {attempts} försök ({why}): {url} (tips: {OFFLINE_HINT})"
+        )
+
+
+def _retry_after(headers: Mapping[str, str]) -> float:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return 0.0
+    return 0.0
+
+
+def _json(body: bytes, url: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise KoladaError(f"Kolada svarade med något som inte är JSON på {url}") from None
+    if not isinstance(payload, dict):
+        raise KoladaError(f"Kolada svarade inte med ett JSON-objekt på {url}")
+    return payload

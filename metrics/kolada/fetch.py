@@ -1,0 +1,161 @@
+"""`matavla kolada`: fetch (or read from a file) each indicator's Kolada KPI and store it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from metrics.catalogue.model import Indicator
+from metrics.kolada.client import KoladaClient, KoladaError
+from metrics.kolada.exports import read_export
+from metrics.kolada.store import Provenance, last_fetch, store
+from metrics.kolada.values import ReferenceValue, parse_records
+
+FIRST_YEAR = 2010  # the years asked: from this year to this year
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    kpi: str
+    indicators: tuple[str, ...]
+    title: str | None
+    written: int
+    deleted: int
+    areas: dict[str, int]  # area_level → number of areas with a value
+    from_date: date | None
+    source: str
+
+    def line(self) -> str:
+        areas = ", ".join(
+            f"{n} {word}"
+            for level, word in (("riket", "riket"), ("lan", "län"), ("kommun", "kommuner"))
+            if (n := self.areas.get(level, 0))
+        )
+        since = f" ändrade sedan {self.from_date.isoformat()}" if self.from_date else ""
+        return (
+            f"{self.kpi} ({', '.join(self.indicators)}): {self.written} värden{since} sparade"
+            + (f" ({areas})" if areas else "")
+            + (f", {self.deleted} borttagna" if self.deleted else "")
+            + f"; källa: {self.source}"
+        )
+
+
+def kpis_of(indicators: Sequence[Indicator]) -> dict[str, tuple[str, ...]]:
+    """KPI id → the indicators that name it (two indicators may share one KPI)."""
+    out: dict[str, list[str]] = {}
+    for indicator in indicators:
+        if indicator.kolada is not None:
+            out.setdefault(indicator.kolada.kpi, []).append(indicator.id)
+    return {kpi: tuple(ids) for kpi, ids in out.items()}
+
+
+def fetch_api(
+    con: duckdb.DuckDBPyConnection,
+    indicators: Sequence[Indicator],
+    client: KoladaClient,
+    *,
+    since: date | None = None,
+    full: bool = False,
+    today: date | None = None,
+    now: Callable[[], datetime] = datetime.now,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[KpiReport]:
+    """Fetch each KPI's metadata and values (every area, FIRST_YEAR to this year) and store them.
+
+    Without `since`, a KPI fetched before is updated from the day before its last fetch
+    (`from_date`); `full` fetches everything again. Everything is fetched before anything is
+    stored, so an interrupted fetch stores nothing of that KPI.
+    """
+    today = today or date.today()
+    reports = []
+    for kpi, ids in kpis_of(indicators).items():
+        previous = last_fetch(con, kpi)
+        from_date = (
+            since if since is not None else (None if full or previous is None else previous - timedelta(1))
+        )
+        progress(
+            f"hämtar {kpi} från Kolada" + (f" (ändrat sedan {from_date.isoformat()})" if from_date else "")
+        )
+        meta = client.kpi(kpi)
+        if meta is None:
+            raise KoladaError(
+                f"Kolada har inget nyckeltal {kpi} (indikator {', '.join(ids)}) "
+                "(tips: kontrollera id:t under kolada: i indicators.yaml mot kolada.se)"
+            )
+        fetched_at = now()
+        pending: list[tuple[ReferenceValue, str]] = []
+        for page in client.values(kpi, range(FIRST_YEAR, today.year + 1), since=from_date):
+            pending += [(v, page.url) for v in parse_records(page.values, {kpi}).values]
+        provenance = {
+            kpi: Provenance(_text(meta.get("title")), _text(meta.get("publication_date")), fetched_at)
+        }
+        written, deleted = store(con, pending, provenance, source_label="api", from_date=from_date)
+        reports.append(
+            _report(
+                kpi, ids, provenance[kpi].kpi_title, written, deleted, pending, from_date, "api.kolada.se"
+            )
+        )
+    return reports
+
+
+def read_file(
+    con: duckdb.DuckDBPyConnection,
+    indicators: Sequence[Indicator],
+    path: Path,
+    *,
+    now: Callable[[], datetime] = datetime.now,
+) -> tuple[list[KpiReport], list[str]]:
+    """Store the values of the catalogue's KPIs found in a Kolada file; notes on what was left out."""
+    records, titles = read_export(path)
+    wanted = kpis_of(indicators)
+    parsed = parse_records(records, set(wanted))
+    in_file = {str(r.get("kpi") or "").upper() for r in records}
+    notes = []
+    if others := sorted(in_file - set(wanted) - {""}):
+        notes.append(f"{path.name}: nyckeltal som ingen indikator nämner lästes inte: {', '.join(others)}")
+    if parsed.skipped_areas:
+        notes.append(
+            f"{path.name}: {parsed.skipped_areas} rader för kommungrupper eller okända områden lästes inte"
+        )
+    fetched_at = now()
+    reports = []
+    for kpi, ids in wanted.items():
+        values = [(v, path.name) for v in parsed.values if v.kpi == kpi]
+        if not values:
+            continue
+        provenance = {kpi: Provenance(titles.get(kpi), None, fetched_at)}
+        written, deleted = store(con, values, provenance, source_label=path.name, from_date=None)
+        reports.append(_report(kpi, ids, titles.get(kpi), written, deleted, values, None, path.name))
+    if not reports:
+        raise KoladaError(
+            f"{path.name} har inga värden för katalogens nyckeltal ({', '.join(wanted) or 'inga'}) "
+            "(tips: spara nyckeltalet som en indikator nämner under kolada:)"
+        )
+    return reports, notes
+
+
+def _report(
+    kpi: str,
+    ids: tuple[str, ...],
+    title: str | None,
+    written: int,
+    deleted: int,
+    values: Sequence[tuple[ReferenceValue, str]],
+    from_date: date | None,
+    source: str,
+) -> KpiReport:
+    areas: dict[str, set[str]] = {}
+    for value, _ in values:
+        if not value.deleted and value.value is not None:
+            areas.setdefault(value.area_level, set()).add(value.area_code)
+    return KpiReport(
+        kpi, ids, title, written, deleted, {k: len(v) for k, v in areas.items()}, from_date, source
+    )
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None

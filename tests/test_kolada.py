@@ -395,7 +395,7 @@ def test_matavla_kolada_file_stores_and_reports(tmp_path: Path, catalogue_path: 
     )
     assert result.exit_code == 0, result.output
     assert (
-        "N99901 (fast_lakarkontakt): 5 värden sparade (1 riket, 1 län, 1 kommuner); källa: export_N99901.csv"
+        "N99901 (fast_lakarkontakt): 5 värden sparade (1 riket, 1 län, 1 kommun); källa: export_N99901.csv"
         in result.output
     )
     # again: replaced by key, still 5 rows

@@ -31,13 +31,18 @@ class KpiReport:
 
     def line(self) -> str:
         areas = ", ".join(
-            f"{n} {word}"
-            for level, word in (("riket", "riket"), ("lan", "län"), ("kommun", "kommuner"))
+            f"{n} {word if n == 1 else words}"
+            for level, word, words in (
+                ("riket", "riket", "riket"),
+                ("lan", "län", "län"),
+                ("kommun", "kommun", "kommuner"),
+            )
             if (n := self.areas.get(level, 0))
         )
         since = f" ändrade sedan {self.from_date.isoformat()}" if self.from_date else ""
+        noun = "värde" if self.written == 1 else "värden"
         return (
-            f"{self.kpi} ({', '.join(self.indicators)}): {self.written} värden{since} sparade"
+            f"{self.kpi} ({', '.join(self.indicators)}): {self.written} {noun}{since} sparade"
             + (f" ({areas})" if areas else "")
             + (f", {self.deleted} borttagna" if self.deleted else "")
             + f"; källa: {self.source}"

@@ -58,6 +58,7 @@ from metrics.dashboard.views.page import (
     register_choice_updates,
     toolbar,
 )
+from metrics.dashboard.views.reference_block import reference_section
 
 PAGE = "indikator"
 MAX_BREAKDOWN_KOMMUNER = 4
@@ -300,6 +301,7 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         *run_notices(indicator),
         section("Definition", _definition(indicator)),
         section("Utveckling i länets kommuner", facet_block),
+        reference_section(indicator, lan, lname, PAGE),  # riket from Kolada; None without one
         section("Nedbrytningar", breakdown_part, intro=intro),
         section(
             "Tabell",

@@ -1,0 +1,133 @@
+"""The indicator page's national reference: riket and the län from Kolada, with provenance.
+
+The län's own values come from tests/test_dashboard_data.py's fixture (Östergötland 2023: 40,0 %,
+2024: 45,0 %); Kolada's from tests/fixtures/kolada/ (riket 2024 T 63,2, K 65,0; Östergötland
+2024 T 58,9; Jämtland 2023 T 64,0 and 2024 without a value).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from metrics.catalogue.loader import load_catalogue
+from metrics.dashboard.logic.references import national_reference
+from metrics.db import connect
+from metrics.kolada.fetch import read_file
+from tests.test_dashboard_data import CATALOGUE, build_db
+
+FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
+FETCHED = datetime(2026, 12, 2, 9, 30)
+
+
+def catalogue_with(tmp_path: Path, kolada: str | None) -> Path:
+    text = CATALOGUE.read_text(encoding="utf-8")
+    anchor = (
+        "    definition_source: Kärnindikator, mätavlans kontrakt version 1 "
+        "(fast läkarkontakt enligt HSL 2017:30).\n"
+    )
+    assert anchor in text
+    if kolada is not None:
+        text = text.replace(anchor, anchor + f"    kolada: {kolada}\n", 1)
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def store_fixtures(db: Path, catalog: Path, *files: str) -> None:
+    indicators = load_catalogue(catalog).catalogue.indicators
+    con = connect(db)
+    for name in files:
+        read_file(con, indicators, FIXTURES / name, now=lambda: FETCHED)
+    con.close()
+
+
+def rows(db: Path) -> pd.DataFrame:
+    from metrics.dashboard.source.references import read_references
+
+    return read_references(db)
+
+
+def test_riket_and_the_lan_per_kolada_with_kpi_year_and_fetch_date(tmp_path: Path) -> None:
+    db = build_db(tmp_path / "m.duckdb")
+    catalog = catalogue_with(tmp_path, "N99901")
+    store_fixtures(db, catalog, "data_N99901_page1.json", "data_N99901_page2.json")
+    indicator = load_catalogue(catalog).catalogue.indicator("fast_lakarkontakt")
+    ref = national_reference(rows(db), indicator, "05", "Östergötlands län")
+    assert ref is not None
+    assert [line.text for line in ref.lines] == [
+        "Riket: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)",
+        "Östergötlands län enligt Kolada: 58,9\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)",
+    ]
+    assert ref.series[0].years == [2023, 2024] and ref.series[0].values == [61.8, 63.2]
+    assert ref.sources == ["data_N99901_page1.json"]
+
+
+def test_the_latest_year_with_a_value_is_shown_and_the_gender_chosen(tmp_path: Path) -> None:
+    db = build_db(tmp_path / "m.duckdb")
+    catalog = catalogue_with(tmp_path, "{kpi: N99901, gender: K}")
+    store_fixtures(db, catalog, "data_N99901_page1.json", "data_N99901_page2.json")
+    indicator = load_catalogue(catalog).catalogue.indicator("fast_lakarkontakt")
+    women = national_reference(rows(db), indicator, "05", "Östergötlands län")
+    assert women is not None
+    # Kolada has only riket per gender in the fixture: 2024 K 65,0
+    assert [line.text for line in women.lines] == [
+        "Riket, kvinnor: 65,0\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)"
+    ]
+    catalog = catalogue_with(tmp_path, "N99901")
+    indicator = load_catalogue(catalog).catalogue.indicator("fast_lakarkontakt")
+    jamtland = national_reference(rows(db), indicator, "23", "Jämtlands län")
+    assert jamtland is not None
+    # Jämtland 2024 has no value in Kolada: 2023's 64,0 is the latest
+    assert (
+        jamtland.lines[1].text
+        == "Jämtlands län enligt Kolada: 64,0\u00a0% (Kolada N99901, 2023, hämtad 2026-12-02)"
+    )
+
+
+def test_nothing_is_shown_without_a_kpi_or_without_stored_values(tmp_path: Path) -> None:
+    db = build_db(tmp_path / "m.duckdb")
+    plain = load_catalogue(catalogue_with(tmp_path, None)).catalogue.indicator("fast_lakarkontakt")
+    assert national_reference(rows(db), plain, "05", "Östergötlands län") is None  # no table yet
+    named = load_catalogue(catalogue_with(tmp_path, "N99901")).catalogue.indicator("fast_lakarkontakt")
+    assert national_reference(rows(db), named, "05", "Östergötlands län") is None  # nothing fetched
+
+
+def texts(node: object) -> list[str]:
+    """Every text in a Dash component tree (str() of a component escapes the no-break space)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, (list, tuple)):
+        return [t for child in node for t in texts(child)]
+    children = getattr(node, "children", None)
+    return texts(children) if children is not None else []
+
+
+@pytest.mark.parametrize("with_kpi", [True, False])
+def test_the_indicator_page_shows_the_reference_section_only_with_one(tmp_path: Path, with_kpi: bool) -> None:
+    from metrics.dashboard.server import create_app
+
+    db = build_db(tmp_path / "m.duckdb")
+    store_fixtures(db, catalogue_with(tmp_path, "N99901"), "export_N99901.csv")  # stored either way
+    catalog = catalogue_with(tmp_path, "N99901" if with_kpi else None)
+    app = create_app(db_path=db, catalog_path=catalog)
+    from metrics.dashboard.pages import indikator  # after the app: the page registers itself
+    from metrics.dashboard.source.context import indicator_or_none
+
+    with app.server.test_request_context("/"):
+        ind = indicator_or_none("fast_lakarkontakt")
+        assert ind is not None
+        page = "\n".join(texts(indikator.render(ind, "05", "2024", [])))
+    if with_kpi:
+        assert "Nationell referens" in page
+        assert "Riket: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)" in page
+        assert "export_N99901.csv" in page  # the source of the values shown
+    else:
+        assert "Nationell referens" not in page
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM results WHERE area_level = 'riket'").fetchone() == (0,)
+    con.close()

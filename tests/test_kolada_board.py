@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -131,3 +132,33 @@ def test_the_indicator_page_shows_the_reference_section_only_with_one(tmp_path: 
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM results WHERE area_level = 'riket'").fetchone() == (0,)
     con.close()
+
+
+@pytest.mark.browser
+def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_path: Path) -> None:
+    """The section in headless Chromium: the line, the chart, and no serious axe-core violation."""
+    from metrics.dashboard.server import create_app
+    from tests.test_accessibility import AXE, BLOCKING, RUN_AXE, WAIT, describe
+
+    if not AXE.is_file():
+        pytest.skip(f"axe-core is not installed ({AXE}): run `npm ci`")
+    db = build_db(tmp_path / "m.duckdb")
+    catalog = catalogue_with(tmp_path, "N99901")
+    store_fixtures(db, catalog, "data_N99901_page1.json", "data_N99901_page2.json")
+    dash_duo.start_server(create_app(db_path=db, catalog_path=catalog), navigate=False)
+    dash_duo.driver.implicitly_wait(0)
+    dash_duo.wait_for_page(
+        dash_duo.server.url + "/indikator/fast_lakarkontakt?lan=05&period=2024", timeout=WAIT
+    )
+    dash_duo.wait_for_element("#indikator-reference svg.main-svg", timeout=WAIT)
+    assert "Riket: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)" in dash_duo.find_element(
+        ".reference-lines"
+    ).text.replace(" %", "\u00a0%")
+    driver = dash_duo.driver
+    driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    driver.set_script_timeout(WAIT)
+    violations = driver.execute_async_script(RUN_AXE)
+    assert "error" not in violations, violations
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, describe(blocking)

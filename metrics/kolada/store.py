@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
+import pandas as pd
 
 from metrics.kolada.values import ReferenceValue
 
@@ -32,6 +33,21 @@ CREATE TABLE IF NOT EXISTS kolada_reference (
     PRIMARY KEY (kpi, kolada_id, year, gender)
 )
 """
+
+REFERENCE_COLUMNS = (
+    "kpi",
+    "kolada_id",
+    "area_level",
+    "area_code",
+    "year",
+    "gender",
+    "value",
+    "status",
+    "kpi_title",
+    "publication_date",
+    "source",
+    "fetched_at",
+)
 
 FETCHES_DDL = """
 CREATE TABLE IF NOT EXISTS kolada_fetches (
@@ -57,6 +73,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(FETCHES_DDL)
 
 
+KEY = ["kpi", "kolada_id", "year", "gender"]
+
+
 def store(
     con: duckdb.DuckDBPyConnection,
     values: Sequence[tuple[ReferenceValue, str]],
@@ -65,52 +84,69 @@ def store(
     source_label: str,
     from_date: date | None,
 ) -> tuple[int, int]:
-    """Replace by key and remove deleted cells, in one transaction; (written, deleted) rows."""
+    """Replace by key and remove deleted cells, in one transaction; (written, deleted) rows.
+
+    In bulk (one DELETE and one INSERT over all values): row by row, a kommun-level KPI's
+    13 050 values (290 kommuner × 15 years × 3 genders) took 71 s to store.
+    """
     ensure_tables(con)
-    written = deleted = 0
+    incoming = pd.DataFrame(
+        [
+            {
+                "kpi": v.kpi,
+                "kolada_id": v.kolada_id,
+                "area_level": v.area_level,
+                "area_code": v.area_code,
+                "year": v.year,
+                "gender": v.gender,
+                "value": v.value,
+                "status": v.status,
+                "kpi_title": provenance[v.kpi].kpi_title,
+                "publication_date": provenance[v.kpi].publication_date,
+                "source": source,
+                "fetched_at": provenance[v.kpi].fetched_at,
+                "deleted": v.deleted,
+            }
+            for v, source in values
+        ],
+        columns=[*REFERENCE_COLUMNS, "deleted"],
+    ).drop_duplicates(subset=KEY, keep="last")  # a later page or file wins
+    incoming["value"] = incoming["value"].astype("float64")
+    incoming["year"] = incoming["year"].astype("int64")
+    kept = incoming[~incoming["deleted"].astype(bool)]
     con.execute("BEGIN TRANSACTION")
     try:
-        for value, source in values:
-            key = [value.kpi, value.kolada_id, value.year, value.gender]
-            row = con.execute(
-                "DELETE FROM kolada_reference WHERE kpi = ? AND kolada_id = ? AND year = ? AND gender = ? "
-                "RETURNING 1",
-                key,
-            ).fetchall()
-            if value.deleted:
-                deleted += len(row)
-                continue
-            meta = provenance[value.kpi]
-            con.execute(
-                "INSERT INTO kolada_reference VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    value.kpi,
-                    value.kolada_id,
-                    value.area_level,
-                    value.area_code,
-                    value.year,
-                    value.gender,
-                    value.value,
-                    value.status,
-                    meta.kpi_title,
-                    meta.publication_date,
-                    source,
-                    meta.fetched_at,
-                ],
-            )
-            written += 1
+        con.register("kolada_incoming", incoming)
+        on_key = " AND ".join(f"r.{k} = i.{k}" for k in KEY)
+        row = con.execute(
+            f"SELECT count(*) FROM kolada_reference r JOIN kolada_incoming i ON {on_key} WHERE i.deleted"
+        ).fetchone()
+        deleted = int(row[0]) if row else 0
+        con.execute(f"DELETE FROM kolada_reference r USING kolada_incoming i WHERE {on_key}")
+        con.execute(
+            f"INSERT INTO kolada_reference SELECT {', '.join(REFERENCE_COLUMNS)} FROM kolada_incoming "
+            "WHERE NOT deleted"
+        )
         for kpi, meta in provenance.items():
-            kpi_written = sum(1 for v, _ in values if v.kpi == kpi and not v.deleted)
-            kpi_deleted = sum(1 for v, _ in values if v.kpi == kpi and v.deleted)
+            mine = incoming[incoming["kpi"] == kpi]
             con.execute(
                 "INSERT INTO kolada_fetches VALUES (?, ?, ?, ?, ?, ?)",
-                [kpi, meta.fetched_at, from_date, source_label, kpi_written, kpi_deleted],
+                [
+                    kpi,
+                    meta.fetched_at,
+                    from_date,
+                    source_label,
+                    int((~mine["deleted"]).sum()),
+                    int(mine["deleted"].sum()),
+                ],
             )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return written, deleted
+    finally:
+        con.unregister("kolada_incoming")
+    return len(kept), deleted
 
 
 def last_fetch(con: duckdb.DuckDBPyConnection, kpi: str) -> date | None:

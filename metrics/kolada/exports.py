@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from metrics.kolada.client import KoladaError
+from metrics.kolada.values import is_missing_text, number
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "kpi": ("kpi", "kpi_id", "nyckeltal", "nyckeltals-id", "nyckeltalsid", "nyckeltal-id", "id nyckeltal"),
@@ -85,16 +86,35 @@ def _csv_rows(path: Path) -> list[list[str]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252")  # Excel's "CSV" on Swedish Windows
-    first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        try:
+            text = raw.decode("cp1252")  # Excel's "CSV" on Swedish Windows
+        except UnicodeDecodeError:
+            raise KoladaError(
+                f"{path.name}: filen har tecken som varken är UTF-8 eller Windows-1252 "
+                "(tips: spara om den som CSV UTF-8 i Excel)"
+            ) from None
+    # The delimiter is the one most lines use: a title row above the header ("Andel, %") has
+    # commas but no semicolons, and must not decide it.
+    lines = text.splitlines()[:10]
+    semicolons = sum(line.count(";") > 0 for line in lines)
+    commas = sum(line.count(",") > 0 for line in lines)
+    delimiter = ";" if semicolons >= commas else ","
+    try:
+        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise KoladaError(f"{path.name}: filen går inte att läsa som CSV ({exc})") from None
 
 
 def _excel_rows(path: Path) -> list[list[str]]:
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile.BadZipFile, InvalidFileException, KeyError of a broken package
+        raise KoladaError(
+            f"{path.name}: filen går inte att läsa som Excel ({type(exc).__name__}) "
+            "(tips: öppna den i Excel och spara som .xlsx, eller spara som CSV)"
+        ) from None
     sheet = book.worksheets[0]
     rows = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
     book.close()
@@ -120,7 +140,7 @@ def _from_rows(path: Path, rows: list[list[str]]) -> tuple[list[dict[str, Any]],
         )
     records: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
-    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+    for number_at, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not any(cell.strip() for cell in row):
             continue
 
@@ -132,22 +152,28 @@ def _from_rows(path: Path, rows: list[list[str]]) -> tuple[list[dict[str, Any]],
         gender = GENDER_WORDS.get(gender_text.lower())
         if gender is None:
             raise KoladaError(
-                f"{path.name}:{number}: okänt kön '{gender_text}' (tips: T/Totalt, K/Kvinnor eller M/Män)"
+                f"{path.name}:{number_at}: okänt kön '{gender_text}' (tips: T/Totalt, K/Kvinnor eller M/Män)"
             )
         kpi = cell("kpi").upper()
         area = cell("municipality")
         if area.isdigit() and len(area) < 4:
             area = area.zfill(4)  # Excel drops the leading zeros of '0580'
         if not kpi or not area or not cell("period"):
-            raise KoladaError(f"{path.name}:{number}: raden saknar nyckeltal, område eller år")
+            raise KoladaError(f"{path.name}:{number_at}: raden saknar nyckeltal, område eller år")
         if title := cell("title"):
             titles.setdefault(kpi, title)
+        value = cell("value")
+        if value and not is_missing_text(value) and number(value) is None:
+            raise KoladaError(
+                f"{path.name}:{number_at}: värdet '{value}' är inget tal (tips: skriv talet utan enhet "
+                "och tusentalspunkt, t.ex. 63,2; lämna cellen tom när värde saknas)"
+            )
         records.append(
             {
                 "kpi": kpi,
                 "municipality": area,
                 "period": cell("period"),
-                "values": [{"gender": gender, "value": cell("value") or None}],
+                "values": [{"gender": gender, "value": value or None}],
             }
         )
     return records, titles

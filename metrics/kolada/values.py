@@ -79,6 +79,13 @@ def _year(period: object) -> int | None:
     return year if 1900 <= year <= 2200 else None
 
 
+MISSING_TEXT = ("", "-", "..", "–", ".")  # how a table shows a cell without a value
+
+
+def is_missing_text(text: str) -> bool:
+    return text.strip() in MISSING_TEXT
+
+
 def number(value: object) -> float | None:
     """A JSON number, or a Swedish number as text ('63,2'); None for empty or not a number."""
     if value is None or isinstance(value, bool):
@@ -86,9 +93,10 @@ def number(value: object) -> float | None:
     if isinstance(value, (int, float)):
         result = float(value)
     else:
-        text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        if text in ("", "-", "..", "–"):
+        if is_missing_text(str(value)):
             return None
+        text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        text = text.replace(",", ".")
         try:
             result = float(text)
         except ValueError:

@@ -1,0 +1,97 @@
+"""Adversarial review of `matavla kolada`: each test failed on the code before its fix.
+
+Expected numbers are read off the inline files by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from metrics.catalogue.loader import load_catalogue
+from metrics.cli import main
+from metrics.kolada.client import KoladaError
+from metrics.kolada.fetch import read_file
+from metrics.kolada.store import ensure_tables
+from tests.test_kolada import CATALOGUE, stored
+
+
+@pytest.fixture
+def catalogue_path(tmp_path: Path) -> Path:
+    path = tmp_path / "indicators.yaml"
+    path.write_text(CATALOGUE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def db() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(":memory:")
+    ensure_tables(con)
+    yield con
+    con.close()
+
+
+def test_a_title_row_with_a_comma_does_not_make_a_semicolon_table_unreadable(
+    db, catalogue_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "titel.csv"
+    path.write_text(
+        "Fast läkarkontakt, andel (%)\nNyckeltal;Kommun-id;År;Kön;Värde\nN99901;0000;2024;T;63,2\n",
+        encoding="utf-8",
+    )
+    read_file(db, load_catalogue(catalogue_path).catalogue.indicators, path)
+    assert stored(db) == {("0000", 2024, "T"): 63.2}
+
+
+@pytest.mark.parametrize("value", ["63,2 %", "1.234,5", "sextiotre"])
+def test_a_value_that_is_not_a_number_names_the_file_and_row(
+    db, catalogue_path: Path, tmp_path: Path, value: str
+) -> None:
+    # Before: stored silently as NULL ("Kolada has the cell but no value").
+    path = tmp_path / "varde.csv"
+    path.write_text(
+        f"Nyckeltal;Kommun-id;År;Kön;Värde\nN99901;0000;2024;T;61,8\nN99901;0005;2024;T;{value}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(KoladaError, match=rf"varde\.csv:3: värdet '{value}' är inget tal"):
+        read_file(db, load_catalogue(catalogue_path).catalogue.indicators, path)
+    assert stored(db) == {}
+
+
+def test_an_empty_value_is_still_a_cell_without_a_value(db, catalogue_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "tom.csv"
+    path.write_text("Nyckeltal;Kommun-id;År;Kön;Värde\nN99901;0000;2024;T;\nN99901;0005;2024;T;..\n")
+    read_file(db, load_catalogue(catalogue_path).catalogue.indicators, path)
+    assert stored(db) == {("0000", 2024, "T"): None, ("0005", 2024, "T"): None}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("trasig.xlsx", b"not a zip", r"trasig\.xlsx: filen går inte att läsa som Excel"),
+        (
+            "tecken.csv",
+            b"Nyckeltal;Kommun-id;\xc5r;K\xf6n;V\xe4rde\nN99901;0000;2024;T;63\x81\n",
+            r"tecken\.csv: filen har tecken som varken är UTF-8 eller Windows-1252",
+        ),
+    ],
+)
+def test_a_broken_file_is_a_swedish_message_not_a_traceback(
+    tmp_path: Path, catalogue_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = CliRunner().invoke(
+        main,
+        ["kolada", "--db", str(tmp_path / "m.duckdb"), "--catalog", str(catalogue_path), "--file", str(path)],
+    )
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.output.startswith("Fel: ")
+    assert re.search(message, result.output), result.output

@@ -5,7 +5,11 @@ Expected numbers are read off the inline files by hand.
 
 from __future__ import annotations
 
+import http.client
 import re
+import socket
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +19,8 @@ from click.testing import CliRunner
 
 from metrics.catalogue.loader import load_catalogue
 from metrics.cli import main
-from metrics.kolada.client import KoladaError
+from metrics.kolada import client as client_module
+from metrics.kolada.client import KoladaClient, KoladaError, Response, TransportError, urllib_transport
 from metrics.kolada.fetch import read_file
 from metrics.kolada.store import ensure_tables
 from tests.test_kolada import CATALOGUE, stored
@@ -95,3 +100,72 @@ def test_a_broken_file_is_a_swedish_message_not_a_traceback(
     assert "Traceback" not in result.output
     assert result.output.startswith("Fel: ")
     assert re.search(message, result.output), result.output
+
+
+# --- the client ----------------------------------------------------------------------------------
+
+
+def test_a_next_url_that_drops_https_is_refused() -> None:
+    # Same host, plain http: the rest of the fetch would go unencrypted (and could be altered).
+    first = "https://api.kolada.se/v3/data/kpi/N99901/year/2024?per_page=5000"
+    answers = {
+        first: Response(
+            200, b'{"values": [], "next_url": "http://api.kolada.se/v3/data/kpi/N99901/year/2024?page=2"}'
+        )
+    }
+    c = KoladaClient(lambda url, timeout: answers[url], sleep=lambda _: None)
+    with pytest.raises(KoladaError, match="annan adress"):
+        list(c.values("N99901", [2024]))
+
+
+class _Answer:
+    def __init__(self, body: bytes) -> None:
+        self.status = 200
+        self.headers: dict[str, str] = {}
+        self.body = body
+        self.asked: list[int] = []
+
+    def __enter__(self) -> _Answer:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+    def read(self, amount: int | None = None) -> bytes:
+        self.asked.append(-1 if amount is None else amount)
+        return self.body if amount is None else self.body[:amount]
+
+
+def test_an_endless_answer_is_cut_off_not_read_into_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    huge = _Answer(b"x" * (client_module.MAX_BYTES + 10))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda request, timeout: huge)
+    with pytest.raises(TransportError) as caught:
+        urllib_transport("https://api.kolada.se/v3/kpi/N99901", 16)
+    assert caught.value.kind == "too_large"
+    assert -1 not in huge.asked  # never read without a limit
+
+
+def test_a_connection_cut_mid_answer_is_retried_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    def cut(request: object, timeout: float) -> object:
+        raise http.client.IncompleteRead(b"{", 100)
+
+    monkeypatch.setattr(urllib.request, "urlopen", cut)
+    waits: list[float] = []
+    c = KoladaClient(sleep=waits.append)
+    with pytest.raises(KoladaError, match="efter 4 försök"):
+        c.kpi("N99901")
+    assert waits == [2.0, 4.0, 8.0]
+
+
+def test_no_such_host_fails_at_once_without_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Offline: DNS cannot resolve api.kolada.se. Waiting 2 + 4 + 8 = 14 s changes nothing.
+    def no_dns(request: object, timeout: float) -> object:
+        raise urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_dns)
+    waits: list[float] = []
+    c = KoladaClient(sleep=waits.append)
+    with pytest.raises(KoladaError, match=r"ingen anslutning.*matavla kolada --file"):
+        c.kpi("N99901")
+    assert waits == []
+    assert len(c.requests) == 1

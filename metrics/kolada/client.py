@@ -23,6 +23,7 @@ Tests never open a socket: they pass a `Transport` that answers from recorded JS
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import time
@@ -40,6 +41,7 @@ BASE_URL = "https://api.kolada.se/v3"
 PER_PAGE = 5000  # the API's largest page
 MAX_IDS = 25  # the API refuses more ids than this in one path segment
 MAX_PAGES = 1000  # a guard against a next_url that never ends
+MAX_BYTES = 64 * 1024 * 1024  # one page of 5000 values is about 1 MB; more is not Kolada
 OFFLINE_HINT = (
     "kontrollera internetanslutningen och att api.kolada.se nås (proxy, brandvägg); utan internet: "
     "hämta nyckeltalet från kolada.se på en dator med internet, spara filen och läs in den med "
@@ -59,7 +61,7 @@ class Response:
 
 
 class TransportError(Exception):
-    """The request never got an HTTP answer: `kind` is 'timeout' or 'offline'."""
+    """No usable HTTP answer: `kind` is 'timeout', 'offline', 'no_host' (DNS) or 'too_large'."""
 
     def __init__(self, kind: str, detail: str = "") -> None:
         self.kind = kind
@@ -75,17 +77,26 @@ def urllib_transport(url: str, timeout: float) -> Response:
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "matavla"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
-            return Response(answer.status, answer.read(), dict(answer.headers))
+            return Response(answer.status, _read_capped(answer), dict(answer.headers))
     except urllib.error.HTTPError as exc:
-        return Response(exc.code, exc.read() or b"", dict(exc.headers or {}))
+        return Response(exc.code, _read_capped(exc), dict(exc.headers or {}))
     except TimeoutError as exc:
         raise TransportError("timeout", str(exc)) from exc
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
             raise TransportError("timeout", str(exc.reason)) from exc
+        if isinstance(exc.reason, socket.gaierror):  # the name does not resolve: offline or no DNS
+            raise TransportError("no_host", str(exc.reason)) from exc
         raise TransportError("offline", str(exc.reason)) from exc
-    except OSError as exc:
-        raise TransportError("offline", str(exc)) from exc
+    except (OSError, http.client.HTTPException) as exc:  # e.g. the connection cut mid-answer
+        raise TransportError("offline", str(exc) or type(exc).__name__) from exc
+
+
+def _read_capped(answer: Any) -> bytes:
+    body = answer.read(MAX_BYTES + 1) or b""
+    if len(body) > MAX_BYTES:
+        raise TransportError("too_large", f"mer än {MAX_BYTES // (1024 * 1024)} MB")
+    return bytes(body)
 
 
 @dataclass(frozen=True)
@@ -159,7 +170,8 @@ class KoladaClient:
         if text.startswith("/"):
             base = urlsplit(self.base_url)
             text = f"{base.scheme}://{base.netloc}{text}"
-        if urlsplit(text).netloc != urlsplit(self.base_url).netloc:
+        there, here = urlsplit(text), urlsplit(self.base_url)
+        if (there.scheme, there.netloc) != (here.scheme, here.netloc):
             raise KoladaError(f"Kolada pekade nästa sida till en annan adress ({text}); hämtningen avbröts")
         return text
 
@@ -174,6 +186,16 @@ class KoladaClient:
             try:
                 answer = self.transport(url, self.timeout)
             except TransportError as exc:
+                if exc.kind == "too_large":
+                    raise KoladaError(
+                        f"Kolada svarade med {exc} på {url}; hämtningen avbröts "
+                        "(tips: kontrollera adressen; försök igen senare)"
+                    ) from None
+                if exc.kind == "no_host":  # trying again in 2, 4 and 8 s does not bring the network back
+                    raise KoladaError(
+                        f"ingen anslutning: {urlsplit(url).netloc} går inte att slå upp ({exc}): {url} "
+                        f"(tips: {OFFLINE_HINT})"
+                    ) from None
                 why = "tidsgränsen gick ut" if exc.kind == "timeout" else "ingen anslutning"
             else:
                 if answer.status == 200:

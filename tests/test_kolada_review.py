@@ -11,6 +11,7 @@ import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -21,9 +22,9 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.cli import main
 from metrics.kolada import client as client_module
 from metrics.kolada.client import KoladaClient, KoladaError, Response, TransportError, urllib_transport
-from metrics.kolada.fetch import read_file
+from metrics.kolada.fetch import fetch_api, read_file
 from metrics.kolada.store import ensure_tables
-from tests.test_kolada import CATALOGUE, stored
+from tests.test_kolada import CATALOGUE, DATA, KPI, client, recorded, routes_for_first_fetch, stored
 
 
 @pytest.fixture
@@ -169,3 +170,29 @@ def test_no_such_host_fails_at_once_without_waiting(monkeypatch: pytest.MonkeyPa
         c.kpi("N99901")
     assert waits == []
     assert len(c.requests) == 1
+
+
+# --- storing -------------------------------------------------------------------------------------
+
+
+def test_a_full_fetch_removes_values_kolada_no_longer_has(db, catalogue_path: Path) -> None:
+    # A full fetch (no from_date) gets no `isdeleted` markers: a cell Kolada dropped is simply not
+    # in the answer. After `--full` the table must be what Kolada has, not old plus new.
+    indicators = load_catalogue(catalogue_path).catalogue.indicators
+    fetch_api(db, indicators, client(routes_for_first_fetch()), today=date(2024, 12, 31))
+    assert len(stored(db)) == 11  # as in test_kolada: 6 riket + 2 + 2 + 1
+    again = client({KPI: [recorded("kpi_N99901.json")], DATA: [recorded("data_N99901_page2.json")]})
+    (report,) = fetch_api(db, indicators, again, full=True, today=date(2024, 12, 31))
+    # Kolada now has only page 2's cells: Jämtland 2023 (64,0) and 2024 (no value), Linköping 2024
+    assert stored(db) == {("0023", 2023, "T"): 64.0, ("0023", 2024, "T"): None, ("0580", 2024, "T"): 60.4}
+    assert (report.written, report.deleted) == (3, 8)  # 11 before − 3 kept = 8 removed
+
+
+def test_a_full_fetch_keeps_the_years_it_did_not_ask(db, catalogue_path: Path, tmp_path: Path) -> None:
+    indicators = load_catalogue(catalogue_path).catalogue.indicators
+    path = tmp_path / "gammal.csv"
+    path.write_text("Nyckeltal;Kommun-id;År;Kön;Värde\nN99901;0000;2005;T;40,5\n", encoding="utf-8")
+    read_file(db, indicators, path)  # 2005 is before FIRST_YEAR (2010): a full fetch never asks it
+    again = client({KPI: [recorded("kpi_N99901.json")], DATA: [recorded("data_N99901_page2.json")]})
+    fetch_api(db, indicators, again, full=True, today=date(2024, 12, 31))
+    assert stored(db)[("0000", 2005, "T")] == 40.5

@@ -93,12 +93,20 @@ def fetch_api(
             )
         fetched_at = now()
         pending: list[tuple[ReferenceValue, str]] = []
-        for page in client.values(kpi, range(FIRST_YEAR, today.year + 1), since=from_date):
+        years = range(FIRST_YEAR, today.year + 1)
+        for page in client.values(kpi, years, since=from_date):
             pending += [(v, page.url) for v in parse_records(page.values, {kpi}).values]
         provenance = {
             kpi: Provenance(_text(meta.get("title")), _text(meta.get("publication_date")), fetched_at)
         }
-        written, deleted = store(con, pending, provenance, source_label="api", from_date=from_date)
+        written, deleted = store(
+            con,
+            pending,
+            provenance,
+            source_label="api",
+            from_date=from_date,
+            replace_years=years if from_date is None else (),  # a full answer is all Kolada has
+        )
         reports.append(
             _report(
                 kpi, ids, provenance[kpi].kpi_title, written, deleted, pending, from_date, "api.kolada.se"

@@ -83,8 +83,13 @@ def store(
     *,
     source_label: str,
     from_date: date | None,
+    replace_years: Sequence[int] = (),
 ) -> tuple[int, int]:
     """Replace by key and remove deleted cells, in one transaction; (written, deleted) rows.
+
+    `replace_years`: a full fetch (no from_date) gets no `isdeleted` markers, so a cell Kolada has
+    dropped is just missing from the answer; the KPIs' stored rows of these years that the answer
+    does not have are removed, and the table is what Kolada has.
 
     In bulk (one DELETE and one INSERT over all values): row by row, a kommun-level KPI's
     13 050 values (290 kommuner × 15 years × 3 genders) took 71 s to store.
@@ -118,10 +123,19 @@ def store(
     try:
         con.register("kolada_incoming", incoming)
         on_key = " AND ".join(f"r.{k} = i.{k}" for k in KEY)
+        gone = (
+            "list_contains(?, r.kpi) AND list_contains(?, r.year) AND NOT EXISTS "
+            f"(SELECT 1 FROM kolada_incoming i WHERE {on_key} AND NOT i.deleted)"
+        )
+        scope = [list(provenance), [int(y) for y in replace_years]]
         row = con.execute(
-            f"SELECT count(*) FROM kolada_reference r JOIN kolada_incoming i ON {on_key} WHERE i.deleted"
+            "SELECT count(*) FROM kolada_reference r WHERE "
+            f"EXISTS (SELECT 1 FROM kolada_incoming i WHERE {on_key} AND i.deleted) OR ({gone})",
+            scope,
         ).fetchone()
         deleted = int(row[0]) if row else 0
+        if replace_years:
+            con.execute(f"DELETE FROM kolada_reference r WHERE {gone}", scope)
         con.execute(f"DELETE FROM kolada_reference r USING kolada_incoming i WHERE {on_key}")
         con.execute(
             f"INSERT INTO kolada_reference SELECT {', '.join(REFERENCE_COLUMNS)} FROM kolada_incoming "

@@ -196,3 +196,42 @@ def test_a_full_fetch_keeps_the_years_it_did_not_ask(db, catalogue_path: Path, t
     again = client({KPI: [recorded("kpi_N99901.json")], DATA: [recorded("data_N99901_page2.json")]})
     fetch_api(db, indicators, again, full=True, today=date(2024, 12, 31))
     assert stored(db)[("0000", 2005, "T")] == 40.5
+
+
+# --- the unit ------------------------------------------------------------------------------------
+
+
+def test_a_kpi_whose_title_names_another_unit_is_refused_with_the_catalogue_line(db, tmp_path: Path) -> None:
+    # The indicator is per 1 000 inv.; Kolada's N99901 is "…, andel (%)". Drawn on one axis, 63,2 %
+    # would read as 63,2 per 1 000. Before: stored and drawn without a word.
+    text = CATALOGUE.replace(
+        '    unit: "%"\n    direction: higher\n', "    unit: per 1 000 inv.\n    direction: higher\n"
+    )
+    assert text != CATALOGUE
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text, encoding="utf-8")
+    indicators = load_catalogue(path).catalogue.indicators
+    line = text.splitlines().index("    kolada: N99901") + 1
+    with pytest.raises(KoladaError, match=rf"indicators\.yaml:{line}: .*N99901.*%.*per 1 000 inv\."):
+        fetch_api(db, indicators, client(routes_for_first_fetch()), today=date(2024, 12, 31))
+    assert stored(db) == {}
+
+
+@pytest.mark.parametrize(
+    ("unit", "title", "conflict"),
+    [
+        ("%", "Invånare med fast läkarkontakt, andel (%)", False),
+        ("%", "Vårdtillfällen i slutenvård, antal/1000 inv", True),
+        ("per 1 000 inv.", "Vårdtillfällen i slutenvård, antal/1000 inv", False),
+        ("per 1 000 inv.", "Undvikbar slutenvård, antal/100 000 inv", True),
+        ("per 100 000 inv.", "Undvikbar slutenvård, antal/100 000 inv", False),
+        ("SEK", "Kostnad primärvård, kr/inv", False),
+        ("SEK", "Invånare med fast läkarkontakt, andel (%)", True),
+        ("index 0–1", "Invånare med fast läkarkontakt, andel (%)", False),  # no known unit: not judged
+        ("%", "Ett nyckeltal utan enhet i titeln", False),
+    ],
+)
+def test_the_unit_in_a_kolada_title_against_the_indicators(unit: str, title: str, conflict: bool) -> None:
+    from metrics.kolada.fetch import unit_conflict
+
+    assert (unit_conflict(unit, title) is not None) is conflict

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,6 +17,49 @@ from metrics.kolada.store import Provenance, last_fetch, store
 from metrics.kolada.values import ReferenceValue, parse_records
 
 FIRST_YEAR = 2010  # the years asked: from this year to this year
+
+# Kolada's KPI titles end with their unit ("…, andel (%)", "…, antal/1000 inv", "…, kr/inv");
+# the catalogue's units are "%", "per 1 000 inv.", "per 100 000 inv.", "SEK". Both are read
+# into one kind; a pair of known, different kinds is a KPI in another unit than the indicator.
+_TITLE_UNITS = (
+    ("per 100 000", re.compile(r"/\s*100[\s\u00a0]?000\b")),
+    ("per 1 000", re.compile(r"/\s*1[\s\u00a0]?000\b")),
+    ("%", re.compile(r"\(%\)|\bandel\b|\bprocent\b", re.IGNORECASE)),
+    ("kr", re.compile(r"\b(kr|tkr|sek)\b", re.IGNORECASE)),
+)
+_INDICATOR_UNITS = (
+    ("per 100 000", re.compile(r"100[\s\u00a0]?000")),
+    ("per 1 000", re.compile(r"\b1[\s\u00a0]?000\b")),
+    ("%", re.compile(r"^\s*%\s*$|procent", re.IGNORECASE)),
+    ("kr", re.compile(r"\b(kr|tkr|sek)\b", re.IGNORECASE)),
+)
+
+
+def _kind(text: str, table: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
+    return next((kind for kind, pattern in table if pattern.search(text)), None)
+
+
+def unit_conflict(indicator_unit: str, kolada_title: str | None) -> str | None:
+    """The Kolada title's unit when it is known and not the indicator's; None when they agree or
+    either is unknown (then nothing is judged)."""
+    if not kolada_title:
+        return None
+    theirs = _kind(kolada_title, _TITLE_UNITS)
+    ours = _kind(indicator_unit or "", _INDICATOR_UNITS)
+    return theirs if theirs and ours and theirs != ours else None
+
+
+def check_units(indicators: Sequence[Indicator], kpi: str, title: str | None) -> None:
+    """Refuse a KPI whose title names another unit than an indicator that names it (one axis)."""
+    for indicator in indicators:
+        if indicator.kolada is None or indicator.kolada.kpi != kpi:
+            continue
+        if theirs := unit_conflict(indicator.unit, title):
+            raise KoladaError(
+                f"{indicator.file}:{indicator.kolada.line}: Kolada-nyckeltalet {kpi} ”{title}” är i "
+                f"{theirs}, indikatorn {indicator.id} i {indicator.unit}; tavlan ritar dem på samma axel "
+                "(tips: välj ett nyckeltal i samma enhet under kolada:, eller ta bort kolada:)"
+            )
 
 
 @dataclass(frozen=True)
@@ -91,6 +135,7 @@ def fetch_api(
                 f"Kolada har inget nyckeltal {kpi} (indikator {', '.join(ids)}) "
                 "(tips: kontrollera id:t under kolada: i indicators.yaml mot kolada.se)"
             )
+        check_units(indicators, kpi, _text(meta.get("title")))
         fetched_at = now()
         pending: list[tuple[ReferenceValue, str]] = []
         years = range(FIRST_YEAR, today.year + 1)
@@ -134,6 +179,8 @@ def read_file(
         notes.append(
             f"{path.name}: {parsed.skipped_areas} rader för kommungrupper eller okända områden lästes inte"
         )
+    for kpi in wanted:
+        check_units(indicators, kpi, titles.get(kpi))
     fetched_at = now()
     reports = []
     for kpi, ids in wanted.items():

@@ -527,6 +527,10 @@ def kolada(
     from metrics.kolada.client import KoladaClient
     from metrics.kolada.fetch import fetch_api, kpis_of, read_file
 
+    if since and full:
+        raise click.UsageError("--since och --full går inte att ange samtidigt (välj det ena)")
+    if files and (since or full):
+        raise click.UsageError("--since och --full gäller hämtning från Kolada, inte --file")
     catalogue = _load(catalog_path).catalogue
     chosen = [i for i in catalogue.indicators if not only or i.id in only]
     if unknown := sorted(set(only) - {i.id for i in catalogue.indicators}):
@@ -548,10 +552,15 @@ def kolada(
                     click.echo(report.line())
         else:
             client = KoladaClient()
-            for report in fetch_api(
-                con, chosen, client, since=since.date() if since else None, full=full, progress=_say
-            ):
-                click.echo(report.line())
+            fetch_api(
+                con,
+                chosen,
+                client,
+                since=since.date() if since else None,
+                full=full,
+                progress=_say,
+                stored=lambda report: click.echo(report.line()),
+            )
     finally:
         con.close()
 

@@ -24,7 +24,7 @@ from metrics.kolada import client as client_module
 from metrics.kolada.client import KoladaClient, KoladaError, Response, TransportError, urllib_transport
 from metrics.kolada.fetch import fetch_api, read_file
 from metrics.kolada.store import ensure_tables
-from tests.test_kolada import CATALOGUE, DATA, KPI, client, recorded, routes_for_first_fetch, stored
+from tests.test_kolada import CATALOGUE, DATA, KPI, PAGE2, client, recorded, routes_for_first_fetch, stored
 
 
 @pytest.fixture
@@ -235,3 +235,91 @@ def test_the_unit_in_a_kolada_title_against_the_indicators(unit: str, title: str
     from metrics.kolada.fetch import unit_conflict
 
     assert (unit_conflict(unit, title) is not None) is conflict
+
+
+# --- duplicates, flags and what the user is told -------------------------------------------------
+
+
+def test_one_cell_twice_with_different_values_in_a_table_names_both_rows(
+    db, catalogue_path: Path, tmp_path: Path
+) -> None:
+    # Before: the later row won silently (58,9 or 59,8 for Östergötland 2024 — which one is right?).
+    path = tmp_path / "dubbel.csv"
+    path.write_text(
+        "Nyckeltal;Kommun-id;År;Kön;Värde\n"
+        "N99901;0005;2024;T;58,9\n"
+        "N99901;0000;2024;T;63,2\n"
+        "N99901;5;2024;Totalt;59,8\n",  # 5: Excel's 0005
+        encoding="utf-8",
+    )
+    with pytest.raises(KoladaError, match=r"dubbel\.csv:4: .*0005 2024 T.*rad 2"):
+        read_file(db, load_catalogue(catalogue_path).catalogue.indicators, path)
+    assert stored(db) == {}
+
+
+def test_the_same_row_twice_in_a_table_is_read_once(db, catalogue_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "samma.csv"
+    path.write_text(
+        "Nyckeltal;Kommun-id;År;Kön;Värde\nN99901;0005;2024;T;58,9\nN99901;0005;2024;T;58,9\n",
+        encoding="utf-8",
+    )
+    read_file(db, load_catalogue(catalogue_path).catalogue.indicators, path)
+    assert stored(db) == {("0005", 2024, "T"): 58.9}
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--since", "2026-01-01", "--full"], "--since och --full"),
+        (["--full", "--file", "x.csv"], "--since och --full gäller hämtning"),
+        (["--since", "2026-01-01", "--file", "x.csv"], "--since och --full gäller hämtning"),
+    ],
+)
+def test_flags_that_contradict_each_other_are_refused(
+    tmp_path: Path, catalogue_path: Path, flags: list[str], message: str
+) -> None:
+    # Before: --full was silently ignored beside --since, and both beside --file.
+    (tmp_path / "x.csv").write_text("Nyckeltal;Kommun-id;År;Kön;Värde\nN99901;0000;2024;T;63,2\n")
+    flags = [str(tmp_path / f) if f == "x.csv" else f for f in flags]
+    result = CliRunner().invoke(
+        main, ["kolada", "--db", str(tmp_path / "m.duckdb"), "--catalog", str(catalogue_path), *flags]
+    )
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not (tmp_path / "m.duckdb").exists()
+
+
+TWO_KPIS = CATALOGUE.replace(
+    '    unit: "%"\n    direction: neutral\n', '    unit: "%"\n    direction: neutral\n    kolada: N99902\n'
+)
+
+
+def test_a_kpi_stored_before_a_later_one_fails_is_still_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # N99901 is fetched and stored; N99902 then fails (404). Before: only the error was printed,
+    # so the user could not tell that N99901 had been stored.
+    assert TWO_KPIS != CATALOGUE
+    catalog = tmp_path / "indicators.yaml"
+    catalog.write_text(TWO_KPIS, encoding="utf-8")
+    routes = routes_for_first_fetch()
+    year = date.today().year
+    years = ",".join(str(y) for y in range(2010, year + 1))
+    data = f"https://api.kolada.se/v3/data/kpi/N99901/year/{years}?per_page=5000"
+    answers = {
+        "https://api.kolada.se/v3/kpi/N99901": routes[KPI][0],
+        data: routes[DATA][0],
+        PAGE2: routes[PAGE2][0],  # the fixture's next_url
+        "https://api.kolada.se/v3/kpi/N99902": Response(404, b""),
+    }
+
+    def transport(url: str, timeout: float) -> Response:
+        return answers[url]
+
+    monkeypatch.setattr(client_module, "urllib_transport", transport)
+    result = CliRunner().invoke(
+        main, ["kolada", "--db", str(tmp_path / "m.duckdb"), "--catalog", str(catalog)]
+    )
+    assert result.exit_code == 1
+    assert "N99901 (fast_lakarkontakt): 11 värden sparade" in result.output
+    assert "Fel: Kolada känner inte till adressen https://api.kolada.se/v3/kpi/N99902" in result.output

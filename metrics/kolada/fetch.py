@@ -112,12 +112,13 @@ def fetch_api(
     today: date | None = None,
     now: Callable[[], datetime] = datetime.now,
     progress: Callable[[str], None] = lambda _: None,
+    stored: Callable[[KpiReport], None] = lambda _: None,
 ) -> list[KpiReport]:
     """Fetch each KPI's metadata and values (every area, FIRST_YEAR to this year) and store them.
 
     Without `since`, a KPI fetched before is updated from the day before its last fetch
     (`from_date`); `full` fetches everything again. Everything is fetched before anything is
-    stored, so an interrupted fetch stores nothing of that KPI.
+    stored, so an interrupted fetch stores nothing of that KPI; `stored` hears of each KPI stored.
     """
     today = today or date.today()
     reports = []
@@ -157,6 +158,7 @@ def fetch_api(
                 kpi, ids, provenance[kpi].kpi_title, written, deleted, pending, from_date, "api.kolada.se"
             )
         )
+        stored(reports[-1])  # said at once: a later KPI's failure must not hide what was stored
     return reports
 
 

@@ -162,3 +162,25 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
     assert "error" not in violations, violations
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, describe(blocking)
+
+
+def test_the_title_shown_is_the_latest_fetched_not_any_row(tmp_path: Path) -> None:
+    # 2023 read on 1 Dec with the old title, 2024 read on 2 Dec after Kolada renamed the KPI.
+    # Before: the first row's title (whichever DuckDB returned first) was shown.
+    db = build_db(tmp_path / "m.duckdb")
+    catalog = catalogue_with(tmp_path, "N99901")
+    indicators = load_catalogue(catalog).catalogue.indicators
+    con = connect(db)
+    for day, year, title in ((1, 2023, "Gammalt namn, andel (%)"), (2, 2024, "Nytt namn, andel (%)")):
+        path = tmp_path / f"k{day}.csv"
+        path.write_text(
+            f"Nyckeltal;Nyckeltalsnamn;Kommun-id;År;Kön;Värde\nN99901;{title};0000;{year};T;60,0\n",
+            encoding="utf-8",
+        )
+        read_file(con, indicators, path, now=lambda day=day: datetime(2026, 12, day))
+    con.close()
+    # older rows first in the frame, as a table appended to in time order returns them
+    frame = rows(db).sort_values("fetched_at").reset_index(drop=True)
+    indicator = load_catalogue(catalog).catalogue.indicator("fast_lakarkontakt")
+    ref = national_reference(frame, indicator, "05", "Östergötlands län")
+    assert ref is not None and ref.title == "Nytt namn, andel (%)"

@@ -78,5 +78,6 @@ def national_reference(
             sources.append(str(latest["source"]))
     if not lines:
         return None
-    titles = own["kpi_title"].dropna()
-    return NationalReference(ref.kpi, str(titles.iloc[0]) if len(titles) else None, lines, series, sources)
+    titles = own.dropna(subset=["kpi_title"]).sort_values("fetched_at", kind="stable")["kpi_title"]
+    title = str(titles.iloc[-1]) if len(titles) else None  # the latest fetch's: Kolada may rename a KPI
+    return NationalReference(ref.kpi, title, lines, series, sources)

@@ -323,3 +323,63 @@ def test_a_kpi_stored_before_a_later_one_fails_is_still_reported(
     assert result.exit_code == 1
     assert "N99901 (fast_lakarkontakt): 11 värden sparade" in result.output
     assert "Fel: Kolada känner inte till adressen https://api.kolada.se/v3/kpi/N99902" in result.output
+
+
+# --- tests the mutations showed missing (each mutation survived the suite before) ----------------
+
+
+def test_gender_letters_and_words_in_a_table_keep_women_and_men_apart(
+    db, catalogue_path: Path, tmp_path: Path
+) -> None:
+    # Mutating "k" → M or "män" → K passed every test before.
+    path = tmp_path / "kon.csv"
+    path.write_text(
+        "Nyckeltal;Kommun-id;År;Kön;Värde\n"
+        "N99901;0000;2024;K;65,0\n"
+        "N99901;0000;2024;M;61,4\n"
+        "N99901;0005;2024;Kvinnor;60,2\n"
+        "N99901;0005;2024;Män;57,6\n"
+        "N99901;0580;2024;t;60,4\n",
+        encoding="utf-8",
+    )
+    read_file(db, load_catalogue(catalogue_path).catalogue.indicators, path)
+    assert stored(db) == {
+        ("0000", 2024, "K"): 65.0,
+        ("0000", 2024, "M"): 61.4,
+        ("0005", 2024, "K"): 60.2,
+        ("0005", 2024, "M"): 57.6,
+        ("0580", 2024, "T"): 60.4,
+    }
+
+
+def test_the_later_of_two_saved_pages_wins_a_cell(db, catalogue_path: Path, tmp_path: Path) -> None:
+    # Riket 2024 T saved on two pages: 63,2 then the revised 63,4. keep="first" passed before.
+    import json
+
+    def page(value: float) -> dict[str, object]:
+        cell = {"gender": "T", "value": value, "isdeleted": False}
+        return {"values": [{"kpi": "N99901", "municipality": "0000", "period": 2024, "values": [cell]}]}
+
+    path = tmp_path / "sidor.json"
+    path.write_text(json.dumps([page(63.2), page(63.4)]), encoding="utf-8")
+    read_file(db, load_catalogue(catalogue_path).catalogue.indicators, path)
+    assert stored(db) == {("0000", 2024, "T"): 63.4}
+
+
+def test_a_long_retry_after_is_capped_at_max_wait() -> None:
+    url = "https://api.kolada.se/v3/kpi/N99901"
+    answers = [Response(429, b"", {"Retry-After": "3600"}), Response(200, b'{"values": []}')]
+    waits: list[float] = []
+    c = KoladaClient(lambda u, t: answers.pop(0), sleep=waits.append)
+    assert c.kpi("N99901") is None
+    assert waits == [60.0]  # max_wait, not an hour
+    assert c.requests == [url, url]
+
+
+@pytest.mark.parametrize("status", [400, 403])
+def test_a_client_error_other_than_429_is_not_retried(status: int) -> None:
+    waits: list[float] = []
+    c = KoladaClient(lambda u, t: Response(status, b""), sleep=waits.append)
+    with pytest.raises(KoladaError, match=f"HTTP {status}"):
+        c.kpi("N99901")
+    assert waits == [] and len(c.requests) == 1

@@ -383,3 +383,21 @@ def test_a_client_error_other_than_429_is_not_retried(status: int) -> None:
     with pytest.raises(KoladaError, match=f"HTTP {status}"):
         c.kpi("N99901")
     assert waits == [] and len(c.requests) == 1
+
+
+def test_an_excel_value_formatted_as_percent_is_read_as_shown(
+    db, catalogue_path: Path, tmp_path: Path
+) -> None:
+    # Excel shows 63,2 % but stores 0.632. Before: 0,632 was stored, and drawn as 0,6 % beside 58,9 %.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Nyckeltal", "Kommun-id", "År", "Kön", "Värde"])
+    sheet.append(["N99901", "0000", 2024, "T", 0.632])
+    sheet.cell(row=2, column=5).number_format = "0.0%"
+    sheet.append(["N99901", "0005", 2024, "T", 58.9])  # a plain number stays as it is
+    path = tmp_path / "procent.xlsx"
+    book.save(path)
+    read_file(db, load_catalogue(catalogue_path).catalogue.indicators, path)
+    assert stored(db) == {("0000", 2024, "T"): 63.2, ("0005", 2024, "T"): 58.9}

@@ -116,9 +116,20 @@ def _excel_rows(path: Path) -> list[list[str]]:
             "(tips: öppna den i Excel och spara som .xlsx, eller spara som CSV)"
         ) from None
     sheet = book.worksheets[0]
-    rows = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    rows = [[_excel_text(c) for c in row] for row in sheet.iter_rows()]
     book.close()
     return rows
+
+
+def _excel_text(cell: Any) -> str:
+    """The cell as Excel shows its number: 0.632 formatted as a percentage is 63,2 (%)."""
+    value = getattr(cell, "value", None)
+    if value is None:
+        return ""
+    percent = "%" in str(getattr(cell, "number_format", "") or "")
+    if percent and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(round(value * 100, 10))
+    return str(value)
 
 
 def _from_rows(path: Path, rows: list[list[str]]) -> tuple[list[dict[str, Any]], dict[str, str]]:

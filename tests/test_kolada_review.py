@@ -401,3 +401,19 @@ def test_an_excel_value_formatted_as_percent_is_read_as_shown(
     book.save(path)
     read_file(db, load_catalogue(catalogue_path).catalogue.indicators, path)
     assert stored(db) == {("0000", 2024, "T"): 63.2, ("0005", 2024, "T"): 58.9}
+
+
+def test_an_update_after_only_a_since_fetch_asks_everything(db, catalogue_path: Path) -> None:
+    # `--since` on a KPI never fetched in full stores only the changes. Before, the next plain run
+    # then asked from the day before that fetch, so the history before it never came.
+    indicators = load_catalogue(catalogue_path).catalogue.indicators
+    since = client(
+        {
+            KPI: [recorded("kpi_N99901.json")],
+            f"{DATA}&from_date=2026-06-30": [recorded("data_N99901_update.json")],
+        }
+    )
+    fetch_api(db, indicators, since, since=date(2026, 6, 30), today=date(2024, 12, 31))
+    plain = client(routes_for_first_fetch())
+    fetch_api(db, indicators, plain, today=date(2024, 12, 31))
+    assert plain.requests == [KPI, DATA, PAGE2]  # no from_date: the whole history

@@ -164,9 +164,15 @@ def store(
 
 
 def last_fetch(con: duckdb.DuckDBPyConnection, kpi: str) -> date | None:
-    """The day of the KPI's last fetch from the API (where an update's from_date starts)."""
+    """The day of the KPI's last fetch from the API (where an update's from_date starts).
+
+    None until the KPI has been fetched in full once: fetches with a from_date (`--since`) hold
+    only changes, so updating from them would never bring the history before them.
+    """
     ensure_tables(con)
     row = con.execute(
-        "SELECT max(fetched_at) FROM kolada_fetches WHERE kpi = ? AND source = 'api'", [kpi]
+        "SELECT max(fetched_at) FROM kolada_fetches WHERE kpi = ? AND source = 'api' AND EXISTS "
+        "(SELECT 1 FROM kolada_fetches f WHERE f.kpi = ? AND f.source = 'api' AND f.from_date IS NULL)",
+        [kpi, kpi],
     ).fetchone()
     return row[0].date() if row and row[0] is not None else None

@@ -417,3 +417,21 @@ def test_an_update_after_only_a_since_fetch_asks_everything(db, catalogue_path: 
     plain = client(routes_for_first_fetch())
     fetch_api(db, indicators, plain, today=date(2024, 12, 31))
     assert plain.requests == [KPI, DATA, PAGE2]  # no from_date: the whole history
+
+
+def test_a_certificate_that_cannot_be_verified_fails_at_once_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A proxy that intercepts TLS: retrying in 2, 4 and 8 s changes nothing, and "ingen anslutning"
+    # hid the cause. Before: 4 attempts, 14 s of waiting, and the wrong reason.
+    import ssl
+
+    def intercepted(request: object, timeout: float) -> object:
+        raise urllib.error.URLError(ssl.SSLCertVerificationError(1, "certificate verify failed"))
+
+    monkeypatch.setattr(urllib.request, "urlopen", intercepted)
+    waits: list[float] = []
+    c = KoladaClient(sleep=waits.append)
+    with pytest.raises(KoladaError, match=r"certifikat.*SSL_CERT_FILE"):
+        c.kpi("N99901")
+    assert waits == [] and len(c.requests) == 1

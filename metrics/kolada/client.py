@@ -26,6 +26,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -61,7 +62,7 @@ class Response:
 
 
 class TransportError(Exception):
-    """No usable HTTP answer: `kind` is 'timeout', 'offline', 'no_host' (DNS) or 'too_large'."""
+    """No usable HTTP answer; `kind`: 'timeout', 'offline', 'no_host', 'certificate', 'too_large'."""
 
     def __init__(self, kind: str, detail: str = "") -> None:
         self.kind = kind
@@ -87,6 +88,8 @@ def urllib_transport(url: str, timeout: float) -> Response:
             raise TransportError("timeout", str(exc.reason)) from exc
         if isinstance(exc.reason, socket.gaierror):  # the name does not resolve: offline or no DNS
             raise TransportError("no_host", str(exc.reason)) from exc
+        if isinstance(exc.reason, ssl.SSLCertVerificationError):  # e.g. a proxy that intercepts TLS
+            raise TransportError("certificate", str(exc.reason)) from exc
         raise TransportError("offline", str(exc.reason)) from exc
     except (OSError, http.client.HTTPException) as exc:  # e.g. the connection cut mid-answer
         raise TransportError("offline", str(exc) or type(exc).__name__) from exc
@@ -190,6 +193,12 @@ class KoladaClient:
                     raise KoladaError(
                         f"Kolada svarade med {exc} på {url}; hämtningen avbröts "
                         "(tips: kontrollera adressen; försök igen senare)"
+                    ) from None
+                if exc.kind == "certificate":  # trying again gives the same certificate
+                    raise KoladaError(
+                        f"Kolada:s certifikat kunde inte verifieras ({exc}): {url} (tips: en proxy eller "
+                        "brandvägg som bryter upp https behöver sitt rotcertifikat: ange filen med "
+                        f"miljövariabeln SSL_CERT_FILE; eller {OFFLINE_HINT.split('utan internet: ')[-1]})"
                     ) from None
                 if exc.kind == "no_host":  # trying again in 2, 4 and 8 s does not bring the network back
                     raise KoladaError(

@@ -151,7 +151,7 @@ def _from_rows(path: Path, rows: list[list[str]]) -> tuple[list[dict[str, Any]],
         )
     records: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
-    seen: dict[tuple[str, str, str, str], tuple[int, float | None]] = {}  # cell → (row, value)
+    read: dict[tuple[str, str, str, str], tuple[int, float | None]] = {}  # cell → (row, value)
     for number_at, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not any(cell.strip() for cell in row):
             continue
@@ -181,15 +181,15 @@ def _from_rows(path: Path, rows: list[list[str]]) -> tuple[list[dict[str, Any]],
                 "och tusentalspunkt, t.ex. 63,2; lämna cellen tom när värde saknas)"
             )
         key = (kpi, area, cell("period"), gender)
-        if key in seen:
-            first, before = seen[key]
+        if key in read:
+            first, before = read[key]
             if before != number(value):
                 raise KoladaError(
                     f"{path.name}:{number_at}: {kpi} {area} {cell('period')} {gender} står redan på rad "
                     f"{first} med ett annat värde (tips: ta bort den rad som inte gäller)"
                 )
             continue  # the same cell with the same value: read once
-        seen[key] = (number_at, number(value))
+        read[key] = (number_at, number(value))
         records.append(
             {
                 "kpi": kpi,

@@ -177,7 +177,8 @@ def test_the_title_shown_is_the_latest_fetched_not_any_row(tmp_path: Path) -> No
             f"Nyckeltal;Nyckeltalsnamn;Kommun-id;År;Kön;Värde\nN99901;{title};0000;{year};T;60,0\n",
             encoding="utf-8",
         )
-        read_file(con, indicators, path, now=lambda day=day: datetime(2026, 12, day))
+        when = datetime(2026, 12, day)
+        read_file(con, indicators, path, now=lambda when=when: when)  # type: ignore[misc]
     con.close()
     # older rows first in the frame, as a table appended to in time order returns them
     frame = rows(db).sort_values("fetched_at").reset_index(drop=True)

@@ -314,7 +314,9 @@ def test_a_kpi_stored_before_a_later_one_fails_is_still_reported(
     }
 
     def transport(url: str, timeout: float) -> Response:
-        return answers[url]
+        answer = answers[url]
+        assert isinstance(answer, Response)
+        return answer
 
     monkeypatch.setattr(client_module, "urllib_transport", transport)
     result = CliRunner().invoke(

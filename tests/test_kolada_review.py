@@ -437,3 +437,27 @@ def test_a_certificate_that_cannot_be_verified_fails_at_once_and_says_so(
     with pytest.raises(KoladaError, match=r"certifikat.*SSL_CERT_FILE"):
         c.kpi("N99901")
     assert waits == [] and len(c.requests) == 1
+
+
+def test_an_infinite_value_in_a_table_is_refused(db, catalogue_path: Path, tmp_path: Path) -> None:
+    # float("inf") parses: before, 'inf' was stored and drawn as a value.
+    path = tmp_path / "inf.csv"
+    path.write_text("Nyckeltal;Kommun-id;År;Kön;Värde\nN99901;0000;2024;T;inf\n", encoding="utf-8")
+    with pytest.raises(KoladaError, match=r"inf\.csv:2: värdet 'inf' är inget tal"):
+        read_file(db, load_catalogue(catalogue_path).catalogue.indicators, path)
+
+
+def test_the_note_on_other_kpis_names_the_chosen_indicators(tmp_path: Path) -> None:
+    # With --indicator digitala, N99901 belongs to fast_lakarkontakt: "no indicator names it" was wrong.
+    catalog = tmp_path / "indicators.yaml"
+    catalog.write_text(TWO_KPIS, encoding="utf-8")
+    path = tmp_path / "k.csv"
+    path.write_text(
+        "Nyckeltal;Kommun-id;År;Kön;Värde\nN99901;0000;2024;T;63,2\nN99902;0000;2024;T;12,5\n",
+        encoding="utf-8",
+    )
+    args = ["kolada", "--db", str(tmp_path / "m.duckdb"), "--catalog", str(catalog), "--file", str(path)]
+    result = CliRunner().invoke(main, [*args, "--indicator", "digitala"])
+    assert result.exit_code == 0, result.output
+    assert "k.csv: nyckeltal som ingen vald indikator nämner lästes inte: N99901" in result.output
+    assert "N99902 (digitala): 1 värde sparade" in result.output

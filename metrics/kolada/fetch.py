@@ -176,7 +176,9 @@ def read_file(
     in_file = {str(r.get("kpi") or "").upper() for r in records}
     notes = []
     if others := sorted(in_file - set(wanted) - {""}):
-        notes.append(f"{path.name}: nyckeltal som ingen indikator nämner lästes inte: {', '.join(others)}")
+        notes.append(
+            f"{path.name}: nyckeltal som ingen vald indikator nämner lästes inte: {', '.join(others)}"
+        )
     if parsed.skipped_areas:
         notes.append(
             f"{path.name}: {parsed.skipped_areas} rader för kommungrupper eller okända områden lästes inte"

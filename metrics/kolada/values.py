@@ -101,4 +101,4 @@ def number(value: object) -> float | None:
             result = float(text)
         except ValueError:
             return None
-    return None if math.isnan(result) else result
+    return result if math.isfinite(result) else None  # NaN and ±inf are no values

@@ -461,3 +461,22 @@ def test_the_note_on_other_kpis_names_the_chosen_indicators(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "k.csv: nyckeltal som ingen vald indikator nämner lästes inte: N99901" in result.output
     assert "N99902 (digitala): 1 värde sparade" in result.output
+
+
+def test_a_gender_asked_of_a_kpi_not_divided_by_gender_is_refused_with_the_line(db, tmp_path: Path) -> None:
+    # kolada: {kpi: N99901, gender: K} on a KPI Kolada does not divide by gender: before, the fetch
+    # succeeded and the page silently showed nothing (no K values exist).
+    import json
+
+    text = CATALOGUE.replace("    kolada: N99901\n", "    kolada: {kpi: N99901, gender: K}\n")
+    assert text != CATALOGUE
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("    kolada: {kpi: N99901, gender: K}") + 1
+    meta = json.loads((Path(__file__).parent / "fixtures/kolada/kpi_N99901.json").read_text())
+    meta["values"][0]["is_divided_by_gender"] = False
+    routes = routes_for_first_fetch()
+    routes[KPI] = [Response(200, json.dumps(meta).encode())]
+    indicators = load_catalogue(path).catalogue.indicators
+    with pytest.raises(KoladaError, match=rf"indicators\.yaml:{line}: Kolada delar inte nyckeltalet N99901 efter kön.*gender: K"):
+        fetch_api(db, indicators, client(routes), today=date(2024, 12, 31))

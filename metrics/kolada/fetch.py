@@ -49,6 +49,20 @@ def unit_conflict(indicator_unit: str, kolada_title: str | None) -> str | None:
     return theirs if theirs and ours and theirs != ours else None
 
 
+def check_gender(indicators: Sequence[Indicator], kpi: str, meta: dict[str, object]) -> None:
+    """Refuse K or M for a KPI Kolada does not divide by gender: the page would show nothing."""
+    if meta.get("is_divided_by_gender") is not False:
+        return
+    for indicator in indicators:
+        ref = indicator.kolada
+        if ref is not None and ref.kpi == kpi and ref.gender != "T":
+            raise KoladaError(
+                f"{indicator.file}:{ref.line}: Kolada delar inte nyckeltalet {kpi} efter kön, men "
+                f"indikatorn {indicator.id} visar gender: {ref.gender} (tips: ta bort gender, eller "
+                "skriv gender: T)"
+            )
+
+
 def check_units(indicators: Sequence[Indicator], kpi: str, title: str | None) -> None:
     """Refuse a KPI whose title names another unit than an indicator that names it (one axis)."""
     for indicator in indicators:
@@ -137,6 +151,7 @@ def fetch_api(
                 "(tips: kontrollera id:t under kolada: i indicators.yaml mot kolada.se)"
             )
         check_units(indicators, kpi, _text(meta.get("title")))
+        check_gender(indicators, kpi, meta)
         fetched_at = now()
         pending: list[tuple[ReferenceValue, str]] = []
         years = range(FIRST_YEAR, today.year + 1)

@@ -478,5 +478,8 @@ def test_a_gender_asked_of_a_kpi_not_divided_by_gender_is_refused_with_the_line(
     routes = routes_for_first_fetch()
     routes[KPI] = [Response(200, json.dumps(meta).encode())]
     indicators = load_catalogue(path).catalogue.indicators
-    with pytest.raises(KoladaError, match=rf"indicators\.yaml:{line}: Kolada delar inte nyckeltalet N99901 efter kön.*gender: K"):
+    with pytest.raises(
+        KoladaError,
+        match=rf"indicators\.yaml:{line}: Kolada delar inte nyckeltalet N99901 efter kön.*gender: K",
+    ):
         fetch_api(db, indicators, client(routes), today=date(2024, 12, 31))

@@ -483,3 +483,12 @@ def test_a_gender_asked_of_a_kpi_not_divided_by_gender_is_refused_with_the_line(
         match=rf"indicators\.yaml:{line}: Kolada delar inte nyckeltalet N99901 efter kön.*gender: K",
     ):
         fetch_api(db, indicators, client(routes), today=date(2024, 12, 31))
+
+
+def test_the_fetch_log_counts_what_a_full_fetch_removed(db, catalogue_path: Path) -> None:
+    indicators = load_catalogue(catalogue_path).catalogue.indicators
+    fetch_api(db, indicators, client(routes_for_first_fetch()), today=date(2024, 12, 31))
+    again = client({KPI: [recorded("kpi_N99901.json")], DATA: [recorded("data_N99901_page2.json")]})
+    fetch_api(db, indicators, again, full=True, today=date(2024, 12, 31))
+    log = db.execute("SELECT written, deleted FROM kolada_fetches ORDER BY rowid").fetchall()
+    assert log == [(11, 0), (3, 8)]  # as the report: 11 − 3 kept = 8 removed

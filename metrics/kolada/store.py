@@ -128,12 +128,15 @@ def store(
             f"(SELECT 1 FROM kolada_incoming i WHERE {on_key} AND NOT i.deleted)"
         )
         scope = [list(provenance), [int(y) for y in replace_years]]
-        row = con.execute(
-            "SELECT count(*) FROM kolada_reference r WHERE "
-            f"EXISTS (SELECT 1 FROM kolada_incoming i WHERE {on_key} AND i.deleted) OR ({gone})",
-            scope,
-        ).fetchone()
-        deleted = int(row[0]) if row else 0
+        removed = dict(
+            con.execute(
+                "SELECT r.kpi, count(*) FROM kolada_reference r WHERE "
+                f"EXISTS (SELECT 1 FROM kolada_incoming i WHERE {on_key} AND i.deleted) OR ({gone}) "
+                "GROUP BY r.kpi",
+                scope,
+            ).fetchall()
+        )
+        deleted = sum(int(n) for n in removed.values())
         if replace_years:
             con.execute(f"DELETE FROM kolada_reference r WHERE {gone}", scope)
         con.execute(f"DELETE FROM kolada_reference r USING kolada_incoming i WHERE {on_key}")
@@ -151,7 +154,7 @@ def store(
                     from_date,
                     source_label,
                     int((~mine["deleted"]).sum()),
-                    int(mine["deleted"].sum()),
+                    int(removed.get(kpi, 0)),  # rows removed, as the report counts them
                 ],
             )
         con.execute("COMMIT")

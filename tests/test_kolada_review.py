@@ -492,3 +492,13 @@ def test_the_fetch_log_counts_what_a_full_fetch_removed(db, catalogue_path: Path
     fetch_api(db, indicators, again, full=True, today=date(2024, 12, 31))
     log = db.execute("SELECT written, deleted FROM kolada_fetches ORDER BY rowid").fetchall()
     assert log == [(11, 0), (3, 8)]  # as the report: 11 − 3 kept = 8 removed
+
+
+def test_an_empty_full_answer_removes_nothing(db, catalogue_path: Path) -> None:
+    # A full answer with no values at all is more likely a Kolada hiccup than a KPI emptied:
+    # the replace of a full fetch must not wipe the stored reference on it.
+    indicators = load_catalogue(catalogue_path).catalogue.indicators
+    fetch_api(db, indicators, client(routes_for_first_fetch()), today=date(2024, 12, 31))
+    empty = client({KPI: [recorded("kpi_N99901.json")], DATA: [recorded("data_empty.json")]})
+    (report,) = fetch_api(db, indicators, empty, full=True, today=date(2024, 12, 31))
+    assert len(stored(db)) == 11 and report.deleted == 0

@@ -166,7 +166,8 @@ def fetch_api(
             provenance,
             source_label="api",
             from_date=from_date,
-            replace_years=years if from_date is None else (),  # a full answer is all Kolada has
+            # a full answer is all Kolada has; an empty one is more likely a hiccup: it removes nothing
+            replace_years=years if from_date is None and pending else (),
         )
         reports.append(
             _report(

@@ -45,7 +45,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_engine import HAND_COC, HAND_DIGITAL, best_of  # noqa: E402  (reused, not copied)
+from bench_engine import HAND_COC, HAND_DIGITAL, best_of  # reused, not copied
 
 ROOT = Path(__file__).resolve().parents[1]
 BAND5 = (
@@ -109,7 +109,8 @@ WITH last AS (
                 WHEN 'quarter' THEN date_trunc('quarter', snapshot_date)
                 ELSE date_trunc('month', snapshot_date) END AS period_start,
            max(snapshot_date) AS snapshot_date
-    FROM (SELECT DISTINCT kommun, snapshot_date FROM listing), (VALUES ('year'), ('quarter'), ('month')) g(period_type)
+    FROM (SELECT DISTINCT kommun, snapshot_date FROM listing),
+         (VALUES ('year'), ('quarter'), ('month')) g(period_type)
     GROUP BY ALL
 ), c AS (
     SELECT kommun, snapshot_date, sex, {BAND5} AS age_band,
@@ -252,9 +253,9 @@ def phase_engine(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     whole_s = best_of(args.repeat, lambda: engine.compute_indicator(con, indicator, catalogue))
     frame = raw[-1]
     frame = frame[~frame["missing"].astype(bool)]
-    frame[["area_code", "period_type", "period_start", "sex", "age_band", "numerator", "denominator"]].to_parquet(
-        work / f"engine_{args.indicator}.parquet"
-    )
+    frame[
+        ["area_code", "period_type", "period_start", "sex", "age_band", "numerator", "denominator"]
+    ].to_parquet(work / f"engine_{args.indicator}.parquet")
     con.close()
     return {"seconds": query_s, "whole_seconds": whole_s, "rows": len(frame)}
 
@@ -368,8 +369,9 @@ def bench_scale(scale: float, args: argparse.Namespace) -> None:
     print(f"import contacts Parquet{r.get('seconds', r['wall']):8.1f} s  {fmt_gb(r)}  {rows:,} rows  "
           f"{rate:,.0f} rows/s  {r.get('error', '')}{r.get('failed') or ''}", flush=True)  # fmt: skip
     r = run_child(["--phase", "compute", *common], args.max_rss_gb)
+    failed = r.get("failed") or ""
     print(f"compute all            {r.get('seconds', r['wall']):8.1f} s  {fmt_gb(r)}  "
-          f"{r.get('cells', 0):,} cells  {r.get('error', '')}{r.get('failed') or ''}", flush=True)  # fmt: skip
+          f"{r.get('cells', 0):,} cells  {r.get('error', '')}{failed}", flush=True)  # fmt: skip
     for name, seconds in r.get("slowest", []):
         print(f"    {name:30s} {seconds:6.1f} s")
     print(f"{'kind':20s} {'indicator':24s} {'engine SQL':>10s} {'whole':>8s} {'RSS':>9s} "
@@ -381,12 +383,15 @@ def bench_scale(scale: float, args: argparse.Namespace) -> None:
             print(f"{kind:20s} {indicator:24s} {ours.get('error', '')} {hand.get('error', '')}")
             continue
         print(f"{kind:20s} {indicator:24s} {ours['seconds']:8.2f} s {ours['whole_seconds']:6.2f} s "
-              f"{fmt_gb(ours)} {hand['seconds']:6.2f} s {fmt_gb(hand)} {ours['seconds'] / hand['seconds']:5.2f}x"
+              f"{fmt_gb(ours)} {hand['seconds']:6.2f} s {fmt_gb(hand)} "
+              f"{ours['seconds'] / hand['seconds']:5.2f}x"
               f"  {hand['equal']:,}/{hand['of']:,}", flush=True)  # fmt: skip
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scales", default="1,5", help="comma separated, e.g. 1,5 (20: see above)")
     parser.add_argument("--lan", default="05")
     parser.add_argument("--years", default="2022-2024")
@@ -403,7 +408,10 @@ def main() -> None:
         result["self_rss_mb"] = _peak_rss_mb()
         print("RESULT " + json.dumps(result, default=str), flush=True)
         return
-    print(f"{os.cpu_count()} cores; peak RSS of each step's own process; steps killed above {args.max_rss_gb:g} GB")
+    print(
+        f"{os.cpu_count()} cores; peak RSS of each step's own process; "
+        f"steps killed above {args.max_rss_gb:g} GB"
+    )
     for scale in (float(s) for s in args.scales.split(",")):
         bench_scale(scale, args)
 

@@ -220,11 +220,8 @@ def phase_compute(work: Path, _args: argparse.Namespace) -> dict[str, Any]:
     reports = compute_all(con, catalogue)
     seconds = time.perf_counter() - started
     row = con.execute("SELECT count(*) FROM results").fetchone()
-    con.execute(
-        "COPY (SELECT * FROM results ORDER BY ALL) TO '"
-        + str(work / "results.parquet")
-        + "' (FORMAT parquet)"
-    )
+    # for comparing two runs' cells (COPY is refused: compute locks file access)
+    con.execute("SELECT * FROM results ORDER BY ALL").df().to_parquet(work / "results.parquet")
     con.close()
     slowest = sorted(reports, key=lambda r: -r.seconds)[:4]
     return {
@@ -346,6 +343,8 @@ def bench_scale(scale: float, args: argparse.Namespace) -> None:
         f"{k}={os.environ[k]}" for k in ("MATAVLA_MEMORY_LIMIT", "MATAVLA_THREADS") if os.environ.get(k)
     )
     print(f"\n## ×{scale:g}  (län {args.lan}, {args.years}{', ' + env_note if env_note else ''})", flush=True)
+    if args.steps != "all":  # reuse the databases of an earlier run
+        return bench_steps(work, common, args)
     if not args.keep or not (work / "files").exists():
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
@@ -368,12 +367,27 @@ def bench_scale(scale: float, args: argparse.Namespace) -> None:
     rate = rows / r["seconds"] if r.get("seconds") else 0
     print(f"import contacts Parquet{r.get('seconds', r['wall']):8.1f} s  {fmt_gb(r)}  {rows:,} rows  "
           f"{rate:,.0f} rows/s  {r.get('error', '')}{r.get('failed') or ''}", flush=True)  # fmt: skip
+    bench_steps(work, common, args)
+
+
+def bench_steps(work: Path, common: list[str], args: argparse.Namespace) -> None:
+    """Compute and the indicators of each kind, on the database an import step wrote."""
+    if args.steps in ("all", "compute"):
+        bench_compute(common, args)
+    if args.steps in ("all", "kinds"):
+        bench_kinds(common, args)
+
+
+def bench_compute(common: list[str], args: argparse.Namespace) -> None:
     r = run_child(["--phase", "compute", *common], args.max_rss_gb)
     failed = r.get("failed") or ""
     print(f"compute all            {r.get('seconds', r['wall']):8.1f} s  {fmt_gb(r)}  "
           f"{r.get('cells', 0):,} cells  {r.get('error', '')}{failed}", flush=True)  # fmt: skip
     for name, seconds in r.get("slowest", []):
         print(f"    {name:30s} {seconds:6.1f} s")
+
+
+def bench_kinds(common: list[str], args: argparse.Namespace) -> None:
     print(f"{'kind':20s} {'indicator':24s} {'engine SQL':>10s} {'whole':>8s} {'RSS':>9s} "
           f"{'hand':>8s} {'RSS':>9s} {'ratio':>6s}  cells equal")  # fmt: skip
     for kind, indicator, _sql in KINDS:
@@ -399,6 +413,12 @@ def main() -> None:
     parser.add_argument("--max-rss-gb", type=float, default=6.0, help="kill a step above this RSS")
     parser.add_argument("--repeat", type=int, default=2, help="best of N for the per-indicator timings")
     parser.add_argument("--keep", action="store_true", help="reuse generated files from an earlier run")
+    parser.add_argument(
+        "--steps",
+        choices=("all", "compute", "kinds"),
+        default="all",
+        help="only compute, or only the indicators of each kind, on the databases of an earlier run",
+    )
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--indicator", help=argparse.SUPPRESS)

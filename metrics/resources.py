@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,6 +135,28 @@ def apply_resources(
     if database is not None:
         con.execute("SET temp_directory = ?", [str(Path(database).with_name(Path(database).name + ".tmp"))])
     return settings
+
+
+@contextmanager
+def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """`preserve_insertion_order = false` while importing, then back to what it was.
+
+    The order of an extract table's rows means nothing (every query groups them, and the
+    engine's queries end in ORDER BY ALL), and DuckDB inserts a large file with less memory when
+    it need not keep the file's order. A connection whose configuration is locked (one that has
+    computed, see `metrics.compute.sandbox`) is left as it is.
+    """
+    row = con.execute(
+        "SELECT current_setting('lock_configuration'), current_setting('preserve_insertion_order')"
+    ).fetchone()
+    if row is None or row[0]:
+        yield
+        return
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if row[1] else 'false'}")
 
 
 def in_duckdb_units(size: int) -> str:

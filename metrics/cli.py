@@ -456,16 +456,23 @@ def export(out: Path, db_path: Path, run: int | None, wait: float) -> None:
     type=float,
     default=1.0,
     show_default=True,
-    help="Andel av verklig befolkning (1.0 = verklig storlek).",
+    help="Andel av verklig befolkning (1.0 = verklig storlek; upp till 20 för belastningsprov).",
 )
 @click.option("--seed", type=int, default=20241231, show_default=True)
+@click.option("--lan", "lan_text", default="05,23", show_default=True, help="Län med demodata (05, 23).")
+@click.option("--years", "years_text", default="2020-2024", show_default=True, help="År, 2015–2024.")
 @friendly_errors
-def demo(db_path: Path, catalog_path: Path, out_dir: Path, scale: float, seed: int) -> None:
-    """Skapa demodata för Östergötland och Jämtland 2020–2024, importera och beräkna."""
-    from metrics.demo.pipeline import build_demo
+def demo(
+    db_path: Path, catalog_path: Path, out_dir: Path, scale: float, seed: int, lan_text: str, years_text: str
+) -> None:
+    """Skapa demodata (Östergötland och Jämtland 2020–2024 om inget annat anges), importera och beräkna."""
+    from metrics.demo.pipeline import build_demo, parse_lan, parse_years
 
     started = time.perf_counter()
-    build_demo(db_path, catalog_path, out_dir=out_dir, scale=scale, seed=seed, progress=_say)
+    lan, years = parse_lan(lan_text), parse_years(years_text)
+    build_demo(
+        db_path, catalog_path, out_dir=out_dir, scale=scale, seed=seed, progress=_say, lan=lan, years=years
+    )
     # `matavla serve` runs in the environment this command runs in (a venv's python may not be on PATH)
     click.echo(
         f"Demodatabasen {db_path} är klar ({time.perf_counter() - started:.0f} s). "

@@ -14,7 +14,6 @@ Only `results`, `indicator_runs`, `meta`, `import_log`, `coverage` and the reaso
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from metrics.db_lock import is_lock_error, open_when_free
 from metrics.errors import MatavlaError
 from metrics.extracts.origins import add_origin_column
 from metrics.extracts.schema import EXTRACTS, SQL_TYPES
+from metrics.resources import apply_resources, parse_memory, resources_from_env
 
 DEFAULT_DB = Path("data/matavla.duckdb")
 
@@ -242,8 +242,11 @@ def connect(
     `on_wait` (default: stderr) once; see `metrics.db_lock`.
     """
     path = Path(path)
+    settings = resources_from_env()  # a bad MATAVLA_MEMORY_LIMIT / MATAVLA_THREADS stops before opening
     if read_only:
-        return open_when_free(lambda: _open(path, read_only=True), path, wait=wait, on_wait=on_wait)
+        con = open_when_free(lambda: _open(path, read_only=True), path, wait=wait, on_wait=on_wait)
+        apply_resources(con, None, settings)  # a reader does not spill beside a database it may not write
+        return con
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -252,8 +255,8 @@ def connect(
             "(tips: ange en databas i en mapp du får skriva i med --db eller MATAVLA_DB)"
         ) from None
     con = open_when_free(lambda: _open(path, read_only=False), path, wait=wait, on_wait=on_wait)
-    if limit := os.environ.get("MATAVLA_MEMORY_LIMIT", "").strip():
-        set_memory_limit(con, limit)
+    # memory limit, threads and the spill folder beside the database (metrics.resources)
+    apply_resources(con, path, settings)
     ensure_schema(con)
     return con
 
@@ -276,14 +279,13 @@ def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> None:
-    """DuckDB's memory limit (e.g. '8GB'; default 80 % of RAM), from MATAVLA_MEMORY_LIMIT."""
+    """DuckDB's memory limit from a MATAVLA_MEMORY_LIMIT value ('8GB', '40%'; see metrics.resources)."""
     try:
-        con.execute("SET memory_limit = ?", [limit])
-    except duckdb.Error:
+        size = parse_memory(limit)
+    except MatavlaError:
         con.close()
-        raise MatavlaError(
-            f"MATAVLA_MEMORY_LIMIT='{limit}' är ingen minnesgräns (tips: t.ex. MATAVLA_MEMORY_LIMIT=8GB)"
-        ) from None
+        raise
+    con.execute(f"SET memory_limit = '{size // 2**10}KiB'")
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

@@ -25,12 +25,12 @@ from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.disclosure import check_kind, protect_cells, record_audit
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
-from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql
+from metrics.compute.sqlgen import AREAS_TABLE, by_year, indicator_sql
 from metrics.compute.standardise import add_standardised_rates
 from metrics.compute.verdicts import add_verdicts
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
-from metrics.extracts.coverage import write_covered_months
+from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.geography import load_geography
 from metrics.stats.audit import AuditResult
@@ -164,11 +164,39 @@ def checked_indicator(
 ) -> tuple[pd.DataFrame, AuditResult]:
     """The indicator's cells and the disclosure check's outcome (kept out of the frame's attrs,
     which pandas copies into every derived frame and parquet file)."""
-    raw = add_cluster_sums(con, indicator, run_indicator_query(con, indicator, indicator_sql(indicator)))
+    raw = add_cluster_sums(con, indicator, indicator_rows(con, indicator))
     cells = finish_cells(raw, indicator, catalogue, exact_audit=exact_audit)
     audit: AuditResult = cells.attrs.pop("audit")
     cells = add_standardised_rates(con, indicator, cells)
     return add_verdicts(cells, indicator, catalogue), audit
+
+
+# The key of the query's rows, in its ORDER BY ALL order (the columns after them follow from it).
+ROW_KEY = ["area_code", "area_level", "period_type", "period_start", "breakdown", "sex", "age_band"]
+
+
+def indicator_rows(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> pd.DataFrame:
+    """The indicator query's rows; a per-person measure one calendar year at a time (`by_year`).
+
+    The years' rows together, in the whole query's order (ORDER BY ALL: its key ascending, NULLs
+    last, strings by code point as DuckDB compares UTF-8), are the whole query's rows.
+    """
+    years = _covered_years(con, indicator) if by_year(indicator) else []
+    if len(years) < 2:
+        return run_indicator_query(con, indicator, indicator_sql(indicator))
+    frames = [run_indicator_query(con, indicator, indicator_sql(indicator, year)) for year in years]
+    rows = pd.concat(frames, ignore_index=True)
+    return rows.sort_values(ROW_KEY, na_position="last", kind="stable", ignore_index=True)
+
+
+def _covered_years(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> list[int]:
+    """The calendar years a delivery of the indicator's source covers (rows outside them never count)."""
+    try:
+        sql = f"SELECT DISTINCT year(month) FROM {COVERED_MONTHS} WHERE source = ? ORDER BY 1"
+        rows = con.execute(sql, [indicator.source]).fetchall()
+    except duckdb.Error:  # no coverage table: the whole query says what is wrong
+        return []
+    return [int(r[0]) for r in rows]
 
 
 def compute_all(

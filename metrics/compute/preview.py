@@ -10,7 +10,6 @@ included: what the preview shows is what the board would show.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,12 +22,12 @@ from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
 from metrics.compute.engine import compute_indicator, write_areas
 from metrics.compute.sqlgen import AREAS_TABLE
-from metrics.db import set_memory_limit
 from metrics.db_lock import open_when_free
 from metrics.errors import MatavlaError
 from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.extracts.normalise import ident, lit
+from metrics.resources import apply_resources
 
 BOARD = "board"  # the attached, read-only database of the board
 KEYS = ["area_code", "area_level", "period", "breakdown", "sex", "age_band"]
@@ -69,8 +68,7 @@ def compute_preview(
     started = time.perf_counter()
     con = duckdb.connect()
     try:
-        if limit := os.environ.get("MATAVLA_MEMORY_LIMIT", "").strip():
-            set_memory_limit(con, limit)  # as for compute
+        apply_resources(con, None)  # memory limit and threads as for compute (metrics.resources)
         open_when_free(
             lambda: con.execute(f"ATTACH {lit(str(db_path))} AS {BOARD} (READ_ONLY)"),
             db_path,

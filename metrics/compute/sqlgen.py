@@ -104,11 +104,16 @@ def _breakdown_columns(indicator: Indicator) -> tuple[str, str]:
     return sex, band
 
 
-def base_sql(indicator: Indicator) -> str:
-    """The source rows that count for the indicator, with kommun, d, sex, age (and all columns)."""
+def base_sql(indicator: Indicator, year: int | None = None) -> str:
+    """The source rows that count for the indicator, with kommun, d, sex, age (and all columns).
+
+    `year`: only the rows dated in that calendar year (see `indicator_sql`).
+    """
     filters = _age_filter(indicator)
     if indicator.where:
         filters.append(f"({indicator.where})")
+    if year is not None:
+        filters.append(_in_year(_date_sql(indicator), year))
     where = ("\n  WHERE " + "\n    AND ".join(filters)) if filters else ""
     if indicator.row_sql is not None:
         source = "(\n" + _indent(indicator.row_sql.rstrip().rstrip(";"), 4) + "\n  ) AS custom"
@@ -182,11 +187,11 @@ def _periods_cte(indicator: Indicator) -> str:
     )
 
 
-def cells_sql(indicator: Indicator) -> str:
+def cells_sql(indicator: Indicator, year: int | None = None) -> str:
     """CTEs ending in `cells`: numerator and denominator per kommun × period × sex × age band."""
     sex, band = _breakdown_columns(indicator)
     num, den = indicator.numerator, indicator.denominator
-    ctes = [f"base AS (\n  {base_sql(indicator)}\n)", _covered_cte(indicator)]
+    ctes = [f"base AS (\n  {base_sql(indicator, year)}\n)", _covered_cte(indicator, year)]
 
     if num.kind == "per_person":
         ctes.append(_periods_cte(indicator))
@@ -287,8 +292,15 @@ def cells_sql(indicator: Indicator) -> str:
     return ",\n".join(ctes)
 
 
-def _covered_cte(indicator: Indicator) -> str:
-    """Kommun × period covered by a delivery of the indicator's source; complete when every month is."""
+def _in_year(column: str, year: int) -> str:
+    return f"{column} >= DATE '{year:04d}-01-01' AND {column} < DATE '{year + 1:04d}-01-01'"
+
+
+def _covered_cte(indicator: Indicator, year: int | None = None) -> str:
+    """Kommun × period covered by a delivery of the indicator's source; complete when every month is.
+
+    `year`: only the periods of that calendar year (see `indicator_sql`).
+    """
     months = "CASE pt.period_type WHEN 'year' THEN 12 WHEN 'quarter' THEN 3 ELSE 1 END"
     if indicator.snapshot_last:
         # only the period's last snapshot counts: complete when coverage reaches the period's end
@@ -296,6 +308,8 @@ def _covered_cte(indicator: Indicator) -> str:
     else:
         complete = f"count(*) = {months}"
     where = f"source = '{indicator.source}'"
+    if year is not None:
+        where += f"\n    AND {_in_year('month', year)}"
     if indicator.snapshot_last:
         # nobody is listed nowhere: a kommun without a snapshot in a month did not deliver it
         # (it did not have zero persons), so only months with its own snapshot are covered
@@ -444,8 +458,26 @@ def _population_cte(indicator: Indicator) -> str:
     )
 
 
-def indicator_sql(indicator: Indicator) -> str:
-    """The complete query: one row per area × period × breakdown with numerator and denominator."""
+def by_year(indicator: Indicator) -> bool:
+    """True when the engine computes the indicator one calendar year at a time (`indicator_sql`'s
+    `year`): a per-person measure (continuity) groups every contact by person, practitioner and
+    period, and that table of groups is what takes the memory; a year at a time holds a year's.
+
+    Exact: every period (year, quarter, month) lies within one calendar year, each person's
+    contacts are grouped per period, and a period's coverage is its own months'. So the rows of
+    the years together are the rows of the whole query.
+    """
+    return indicator.numerator.kind == "per_person"
+
+
+def indicator_sql(indicator: Indicator, year: int | None = None) -> str:
+    """The complete query: one row per area × period × breakdown with numerator and denominator.
+
+    `year` (only where `by_year`): the same query restricted to the periods of one calendar year
+    — the source rows dated in it and the coverage of its months.
+    """
+    if year is not None and not by_year(indicator):
+        raise ValueError(f"{indicator.id} is not computed one year at a time")
     keys = "a.area_code, a.area_level, c.period_type, c.period_start"
     sets = [f"({keys})"]
     if "sex" in indicator.breakdowns:
@@ -468,7 +500,7 @@ def indicator_sql(indicator: Indicator) -> str:
     )
     return (
         f"-- {indicator.id}: {indicator.title}\n"
-        "WITH\n" + cells_sql(indicator) + ",\n" + _coverage_ctes() + "\n"
+        "WITH\n" + cells_sql(indicator, year) + ",\n" + _coverage_ctes() + "\n"
         "SELECT a.area_code, a.area_level, c.period_type, c.period_start,\n"
         f"       {' '.join(breakdown)},\n"
         f"       {sex} AS sex,\n"

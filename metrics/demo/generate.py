@@ -41,6 +41,9 @@ from metrics.wording import thousands
 
 DEFAULT_SEED = 20241231
 FIRST_SUPPORTED_YEAR = 2015
+# Above 1 every kommun's inhabitants are multiplied (a load test: ×20 of Östergötland is about
+# Sweden's population); the kommuner, their care units and doctors stay those of the real län.
+MAX_SCALE = 20.0
 
 
 def generate_demo(
@@ -54,10 +57,12 @@ def generate_demo(
 ) -> list[Path]:
     """Write the demo extracts into out_dir and return their paths.
 
-    `scale` (0 < scale <= 1) shrinks the number of persons, and with them every
+    `scale` (0 < scale <= MAX_SCALE) multiplies the number of persons, and with them every
     person-level extract; every kommun stays present. At scale 1 the population
-    on 31 December 2024 is SCB's, kommun by kommun. Raises MatavlaError for years
-    outside 2015–2024 or with a gap, a scale outside (0, 1] or a län without demo data.
+    on 31 December 2024 is SCB's, kommun by kommun; above 1 each kommun is that many times
+    larger (for benchmarks: the same kommuner, care units and doctors, more inhabitants).
+    Raises MatavlaError for years outside 2015–2024 or with a gap, a scale outside
+    (0, MAX_SCALE] or a län without demo data.
     """
     years = sorted(set(years))
     shown = ", ".join(str(y) for y in years) or "inga"
@@ -65,8 +70,8 @@ def generate_demo(
         raise MatavlaError(f"demodata finns för åren {FIRST_SUPPORTED_YEAR}–{BASE_YEAR}, inte för {shown}")
     if years != list(range(years[0], years[-1] + 1)):
         raise MatavlaError(f"demoåren måste följa på varandra utan lucka, inte {shown}")
-    if not 0 < scale <= 1:
-        raise MatavlaError(f"skalan måste vara större än 0 och högst 1, inte {scale}")
+    if not 0 < scale <= MAX_SCALE:
+        raise MatavlaError(f"skalan måste vara större än 0 och högst {MAX_SCALE:g}, inte {scale:g}")
     say = progress or (lambda _message: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

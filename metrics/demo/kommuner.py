@@ -9,6 +9,7 @@ with long waits for discharge. No value describes a real vårdcentral or kommun.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from metrics.errors import MatavlaError
@@ -223,3 +224,12 @@ def kommuner_in(lan: tuple[str, ...] | list[str]) -> tuple[DemoKommun, ...]:
             f"demodata finns inte för län {', '.join(unknown)}; välj bland {', '.join(sorted(known))}"
         )
     return tuple(k for k in KOMMUNER if k.lan in lan)
+
+
+DEMO_LAN = {"05": "Östergötland", "23": "Jämtland"}
+
+
+def lan_names(lan: tuple[str, ...] | list[str] | Sequence[str]) -> str:
+    """'Östergötland och Jämtland' for ('05', '23'); an unknown code as itself."""
+    names = [DEMO_LAN.get(code, code) for code in lan]
+    return " och ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)

@@ -3,13 +3,44 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from metrics.catalogue.loader import load_catalogue
 from metrics.compute.engine import compute_all
 from metrics.db import connect
 from metrics.errors import MatavlaError
+
+
+def parse_years(text: str) -> list[int]:
+    """`--years`: '2019-2024', '2024' or '2022,2023,2024' → the years (MatavlaError in Swedish otherwise)."""
+    years: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        first, dash, last = part.partition("-")
+        if (
+            not first.isdigit()
+            or (dash and not last.isdigit())
+            or len(first) != 4
+            or (dash and len(last) != 4)
+        ):
+            raise MatavlaError(
+                f"--years '{text}' är inga år "
+                "(tips: ett intervall som --years 2019-2024, eller ett år: --years 2024)"
+            )
+        years.extend(range(int(first), int(last or first) + 1))
+    if not years:
+        raise MatavlaError(
+            f"--years '{text}' är ett tomt intervall (tips: skriv det första året först, 2019-2024)"
+        )
+    return years
+
+
+def parse_lan(text: str) -> list[str]:
+    """`--lan`: '05,23' → ['05', '23']; a code written without its leading zero ('5') gets it."""
+    codes = [part.strip().zfill(2) for part in text.split(",") if part.strip()]
+    if not codes:
+        raise MatavlaError("--lan saknar länskod (tips: t.ex. --lan 05,23)")
+    return codes
 
 
 def build_demo(
@@ -21,6 +52,8 @@ def build_demo(
     seed: int = 20241231,
     progress: Callable[[str], None] | None = None,
     keep_files: bool = True,
+    lan: Sequence[str] = ("05", "23"),
+    years: Sequence[int] = (2020, 2021, 2022, 2023, 2024),
 ) -> None:
     """Generate, import and compute the demo; re-running it imports nothing twice.
 
@@ -31,14 +64,25 @@ def build_demo(
     if not keep_files:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".demo-extracts-", dir=db_path.parent) as folder:
-            build_demo(db_path, catalog_path, out_dir=Path(folder), scale=scale, seed=seed, progress=progress)
+            build_demo(
+                db_path,
+                catalog_path,
+                out_dir=Path(folder),
+                scale=scale,
+                seed=seed,
+                progress=progress,
+                lan=lan,
+                years=years,
+            )
         return
     from metrics.demo.generate import generate_demo
+    from metrics.demo.kommuner import lan_names
     from metrics.extracts.importer import import_paths
 
     say = progress or (lambda _m: None)
-    say(f"Genererar demodata (Östergötland och Jämtland 2020–2024, skala {scale}) i {out_dir} …")
-    paths = generate_demo(out_dir, seed=seed, scale=scale, progress=say)
+    shown = f"{min(years)}–{max(years)}" if years else ""
+    say(f"Genererar demodata ({lan_names(lan)} {shown}, skala {scale:g}) i {out_dir} …")
+    paths = generate_demo(out_dir, seed=seed, scale=scale, progress=say, lan=lan, years=years)
     con = connect(db_path)
     try:
         say(f"Importerar {len(paths)} filer till {db_path} …")

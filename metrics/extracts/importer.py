@@ -47,6 +47,7 @@ from metrics.extracts.personnummer import (
 )
 from metrics.extracts.readers import ROW, SUFFIXES, RawTable, read_bytes, read_table, require_supported
 from metrics.extracts.schema import EXTRACTS, Extract, extract_for_filename
+from metrics.resources import unordered_inserts
 
 RAW = "_matavla_import_raw"
 TRIMMED = "_matavla_import_trimmed"
@@ -84,6 +85,19 @@ def import_paths(
     options: ImportOptions | None = None,
 ) -> list[ImportReport]:
     """Import files and folders (recursively) in order; a failed file does not stop the others."""
+    with unordered_inserts(con):  # a table's row order means nothing, and costs memory to keep
+        return _import_paths(con, paths, source=source, progress=progress, covers=covers, options=options)
+
+
+def _import_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[str | Path],
+    *,
+    source: str | None,
+    progress: Progress | None,
+    covers: Covers | None,
+    options: ImportOptions | None,
+) -> list[ImportReport]:
     reports = []
     for path in paths:
         path = Path(path)

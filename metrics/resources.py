@@ -1,0 +1,164 @@
+"""How much of the machine `import`, `compute` and `demo` may use: DuckDB's memory limit,
+threads and spill folder.
+
+- `MATAVLA_MEMORY_LIMIT`: DuckDB's memory limit, e.g. `8GB`, `512MB` or `40%` (of the machine's
+  memory). Default: half the machine's memory (physical, or the container's limit where that is
+  lower), where DuckDB's own default is 80 %; the other half is for what DuckDB does not count —
+  Python, pandas and pyarrow frames, the file being imported — and for the operating system.
+- `MATAVLA_THREADS`: DuckDB's worker threads. Default: DuckDB's, one per core.
+- Spilling: a query that needs more than the limit writes to `<database>.tmp` beside the database
+  (DuckDB's default for a database file, set explicitly here so that it is not the working folder).
+
+The DuckDB limit covers DuckDB's own buffers (hash tables, sorts, the data it caches), not the
+process as a whole: peak RSS can exceed it by the Python side's frames (see the README's machine
+sizing section for measured figures).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from metrics.errors import MatavlaError
+
+MEMORY_ENV = "MATAVLA_MEMORY_LIMIT"
+THREADS_ENV = "MATAVLA_THREADS"
+DEFAULT_MEMORY_SHARE = 0.5  # of the machine's memory, when MATAVLA_MEMORY_LIMIT is not set
+MIN_MEMORY_BYTES = 10**6  # 1 MB: less is surely a missing unit (the tests run out of memory with 1 MB)
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+_SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+_SHARE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*%\s*$")
+
+
+@dataclass(frozen=True)
+class Resources:
+    memory_bytes: int | None  # None: the machine's memory is unknown, DuckDB's default stands
+    threads: int | None  # None: DuckDB's default
+
+
+def machine_memory_bytes() -> int | None:
+    """Physical memory, or a lower cgroup (container) limit; None where neither can be read."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        physical = 0
+    limits = [physical] if physical > 0 else []
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < 2**60:
+            limits.append(int(text))
+    return min(limits) if limits else None
+
+
+def parse_memory(text: str, machine: int | None = None) -> int:
+    """'8GB', '512 MiB', '40%' → bytes; MatavlaError naming MATAVLA_MEMORY_LIMIT otherwise."""
+    hint = f"(tips: t.ex. {MEMORY_ENV}=8GB, 512MB eller 40% av maskinens minne)"
+    if share := _SHARE.match(text):
+        percent = float(share.group(1).replace(",", "."))
+        machine = machine_memory_bytes() if machine is None else machine
+        if not 0 < percent <= 100:
+            raise MatavlaError(f"{MEMORY_ENV}='{text}': andelen måste vara över 0 % och högst 100 % {hint}")
+        if machine is None:
+            raise MatavlaError(
+                f"{MEMORY_ENV}='{text}': maskinens minne går inte att läsa, så en andel kan inte räknas om "
+                f"(tips: ange en storlek, t.ex. {MEMORY_ENV}=8GB)"
+            )
+        return int(machine * percent / 100)
+    match = _SIZE.match(text)
+    unit = match.group(2).lower() if match else ""
+    if not match or unit not in _UNITS:
+        raise MatavlaError(f"{MEMORY_ENV}='{text}' är ingen minnesgräns {hint}")
+    size = int(float(match.group(1).replace(",", ".")) * _UNITS[unit])
+    if size < MIN_MEMORY_BYTES:
+        raise MatavlaError(f"{MEMORY_ENV}='{text}' är mindre än 1 MB, för lite för databasen {hint}")
+    return size
+
+
+def parse_threads(text: str) -> int:
+    """'2' → 2; MatavlaError naming MATAVLA_THREADS otherwise."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 1024:
+        raise MatavlaError(
+            f"{THREADS_ENV}='{text}' är inget antal trådar (tips: ett heltal från 1, t.ex. {THREADS_ENV}=2; "
+            "utan inställningen används en tråd per kärna)"
+        )
+    return int(text)
+
+
+def resources_from_env(environ: dict[str, str] | None = None) -> Resources:
+    """The settings from the environment (or the defaults), validated."""
+    env = os.environ if environ is None else environ
+    memory_text = env.get(MEMORY_ENV, "").strip()
+    threads_text = env.get(THREADS_ENV, "").strip()
+    if memory_text:
+        memory: int | None = parse_memory(memory_text)
+    else:
+        machine = machine_memory_bytes()
+        memory = int(machine * DEFAULT_MEMORY_SHARE) if machine else None
+    return Resources(memory, parse_threads(threads_text) if threads_text else None)
+
+
+def apply_resources(
+    con: duckdb.DuckDBPyConnection, database: Path | None, resources: Resources | None = None
+) -> Resources:
+    """Set the memory limit, threads and spill folder on a connection's database instance.
+
+    Call before anything locks the configuration (the compute sandbox does). `database`: the
+    database file, whose `<name>.tmp` is the spill folder (None: an in-memory database, DuckDB's
+    default folder). Raises MatavlaError, in Swedish and naming the setting, for a bad value.
+    """
+    settings = resources_from_env() if resources is None else resources
+    if settings.memory_bytes is not None:
+        con.execute(f"SET memory_limit = '{settings.memory_bytes // 2**10}KiB'")
+    if settings.threads is not None:
+        con.execute(f"SET threads = {settings.threads}")
+    if database is not None:
+        con.execute("SET temp_directory = ?", [str(Path(database).with_name(Path(database).name + ".tmp"))])
+    return settings
+
+
+@contextmanager
+def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """`preserve_insertion_order = false` while importing, then back to what it was.
+
+    The order of an extract table's rows means nothing (every query groups them, and the
+    engine's queries end in ORDER BY ALL), and DuckDB inserts a large file with less memory when
+    it need not keep the file's order. A connection whose configuration is locked (one that has
+    computed, see `metrics.compute.sandbox`) is left as it is.
+    """
+    row = con.execute(
+        "SELECT current_setting('lock_configuration'), current_setting('preserve_insertion_order')"
+    ).fetchone()
+    if row is None or row[0]:
+        yield
+        return
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if row[1] else 'false'}")
+
+
+def in_duckdb_units(size: int) -> str:
+    """Bytes as DuckDB shows a memory limit ('3.0 GiB'), for messages and the benchmark."""
+    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"

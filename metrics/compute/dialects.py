@@ -13,8 +13,9 @@ DuckDB's NULLS LAST) is left to it. On top of it:
 - `a - b` of two dates → `datediff(a, b)`: DuckDB gives whole days (an integer), Spark an
   INTERVAL DAY. Which columns are dates is known from the extracts' declared types (the caller
   passes them) and from the engine's own date columns; a `CAST(… AS DATE)` is a date too;
-- `a / b` → `try_divide(a, b)`: DuckDB gives NULL for a division by zero, Spark's ANSI mode
-  (the default since Spark 4) an error;
+- `a / b` → a division of doubles, and by zero as IEEE says: DuckDB's `/` always gives a DOUBLE
+  (±inf for x/0, NaN for 0/0), Spark's a DECIMAL for decimals and an error (ANSI mode, the
+  default since Spark 4) for a zero divisor;
 - `UNION ALL BY NAME` → `UNION ALL` where both sides select `*` from the same relation (so the
   columns already line up); any other BY NAME is refused, not guessed;
 - `QUALIFY` is kept: Spark 4 has it, and SQLGlot's rewrite for older Spark adds a helper
@@ -100,11 +101,25 @@ def _date_difference(dates: frozenset[str]) -> Callable[[exp.Expression], exp.Ex
     return rewrite
 
 
-def _safe_division(node: exp.Expression) -> exp.Expression:
-    """`a / b` → `try_divide(a, b)`: NULL when b is 0, as in DuckDB."""
-    if isinstance(node, exp.Div):
-        return exp.Anonymous(this="try_divide", expressions=[node.this.copy(), node.expression.copy()])
-    return node
+def _double(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Cast) and node.to.is_type(exp.DType.DOUBLE)
+
+
+def _duckdb_division(node: exp.Expression) -> exp.Expression:
+    """`a / b` → `CASE WHEN b = 0 THEN a * inf ELSE a / b END` over doubles, as DuckDB divides."""
+    if not isinstance(node, exp.Div) or (_double(node.this) and _double(node.expression)):
+        return node  # not a division, or one this rewrite made (its operands are doubles)
+    a, b = exp.cast(node.this.copy(), "DOUBLE"), exp.cast(node.expression.copy(), "DOUBLE")
+    infinity = exp.cast(exp.Literal.string("Infinity"), "DOUBLE")
+    return exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.EQ(this=b.copy(), expression=exp.Literal.number(0)),
+                true=exp.Mul(this=a.copy(), expression=infinity),
+            )
+        ],
+        default=exp.Div(this=a, expression=b),
+    )
 
 
 def _star_source(select: exp.Expression) -> str | None:
@@ -145,7 +160,7 @@ def spark_tree(sql: str, date_columns: Iterable[str] = ()) -> exp.Expression:
             "kör `matavla sql INDIKATOR` och kontrollera SQL-texten"
         ) from None
     dates = ENGINE_DATE_COLUMNS | {name.lower() for name in date_columns}
-    for rewrite in (_add_months, _date_difference(dates), _safe_division, _union_by_name):
+    for rewrite in (_add_months, _date_difference(dates), _duckdb_division, _union_by_name):
         tree = tree.transform(rewrite)
     return tree
 

@@ -42,7 +42,7 @@ class SparkTranslationError(MatavlaError):
 
 
 class _Spark4Generator(SparkGenerator):
-    TRANSFORMS: ClassVar[dict[type[exp.Expression], Callable[..., str]]] = {
+    TRANSFORMS: ClassVar[dict[type[exp.Expr], Callable[..., str]]] = {
         **SparkGenerator.TRANSFORMS,
         # Spark 2/3's preprocessing without eliminate_qualify: Spark 4 runs QUALIFY itself.
         exp.Select: transforms.preprocess(
@@ -61,11 +61,11 @@ class Spark4(Spark):
     Generator = _Spark4Generator
 
 
-def _is_to_months(node: exp.Expression) -> bool:
+def _is_to_months(node: exp.Expr) -> bool:
     return isinstance(node, exp.Anonymous) and str(node.this).lower() == "to_months"
 
 
-def _add_months(node: exp.Expression) -> exp.Expression:
+def _add_months(node: exp.Expr) -> exp.Expr:
     """`x + to_months(n)` (either order) → `add_months(x, n)`."""
     if isinstance(node, exp.Add):
         for date, months in ((node.this, node.expression), (node.expression, node.this)):
@@ -80,7 +80,7 @@ ENGINE_DATE_COLUMNS = frozenset(
 )
 
 
-def _is_date(node: exp.Expression, dates: frozenset[str]) -> bool:
+def _is_date(node: exp.Expr, dates: frozenset[str]) -> bool:
     if isinstance(node, exp.Paren):
         return _is_date(node.this, dates)
     if isinstance(node, exp.Column):
@@ -90,10 +90,10 @@ def _is_date(node: exp.Expression, dates: frozenset[str]) -> bool:
     return isinstance(node, exp.CurrentDate)
 
 
-def _date_difference(dates: frozenset[str]) -> Callable[[exp.Expression], exp.Expression]:
+def _date_difference(dates: frozenset[str]) -> Callable[[exp.Expr], exp.Expr]:
     """`a - b` of two dates → `datediff(a, b)` (days, an integer, as DuckDB's date subtraction)."""
 
-    def rewrite(node: exp.Expression) -> exp.Expression:
+    def rewrite(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Sub) and _is_date(node.this, dates) and _is_date(node.expression, dates):
             return exp.Anonymous(this="datediff", expressions=[node.this.copy(), node.expression.copy()])
         return node
@@ -101,11 +101,11 @@ def _date_difference(dates: frozenset[str]) -> Callable[[exp.Expression], exp.Ex
     return rewrite
 
 
-def _double(node: exp.Expression) -> bool:
+def _double(node: exp.Expr) -> bool:
     return isinstance(node, exp.Cast) and node.to.is_type(exp.DType.DOUBLE)
 
 
-def _duckdb_division(node: exp.Expression) -> exp.Expression:
+def _duckdb_division(node: exp.Expr) -> exp.Expr:
     """`a / b` → `CASE WHEN b = 0 THEN a * inf ELSE a / b END` over doubles, as DuckDB divides."""
     if not isinstance(node, exp.Div) or (_double(node.this) and _double(node.expression)):
         return node  # not a division, or one this rewrite made (its operands are doubles)
@@ -122,7 +122,7 @@ def _duckdb_division(node: exp.Expression) -> exp.Expression:
     )
 
 
-def _star_source(select: exp.Expression) -> str | None:
+def _star_source(select: exp.Expr) -> str | None:
     """The relation a `SELECT * FROM r …` reads (its name), or None when it is anything else."""
     if not isinstance(select, exp.Select) or len(select.expressions) != 1:
         return None
@@ -134,7 +134,7 @@ def _star_source(select: exp.Expression) -> str | None:
     return source.this.name
 
 
-def _union_by_name(node: exp.Expression) -> exp.Expression:
+def _union_by_name(node: exp.Expr) -> exp.Expr:
     """`… UNION ALL BY NAME …` → `UNION ALL` where both sides are `SELECT *` of one relation."""
     if isinstance(node, exp.Union) and node.args.get("by_name"):
         left, right = _star_source(node.this), _star_source(node.expression)
@@ -147,7 +147,7 @@ def _union_by_name(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def spark_tree(sql: str, date_columns: Iterable[str] = ()) -> exp.Expression:
+def spark_tree(sql: str, date_columns: Iterable[str] = ()) -> exp.Expr:
     """The DuckDB query `sql` as a SQLGlot tree rewritten for Spark.
 
     `date_columns`: the names of the source tables' DATE columns (the extracts' declared types).

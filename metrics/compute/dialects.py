@@ -175,29 +175,3 @@ def tables_read(sql: str) -> set[str]:
     tree = sqlglot.parse_one(sql, read="duckdb")
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     return {t.name.lower() for t in tree.find_all(exp.Table) if t.name and t.name.lower() not in ctes}
-
-
-def _outer_select(tree: exp.Expr) -> exp.Select | None:
-    """The SELECT whose projections name the result's columns (a union's first branch)."""
-    while isinstance(tree, exp.SetOperation):
-        tree = tree.this
-    return tree if isinstance(tree, exp.Select) else None
-
-
-def defer_double_casts(tree: exp.Expr) -> list[str]:
-    """Drop the result's outer `CAST(… AS DOUBLE)`s from `tree`; the names of those columns.
-
-    The engine sums non-integer values as DECIMAL and casts the sums to DOUBLE at the end. DuckDB's
-    DECIMAL → DOUBLE is not always the nearest double (112717.4 becomes 112717.40000000001),
-    Spark's is; so Spark returns the exact DECIMAL sums and the caller casts them in DuckDB,
-    which gives the very doubles DuckDB's own run gives.
-    """
-    select = _outer_select(tree)
-    if select is None:
-        return []
-    names = []
-    for projection in select.expressions:
-        if isinstance(projection, exp.Alias) and _double(projection.this):
-            projection.set("this", projection.this.this)
-            names.append(projection.alias)
-    return names

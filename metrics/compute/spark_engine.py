@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from metrics.catalogue.model import Indicator
-from metrics.compute.dialects import Spark4, defer_double_casts, spark_tree, tables_read
+from metrics.compute.dialects import tables_read, to_spark
 from metrics.compute.sandbox import check_indicator_query
 from metrics.errors import ComputeError, MatavlaError
 from metrics.extracts.schema import EXTRACTS
@@ -115,18 +115,11 @@ def write_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> Non
     partial.replace(path)
 
 
-def _arrow_to_pandas(table: pa.Table, doubles: list[str]) -> pd.DataFrame:
-    """Spark's rows as the frame DuckDB's `.df()` would give (the same dtypes for the same types).
-
-    `doubles`: columns Spark returned as exact sums, cast to DOUBLE here as DuckDB casts them.
-    """
+def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Spark's rows as the frame DuckDB's `.df()` would give (the same dtypes for the same types)."""
     reader = duckdb.connect()
     try:
-        relation = reader.from_arrow(table)
-        if doubles:
-            casts = ", ".join(f'CAST("{name}" AS DOUBLE) AS "{name}"' for name in doubles)
-            relation = relation.project(f"* REPLACE ({casts})")
-        return relation.df()
+        return reader.from_arrow(table).df()
     finally:
         reader.close()
 
@@ -192,9 +185,7 @@ class SparkEngine:
     def run(self, indicator: Indicator, sql: str) -> pd.DataFrame:
         """The rows of one generated (DuckDB) query, computed by Spark."""
         check_indicator_query(indicator, sql)
-        tree = spark_tree(sql, date_columns(indicator))
-        doubles = defer_double_casts(tree)
-        spark_sql = tree.sql(dialect=Spark4, pretty=True)
+        spark_sql = to_spark(sql, date_columns(indicator))
         self._register(indicator, tables_read(sql))
         try:
             table = self.session.sql(spark_sql).toArrow()
@@ -206,7 +197,7 @@ class SparkEngine:
                 f"Spark kunde inte köra frågan ({condition}); kör `matavla sql --dialect spark "
                 f"{indicator.id}` för att se den översatta SQL:en",
             ) from None
-        return _arrow_to_pandas(table, doubles)
+        return _arrow_to_pandas(table)
 
 
 def parse_conf(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:

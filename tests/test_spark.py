@@ -144,6 +144,14 @@ def _same_cells(duck: pd.DataFrame, spark: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(duck.reset_index(drop=True), spark.reset_index(drop=True), check_exact=True)
 
 
+# Sums of a DOUBLE column are made exact per row as DECIMAL(38, 15) (sqlgen.exact). The two engines
+# convert a double to that DECIMAL differently: DuckDB rounds the double's exact binary value
+# (1234.7 → 1234.700000000000045), Spark its shortest decimal form (1234.700000000000000). So a
+# sum over a DOUBLE column differs in its last bits (relative 1e-16) between the engines. Of the
+# core indicators only sjukfranvaro_personal sums a DOUBLE column with decimals in the demo.
+NOT_BIT_IDENTICAL = {"sjukfranvaro_personal"}
+
+
 @pytest.mark.parametrize("indicator_id", CORE)
 def test_the_core_indicators_give_identical_cells_on_duckdb_and_spark(
     spark: Any, demo: tuple[duckdb.DuckDBPyConnection, Catalogue, Path], tmp_path: Path, indicator_id: str
@@ -156,7 +164,13 @@ def test_the_core_indicators_give_identical_cells_on_duckdb_and_spark(
     on_duckdb, _ = checked_indicator(con, indicator, catalogue)
     on_spark, _ = checked_indicator(con, indicator, catalogue, run=run)
     # every column: numerator, denominator, value, ci_low/ci_high, suppressed/suppression, std_*
-    _same_cells(on_duckdb, on_spark)
+    if indicator_id in NOT_BIT_IDENTICAL:
+        # the same cells, the same suppression; numbers equal to 1e-15 relative (see above)
+        for column in ("suppressed", "suppression", "missing", "area_code", "period", "breakdown"):
+            pd.testing.assert_series_equal(on_duckdb[column], on_spark[column])
+        pd.testing.assert_frame_equal(on_duckdb, on_spark, check_exact=False, rtol=1e-15, atol=0)
+    else:
+        _same_cells(on_duckdb, on_spark)
     assert len(on_duckdb) > 0
     if not on_duckdb["numerator"].notna().any():
         # Everything suppressed or missing in the small demo (aterinskrivning_30d_65: its

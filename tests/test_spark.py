@@ -145,8 +145,8 @@ def _same_cells(duck: pd.DataFrame, spark: pd.DataFrame) -> None:
 
 
 # Sums of a DOUBLE column are made exact per row as DECIMAL(38, 15) (sqlgen.exact). The two engines
-# convert a double to that DECIMAL differently: DuckDB rounds the double's exact binary value
-# (1234.7 → 1234.700000000000045), Spark its shortest decimal form (1234.700000000000000). So a
+# convert a double to that DECIMAL differently: DuckDB scales it by 10^15 in double precision
+# (2061.3 → 2061.300000000000256), Spark converts its shortest decimal form (2061.3). So a
 # sum over a DOUBLE column differs in its last bits (relative 1e-16) between the engines. Of the
 # core indicators only sjukfranvaro_personal sums a DOUBLE column with decimals in the demo.
 NOT_BIT_IDENTICAL = {"sjukfranvaro_personal"}

@@ -313,14 +313,55 @@ def schema() -> None:
     help="Granska röjanderisken med fullständig LP-granskning i stället för snabbkontrollen "
     "(långsamt: minuter per indikator); en indikator som underkänns publiceras inte.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Var summeringsfrågorna körs: DuckDB, eller Apache Spark över Parquet (docs/spark.md).",
+)
+@click.option(
+    "--parquet",
+    "parquet_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Med --engine spark: mappen som tabellerna skrivs till som Parquet "
+    "[standard: DATABAS.parquet bredvid databasen].",
+)
+@click.option(
+    "--spark-master", default=None, envvar="SPARK_MASTER", help="Sparks master-URL (local[2], spark://…)."
+)
+@click.option(
+    "--spark-conf",
+    multiple=True,
+    metavar="NYCKEL=VÄRDE",
+    help="En Spark-inställning, t.ex. spark.sql.shuffle.partitions=8 (kan upprepas).",
+)
 @wait_option
 @friendly_errors
 def compute(
-    db_path: Path, catalog_path: Path, only: tuple[str, ...], keep_runs: int, exact_audit: bool, wait: float
+    db_path: Path,
+    catalog_path: Path,
+    only: tuple[str, ...],
+    keep_runs: int,
+    exact_audit: bool,
+    engine: str,
+    parquet_dir: Path | None,
+    spark_master: str | None,
+    spark_conf: tuple[str, ...],
+    wait: float,
 ) -> None:
     """Beräkna alla indikatorer per kommun, län, område och period."""
     from metrics.compute.engine import compute_all
     from metrics.db import connect
+
+    spark = None
+    if engine == "spark":
+        from metrics.compute.spark_engine import SparkEngine, parse_conf
+
+        spark = SparkEngine(
+            parquet_dir or db_path.with_suffix(".parquet"), master=spark_master, conf=parse_conf(spark_conf)
+        )
 
     result = _load(catalog_path)
     selected = list(only) or None
@@ -338,6 +379,7 @@ def compute(
         catalogue_source=catalog_path.read_bytes(),
         keep_runs=keep_runs,
         exact_audit=exact_audit,
+        engine=spark,
     )
     con.close()
     failed = [r for r in reports if not r.ok]
@@ -386,8 +428,15 @@ def audit(db_path: Path, catalog_path: Path, only: tuple[str, ...], wait: float)
 @main.command()
 @click.argument("indicator")
 @catalog_option
+@click.option(
+    "--dialect",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: som `compute` kör den; spark: översatt till Spark SQL som `compute --engine spark`.",
+)
 @friendly_errors
-def sql(indicator: str, catalog_path: Path) -> None:
+def sql(indicator: str, catalog_path: Path, dialect: str) -> None:
     """Skriv ut den SQL som beräknar INDICATOR (kan köras i DuckDB mot databasen)."""
     from metrics.catalogue.loader import did_you_mean
     from metrics.compute.sqlgen import indicator_sql
@@ -397,7 +446,13 @@ def sql(indicator: str, catalog_path: Path) -> None:
     if indicator not in ids:
         hint = did_you_mean(indicator, ids) or "se `matavla check` för alla indikatorer"
         raise MatavlaError(f"okänd indikator '{indicator}' ({hint})")
-    click.echo(indicator_sql(catalogue.indicator(indicator)) + ";")
+    text = indicator_sql(catalogue.indicator(indicator))
+    if dialect == "spark":
+        from metrics.compute.dialects import to_spark
+        from metrics.compute.spark_engine import date_columns
+
+        text = to_spark(text, date_columns(catalogue.indicator(indicator)))
+    click.echo(text + ";")
 
 
 @main.command()

@@ -13,6 +13,8 @@ into the interval.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 import pandas as pd
 
@@ -101,11 +103,21 @@ def clusters_sql(indicator: Indicator) -> str:
     )
 
 
-def add_cluster_sums(con: duckdb.DuckDBPyConnection, indicator: Indicator, raw: pd.DataFrame) -> pd.DataFrame:
-    """`raw` (the indicator query's rows) with the per-person sums, where the indicator needs them."""
+def add_cluster_sums(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    raw: pd.DataFrame,
+    *,
+    run: Callable[[Indicator, str], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """`raw` (the indicator query's rows) with the per-person sums, where the indicator needs them.
+
+    `run`: runs a generated query (default: DuckDB's sandbox on `con`; Spark passes its own).
+    """
     if not clustered(indicator):
         return raw
-    sums = run_indicator_query(con, indicator, clusters_sql(indicator))
+    sql = clusters_sql(indicator)
+    sums = run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
     left = raw.drop(columns=[c for c in CLUSTER_COLUMNS if c in raw.columns])
     fill = {"sex": "", "age_band": ""}
     sums = sums.fillna(fill).assign(period_start=pd.to_datetime(sums["period_start"]))

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import duckdb
 import numpy as np
@@ -42,6 +43,15 @@ from metrics.stats.suppression import (
     primary_suppression,
 )
 from metrics.wording import thousands
+
+# Runs one generated (DuckDB) query for an indicator and returns its rows.
+QueryRunner = Callable[[Indicator, str], pd.DataFrame]
+
+
+class QueryEngine(Protocol):
+    """Another engine for the aggregation queries (`metrics.compute.spark_engine.SparkEngine`)."""
+
+    def prepare(self, con: duckdb.DuckDBPyConnection) -> QueryRunner: ...
 
 
 @dataclass(frozen=True)
@@ -154,20 +164,34 @@ def finish_cells(
 
 
 def compute_indicator(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue, *, exact_audit: bool = False
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    catalogue: Catalogue,
+    *,
+    exact_audit: bool = False,
+    run: QueryRunner | None = None,
 ) -> pd.DataFrame:
-    return checked_indicator(con, indicator, catalogue, exact_audit=exact_audit)[0]
+    return checked_indicator(con, indicator, catalogue, exact_audit=exact_audit, run=run)[0]
 
 
 def checked_indicator(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, catalogue: Catalogue, *, exact_audit: bool = False
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    catalogue: Catalogue,
+    *,
+    exact_audit: bool = False,
+    run: QueryRunner | None = None,
 ) -> tuple[pd.DataFrame, AuditResult]:
     """The indicator's cells and the disclosure check's outcome (kept out of the frame's attrs,
-    which pandas copies into every derived frame and parquet file)."""
-    raw = add_cluster_sums(con, indicator, indicator_rows(con, indicator))
+    which pandas copies into every derived frame and parquet file).
+
+    `run`: where the aggregation queries run (default: DuckDB on `con`; `--engine spark` passes
+    Spark's). Everything after them – intervals, suppression, audit – runs here on their cells.
+    """
+    raw = add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run)
     cells = finish_cells(raw, indicator, catalogue, exact_audit=exact_audit)
     audit: AuditResult = cells.attrs.pop("audit")
-    cells = add_standardised_rates(con, indicator, cells)
+    cells = add_standardised_rates(con, indicator, cells, run=run)
     return add_verdicts(cells, indicator, catalogue), audit
 
 
@@ -175,16 +199,22 @@ def checked_indicator(
 ROW_KEY = ["area_code", "area_level", "period_type", "period_start", "breakdown", "sex", "age_band"]
 
 
-def indicator_rows(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> pd.DataFrame:
+def indicator_rows(
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, *, run: QueryRunner | None = None
+) -> pd.DataFrame:
     """The indicator query's rows; a per-person measure one calendar year at a time (`by_year`).
 
     The years' rows together, in the whole query's order (ORDER BY ALL: its key ascending, NULLs
     last, strings by code point as DuckDB compares UTF-8), are the whole query's rows.
     """
+
+    def query(sql: str) -> pd.DataFrame:
+        return run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
+
     years = _covered_years(con, indicator) if by_year(indicator) else []
     if len(years) < 2:
-        return run_indicator_query(con, indicator, indicator_sql(indicator))
-    frames = [run_indicator_query(con, indicator, indicator_sql(indicator, year)) for year in years]
+        return query(indicator_sql(indicator))
+    frames = [query(indicator_sql(indicator, year)) for year in years]
     rows = pd.concat(frames, ignore_index=True)
     return rows.sort_values(ROW_KEY, na_position="last", kind="stable", ignore_index=True)
 
@@ -208,6 +238,7 @@ def compute_all(
     catalogue_source: bytes | None = None,
     keep_runs: int = DEFAULT_KEEP_RUNS,
     exact_audit: bool = False,
+    engine: QueryEngine | None = None,
 ) -> list[RunReport]:
     """Compute the catalogue's indicators (or `only` these) and replace their results.
 
@@ -216,6 +247,7 @@ def compute_all(
 
     `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
     `keep_runs`: how many runs' results `results_history` keeps.
+    `engine`: runs the aggregation queries elsewhere (Spark); None runs them on DuckDB.
     """
     started_at = datetime.now()
     selected = [i for i in catalogue.indicators if only is None or i.id in only]
@@ -230,6 +262,7 @@ def compute_all(
     write_areas(con, catalogue)
     unreadable = ensure_declared_tables(con, catalogue.extracts)  # one not yet imported has no rows
     write_covered_months(con)
+    run = engine.prepare(con) if engine is not None else None
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
     audits: dict[str, AuditResult] = {}
@@ -239,7 +272,7 @@ def compute_all(
         try:
             if reads_unreadable := [unreadable[e.name] for e in indicator.extracts if e.name in unreadable]:
                 raise reads_unreadable[0]
-            frame, audit = checked_indicator(con, indicator, catalogue, exact_audit=exact_audit)
+            frame, audit = checked_indicator(con, indicator, catalogue, exact_audit=exact_audit, run=run)
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
             if isinstance(exc, DisclosureError):
                 refused.append(indicator.id)

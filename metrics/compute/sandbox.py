@@ -379,8 +379,8 @@ def _runtime_error(
     return IndicatorSqlError(indicator, kind, lines[0], hint)
 
 
-def run_indicator_query(con: duckdb.DuckDBPyConnection, indicator: Indicator, sql: str) -> pd.DataFrame:
-    """Run an indicator's generated query inside the sandbox and return its rows."""
+def check_indicator_query(indicator: Indicator, sql: str) -> None:
+    """Refuse a generated query whose catalogue SQL breaks the sandbox's rules (any engine)."""
     problems = sql_problems(indicator, sql)
     if problems:
         first = problems[0]
@@ -389,6 +389,11 @@ def run_indicator_query(con: duckdb.DuckDBPyConnection, indicator: Indicator, sq
         raise IndicatorSqlError(
             indicator, kind, first.line or indicator.line, first.hint or _HINT_SHAPE["select"]
         )
+
+
+def run_indicator_query(con: duckdb.DuckDBPyConnection, indicator: Indicator, sql: str) -> pd.DataFrame:
+    """Run an indicator's generated query inside the sandbox and return its rows."""
+    check_indicator_query(indicator, sql)
     lock_down(con)
     limit = timeout_seconds()
     cursor = con.cursor()

@@ -15,6 +15,8 @@ adjustment for non-independent events does), a row for sums (a stay carries its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -139,13 +141,19 @@ def region_weights_sql(indicator: Indicator) -> str:
     )
 
 
-def standard_weights(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> tuple[list[str], np.ndarray]:
-    """Band labels and the standard population's weight for each."""
+Runner = Callable[[Indicator, str], pd.DataFrame]
+
+
+def standard_weights(
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, run: Runner | None = None
+) -> tuple[list[str], np.ndarray]:
+    """Band labels and the standard population's weight for each (`run`: see add_standardised_rates)."""
     bands = standard_bands(indicator)
     labels = [band.label for band, _ in bands]
     if indicator.standard_population.kind != "lan":
         return labels, np.array([weight for _, weight in bands])
-    rows = run_indicator_query(con, indicator, region_weights_sql(indicator))
+    sql = region_weights_sql(indicator)
+    rows = run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
     weights = rows.set_index("age_band")["weight"].reindex(labels).fillna(0.0).to_numpy(dtype=float)
     if not weights.sum() > 0:
         standard = indicator.standard_population
@@ -158,10 +166,13 @@ def standard_weights(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> tu
     return labels, weights
 
 
-def standardised_rates(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> pd.DataFrame:
+def standardised_rates(
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, run: Runner | None = None
+) -> pd.DataFrame:
     """std_value, std_ci_low and std_ci_high per area, year and total/sex row (keys as in results)."""
-    labels, weights = standard_weights(con, indicator)
-    rows = run_indicator_query(con, indicator, standardised_sql(indicator))
+    labels, weights = standard_weights(con, indicator, run)
+    sql = standardised_sql(indicator)
+    rows = run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
     columns = [*_KEYS, *STD_COLUMNS]
     if rows.empty:
         return pd.DataFrame(columns=columns)
@@ -188,12 +199,15 @@ def standardised_rates(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> 
 
 
 def add_standardised_rates(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, cells: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, cells: pd.DataFrame, *, run: Runner | None = None
 ) -> pd.DataFrame:
-    """`cells` (finished results) with the std columns filled where they apply."""
+    """`cells` (finished results) with the std columns filled where they apply.
+
+    `run`: runs a generated query (default: DuckDB's sandbox on `con`; Spark passes its own).
+    """
     if indicator.standard_population.kind == "none":
         return cells
-    std = standardised_rates(con, indicator)
+    std = standardised_rates(con, indicator, run)
     keys = ["area_code", "area_level", "period_type", "breakdown", "sex", "start"]
     std = std.assign(start=pd.to_datetime(std["period_start"])).drop(columns="period_start")
     left = cells.drop(columns=list(STD_COLUMNS)).assign(

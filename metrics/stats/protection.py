@@ -17,6 +17,7 @@ It is far slower on large connected tables (minutes per indicator), hence opt-in
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -24,7 +25,9 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from metrics.stats.audit import (
+    ZERO,
     AuditResult,
+    AuditTimeout,
     Finding,
     Quantity,
     audit,
@@ -65,11 +68,17 @@ def protect(
     *,
     numerator_within_denominator: bool,
     exact: bool = False,
+    deadline: float | None = None,
+    withheld: BoolArray | None = None,
 ) -> tuple[BoolArray, AuditResult]:
     """Cells to hide (primary included) so that the check passes, and the check's outcome.
 
     `exact` False: protected and checked by propagation only (no LP). True: the exact LP audit
     proves the result, hiding more where it finds a cell propagation could not see through.
+    `deadline` (a `time.perf_counter()` value) caps the exact audit: past it, the result of
+    propagation protection is returned with its snabbkontroll, marked `timed_out`.
+    `withheld`: cells the publishing rule leaves out (hidden in `primary` too); the exact audit
+    treats them as unknowns but checks them by propagation only (see `audit`'s `bounded_only`).
 
     `numerator` and `denominator` carry every cell's true values (the audit itself only reads
     the published ones). Returns the final hidden mask and an `AuditResult` over all cells;
@@ -86,7 +95,6 @@ def protect(
         "denominator": den_values,
     }
     incidence = {name: matrix.tocsr() for name, matrix in members.items()}
-    feasible = (values["numerator"], den_values)  # the true values satisfy every published sum
     widths = [q for q in (numerator, denominator) if q.audited and q.required_width is not None]
 
     def greedy(hidden: BoolArray) -> BoolArray:
@@ -96,7 +104,12 @@ def protect(
             add = np.zeros(hidden.size, dtype=np.bool_)
             for q in widths:
                 add |= _narrow_sums(
-                    hidden, incidence[q.name], values[q.name], float(q.required_width or 0), den_values
+                    hidden,
+                    incidence[q.name],
+                    values[q.name],
+                    float(q.required_width or 0),
+                    den_values,
+                    q.zero_publishable,
                 )
             if not add.any():
                 return hidden
@@ -118,6 +131,45 @@ def protect(
         hidden = greedy(hidden | add)
     if not exact:
         return hidden, quick_check(hidden, numerator, denominator, numerator_within_denominator)
+    try:
+        return _protect_exactly(
+            hidden,
+            numerator,
+            denominator,
+            numerator_within_denominator,
+            greedy,
+            members,
+            incidence,
+            values,
+            deadline,
+            withheld,
+        )
+    except AuditTimeout:
+        # Honest fallback: what propagation protected, checked by propagation, and said so.
+        result = quick_check(hidden, numerator, denominator, numerator_within_denominator)
+        result.timed_out = True
+        return hidden, result
+
+
+def _protect_exactly(
+    hidden: BoolArray,
+    numerator: Quantity,
+    denominator: Quantity,
+    numerator_within_denominator: bool,
+    greedy: Callable[[BoolArray], BoolArray],
+    members: dict[str, sp.csc_matrix],
+    incidence: dict[str, sp.csr_matrix],
+    values: dict[str, npt.NDArray[np.float64]],
+    deadline: float | None,
+    withheld: BoolArray | None,
+) -> tuple[BoolArray, AuditResult]:
+    """Step 4 of docs/disclosure.md: the exact audit, hiding more until it passes.
+
+    Propagation has already passed every cell (withheld ones included) when this starts, and
+    hiding more only adds unknowns, which can only widen what propagation finds: withheld cells
+    stay passed."""
+    den_values = values["denominator"]
+    feasible = (values["numerator"], den_values)  # the true values satisfy every published sum
     result = audit(
         hidden,
         numerator,
@@ -126,6 +178,8 @@ def protect(
         exact=False,
         feasible=feasible,
         lp_budget=LP_BUDGET,
+        deadline=deadline,
+        bounded_only=withheld,
     )
     total = replace(result)
 
@@ -151,6 +205,8 @@ def protect(
             exact=False,
             feasible=feasible,
             lp_budget=LP_BUDGET,
+            deadline=deadline,
+            bounded_only=withheld,
         )
         total.lps += result.lps
         total.seconds += result.seconds
@@ -163,6 +219,8 @@ def protect(
             numerator_within_denominator=numerator_within_denominator,
             focus=result.failing_cells(),
             feasible=feasible,
+            deadline=deadline,
+            bounded_only=withheld,
         )
         total.lps += result.lps
         total.seconds += result.seconds
@@ -207,7 +265,10 @@ def propagation_findings(
             continue
         width = high[i * n : (i + 1) * n] - low[i * n : (i + 1) * n]
         required = required_width_of(q, system.scales[i])
-        for cell in np.flatnonzero(hidden & (width < required * (1 - 1e-9))).tolist():
+        narrow = hidden & (width < required * (1 - 1e-9))
+        if q.zero_publishable:  # pinned to exactly 0: a 0 may be published
+            narrow &= ~(high[i * n : (i + 1) * n] <= ZERO)
+        for cell in np.flatnonzero(narrow).tolist():
             findings.append(Finding(cell, q.name, float(width[cell]), required))
     return findings
 
@@ -218,6 +279,7 @@ def _narrow_sums(
     values: npt.NDArray[np.float64],
     required: float,
     den_values: npt.NDArray[np.float64],
+    zero_publishable: bool = False,
 ) -> BoolArray:
     """Cells to hide where a published parent pins its hidden children's total below `required`.
 
@@ -236,7 +298,10 @@ def _narrow_sums(
     )
     hidden_sum = hidden_child @ filled
     hidden_count = np.asarray(hidden_child.sum(axis=1)).ravel()
-    narrow = np.flatnonzero((hidden_count > 0) & ~hidden[parents] & (hidden_sum < required - 1e-9))
+    too_small = hidden_sum < required - 1e-9
+    if zero_publishable:  # hidden children that add up to 0 are all 0, and a 0 may be published
+        too_small &= hidden_sum > ZERO
+    narrow = np.flatnonzero((hidden_count > 0) & ~hidden[parents] & too_small)
     for e in narrow.tolist():
         cells = matrix.indices[matrix.indptr[e] + 1 : matrix.indptr[e + 1]]
         shown = cells[~(hidden | add)[cells]]

@@ -51,7 +51,11 @@ def candidate_sums(cells: pd.DataFrame, catalogue) -> dict[str, list[tuple[int, 
         parent = at.get(parent_key)
         children = [at[k] for k in child_keys if k in at]
         if parent is not None and children:
-            families[family].append((parent, children))
+            # One family per kind of sum and period type of its parent: a family that does not
+            # hold for months (a kommun's months are not published, so län ≠ Σ the published
+            # kommuner) is dropped for months only, and its years and quarters still count.
+            period = cells.at[parent, "period_type"]
+            families[f"{family} ({period})"].append((parent, children))
 
     areas = cells.groupby(["period", "breakdown", "sex", "age_band"], dropna=False)["area_code"].agg(set)
     for (period, breakdown, sex, age), present in areas.items():
@@ -175,7 +179,7 @@ def attack(results: pd.DataFrame, catalogue) -> Attack:
         if not hidden.any():
             continue
         families = out.families[str(indicator)] = candidate_sums(cells, catalogue)
-        time_families = {k: v for k, v in families.items() if k in TIME_FAMILIES}
+        time_families = {k: v for k, v in families.items() if k.split(" (")[0] in TIME_FAMILIES}
 
         def where(measure: str, i: int, indicator: object = indicator, cells: pd.DataFrame = cells) -> tuple:
             return (indicator, measure, *cells.loc[i, ["area_code", "period", "breakdown"]])

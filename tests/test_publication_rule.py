@@ -321,3 +321,31 @@ def test_the_board_says_why_a_kommun_has_no_months():
     )
     assert breakdown_note(PUBLICATION, "0580", "quarter") is None
     assert Publication.from_json(None) == Publication()  # results from before the rule: all shown
+
+
+def test_a_withheld_cell_known_to_be_large_passes_and_one_known_to_be_small_fails():
+    from metrics.stats.protection import quick_check
+
+    # A snapshot kommun (fast_lakarkontakt): its year *is* its December, a one-child sum 0 = 1.
+    # December is withheld (small kommun), the year published, so December is determined.
+    equations = [(0, [1])]
+    hidden = np.array([False, True])
+    withheld_cells = np.array([False, True])
+
+    def check(year_count: float):
+        num = Quantity(
+            "numerator", np.array([year_count, 0.0]), equations, required_width=5.0, publishable_from=5.0
+        )
+        den = Quantity(
+            "denominator", np.array([40.0, 0.0]), equations, required_width=5.0, publishable_from=10.0
+        )
+        return quick_check(hidden, num, den, True, withheld_cells)
+
+    # 7 of 40 named-GP persons: December = 7 of 40 exactly – what the year publishes, no small count
+    assert check(7.0).passed
+    # (a year of 3 would be hidden itself; were it shown, December = 3 would be a small count pinned)
+    assert [(f.cell, f.quantity) for f in check(3.0).findings] == [(1, "numerator")]
+    # not withheld (an ordinary hidden cell): determined is failing, whatever its value
+    num = Quantity("numerator", np.array([7.0, 0.0]), equations, required_width=5.0, publishable_from=5.0)
+    den = Quantity("denominator", np.array([40.0, 0.0]), equations, required_width=5.0, publishable_from=10.0)
+    assert not quick_check(hidden, num, den, True).passed

@@ -81,6 +81,7 @@ def quantities(
             required_width=width if num_measure.is_count else None,
             nonnegative=num_measure.is_count or nonnegative(num),
             zero_publishable=zero_publishable and num_measure.is_count,
+            publishable_from=width if num_measure.is_count else None,
         ),
         Quantity(
             "denominator",
@@ -90,6 +91,7 @@ def quantities(
             audited=den_measure.kind != "population",
             nonnegative=den_is_count or den_measure.kind == "population" or nonnegative(den),
             zero_publishable=zero_publishable and den_is_count,
+            publishable_from=float(indicator.suppression.min_denominator) if den_is_count else None,
         ),
     )
 
@@ -211,10 +213,10 @@ def audit_indicator(
     if exact:
         result = audit(hidden, num_q, den_q, numerator_within_denominator=within, bounded_only=rebuilt)
         if rebuilt.any():
-            bounds = quick_check(hidden, num_q, den_q, within)  # withheld cells: by propagation
+            bounds = quick_check(hidden, num_q, den_q, within, rebuilt)  # withheld cells: by propagation
             result.findings += [f for f in bounds.findings if rebuilt[f.cell]]
     else:
-        result = quick_check(hidden, num_q, den_q, within)
+        result = quick_check(hidden, num_q, den_q, within, rebuilt)
     result.withheld = len(cells) - stored
     result.cells -= result.withheld
     result.hidden -= result.withheld

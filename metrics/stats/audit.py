@@ -69,6 +69,9 @@ class Quantity:
     nonnegative: bool = True
     zero_publishable: bool = False
     """A count pinned to exactly 0 passes: the primary rule publishes a 0 (min_count ≥ 1)."""
+    publishable_from: float | None = None
+    """A withheld cell (publishing rule) known to be at least this passes: the primary rule would
+    publish it (`max_count + 1` for a count numerator, `min_denominator` for a denominator)."""
 
 
 @dataclass(frozen=True)

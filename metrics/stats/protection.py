@@ -120,7 +120,9 @@ def protect(
     # so it gets its complement without a single LP. Only when propagation finds nothing more does
     # the LP audit run, to prove the rest (and catch what propagation cannot see).
     for _ in range(MAX_ROUNDS):
-        findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator)
+        findings = propagation_findings(
+            hidden, numerator, denominator, numerator_within_denominator, withheld
+        )
         add = np.zeros(hidden.size, dtype=np.bool_)
         for finding in findings:
             cell = _complement(finding, hidden | add, members, incidence, values, den_values)
@@ -130,7 +132,7 @@ def protect(
             break
         hidden = greedy(hidden | add)
     if not exact:
-        return hidden, quick_check(hidden, numerator, denominator, numerator_within_denominator)
+        return hidden, quick_check(hidden, numerator, denominator, numerator_within_denominator, withheld)
     try:
         return _protect_exactly(
             hidden,
@@ -146,7 +148,7 @@ def protect(
         )
     except AuditTimeout:
         # Honest fallback: what propagation protected, checked by propagation, and said so.
-        result = quick_check(hidden, numerator, denominator, numerator_within_denominator)
+        result = quick_check(hidden, numerator, denominator, numerator_within_denominator, withheld)
         result.timed_out = True
         return hidden, result
 
@@ -232,7 +234,11 @@ def _protect_exactly(
 
 
 def quick_check(
-    hidden: BoolArray, numerator: Quantity, denominator: Quantity, numerator_within_denominator: bool
+    hidden: BoolArray,
+    numerator: Quantity,
+    denominator: Quantity,
+    numerator_within_denominator: bool,
+    withheld: BoolArray | None = None,
 ) -> AuditResult:
     """The "snabbkontroll": every hidden cell that bounds arithmetic over the published sums pins.
 
@@ -240,7 +246,7 @@ def quick_check(
     numerator ≤ denominator, to a fixpoint) – not that no LP over all sums at once can.
     """
     started = time.perf_counter()
-    findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator)
+    findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator, withheld)
     return AuditResult(
         cells=int(hidden.size),
         hidden=int(hidden.sum()),
@@ -250,9 +256,19 @@ def quick_check(
 
 
 def propagation_findings(
-    hidden: BoolArray, numerator: Quantity, denominator: Quantity, numerator_within_denominator: bool
+    hidden: BoolArray,
+    numerator: Quantity,
+    denominator: Quantity,
+    numerator_within_denominator: bool,
+    withheld: BoolArray | None = None,
 ) -> list[Finding]:
-    """Hidden cells that interval propagation alone pins narrower than required: certainly failing."""
+    """Hidden cells that interval propagation alone pins narrower than required: certainly failing.
+
+    `withheld`: cells the publishing rule leaves out. They were not hidden for being small, so
+    one is also safe when its lower bound reaches `Quantity.publishable_from` (at least 5 of a
+    count, at least 10 of a denominator: what the primary rule would publish anyway) – e.g. a
+    kommun's last month of a snapshot, which *is* its published year.
+    """
     if not hidden.any():
         return []
     quantities = (numerator, denominator)
@@ -268,6 +284,8 @@ def propagation_findings(
         narrow = hidden & (width < required * (1 - 1e-9))
         if q.zero_publishable:  # pinned to exactly 0: a 0 may be published
             narrow &= ~(high[i * n : (i + 1) * n] <= ZERO)
+        if withheld is not None and q.publishable_from is not None:
+            narrow &= ~(withheld & (low[i * n : (i + 1) * n] >= q.publishable_from - 1e-9))
         for cell in np.flatnonzero(narrow).tolist():
             findings.append(Finding(cell, q.name, float(width[cell]), required))
     return findings

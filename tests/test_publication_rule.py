@@ -94,10 +94,12 @@ def test_the_rule_is_on_by_default_and_can_be_switched_off(tmp_path):
     lines = HEADER.splitlines()
     path.write_text("\n".join(lines[:3] + lines[9:]) + "\n", encoding="utf-8")  # no publication:
     default = load_catalogue(path, strict=True).catalogue.publication
-    assert default == PublicationSettings(False, 20000, 0, 120.0)
+    assert default == PublicationSettings(False, 20000, 10000, 120.0)
     off = "  publication: {kommun_month_breakdowns: true, kommun_months_min_population: 0}\n"
     path.write_text("\n".join(lines[:3]) + "\n" + off + "\n".join(lines[9:]) + "\n", encoding="utf-8")
-    assert load_catalogue(path, strict=True).catalogue.publication == PublicationSettings(True, 0, 0, 120.0)
+    assert load_catalogue(path, strict=True).catalogue.publication == PublicationSettings(
+        True, 0, 10000, 120.0
+    )
 
 
 def test_the_schema_knows_the_publication_keys():
@@ -135,12 +137,13 @@ def test_which_cells_the_rule_withholds():
             ("0509", "kommun", "month", "2024-01-01", "total", None, None),
         ]
     )
-    assert np.flatnonzero(withheld(cells, PLAN)).tolist() == [0, 1, 4 + 1, 9]
-    # quarters by sex and age band only for kommuner of at least 5 000 inhabitants: Ydre's age band goes
-    strict = dataclasses.replace(
-        PLAN, settings=PublicationSettings(kommun_quarter_breakdowns_min_population=5000)
+    # Ydre (3 626) is also below the default 10 000 for quarters by sex and age band: row 3 goes
+    assert np.flatnonzero(withheld(cells, PLAN)).tolist() == [0, 1, 3, 5, 9]
+    # with that part of the rule off (0), Ydre keeps its quarter by age band
+    loose = dataclasses.replace(
+        PLAN, settings=PublicationSettings(kommun_quarter_breakdowns_min_population=0)
     )
-    assert np.flatnonzero(withheld(cells, strict)).tolist() == [0, 1, 3, 5, 9]
+    assert np.flatnonzero(withheld(cells, loose)).tolist() == [0, 1, 5, 9]
     assert not withheld(cells, EVERYTHING).any()
 
 
@@ -349,3 +352,59 @@ def test_a_withheld_cell_known_to_be_large_passes_and_one_known_to_be_small_fail
     num = Quantity("numerator", np.array([7.0, 0.0]), equations, required_width=5.0, publishable_from=5.0)
     den = Quantity("denominator", np.array([40.0, 0.0]), equations, required_width=5.0, publishable_from=10.0)
     assert not quick_check(hidden, num, den, True).passed
+
+
+def test_the_data_page_says_how_many_cells_are_withheld_and_where_the_lp_audit_gave_up():
+    from metrics.dashboard.logic.audit_status import audit_status
+
+    summary = {
+        "check": "snabbkontroll",  # one indicator fell back, so the weaker check speaks for the run
+        "computed_at": "2026-12-02 08:40:00",
+        "checked": 4660,
+        "hidden": 2705,
+        "withheld": 12850,
+        "passed": True,
+        "seconds": 50.2,
+        "lp_timed_out": ["digitala_kontakter"],
+    }
+    text, tone = audit_status(summary)
+    assert tone == "good"
+    assert (
+        "Snabbkontroll godkänd 2026-12-02 08:40 · 2\u00a0705 av 4\u00a0660 celler dolda (50,2 s) · "
+        "12\u00a0850 celler publiceras inte alls (publiceringsregeln) · "
+        "LP-granskningen hann inte klart för digitala_kontakter: bara snabbkontrollen gäller där"
+    ) in text
+
+
+def test_the_kommun_and_indicator_pages_say_what_is_not_published(tmp_path):
+    from metrics.dashboard.server import create_app
+    from metrics.db import set_meta
+    from tests.test_dashboard_data import CATALOGUE, build_db
+
+    db = build_db(tmp_path / "results.duckdb")  # kommuner 0512, 0580, 0581; years only
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    rule = {
+        "kommun_month_breakdowns": False,
+        "kommun_months_min_population": 20000,
+        "months_withheld": ["0512"],
+    }
+    set_meta(con, "publication", json.dumps(rule))
+    con.close()
+    app = create_app(db_path=db, catalog_path=CATALOGUE)
+    from metrics.dashboard.pages import indikator, kommun  # after the app: Dash registers the pages
+    from metrics.dashboard.source.context import indicator_or_none
+
+    with app.server.test_request_context("/"):
+        indicator = indicator_or_none("aterinskrivning_30d_65")
+        assert indicator is not None and "month" in indicator.periods
+        ydre = str(kommun.render_trend("0512", "2024-03", indicator))
+        assert ydre.count("Månadsvärden visas inte för kommuner under 20 000 invånare – se kvartal.") == 1
+        assert "redovisas inte per kön" not in ydre  # not: "the indicator has no breakdowns"
+        linkoping = str(kommun.render_trend("0580", "2024-03", indicator))
+        assert "Månadsvärden per kön och åldersgrupp visas bara för län och områden" in linkoping
+        assert "visas inte för kommuner under" not in linkoping
+        assert "se kvartal" not in str(kommun.render_trend("0512", "2024", indicator))  # years: all shown
+        page = str(indikator.render(indicator, "05", "2024-03", ["0580"]))
+        assert "Månadsvärden visas inte för kommuner under 20 000 invånare – se kvartal (Ydre)." in page

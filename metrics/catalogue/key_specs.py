@@ -186,7 +186,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
             {"type": "integer", "minimum": 0},
         ),
         "kommun_quarter_breakdowns_min_population": Key(
-            "Kommuner med färre invånare får inga kvartal per kön och åldersband (standard 0: alla får dem).",
+            "Kommuner med färre invånare får inga kvartal per kön och åldersband "
+            "(standard 10000; 0: alla får dem).",
             {"type": "integer", "minimum": 0},
         ),
         "audit_seconds": Key(

@@ -48,7 +48,7 @@ class PublicationSettings:
     """Months by sex and age band per kommun; False: only for län and area groups."""
     kommun_months_min_population: int = 20000
     """Kommuner with fewer inhabitants get no month cells at all (quarters instead)."""
-    kommun_quarter_breakdowns_min_population: int = 0
+    kommun_quarter_breakdowns_min_population: int = 10000
     """Kommuner with fewer inhabitants get no quarter cells by sex and age band (0: all get them)."""
     audit_seconds: float = 120.0
     """Seconds the exact LP audit may take per indicator in compute before it falls back."""

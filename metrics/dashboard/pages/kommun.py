@@ -394,6 +394,8 @@ def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
     not_published = breakdown_note(snap.publication, kommun, period_type) if indicator.breakdowns else None
     if breakdown_blocks:
         blocks.append(html.Div(breakdown_blocks, className="grid-2"))
+    elif withheld:
+        pass  # the note above says it: no month values at all
     elif not_published:
         blocks.append(html.P(not_published, className="muted publication-note"))
     else:

@@ -118,8 +118,8 @@ def protect_cells(
     `exact` False: propagation protects and checks (no LP); True: the exact LP audit proves it,
     within `seconds` (None: no cap). Past the cap the result of propagation protection is kept,
     checked by the snabbkontroll, and the outcome says so (`timed_out`). `withheld`: the cells
-    the publishing rule leaves out (also in `primary`): unknowns of every check, but proven by
-    propagation only.
+    the publishing rule leaves out – hidden where `primary` says so, otherwise assumed known to
+    the attacker – and the first choice as complementary cells (`metrics.stats.protection`).
     """
     equations = cell_equations(cells, indicator, catalogue)
     num, den = quantities(indicator, numerator, denominator, equations)

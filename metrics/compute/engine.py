@@ -145,10 +145,11 @@ def finish_cells(
     # Secondary suppression over every sum the results publish – areas, breakdowns and, where the
     # measure adds up over time, months → quarter → year (metrics.compute.equations) – checked by
     # propagation or the exact audit, or DisclosureError (metrics.compute.disclosure). Withheld
-    # cells are in those sums as hidden ones: nobody sees them, but they add up.
+    # cells are in those sums: hidden where the primary rule would hide them, else assumed known
+    # to the attacker (more than the real one knows), and the first choice as complements.
     final, audit = protect_cells(
         df,
-        primary | gone,
+        primary,
         num,
         den,
         indicator,
@@ -159,7 +160,7 @@ def finish_cells(
     )
     audit.withheld = int(gone.sum())
     audit.cells -= audit.withheld
-    audit.hidden -= audit.withheld
+    audit.hidden -= int((final & gone).sum())
     df["suppressed"] = final
     df["suppression"] = pd.Series(np.where(primary, "primary", "secondary"), index=df.index).where(final)
     # Hidden cells keep no numbers at all: what is not stored cannot leak.

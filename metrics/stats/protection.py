@@ -77,14 +77,19 @@ def protect(
     proves the result, hiding more where it finds a cell propagation could not see through.
     `deadline` (a `time.perf_counter()` value) caps the exact audit: past it, the result of
     propagation protection is returned with its snabbkontroll, marked `timed_out`.
-    `withheld`: cells the publishing rule leaves out (hidden in `primary` too); the exact audit
-    treats them as unknowns but checks them by propagation only (see `audit`'s `bounded_only`).
+    `withheld`: cells the publishing rule leaves out. The caller marks those the primary rule
+    would hide as hidden in `primary`; the others are treated as *published* – the attacker is
+    assumed to know them, which is more than the real one does, so every pass holds for the real
+    one too – and are the first choice for complementary cells (hiding them costs nothing).
 
     `numerator` and `denominator` carry every cell's true values (the audit itself only reads
     the published ones). Returns the final hidden mask and an `AuditResult` over all cells;
     if no more cells can be hidden and the audit still fails, its findings say which.
     """
     den_values = np.asarray(denominator.values, dtype=np.float64)
+    # Complementary cells are chosen by this key: a withheld cell first (it is not published
+    # anyway, so hiding it costs nothing), then the smallest denominator.
+    prefer = den_values if withheld is None else np.where(withheld, -1.0, den_values)
     everything = _distinct([*numerator.equations, *denominator.equations])
     members = {
         "numerator": incidence_matrix(numerator.equations, den_values.size).tocsc(),
@@ -100,7 +105,7 @@ def protect(
     def greedy(hidden: BoolArray) -> BoolArray:
         """The single-equation rule and the sum rule, alternated until neither hides more."""
         while True:
-            hidden = secondary_suppression(hidden, den_values, everything)
+            hidden = secondary_suppression(hidden, prefer, everything)
             add = np.zeros(hidden.size, dtype=np.bool_)
             for q in widths:
                 add |= _narrow_sums(
@@ -108,7 +113,7 @@ def protect(
                     incidence[q.name],
                     values[q.name],
                     float(q.required_width or 0),
-                    den_values,
+                    prefer,
                     q.zero_publishable,
                 )
             if not add.any():
@@ -120,19 +125,17 @@ def protect(
     # so it gets its complement without a single LP. Only when propagation finds nothing more does
     # the LP audit run, to prove the rest (and catch what propagation cannot see).
     for _ in range(MAX_ROUNDS):
-        findings = propagation_findings(
-            hidden, numerator, denominator, numerator_within_denominator, withheld
-        )
+        findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator)
         add = np.zeros(hidden.size, dtype=np.bool_)
         for finding in findings:
-            cell = _complement(finding, hidden | add, members, incidence, values, den_values)
+            cell = _complement(finding, hidden | add, members, incidence, values, prefer)
             if cell is not None:
                 add[cell] = True
         if not add.any():
             break
         hidden = greedy(hidden | add)
     if not exact:
-        return hidden, quick_check(hidden, numerator, denominator, numerator_within_denominator, withheld)
+        return hidden, quick_check(hidden, numerator, denominator, numerator_within_denominator)
     try:
         return _protect_exactly(
             hidden,
@@ -144,11 +147,11 @@ def protect(
             incidence,
             values,
             deadline,
-            withheld,
+            prefer,
         )
     except AuditTimeout:
         # Honest fallback: what propagation protected, checked by propagation, and said so.
-        result = quick_check(hidden, numerator, denominator, numerator_within_denominator, withheld)
+        result = quick_check(hidden, numerator, denominator, numerator_within_denominator)
         result.timed_out = True
         return hidden, result
 
@@ -163,13 +166,11 @@ def _protect_exactly(
     incidence: dict[str, sp.csr_matrix],
     values: dict[str, npt.NDArray[np.float64]],
     deadline: float | None,
-    withheld: BoolArray | None,
+    prefer: npt.NDArray[np.float64],
 ) -> tuple[BoolArray, AuditResult]:
     """Step 4 of docs/disclosure.md: the exact audit, hiding more until it passes.
 
-    Propagation has already passed every cell (withheld ones included) when this starts, and
-    hiding more only adds unknowns, which can only widen what propagation finds: withheld cells
-    stay passed."""
+    `prefer`: the order complementary cells are chosen in (withheld first)."""
     den_values = values["denominator"]
     feasible = (values["numerator"], den_values)  # the true values satisfy every published sum
     result = audit(
@@ -181,7 +182,6 @@ def _protect_exactly(
         feasible=feasible,
         lp_budget=LP_BUDGET,
         deadline=deadline,
-        bounded_only=withheld,
     )
     total = replace(result)
 
@@ -190,7 +190,7 @@ def _protect_exactly(
             break
         add = np.zeros(hidden.size, dtype=np.bool_)
         for finding in result.findings:
-            cell = _complement(finding, hidden | add, members, incidence, values, den_values)
+            cell = _complement(finding, hidden | add, members, incidence, values, prefer)
             if cell is not None:
                 add[cell] = True
         if not add.any():
@@ -208,7 +208,6 @@ def _protect_exactly(
             feasible=feasible,
             lp_budget=LP_BUDGET,
             deadline=deadline,
-            bounded_only=withheld,
         )
         total.lps += result.lps
         total.seconds += result.seconds
@@ -222,7 +221,6 @@ def _protect_exactly(
             focus=result.failing_cells(),
             feasible=feasible,
             deadline=deadline,
-            bounded_only=withheld,
         )
         total.lps += result.lps
         total.seconds += result.seconds
@@ -264,10 +262,12 @@ def propagation_findings(
 ) -> list[Finding]:
     """Hidden cells that interval propagation alone pins narrower than required: certainly failing.
 
-    `withheld`: cells the publishing rule leaves out. They were not hidden for being small, so
-    one is also safe when its lower bound reaches `Quantity.publishable_from` (at least 5 of a
-    count, at least 10 of a denominator: what the primary rule would publish anyway) – e.g. a
-    kommun's last month of a snapshot, which *is* its published year.
+    `withheld` (the audit of stored results, where their values are unknown): cells the
+    publishing rule leaves out. They were not hidden for being small, so one narrower than
+    required fails only if it may be a small value: its upper bound is below
+    `Quantity.publishable_from` (5 of a count, 10 of a denominator: what the primary rule would
+    publish) and – when a 0 may be published – its lower bound above 0. E.g. a kommun's last
+    month of a snapshot *is* its published year, determined but no small count.
     """
     if not hidden.any():
         return []
@@ -285,7 +285,11 @@ def propagation_findings(
         if q.zero_publishable:  # pinned to exactly 0: a 0 may be published
             narrow &= ~(high[i * n : (i + 1) * n] <= ZERO)
         if withheld is not None and q.publishable_from is not None:
-            narrow &= ~(withheld & (low[i * n : (i + 1) * n] >= q.publishable_from - 1e-9))
+            q_low, q_high = low[i * n : (i + 1) * n], high[i * n : (i + 1) * n]
+            may_be_small = q_high < q.publishable_from - 1e-9
+            if q.zero_publishable:
+                may_be_small &= q_low > ZERO
+            narrow &= ~withheld | may_be_small
         for cell in np.flatnonzero(narrow).tolist():
             findings.append(Finding(cell, q.name, float(width[cell]), required))
     return findings

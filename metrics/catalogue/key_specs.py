@@ -191,7 +191,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
             {"type": "integer", "minimum": 0},
         ),
         "audit_seconds": Key(
-            "Sekunder LP-granskningen får ta per indikator i compute innan snabbkontrollen tar över "
+            "Processorsekunder LP-granskningen får ta per indikator i compute innan snabbkontrollen tar över "
             "(standard 120).",
             {"type": "number", "exclusiveMinimum": 0},
         ),

@@ -51,7 +51,7 @@ class PublicationSettings:
     kommun_quarter_breakdowns_min_population: int = 10000
     """Kommuner with fewer inhabitants get no quarter cells by sex and age band (0: all get them)."""
     audit_seconds: float = 120.0
-    """Seconds the exact LP audit may take per indicator in compute before it falls back."""
+    """CPU seconds the exact LP audit may take per indicator in compute before it falls back."""
 
 
 @dataclass(frozen=True)

@@ -116,14 +116,15 @@ def protect_cells(
     """Every cell to hide (primary included), checked; raises `DisclosureError` if the check fails.
 
     `exact` False: propagation protects and checks (no LP); True: the exact LP audit proves it,
-    within `seconds` (None: no cap). Past the cap the result of propagation protection is kept,
+    within `seconds` of CPU time (None: no cap). Past the cap the result of propagation protection is kept,
     checked by the snabbkontroll, and the outcome says so (`timed_out`). `withheld`: the cells
     the publishing rule leaves out – hidden where `primary` says so, otherwise assumed known to
     the attacker – and the first choice as complementary cells (`metrics.stats.protection`).
     """
     equations = cell_equations(cells, indicator, catalogue)
     num, den = quantities(indicator, numerator, denominator, equations)
-    deadline = None if seconds is None else time.perf_counter() + seconds
+    # CPU time, not wall time: on a busy machine the same data must give the same cells.
+    deadline = None if seconds is None else time.process_time() + seconds
     hidden, result = protect(
         primary,
         num,

@@ -214,7 +214,8 @@ def audit(
     to satisfy every relation: used only as one more witness, it never narrows an interval.
     `lp_budget` caps the cells per component that get their own LPs; beyond it an unproven cell
     is reported as failing (never the other way round), so a pass is always proven.
-    `deadline` (a `time.perf_counter()` value): raise `AuditTimeout` once it has passed.
+    `deadline` (a `time.process_time()` value: CPU time, so that a busy machine does not change
+    what is published): raise `AuditTimeout` once it has passed.
     `bounded_only` (optional bool array): hidden cells that are unknowns of the LPs but not their
     targets – the cells the publishing rule withholds, checked by interval propagation only
     (`metrics.stats.protection.propagation_findings`); their LPs would dominate the audit's time.
@@ -371,7 +372,7 @@ def _audit_component(
     everything = np.arange(k, dtype=np.int32)
 
     def solve(objective: FloatArray) -> FloatArray | None:
-        if deadline is not None and time.perf_counter() > deadline:
+        if deadline is not None and time.process_time() > deadline:
             raise AuditTimeout
         result.lps += 1
         solver.changeColsCost(k, everything, objective)

@@ -75,7 +75,7 @@ def protect(
 
     `exact` False: protected and checked by propagation only (no LP). True: the exact LP audit
     proves the result, hiding more where it finds a cell propagation could not see through.
-    `deadline` (a `time.perf_counter()` value) caps the exact audit: past it, the result of
+    `deadline` (a `time.process_time()` value: CPU seconds) caps the exact audit: past it, the result of
     propagation protection is returned with its snabbkontroll, marked `timed_out`.
     `withheld`: cells the publishing rule leaves out. The caller marks those the primary rule
     would hide as hidden in `primary`; the others are treated as *published* – the attacker is

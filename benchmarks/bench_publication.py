@@ -1,18 +1,20 @@
 """What the publishing rule and the exact audit cost per indicator: cells, withheld, hidden, LPs, time.
 
 Usage: python benchmarks/bench_publication.py DB [--catalog FILE] [--indicator ID ...] [--cap SECONDS]
-       [--rule off] [--quick]
+       [--rule off] [--quick] [--out COPY.duckdb]
 
-Computes each indicator in memory (nothing is written to DB) as `matavla compute` does, with the
-exact LP audit unless --quick, and prints wall and CPU seconds (CPU: on a shared machine the wall
-time mostly measures the neighbours). `--rule off` publishes every cell (the rule switched off),
-for a before/after comparison.
+Computes each indicator as `matavla compute` does (compute_all) on a copy of DB (nothing is
+written to DB itself; `--out` keeps the copy, e.g. for bench_suppression_cost.py and `matavla
+audit`), with the exact LP audit unless --quick, and prints wall and CPU seconds per indicator
+(CPU: on a shared machine the wall time mostly measures the neighbours). `--rule off` publishes
+every cell (the rule switched off), for a before/after comparison.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import shutil
 import tempfile
 import time
@@ -21,10 +23,7 @@ import duckdb
 
 from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import PublicationSettings
-from metrics.compute.engine import checked_indicator, write_areas
-from metrics.compute.publication import publishing_plan
-from metrics.extracts.coverage import write_covered_months
-from metrics.extracts.declared_tables import ensure_declared_tables
+from metrics.compute.engine import compute_all
 
 
 def main() -> None:
@@ -35,6 +34,7 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=None, help="audit_seconds (default: the catalogue's)")
     parser.add_argument("--rule", choices=["on", "off"], default="on")
     parser.add_argument("--quick", action="store_true", help="snabbkontroll only (no LP)")
+    parser.add_argument("--out", help="keep the computed copy here")
     args = parser.parse_args()
     catalogue = load_catalogue(args.catalog).catalogue
     settings = catalogue.publication
@@ -44,34 +44,39 @@ def main() -> None:
         settings = dataclasses.replace(settings, audit_seconds=args.cap)
     catalogue = dataclasses.replace(catalogue, publication=settings)
     folder = tempfile.mkdtemp(prefix="bench-publication-")
-    copy = shutil.copy(args.db, f"{folder}/copy.duckdb")  # nothing is written to DB itself
+    copy = shutil.copy(args.db, args.out or f"{folder}/copy.duckdb")
     con = duckdb.connect(copy)
-    write_areas(con, catalogue)
-    ensure_declared_tables(con, catalogue.extracts)
-    write_covered_months(con)
-    plan = publishing_plan(con, settings)
-    print("indicator | stored | withheld | hidden | LPs | timed out | wall s | CPU s")
-    totals = [0, 0, 0, 0.0, 0.0]
-    for indicator in catalogue.indicators:
-        if args.indicator and indicator.id not in args.indicator:
-            continue
-        wall, cpu = time.perf_counter(), time.process_time()
-        frame, audit = checked_indicator(con, indicator, catalogue, exact_audit=not args.quick, plan=plan)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        hidden = int(frame["suppressed"].fillna(False).astype(bool).sum())
+    only = args.indicator or None
+    print("indicator | stored | withheld | hidden | LPs | timed out | wall s | CPU s", flush=True)
+    clock = [time.perf_counter(), time.process_time()]
+    laps: dict[str, tuple[float, float]] = {}
+
+    def lap(line: str) -> None:
+        now = time.perf_counter(), time.process_time()
+        name = line.split("] ", 1)[1].split(":", 1)[0]
+        laps[name] = (now[0] - clock[0], now[1] - clock[1])
+        clock[:] = [*now]
+
+    compute_all(con, catalogue, only=only, progress=lap, exact_audit=not args.quick)
+    record = json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])
+    hidden = dict(
+        con.execute("SELECT indicator, count(*) FILTER (WHERE suppressed) FROM results GROUP BY 1").fetchall()
+    )
+    con.close()
+    for name, entry in record["indicators"].items():
+        wall, cpu = laps.get(name, (0.0, 0.0))
         print(
-            f"{indicator.id} | {len(frame)} | {audit.withheld} | {hidden} | {audit.lps} | "
-            f"{'ja' if audit.timed_out else 'nej'} | {wall:.1f} | {cpu:.1f}",
-            flush=True,
+            f"{name} | {entry['checked']} | {entry['withheld']} | {hidden.get(name, 0)} | "
+            f"{entry.get('lps', '–')} | {'ja' if entry.get('lp_timed_out') else 'nej'} | "
+            f"{wall:.1f} | {cpu:.1f}"
         )
-        totals = [
-            totals[0] + len(frame),
-            totals[1] + audit.withheld,
-            totals[2] + hidden,
-            totals[3] + wall,
-            totals[4] + cpu,
-        ]
-    print(f"total | {totals[0]} | {totals[1]} | {totals[2]} | | | {totals[3]:.1f} | {totals[4]:.1f}")
+    total_wall = sum(w for w, _ in laps.values())
+    total_cpu = sum(c for _, c in laps.values())
+    print(
+        f"total | {record['checked']} | {record['withheld']} | {record['hidden']} | | | "
+        f"{total_wall:.1f} | {total_cpu:.1f}"
+    )
+    print(f"refused: {record['refused']}, passed: {record['passed']}, check: {record['check']}")
 
 
 if __name__ == "__main__":

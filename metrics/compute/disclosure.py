@@ -239,6 +239,7 @@ def audit_summary(
             "withheld": r.withheld,
             "passed": r.passed,
             "seconds": round(r.seconds, 3),
+            "lps": r.lps,
             "check": QUICK_CHECK if r.timed_out else check,
             "lp_timed_out": r.timed_out,
         }

@@ -307,11 +307,13 @@ def schema() -> None:
     help="Antal körningar vars resultat sparas i historiken (för `matavla export --run`).",
 )
 @click.option(
-    "--audit",
+    "--audit/--snabbkontroll",
     "exact_audit",
-    is_flag=True,
-    help="Granska röjanderisken med fullständig LP-granskning i stället för snabbkontrollen "
-    "(långsamt: minuter per indikator); en indikator som underkänns publiceras inte.",
+    default=True,
+    show_default=True,
+    help="Granska röjanderisken med fullständig LP-granskning (standard; högst "
+    "settings.publication.audit_seconds per indikator, därefter snabbkontrollen) eller bara med "
+    "snabbkontrollen (ingen LP). En indikator som underkänns publiceras inte.",
 )
 @click.option(
     "--engine",

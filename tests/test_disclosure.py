@@ -337,7 +337,7 @@ def test_matavla_audit_passes_on_a_small_table_and_fails_when_a_lone_cell_is_hid
     assert unknown.exit_code == 1 and "finns inte i katalogen" in unknown.output
 
 
-def test_compute_with_audit_protects_by_the_lp_audit_and_records_which_check_ran(catalogue):
+def test_compute_protects_by_the_lp_audit_by_default_and_records_which_check_ran(catalogue):
     from metrics.compute.engine import compute_all
     from tests.indicator_cases import empty_db, insert
 
@@ -355,11 +355,12 @@ def test_compute_with_audit_protects_by_the_lp_audit_and_records_which_check_ran
         assert all(r.ok for r in reports), [r.message for r in reports]
         return json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])
 
-    quick = check_of()
+    exact = check_of()  # the default since the publishing rule made the LP cheap
+    assert exact["check"] == "fullständig LP-granskning" and exact["passed"] is True
+    assert exact["indicators"]["proaktiva_kontakter"]["lp_timed_out"] is False
+    quick = check_of(exact_audit=False)  # compute --snabbkontroll
     assert quick["check"] == "snabbkontroll" and quick["passed"] is True
     assert quick["indicators"]["proaktiva_kontakter"]["check"] == "snabbkontroll"
-    exact = check_of(exact_audit=True)
-    assert exact["check"] == "fullständig LP-granskning" and exact["passed"] is True
     assert exact["hidden"] >= quick["hidden"] > 0
 
     # the check's outcome stays out of the frame: pandas would copy it into previews' parquet files

@@ -54,6 +54,12 @@ def no_suppression_catalogue(folder: Path) -> Path:
     # min_denominator 0 hides nothing by denominator; the catalogue refuses max_count < min_count,
     # so the count rule is switched off by a band no count in these data reaches.
     catalogue["settings"]["suppression"] = {"min_denominator": 0, "min_count": 10**12, "max_count": 10**12}
+    # ... and the publishing rule (docs/disclosure.md) off: every cell is published and compared
+    catalogue["settings"]["publication"] = {
+        "kommun_month_breakdowns": True,
+        "kommun_months_min_population": 0,
+        "kommun_quarter_breakdowns_min_population": 0,
+    }
     catalogue["area_levels"] = [
         {
             "level": expected.GROUP_LEVEL,

@@ -86,6 +86,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
             {"anyOf": [{"enum": list(STANDARD_POPULATION_NAMES)}, ref("standard_population")]},
         ),
         "suppression": Key("Gränser för att dölja små tal i alla indikatorer.", ref("suppression")),
+        "publication": Key(
+            "Vilka celler som publiceras alls: månader och indelningar per kommun (docs/disclosure.md).",
+            ref("publication"),
+        ),
         "age_bands": Key(
             "Åldersbandens nedre gränser i stigande ordning, t.ex. [0, 20, 65, 75, 85].",
             {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 120}, "minItems": 1},
@@ -172,6 +176,27 @@ SECTIONS: dict[str, dict[str, Key]] = {
             {"type": "number", "minimum": 0},
         ),
         "max_count": Key("Se min_count.", {"type": "number", "minimum": 0}),
+    },
+    "publication": {
+        "kommun_month_breakdowns": Key(
+            "true: månader per kön och åldersband även per kommun; false (standard): bara län och områden.",
+            {"type": "boolean"},
+        ),
+        "kommun_months_min_population": Key(
+            "Kommuner med färre invånare får kvartal i stället för månader "
+            "(standard 20000; 0: alla får månader).",
+            {"type": "integer", "minimum": 0},
+        ),
+        "kommun_quarter_breakdowns_min_population": Key(
+            "Kommuner med färre invånare får inga kvartal per kön och åldersband "
+            "(standard 10000; 0: alla får dem).",
+            {"type": "integer", "minimum": 0},
+        ),
+        "audit_seconds": Key(
+            "Processorsekunder LP-granskningen får ta per indikator i compute innan snabbkontrollen tar över "
+            "(standard 120).",
+            {"type": "number", "exclusiveMinimum": 0},
+        ),
     },
     "plan_area": {
         "id": Key("Områdets id: små bokstäver, siffror och _.", TEXT, required=True),
@@ -372,6 +397,7 @@ SECTION_TITLES: dict[str, str] = {
     "catalogue": "Filens översta nivå",
     "settings": "`settings:`",
     "suppression": "`suppression:` (under `settings:` eller i en indikator)",
+    "publication": "`publication:` (under `settings:`)",
     "plan_area": "Ett planområde under `plan_areas:`",
     "area_level": "En områdesnivå under `area_levels:`",
     "area_group": "Ett område under `groups:`",

@@ -39,6 +39,7 @@ from metrics.catalogue.settings import (
     SUPPRESSION_KEYS,
     parse_area_levels,
     parse_plan_areas,
+    parse_publication,
     parse_settings,
     parse_standard_population,
 )
@@ -100,6 +101,11 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         StandardPopulation(),
         problems,
     )
+    publication = parse_publication(
+        settings.get("publication") if isinstance(settings, LineDict) else None,
+        settings.line_of("publication") if isinstance(settings, LineDict) else 0,
+        problems,
+    )
     plan_areas = parse_plan_areas(doc.get("plan_areas"), doc.line_of("plan_areas"), problems)
     area_levels = parse_area_levels(doc.get("area_levels"), problems)
     comparison = (
@@ -159,6 +165,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         extracts=declared,
         comparison=comparison,
         standard_population=standard_population,
+        publication=publication,
     )
     return LoadResult(catalogue, by_line(problems.items))
 

@@ -36,6 +36,25 @@ class SuppressionSettings:
 
 
 @dataclass(frozen=True)
+class PublicationSettings:
+    """Which cells are published at all (docs/disclosure.md, "The publishing rule").
+
+    Fewer published sums mean fewer cells to hide and LPs small enough for the exact audit in
+    every compute. Cells the rule leaves out are computed and protected like hidden cells, but
+    never stored or exported.
+    """
+
+    kommun_month_breakdowns: bool = False
+    """Months by sex and age band per kommun; False: only for län and area groups."""
+    kommun_months_min_population: int = 20000
+    """Kommuner with fewer inhabitants get no month cells at all (quarters instead)."""
+    kommun_quarter_breakdowns_min_population: int = 10000
+    """Kommuner with fewer inhabitants get no quarter cells by sex and age band (0: all get them)."""
+    audit_seconds: float = 120.0
+    """CPU seconds the exact LP audit may take per indicator in compute before it falls back."""
+
+
+@dataclass(frozen=True)
 class ComparisonChoice:
     """How areas are compared with their benchmark (metrics.stats.benchmark has the methods)."""
 
@@ -226,6 +245,7 @@ class Catalogue:
     extracts: tuple[Extract, ...] = ()  # declared in the catalogue's `extracts:` section
     standard_population: StandardPopulation = field(default_factory=StandardPopulation)
     comparison: ComparisonChoice = ComparisonChoice()
+    publication: PublicationSettings = PublicationSettings()
 
     def comparison_of(self, indicator: Indicator) -> ComparisonChoice:
         return indicator.comparison or self.comparison

@@ -12,6 +12,7 @@ from metrics.catalogue.model import (
     AreaGroup,
     AreaLevel,
     PlanArea,
+    PublicationSettings,
     StandardPopulation,
     SuppressionSettings,
 )
@@ -19,8 +20,14 @@ from metrics.catalogue.problems import Problems, did_you_mean, is_number, unknow
 from metrics.catalogue.yaml_loader import LineDict
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-SETTINGS_KEYS = ("suppression", "age_bands", "code_lists", "comparison", "standard_population")
+SETTINGS_KEYS = ("suppression", "publication", "age_bands", "code_lists", "comparison", "standard_population")
 SUPPRESSION_KEYS = ("min_denominator", "min_count", "max_count")
+PUBLICATION_KEYS = (
+    "kommun_month_breakdowns",
+    "kommun_months_min_population",
+    "kommun_quarter_breakdowns_min_population",
+    "audit_seconds",
+)
 STANDARD_POPULATION_NAMES = ("esp2013", "none")
 """standard_population as a word: the European Standard Population 2013, or no standardisation."""
 STANDARD_POPULATION_KEYS = ("lan", "year")
@@ -55,6 +62,54 @@ def parse_suppression(
     if result.min_count > result.max_count:
         problems.add(node.line, "suppression: min_count är större än max_count")
     return result
+
+
+def parse_publication(node: Any, line: int, problems: Problems) -> PublicationSettings:
+    """`settings.publication`: which cells are published at all (docs/disclosure.md)."""
+    default = PublicationSettings()
+    if node is None:
+        return default
+    if not isinstance(node, LineDict):
+        problems.add(
+            line,
+            "publication ska vara en mappning",
+            "t.ex. publication: {kommun_months_min_population: 20000, kommun_month_breakdowns: false}",
+        )
+        return default
+    unknown_keys(node, PUBLICATION_KEYS, "publication", problems)
+    values: dict[str, Any] = {}
+    if "kommun_month_breakdowns" in node:
+        value = node["kommun_month_breakdowns"]
+        if not isinstance(value, bool):
+            problems.add(
+                node.line_of("kommun_month_breakdowns"),
+                "publication.kommun_month_breakdowns ska vara true eller false",
+                "false (standard): månader per kön och åldersband bara för län och områden",
+            )
+        else:
+            values["kommun_month_breakdowns"] = value
+    for key in ("kommun_months_min_population", "kommun_quarter_breakdowns_min_population"):
+        if key in node:
+            value = node[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                problems.add(
+                    node.line_of(key),
+                    f"publication.{key} ska vara ett heltal ≥ 0 (invånare)",
+                    "0 stänger av regeln, t.ex. " + key + ": 20000",
+                )
+            else:
+                values[key] = value
+    if "audit_seconds" in node:
+        value = node["audit_seconds"]
+        if not is_number(value) or value <= 0:
+            problems.add(
+                node.line_of("audit_seconds"),
+                "publication.audit_seconds ska vara ett tal > 0 (sekunder per indikator)",
+                "t.ex. audit_seconds: 120",
+            )
+        else:
+            values["audit_seconds"] = float(value)
+    return PublicationSettings(**{**default.__dict__, **values})
 
 
 def parse_standard_population(

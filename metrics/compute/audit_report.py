@@ -15,6 +15,7 @@ from metrics.compute.disclosure import (
     describe_findings,
     record_audit,
 )
+from metrics.compute.publication import stored_plan
 from metrics.db import connect, get_meta
 from metrics.errors import MatavlaError
 from metrics.wording import thousands
@@ -43,6 +44,7 @@ def audit_database(
     try:
         results = con.execute("SELECT * FROM results").df()
         computed_at = get_meta(con, "computed_at") or ""
+        plan = stored_plan(con)  # the publishing rule the results were computed with
     finally:
         con.close()
     audits: list[IndicatorAudit] = []
@@ -51,12 +53,13 @@ def audit_database(
         indicator = known.get(str(indicator_id))
         if indicator is None or (only and indicator.id not in only):
             continue
-        item = audit_indicator(cells, indicator, catalogue)
+        item = audit_indicator(cells, indicator, catalogue, plan=plan)
         audits.append(item)
         r = item.result
         status = "godkänd" if r.passed else "UNDERKÄND"
+        withheld = f" (och {thousands(r.withheld)} opublicerade)" if r.withheld else ""
         done = [
-            f"{item.indicator}: {thousands(r.cells)} celler, {thousands(r.hidden)} dolda – "
+            f"{item.indicator}: {thousands(r.cells)} celler, {thousands(r.hidden)} dolda{withheld} – "
             f"{status} ({r.seconds:.1f} s, {thousands(r.lps)} LP)"
         ]
         if not r.passed:
@@ -88,7 +91,7 @@ def audit_database(
         lines.append(
             f"Fullständig LP-granskning underkänd för {len(failed)} av {len(audits)} indikatorer "
             f"({', '.join(failed)}): dolda celler kan räknas fram ur publicerade summor. "
-            "Kör `matavla compute --audit --indicator …` så döljs fler celler tills granskningen godkänner."
+            "Kör `matavla compute --indicator …` så döljs fler celler tills granskningen godkänner."
         )
     else:
         lines.append(

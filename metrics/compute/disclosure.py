@@ -13,6 +13,7 @@ outcomes are kept in the `meta` table (`AUDIT_META_KEY` from compute, `LP_AUDIT_
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.compute.equations import CellEquations, cell_equations
+from metrics.compute.publication import PublishingPlan, applies, with_withheld
 from metrics.db import get_meta, set_meta
 from metrics.errors import DisclosureError
 from metrics.stats.audit import AuditResult, Finding, Quantity, audit
@@ -63,6 +65,7 @@ def quantities(
     num = np.asarray(numerator, dtype=np.float64)
     den = np.asarray(denominator, dtype=np.float64)
     width = required_count_width(indicator)
+    zero_publishable = indicator.suppression.min_count >= 1  # the primary rule shows a 0
     num_measure, den_measure = indicator.numerator, indicator.denominator
     den_is_count = den_measure.kind in ("rows", "persons", "per_person") or den_measure.is_count
 
@@ -77,6 +80,8 @@ def quantities(
             equations.numerator,
             required_width=width if num_measure.is_count else None,
             nonnegative=num_measure.is_count or nonnegative(num),
+            zero_publishable=zero_publishable and num_measure.is_count,
+            publishable_from=width if num_measure.is_count else None,
         ),
         Quantity(
             "denominator",
@@ -85,6 +90,8 @@ def quantities(
             required_width=width if den_is_count else None,
             audited=den_measure.kind != "population",
             nonnegative=den_is_count or den_measure.kind == "population" or nonnegative(den),
+            zero_publishable=zero_publishable and den_is_count,
+            publishable_from=float(indicator.suppression.min_denominator) if den_is_count else None,
         ),
     )
 
@@ -102,21 +109,36 @@ def protect_cells(
     indicator: Indicator,
     catalogue: Catalogue,
     *,
-    exact: bool = False,
+    exact: bool = True,
+    seconds: float | None = None,
+    withheld: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.bool_], AuditResult]:
     """Every cell to hide (primary included), checked; raises `DisclosureError` if the check fails.
 
-    `exact` False: propagation protects and checks (no LP); True: the exact LP audit proves it.
+    `exact` False: propagation protects and checks (no LP); True: the exact LP audit proves it,
+    within `seconds` of CPU time (None: no cap). Past the cap the result of propagation protection is kept,
+    checked by the snabbkontroll, and the outcome says so (`timed_out`). `withheld`: the cells
+    the publishing rule leaves out – hidden where `primary` says so, otherwise assumed known to
+    the attacker – and the first choice as complementary cells (`metrics.stats.protection`).
     """
     equations = cell_equations(cells, indicator, catalogue)
     num, den = quantities(indicator, numerator, denominator, equations)
+    # CPU time, not wall time: on a busy machine the same data must give the same cells.
+    deadline = None if seconds is None else time.process_time() + seconds
     hidden, result = protect(
-        primary, num, den, numerator_within_denominator=numerator_within_denominator(indicator), exact=exact
+        primary,
+        num,
+        den,
+        numerator_within_denominator=numerator_within_denominator(indicator),
+        exact=exact,
+        deadline=deadline,
+        withheld=withheld,
     )
     if not result.passed:
+        check = check_kind(exact and not result.timed_out)
         raise DisclosureError(
             indicator.id,
-            f"röjandekontrollen ({check_kind(exact)}) underkänner resultatet: "
+            f"röjandekontrollen ({check}) underkänner resultatet: "
             + describe_findings(cells, result.findings)
             + " Resultatet publiceras inte; kontrollera indelningarna (area_levels) och tröskelvärdena.",
         )
@@ -153,22 +175,33 @@ class IndicatorAudit:
 
 
 def audit_published(
-    results: pd.DataFrame, catalogue: Catalogue, *, exact: bool = True
+    results: pd.DataFrame, catalogue: Catalogue, *, exact: bool = True, plan: PublishingPlan | None = None
 ) -> list[IndicatorAudit]:
     """Audit the stored results of every catalogue indicator that has any, from published numbers only."""
     known = {i.id: i for i in catalogue.indicators}
     return [
-        audit_indicator(cells, known[str(indicator_id)], catalogue, exact=exact)
+        audit_indicator(cells, known[str(indicator_id)], catalogue, exact=exact, plan=plan)
         for indicator_id, cells in results.groupby("indicator", sort=True)
         if str(indicator_id) in known
     ]
 
 
 def audit_indicator(
-    cells: pd.DataFrame, indicator: Indicator, catalogue: Catalogue, *, exact: bool = True
+    cells: pd.DataFrame,
+    indicator: Indicator,
+    catalogue: Catalogue,
+    *,
+    exact: bool = True,
+    plan: PublishingPlan | None = None,
 ) -> IndicatorAudit:
     """The exact LP audit (or with `exact` False the propagation "snabbkontroll") of one
-    indicator's stored cells, from published numbers only."""
+    indicator's stored cells, from published numbers only.
+
+    `plan`: the publishing rule the cells were computed with; the cells it withheld are added
+    back as hidden ones (they are in the sums), so the audit models every sum exactly."""
+    stored = len(cells)
+    if plan is not None and applies(indicator):
+        cells = with_withheld(cells.reset_index(drop=True), plan, indicator)
     cells = cells.reset_index(drop=True)
     hidden = cells["suppressed"].astype(bool).to_numpy()
     # Hidden cells hold no numbers in `results`; mask anyway so only the published ones count.
@@ -177,35 +210,54 @@ def audit_indicator(
     equations = cell_equations(cells, indicator, catalogue)
     num_q, den_q = quantities(indicator, num, den, equations)
     within = numerator_within_denominator(indicator)
+    rebuilt = np.arange(len(cells)) >= stored  # the withheld cells put back
     if exact:
-        result = audit(hidden, num_q, den_q, numerator_within_denominator=within)
+        result = audit(hidden, num_q, den_q, numerator_within_denominator=within, bounded_only=rebuilt)
+        if rebuilt.any():
+            bounds = quick_check(hidden, num_q, den_q, within, rebuilt)  # withheld cells: by propagation
+            result.findings += [f for f in bounds.findings if rebuilt[f.cell]]
     else:
-        result = quick_check(hidden, num_q, den_q, within)
+        result = quick_check(hidden, num_q, den_q, within, rebuilt)
+    result.withheld = len(cells) - stored
+    result.cells -= result.withheld
+    result.hidden -= result.withheld
     return IndicatorAudit(indicator.id, cells, result)
 
 
 def audit_summary(
     results: dict[str, AuditResult], computed_at: str, refused: Iterable[str] = (), check: str = QUICK_CHECK
 ) -> dict:
-    """The small JSON record the Data page shows: which check, cells checked, hidden, passed, seconds."""
+    """The small JSON record the Data page shows: which check, cells checked, hidden, passed, seconds.
+
+    An indicator whose exact audit hit compute's time cap is recorded as checked by the
+    snabbkontroll (`lp_timed_out`), and the weaker check then speaks for the whole run.
+    """
+    entries = {
+        key: {
+            "checked": r.cells,
+            "hidden": r.hidden,
+            "withheld": r.withheld,
+            "passed": r.passed,
+            "seconds": round(r.seconds, 3),
+            "lps": r.lps,
+            "check": QUICK_CHECK if r.timed_out else check,
+            "lp_timed_out": r.timed_out,
+        }
+        for key, r in sorted(results.items())
+    }
     return {
-        "check": check,
+        "check": LP_CHECK
+        if entries and all(e["check"] == LP_CHECK for e in entries.values())
+        else (check if not entries else QUICK_CHECK),
         "computed_at": computed_at,
         "checked": sum(r.cells for r in results.values()),
         "hidden": sum(r.hidden for r in results.values()),
+        "withheld": sum(r.withheld for r in results.values()),
         "passed": all(r.passed for r in results.values()) and not list(refused),
         "seconds": round(sum(r.seconds for r in results.values()), 2),
         "refused": sorted(refused),
-        "indicators": {
-            key: {
-                "checked": r.cells,
-                "hidden": r.hidden,
-                "passed": r.passed,
-                "seconds": round(r.seconds, 3),
-                "check": check,
-            }
-            for key, r in sorted(results.items())
-        },
+        "lp_timed_out": sorted(key for key, r in results.items() if r.timed_out),
+        "indicators": entries,
     }
 
 
@@ -240,6 +292,8 @@ def record_audit(
             hidden=sum(e["hidden"] for e in entries.values()),
             passed=all(e["passed"] for e in entries.values()) and not refused_all,
             seconds=round(sum(e["seconds"] for e in entries.values()), 2),
+            withheld=sum(e.get("withheld", 0) for e in entries.values()),
+            lp_timed_out=sorted(k for k, e in entries.items() if e.get("lp_timed_out")),
             refused=refused_all,
             # The weaker check speaks for all when a partial run mixed them.
             check=LP_CHECK if all(e.get("check") == LP_CHECK for e in entries.values()) else QUICK_CHECK,

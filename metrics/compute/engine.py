@@ -24,6 +24,13 @@ from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
 from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.disclosure import check_kind, protect_cells, record_audit
+from metrics.compute.publication import (
+    PublishingPlan,
+    applies,
+    publishing_plan,
+    record_plan,
+    withheld,
+)
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, by_year, indicator_sql
@@ -94,16 +101,25 @@ def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
 
 
 def finish_cells(
-    raw: pd.DataFrame, indicator: Indicator, catalogue: Catalogue, *, exact_audit: bool = False
+    raw: pd.DataFrame,
+    indicator: Indicator,
+    catalogue: Catalogue,
+    *,
+    exact_audit: bool = False,
+    plan: PublishingPlan | None = None,
 ) -> pd.DataFrame:
     """From summed numerators and denominators to values, intervals and suppression.
 
-    `exact_audit`: prove protection with the exact LP audit instead of propagation (slow).
+    `exact_audit`: prove protection with the exact LP audit instead of propagation, within
+    `catalogue.publication.audit_seconds`. `plan`: the publishing rule (None: every cell is
+    published); the cells it withholds are protected as hidden cells and then left out.
     """
     # A missing kommun ("saknas") has no numbers to classify, test or protect; it is passed through.
     missing = raw[raw["missing"].astype(bool)]
     df = raw[~raw["missing"].astype(bool)].copy()
     df["period"] = period_labels(df["period_type"], df["period_start"])
+    rule_on = plan is not None and applies(indicator)
+    gone = withheld(df, plan) if plan is not None and rule_on else np.zeros(len(df), dtype=np.bool_)
     num = df["numerator"].astype(float).to_numpy()
     den = df["denominator"].astype(float).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -138,14 +154,33 @@ def finish_cells(
     primary = primary_suppression(num, den, rule, indicator.numerator.is_count)
     # Secondary suppression over every sum the results publish – areas, breakdowns and, where the
     # measure adds up over time, months → quarter → year (metrics.compute.equations) – checked by
-    # propagation or the exact audit, or DisclosureError (metrics.compute.disclosure).
-    final, audit = protect_cells(df, primary, num, den, indicator, catalogue, exact=exact_audit)
+    # propagation or the exact audit, or DisclosureError (metrics.compute.disclosure). Withheld
+    # cells are in those sums: hidden where the primary rule would hide them, else assumed known
+    # to the attacker (more than the real one knows), and the first choice as complements.
+    final, audit = protect_cells(
+        df,
+        primary,
+        num,
+        den,
+        indicator,
+        catalogue,
+        exact=exact_audit,
+        seconds=catalogue.publication.audit_seconds,
+        withheld=gone,
+    )
+    audit.withheld = int(gone.sum())
+    audit.cells -= audit.withheld
+    audit.hidden -= int((final & gone).sum())
     df["suppressed"] = final
     df["suppression"] = pd.Series(np.where(primary, "primary", "secondary"), index=df.index).where(final)
     # Hidden cells keep no numbers at all: what is not stored cannot leak.
     for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
         df.loc[final, column] = np.nan
+    df = df[~gone]  # what the publishing rule withholds is never stored
     df["indicator"] = indicator.id
+    if rule_on and plan is not None and not missing.empty:
+        labelled = missing.assign(period="")
+        missing = missing[~withheld(labelled, plan)]
     if not missing.empty:
         gone = missing.assign(
             indicator=indicator.id,
@@ -168,7 +203,7 @@ def compute_indicator(
     indicator: Indicator,
     catalogue: Catalogue,
     *,
-    exact_audit: bool = False,
+    exact_audit: bool = True,
     run: QueryRunner | None = None,
 ) -> pd.DataFrame:
     return checked_indicator(con, indicator, catalogue, exact_audit=exact_audit, run=run)[0]
@@ -179,17 +214,23 @@ def checked_indicator(
     indicator: Indicator,
     catalogue: Catalogue,
     *,
-    exact_audit: bool = False,
+    exact_audit: bool = True,
+    plan: PublishingPlan | None = None,
     run: QueryRunner | None = None,
 ) -> tuple[pd.DataFrame, AuditResult]:
     """The indicator's cells and the disclosure check's outcome (kept out of the frame's attrs,
     which pandas copies into every derived frame and parquet file).
 
+    `plan`: the publishing rule; by default the catalogue's, with the kommuner's sizes from the
+    database's `population`.
+
     `run`: where the aggregation queries run (default: DuckDB on `con`; `--engine spark` passes
     Spark's). Everything after them – intervals, suppression, audit – runs here on their cells.
     """
+    if plan is None:
+        plan = publishing_plan(con, catalogue.publication)
     raw = add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run)
-    cells = finish_cells(raw, indicator, catalogue, exact_audit=exact_audit)
+    cells = finish_cells(raw, indicator, catalogue, exact_audit=exact_audit, plan=plan)
     audit: AuditResult = cells.attrs.pop("audit")
     cells = add_standardised_rates(con, indicator, cells, run=run)
     return add_verdicts(cells, indicator, catalogue), audit
@@ -237,13 +278,14 @@ def compute_all(
     progress: Callable[[str], None] | None = None,
     catalogue_source: bytes | None = None,
     keep_runs: int = DEFAULT_KEEP_RUNS,
-    exact_audit: bool = False,
+    exact_audit: bool = True,
     engine: QueryEngine | None = None,
 ) -> list[RunReport]:
     """Compute the catalogue's indicators (or `only` these) and replace their results.
 
-    `exact_audit`: refuse to publish an indicator the exact LP audit fails (`compute --audit`);
-    by default propagation protects and checks (`metrics.compute.disclosure`).
+    `exact_audit` (default): refuse to publish an indicator the exact LP audit fails, within the
+    time cap `settings.publication.audit_seconds` (past it: propagation protection, recorded as
+    checked by the snabbkontroll); False: propagation only (`compute --snabbkontroll`).
 
     `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
     `keep_runs`: how many runs' results `results_history` keeps.
@@ -263,6 +305,7 @@ def compute_all(
     unreadable = ensure_declared_tables(con, catalogue.extracts)  # one not yet imported has no rows
     write_covered_months(con)
     run = engine.prepare(con) if engine is not None else None
+    plan = publishing_plan(con, catalogue.publication)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
     audits: dict[str, AuditResult] = {}
@@ -272,7 +315,9 @@ def compute_all(
         try:
             if reads_unreadable := [unreadable[e.name] for e in indicator.extracts if e.name in unreadable]:
                 raise reads_unreadable[0]
-            frame, audit = checked_indicator(con, indicator, catalogue, exact_audit=exact_audit, run=run)
+            frame, audit = checked_indicator(
+                con, indicator, catalogue, exact_audit=exact_audit, plan=plan, run=run
+            )
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
             if isinstance(exc, DisclosureError):
                 refused.append(indicator.id)
@@ -287,8 +332,15 @@ def compute_all(
         seconds = time.perf_counter() - started
         reports.append(RunReport(indicator.id, True, len(frame), seconds))
         if progress:
+            note = ""
+            if audit.timed_out:
+                note = (
+                    f" – LP-granskningen hann inte klart på {catalogue.publication.audit_seconds:g} s; "
+                    "skyddad och kontrollerad med snabbkontrollen (kör `matavla audit`)"
+                )
             progress(
-                f"[{number}/{len(selected)}] {indicator.id}: {thousands(len(frame))} celler ({seconds:.1f} s)"
+                f"[{number}/{len(selected)}] {indicator.id}: "
+                f"{thousands(len(frame))} celler ({seconds:.1f} s){note}"
             )
 
     now = datetime.now().replace(microsecond=0)
@@ -314,6 +366,7 @@ def compute_all(
             [(r.indicator, _status(r, stale), r.message, r.rows, r.seconds, now) for r in reports],
         )
         set_meta(con, "computed_at", now.isoformat(sep=" "))
+        record_plan(con, plan)
         record_audit(
             con,
             audits,

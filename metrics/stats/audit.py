@@ -42,6 +42,9 @@ QuantityName = Literal["numerator", "denominator"]
 WITNESS_LPS = 12
 """Random-direction LPs per component before each unproven variable gets its own min and max."""
 
+ZERO = 1e-7
+"""A maximum at or below this is 0 (LP round-off)."""
+
 RELATIVE_TOLERANCE = 1e-7
 """Widths below this share of the component's scale count as zero (LP round-off)."""
 
@@ -64,6 +67,11 @@ class Quantity:
     required_width: float | None
     audited: bool = True
     nonnegative: bool = True
+    zero_publishable: bool = False
+    """A count pinned to exactly 0 passes: the primary rule publishes a 0 (min_count ≥ 1)."""
+    publishable_from: float | None = None
+    """A withheld cell (publishing rule) known to be at least this passes: the primary rule would
+    publish it (`max_count + 1` for a count numerator, `min_denominator` for a denominator)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,10 @@ class Finding:
         return self.width <= self.required * 1e-3 or self.width == 0
 
 
+class AuditTimeout(Exception):
+    """The exact audit ran past its deadline (compute's time cap); nothing it found so far counts."""
+
+
 @dataclass
 class AuditResult:
     cells: int
@@ -88,6 +100,8 @@ class AuditResult:
     components: int = 0
     lps: int = 0
     seconds: float = 0.0
+    timed_out: bool = False  # the exact audit hit its time cap: only the snabbkontroll speaks for it
+    withheld: int = 0  # cells the publishing rule left out (protected as hidden, never stored)
 
     @property
     def passed(self) -> bool:
@@ -186,6 +200,8 @@ def audit(
     exact: bool = True,
     feasible: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
     lp_budget: int | None = None,
+    deadline: float | None = None,
+    bounded_only: npt.ArrayLike | None = None,
 ) -> AuditResult:
     """Check every hidden cell's numerator and denominator against everything published.
 
@@ -198,6 +214,11 @@ def audit(
     to satisfy every relation: used only as one more witness, it never narrows an interval.
     `lp_budget` caps the cells per component that get their own LPs; beyond it an unproven cell
     is reported as failing (never the other way round), so a pass is always proven.
+    `deadline` (a `time.process_time()` value: CPU time, so that a busy machine does not change
+    what is published): raise `AuditTimeout` once it has passed.
+    `bounded_only` (optional bool array): hidden cells that are unknowns of the LPs but not their
+    targets – the cells the publishing rule withholds, checked by interval propagation only
+    (`metrics.stats.protection.propagation_findings`); their LPs would dominate the audit's time.
     """
     started = time.perf_counter()
     is_hidden = np.asarray(hidden, dtype=np.bool_)
@@ -225,9 +246,10 @@ def audit(
     _, labels = connected_components(graph, directed=False)
 
     targets = np.zeros(2 * n, dtype=np.bool_)
+    lp_targets = is_hidden if bounded_only is None else is_hidden & ~np.asarray(bounded_only, dtype=np.bool_)
     for i, q in enumerate(quantities):
         if q.audited:
-            targets[i * n : (i + 1) * n] = is_hidden
+            targets[i * n : (i + 1) * n] = lp_targets
     if focus is not None:
         focus_cells = np.asarray(focus, dtype=np.bool_)
         focused = np.concatenate([focus_cells, focus_cells]) & unknown
@@ -247,6 +269,7 @@ def audit(
     required = np.concatenate(
         [np.full(n, required_width_of(q, s)) for q, s in zip(quantities, scales, strict=True)]
     )
+    zero_ok = np.concatenate([np.full(n, q.zero_publishable) for q in quantities])
     point = None
     if feasible is not None:
         point = np.concatenate([np.asarray(v, dtype=np.float64) for v in feasible])
@@ -277,6 +300,9 @@ def audit(
             None if point is None else point[members],
             lp_budget,
             (outer_high - outer_low)[members],
+            (zero_ok & (outer_high <= ZERO))[members],
+            zero_ok[members],
+            deadline,
         )
     result.findings.sort(key=lambda f: (f.cell, f.quantity))
     result.seconds = time.perf_counter() - started
@@ -299,6 +325,9 @@ def _audit_component(
     feasible: FloatArray | None,
     lp_budget: int | None,
     outer_width: FloatArray,
+    pinned_zero: BoolArray,
+    zero_ok: BoolArray,
+    deadline: float | None,
 ) -> None:
     """Feasible intervals of one component's target variables; failures go into `result`."""
     k = members.size
@@ -343,6 +372,8 @@ def _audit_component(
     everything = np.arange(k, dtype=np.int32)
 
     def solve(objective: FloatArray) -> FloatArray | None:
+        if deadline is not None and time.process_time() > deadline:
+            raise AuditTimeout
         result.lps += 1
         solver.changeColsCost(k, everything, objective)
         solver.run()
@@ -359,6 +390,8 @@ def _audit_component(
             np.maximum(high, point, out=high)
 
     def safe(i: int) -> bool:
+        if pinned_zero[i]:  # exactly 0 by bounds arithmetic: a 0 may be published
+            return True
         return bool(high[i] - low[i] >= required[i] * (1 - 1e-9) - RELATIVE_TOLERANCE * scale)
 
     # Witnesses: the two extremes of the component's total move most variables at once.
@@ -408,6 +441,8 @@ def _audit_component(
         seen(solve(objective))  # max x_i
         if safe(i):
             continue
+        if zero_ok[i] and high[i] <= ZERO:
+            continue  # its maximum is 0: it is 0, and a 0 may be published
         if not exact and high[i] - box_lower[i] < required[i]:
             # even the lowest value allowed leaves it too narrow: failing, however low it can go
             _record(result, int(members[i]), n, quantities, float(high[i] - low[i]), float(required[i]))

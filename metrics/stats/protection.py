@@ -17,6 +17,7 @@ It is far slower on large connected tables (minutes per indicator), hence opt-in
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -24,7 +25,9 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from metrics.stats.audit import (
+    ZERO,
     AuditResult,
+    AuditTimeout,
     Finding,
     Quantity,
     audit,
@@ -65,17 +68,28 @@ def protect(
     *,
     numerator_within_denominator: bool,
     exact: bool = False,
+    deadline: float | None = None,
+    withheld: BoolArray | None = None,
 ) -> tuple[BoolArray, AuditResult]:
     """Cells to hide (primary included) so that the check passes, and the check's outcome.
 
     `exact` False: protected and checked by propagation only (no LP). True: the exact LP audit
     proves the result, hiding more where it finds a cell propagation could not see through.
+    `deadline` (a `time.process_time()` value: CPU seconds) caps the exact audit: past it, the result of
+    propagation protection is returned with its snabbkontroll, marked `timed_out`.
+    `withheld`: cells the publishing rule leaves out. The caller marks those the primary rule
+    would hide as hidden in `primary`; the others are treated as *published* – the attacker is
+    assumed to know them, which is more than the real one does, so every pass holds for the real
+    one too – and are the first choice for complementary cells (hiding them costs nothing).
 
     `numerator` and `denominator` carry every cell's true values (the audit itself only reads
     the published ones). Returns the final hidden mask and an `AuditResult` over all cells;
     if no more cells can be hidden and the audit still fails, its findings say which.
     """
     den_values = np.asarray(denominator.values, dtype=np.float64)
+    # Complementary cells are chosen by this key: a withheld cell first (it is not published
+    # anyway, so hiding it costs nothing), then the smallest denominator.
+    prefer = den_values if withheld is None else np.where(withheld, -1.0, den_values)
     everything = _distinct([*numerator.equations, *denominator.equations])
     members = {
         "numerator": incidence_matrix(numerator.equations, den_values.size).tocsc(),
@@ -86,17 +100,21 @@ def protect(
         "denominator": den_values,
     }
     incidence = {name: matrix.tocsr() for name, matrix in members.items()}
-    feasible = (values["numerator"], den_values)  # the true values satisfy every published sum
     widths = [q for q in (numerator, denominator) if q.audited and q.required_width is not None]
 
     def greedy(hidden: BoolArray) -> BoolArray:
         """The single-equation rule and the sum rule, alternated until neither hides more."""
         while True:
-            hidden = secondary_suppression(hidden, den_values, everything)
+            hidden = secondary_suppression(hidden, prefer, everything)
             add = np.zeros(hidden.size, dtype=np.bool_)
             for q in widths:
                 add |= _narrow_sums(
-                    hidden, incidence[q.name], values[q.name], float(q.required_width or 0), den_values
+                    hidden,
+                    incidence[q.name],
+                    values[q.name],
+                    float(q.required_width or 0),
+                    prefer,
+                    q.zero_publishable,
                 )
             if not add.any():
                 return hidden
@@ -110,7 +128,7 @@ def protect(
         findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator)
         add = np.zeros(hidden.size, dtype=np.bool_)
         for finding in findings:
-            cell = _complement(finding, hidden | add, members, incidence, values, den_values)
+            cell = _complement(finding, hidden | add, members, incidence, values, prefer)
             if cell is not None:
                 add[cell] = True
         if not add.any():
@@ -118,6 +136,43 @@ def protect(
         hidden = greedy(hidden | add)
     if not exact:
         return hidden, quick_check(hidden, numerator, denominator, numerator_within_denominator)
+    try:
+        return _protect_exactly(
+            hidden,
+            numerator,
+            denominator,
+            numerator_within_denominator,
+            greedy,
+            members,
+            incidence,
+            values,
+            deadline,
+            prefer,
+        )
+    except AuditTimeout:
+        # Honest fallback: what propagation protected, checked by propagation, and said so.
+        result = quick_check(hidden, numerator, denominator, numerator_within_denominator)
+        result.timed_out = True
+        return hidden, result
+
+
+def _protect_exactly(
+    hidden: BoolArray,
+    numerator: Quantity,
+    denominator: Quantity,
+    numerator_within_denominator: bool,
+    greedy: Callable[[BoolArray], BoolArray],
+    members: dict[str, sp.csc_matrix],
+    incidence: dict[str, sp.csr_matrix],
+    values: dict[str, npt.NDArray[np.float64]],
+    deadline: float | None,
+    prefer: npt.NDArray[np.float64],
+) -> tuple[BoolArray, AuditResult]:
+    """Step 4 of docs/disclosure.md: the exact audit, hiding more until it passes.
+
+    `prefer`: the order complementary cells are chosen in (withheld first)."""
+    den_values = values["denominator"]
+    feasible = (values["numerator"], den_values)  # the true values satisfy every published sum
     result = audit(
         hidden,
         numerator,
@@ -126,6 +181,7 @@ def protect(
         exact=False,
         feasible=feasible,
         lp_budget=LP_BUDGET,
+        deadline=deadline,
     )
     total = replace(result)
 
@@ -134,7 +190,7 @@ def protect(
             break
         add = np.zeros(hidden.size, dtype=np.bool_)
         for finding in result.findings:
-            cell = _complement(finding, hidden | add, members, incidence, values, den_values)
+            cell = _complement(finding, hidden | add, members, incidence, values, prefer)
             if cell is not None:
                 add[cell] = True
         if not add.any():
@@ -151,6 +207,7 @@ def protect(
             exact=False,
             feasible=feasible,
             lp_budget=LP_BUDGET,
+            deadline=deadline,
         )
         total.lps += result.lps
         total.seconds += result.seconds
@@ -163,6 +220,7 @@ def protect(
             numerator_within_denominator=numerator_within_denominator,
             focus=result.failing_cells(),
             feasible=feasible,
+            deadline=deadline,
         )
         total.lps += result.lps
         total.seconds += result.seconds
@@ -174,7 +232,11 @@ def protect(
 
 
 def quick_check(
-    hidden: BoolArray, numerator: Quantity, denominator: Quantity, numerator_within_denominator: bool
+    hidden: BoolArray,
+    numerator: Quantity,
+    denominator: Quantity,
+    numerator_within_denominator: bool,
+    withheld: BoolArray | None = None,
 ) -> AuditResult:
     """The "snabbkontroll": every hidden cell that bounds arithmetic over the published sums pins.
 
@@ -182,7 +244,7 @@ def quick_check(
     numerator ≤ denominator, to a fixpoint) – not that no LP over all sums at once can.
     """
     started = time.perf_counter()
-    findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator)
+    findings = propagation_findings(hidden, numerator, denominator, numerator_within_denominator, withheld)
     return AuditResult(
         cells=int(hidden.size),
         hidden=int(hidden.sum()),
@@ -192,9 +254,21 @@ def quick_check(
 
 
 def propagation_findings(
-    hidden: BoolArray, numerator: Quantity, denominator: Quantity, numerator_within_denominator: bool
+    hidden: BoolArray,
+    numerator: Quantity,
+    denominator: Quantity,
+    numerator_within_denominator: bool,
+    withheld: BoolArray | None = None,
 ) -> list[Finding]:
-    """Hidden cells that interval propagation alone pins narrower than required: certainly failing."""
+    """Hidden cells that interval propagation alone pins narrower than required: certainly failing.
+
+    `withheld` (the audit of stored results, where their values are unknown): cells the
+    publishing rule leaves out. They were not hidden for being small, so one narrower than
+    required fails only if it may be a small value: its upper bound is below
+    `Quantity.publishable_from` (5 of a count, 10 of a denominator: what the primary rule would
+    publish) and – when a 0 may be published – its lower bound above 0. E.g. a kommun's last
+    month of a snapshot *is* its published year, determined but no small count.
+    """
     if not hidden.any():
         return []
     quantities = (numerator, denominator)
@@ -207,7 +281,16 @@ def propagation_findings(
             continue
         width = high[i * n : (i + 1) * n] - low[i * n : (i + 1) * n]
         required = required_width_of(q, system.scales[i])
-        for cell in np.flatnonzero(hidden & (width < required * (1 - 1e-9))).tolist():
+        narrow = hidden & (width < required * (1 - 1e-9))
+        if q.zero_publishable:  # pinned to exactly 0: a 0 may be published
+            narrow &= ~(high[i * n : (i + 1) * n] <= ZERO)
+        if withheld is not None and q.publishable_from is not None:
+            q_low, q_high = low[i * n : (i + 1) * n], high[i * n : (i + 1) * n]
+            may_be_small = q_high < q.publishable_from - 1e-9
+            if q.zero_publishable:
+                may_be_small &= q_low > ZERO
+            narrow &= ~withheld | may_be_small
+        for cell in np.flatnonzero(narrow).tolist():
             findings.append(Finding(cell, q.name, float(width[cell]), required))
     return findings
 
@@ -218,6 +301,7 @@ def _narrow_sums(
     values: npt.NDArray[np.float64],
     required: float,
     den_values: npt.NDArray[np.float64],
+    zero_publishable: bool = False,
 ) -> BoolArray:
     """Cells to hide where a published parent pins its hidden children's total below `required`.
 
@@ -236,7 +320,10 @@ def _narrow_sums(
     )
     hidden_sum = hidden_child @ filled
     hidden_count = np.asarray(hidden_child.sum(axis=1)).ravel()
-    narrow = np.flatnonzero((hidden_count > 0) & ~hidden[parents] & (hidden_sum < required - 1e-9))
+    too_small = hidden_sum < required - 1e-9
+    if zero_publishable:  # hidden children that add up to 0 are all 0, and a 0 may be published
+        too_small &= hidden_sum > ZERO
+    narrow = np.flatnonzero((hidden_count > 0) & ~hidden[parents] & too_small)
     for e in narrow.tolist():
         cells = matrix.indices[matrix.indptr[e] + 1 : matrix.indptr[e + 1]]
         shown = cells[~(hidden | add)[cells]]

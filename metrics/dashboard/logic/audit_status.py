@@ -40,6 +40,13 @@ def audit_status(compute: dict[str, Any] | None, lp: dict[str, Any] | None = Non
         what = f"{len(refused)} indikatorer publicerades inte" if refused else "dolda celler kan räknas fram"
         parts = [f"{_sentence(check)} underkänd {when} · {what} · {hidden}"]
         tone = "bad"
+    withheld = compute.get("withheld") or 0
+    if withheld:
+        parts.append(f"{format_int(withheld)} celler publiceras inte alls (publiceringsregeln)")
+    if timed_out := compute.get("lp_timed_out") or []:
+        parts.append(
+            f"LP-granskningen hann inte klart för {', '.join(timed_out)}: bara snabbkontrollen gäller där"
+        )
     if check != LP:
         if not lp:
             parts.append("fullständig LP-granskning inte körd (`matavla audit`)")

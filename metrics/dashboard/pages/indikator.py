@@ -21,6 +21,7 @@ from metrics.dashboard.logic.choices import (
 from metrics.dashboard.logic.definition import definition_rows, definition_table_rows
 from metrics.dashboard.logic.format import format_interval, format_period, format_value
 from metrics.dashboard.logic.periods import parse_period
+from metrics.dashboard.logic.publication_notes import breakdown_note, months_note_for
 from metrics.dashboard.logic.series import breakdown, trend
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 from metrics.dashboard.logic.verdicts import TableLabels, table_labels
@@ -244,8 +245,18 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         ),
     )
 
+    # The publishing rule: say which kommuner have no months, rather than draw empty facets.
+    months_withheld = months_note_for(snap.publication, kommuner) if period_type == "month" else None
     breakdown_blocks: list[Any] = []
-    shown = [lan, *[c for c in markera if c in codes][:MAX_BREAKDOWN_KOMMUNER]]
+    marked = [c for c in markera if c in codes][:MAX_BREAKDOWN_KOMMUNER]
+    breakdown_notes = sorted(
+        {
+            note
+            for c in marked
+            if (note := breakdown_note(snap.publication, c, selected.type if selected else "year"))
+        }
+    )
+    shown = [lan, *marked]
     for kind, title in (("sex", "kön"), ("age_band", "åldersgrupp")):
         if kind not in indicator.breakdowns:
             continue
@@ -284,7 +295,12 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
             )
         )
     if breakdown_blocks:
-        breakdown_part: Any = html.Div(breakdown_blocks, className="grid-2")
+        breakdown_part: Any = html.Div(
+            [
+                *(html.P(note, className="muted publication-note") for note in breakdown_notes),
+                html.Div(breakdown_blocks, className="grid-2"),
+            ]
+        )
         intro = (
             "Länet och de markerade kommunerna (högst fyra)."
             if markera
@@ -300,7 +316,12 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         html.H2(f"{indicator.title} · {lname}", className="view-title"),
         *run_notices(indicator),
         section("Definition", _definition(indicator)),
-        section("Utveckling i länets kommuner", facet_block),
+        section(
+            "Utveckling i länets kommuner",
+            html.Div([html.P(months_withheld, className="muted publication-note"), facet_block])
+            if months_withheld
+            else facet_block,
+        ),
         reference_section(indicator, lan, lname, PAGE),  # riket from Kolada; None without one
         section("Nedbrytningar", breakdown_part, intro=intro),
         section(

@@ -28,6 +28,7 @@ from metrics.dashboard.logic.definition import definition_table_rows, format_tar
 from metrics.dashboard.logic.format import format_interval, format_period, format_value
 from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.profile import ProfileRow, profile_frame, profile_rows, profile_summary
+from metrics.dashboard.logic.publication_notes import breakdown_note, months_note
 from metrics.dashboard.logic.series import breakdown, trend, trend_frame
 from metrics.dashboard.logic.standardised import COMPARED_STANDARDISED
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
@@ -307,6 +308,8 @@ def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
     series = trend(snap, indicator.id, lan, [kommun, lan], period_type)
     own, county = series[kommun], series[lan]
     dec, unit = indicator.decimals, indicator.unit
+    # The publishing rule: no month values for a small kommun (say so instead of an empty line)
+    withheld = months_note(snap.publication, kommun) if period_type == "month" else None
     fig = trend_figure(
         [
             Series(name, own.labels, own.value, own.low, own.high, KOMMUN, KOMMUN_BAND),
@@ -343,13 +346,13 @@ def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
         figure_block(
             f"{PAGE}-trend-graph",
             fig,
-            title=(
-                f"{indicator.title}: {name} och {lname} per {'kvartal' if period_type == 'quarter' else 'år'}"
-            ),
+            title=(f"{indicator.title}: {name} och {lname} per {PERIOD_WORDS.get(period_type, 'år')}"),
             description=f"Linjediagram. {name}: {described}.",
             table=as_table(["Period", name, "95 % KI", lname], table_rows, numeric=(1, 3)),
         )
     ]
+    if withheld:
+        blocks.insert(0, html.P(withheld, className="muted publication-note"))
     breakdown_blocks = []
     for kind, title in (("sex", "Kön"), ("age_band", "Åldersgrupp")):
         if kind not in indicator.breakdowns:
@@ -388,11 +391,19 @@ def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
                 table=as_table([title, name, "95 % KI", lname], rows_b, numeric=(1, 3)),
             )
         )
+    not_published = breakdown_note(snap.publication, kommun, period_type) if indicator.breakdowns else None
     if breakdown_blocks:
         blocks.append(html.Div(breakdown_blocks, className="grid-2"))
+    elif withheld:
+        pass  # the note above says it: no month values at all
+    elif not_published:
+        blocks.append(html.P(not_published, className="muted publication-note"))
     else:
         blocks.append(html.P("Indikatorn redovisas inte per kön eller åldersgrupp.", className="muted"))
     return blocks
+
+
+PERIOD_WORDS = {"year": "år", "quarter": "kvartal", "month": "månad"}
 
 
 @callback(

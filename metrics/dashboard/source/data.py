@@ -23,7 +23,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.compute.publication import PUBLICATION_META_KEY
 from metrics.dashboard.logic.format import is_missing
+from metrics.dashboard.logic.publication_notes import NO_RULE, Publication
 from metrics.dashboard.source.runinfo import NO_RUNS, RunInfo, read_run_info
 from metrics.db import RESULT_COLUMNS
 from metrics.errors import MatavlaError
@@ -168,6 +170,8 @@ class Snapshot:
     run_info: RunInfo = field(default=NO_RUNS, repr=False)  # the run shown; stale indicators
     # periods in which some indicator's län value is not covered to the period's end
     partial_periods_by_lan: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # the publishing rule compute applied: which kommuner's months and breakdowns are withheld
+    publication: Publication = NO_RULE
 
     @property
     def empty(self) -> bool:
@@ -327,9 +331,12 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
             else pd.DataFrame(columns=["indicator", "status", "message", "rows", "seconds", "computed_at"])
         )
         computed = None
+        publication = NO_RULE
         if _table_exists(con, "meta"):
             row = con.execute("SELECT value FROM meta WHERE key = 'computed_at'").fetchone()
             computed = None if row is None else str(row[0])
+            rule = con.execute("SELECT value FROM meta WHERE key = ?", [PUBLICATION_META_KEY]).fetchone()
+            publication = Publication.from_json(None if rule is None else str(rule[0]))
         run_info = read_run_info(con)
     finally:
         con.close()
@@ -401,6 +408,7 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
         periods_by_lan=periods_by_lan,
         run_info=run_info,
         partial_periods_by_lan=partial_periods_by_lan,
+        publication=publication,
     )
 
 

@@ -1,0 +1,410 @@
+"""The publishing rule (docs/disclosure.md): which cells are published at all, and how the
+cells it withholds still take part in disclosure control.
+
+Every table is built by hand; the cells and equations are counted in the comments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics.catalogue.loader import load_catalogue
+from metrics.catalogue.model import PublicationSettings
+from metrics.compute.disclosure import audit_indicator
+from metrics.compute.engine import finish_cells
+from metrics.compute.publication import EVERYTHING, PublishingPlan, kommun_population, with_withheld, withheld
+from metrics.dashboard.logic.publication_notes import (
+    Publication,
+    breakdown_note,
+    months_note,
+    months_note_for,
+)
+from metrics.errors import CatalogueError
+from metrics.stats.audit import Quantity, audit
+from metrics.stats.protection import protect
+from tests.indicator_cases import core_catalogue, empty_db, insert
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return core_catalogue()
+
+
+# Two kommuner of Östergötland: Ydre (3 626 inhabitants, SCB 2024) is below the default 20 000,
+# Linköping (168 035) above it.
+PLAN = PublishingPlan(PublicationSettings(), {"0512": 3626, "0580": 168035}, 2024)
+
+COLUMNS = ["area_code", "area_level", "period_type", "period_start", "breakdown", "sex", "age_band"]
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+# --- settings -------------------------------------------------------------------------------------
+
+HEADER = """\
+version: 1
+settings:
+  suppression: {min_denominator: 10, min_count: 1, max_count: 4}
+  publication:
+    kommun_month_breakdowns: kanske
+    kommun_months_min_population: -5
+    kommun_quarter_breakdowns_min_population: 1.5
+    audit_seconds: 0
+    months: 3
+plan_areas:
+  - {id: tillganglighet, title: Ökad tillgänglighet}
+indicators:
+  - id: digitala
+    title: Digitala kontakter
+    description: Andel kontakter via video eller chatt.
+    plan_areas: [tillganglighet]
+    source: contacts
+    numerator: {count: rows, where: "mode IN ('video', 'chatt')"}
+    denominator: rows
+    multiplier: 100
+    unit: "%"
+    direction: neutral
+"""
+
+
+def test_every_publication_setting_is_checked_with_its_line(tmp_path):
+    path = tmp_path / "indicators.yaml"
+    path.write_text(HEADER, encoding="utf-8")
+    with pytest.raises(CatalogueError) as excinfo:
+        load_catalogue(path)
+    by_line = {p.line: p.message for p in excinfo.value.problems}
+    # lines 5–9 of HEADER, one problem each
+    assert "kommun_month_breakdowns ska vara true eller false" in by_line[5]
+    assert "kommun_months_min_population ska vara ett heltal ≥ 0" in by_line[6]
+    assert "kommun_quarter_breakdowns_min_population ska vara ett heltal ≥ 0" in by_line[7]
+    assert "audit_seconds ska vara ett tal > 0" in by_line[8]
+    assert "months" in by_line[9]
+
+
+def test_the_rule_is_on_by_default_and_can_be_switched_off(tmp_path):
+    path = tmp_path / "indicators.yaml"
+    lines = HEADER.splitlines()
+    path.write_text("\n".join(lines[:3] + lines[9:]) + "\n", encoding="utf-8")  # no publication:
+    default = load_catalogue(path, strict=True).catalogue.publication
+    assert default == PublicationSettings(False, 20000, 10000, 120.0)
+    off = "  publication: {kommun_month_breakdowns: true, kommun_months_min_population: 0}\n"
+    path.write_text("\n".join(lines[:3]) + "\n" + off + "\n".join(lines[9:]) + "\n", encoding="utf-8")
+    assert load_catalogue(path, strict=True).catalogue.publication == PublicationSettings(
+        True, 0, 10000, 120.0
+    )
+
+
+def test_the_schema_knows_the_publication_keys():
+    from metrics.catalogue.json_schema import catalogue_schema
+
+    properties = catalogue_schema()["$defs"]["publication"]["properties"]
+    assert set(properties) == {
+        "kommun_month_breakdowns",
+        "kommun_months_min_population",
+        "kommun_quarter_breakdowns_min_population",
+        "audit_seconds",
+    }
+    assert properties["kommun_months_min_population"]["minimum"] == 0
+
+
+# --- which cells are withheld ----------------------------------------------------------------------
+
+
+def test_which_cells_the_rule_withholds():
+    cells = frame(
+        [
+            # 0–3: Ydre (small): its months go, whatever the breakdown; its quarters stay
+            ("0512", "kommun", "month", "2024-01-01", "total", None, None),
+            ("0512", "kommun", "month", "2024-01-01", "sex", "K", None),
+            ("0512", "kommun", "quarter", "2024-01-01", "total", None, None),
+            ("0512", "kommun", "quarter", "2024-01-01", "age_band", None, "65-74"),
+            # 4–6: Linköping (large): its month total stays, its month breakdowns go
+            ("0580", "kommun", "month", "2024-01-01", "total", None, None),
+            ("0580", "kommun", "month", "2024-01-01", "sex", "M", None),
+            ("0580", "kommun", "quarter", "2024-01-01", "sex", "M", None),
+            # 7–8: the län keeps its months by sex
+            ("05", "lan", "month", "2024-01-01", "sex", "K", None),
+            ("05", "lan", "month", "2024-01-01", "total", None, None),
+            # 9: a kommun without population figures counts as small
+            ("0509", "kommun", "month", "2024-01-01", "total", None, None),
+        ]
+    )
+    # Ydre (3 626) is also below the default 10 000 for quarters by sex and age band: row 3 goes
+    assert np.flatnonzero(withheld(cells, PLAN)).tolist() == [0, 1, 3, 5, 9]
+    # with that part of the rule off (0), Ydre keeps its quarter by age band
+    loose = dataclasses.replace(
+        PLAN, settings=PublicationSettings(kommun_quarter_breakdowns_min_population=0)
+    )
+    assert np.flatnonzero(withheld(cells, loose)).tolist() == [0, 1, 5, 9]
+    assert not withheld(cells, EVERYTHING).any()
+
+
+def test_kommun_population_is_the_latest_year_of_the_population_extract(catalogue):
+    con = empty_db(catalogue)
+    # Ydre: 2023 100 + 50 = 150, 2024 60 + 40 = 100 → 100 (2024); Kinda: only 2023, 30 → 30
+    insert(
+        con,
+        "population",
+        [
+            ("0512", 2023, "K", 70, 100),
+            ("0512", 2023, "M", 70, 50),
+            ("0512", 2024, "K", 70, 60),
+            ("0512", 2024, "M", 70, 40),
+            ("0513", 2023, "K", 70, 30),
+        ],
+    )
+    assert kommun_population(con) == ({"0512": 100, "0513": 30}, 2024)
+
+
+# --- withheld cells are protected like hidden ones -------------------------------------------------
+
+# aterinskrivning_30d_65, Q3 2022, totals only (count of readmissions of count of stays).
+#            July      August    September   Q3
+# Ydre       2 / 10    2 / 8     1 / 12      5 / 30      (small: its months are withheld)
+# Linköping  20 / 200  3 / 150   25 / 210    48 / 560    (August: a count of 3, primary)
+# län 05     22 / 210  5 / 158   26 / 222    53 / 590
+Q3 = {
+    "0512": [(2, 10), (2, 8), (1, 12), (5, 30)],
+    "0580": [(20, 200), (3, 150), (25, 210), (48, 560)],
+    "05": [(22, 210), (5, 158), (26, 222), (53, 590)],
+}
+PERIODS = [
+    ("month", "2022-07-01"),
+    ("month", "2022-08-01"),
+    ("month", "2022-09-01"),
+    ("quarter", "2022-07-01"),
+]
+
+
+def q3_raw() -> pd.DataFrame:
+    rows = []
+    for area, values in Q3.items():
+        level = "lan" if area == "05" else "kommun"
+        for (period_type, start), (num, den) in zip(PERIODS, values, strict=True):
+            rows.append((area, level, period_type, pd.Timestamp(start), "total", None, None, num, den))
+    raw = pd.DataFrame(rows, columns=[*COLUMNS, "numerator", "denominator"])
+    raw["missing"], raw["complete"], raw["data_through"] = False, True, pd.Timestamp("2022-09-30")
+    return raw
+
+
+def test_a_small_kommuns_months_are_not_published_but_still_protected(catalogue):
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN)
+    # 12 cells computed, Ydre's 3 months withheld: 9 stored
+    assert len(out) == 9
+    assert set(out.loc[out["area_code"] == "0512", "period"]) == {"2022-Q3"}
+    audit_result = out.attrs["audit"]
+    assert audit_result.withheld == 3 and audit_result.cells == 9 and audit_result.passed
+    shown = out.set_index(["area_code", "period"])["suppressed"]
+    assert shown[("0580", "2022-08")]  # primary: 3 readmissions
+    # Ydre's July is län − Linköping = 22 − 20 = 2 and its September 26 − 25 = 1: withheld cells
+    # the attacker must not get by subtraction, so one of each pair is hidden too.
+    assert shown[("05", "2022-07")] or shown[("0580", "2022-07")]
+    assert shown[("05", "2022-09")] or shown[("0580", "2022-09")]
+    # The old code (no rule) published Ydre's months, hidden or not: rows for all 12 cells.
+    assert len(finish_cells(q3_raw(), indicator, catalogue, plan=None)) == 12
+
+
+def test_the_audit_of_stored_results_puts_the_withheld_months_back_into_the_sums(catalogue):
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN)
+    stored = out.assign(missing=False)
+    rebuilt = with_withheld(stored, PLAN, indicator)
+    # Ydre's Q3 implies its July, August and September (through 2022-09-30): 3 hidden rows
+    added = rebuilt.iloc[len(stored) :]
+    assert sorted(added["period"]) == ["2022-07", "2022-08", "2022-09"]
+    assert added["suppressed"].all() and added["numerator"].isna().all()
+    item = audit_indicator(stored, indicator, catalogue, plan=PLAN)
+    assert item.result.withheld == 3 and item.result.passed
+    # Without them the audit would read län July = Linköping July alone (22 = 20: a contradiction),
+    # so it could prove nothing about the component: every hidden cell in it fails.
+    assert not audit_indicator(stored, indicator, catalogue, plan=None).result.passed
+
+
+def test_a_count_pinned_to_exactly_zero_passes():
+    # A quarter of 0 readmissions (published: 0 is not a small count) = Σ its 3 withheld months,
+    # each ≥ 0, so each is 0 – what the primary rule would publish anyway.
+    equations = [(0, [1, 2, 3])]
+    hidden = np.array([False, True, True, True])
+
+    def quantity(name, zero):
+        return Quantity(name, np.array([0.0, 0, 0, 0]), equations, required_width=5.0, zero_publishable=zero)
+
+    now = audit(
+        hidden, quantity("numerator", True), quantity("denominator", True), numerator_within_denominator=True
+    )
+    assert now.passed
+    before = audit(
+        hidden,
+        quantity("numerator", False),
+        quantity("denominator", False),
+        numerator_within_denominator=True,
+    )
+    assert {f.cell for f in before.findings} == {1, 2, 3}  # the old audit failed all three at width 0
+
+
+def test_the_exact_audit_past_its_time_cap_falls_back_to_the_snabbkontroll_and_says_so():
+    # Ydre readmissions Q3 (tests/test_disclosure.py): August hidden, September its complement.
+    equations = [(0, [1, 2, 3])]
+    num = Quantity("numerator", np.array([14.0, 6, 1, 7]), equations, required_width=5.0)
+    den = Quantity("denominator", np.array([76.0, 30, 21, 25]), equations, required_width=5.0)
+    primary = np.array([False, False, True, False])
+    hidden, result = protect(
+        primary, num, den, numerator_within_denominator=True, exact=True, deadline=time.process_time() - 1
+    )
+    assert result.timed_out and result.passed  # propagation: August + September = 8, each in 0..8
+    assert hidden.tolist() == [False, False, True, True]
+    hidden, result = protect(primary, num, den, numerator_within_denominator=True, exact=True)
+    assert not result.timed_out and result.lps > 0 and result.passed
+
+
+def test_compute_runs_the_lp_audit_by_default_and_records_a_timeout(catalogue):
+    from metrics.compute.engine import compute_all
+
+    con = empty_db(catalogue)
+    rows = [
+        (f"c{i}", f"p{i}", "0580", "K", 50, "2024-05-02", "VC", "region", "lakare", "", "mottagning", i < 3)
+        for i in range(40)
+    ]
+    insert(con, "contacts", rows)
+    insert(con, "population", [("0580", 2024, "K", 50, 168035)])
+    meta = "SELECT value FROM meta WHERE key = ?"
+    messages: list[str] = []
+    capped = dataclasses.replace(
+        catalogue, publication=dataclasses.replace(catalogue.publication, audit_seconds=1e-9)
+    )
+    reports = compute_all(con, capped, only=["proaktiva_kontakter"], progress=messages.append)
+    assert all(r.ok for r in reports)
+    record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
+    assert record["check"] == "snabbkontroll" and record["lp_timed_out"] == ["proaktiva_kontakter"]
+    assert "LP-granskningen hann inte klart" in messages[-1]
+    compute_all(con, catalogue, only=["proaktiva_kontakter"])
+    record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
+    assert record["check"] == "fullständig LP-granskning" and record["lp_timed_out"] == []
+    # Linköping is large: its May total is published, its May by sex is not (month breakdowns
+    # only for län and groups); the län keeps its May by sex.
+    cells = con.execute(
+        "SELECT area_code, breakdown FROM results "
+        "WHERE indicator = 'proaktiva_kontakter' AND period = '2024-05'"
+    ).fetchall()
+    assert ("0580", "total") in cells and ("0580", "sex") not in cells and ("05", "sex") in cells
+    plan = json.loads(con.execute(meta, ["publication"]).fetchone()[0])
+    assert plan["kommun_months_min_population"] == 20000 and plan["months_withheld"] == []
+
+
+# --- the board's words -----------------------------------------------------------------------------
+
+PUBLICATION = Publication(
+    months_min_population=20000,
+    kommun_month_breakdowns=False,
+    months_withheld=frozenset({"0512"}),
+)
+
+
+def test_the_board_says_why_a_kommun_has_no_months():
+    assert (
+        months_note(PUBLICATION, "0512")
+        == "Månadsvärden visas inte för kommuner under 20 000 invånare – se kvartal."
+    )
+    assert months_note(PUBLICATION, "0580") is None
+    assert months_note_for(PUBLICATION, [("0512", "Ydre"), ("0580", "Linköping")]) == (
+        "Månadsvärden visas inte för kommuner under 20 000 invånare – se kvartal (Ydre)."
+    )
+    assert breakdown_note(PUBLICATION, "0580", "month") == (
+        "Månadsvärden per kön och åldersgrupp visas bara för län och områden, inte per kommun "
+        "– välj kvartal eller år."
+    )
+    assert breakdown_note(PUBLICATION, "0580", "quarter") is None
+    assert Publication.from_json(None) == Publication()  # results from before the rule: all shown
+
+
+def test_a_withheld_cell_known_to_be_large_passes_and_one_known_to_be_small_fails():
+    from metrics.stats.protection import quick_check
+
+    # A snapshot kommun (fast_lakarkontakt): its year *is* its December, a one-child sum 0 = 1.
+    # December is withheld (small kommun), the year published, so December is determined.
+    equations = [(0, [1])]
+    hidden = np.array([False, True])
+    withheld_cells = np.array([False, True])
+
+    def check(year_count: float):
+        num = Quantity(
+            "numerator", np.array([year_count, 0.0]), equations, required_width=5.0, publishable_from=5.0
+        )
+        den = Quantity(
+            "denominator", np.array([40.0, 0.0]), equations, required_width=5.0, publishable_from=10.0
+        )
+        return quick_check(hidden, num, den, True, withheld_cells)
+
+    # 7 of 40 named-GP persons: December = 7 of 40 exactly – what the year publishes, no small count
+    assert check(7.0).passed
+    # (a year of 3 would be hidden itself; were it shown, December = 3 would be a small count pinned)
+    assert [(f.cell, f.quantity) for f in check(3.0).findings] == [(1, "numerator")]
+    # not withheld (an ordinary hidden cell): determined is failing, whatever its value
+    num = Quantity("numerator", np.array([7.0, 0.0]), equations, required_width=5.0, publishable_from=5.0)
+    den = Quantity("denominator", np.array([40.0, 0.0]), equations, required_width=5.0, publishable_from=10.0)
+    assert not quick_check(hidden, num, den, True).passed
+
+
+def test_the_data_page_says_how_many_cells_are_withheld_and_where_the_lp_audit_gave_up():
+    from metrics.dashboard.logic.audit_status import audit_status
+
+    summary = {
+        "check": "snabbkontroll",  # one indicator fell back, so the weaker check speaks for the run
+        "computed_at": "2026-12-02 08:40:00",
+        "checked": 4660,
+        "hidden": 2705,
+        "withheld": 12850,
+        "passed": True,
+        "seconds": 50.2,
+        "lp_timed_out": ["digitala_kontakter"],
+    }
+    text, tone = audit_status(summary)
+    assert tone == "good"
+    assert (
+        "Snabbkontroll godkänd 2026-12-02 08:40 · 2\u00a0705 av 4\u00a0660 celler dolda (50,2 s) · "
+        "12\u00a0850 celler publiceras inte alls (publiceringsregeln) · "
+        "LP-granskningen hann inte klart för digitala_kontakter: bara snabbkontrollen gäller där"
+    ) in text
+
+
+def test_the_kommun_and_indicator_pages_say_what_is_not_published(tmp_path):
+    from metrics.dashboard.server import create_app
+    from metrics.db import set_meta
+    from tests.test_dashboard_data import CATALOGUE, build_db
+
+    db = build_db(tmp_path / "results.duckdb")  # kommuner 0512, 0580, 0581; years only
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    rule = {
+        "kommun_month_breakdowns": False,
+        "kommun_months_min_population": 20000,
+        "months_withheld": ["0512"],
+    }
+    set_meta(con, "publication", json.dumps(rule))
+    con.close()
+    app = create_app(db_path=db, catalog_path=CATALOGUE)
+    from metrics.dashboard.pages import indikator, kommun  # after the app: Dash registers the pages
+    from metrics.dashboard.source.context import indicator_or_none
+
+    with app.server.test_request_context("/"):
+        indicator = indicator_or_none("aterinskrivning_30d_65")
+        assert indicator is not None and "month" in indicator.periods
+        ydre = str(kommun.render_trend("0512", "2024-03", indicator))
+        assert ydre.count("Månadsvärden visas inte för kommuner under 20 000 invånare – se kvartal.") == 1
+        assert "redovisas inte per kön" not in ydre  # not: "the indicator has no breakdowns"
+        linkoping = str(kommun.render_trend("0580", "2024-03", indicator))
+        assert "Månadsvärden per kön och åldersgrupp visas bara för län och områden" in linkoping
+        assert "visas inte för kommuner under" not in linkoping
+        assert "se kvartal" not in str(kommun.render_trend("0512", "2024", indicator))  # years: all shown
+        page = str(indikator.render(indicator, "05", "2024-03", ["0580"]))
+        assert "Månadsvärden visas inte för kommuner under 20 000 invånare – se kvartal (Ydre)." in page

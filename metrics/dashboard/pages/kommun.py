@@ -325,7 +325,8 @@ def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
         decimals=dec,
         unit=unit,
         target=indicator.target,
-        target_text=format_target(indicator),
+        target_text=format_target(indicator)
+        + (" (exempelmål)" if indicator.target_spec is not None and indicator.target_spec.example else ""),
     )
     table_rows = [
         [

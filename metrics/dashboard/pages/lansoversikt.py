@@ -147,10 +147,16 @@ def _target_cell(row: BoardRow) -> html.Td:
     year = str(spec.year) if spec is not None and spec.year is not None else ""
     parts = [f"mål {format_value(goal, ind.decimals, ind.unit)}" if goal is not None else "", year]
     sub = " · ".join(p for p in parts if p)
+    origin = "Exempelmål" if spec is not None and spec.example else ""
+    source = spec.source if spec is not None else ""
     return html.Td(
         [
             html.Span(row.target.text, className=f"target target-{tone}"),
             html.Span(sub, className="target-goal") if sub else None,
+            html.Span(origin, className="target-example", title=spec.provenance if spec else None)
+            if origin
+            else None,
+            html.Span(source, className="target-source") if source and not origin else None,
         ],
         className="col-target",
     )

@@ -6,6 +6,7 @@ from metrics.catalogue.model import Catalogue, Indicator, TargetSpec
 from metrics.dashboard.logic.comparison import direction_words
 from metrics.dashboard.logic.format import format_number, format_value
 from metrics.extracts.schema import EXTRACTS
+from metrics.geography import load_geography
 
 INTERVAL_WORDS = {
     "wilson": "95 % konfidensintervall enligt Wilson (andel av samma slags enheter)",
@@ -69,10 +70,38 @@ def source_titles(indicator: Indicator) -> str:
     return ", ".join(f"{EXTRACTS[s].title} ({s})" if s in EXTRACTS else s for s in indicator.sources)
 
 
+def plan_headings(indicator: Indicator, catalogue: Catalogue) -> list[str]:
+    """Each plan that follows the indicator up, with its headings: 'Plan (län 05): A › B; C'."""
+    lines: list[str] = []
+    for plan in catalogue.plans:
+        paths = plan.paths_of(indicator.id)
+        if paths:
+            headings = "; ".join(" › ".join(node.title for node in path) for path in paths)
+            lans = ", ".join(load_geography().area_name(code) for code in plan.lans)
+            lines.append(f"{plan.name} ({lans}): {headings}")
+    if not lines:  # the old format: the catalogue's flat plan areas
+        areas = [catalogue.plan_area(a) for a in indicator.plan_areas]
+        titles = [a.title for a in areas if a is not None]
+        if titles:
+            lines.append(", ".join(titles))
+    return lines
+
+
+def plan_targets(indicator: Indicator, catalogue: Catalogue) -> list[str]:
+    """The plans' own targets for the indicator, which override its target in their län."""
+    return [
+        f"{plan.name}: {target_text(indicator, plan.targets[indicator.id])}"
+        for plan in catalogue.plans
+        if indicator.id in plan.targets
+    ]
+
+
 def definition_rows(indicator: Indicator, catalogue: Catalogue) -> list[tuple[str, str]]:
     """(label, text) pairs in reading order."""
-    areas = [catalogue.plan_area(a) for a in indicator.plan_areas]
     target = target_text(indicator)
+    overrides = plan_targets(indicator, catalogue)
+    if overrides:
+        target += " · Planens eget mål gäller i dess län – " + "; ".join(overrides)
     s = indicator.suppression
     suppression = f"Värden döljs när nämnaren är under {format_number(s.min_denominator, 0)}"
     if indicator.numerator.is_count:
@@ -92,7 +121,7 @@ def definition_rows(indicator: Indicator, catalogue: Catalogue) -> list[tuple[st
         ),
         ("Riktning", direction_words(indicator.direction)),
         ("Mål", target),
-        ("Planområden", ", ".join(a.title for a in areas if a is not None)),
+        ("Följer upp i planerna", " · ".join(plan_headings(indicator, catalogue)) or "Ingen plan"),
         ("Perioder", ", ".join(PERIOD_WORDS.get(p, p) for p in indicator.periods)),
         ("Nedbrytningar", ", ".join(BREAKDOWN_WORDS.get(b, b) for b in indicator.breakdowns) or "Inga"),
         ("Osäkerhet", INTERVAL_WORDS.get(indicator.interval, indicator.interval)),

@@ -601,6 +601,6 @@ dash.register_page(
     name="Jämför",
     title="Jämför kommuner – Mätavla",
     description="En indikator för alla kommuner i länet, med konfidensintervall och trattdiagram",
-    order=2,
+    order=3,
     layout=layout,
 )

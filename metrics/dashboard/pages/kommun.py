@@ -183,11 +183,19 @@ def _spine_table(rows: list[ProfileRow], kommun: str, lan: str, period: str) -> 
         )
     )
     body = []
-    current_area = None
+    shown: set[str] = set()  # the plan's headings already written (a nested plan repeats none)
     for r in rows:
-        if r.area and r.area.id != current_area:
-            current_area = r.area.id
-            body.append(html.Tr(html.Th(r.area.title, colSpan=7, scope="colgroup", className="area-head")))
+        path = r.path or ((r.area,) if r.area else ())
+        for depth, node in enumerate(path):
+            if node.id not in shown:
+                shown.add(node.id)
+                body.append(
+                    html.Tr(
+                        html.Th(
+                            node.title, colSpan=7, scope="colgroup", className=f"area-head area-depth-{depth}"
+                        )
+                    )
+                )
         ind = r.indicator
         href = dash.get_relative_path(f"/indikator/{ind.id}") + build_query(lan=lan, period=period)
         title = html.Th(
@@ -491,6 +499,6 @@ dash.register_page(
     name="Kommun",
     title="Kommunprofil – Mätavla",
     description="En kommun jämförd med länet på alla indikatorer",
-    order=1,
+    order=2,
     layout=layout,
 )

@@ -112,7 +112,6 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
     )
     # The län's plans (plans/*.yaml beside the catalogue); the flat `plan_areas:` list is the old format.
     plan_files = read_plans(path)
-    old_format = "plan_areas" in doc or not plan_files
     plan_areas = (
         parse_plan_areas(doc.get("plan_areas"), doc.line_of("plan_areas"), problems)
         if "plan_areas" in doc
@@ -148,7 +147,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         extracts=known_extracts(declared),
         comparison=comparison,
         standard_population=standard_population,
-        require_plan_areas="plan_areas" in doc and old_format,
+        require_plan_areas="plan_areas" in doc and not plan_files,
     )
     for node in raw_indicators:
         if not isinstance(node, LineDict):

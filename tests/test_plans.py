@@ -446,6 +446,8 @@ def test_the_plan_page_shows_the_counts_the_gaps_and_links_to_the_indicators(tmp
     app = create_app(db_path=db, catalog_path=catalogue_path)
     from metrics.dashboard.pages import planen  # pages register after the app exists
 
+    client = app.server.test_client()
+    assert client.get("/planen?lan=05").status_code == 200  # the app serves the page itself
     with app.server.test_request_context("/"):
         content = planen.render("05", "2024")
         words = texts(content)

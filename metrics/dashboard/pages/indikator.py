@@ -174,7 +174,7 @@ def _definition(indicator: Indicator) -> html.Div:
     cat = catalogue()
     items: list[Any] = []
     for label, text in definition_rows(indicator, cat):
-        if label in ("Indikator",):
+        if label in ("Indikator", "Följer upp i planerna"):  # the page shows the plans above
             continue
         items += [html.Dt(label), html.Dd(text)]
     return html.Div(html.Dl(items, className="definition"), className="card")

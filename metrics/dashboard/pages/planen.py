@@ -105,74 +105,81 @@ def _figure(title: str, value: str, tone: str, label: str) -> html.Li:
 
 
 def _area(status: AreaStatus, lan: str, period: str, since: str) -> html.Section:
+    """One heading: the plan's words, then its figures, then the kommuner apart and the indicators."""
     node = status.node
     level = min(3 + status.depth, 6)
-    heading = getattr(html, f"H{level}")(node.title, className="plan-area-title")
-    parts: list[Any] = [heading]
+    head: list[Any] = [getattr(html, f"H{level}")(node.title, className="plan-area-title")]
     if node.description:
-        parts.append(html.P(node.description, className="plan-area-words"))
+        head.append(html.P(node.description, className="plan-area-words"))
+    depth = f"plan-depth-{min(status.depth, 3)}"
+    group = " plan-group" if node.children else ""
     if not status.followed:
-        parts.append(html.P(NOT_FOLLOWED, className="plan-not-followed"))
         return html.Section(
-            parts,
-            className=f"plan-area plan-depth-{min(status.depth, 3)} plan-area-empty",
+            [
+                html.Div(head, className="plan-area-head"),
+                html.P(NOT_FOLLOWED, className="plan-not-followed"),
+            ],
+            className=f"plan-area {depth}{group} plan-area-empty",
             id=f"plan-{node.id}",
         )
     n = len(status.indicators)
-    parts.append(
-        html.Ul(
-            [
-                _figure("Indikatorer", str(n), "", f"{n} indikatorer följer upp området"),
-                _figure(
-                    "Når målet",
-                    count_text(status.targets.count, status.targets.of),
-                    "",
-                    "indikatorer som når sitt mål, av dem som har ett mål som kan bedömas",
-                ),
-                _figure(
-                    "Säker förbättring",
-                    count_text(status.improving.count, status.improving.of),
-                    "tone-good" if status.improving.count else "",
-                    f"av indikatorer med testad förändring {since}".rstrip(),
-                ),
-                _figure(
-                    "Säker försämring",
-                    count_text(status.worsening.count, status.worsening.of),
-                    "tone-bad" if status.worsening.count else "",
-                    f"av indikatorer med testad förändring {since}".rstrip(),
-                ),
-            ],
-            className="plan-figs",
-        )
+    tested = f"av indikatorer med testad förändring {since}".rstrip()
+    figures = html.Ul(
+        [
+            _figure("Indikatorer", str(n), "", f"{n} indikatorer följer upp området"),
+            _figure(
+                "Når målet",
+                count_text(status.targets.count, status.targets.of),
+                "",
+                "indikatorer som når sitt mål, av dem som har ett mål som kan bedömas (– : inget mål)",
+            ),
+            _figure(
+                "Säker förbättring",
+                count_text(status.improving.count, status.improving.of),
+                "tone-good" if status.improving.count else "",
+                tested,
+            ),
+            _figure(
+                "Säker försämring",
+                count_text(status.worsening.count, status.worsening.of),
+                "tone-bad" if status.worsening.count else "",
+                tested,
+            ),
+        ],
+        className="plan-figs",
     )
-    parts.append(
+    links = [
+        html.Li(dcc.Link(ind.title, href=_indicator_href(ind.id, lan, period))) for ind in status.indicators
+    ]
+    kommuner = [
         html.P(
             [
                 html.Span("Sämre än länet: ", className="plan-label"),
                 *_kommun_links(status.worse, lan, period),
             ],
             className="plan-kommuner",
-        )
-    )
-    parts.append(
+        ),
         html.P(
             [
                 html.Span("Bättre än länet: ", className="plan-label"),
                 *_kommun_links(status.better, lan, period),
             ],
             className="plan-kommuner",
-        )
-    )
-    links: list[Any] = []
-    for ind in status.indicators:
-        links.append(html.Li(dcc.Link(ind.title, href=_indicator_href(ind.id, lan, period))))
-    parts.append(
+        ),
         html.Details(
             [html.Summary(f"Indikatorerna bakom ({n})"), html.Ul(links, className="plan-indicators")],
             className="plan-details",
-        )
+        ),
+    ]
+    return html.Section(
+        [
+            html.Div(head, className="plan-area-head"),
+            html.Div(figures, className="plan-area-figures"),
+            html.Div(kommuner, className="plan-area-kommuner"),
+        ],
+        className=f"plan-area {depth}{group}",
+        id=f"plan-{node.id}",
     )
-    return html.Section(parts, className=f"plan-area plan-depth-{min(status.depth, 3)}", id=f"plan-{node.id}")
 
 
 def plan_intro(plan: Plan, lan: str) -> list[Any]:

@@ -83,3 +83,14 @@ def test_the_definition_names_the_target_and_where_it_comes_from(tmp_path: Path)
     assert format_target(ind) == ""  # a range has no single level to draw
     assert describe_target(ind) == f"mellan 40{NB}% och 60{NB}%"
     assert target_text(ind) == f"mellan 40{NB}% och 60{NB}% – Exempelmål – Demo"
+
+
+def test_a_targets_source_and_example_leave_the_definition_fingerprint_alone(tmp_path: Path) -> None:
+    """Words about a target change no number: the results must not look out of date after adding them."""
+    from metrics.catalogue.fingerprint import definition_hash
+
+    plain = load(tmp_path, "{value: 55, year: 2026}").catalogue
+    worded = load(tmp_path, '{value: 55, year: 2026, source: "Vårdanalys", example: true}').catalogue
+    assert definition_hash(plain.indicator("fast"), plain) == definition_hash(
+        worded.indicator("fast"), worded
+    )

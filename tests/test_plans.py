@@ -573,3 +573,37 @@ def test_the_board_rereads_the_catalogue_when_a_plan_file_changes(tmp_path: Path
     os.utime(plan_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a later edit
     second = catalogue_state(path).catalogue.plan_for("05")
     assert second is not None and second.name == "Nya planen"
+
+
+def test_the_plan_schema_is_committed_and_the_bundled_plans_satisfy_it() -> None:
+    """Regenerate with `matavla schema --plan > schema/plan.schema.json` after changing a plan key."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    printed = CliRunner().invoke(main, ["schema", "--plan"]).output
+    assert (ROOT / "schema" / "plan.schema.json").read_text(encoding="utf-8") == printed
+    validator = jsonschema.Draft202012Validator(json.loads(printed))
+    for name in ("ostergotland.yaml", "jamtland-harjedalen.yaml"):
+        doc = yaml.safe_load((ROOT / "plans" / name).read_text(encoding="utf-8"))
+        assert [e.message for e in validator.iter_errors(doc)] == [], name
+    assert list(validator.iter_errors({"id": "x", "name": "X", "lan": "05", "nodes": [{"id": "a"}]}))
+
+
+def test_a_plans_own_target_is_what_jamfor_and_the_board_show_for_its_lan(tmp_path: Path) -> None:
+    from metrics.dashboard.server import create_app
+
+    catalogue_path = with_plan(tmp_path, "05")
+    db = build_results(tmp_path / "results.duckdb", RESULTS)
+    app = create_app(db_path=db, catalog_path=catalogue_path)
+    from metrics.dashboard.pages import jamfor, lansoversikt
+    from metrics.dashboard.source.context import indicator_or_none
+
+    with app.server.test_request_context("/"):
+        akut = indicator_or_none("akutbesok_75")
+        assert akut is not None and akut.target_spec is None  # the catalogue sets no target …
+        words = texts(jamfor.render("05", akut, "2024", []))
+        assert "300 per 1 000 inv. – Exempelmål (påhittat för demon)".replace(" per", "\u00a0per") in words
+        board = texts(lansoversikt.render("05", "2024"))
+        assert "Målet uppnått" in board and "Exempelmål" in board  # … the plan's 300 is met by 250

@@ -305,7 +305,10 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
                     html.Div(
                         [
                             html.Span("Mål", className="kpi-title"),
-                            html.Span(target_text(indicator), className="kpi-text"),
+                            html.Span(
+                                target_text(indicator, catalogue().target_for(indicator, lan)),
+                                className="kpi-text",
+                            ),
                         ],
                         className="kpi",
                     ),

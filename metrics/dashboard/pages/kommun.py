@@ -315,6 +315,7 @@ def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
     series = trend(snap, indicator.id, lan, [kommun, lan], period_type)
     own, county = series[kommun], series[lan]
     dec, unit = indicator.decimals, indicator.unit
+    spec = catalogue().target_for(indicator, lan)  # the län's plan may set its own target
     fig = trend_figure(
         [
             Series(name, own.labels, own.value, own.low, own.high, KOMMUN, KOMMUN_BAND),
@@ -332,9 +333,9 @@ def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
         ],
         decimals=dec,
         unit=unit,
-        target=indicator.target,
-        target_text=format_target(indicator)
-        + (" (exempelmål)" if indicator.target_spec is not None and indicator.target_spec.example else ""),
+        target=spec.value if spec is not None and spec.kind == "value" else None,
+        target_text=format_target(indicator, spec)
+        + (" (exempelmål)" if spec is not None and spec.example else ""),
     )
     table_rows = [
         [

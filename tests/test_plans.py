@@ -607,3 +607,14 @@ def test_a_plans_own_target_is_what_jamfor_and_the_board_show_for_its_lan(tmp_pa
         assert "300 per 1 000 inv. – Exempelmål (påhittat för demon)".replace(" per", "\u00a0per") in words
         board = texts(lansoversikt.render("05", "2024"))
         assert "Målet uppnått" in board and "Exempelmål" in board  # … the plan's 300 is met by 250
+
+
+def test_an_old_plan_areas_id_that_is_no_heading_is_named_with_a_guess(tmp_path: Path) -> None:
+    """An indicator written the old way beside plan files: its unknown heading is named, with a guess."""
+    catalogue = CATALOGUE.replace(
+        "    title: Fast läkarkontakt\n", "    title: Fast läkarkontakt\n    plan_areas: [kontinuitett]\n"
+    )
+    [problem] = errors(folder(tmp_path, {"test.yaml": GOOD_PLAN}, catalogue))
+    assert (problem.file, problem.line) == ("indicators.yaml", 5)
+    assert problem.message == "indikator 'fast_lakarkontakt': okänt planområde 'kontinuitett'"
+    assert problem.hint == "menade du 'kontinuitet'?"

@@ -618,3 +618,20 @@ def test_an_old_plan_areas_id_that_is_no_heading_is_named_with_a_guess(tmp_path:
     assert (problem.file, problem.line) == ("indicators.yaml", 5)
     assert problem.message == "indikator 'fast_lakarkontakt': okänt planområde 'kontinuitett'"
     assert problem.hint == "menade du 'kontinuitet'?"
+
+
+def test_a_catalogue_copied_away_from_its_plans_still_accepts_old_plan_areas(tmp_path: Path) -> None:
+    """A copy of indicators.yaml alone (no plans/, no plan_areas list), an indicator written the old way."""
+    path = tmp_path / "indicators.yaml"
+    path.write_text(
+        CATALOGUE.replace(
+            "    title: Fast läkarkontakt\n", "    title: Fast läkarkontakt\n    plan_areas: [delaktighet]\n"
+        ),
+        encoding="utf-8",
+    )
+    result = load_catalogue(path, strict=True)
+    assert result.problems == []
+    plan = result.catalogue.plan_for("05")
+    assert (
+        plan is not None and plan.fallback and plan.nodes[0].indicators == ("fast_lakarkontakt", "digitala")
+    )

@@ -252,7 +252,9 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
             f"ange ett eller flera av: {', '.join(sorted(ctx.plan_areas))}",
         )
     for area in plan_areas:
-        if area not in ctx.plan_areas:
+        # Without plan files or a plan_areas list (a catalogue copied away from plans/) nothing
+        # names a heading: the indicator is shown under the fallback heading, not refused.
+        if ctx.plan_areas and area not in ctx.plan_areas:
             hint = (
                 did_you_mean(area, ctx.plan_areas)
                 or f"definierade områden: {', '.join(sorted(ctx.plan_areas))}"

@@ -281,17 +281,25 @@ def check(catalog_path: Path) -> None:
         )
     total = sum(p.level == "error" for p in problems)
     if total:
-        click.secho(f"{total} fel i {catalog_path.name}.", fg="red", err=True)  # the name, as above
+        files = dict.fromkeys(p.file or catalog_path.name for p in problems if p.level == "error")
+        click.secho(f"{total} fel i {', '.join(files)}.", fg="red", err=True)  # the names, as above
         sys.exit(1)
     click.echo(f"{catalog_path.name}: {len(result.catalogue.indicators)} indikatorer, inga fel.")
+    for plan in result.catalogue.plans:
+        areas = sum(1 for _ in plan.walk())
+        click.echo(
+            f"{plan.file}: planen '{plan.id}' för län {', '.join(plan.lans) or '–'}, "
+            f"{areas} områden, {len(plan.indicator_ids)} indikatorer."
+        )
 
 
 @main.command()
-def schema() -> None:
+@click.option("--plan", is_flag=True, help="Planfilernas schema (plans/*.yaml) i stället för katalogens.")
+def schema(plan: bool) -> None:
     """Skriv ut katalogformatets JSON Schema (för editorer, t.ex. VS Code med YAML-tillägget)."""
     from metrics.catalogue.json_schema import schema_text
 
-    click.echo(schema_text(), nl=False)
+    click.echo(schema_text(plan=plan), nl=False)
 
 
 @main.command()

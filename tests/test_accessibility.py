@@ -25,6 +25,7 @@ BLOCKING = ("serious", "critical")
 VIEWS = {
     "lansoversikt": ("/?lan=05&period=2024", "#oversikt-content table.board"),
     "lansoversikt-kvartal": ("/?lan=23&period=2024-Q2", "#oversikt-content table.board"),
+    "planen": ("/planen?lan=23&period=2024", "#planen-content .plan-areas"),
     "kommun": ("/kommun/0580?period=2024", "#kommun-trend-graph svg.main-svg"),
     "jamfor": ("/jamfor?lan=05&period=2024&markera=0580", "#jamfor-bars svg.main-svg"),
     "indikator": ("/indikator/fast_lakarkontakt?lan=05&period=2024", "#indikator-facets svg.main-svg"),

@@ -48,6 +48,7 @@ class Page(NamedTuple):
 
 PAGES = {
     "lansoversikt": Page("/", "oversikt", "#oversikt-content table.board thead", "Linköping"),
+    "planen": Page("/planen", "planen", "#planen-content .plan-areas", "Närvårdsplatser"),
     "kommun": Page("/kommun/0580", "kommun", "#kommun-content h2", "Linköping · Östergötlands län · 2024"),
     "jamfor": Page("/jamfor", "jamfor", "#jamfor-content .tilemap", "Norrköping"),
     "indikator": Page(

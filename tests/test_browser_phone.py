@@ -72,7 +72,8 @@ def test_the_kommun_page_on_a_phone_shows_its_verdicts_first(dashboard: Any) -> 
 
 
 def test_a_neutral_indicator_is_never_on_a_better_worse_axis(dashboard: Any) -> None:
-    open_page(dashboard, "/kommun/0580?period=2024", "#kommun-content h2", "Linköping")
+    # digitala_kontakter follows up Jämtland Härjedalen's plan; Östergötland's plan leaves it out
+    open_page(dashboard, "/kommun/2380?period=2024", "#kommun-content h2", "Östersund")
     row = dashboard.find_element('//tr[.//a[starts-with(@href, "/indikator/digitala_kontakter?")]]', "XPATH")
     spine = row.find_element("css selector", ".spine")
     assert "spine-neutral" in spine.get_attribute("class")
@@ -87,7 +88,7 @@ def test_a_neutral_indicator_is_never_on_a_better_worse_axis(dashboard: Any) -> 
 
 
 def test_the_board_never_colours_a_neutral_indicator_good_or_bad(dashboard: Any) -> None:
-    open_page(dashboard, "/?lan=05&period=2024", "#oversikt-content table.board", "Fast läkarkontakt")
+    open_page(dashboard, "/?lan=23&period=2024", "#oversikt-content table.board", "Fast läkarkontakt")
     cells = dashboard.find_elements('td.cell:has(a[href*="indikator=digitala_kontakter"])')
     assert cells, "the board has no cells for digitala_kontakter"
     for cell in cells:

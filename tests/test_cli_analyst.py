@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from metrics.catalogue.loader import load_catalogue
-from metrics.compute.publication import applies, stored_plan, withheld
 from metrics.cli import main
+from metrics.compute.publication import applies, stored_plan, withheld
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "extracts"

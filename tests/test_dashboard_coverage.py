@@ -133,8 +133,9 @@ def test_the_data_page_groups_a_whole_lan_and_lists_a_kommun_that_differs():
 
 def _section(row, catalogue):  # type: ignore[no-untyped-def]
     from metrics.dashboard.logic.board import BoardSection
+    from metrics.dashboard.logic.plan import plan_of
 
-    return BoardSection(catalogue.plan_areas[0], [row])
+    return BoardSection(plan_of(catalogue, "23").nodes[0], [row])
 
 
 def test_the_pages_show_saknas_and_the_partial_period(tmp_path: Path, snap) -> None:

@@ -58,6 +58,7 @@ def test_navigation_carries_lan_period_indicator_and_highlights() -> None:
     assert state["href"] == "/jamfor?lan=05&period=2024&indikator=sip_per_1000&markera=0583,0580"
     targets = nav_targets(state)
     assert targets["oversikt"] == "/?lan=05&period=2024"
+    assert targets["planen"] == "/planen?lan=05&period=2024"
     assert targets["kommun"] == "/kommun/0583?lan=05&period=2024&indikator=sip_per_1000"
     assert targets["indikator"] == "/indikator/sip_per_1000?lan=05&period=2024&markera=0583,0580"
     assert targets["data"] == "/data?lan=05&period=2024"
@@ -80,6 +81,7 @@ def test_navigation_without_state_leads_to_the_plain_pages() -> None:
     targets = nav_targets({})
     assert targets == {
         "oversikt": "/",
+        "planen": "/planen",
         "kommun": "/kommun/none",
         "jamfor": "/jamfor",
         "indikator": "/indikator/none",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from metrics.catalogue.model import ComparisonChoice, TargetSpec
@@ -11,7 +12,7 @@ from metrics.catalogue.yaml_loader import LineDict
 COMPARISON_METHODS = ("ci95", "ci998", "multiplicative", "additive")
 COMPARISON_LEVELS = (95, 99.8)
 COMPARISON_KEYS = ("method", "level", "winsorise")
-TARGET_KEYS = ("value", "range", "change", "from", "quartile", "area", "year")
+TARGET_KEYS = ("value", "range", "change", "from", "quartile", "area", "year", "source", "example")
 TARGET_KINDS = ("value", "range", "change", "quartile", "area")
 
 _COMPARISON_HINT = (
@@ -20,7 +21,8 @@ _COMPARISON_HINT = (
 )
 _TARGET_HINT = (
     "t.ex. target: 60, {value: 60, year: 2025}, {range: [40, 60]}, {change: 20, from: 2022, year: 2025}, "
-    '{quartile: 1} eller {area: "05"}'
+    '{quartile: 1} eller {area: "05"}; source: "…" säger var målet kommer ifrån, example: true märker '
+    "ett påhittat exempelmål"
 )
 
 
@@ -67,8 +69,33 @@ def _year(node: LineDict, key: str, what: str, problems: Problems) -> int | None
     return value
 
 
+def _provenance(node: LineDict, what: str, problems: Problems) -> tuple[str, bool]:
+    """`source:` (where the target comes from, text) and `example: true` (an invented demo target)."""
+    source = node.get("source")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        problems.add(
+            node.line_of("source"),
+            f"{what}: target.source ska vara text om var målet kommer ifrån",
+            't.ex. source: "Vårdanalys: minst 55 % av befolkningen med fast läkarkontakt"',
+        )
+        source = None
+    example = node.get("example", False)
+    if not isinstance(example, bool):
+        problems.add(
+            node.line_of("example"),
+            f"{what}: target.example ska vara true eller false",
+            "example: true märker ett påhittat exempelmål (visas som Exempelmål)",
+        )
+        example = False
+    return (" ".join(source.split()) if isinstance(source, str) else ""), example
+
+
 def parse_target(node: Any, line: int, what: str, problems: Problems) -> TargetSpec | None:
-    """`target: 60` (a value, as before) or a mapping with exactly one kind and an optional year."""
+    """`target: 60` (a value, as before) or a mapping with exactly one kind and an optional year.
+
+    The mapping may also say where the target comes from (`source:`) and mark an invented
+    demo target (`example: true`); the board shows either wherever the target is shown.
+    """
     if node is None:
         return None
     if is_number(node):
@@ -85,6 +112,12 @@ def parse_target(node: Any, line: int, what: str, problems: Problems) -> TargetS
         return None
     kind = kinds[0]
     raw = node[kind]
+    source, example = _provenance(node, what, problems)
+    spec = _parse_kind(node, kind, raw, what, problems)
+    return None if spec is None else replace(spec, source=source, example=example)
+
+
+def _parse_kind(node: LineDict, kind: str, raw: Any, what: str, problems: Problems) -> TargetSpec | None:
     year = _year(node, "year", what, problems)
     at = node.line_of(kind)
     if kind != "change" and "from" in node:

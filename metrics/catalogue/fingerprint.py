@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Any
 
-from metrics.catalogue.model import Catalogue, Indicator, StandardPopulation
+from metrics.catalogue.model import Catalogue, Indicator, StandardPopulation, TargetSpec
 
 # Indicator fields that do not change the numbers.
 PRESENTATION_FIELDS = frozenset(
@@ -39,6 +39,9 @@ PRESENTATION_FIELDS = frozenset(
 )
 
 
+# A target's words: where it comes from and whether it is an example change no number.
+TARGET_WORDS = frozenset({"source", "example"})
+
 # Fields added to the model later, left out while unset: an upgrade then does not make every
 # indicator's stored fingerprint differ (and its results look out of date) when nothing changed.
 ADDED_FIELDS: dict[str, object] = {
@@ -60,6 +63,7 @@ def _plain(value: Any) -> Any:
             f.name: _plain(getattr(value, f.name))
             for f in dataclasses.fields(value)
             if f.name != "line"
+            and not (isinstance(value, TargetSpec) and f.name in TARGET_WORDS)
             and not (f.name in ADDED_FIELDS and getattr(value, f.name) == ADDED_FIELDS[f.name])
         }
     if isinstance(value, tuple | list):

@@ -89,6 +89,8 @@ class Context:
     extracts: Mapping[str, Extract] = field(default_factory=lambda: EXTRACTS)  # built-in and declared
     comparison: ComparisonChoice = field(default_factory=ComparisonChoice)
     standard_population: StandardPopulation = field(default_factory=StandardPopulation)
+    # The old format (a flat `plan_areas:` list, no plan files): every indicator names its areas.
+    require_plan_areas: bool = False
 
 
 def _text(node: LineDict, key: str, what: str, problems: Problems, required: bool = True) -> str:
@@ -243,16 +245,18 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
     title = _text(node, "title", what, problems)
     description = _text(node, "description", what, problems)
 
-    # plan areas
+    # plan areas: the old mapping (plan files map indicators now, docs/plans.md)
     plan_areas = _str_list(node, "plan_areas") or []
-    if not plan_areas:
+    if not plan_areas and ctx.require_plan_areas:
         problems.add(
             node.line,
             f"{what}: plan_areas saknas",
             f"ange ett eller flera av: {', '.join(sorted(ctx.plan_areas))}",
         )
     for area in plan_areas:
-        if area not in ctx.plan_areas:
+        # Without plan files or a plan_areas list (a catalogue copied away from plans/) nothing
+        # names a heading: the indicator is shown under the fallback heading, not refused.
+        if ctx.plan_areas and area not in ctx.plan_areas:
             hint = (
                 did_you_mean(area, ctx.plan_areas)
                 or f"definierade områden: {', '.join(sorted(ctx.plan_areas))}"

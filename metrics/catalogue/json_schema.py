@@ -18,6 +18,7 @@ from metrics.catalogue.indicators import AGE_KEYS, CODES_KEYS, INDICATOR_KEYS, M
 from metrics.catalogue.key_specs import EXTRA, SECTION_TITLES, SECTIONS, WRAP, Json, Key
 from metrics.catalogue.kolada_reference import KOLADA_KEYS
 from metrics.catalogue.loader import TOP_KEYS
+from metrics.catalogue.plans import PLAN_KEYS, PLAN_NODE_KEYS
 from metrics.catalogue.settings import (
     AREA_GROUP_KEYS,
     AREA_LEVEL_KEYS,
@@ -53,6 +54,8 @@ KEY_TABLES: dict[str, tuple[str, ...]] = {
     "kolada": KOLADA_KEYS,
     "test": TEST_KEYS,
     "expect": EXPECT_KEYS,
+    "plan": PLAN_KEYS,  # a plan file, plans/*.yaml (its own schema: plan_schema)
+    "plan_node": PLAN_NODE_KEYS,
 }
 
 
@@ -73,8 +76,7 @@ def _object(section: str) -> Json:
     return {**result, **EXTRA.get(section, {})}
 
 
-def catalogue_schema() -> Json:
-    """The JSON Schema (draft 2020-12) of `indicators.yaml`."""
+def _defs() -> dict[str, Any]:
     defs: dict[str, Any] = {}
     for section in KEY_TABLES:
         if section == "catalogue":
@@ -84,6 +86,23 @@ def catalogue_schema() -> Json:
             defs[section] = WRAP[section]
         else:
             defs[section] = _object(section)
+    return defs
+
+
+def plan_schema() -> Json:
+    """The JSON Schema (draft 2020-12) of a plan file, `plans/*.yaml` (docs/plans.md)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "En plan för Mätavla (plans/*.yaml)",
+        "description": "Formatet beskrivs i docs/plans.md.",
+        **_object("plan"),
+        "$defs": _defs(),
+    }
+
+
+def catalogue_schema() -> Json:
+    """The JSON Schema (draft 2020-12) of `indicators.yaml`."""
+    defs = _defs()
     top = _object("catalogue")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -94,9 +113,12 @@ def catalogue_schema() -> Json:
     }
 
 
-def schema_text() -> str:
-    """The schema as `matavla schema` prints it and schema/indicators.schema.json holds it."""
-    return json.dumps(catalogue_schema(), ensure_ascii=False, indent=2) + "\n"
+def schema_text(*, plan: bool = False) -> str:
+    """The schema as `matavla schema` prints it and schema/indicators.schema.json holds it.
+
+    plan: the plan files' schema, as `matavla schema --plan` prints it (schema/plan.schema.json).
+    """
+    return json.dumps(plan_schema() if plan else catalogue_schema(), ensure_ascii=False, indent=2) + "\n"
 
 
 def fields_markdown() -> str:

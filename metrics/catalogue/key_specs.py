@@ -60,9 +60,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "version": Key("Formatets version: 1.", {"const": 1}),
         "settings": Key("Inställningar för hela katalogen.", ref("settings")),
         "plan_areas": Key(
-            "Planens områden i den ordning tavlan visar dem.",
+            "Föråldrat: planerna står i plans/*.yaml (docs/plans.md). Används för län utan egen planfil.",
             {"type": "array", "items": ref("plan_area"), "minItems": 1},
-            required=True,
         ),
         "area_levels": Key(
             "Egna grupper av kommuner (t.ex. närsjukvårdsområden), beräknas som län.",
@@ -132,6 +131,14 @@ SECTIONS: dict[str, dict[str, Key]] = {
         ),
         "area": Key('Minst lika bra som detta område (län eller områdesgrupp), t.ex. "05".', TEXT),
         "year": Key("Året målet gäller.", {"type": "integer"}),
+        "source": Key(
+            'Var målet kommer ifrån, t.ex. "Vårdanalys: minst 55 % med fast läkarkontakt". Visas vid målet.',
+            {"type": "string", "minLength": 1},
+        ),
+        "example": Key(
+            'true: ett påhittat exempelmål (t.ex. i demodata); tavlan visar "Exempelmål".',
+            {"type": "boolean"},
+        ),
     },
     "test": {
         "name": Key("Testets namn: vad det visar.", TEXT, required=True),
@@ -198,6 +205,40 @@ SECTIONS: dict[str, dict[str, Key]] = {
             {"type": "number", "exclusiveMinimum": 0},
         ),
     },
+    "plan": {
+        "id": Key("Planens id: små bokstäver, siffror och _, t.ex. ostergotland.", IDENT, required=True),
+        "name": Key(
+            "Planens namn med dess egna ord, t.ex. Primärvården ska vara navet.", TEXT, required=True
+        ),
+        "lan": Key(
+            'Länet (eller länen) planen gäller, koden inom citattecken: "05" eller ["05"].',
+            one_or_many({"type": "string", "pattern": "^[0-9]{2}$"}),
+            required=True,
+        ),
+        "document": Key("Källdokumentet: planens titel, vem som beslutat den och när.", TEXT),
+        "description": Key("En mening om planen.", TEXT),
+        "targets": Key(
+            "Planens egna mål per indikator (id → mål som under target:), gäller i planens län.",
+            {"type": "object", "additionalProperties": {"anyOf": [{"type": "number"}, ref("target")]}},
+        ),
+        "nodes": Key(
+            "Planens rubriker i planens ordning; varje nod kan ha children.",
+            {"type": "array", "items": ref("plan_node"), "minItems": 1},
+            required=True,
+        ),
+    },
+    "plan_node": {
+        "id": Key("Nodens id, unikt i planen: små bokstäver, siffror och _.", IDENT, required=True),
+        "title": Key("Rubriken med planens egna ord.", TEXT, required=True),
+        "description": Key("Kort beskrivning med planens ord (citat eller sammanfattning).", TEXT),
+        "indicators": Key(
+            "Indikatorerna (id i katalogen) som följer upp just denna rubrik.",
+            {"type": "array", "items": IDENT},
+        ),
+        "children": Key(
+            "Underrubriker (samma form, valfritt djup).", {"type": "array", "items": ref("plan_node")}
+        ),
+    },
     "plan_area": {
         "id": Key("Områdets id: små bokstäver, siffror och _.", TEXT, required=True),
         "title": Key("Områdets rubrik på tavlan (planens egna ord).", TEXT, required=True),
@@ -226,7 +267,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "title": Key("Rubrik på tavlan.", TEXT, required=True),
         "description": Key("Vad indikatorn mäter, i en eller två meningar.", TEXT, required=True),
         "plan_areas": Key(
-            "Ett eller flera planområden (id under plan_areas).", one_or_many(TEXT), required=True
+            "Föråldrat: koppla indikatorn under indicators: hos en nod i plans/*.yaml (docs/plans.md).",
+            one_or_many(TEXT),
         ),
         "source": Key("Utdraget indikatorn läser (docs/extracts.md); source eller sources krävs.", SOURCE),
         "sources": Key(
@@ -398,7 +440,9 @@ SECTION_TITLES: dict[str, str] = {
     "settings": "`settings:`",
     "suppression": "`suppression:` (under `settings:` eller i en indikator)",
     "publication": "`publication:` (under `settings:`)",
-    "plan_area": "Ett planområde under `plan_areas:`",
+    "plan": "En planfil, `plans/*.yaml` (docs/plans.md)",
+    "plan_node": "En nod under `nodes:` eller `children:` i en planfil",
+    "plan_area": "Ett planområde under `plan_areas:` (föråldrat)",
     "area_level": "En områdesnivå under `area_levels:`",
     "area_group": "Ett område under `groups:`",
     "indicator": "En indikator under `indicators:`",

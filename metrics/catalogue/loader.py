@@ -31,6 +31,15 @@ from metrics.catalogue.model import (
     Indicator,
     StandardPopulation,
 )
+from metrics.catalogue.plans import (
+    build_plans,
+    fallback_plan,
+    legacy_mappings,
+    legacy_warnings,
+    read_plans,
+    unmapped_warnings,
+    written_node_ids,
+)
 from metrics.catalogue.problems import Problems, did_you_mean, unknown_keys
 from metrics.catalogue.settings import (
     SETTINGS_KEYS,
@@ -46,6 +55,7 @@ from metrics.catalogue.settings import (
 from metrics.catalogue.tests_spec import EXPECT_KEYS, TEST_KEYS
 from metrics.catalogue.yaml_loader import LineDict, load_yaml
 from metrics.errors import CatalogueError, Problem
+from metrics.geography import load_geography
 
 __all__ = [
     "COLUMN_KEYS",
@@ -106,7 +116,13 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         settings.line_of("publication") if isinstance(settings, LineDict) else 0,
         problems,
     )
-    plan_areas = parse_plan_areas(doc.get("plan_areas"), doc.line_of("plan_areas"), problems)
+    # The län's plans (plans/*.yaml beside the catalogue); the flat `plan_areas:` list is the old format.
+    plan_files = read_plans(path)
+    plan_areas = (
+        parse_plan_areas(doc.get("plan_areas"), doc.line_of("plan_areas"), problems)
+        if "plan_areas" in doc
+        else ()
+    )
     area_levels = parse_area_levels(doc.get("area_levels"), problems)
     comparison = (
         parse_comparison(
@@ -127,7 +143,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         raise CatalogueError(by_line(problems.errors))
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
-    area_ids = {p.id for p in plan_areas} | _written_ids(doc.get("plan_areas"))
+    area_ids = {p.id for p in plan_areas} | _written_ids(doc.get("plan_areas")) | written_node_ids(plan_files)
     context = Context(
         suppression,
         age_bands,
@@ -137,6 +153,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         extracts=known_extracts(declared),
         comparison=comparison,
         standard_population=standard_population,
+        require_plan_areas="plan_areas" in doc and not plan_files,
     )
     for node in raw_indicators:
         if not isinstance(node, LineDict):
@@ -152,8 +169,15 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
             seen[indicator.id] = node.line
             indicators.append(indicator)
 
-    if (strict or fatal) and problems.errors:
-        raise CatalogueError(by_line(problems.errors))
+    written = {str(n["id"]) for n in raw_indicators if isinstance(n, LineDict) and "id" in n}
+    plans, plan_problems = build_plans(plan_files, indicators, written, load_geography().lan)
+    plans = legacy_mappings(plans, indicators)
+    plan_problems += legacy_warnings(
+        plans, indicators, "plan_areas" in doc, doc.line_of("plan_areas"), path.name
+    )
+    problems.items.extend(unmapped_warnings(plans, indicators, path.name))
+    if (strict or fatal) and (problems.errors or any(p.level == "error" for p in plan_problems)):
+        raise CatalogueError(by_line(problems.errors) + [p for p in plan_problems if p.level == "error"])
     catalogue = Catalogue(
         indicators=tuple(indicators),
         plan_areas=plan_areas,
@@ -166,13 +190,22 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         comparison=comparison,
         standard_population=standard_population,
         publication=publication,
+        plans=plans,
+        fallback_plan=fallback_plan(
+            plan_areas, indicators, linked={i for p in plans for i in p.indicator_ids}
+        ),
     )
-    return LoadResult(catalogue, by_line(problems.items))
+    return LoadResult(catalogue, by_line(problems.items) + plan_problems)
 
 
 def by_line(problems: list[Problem]) -> list[Problem]:
-    """Problems in the order of the file (stable: problems on one line keep their order)."""
-    return sorted(problems, key=lambda p: p.line or 0)
+    """Problems in the order of the file (stable: problems on one line keep their order).
+
+    Problems of several files (the catalogue and its plans) stay together per file, the files
+    in the order they first appear.
+    """
+    files = list(dict.fromkeys(p.file for p in problems))
+    return sorted(problems, key=lambda p: (files.index(p.file), p.line or 0))
 
 
 def _written_ids(node: object) -> set[str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from metrics.catalogue.plan_model import Plan
     from metrics.catalogue.tests_spec import TestCase
 
 from metrics.extracts.schema import EXTRACTS, Extract
@@ -86,6 +87,15 @@ class TargetSpec:
     quartile: int | None = None
     area: str | None = None
     line: int = 0
+    source: str = ""  # where the target comes from, e.g. "Vårdanalys: minst 55 % …" (Swedish)
+    example: bool = False  # an invented demo target: the board says "Exempelmål"
+
+    @property
+    def provenance(self) -> str:
+        """Swedish words for where the target comes from, as the board shows them ('' if unknown)."""
+        if self.example:
+            return f"Exempelmål – {self.source}" if self.source else "Exempelmål (påhittat för demon)"
+        return self.source
 
 
 @dataclass(frozen=True)
@@ -246,6 +256,17 @@ class Catalogue:
     standard_population: StandardPopulation = field(default_factory=StandardPopulation)
     comparison: ComparisonChoice = ComparisonChoice()
     publication: PublicationSettings = PublicationSettings()
+    plans: tuple[Plan, ...] = ()  # the län's own plans (plans/*.yaml, docs/plans.md)
+    fallback_plan: Plan | None = None  # for a län without a plan file
+
+    def plan_for(self, lan: str) -> Plan | None:
+        """The plan the län follows: its plan file's, else the catalogue's fallback."""
+        return next((p for p in self.plans if lan in p.lans), self.fallback_plan)
+
+    def target_for(self, indicator: Indicator, lan: str | None) -> TargetSpec | None:
+        """The target that applies in the län: its plan's own target overrides the indicator's."""
+        plan = self.plan_for(lan) if lan is not None else None
+        return plan.target_for(indicator) if plan is not None else indicator.target_spec
 
     def comparison_of(self, indicator: Indicator) -> ComparisonChoice:
         return indicator.comparison or self.comparison

@@ -22,6 +22,7 @@ from metrics.dashboard.source.data import Snapshot
 # (page key, label, path): the pages an address may name; '<id>' is the part after the slash.
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("oversikt", "Länsöversikt", "/"),
+    ("planen", "Planen", "/planen"),
     ("kommun", "Kommunprofil", "/kommun/<id>"),
     ("jamfor", "Jämför kommuner", "/jamfor"),
     ("indikator", "Indikator", "/indikator/<id>"),

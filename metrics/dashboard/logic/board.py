@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from metrics.catalogue.model import Catalogue, Indicator, PlanArea
+from metrics.catalogue.model import Catalogue, Indicator, PlanArea, TargetSpec
+from metrics.catalogue.plan_model import PlanNode
 from metrics.dashboard.logic.choices import kommuner_by_name
 from metrics.dashboard.logic.comparison import (
     NO_DATA,
@@ -27,6 +28,7 @@ from metrics.dashboard.logic.format import (
     unit_suffix,
 )
 from metrics.dashboard.logic.periods import parse_period, previous_comparable
+from metrics.dashboard.logic.plan import plan_of
 from metrics.dashboard.logic.standardised import compared_standardised, standardised_text
 from metrics.dashboard.logic.verdicts import TestedChange, TrendMarker, board_change, cell_class, trend_marker
 from metrics.dashboard.source.data import ResultRow, Snapshot
@@ -69,12 +71,20 @@ class BoardRow:
     trend: TrendMarker | None = None  # the län's recent trend (yearly view only)
     standardised: str | None = None  # 'Åldersstandardiserat 1 234 (…)' beside the crude value
     compared_standardised: bool = False  # the colours compare the standardised values
+    target_spec: TargetSpec | None = None  # the target that applies in the län (its plan's own wins)
+
+
+NOT_FOLLOWED = "Följs ännu inte upp"
 
 
 @dataclass(frozen=True)
 class BoardSection:
-    area: PlanArea
+    """One heading of the län's plan and the indicators mapped to it (not those of its sub-headings)."""
+
+    area: PlanNode | PlanArea
     rows: list[BoardRow]
+    depth: int = 0  # 0 for a top heading of the plan, 1 for a heading under it …
+    note: str | None = None  # NOT_FOLLOWED for a heading with no indicator under it at all
 
 
 def _num(value: object) -> float | None:
@@ -126,7 +136,16 @@ def kommun_cells(
     return result
 
 
-def board_row(snap: Snapshot, indicator: Indicator, lan: str, period: str, kommuner: list[str]) -> BoardRow:
+def board_row(
+    snap: Snapshot,
+    indicator: Indicator,
+    lan: str,
+    period: str,
+    kommuner: list[str],
+    spec: TargetSpec | None = None,
+) -> BoardRow:
+    """One indicator's row; `spec` is the target that applies in the län (default: the indicator's)."""
+    spec = spec if spec is not None else indicator.target_spec
     selected = parse_period(period)
     years = [p for p in snap.periods_of(indicator.id, lan) if len(p) == 4]
     upto = [y for y in years if selected is None or int(y) <= selected.year]
@@ -158,7 +177,6 @@ def board_row(snap: Snapshot, indicator: Indicator, lan: str, period: str, kommu
     year = selected.year if selected else None
     kommun_values = [current[c].value for c in kommuner if c in current and not current[c].suppressed]
     baseline = None
-    spec = indicator.target_spec
     if spec is not None and spec.baseline_year is not None:
         baseline = lan_value(str(spec.baseline_year))
     reference = None
@@ -189,18 +207,42 @@ def board_row(snap: Snapshot, indicator: Indicator, lan: str, period: str, kommu
         trend=trend_marker(own.trend, indicator.direction) if own and period_type == "year" else None,
         standardised=standardised_text(own, indicator.decimals, indicator.unit),
         compared_standardised=compared_standardised(current, lan),
+        target_spec=spec,
     )
 
 
-def board(snap: Snapshot, catalogue: Catalogue, lan: str, period: str) -> list[BoardSection]:
-    """The board's sections in the catalogue's plan-area order; each indicator under its first area."""
+def board_rows(snap: Snapshot, catalogue: Catalogue, lan: str, period: str) -> dict[str, BoardRow]:
+    """Every indicator of the län's plan, one row each (an indicator under two headings is one row)."""
     kommuner = [code for code, _ in kommuner_by_name(snap, lan)]
-    by_area: dict[str, list[BoardRow]] = {area.id: [] for area in catalogue.plan_areas}
-    for indicator in catalogue.indicators:
-        area = indicator.plan_areas[0] if indicator.plan_areas else None
-        if area in by_area:
-            by_area[area].append(board_row(snap, indicator, lan, period, kommuner))
-    return [BoardSection(area, by_area[area.id]) for area in catalogue.plan_areas if by_area[area.id]]
+    plan = plan_of(catalogue, lan)
+    rows: dict[str, BoardRow] = {}
+    for indicator_id in plan.indicator_ids:
+        indicator = catalogue.indicator(indicator_id)
+        rows[indicator_id] = board_row(snap, indicator, lan, period, kommuner, plan.target_for(indicator))
+    return rows
+
+
+def board(snap: Snapshot, catalogue: Catalogue, lan: str, period: str) -> list[BoardSection]:
+    """The board's sections: the län's own plan, heading by heading in its order and words.
+
+    A heading shows the indicators mapped to it; a heading with sub-headings and no indicators of
+    its own is a heading only; a heading with no indicator below it says "Följs ännu inte upp".
+    An indicator mapped to two headings is shown under both.
+    """
+    plan = plan_of(catalogue, lan)
+    rows = board_rows(snap, catalogue, lan, period)
+    sections: list[BoardSection] = []
+    for depth, node in plan.walk():
+        own = [rows[i] for i in node.indicators if i in rows]
+        note = NOT_FOLLOWED if not node.all_indicators else None
+        if own or node.children or note:
+            sections.append(BoardSection(node, own, depth, note))
+    return sections
+
+
+def _target_level(row: BoardRow) -> float | None:
+    spec = row.target_spec
+    return spec.value if spec is not None and spec.kind == "value" else None
 
 
 def board_frame(sections: list[BoardSection], lan_name: str, period: str) -> pd.DataFrame:
@@ -228,8 +270,9 @@ def board_frame(sections: list[BoardSection], lan_name: str, period: str) -> pd.
                     "Förändring": None if row.change is None else row.change.diff,
                     "Förändring i ord": "" if row.change is None else row.change.words,
                     "Jämförelseperiod": format_period(row.previous_period) if row.previous_period else "",
-                    "Mål": ind.target,
+                    "Mål": _target_level(row),
                     "Målstatus": "" if row.target is None else row.target.text,
+                    "Målets källa": "" if row.target_spec is None else row.target_spec.provenance,
                     "Anmärkning": "; ".join(filter(None, [row.note, row.partial, row.missing])),
                 }
             )
@@ -250,8 +293,9 @@ def board_frame(sections: list[BoardSection], lan_name: str, period: str) -> pd.
                         "Förändring": None,
                         "Förändring i ord": "",
                         "Jämförelseperiod": "",
-                        "Mål": ind.target,
+                        "Mål": _target_level(row),
                         "Målstatus": "",
+                        "Målets källa": "",
                         "Anmärkning": "",
                     }
                 )

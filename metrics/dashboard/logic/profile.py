@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator, PlanArea
+from metrics.catalogue.plan_model import PlanNode
 from metrics.dashboard.logic.comparison import (
     BETTER,
     HIGHER,
@@ -21,6 +22,7 @@ from metrics.dashboard.logic.comparison import (
 )
 from metrics.dashboard.logic.format import format_period, is_missing, join_words, plural
 from metrics.dashboard.logic.periods import parse_period
+from metrics.dashboard.logic.plan import plan_of
 from metrics.dashboard.logic.spine import SpineGeometry, spine_geometry
 from metrics.dashboard.logic.standardised import compared_standardised, standardised_text
 from metrics.dashboard.logic.verdicts import TrendMarker, cell_class, trend_marker
@@ -30,7 +32,7 @@ from metrics.dashboard.source.data import Snapshot
 @dataclass(frozen=True)
 class ProfileRow:
     indicator: Indicator
-    area: PlanArea | None
+    area: PlanNode | PlanArea | None
     value: float | None
     ci_low: float | None
     ci_high: float | None
@@ -43,6 +45,7 @@ class ProfileRow:
     trend: TrendMarker | None = None  # the kommun's recent trend (yearly view)
     standardised: str | None = None  # 'Åldersstandardiserat 1 234 (…)' beside the crude value
     compared_standardised: bool = False  # the verdict compares the standardised values
+    path: tuple[PlanNode, ...] = ()  # the plan's headings down to `area` (nested plans)
 
 
 def _num(value: object) -> float | None:
@@ -52,68 +55,82 @@ def _num(value: object) -> float | None:
 def profile_rows(
     snap: Snapshot, catalogue: Catalogue, kommun: str, lan: str, period: str
 ) -> list[ProfileRow]:
-    """One row per catalogue indicator, in plan-area order."""
+    """One row per indicator of the län's plan, in the plan's order, under the first heading it has."""
     selected = parse_period(period)
     period_type = selected.type if selected else "year"
-    order = {area.id: i for i, area in enumerate(catalogue.plan_areas)}
-    indicators = sorted(
-        catalogue.indicators,
-        key=lambda ind: order.get(ind.plan_areas[0], len(order)) if ind.plan_areas else len(order),
-    )
+    placed: dict[str, tuple[PlanNode, ...]] = {}
+    for path in _paths(plan_of(catalogue, lan).nodes, ()):
+        for indicator_id in path[-1].indicators:
+            placed.setdefault(indicator_id, path)
     result: list[ProfileRow] = []
-    for ind in indicators:
-        area = catalogue.plan_area(ind.plan_areas[0]) if ind.plan_areas else None
-        if period_type not in ind.periods:
-            result.append(
-                ProfileRow(
-                    ind, area, None, None, None, False, None, [], NO_DATA, None, "Redovisas bara per år"
-                )
-            )
-            continue
-        cells = snap.cells(ind.id, lan, period)
-        lan_row = cells.get(lan)
-        lan_value = lan_row.value if lan_row else None
-        values = [r.value for r in cells.values() if r.area_level == "kommun"]
-        own = cells.get(kommun)
-        if own is None or own.missing:
-            result.append(
-                ProfileRow(
-                    ind,
-                    area,
-                    None,
-                    None,
-                    None,
-                    False,
-                    lan_value,
-                    values,
-                    NO_DATA,
-                    None,
-                    "Uppgift saknas (ingen leverans)" if own is not None else "Ingen data för perioden",
-                )
-            )
-            continue
-        value, low, high, suppressed = own.value, own.ci_low, own.ci_high, own.suppressed
-        cls = cell_class(own, lan_value, ind.direction)
-        geometry = spine_geometry(values, lan_value, value, ind.direction)
-        marker = trend_marker(own.trend, ind.direction) if period_type == "year" else None
-        result.append(
-            ProfileRow(
-                ind,
-                area,
-                value,
-                low,
-                high,
-                suppressed,
-                lan_value,
-                values,
-                cls,
-                geometry,
-                trend=marker,
-                standardised=standardised_text(own, ind.decimals, ind.unit),
-                compared_standardised=compared_standardised(cells, lan),
-            )
-        )
+    for indicator_id, path in placed.items():
+        ind = catalogue.indicator(indicator_id)
+        area = path[-1]
+        row = _profile_row(snap, ind, area, kommun, lan, period, period_type)
+        result.append(replace(row, path=path))
     return result
+
+
+def _paths(nodes: tuple[PlanNode, ...], above: tuple[PlanNode, ...]) -> list[tuple[PlanNode, ...]]:
+    """Every heading's path from the top of the plan, in the plan's order."""
+    found: list[tuple[PlanNode, ...]] = []
+    for node in nodes:
+        found.append((*above, node))
+        found.extend(_paths(node.children, (*above, node)))
+    return found
+
+
+def _profile_row(
+    snap: Snapshot,
+    ind: Indicator,
+    area: PlanNode,
+    kommun: str,
+    lan: str,
+    period: str,
+    period_type: str,
+) -> ProfileRow:
+    if period_type not in ind.periods:
+        return ProfileRow(
+            ind, area, None, None, None, False, None, [], NO_DATA, None, "Redovisas bara per år"
+        )
+    cells = snap.cells(ind.id, lan, period)
+    lan_row = cells.get(lan)
+    lan_value = lan_row.value if lan_row else None
+    values = [r.value for r in cells.values() if r.area_level == "kommun"]
+    own = cells.get(kommun)
+    if own is None or own.missing:
+        return ProfileRow(
+            ind,
+            area,
+            None,
+            None,
+            None,
+            False,
+            lan_value,
+            values,
+            NO_DATA,
+            None,
+            "Uppgift saknas (ingen leverans)" if own is not None else "Ingen data för perioden",
+        )
+    value, low, high, suppressed = own.value, own.ci_low, own.ci_high, own.suppressed
+    cls = cell_class(own, lan_value, ind.direction)
+    geometry = spine_geometry(values, lan_value, value, ind.direction)
+    marker = trend_marker(own.trend, ind.direction) if period_type == "year" else None
+    return ProfileRow(
+        ind,
+        area,
+        value,
+        low,
+        high,
+        suppressed,
+        lan_value,
+        values,
+        cls,
+        geometry,
+        trend=marker,
+        standardised=standardised_text(own, ind.decimals, ind.unit),
+        compared_standardised=compared_standardised(cells, lan),
+    )
 
 
 def profile_summary(kommun_name: str, rows: list[ProfileRow], period: str) -> str:

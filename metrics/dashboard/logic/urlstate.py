@@ -124,6 +124,7 @@ def resolve_period(
 
 NAV_PAGES: tuple[tuple[str, str, str], ...] = (
     ("oversikt", "Länsöversikt", "/"),
+    ("planen", "Planen", "/planen"),
     ("kommun", "Kommun", "/kommun/none"),  # 'none': the page picks a kommun
     ("jamfor", "Jämför", "/jamfor"),
     ("indikator", "Indikator", "/indikator/none"),
@@ -153,6 +154,7 @@ def nav_targets(state: Mapping[str, object]) -> dict[str, str]:
     kommun = state.get("kommun") or (markera[0] if markera else None) or state.get("default_kommun")
     return {
         "oversikt": "/" + build_query(lan=lan, period=period),
+        "planen": "/planen" + build_query(lan=lan, period=period),
         "kommun": f"/kommun/{kommun or 'none'}" + build_query(lan=lan, period=period, indikator=indikator),
         "jamfor": "/jamfor" + build_query(lan=lan, period=period, indikator=indikator, markera=markera),
         "indikator": f"/indikator/{indikator or 'none'}"

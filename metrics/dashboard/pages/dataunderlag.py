@@ -334,6 +334,6 @@ dash.register_page(
     name="Data",
     title="Dataunderlag – Mätavla",
     description="Inlästa utdrag, avvisade rader, importlogg och beräkningar",
-    order=4,
+    order=5,
     layout=layout,
 )

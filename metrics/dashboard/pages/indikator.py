@@ -7,7 +7,7 @@ from typing import Any
 import dash
 import dash_ag_grid as dag
 import pandas as pd
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 from metrics.catalogue.model import Indicator
 from metrics.compute.sqlgen import indicator_sql
@@ -21,6 +21,7 @@ from metrics.dashboard.logic.choices import (
 from metrics.dashboard.logic.definition import definition_rows, definition_table_rows
 from metrics.dashboard.logic.format import format_interval, format_period, format_value
 from metrics.dashboard.logic.periods import parse_period
+from metrics.dashboard.logic.plan import follow_ups
 from metrics.dashboard.logic.publication_notes import breakdown_note, months_note_for
 from metrics.dashboard.logic.series import breakdown, trend
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
@@ -142,11 +143,40 @@ def data_frame(indicator: Indicator, lan: str, period_type: str) -> pd.DataFrame
     return frame.reset_index(drop=True)
 
 
+def _plans(indicator: Indicator, period: str) -> html.Div:
+    """Which plans and headings the indicator follows up, each heading a link to it on Planen."""
+    found = follow_ups(catalogue(), indicator)
+    if not found:
+        return html.Div(
+            html.P("Ingen av länens planer följer upp indikatorn.", className="muted"), className="card"
+        )
+    blocks: list[Any] = []
+    for item in found:
+        lans = ", ".join(lan_name(code) for code in item.lans) or "inget län"
+        first = item.lans[0] if item.lans else None
+        links = []
+        for path in item.paths:
+            words = " › ".join(node.title for node in path)
+            href = (
+                dash.get_relative_path("/planen")
+                + build_query(lan=first, period=period)
+                + f"#plan-{path[-1].id}"
+            )
+            links.append(html.Li(dcc.Link(words, href=href) if first else words))
+        blocks += [
+            html.H3(
+                [item.plan.name, html.Span(f" · {lans}", className="muted")], className="plan-follow-title"
+            ),
+            html.Ul(links, className="plan-follow-list"),
+        ]
+    return html.Div(blocks, className="card plan-follow")
+
+
 def _definition(indicator: Indicator) -> html.Div:
     cat = catalogue()
     items: list[Any] = []
     for label, text in definition_rows(indicator, cat):
-        if label in ("Indikator",):
+        if label in ("Indikator", "Följer upp i planerna"):  # the page shows the plans above
             continue
         items += [html.Dt(label), html.Dd(text)]
     return html.Div(html.Dl(items, className="definition"), className="card")
@@ -315,6 +345,7 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
     return [
         html.H2(f"{indicator.title} · {lname}", className="view-title"),
         *run_notices(indicator),
+        section("Följer upp i planerna", _plans(indicator, period)),
         section("Definition", _definition(indicator)),
         section(
             "Utveckling i länets kommuner",
@@ -425,6 +456,6 @@ dash.register_page(
     name="Indikator",
     title="Indikator – Mätavla",
     description="En indikators definition, utveckling per kommun, nedbrytningar, data och SQL",
-    order=3,
+    order=4,
     layout=layout,
 )

@@ -31,7 +31,7 @@ from metrics.dashboard.logic.comparison import (
     legend_classes,
 )
 from metrics.dashboard.logic.coverage_notes import MISSING_TEXT, missing_note, partial_text
-from metrics.dashboard.logic.definition import definition_table_rows, format_target
+from metrics.dashboard.logic.definition import definition_table_rows, target_text
 from metrics.dashboard.logic.format import (
     format_compact,
     format_interval,
@@ -305,7 +305,10 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
                     html.Div(
                         [
                             html.Span("Mål", className="kpi-title"),
-                            html.Span(format_target(indicator) or "Inget mål angivet", className="kpi-text"),
+                            html.Span(
+                                target_text(indicator, catalogue().target_for(indicator, lan)),
+                                className="kpi-text",
+                            ),
                         ],
                         className="kpi",
                     ),
@@ -601,6 +604,6 @@ dash.register_page(
     name="Jämför",
     title="Jämför kommuner – Mätavla",
     description="En indikator för alla kommuner i länet, med konfidensintervall och trattdiagram",
-    order=2,
+    order=3,
     layout=layout,
 )

@@ -184,11 +184,19 @@ def _spine_table(rows: list[ProfileRow], kommun: str, lan: str, period: str) -> 
         )
     )
     body = []
-    current_area = None
+    shown: set[str] = set()  # the plan's headings already written (a nested plan repeats none)
     for r in rows:
-        if r.area and r.area.id != current_area:
-            current_area = r.area.id
-            body.append(html.Tr(html.Th(r.area.title, colSpan=7, scope="colgroup", className="area-head")))
+        path = r.path or ((r.area,) if r.area else ())
+        for depth, node in enumerate(path):
+            if node.id not in shown:
+                shown.add(node.id)
+                body.append(
+                    html.Tr(
+                        html.Th(
+                            node.title, colSpan=7, scope="colgroup", className=f"area-head area-depth-{depth}"
+                        )
+                    )
+                )
         ind = r.indicator
         href = dash.get_relative_path(f"/indikator/{ind.id}") + build_query(lan=lan, period=period)
         title = html.Th(
@@ -310,6 +318,7 @@ def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
     dec, unit = indicator.decimals, indicator.unit
     # The publishing rule: no month values for a small kommun (say so instead of an empty line)
     withheld = months_note(snap.publication, kommun) if period_type == "month" else None
+    spec = catalogue().target_for(indicator, lan)  # the län's plan may set its own target
     fig = trend_figure(
         [
             Series(name, own.labels, own.value, own.low, own.high, KOMMUN, KOMMUN_BAND),
@@ -327,8 +336,9 @@ def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
         ],
         decimals=dec,
         unit=unit,
-        target=indicator.target,
-        target_text=format_target(indicator),
+        target=spec.value if spec is not None and spec.kind == "value" else None,
+        target_text=format_target(indicator, spec)
+        + (" (exempelmål)" if spec is not None and spec.example else ""),
     )
     table_rows = [
         [
@@ -501,6 +511,6 @@ dash.register_page(
     name="Kommun",
     title="Kommunprofil – Mätavla",
     description="En kommun jämförd med länet på alla indikatorer",
-    order=1,
+    order=2,
     layout=layout,
 )

@@ -32,6 +32,7 @@ from metrics.dashboard.logic.format import (
     unit_suffix,
 )
 from metrics.dashboard.logic.periods import parse_period, previous_comparable
+from metrics.dashboard.logic.plan import plan_of
 from metrics.dashboard.logic.standardised import COMPARED_STANDARDISED
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 from metrics.dashboard.logic.verdicts import method_text, tally
@@ -142,15 +143,21 @@ def _target_cell(row: BoardRow) -> html.Td:
         return html.Td(html.Span("–", className="muted", title="Inget mål angivet"), className="col-target")
     tone = "met" if row.target.met else ("unmet" if row.target.met is False else "neutral")
     ind = row.indicator
-    spec = ind.target_spec
+    spec = row.target_spec
     goal = row.target.goal
     year = str(spec.year) if spec is not None and spec.year is not None else ""
     parts = [f"mål {format_value(goal, ind.decimals, ind.unit)}" if goal is not None else "", year]
     sub = " · ".join(p for p in parts if p)
+    origin = "Exempelmål" if spec is not None and spec.example else ""
+    source = spec.source if spec is not None else ""
     return html.Td(
         [
             html.Span(row.target.text, className=f"target target-{tone}"),
             html.Span(sub, className="target-goal") if sub else None,
+            html.Span(origin, className="target-example", title=spec.provenance if spec else None)
+            if origin
+            else None,
+            html.Span(source, className="target-source") if source and not origin else None,
         ],
         className="col-target",
     )
@@ -289,9 +296,18 @@ def _board_table(
     body = []
     width = 5 + len(kommuner)
     for section in sections:
+        title: list[Any] = [section.area.title]
+        if section.note:
+            title.append(html.Span(f" – {section.note.lower()}", className="area-note"))
         body.append(
             html.Tr(
-                html.Th(section.area.title, colSpan=width, scope="colgroup", className="area-head"),
+                html.Th(
+                    title,
+                    colSpan=width,
+                    scope="colgroup",
+                    className=f"area-head area-depth-{min(section.depth, 3)}",
+                    id=f"omrade-{section.area.id}",
+                ),
                 className="area-row",
             )
         )
@@ -314,7 +330,8 @@ def _board_table(
 
 def _summary(sections: list[BoardSection], period: str) -> html.Ul:
     """Four headline figures for the meeting: targets, improvements, worsenings, kommuner apart."""
-    rows = [r for s in sections for r in s.rows if r.note is None]
+    unique = {r.indicator.id: r for s in sections for r in s.rows}  # one indicator under two headings
+    rows = [r for r in unique.values() if r.note is None]
     with_target = [r for r in rows if r.target is not None and r.target.met is not None]
     met = sum(1 for r in with_target if r.target and r.target.met)
     changes = [r.change for r in rows if r.indicator.direction != "neutral"]
@@ -357,11 +374,11 @@ def _method_note(sections: list[BoardSection]) -> str:
     """Which comparison the colours stand for, and which indicators use another."""
     cat = catalogue()
     text = f"Färgerna: kommunen {method_text(cat.comparison)}."
+    unique = {r.indicator.id: r.indicator for s in sections for r in s.rows}
     others = [
-        f"{r.indicator.title}: {method_text(cat.comparison_of(r.indicator))}"
-        for s in sections
-        for r in s.rows
-        if cat.comparison_of(r.indicator) != cat.comparison
+        f"{ind.title}: {method_text(cat.comparison_of(ind))}"
+        for ind in unique.values()
+        if cat.comparison_of(ind) != cat.comparison
     ]
     if others:
         text += " Undantag – " + "; ".join(others) + "."
@@ -383,8 +400,23 @@ def render(lan: str, period: str) -> list[Any]:
         ],
         className="legends",
     )
+    plan = plan_of(cat, lan)
+    plan_line = html.P(
+        [
+            "Grupperat efter ",
+            html.Strong(plan.name),
+            " (fallback: katalogens områden)" if plan.fallback else "",
+            ". ",
+            dcc.Link(
+                "Planen område för område",
+                href=dash.get_relative_path("/planen") + build_query(lan=lan, period=period),
+            ),
+        ],
+        className="plan-line",
+    )
     return [
         html.H2(f"{lan_name(lan)} · {format_period(period)}", className="view-title"),
+        plan_line,
         _summary(sections, period),
         html.P(_method_note(sections), className="method-note"),
         legends,
@@ -440,7 +472,7 @@ def download_board(_csv: int, _xlsx: int, lan: str, period: str) -> dict[str, ob
         view=[("Län", lan_name(lan)), ("Period", format_period(period))],
         computed_at=current_snapshot().computed_at,
         url=page_url("/", build_query(lan=lan, period=period)),
-        definitions=definition_table_rows(list(cat.indicators), cat),
+        definitions=definition_table_rows([cat.indicator(i) for i in plan_of(cat, lan).indicator_ids], cat),
     )
     kind = download_kind(PAGE)
     return download(kind, frame, info, ["lansoversikt", lan, period])

@@ -23,6 +23,7 @@ import flask
 
 from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import Catalogue, Indicator
+from metrics.catalogue.plans import PLANS_DIR, plan_paths
 from metrics.dashboard.logic.format import format_date
 from metrics.dashboard.source.data import Snapshot, snapshot
 from metrics.dashboard.source.runinfo import stored_catalogues
@@ -63,7 +64,7 @@ class CatalogueState:
 
 
 _catalogue_lock = threading.Lock()
-_catalogues: dict[str, tuple[int, CatalogueState]] = {}
+_catalogues: dict[str, tuple[object, CatalogueState]] = {}
 _last_good: dict[str, Catalogue] = {}
 
 
@@ -72,6 +73,18 @@ def _mtime(path: Path) -> int:
         return path.stat().st_mtime_ns
     except OSError:
         return -1  # gone: loading reports it
+
+
+def _shown_file(file: str | None) -> str | None:
+    """The name a viewer may see: a plan file as plans/x.yaml, any other file by its name only."""
+    if not file:
+        return None
+    return file if file.startswith(f"{PLANS_DIR}/") else Path(file).name
+
+
+def _version(path: Path) -> object:
+    """What a change of the catalogue or of any plan file beside it (plans/*.yaml) changes."""
+    return (_mtime(path), tuple((p.name, _mtime(p)) for p in plan_paths(path)))
 
 
 def _from_run(db_path: Path | None) -> Catalogue | None:
@@ -105,9 +118,10 @@ def catalogue_state(path: Path, db_path: Path | None = None) -> CatalogueState:
     or stored with a run.
     """
     mtime = _mtime(path)
+    version = _version(path)
     key = str(path.resolve())
     entry = _catalogues.get(key)
-    if entry is not None and entry[0] == mtime:
+    if entry is not None and entry[0] == version:
         return entry[1]
     with _catalogue_lock:
         partly: Catalogue | None = None  # what loaded of a file with indicators left out for errors
@@ -123,9 +137,7 @@ def catalogue_state(path: Path, db_path: Path | None = None) -> CatalogueState:
             _last_good[key] = state.catalogue
         except CatalogueError as exc:
             # the file's name, not its path on the server, on a page every viewer sees
-            problems = [
-                dataclasses.replace(p, file=Path(p.file).name if p.file else None) for p in exc.problems
-            ]
+            problems = [dataclasses.replace(p, file=_shown_file(p.file)) for p in exc.problems]
             problem = str(problems[0] if problems else Problem(str(exc)))
             since = datetime.fromtimestamp(mtime / 1e9) if mtime >= 0 else datetime.now()
             if key in _last_good:
@@ -148,7 +160,7 @@ def catalogue_state(path: Path, db_path: Path | None = None) -> CatalogueState:
                 ) from exc
             log.warning("%s is broken (%s); serving the last valid catalogue", path, problem)
             _last_good[key] = state.catalogue
-        _catalogues[key] = (mtime, state)
+        _catalogues[key] = (version, state)
         return state
 
 

@@ -127,7 +127,9 @@ def costs_table(reg: Register, years: Sequence[int], seed: int) -> pa.Table:
             for principal, area, per_age in COST_AREAS:
                 level = 1.0 + (k.cost - 1.0) * (0.7 if principal == "kommun" else 0.35)
                 level *= _cost_trend(k.code, area, t)
-                amount = float(bands[i] @ np.array(per_age)) * price * level * rng.lognormal(0.0, 0.035)
+                # The region's costs per kommun are allocations of its accounts, smoother than a kommun's own.
+                noise = rng.lognormal(0.0, 0.035 if principal == "kommun" else 0.012)
+                amount = float(bands[i] @ np.array(per_age)) * price * level * noise
                 rows["kommun"].append(i)
                 rows["year"].append(year)
                 rows["principal"].append(principal)

@@ -215,15 +215,22 @@ def test_a_kommun_no_delivery_covers_is_shown_as_missing(run: Run, indicator: st
 
 def test_whole_year_deliveries_give_complete_periods(run: Run) -> None:
     """Every delivery here covers whole years, so no period may be marked partial ("t.o.m."):
-    not the empty July, not a kommun whose listing snapshot falls mid-month. The one exception is
-    the readmission indicator (follow_up_days: 30): a December 2024 stay's readmission may come in
-    January 2025, which no delivery reaches, so December, Q4 and the year 2024 are not complete."""
+    not the empty July, not a kommun whose listing snapshot falls mid-month. The exceptions are
+    the readmission indicators (follow_up_days: 30 and 7): a December 2024 stay's readmission may
+    come in January 2025, which no delivery reaches, so December, Q4 and the year 2024 are not complete."""
     assert "complete" in run.results.columns
+    catalogue = yaml.safe_load((ROOT / "indicators.yaml").read_text(encoding="utf-8"))
+    follow_up = {i["id"] for i in catalogue["indicators"] if i.get("follow_up_days")}
+    assert "aterinskrivning_30d_65" in follow_up
     shown = run.results[~run.results["missing"].astype(bool)]
     partial = shown[~shown["complete"].astype(bool)]
-    followed_up = partial["indicator"] == "aterinskrivning_30d_65"
-    assert partial[~followed_up].empty, partial[["indicator", "area_code", "period"]].head(25).to_string()
-    assert set(partial.loc[followed_up, "period"]) == {"2024-12", "2024-Q4", "2024"}
+    followed_up = partial["indicator"].isin(follow_up)
+    assert partial[~followed_up].empty, (
+        partial.loc[~followed_up, ["indicator", "area_code", "period"]].head(25).to_string()
+    )
+    for indicator in follow_up:
+        periods = set(partial.loc[partial["indicator"] == indicator, "period"])
+        assert periods == {"2024-12", "2024-Q4", "2024"}, indicator
 
 
 @pytest.mark.parametrize("indicator", IDS)

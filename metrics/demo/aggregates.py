@@ -20,7 +20,27 @@ SURVEY_DIMENSIONS = (
     ("kontinuitet_och_koordinering", 0.66),
     ("tillganglighet", 0.72),
     ("helhetsintryck", 0.80),
+    ("respekt_och_bemotande", 0.86),
+    ("emotionellt_stod", 0.79),
+    ("information_och_kunskap", 0.73),
 )
+# Person-centred work (förhållningssätt Nära vård): change 2020 -> 2024 of the share of positive
+# answers in the dimensions about the meeting itself, where a kommun's story has it.
+_PERSON_CENTRED = {
+    "0583": 0.06,
+    "0580": 0.04,
+    "2380": 0.05,
+    "2326": 0.04,
+    "0581": -0.03,
+    "0562": -0.03,
+    "2313": -0.02,
+}
+_MEETING = {
+    "helhetsintryck": 1.0,
+    "respekt_och_bemotande": 0.8,
+    "emotionellt_stod": 0.9,
+    "information_och_kunskap": 1.0,
+}
 
 
 def survey_table(reg: Register, years: Sequence[int], seed: int) -> pa.Table:
@@ -43,8 +63,10 @@ def survey_table(reg: Register, years: Sequence[int], seed: int) -> pa.Table:
                 if dim == "kontinuitet_och_koordinering":
                     share += 0.25 * (k.named_gp[0] + (k.named_gp[1] - k.named_gp[0]) * t - 0.4)
                 if dim == "tillganglighet":
-                    share += 0.03 * t  # digital access helps a little
-                share = float(np.clip(share, 0.55, 0.9))
+                    share += 0.03 * t  # digital access helps a little, more where it is used more
+                    share += 0.12 * t * (k.digital - 1.0)
+                share += _MEETING.get(dim, 0.0) * _PERSON_CENTRED.get(k.code, 0.0) * t
+                share = float(np.clip(share, 0.55, 0.93))
                 rows["kommun"].append(i)
                 rows["year"].append(year)
                 rows["dimension"].append(dim)
@@ -68,10 +90,28 @@ COST_AREAS: tuple[tuple[str, str, tuple[float, float, float, float]], ...] = (
     ("region", "slutenvard", (8_500, 13_500, 31_000, 48_000)),
     ("kommun", "hemtjanst", (0, 600, 7_000, 60_000)),
     ("kommun", "sarskilt_boende", (0, 300, 8_000, 145_000)),
-    ("kommun", "korttidsvard", (0, 50, 1_500, 12_000)),
+    ("kommun", "korttidsvard", (0, 40, 1_000, 8_000)),
 )
 _PRICE_LEVEL = {2020: 0.94, 2021: 0.96, 2022: 1.0, 2023: 1.05, 2024: 1.085}
 _AGE_BANDS = (0, 18, 65, 80, 200)
+# Volume of an area relative to 2020 on 31 December 2024, linear between ("primärvården som nav"):
+# Östergötland moves money to primary care, most where new vårdcentraler open; the kommuner that
+# open närvårdsplatser (see hospital.NEAR_CARE_BEDS) need less slutenvård and korttidsvård, while
+# Norrköping's long waits for discharge fill its korttidsplatser.
+_COST_TREND: dict[tuple[str, str], dict[str, float]] = {
+    ("05", "primarvard"): {"": 1.1, "0580": 1.16, "0583": 1.18},
+    ("23", "primarvard"): {"": 1.01, "2380": 1.07},
+    ("05", "slutenvard"): {"0583": 0.92, "0562": 0.95},
+    ("23", "slutenvard"): {"2326": 0.93, "2361": 0.95},
+    ("05", "korttidsvard"): {"0583": 0.8, "0562": 0.86, "0581": 1.15},
+    ("23", "korttidsvard"): {"2326": 0.82, "2361": 0.88},
+}
+
+
+def _cost_trend(code: str, area: str, t: float) -> float:
+    by_kommun = _COST_TREND.get((code[:2], area), {})
+    end = by_kommun.get(code, by_kommun.get("", 1.0))
+    return 1.0 + (end - 1.0) * t
 
 
 def costs_table(reg: Register, years: Sequence[int], seed: int) -> pa.Table:
@@ -82,10 +122,14 @@ def costs_table(reg: Register, years: Sequence[int], seed: int) -> pa.Table:
         pop = reg.population(year).sum(axis=1)  # (kommuner, age)
         bands = np.stack([pop[:, lo:hi].sum(axis=1) for lo, hi in itertools.pairwise(_AGE_BANDS)], axis=1)
         price = _PRICE_LEVEL.get(year, 1.085 * 1.03 ** (year - 2024))
+        t = float(progress(np.array([year_end(year)]))[0])
         for i, k in enumerate(reg.kommuner):
             for principal, area, per_age in COST_AREAS:
                 level = 1.0 + (k.cost - 1.0) * (0.7 if principal == "kommun" else 0.35)
-                amount = float(bands[i] @ np.array(per_age)) * price * level * rng.lognormal(0.0, 0.035)
+                level *= _cost_trend(k.code, area, t)
+                # The region's costs per kommun are allocations of its accounts, smoother than a kommun's own.
+                noise = rng.lognormal(0.0, 0.035 if principal == "kommun" else 0.012)
+                amount = float(bands[i] @ np.array(per_age)) * price * level * noise
                 rows["kommun"].append(i)
                 rows["year"].append(year)
                 rows["principal"].append(principal)
@@ -105,6 +149,17 @@ def costs_table(reg: Register, years: Sequence[int], seed: int) -> pa.Table:
 # Sick-leave percentage points added per month: winter infections, a summer low.
 _ABSENCE_SEASON = np.array([1.6, 1.5, 0.8, 0.2, -0.3, -0.6, -1.2, -0.9, 0.0, 0.5, 0.9, 1.3])
 _ABSENCE_EXTRA = {(2022, 1): 2.5, (2022, 2): 1.2, (2022, 12): 0.6}  # omicron, then a hard flu season
+# Percentage points added on 1 January 2020 and on 31 December 2024, linear between (god arbetsmiljö):
+# Motala's elderly care and Östersund's primary care work on their working environment; Norrköping's
+# and Strömsund's elderly care, and Härjedalen's primary care short of doctors, go the other way.
+_ABSENCE_TREND = {
+    ("0583", "kommun"): (0.6, -1.4),
+    ("0580", "region"): (0.3, -0.7),
+    ("0581", "kommun"): (-0.2, 1.6),
+    ("2313", "kommun"): (0.3, 1.5),
+    ("2380", "region"): (0.4, -1.0),
+    ("2361", "region"): (-0.3, 1.2),
+}
 
 
 def staff_absence_table(reg: Register, years: Sequence[int], seed: int) -> pa.Table:
@@ -126,7 +181,9 @@ def staff_absence_table(reg: Register, years: Sequence[int], seed: int) -> pa.Ta
                 base = 7.9
             scheduled = fte * 150.0 * holiday * rng.lognormal(0.0, 0.01, len(months))
             noise = rng.normal(0.0, 3.0 / np.sqrt(fte), len(months))  # small workplaces vary more
-            pct = np.clip(base + k.absence + _ABSENCE_SEASON[month - 1] + extra + noise, 2.0, 16.0)
+            start, end = _ABSENCE_TREND.get((k.code, principal), (0.0, 0.0))
+            trend = start + (end - start) * progress(months)
+            pct = np.clip(base + k.absence + _ABSENCE_SEASON[month - 1] + extra + trend + noise, 2.0, 16.0)
             rows["kommun"].extend([i] * len(months))
             rows["month"].extend(months.tolist())
             rows["principal"].extend([principal] * len(months))

@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from metrics.demo.calendar import HOSPITAL_MONTHS, clamp_to_presence, sample_days
-from metrics.demo.columns import date_column, labels, serial_ids, timestamps, ymd
+from metrics.demo.calendar import HOSPITAL_MONTHS, clamp_to_presence, kommun_trend, progress, sample_days
+from metrics.demo.columns import date_column, labels, serial_ids, timestamps, to_days, ymd
 from metrics.demo.population import piecewise, rng_for
 from metrics.demo.register import Register, year_end, year_start
 
@@ -84,6 +84,39 @@ def _remove_overlaps(person: np.ndarray, admit: np.ndarray, discharge: np.ndarra
     same_person = np.concatenate([[False], p[1:] == p[:-1]])
     keep = ~same_person | (a > previous_end)
     return order[keep]
+
+
+# Närvårdsplatser (Östergötland's plan) and beds for SÄBO, korttid and hemsjukvård (Jämtland's): from
+# the day a kommun opens them, ramping up over a year, this share of the acute stays of its
+# inhabitants aged 75+ no longer happens (half of it at 65-74, twice it for avoidable diagnoses).
+NEAR_CARE_BEDS: dict[str, tuple[str, float]] = {
+    "0583": ("2022-01-01", 0.16),  # Motala
+    "0562": ("2023-01-01", 0.14),  # Finspång
+    "2326": ("2021-07-01", 0.14),  # Berg
+    "2361": ("2022-07-01", 0.10),  # Härjedalen
+}
+
+
+def _not_prevented(
+    reg: Register, person: np.ndarray, admit: np.ndarray, acute: np.ndarray, dx: np.ndarray, seed: int
+) -> np.ndarray:
+    """Mask of the stays that still happen once the kommuner's närvårdsplatser are open."""
+    rng = rng_for(seed, "inpatient", "near_care")
+    never = int(to_days(["2100-01-01"])[0])
+    opens = np.array(
+        [
+            int(to_days([NEAR_CARE_BEDS[k.code][0]])[0]) if k.code in NEAR_CARE_BEDS else never
+            for k in reg.kommuner
+        ]
+    )
+    effect = np.array([NEAR_CARE_BEDS.get(k.code, ("", 0.0))[1] for k in reg.kommuner])
+    kommun = reg.kommun[person]
+    age = reg.age_at(admit, person)
+    ramp = np.clip((admit - opens[kommun]) / 365.0, 0.0, 1.0)
+    by_age = np.select([age >= 75, age >= 65], [1.0, 0.5], 0.0)
+    avoidable = dx < len(_AVOIDABLE)  # _DIAGNOSES lists the avoidable codes first
+    p = np.where(acute, effect[kommun] * ramp * by_age * np.where(avoidable, 2.0, 1.0), 0.0)
+    return rng.random(len(person)) >= p
 
 
 @dataclass
@@ -174,6 +207,14 @@ def simulate_stays(reg: Register, years: Sequence[int], seed: int) -> Stays:
         acute[keep_idx],
         dx[keep_idx],
     )
+    still = _not_prevented(reg, person, admit, acute, dx, seed)
+    person, admit, discharge, acute, dx = (
+        person[still],
+        admit[still],
+        discharge[still],
+        acute[still],
+        dx[still],
+    )
     age = reg.age_at(admit, person)
 
     # Utskrivningsklar: reported for a share of the stays of persons aged 65+, 0-10 days before discharge.
@@ -236,6 +277,32 @@ _HOURS = np.array([2, 1.5, 1.2, 1, 1, 1.2, 2, 3.5, 5.5, 7, 7.5, 7.5, 7, 6.8, 6.6
                    3.8, 3.2, 2.6])  # fmt: skip
 
 
+# Emergency visits that end at home, relative, on 1 January 2020 and 31 December 2024 (omställning
+# akuta flöden): Linköping and Motala guide more patients to primary care and kommunal hemsjukvård
+# (a way in 24/7 for the kommunsjuksköterska), Östersund and Krokom too; Norrköping and Finspång,
+# with poor continuity in primary care, send more to the emergency department.
+_ED_TREND = {
+    "0580": (1.0, 0.86),
+    "0583": (1.04, 0.86),
+    "0581": (1.0, 1.08),
+    "0562": (1.03, 1.1),
+    "2380": (1.0, 0.9),
+    "2309": (1.0, 0.92),
+}
+# Median time at the emergency department, relative, 2020 -> 2024, by the hospital whose emergency
+# department the kommun uses: Linköping's new flows shorten it, Norrköping's crowding lengthens it.
+_ED_HOSPITALS = (
+    (("0580", "0512", "0513", "0560", "0561"), (1.12, 0.94)),  # Universitetssjukhuset i Linköping
+    (("0581", "0562", "0582", "0563"), (1.0, 1.18)),  # Vrinnevisjukhuset i Norrköping
+    (("0583", "0584", "0586", "0509"), (0.9, 0.9)),  # Lasarettet i Motala
+    (("2303", "2305", "2309", "2313", "2321", "2326", "2361", "2380"), (1.06, 1.0)),  # Östersunds sjukhus
+)
+
+
+def _ed_stay_factor(code: str) -> tuple[float, float]:
+    return next((trend for codes, trend in _ED_HOSPITALS if code in codes), (1.0, 1.0))
+
+
 def simulate_emergency(reg: Register, stays: Stays, years: Sequence[int], seed: int) -> pa.Table:
     """ED visits: one before most acute admissions, plus visits that end at home."""
     rng = rng_for(seed, "emergency")
@@ -252,7 +319,9 @@ def simulate_emergency(reg: Register, stays: Stays, years: Sequence[int], seed: 
     for year in years:
         start, end = year_start(year), year_end(year)
         age = reg.age_at(np.full(len(reg), (start + end) // 2))
-        rate = piecewise(_ED_KNOTS, age) * ed_factor[reg.kommun] * reg.need(year) ** 0.6
+        t = float(progress(np.array([(start + end) // 2]))[0])
+        trend = np.array([np.interp(t, (0.0, 1.0), _ED_TREND.get(k.code, (1.0, 1.0))) for k in kommuner])
+        rate = piecewise(_ED_KNOTS, age) * ed_factor[reg.kommun] * trend[reg.kommun] * reg.need(year) ** 0.6
         n = rng.poisson(rate * reg.exposure(start, end))
         person = np.repeat(np.arange(len(reg)), n)
         day = sample_days(rng, year, len(person), weekend=1.05, months=HOSPITAL_MONTHS)
@@ -269,6 +338,7 @@ def simulate_emergency(reg: Register, stays: Stays, years: Sequence[int], seed: 
     arrival = day * 1440 + hour * 60 + rng.integers(0, 60, len(person))
     age = reg.age_at(day, person)
     median = np.where(admitted, 300.0, 200.0) * np.where(age >= 75, 1.2, 1.0)
+    median *= kommun_trend([_ed_stay_factor(k.code) for k in kommuner], reg.kommun[person], day)
     stay_minutes = np.clip(rng.lognormal(np.log(median), 0.5), 20, 24 * 60).astype(np.int64)
     departure = arrival + stay_minutes
 

@@ -67,7 +67,7 @@ MUTATIONS = [
     ("aterinskrivning_7d_65", "s.discharge_date + 1 AND", "s.discharge_date AND"),  # the same day counts
     ("aterinskrivning_7d_65", "AND r.acute\n", ""),  # a planned admission counts
     # another person's acute admission counts as a readmission
-    ("aterinskrivning_7d_65", "WHERE r.person_id = s.person_id\n                   AND r.acute", "WHERE r.acute"),
+    ("aterinskrivning_7d_65", "r.person_id = s.person_id\n                   AND r.acute", "r.acute"),
     ("aterinskrivning_7d_65", "WHERE s.age >= 65", "WHERE s.age >= 66"),
     ("aterinskrivning_7d_65", "age: {min: 65}", "age: {min: 66}"),
     ("undvikbar_slutenvard_75", "where: acute\n      ", ""),

@@ -49,16 +49,20 @@ MUTATIONS = [
     # children left out
     ("akutbesok_per_1000", "    date: arrival\n", "    date: arrival\n    age: {min: 20}\n"),
     ("akutbesok_inlaggning", "where: admitted}", "where: NOT admitted}"),
+    ("akutbesok_inlaggning", "date: arrival", "date: departure"),  # the New Year's Eve visit moves to 2025
+    ("akutbesok_per_1000", "numerator: rows", "numerator: persons"),  # visits, not visitors
     ("akut_vistelse_4h", "departure <= arrival", "departure < arrival"),  # exactly 4 h no longer counts
     ("akut_vistelse_4h", "INTERVAL 4 HOUR", "INTERVAL 5 HOUR"),
     ("akut_vistelse_4h", "date: arrival", "date: departure"),
     ("vardtillfallen_65", "date: discharge_date", "date: admission_date"),
     ("vardtillfallen_65", "age: {min: 65}", "age: {min: 66}"),
+    ("vardtillfallen_65", "numerator: rows", "numerator: persons"),  # stays, not persons
     ("vardtillfallen_65", "age: {min: 65}", "age: {min: 64}"),
     ("akuta_vardtillfallen_75", "where: acute}", "where: NOT acute}"),
     ("akuta_vardtillfallen_75", "numerator: {count: rows, where: acute}", "numerator: rows"),
     ("akuta_vardtillfallen_75", "date: discharge_date", "date: admission_date"),
     ("akuta_vardtillfallen_75", "age: {min: 75}", "age: {min: 76}"),
+    ("akuta_vardtillfallen_75", "{count: rows, where: acute}", "{count: persons, where: acute}"),
     ("varddagar_75", "greatest(discharge_date - admission_date, 1)", "discharge_date - admission_date"),
     ("varddagar_75", "date: discharge_date", "date: admission_date"),
     ("varddagar_75", "age: {min: 75}", "age: {min: 74}"),
@@ -66,12 +70,16 @@ MUTATIONS = [
     ("aterinskrivning_7d_65", "s.discharge_date + 7", "s.discharge_date + 8"),  # day 8 counts
     ("aterinskrivning_7d_65", "s.discharge_date + 1 AND", "s.discharge_date AND"),  # the same day counts
     ("aterinskrivning_7d_65", "AND r.acute\n", ""),  # a planned admission counts
+    # another person's acute admission counts as a readmission
+    ("aterinskrivning_7d_65", "r.person_id = s.person_id\n                   AND r.acute", "r.acute"),
     ("aterinskrivning_7d_65", "WHERE s.age >= 65", "WHERE s.age >= 66"),
     ("aterinskrivning_7d_65", "age: {min: 65}", "age: {min: 66}"),
+    ("aterinskrivning_7d_65", "s.discharge_date AS date", "s.admission_date AS date"),  # by admission
     ("undvikbar_slutenvard_75", "where: acute\n      ", ""),
     ("undvikbar_slutenvard_75", "date: admission_date", "date: discharge_date"),
     ("undvikbar_slutenvard_75", "age: {min: 75}", "age: {min: 74}"),
     ("undvikbar_slutenvard_75", "age: {min: 75}", "age: {min: 76}"),
+    ("undvikbar_slutenvard_75", "count: rows", "count: persons"),
     *[(ind, f"    where: \"dimension = '{dim}'\"\n", "") for ind, dim in _NPE_WHERE.items()],
     ("primarvard_andel_kostnad", "    where: \"principal = 'region'\"\n", ""),  # kommun costs in the total
     ("primarvard_andel_kostnad", "where: \"area = 'primarvard'\"", "where: \"area <> 'slutenvard'\""),

@@ -101,12 +101,32 @@ def candidate_sums(cells: pd.DataFrame, catalogue) -> dict[str, list[tuple[int, 
     return families
 
 
+# year = Σ months follows from year = Σ quarters and quarter = Σ months; where neither holds, the
+# attacker does not believe it either, even if no year has all its months published to check it.
+IMPLIED_BY = {"år av månader": ("kvartal", "år")}
+
+
 def trusted_sums(families, values: np.ndarray, hidden: np.ndarray) -> list[tuple[int, list[int]]]:
-    """The families that hold wherever they can be checked (all members published)."""
-    kept = []
-    for sums in families.values():
+    """The families that hold wherever they can be checked (all members published).
+
+    A family with no instance to check is trusted (the cautious attacker's view), unless the
+    families it follows from are refuted: a mean's year is not the sum of its months when it is
+    not the sum of its quarters either (issue 9: `kontinuitet_alla` on the 2 % demo has a hidden
+    month in every area and year, so "year = Σ months" could never be checked there).
+    """
+    holds: dict[str, bool] = {}
+    seen: dict[str, bool] = {}
+    for name, sums in families.items():
         checked = [(p, c) for p, c in sums if not hidden[p] and not hidden[c].any()]
-        if all(abs(values[p] - values[c].sum()) <= 1e-6 * max(1.0, abs(values[p])) for p, c in checked):
+        seen[name] = bool(checked)
+        holds[name] = all(
+            abs(values[p] - values[c].sum()) <= 1e-6 * max(1.0, abs(values[p])) for p, c in checked
+        )
+    kept = []
+    for name, sums in families.items():
+        basis = IMPLIED_BY.get(name, ())
+        refuted_basis = any(f in holds and not holds[f] for f in basis)
+        if holds[name] and (seen[name] or not refuted_basis):
             kept += sums
     return kept
 
@@ -248,3 +268,18 @@ def test_no_sampled_hidden_count_can_be_pinned_narrower_than_five(published, att
             )
             checked += 1
     assert checked >= 12
+
+
+def test_a_sum_that_cannot_be_checked_is_not_trusted_when_what_it_follows_from_is_refuted():
+    # Cells: 0 = year, 1–2 = quarters, 3–4 = months (one month per quarter, for brevity).
+    # A mean: year 0.5, quarters 0.4 and 0.45 (year ≠ Σ quarters), months 0.4 and 0.45
+    # (quarter = month here, so "kvartal" holds); month 4 hidden, so "år av månader" has no
+    # instance to check.
+    values = np.array([0.5, 0.4, 0.45, 0.4, 0.45])
+    hidden = np.array([False, False, False, False, True])
+    families = {"kvartal": [(1, [3]), (2, [4])], "år": [(0, [1, 2])], "år av månader": [(0, [3, 4])]}
+    # "år" is refuted (0.5 ≠ 0.4 + 0.45 = 0.85): "år av månader" is not believed either
+    assert trusted_sums(families, values, hidden) == [(1, [3]), (2, [4])]
+    # A count: year 85 = 40 + 45; both bases hold, so the unchecked "år av månader" is trusted
+    counts = np.array([85.0, 40.0, 45.0, 40.0, 45.0])
+    assert trusted_sums(families, counts, hidden) == [(1, [3]), (2, [4]), (0, [1, 2]), (0, [3, 4])]

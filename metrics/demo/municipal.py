@@ -29,6 +29,18 @@ _LEAD_IN = 24  # episodes may have started up to this many months before the fir
 # Kommuner that did not report personalkontinuitet (staff_14d) for a whole year: a gap the data shows.
 STAFF_14D_NOT_MEASURED = {("2305", 2022)}
 
+# Issue 9 stories, by kommun code. How common hemtjänst is, relative to the age structure's
+# expectation; hours per recipient (Trend: 1 January 2020, 31 December 2024), relative.
+_HOME_CARE_LEVEL = {
+    "0581": 1.15, "0562": 1.1, "0580": 0.9, "0512": 0.85, "0513": 0.9, "2313": 1.15, "2361": 1.1,
+    "2303": 1.05, "2380": 0.95, "2326": 0.85,
+}  # fmt: skip
+_HOURS_TREND = {
+    "0581": (1.05, 1.18), "0562": (1.05, 1.12), "0580": (1.0, 0.9), "0583": (1.0, 0.9),
+    "2380": (1.0, 0.88), "2326": (0.95, 0.88), "2313": (1.1, 1.15), "2361": (1.05, 1.12),
+}  # fmt: skip
+_HOURS_TREND_DEFAULT = (1.0, 1.02)
+
 
 @dataclass
 class HomeCare:
@@ -57,11 +69,26 @@ def simulate_home_care(reg: Register, years: Sequence[int], seed: int) -> HomeCa
 
     age_mid = reg.age_at(np.full(len(reg), mid))
     prevalence = piecewise(_HOME_CARE_KNOTS, age_mid)
-    factor = (n_months + _LEAD_IN) / _EPISODE_MONTHS
-    p = np.minimum(0.95, 0.7 * prevalence * factor * reg.frailty**0.6)
+    factor = (n_months + _LEAD_IN + 2 * _EPISODE_MONTHS) / _EPISODE_MONTHS
+    level = np.array([_HOME_CARE_LEVEL.get(k.code, 1.0) for k in reg.kommuner])[reg.kommun]
+    p = np.minimum(0.95, 0.75 * prevalence * factor * level * reg.frailty**0.6)
     chosen = np.flatnonzero(rng.random(len(reg)) < p)
 
-    first = rng.integers(-_LEAD_IN, n_months, len(chosen))
+    # Episodes start more often when the person is older: prevalence is drawn at the middle of the
+    # years, and uniform starts made hemtjänst shrink year by year (6.4 % → 4.7 % of 65+ in
+    # Östergötland 2020–2024), because the same persons are 2.5 years younger in 2020 than at the
+    # middle and 2.5 years older in 2024.
+    offsets = np.arange(-_LEAD_IN, n_months)
+    ages = age_mid[chosen, None] + (offsets[None, :] - n_months // 2) / 12.0
+    density = piecewise(_HOME_CARE_KNOTS, ages.ravel()).reshape(ages.shape) + 1e-6
+    # The first month also stands for every earlier start: episodes are memoryless (geometric), so
+    # one still running then has the same remaining length. Without it care ramps up from 2020;
+    # twice the mean episode is calibrated so that the share of 65+ with hemtjänst in the two län
+    # stays about level 2020–2024 (as it has in Sweden) and the kommuner's own stories show.
+    density[:, 0] *= 2 * _EPISODE_MONTHS
+    weights = np.cumsum(density, axis=1)
+    u = rng.random(len(chosen)) * weights[:, -1]
+    first = offsets[np.minimum((weights < u[:, None]).sum(axis=1), len(offsets) - 1)]
     length = rng.geometric(1.0 / _EPISODE_MONTHS, len(chosen))
     lo = np.maximum(first, 0)
     hi = np.minimum(first + length, n_months)
@@ -84,6 +111,8 @@ def simulate_home_care(reg: Register, years: Sequence[int], seed: int) -> HomeCa
 
     kommun = reg.kommun[person]
     kommuner = reg.kommuner
+    trend = [_HOURS_TREND.get(k.code, _HOURS_TREND_DEFAULT) for k in kommuner]
+    hours = np.clip(hours * kommun_trend(trend, kommun, month), 1.0, 280.0)
     share = kommun_trend([k.care_contact for k in kommuner], kommun, month)
     named = (rng.random(len(reg))[person] < share) & (rng.random(len(person)) > 0.03)
 
@@ -113,6 +142,17 @@ _SIP_KNOTS = ((0, 0.001), (6, 0.0055), (17, 0.006), (19, 0.003), (30, 0.0025), (
 INITIATORS = ("region", "kommun", "person", "annan")
 # Who initiates a SIP: children (school, social services), adults, the elderly.
 _INITIATOR_PROBS = np.array([[0.33, 0.37, 0.08, 0.22], [0.42, 0.40, 0.10, 0.08], [0.45, 0.48, 0.04, 0.03]])
+# Issue 9: where primärvården becomes the hub, the region takes the initiative more often (moved
+# from the kommun's share), and where participation is worked on, more persons ask for a SIP
+# themselves (moved from 'annan' and the kommun). Percentage points, Trend 2020 → 2024.
+_SIP_REGION_SHIFT = {
+    "0580": (0.0, 0.10), "0583": (0.0, 0.14), "2380": (-0.02, 0.10), "2326": (0.02, 0.10),
+    "0581": (-0.05, -0.06), "0562": (-0.04, -0.07), "2313": (-0.03, -0.04), "2303": (-0.02, -0.04),
+}  # fmt: skip
+_SIP_PERSON_SHIFT = {
+    "0512": (0.02, 0.05), "0583": (0.0, 0.05), "2326": (0.01, 0.06), "2380": (0.0, 0.04),
+    "0581": (-0.02, -0.02),
+}  # fmt: skip
 
 
 def simulate_sip(reg: Register, home_care: HomeCare, years: Sequence[int], seed: int) -> pa.Table:
@@ -142,7 +182,15 @@ def simulate_sip(reg: Register, home_care: HomeCare, years: Sequence[int], seed:
     participation = kommun_trend([k.sip_participation for k in kommuner], kommun, day)
     participation = np.where(age < 18, participation * 0.93, participation)
     group = np.select([age < 18, age < 65], [0, 1], 2)
-    cdf = np.cumsum(_INITIATOR_PROBS, axis=1)[group]
+    probs = _INITIATOR_PROBS[group].copy()
+    region = kommun_trend([_SIP_REGION_SHIFT.get(k.code, (0.0, 0.02)) for k in kommuner], kommun, day)
+    own = kommun_trend([_SIP_PERSON_SHIFT.get(k.code, (0.0, 0.01)) for k in kommuner], kommun, day)
+    probs[:, 0] += region
+    probs[:, 1] -= region + own / 2
+    probs[:, 2] += own
+    probs[:, 3] -= own / 2
+    probs = np.maximum(probs, 0.005)
+    cdf = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
     initiator = (rng.random(len(day))[:, None] >= cdf[:, :-1]).sum(axis=1)
     return pa.table(
         {

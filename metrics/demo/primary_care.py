@@ -25,7 +25,7 @@ from metrics.demo.columns import (
     serial_ids,
     unique_codes,
 )
-from metrics.demo.kommuner import DIGITAL_UNIT, DemoKommun
+from metrics.demo.kommuner import DIGITAL_UNIT, DemoKommun, Trend
 from metrics.demo.municipal import HomeCare
 from metrics.demo.population import piecewise, rng_for
 from metrics.demo.register import ALWAYS, Register, year_end, year_start
@@ -222,6 +222,41 @@ _PLANNED_BY_MODE = np.array([0.0, 1.3, -0.35, 0.1, -1.2])
 _PLANNED_BY_PROFESSION = np.array([-0.15, 0.25, 0.3, 0.5, 0.8, 1.2, 1.0, 1.4, 0.0])
 
 LAKARE = PROFESSIONS.index("lakare")
+SJUKSKOTERSKA = PROFESSIONS.index("sjukskoterska")
+
+# Issue 9 stories, by kommun code (Trend: value on 1 January 2020 and on 31 December 2024). Kept here
+# rather than in DemoKommun so that they draw on random streams of their own and leave the others.
+# Chance that a nurse contact at the person's own vårdcentral is with "their" nurse.
+_OWN_NURSE: dict[str, Trend] = {
+    "0580": (0.30, 0.50), "0583": (0.28, 0.55), "0581": (0.25, 0.24), "0562": (0.20, 0.17),
+    "0512": (0.45, 0.50), "2380": (0.30, 0.52), "2326": (0.40, 0.55), "2313": (0.18, 0.16),
+    "2303": (0.18, 0.18), "2361": (0.20, 0.22),
+}  # fmt: skip
+_OWN_NURSE_DEFAULT = (0.35, 0.40)
+# Kommunal hemsjukvård: chance that a visit is with the person's usual nurse or therapist.
+_OWN_HOME_NURSE: dict[str, Trend] = {
+    "0583": (0.35, 0.70), "2326": (0.45, 0.70), "0581": (0.30, 0.28), "2380": (0.35, 0.60),
+    "0580": (0.35, 0.55),
+}  # fmt: skip
+_OWN_HOME_NURSE_DEFAULT = (0.40, 0.45)
+# Extra doctors' home visits to persons 75+ (share of their doctors' contacts at a mottagning made
+# into a home visit): mobile teams and äldrevårdsmottagningar that grow in some kommuner.
+_DOCTOR_HOME_VISITS: dict[str, Trend] = {
+    "0583": (0.01, 0.06), "0512": (0.02, 0.05), "0580": (0.01, 0.035), "0581": (0.005, 0.005),
+    "2326": (0.02, 0.07), "2380": (0.01, 0.045), "2303": (0.015, 0.04), "2313": (0.005, 0.01),
+}  # fmt: skip
+_DOCTOR_HOME_VISITS_DEFAULT = (0.01, 0.015)
+# Kommunal hälso- och sjukvård grows where kommuner build up hemsjukvård: the share of the
+# simulated visits that take place (the rest are dropped).
+_HOME_HEALTH_GROWTH: dict[str, Trend] = {
+    "0583": (0.65, 1.0), "2326": (0.70, 1.0), "2380": (0.75, 1.0), "0580": (0.80, 0.95),
+    "0581": (0.85, 0.85), "2313": (0.90, 0.85),
+}  # fmt: skip
+_HOME_HEALTH_GROWTH_DEFAULT = (0.80, 0.88)
+
+
+def _profile(table: dict[str, Trend], default: Trend, kommuner: tuple[DemoKommun, ...]) -> list[Trend]:
+    return [table.get(k.code, default) for k in kommuner]
 
 
 def _region_contacts(rng: np.random.Generator, reg: Register, year: int) -> tuple[np.ndarray, np.ndarray]:
@@ -337,6 +372,35 @@ def contacts_table(
     logit = np.log(base / (1 - base)) + _PLANNED_BY_MODE[mode] + _PLANNED_BY_PROFESSION[profession]
     logit += np.select([age < 18, age >= 65], [-0.3, 0.35], 0.0) + np.where(home_health, 0.6, 0.0)
     planned = rng.random(n) < 1 / (1 + np.exp(-logit))
+
+    # Issue 9 stories, on a stream of their own: nurses' continuity, doctors' home visits to the
+    # old, and the growth of kommunal hälso- och sjukvård.
+    story = rng_for(seed, "contacts_issue9", year)
+    own_nurse = units.staff_start[np.maximum(own_unit, 0)] + (
+        reg.code[person] % units.n_staff[np.maximum(own_unit, 0)].astype(np.uint64)
+    ).astype(np.int64)
+    p_nurse = kommun_trend(_profile(_OWN_NURSE, _OWN_NURSE_DEFAULT, kommuner), kommun, day)
+    nurse_here = (profession == SJUKSKOTERSKA) & ~home_health & (unit == own_unit) & (own_unit >= 0)
+    staff = np.where(nurse_here & (story.random(n) < p_nurse), own_nurse, staff)
+    hh_unit = units.home_health_start + kommun
+    own_home = units.staff_start[hh_unit] + (
+        (reg.code[person] >> np.uint64(7)) % units.n_staff[hh_unit].astype(np.uint64)
+    ).astype(np.int64)
+    p_home = kommun_trend(_profile(_OWN_HOME_NURSE, _OWN_HOME_NURSE_DEFAULT, kommuner), kommun, day)
+    staff = np.where(home_health & (story.random(n) < p_home), own_home, staff)
+    p_visit = kommun_trend(_profile(_DOCTOR_HOME_VISITS, _DOCTOR_HOME_VISITS_DEFAULT, kommuner), kommun, day)
+    at_mottagning = (mode == MODES.index("mottagning")) & (unit != units.digital)
+    to_home = doctor & ~home_health & at_mottagning & (age >= 75)
+    to_home &= story.random(n) < p_visit
+    mode = np.where(to_home, MODES.index("hembesok"), mode).astype(np.int8)
+    planned |= to_home & (story.random(n) < 0.8)
+    growth = _profile(_HOME_HEALTH_GROWTH, _HOME_HEALTH_GROWTH_DEFAULT, kommuner)
+    keep_share = kommun_trend(growth, kommun, day)
+    keep = ~home_health | (story.random(n) < keep_share)
+    person, day, kommun, age, unit = person[keep], day[keep], kommun[keep], age[keep], unit[keep]
+    profession, staff, no_staff = profession[keep], staff[keep], no_staff[keep]
+    mode, planned = mode[keep], planned[keep]
+    n = len(person)
 
     # Date order, random within a day (a stable radix sort of a shuffled day-of-year).
     shuffled = rng.permutation(n)

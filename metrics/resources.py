@@ -31,14 +31,18 @@ MEMORY_ENV = "MATAVLA_MEMORY_LIMIT"
 THREADS_ENV = "MATAVLA_THREADS"
 DEFAULT_MEMORY_SHARE = 0.5  # of the machine's memory, when MATAVLA_MEMORY_LIMIT is not set
 MIN_MEMORY_BYTES = 10**6  # 1 MB: less is surely a missing unit (the tests run out of memory with 1 MB)
+MAX_MEMORY_BYTES = 2**50  # 1 PiB: more is surely a typo (DuckDB refuses some such values with a traceback)
 
+# Every unit DuckDB's `SET memory_limit` accepts (so a value that worked before, e.g. `8G`, still does).
 _UNITS = {
     "": 1,
     "b": 1,
-    "kb": 10**3,
-    "mb": 10**6,
-    "gb": 10**9,
-    "tb": 10**12,
+    "byte": 1,
+    "bytes": 1,
+    **{f"{p}{s}": 10**3 for p in ("k", "kilo") for s in ("", "b", "byte", "bytes")},
+    **{f"{p}{s}": 10**6 for p in ("m", "mega") for s in ("", "b", "byte", "bytes")},
+    **{f"{p}{s}": 10**9 for p in ("g", "giga") for s in ("", "b", "byte", "bytes")},
+    **{f"{p}{s}": 10**12 for p in ("t", "tera") for s in ("", "b", "byte", "bytes")},
     "kib": 2**10,
     "mib": 2**20,
     "gib": 2**30,
@@ -84,7 +88,10 @@ def parse_memory(text: str, machine: int | None = None) -> int:
                 f"{MEMORY_ENV}='{text}': maskinens minne går inte att läsa, så en andel kan inte räknas om "
                 f"(tips: ange en storlek, t.ex. {MEMORY_ENV}=8GB)"
             )
-        return int(machine * percent / 100)
+        share_bytes = int(machine * percent / 100)
+        if share_bytes < MIN_MEMORY_BYTES:
+            raise MatavlaError(f"{MEMORY_ENV}='{text}' är mindre än 1 MB, för lite för databasen {hint}")
+        return share_bytes
     match = _SIZE.match(text)
     unit = match.group(2).lower() if match else ""
     if not match or unit not in _UNITS:
@@ -92,12 +99,14 @@ def parse_memory(text: str, machine: int | None = None) -> int:
     size = int(float(match.group(1).replace(",", ".")) * _UNITS[unit])
     if size < MIN_MEMORY_BYTES:
         raise MatavlaError(f"{MEMORY_ENV}='{text}' är mindre än 1 MB, för lite för databasen {hint}")
+    if size > MAX_MEMORY_BYTES:
+        raise MatavlaError(f"{MEMORY_ENV}='{text}' är orimligt stort, mer än 1 PiB {hint}")
     return size
 
 
 def parse_threads(text: str) -> int:
     """'2' → 2; MatavlaError naming MATAVLA_THREADS otherwise."""
-    if not text.strip().isdigit() or not 1 <= int(text) <= 1024:
+    if not re.fullmatch(r"\s*[0-9]+\s*", text) or not 1 <= int(text) <= 1024:
         raise MatavlaError(
             f"{THREADS_ENV}='{text}' är inget antal trådar (tips: ett heltal från 1, t.ex. {THREADS_ENV}=2; "
             "utan inställningen används en tråd per kärna)"

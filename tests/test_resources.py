@@ -44,10 +44,25 @@ GIB = 2**30
         ("512MiB", 512 * 2**20),
         ("1,5GiB", 3 * 2**29),  # a Swedish decimal comma: 1.5 × 2³⁰ = 3 × 2²⁹
         ("1MB", 10**6),  # the smallest accepted (the out-of-memory tests use it)
+        # DuckDB's own spellings, which MATAVLA_MEMORY_LIMIT took (passed to DuckDB) before it was parsed here
+        ("8G", 8 * 10**9),
+        ("512M", 512 * 10**6),
+        ("8 gigabytes", 8 * 10**9),
+        ("2 kilobytes", None),  # 2 000 B: too small, see the next test
     ],
 )
 def test_a_memory_limit_is_read_as_duckdb_reads_it(text, expected):
+    if expected is None:
+        with pytest.raises(MatavlaError, match="mindre än 1 MB"):
+            parse_memory(text)
+        return
     assert parse_memory(text) == expected
+    if "," not in text and expected % 2**10 == 0:  # as DuckDB reads it (no decimal comma; KiB shown)
+        ours, theirs = duckdb.connect(), duckdb.connect()
+        ours.execute(f"SET memory_limit = '{expected // 2**10}KiB'")
+        theirs.execute(f"SET memory_limit = '{text}'")
+        shown = "SELECT current_setting('memory_limit')"
+        assert ours.execute(shown).fetchone() == theirs.execute(shown).fetchone()
 
 
 def test_a_share_of_the_machine(monkeypatch):
@@ -56,7 +71,22 @@ def test_a_share_of_the_machine(monkeypatch):
     assert parse_memory("100 %", machine=10 * GIB) == 10 * GIB
 
 
-@pytest.mark.parametrize("text", ["åtta", "8 gigabyte", "8GBB", "-1GB", "0%", "150%", "500KB", "12"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "åtta",
+        "8 gigabits",
+        "8GBB",
+        "-1GB",
+        "0%",
+        "150%",
+        "500KB",
+        "12",
+        "0,000001%",  # of 10 GiB: 10 737 B, under 1 MB like "500KB"
+        "2000TB",  # 2 × 10¹⁵ B > 2⁵⁰ B (1 PiB): a typo, not a machine
+        "100000000000000000TB",  # DuckDB itself refused this with a ParserException (a traceback)
+    ],
+)
 def test_a_bad_memory_limit_names_the_setting_in_swedish(text):
     with pytest.raises(MatavlaError) as error:
         parse_memory(text, machine=10 * GIB)
@@ -64,7 +94,7 @@ def test_a_bad_memory_limit_names_the_setting_in_swedish(text):
     assert MEMORY_ENV in message and f"'{text}'" in message and "tips:" in message
 
 
-@pytest.mark.parametrize("text", ["0", "två", "-2", "1.5", "2000"])
+@pytest.mark.parametrize("text", ["0", "två", "-2", "1.5", "2000", "²"])  # '²'.isdigit() is True
 def test_bad_threads_name_the_setting_in_swedish(text):
     with pytest.raises(MatavlaError, match=THREADS_ENV) as error:
         parse_threads(text)
@@ -100,7 +130,10 @@ def test_without_settings_duckdb_gets_half_the_machine_not_its_own_80_percent(tm
     con.close()
 
 
-@pytest.mark.parametrize(("name", "value"), [(MEMORY_ENV, "mycket"), (THREADS_ENV, "alla")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [(MEMORY_ENV, "mycket"), (THREADS_ENV, "alla"), (MEMORY_ENV, "100000000000000000TB"), (THREADS_ENV, "²")],
+)
 def test_the_command_line_stops_on_a_bad_setting_with_its_name(tmp_path, name, value):
     result = CliRunner().invoke(main, ["compute", "--db", str(tmp_path / "x.duckdb")], env={name: value})
     assert result.exit_code == 1

@@ -58,19 +58,45 @@ class Resources:
     threads: int | None  # None: DuckDB's default
 
 
-def machine_memory_bytes() -> int | None:
-    """Physical memory, or a lower cgroup (container) limit; None where neither can be read."""
+def machine_memory_bytes(
+    cgroup_root: Path = Path("/sys/fs/cgroup"), self_cgroup: Path = Path("/proc/self/cgroup")
+) -> int | None:
+    """Physical memory, or a lower cgroup limit; None where neither can be read.
+
+    The cgroup limits read: the mount's own (a container's: v2 `memory.max`, v1
+    `memory/memory.limit_in_bytes`) and those of the process's own cgroup and its ancestors, from
+    `/proc/self/cgroup` (a systemd service's `MemoryMax=` is in e.g.
+    `/sys/fs/cgroup/system.slice/matavla.service/memory.max`, not at the mount). 'max' and v1's
+    "unlimited" (about 2⁶³) are no limit; a missing file is skipped.
+    """
     try:
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         physical = 0
     limits = [physical] if physical > 0 else []
-    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+    files = [cgroup_root / "memory.max", cgroup_root / "memory" / "memory.limit_in_bytes"]
+    try:
+        lines = self_cgroup.read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3 or not parts[2].startswith("/"):
+            continue
+        if parts[0] == "0" and parts[1] == "":  # v2: 0::/path
+            folder, name = cgroup_root, "memory.max"
+        elif "memory" in parts[1].split(","):  # v1: N:memory:/path
+            folder, name = cgroup_root / "memory", "memory.limit_in_bytes"
+        else:
+            continue
+        own = Path(parts[2].strip("/"))
+        files += [folder / part / name for part in (own, *own.parents) if str(part) != "."]
+    for path in files:
         try:
-            text = Path(path).read_text().strip()
+            text = path.read_text().strip()
         except OSError:
             continue
-        if text.isdigit() and 0 < int(text) < 2**60:
+        if text.isdecimal() and 0 < int(text) < 2**60:
             limits.append(int(text))
     return min(limits) if limits else None
 

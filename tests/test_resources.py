@@ -24,6 +24,7 @@ from metrics.resources import (
     THREADS_ENV,
     Resources,
     apply_resources,
+    machine_memory_bytes,
     parse_memory,
     parse_threads,
     resources_from_env,
@@ -230,3 +231,39 @@ def test_a_tiny_memory_limit_spills_and_gives_the_same_cells(demo_database, tmp_
     for free, tiny in zip(out["free"][0], out["tiny"][0], strict=True):
         pd.testing.assert_frame_equal(free, tiny)
     assert len(out["tiny"][0][0]) > 1000  # a real table, not an empty one
+
+
+# --- the machine's memory: physical, or a lower cgroup limit ------------------------------------
+
+
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_a_systemd_services_memory_max_is_found_in_the_processs_own_cgroup(tmp_path):
+    """cgroup v2 without a namespace: the mount's root has no memory.max; the service's does."""
+    root, own = tmp_path / "cgroup", tmp_path / "self_cgroup"
+    _write(own, "0::/system.slice/matavla.service\n")
+    _write(root / "system.slice" / "memory.max", "max\n")  # no limit on the slice
+    _write(root / "system.slice" / "matavla.service" / "memory.max", "2147483648\n")  # MemoryMax=2G
+    assert machine_memory_bytes(root, own) == 2 * GIB  # < this machine's physical memory
+
+
+def test_a_cgroup_v1_limit_of_the_processs_own_cgroup_or_an_ancestor(tmp_path):
+    root, own = tmp_path / "cgroup", tmp_path / "self_cgroup"
+    _write(own, "5:cpu,cpuacct:/jobs/x\n4:memory:/jobs/x\n0::/\n")
+    _write(root / "memory" / "memory.limit_in_bytes", "9223372036854771712\n")  # v1's "unlimited"
+    _write(root / "memory" / "jobs" / "memory.limit_in_bytes", "1073741824\n")  # 1 GiB on the parent
+    _write(root / "memory" / "jobs" / "x" / "memory.limit_in_bytes", "9223372036854771712\n")
+    assert machine_memory_bytes(root, own) == GIB
+
+
+def test_no_cgroup_files_leave_the_physical_memory(tmp_path):
+    import os
+
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert machine_memory_bytes(tmp_path / "none", tmp_path / "none_either") == physical
+    _write(tmp_path / "self", "garbage\n0::relative\n")
+    _write(tmp_path / "cgroup" / "memory.max", "max\n")
+    assert machine_memory_bytes(tmp_path / "cgroup", tmp_path / "self") == physical

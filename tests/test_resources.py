@@ -267,3 +267,31 @@ def test_no_cgroup_files_leave_the_physical_memory(tmp_path):
     _write(tmp_path / "self", "garbage\n0::relative\n")
     _write(tmp_path / "cgroup" / "memory.max", "max\n")
     assert machine_memory_bytes(tmp_path / "cgroup", tmp_path / "self") == physical
+
+
+# --- preserve_insertion_order while importing ---------------------------------------------------
+
+
+def test_an_import_runs_without_insertion_order_and_restores_it_even_on_error(tmp_path, monkeypatch):
+    from metrics.extracts import importer
+
+    con = connect(tmp_path / "m.duckdb")
+    order = "SELECT current_setting('preserve_insertion_order')"
+    seen = []
+
+    def spy(c, paths, **kwargs):
+        seen.append(c.execute(order).fetchone()[0])
+        if paths == ["fails"]:
+            raise MatavlaError("boom")
+        return []
+
+    monkeypatch.setattr(importer, "_import_paths", spy)
+    assert importer.import_paths(con, ["ok"]) == []
+    with pytest.raises(MatavlaError, match="boom"):
+        importer.import_paths(con, ["fails"])
+    assert seen == [False, False]  # off during both imports
+    assert con.execute(order).fetchone() == (True,)  # DuckDB's default back after each
+    con.execute("SET preserve_insertion_order = false")  # a caller's own choice is kept too
+    importer.import_paths(con, ["ok"])
+    assert con.execute(order).fetchone() == (False,)
+    con.close()

@@ -192,8 +192,3 @@ def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if row[1] else 'false'}")
-
-
-def in_duckdb_units(size: int) -> str:
-    """Bytes as DuckDB shows a memory limit ('3.0 GiB'), for messages and the benchmark."""
-    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"

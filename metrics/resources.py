@@ -7,7 +7,9 @@ threads and spill folder.
   Python, pandas and pyarrow frames, the file being imported — and for the operating system.
 - `MATAVLA_THREADS`: DuckDB's worker threads. Default: DuckDB's, one per core.
 - Spilling: a query that needs more than the limit writes to `<database>.tmp` beside the database
-  (DuckDB's default for a database file, set explicitly here so that it is not the working folder).
+  (DuckDB's default for a database file, read-only too; set explicitly for a writer). An in-memory
+  database (`preview`, which attaches the board read-only) spills to `.tmp` in the working folder,
+  DuckDB's default. DuckDB names its spill files by process id, so processes can share a folder.
 
 The DuckDB limit covers DuckDB's own buffers (hash tables, sorts, the data it caches), not the
 process as a whole: peak RSS can exceed it by the Python side's frames (see the README's machine

@@ -295,3 +295,24 @@ def test_an_import_runs_without_insertion_order_and_restores_it_even_on_error(tm
     importer.import_paths(con, ["ok"])
     assert con.execute(order).fetchone() == (False,)
     con.close()
+
+
+def test_a_covered_year_without_any_cell_changes_nothing_not_even_a_dtype(con, catalogue):
+    """Every Östergötland kommun delivers 2023 (one nurse contact each: no läkare, so no person
+    with N ≥ 2 and no row in 2023's query); p sees läkare A and B in 2024."""
+    kommuner = [
+        row[0]
+        for row in con.execute(
+            f"SELECT kommun FROM areas WHERE area_level = 'lan' AND area_code = '{OSTERGOTLAND}'"
+        ).fetchall()
+    ]
+    rows = [contact(f"n{k}", f"x{k}", k, day="2023-05-01", profession="sjukskoterska") for k in kommuner]
+    rows += [contact("c1", "p", staff="A", day="2024-03-01"), contact("c2", "p", staff="B", day="2024-03-05")]
+    insert(con, "contacts", rows)
+    coc = compute(con, catalogue, "kontinuitet_lakare")  # writes covered_months
+    # p 2024: A B → (1 + 1 − 2) / (2 · 1) = 0
+    assert cell(coc, LINKOPING, "2024")["value"] == pytest.approx(0.0)
+    indicator = catalogue.indicator("kontinuitet_lakare")
+    assert len(run_indicator_query(con, indicator, indicator_sql(indicator, 2023))) == 0
+    whole = run_indicator_query(con, indicator, indicator_sql(indicator))
+    pd.testing.assert_frame_equal(engine.indicator_rows(con, indicator), whole)

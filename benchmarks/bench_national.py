@@ -264,9 +264,11 @@ def phase_hand(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     import pandas as pd
 
     hand_sql = dict((i, sql) for _kind, i, sql in KINDS)[args.indicator]
+    from metrics.resources import apply_resources
+
     con = duckdb.connect(str(work / "csv.duckdb"), read_only=True)
-    if limit := os.environ.get("MATAVLA_MEMORY_LIMIT", "").strip():
-        con.execute("SET memory_limit = ?", [limit])
+    # the engine's memory limit and threads (also their defaults, half the machine), not DuckDB's 80 %
+    apply_resources(con, None)
     out: list[Any] = []
     seconds = best_of(args.repeat, lambda: out.append(con.execute(hand_sql).df()))
     con.close()

@@ -245,7 +245,9 @@ def connect(
     settings = resources_from_env()  # a bad MATAVLA_MEMORY_LIMIT / MATAVLA_THREADS stops before opening
     if read_only:
         con = open_when_free(lambda: _open(path, read_only=True), path, wait=wait, on_wait=on_wait)
-        apply_resources(con, None, settings)  # a reader does not spill beside a database it may not write
+        # limit and threads; the spill folder stays DuckDB's default, which for a database file
+        # (read-only too) is also `<database>.tmp` beside it: a reader that spills needs that folder writable
+        apply_resources(con, None, settings)
         return con
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

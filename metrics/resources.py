@@ -7,7 +7,9 @@ threads and spill folder.
   Python, pandas and pyarrow frames, the file being imported — and for the operating system.
 - `MATAVLA_THREADS`: DuckDB's worker threads. Default: DuckDB's, one per core.
 - Spilling: a query that needs more than the limit writes to `<database>.tmp` beside the database
-  (DuckDB's default for a database file, set explicitly here so that it is not the working folder).
+  (DuckDB's default for a database file, read-only too; set explicitly for a writer). An in-memory
+  database (`preview`, which attaches the board read-only) spills to `.tmp` in the working folder,
+  DuckDB's default. DuckDB names its spill files by process id, so processes can share a folder.
 
 The DuckDB limit covers DuckDB's own buffers (hash tables, sorts, the data it caches), not the
 process as a whole: peak RSS can exceed it by the Python side's frames (see the README's machine
@@ -31,14 +33,18 @@ MEMORY_ENV = "MATAVLA_MEMORY_LIMIT"
 THREADS_ENV = "MATAVLA_THREADS"
 DEFAULT_MEMORY_SHARE = 0.5  # of the machine's memory, when MATAVLA_MEMORY_LIMIT is not set
 MIN_MEMORY_BYTES = 10**6  # 1 MB: less is surely a missing unit (the tests run out of memory with 1 MB)
+MAX_MEMORY_BYTES = 2**50  # 1 PiB: more is surely a typo (DuckDB refuses some such values with a traceback)
 
+# Every unit DuckDB's `SET memory_limit` accepts (so a value that worked before, e.g. `8G`, still does).
 _UNITS = {
     "": 1,
     "b": 1,
-    "kb": 10**3,
-    "mb": 10**6,
-    "gb": 10**9,
-    "tb": 10**12,
+    "byte": 1,
+    "bytes": 1,
+    **{f"{p}{s}": 10**3 for p in ("k", "kilo") for s in ("", "b", "byte", "bytes")},
+    **{f"{p}{s}": 10**6 for p in ("m", "mega") for s in ("", "b", "byte", "bytes")},
+    **{f"{p}{s}": 10**9 for p in ("g", "giga") for s in ("", "b", "byte", "bytes")},
+    **{f"{p}{s}": 10**12 for p in ("t", "tera") for s in ("", "b", "byte", "bytes")},
     "kib": 2**10,
     "mib": 2**20,
     "gib": 2**30,
@@ -54,19 +60,45 @@ class Resources:
     threads: int | None  # None: DuckDB's default
 
 
-def machine_memory_bytes() -> int | None:
-    """Physical memory, or a lower cgroup (container) limit; None where neither can be read."""
+def machine_memory_bytes(
+    cgroup_root: Path = Path("/sys/fs/cgroup"), self_cgroup: Path = Path("/proc/self/cgroup")
+) -> int | None:
+    """Physical memory, or a lower cgroup limit; None where neither can be read.
+
+    The cgroup limits read: the mount's own (a container's: v2 `memory.max`, v1
+    `memory/memory.limit_in_bytes`) and those of the process's own cgroup and its ancestors, from
+    `/proc/self/cgroup` (a systemd service's `MemoryMax=` is in e.g.
+    `/sys/fs/cgroup/system.slice/matavla.service/memory.max`, not at the mount). 'max' and v1's
+    "unlimited" (about 2⁶³) are no limit; a missing file is skipped.
+    """
     try:
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         physical = 0
     limits = [physical] if physical > 0 else []
-    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+    files = [cgroup_root / "memory.max", cgroup_root / "memory" / "memory.limit_in_bytes"]
+    try:
+        lines = self_cgroup.read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3 or not parts[2].startswith("/"):
+            continue
+        if parts[0] == "0" and parts[1] == "":  # v2: 0::/path
+            folder, name = cgroup_root, "memory.max"
+        elif "memory" in parts[1].split(","):  # v1: N:memory:/path
+            folder, name = cgroup_root / "memory", "memory.limit_in_bytes"
+        else:
+            continue
+        own = Path(parts[2].strip("/"))
+        files += [folder / part / name for part in (own, *own.parents) if str(part) != "."]
+    for path in files:
         try:
-            text = Path(path).read_text().strip()
+            text = path.read_text().strip()
         except OSError:
             continue
-        if text.isdigit() and 0 < int(text) < 2**60:
+        if text.isdecimal() and 0 < int(text) < 2**60:
             limits.append(int(text))
     return min(limits) if limits else None
 
@@ -84,7 +116,10 @@ def parse_memory(text: str, machine: int | None = None) -> int:
                 f"{MEMORY_ENV}='{text}': maskinens minne går inte att läsa, så en andel kan inte räknas om "
                 f"(tips: ange en storlek, t.ex. {MEMORY_ENV}=8GB)"
             )
-        return int(machine * percent / 100)
+        share_bytes = int(machine * percent / 100)
+        if share_bytes < MIN_MEMORY_BYTES:
+            raise MatavlaError(f"{MEMORY_ENV}='{text}' är mindre än 1 MB, för lite för databasen {hint}")
+        return share_bytes
     match = _SIZE.match(text)
     unit = match.group(2).lower() if match else ""
     if not match or unit not in _UNITS:
@@ -92,12 +127,14 @@ def parse_memory(text: str, machine: int | None = None) -> int:
     size = int(float(match.group(1).replace(",", ".")) * _UNITS[unit])
     if size < MIN_MEMORY_BYTES:
         raise MatavlaError(f"{MEMORY_ENV}='{text}' är mindre än 1 MB, för lite för databasen {hint}")
+    if size > MAX_MEMORY_BYTES:
+        raise MatavlaError(f"{MEMORY_ENV}='{text}' är orimligt stort, mer än 1 PiB {hint}")
     return size
 
 
 def parse_threads(text: str) -> int:
     """'2' → 2; MatavlaError naming MATAVLA_THREADS otherwise."""
-    if not text.strip().isdigit() or not 1 <= int(text) <= 1024:
+    if not re.fullmatch(r"\s*[0-9]+\s*", text) or not 1 <= int(text) <= 1024:
         raise MatavlaError(
             f"{THREADS_ENV}='{text}' är inget antal trådar (tips: ett heltal från 1, t.ex. {THREADS_ENV}=2; "
             "utan inställningen används en tråd per kärna)"
@@ -157,8 +194,3 @@ def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if row[1] else 'false'}")
-
-
-def in_duckdb_units(size: int) -> str:
-    """Bytes as DuckDB shows a memory limit ('3.0 GiB'), for messages and the benchmark."""
-    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"

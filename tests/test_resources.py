@@ -24,6 +24,7 @@ from metrics.resources import (
     THREADS_ENV,
     Resources,
     apply_resources,
+    machine_memory_bytes,
     parse_memory,
     parse_threads,
     resources_from_env,
@@ -44,10 +45,25 @@ GIB = 2**30
         ("512MiB", 512 * 2**20),
         ("1,5GiB", 3 * 2**29),  # a Swedish decimal comma: 1.5 × 2³⁰ = 3 × 2²⁹
         ("1MB", 10**6),  # the smallest accepted (the out-of-memory tests use it)
+        # DuckDB's own spellings, which MATAVLA_MEMORY_LIMIT took (passed to DuckDB) before it was parsed here
+        ("8G", 8 * 10**9),
+        ("512M", 512 * 10**6),
+        ("8 gigabytes", 8 * 10**9),
+        ("2 kilobytes", None),  # 2 000 B: too small, see the next test
     ],
 )
 def test_a_memory_limit_is_read_as_duckdb_reads_it(text, expected):
+    if expected is None:
+        with pytest.raises(MatavlaError, match="mindre än 1 MB"):
+            parse_memory(text)
+        return
     assert parse_memory(text) == expected
+    if "," not in text and expected % 2**10 == 0:  # as DuckDB reads it (no decimal comma; KiB shown)
+        ours, theirs = duckdb.connect(), duckdb.connect()
+        ours.execute(f"SET memory_limit = '{expected // 2**10}KiB'")
+        theirs.execute(f"SET memory_limit = '{text}'")
+        shown = "SELECT current_setting('memory_limit')"
+        assert ours.execute(shown).fetchone() == theirs.execute(shown).fetchone()
 
 
 def test_a_share_of_the_machine(monkeypatch):
@@ -56,7 +72,22 @@ def test_a_share_of_the_machine(monkeypatch):
     assert parse_memory("100 %", machine=10 * GIB) == 10 * GIB
 
 
-@pytest.mark.parametrize("text", ["åtta", "8 gigabyte", "8GBB", "-1GB", "0%", "150%", "500KB", "12"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "åtta",
+        "8 gigabits",
+        "8GBB",
+        "-1GB",
+        "0%",
+        "150%",
+        "500KB",
+        "12",
+        "0,000001%",  # of 10 GiB: 10 737 B, under 1 MB like "500KB"
+        "2000TB",  # 2 × 10¹⁵ B > 2⁵⁰ B (1 PiB): a typo, not a machine
+        "100000000000000000TB",  # DuckDB itself refused this with a ParserException (a traceback)
+    ],
+)
 def test_a_bad_memory_limit_names_the_setting_in_swedish(text):
     with pytest.raises(MatavlaError) as error:
         parse_memory(text, machine=10 * GIB)
@@ -64,7 +95,7 @@ def test_a_bad_memory_limit_names_the_setting_in_swedish(text):
     assert MEMORY_ENV in message and f"'{text}'" in message and "tips:" in message
 
 
-@pytest.mark.parametrize("text", ["0", "två", "-2", "1.5", "2000"])
+@pytest.mark.parametrize("text", ["0", "två", "-2", "1.5", "2000", "²"])  # '²'.isdigit() is True
 def test_bad_threads_name_the_setting_in_swedish(text):
     with pytest.raises(MatavlaError, match=THREADS_ENV) as error:
         parse_threads(text)
@@ -100,7 +131,10 @@ def test_without_settings_duckdb_gets_half_the_machine_not_its_own_80_percent(tm
     con.close()
 
 
-@pytest.mark.parametrize(("name", "value"), [(MEMORY_ENV, "mycket"), (THREADS_ENV, "alla")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [(MEMORY_ENV, "mycket"), (THREADS_ENV, "alla"), (MEMORY_ENV, "100000000000000000TB"), (THREADS_ENV, "²")],
+)
 def test_the_command_line_stops_on_a_bad_setting_with_its_name(tmp_path, name, value):
     result = CliRunner().invoke(main, ["compute", "--db", str(tmp_path / "x.duckdb")], env={name: value})
     assert result.exit_code == 1
@@ -197,3 +231,88 @@ def test_a_tiny_memory_limit_spills_and_gives_the_same_cells(demo_database, tmp_
     for free, tiny in zip(out["free"][0], out["tiny"][0], strict=True):
         pd.testing.assert_frame_equal(free, tiny)
     assert len(out["tiny"][0][0]) > 1000  # a real table, not an empty one
+
+
+# --- the machine's memory: physical, or a lower cgroup limit ------------------------------------
+
+
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_a_systemd_services_memory_max_is_found_in_the_processs_own_cgroup(tmp_path):
+    """cgroup v2 without a namespace: the mount's root has no memory.max; the service's does."""
+    root, own = tmp_path / "cgroup", tmp_path / "self_cgroup"
+    _write(own, "0::/system.slice/matavla.service\n")
+    _write(root / "system.slice" / "memory.max", "max\n")  # no limit on the slice
+    _write(root / "system.slice" / "matavla.service" / "memory.max", "2147483648\n")  # MemoryMax=2G
+    assert machine_memory_bytes(root, own) == 2 * GIB  # < this machine's physical memory
+
+
+def test_a_cgroup_v1_limit_of_the_processs_own_cgroup_or_an_ancestor(tmp_path):
+    root, own = tmp_path / "cgroup", tmp_path / "self_cgroup"
+    _write(own, "5:cpu,cpuacct:/jobs/x\n4:memory:/jobs/x\n0::/\n")
+    _write(root / "memory" / "memory.limit_in_bytes", "9223372036854771712\n")  # v1's "unlimited"
+    _write(root / "memory" / "jobs" / "memory.limit_in_bytes", "1073741824\n")  # 1 GiB on the parent
+    _write(root / "memory" / "jobs" / "x" / "memory.limit_in_bytes", "9223372036854771712\n")
+    assert machine_memory_bytes(root, own) == GIB
+
+
+def test_no_cgroup_files_leave_the_physical_memory(tmp_path):
+    import os
+
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert machine_memory_bytes(tmp_path / "none", tmp_path / "none_either") == physical
+    _write(tmp_path / "self", "garbage\n0::relative\n")
+    _write(tmp_path / "cgroup" / "memory.max", "max\n")
+    assert machine_memory_bytes(tmp_path / "cgroup", tmp_path / "self") == physical
+
+
+# --- preserve_insertion_order while importing ---------------------------------------------------
+
+
+def test_an_import_runs_without_insertion_order_and_restores_it_even_on_error(tmp_path, monkeypatch):
+    from metrics.extracts import importer
+
+    con = connect(tmp_path / "m.duckdb")
+    order = "SELECT current_setting('preserve_insertion_order')"
+    seen = []
+
+    def spy(c, paths, **kwargs):
+        seen.append(c.execute(order).fetchone()[0])
+        if paths == ["fails"]:
+            raise MatavlaError("boom")
+        return []
+
+    monkeypatch.setattr(importer, "_import_paths", spy)
+    assert importer.import_paths(con, ["ok"]) == []
+    with pytest.raises(MatavlaError, match="boom"):
+        importer.import_paths(con, ["fails"])
+    assert seen == [False, False]  # off during both imports
+    assert con.execute(order).fetchone() == (True,)  # DuckDB's default back after each
+    con.execute("SET preserve_insertion_order = false")  # a caller's own choice is kept too
+    importer.import_paths(con, ["ok"])
+    assert con.execute(order).fetchone() == (False,)
+    con.close()
+
+
+def test_a_covered_year_without_any_cell_changes_nothing_not_even_a_dtype(con, catalogue):
+    """Every Östergötland kommun delivers 2023 (one nurse contact each: no läkare, so no person
+    with N ≥ 2 and no row in 2023's query); p sees läkare A and B in 2024."""
+    kommuner = [
+        row[0]
+        for row in con.execute(
+            f"SELECT kommun FROM areas WHERE area_level = 'lan' AND area_code = '{OSTERGOTLAND}'"
+        ).fetchall()
+    ]
+    rows = [contact(f"n{k}", f"x{k}", k, day="2023-05-01", profession="sjukskoterska") for k in kommuner]
+    rows += [contact("c1", "p", staff="A", day="2024-03-01"), contact("c2", "p", staff="B", day="2024-03-05")]
+    insert(con, "contacts", rows)
+    coc = compute(con, catalogue, "kontinuitet_lakare")  # writes covered_months
+    # p 2024: A B → (1 + 1 − 2) / (2 · 1) = 0
+    assert cell(coc, LINKOPING, "2024")["value"] == pytest.approx(0.0)
+    indicator = catalogue.indicator("kontinuitet_lakare")
+    assert len(run_indicator_query(con, indicator, indicator_sql(indicator, 2023))) == 0
+    whole = run_indicator_query(con, indicator, indicator_sql(indicator))
+    pd.testing.assert_frame_equal(engine.indicator_rows(con, indicator), whole)

@@ -256,7 +256,8 @@ def indicator_rows(
     if len(years) < 2:
         return query(indicator_sql(indicator))
     frames = [query(indicator_sql(indicator, year)) for year in years]
-    rows = pd.concat(frames, ignore_index=True)
+    # a year without a row (covered, but no person with N ≥ 2) would turn text columns into object
+    rows = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     return rows.sort_values(ROW_KEY, na_position="last", kind="stable", ignore_index=True)
 
 

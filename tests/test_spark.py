@@ -197,7 +197,8 @@ def test_compute_with_engine_spark_writes_the_same_results(
     parquet = tmp_path / "pq"
     result = CliRunner().invoke(main, [*args, "--engine", "spark", "--parquet", str(parquet)])
     assert result.exit_code == 0, result.output
-    assert (parquet / "sip.parquet").is_file() and (parquet / "areas.parquet").is_file()
+    # the Parquet copies (person-level rows) are deleted when the run ends
+    assert parquet.is_dir() and not any(parquet.rglob("*.parquet*")), list(parquet.rglob("*"))
     with duckdb.connect(str(db)) as con:
         got = con.execute(query).df()
     assert len(expected) > 0
@@ -252,3 +253,30 @@ def test_a_malformed_spark_conf_is_named():
     assert parse_conf(["spark.sql.shuffle.partitions=8"]) == {"spark.sql.shuffle.partitions": "8"}
     with pytest.raises(MatavlaError, match=r"'spark\.executor\.memory' saknar '='"):
         parse_conf(["spark.executor.memory"])
+
+
+def test_a_failing_query_does_not_write_the_value_it_choked_on_to_stderr(
+    spark: Any, capfd: pytest.CaptureFixture[str]
+):
+    """PySpark's own query-error logger prints the JVM's message, which quotes the value."""
+    with pytest.raises(Exception, match="CAST_INVALID_INPUT"):
+        spark.sql("SELECT CAST('19121212-1212' AS INT) AS x").collect()
+    captured = capfd.readouterr()
+    assert "19121212" not in captured.err and "19121212" not in captured.out
+
+
+def test_the_parquet_copies_are_private_to_the_user_and_deleted_by_close(
+    spark: Any, demo: tuple[duckdb.DuckDBPyConnection, Catalogue, Path], tmp_path: Path
+):
+    from metrics.compute.spark_engine import SparkEngine
+
+    con, catalogue, _ = demo
+    indicator = catalogue.indicator("sip_delaktighet")
+    engine = SparkEngine(tmp_path / "pq", session=spark)
+    run = engine.prepare(con)
+    assert len(run(indicator, indicator_sql(indicator))) > 0
+    (run_dir,) = (tmp_path / "pq").iterdir()
+    assert (run_dir / "sip.parquet").is_file()
+    assert run_dir.stat().st_mode & 0o077 == 0  # no access for group or others
+    engine.close()
+    assert list((tmp_path / "pq").iterdir()) == []

@@ -18,8 +18,10 @@ database to `<parquet dir>/<table>.parquet`, once per run, and registered as a t
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -101,7 +103,20 @@ def start_session(master: str | None = None, conf: Mapping[str, str] | None = No
     # Spark logs a failed query's plan and error, which can quote a value it choked on (a
     # personnummer in a cast): only fatal errors are logged; matavla reports the error class.
     session.sparkContext.setLogLevel("FATAL")
+    silence_query_error_loggers()
     return session
+
+
+# PySpark's own Python loggers: on every failed SQL or DataFrame query they write the JVM's whole
+# message and stack (JSON, at ERROR, to stderr) whatever the JVM's log level is. That message
+# quotes the value a cast choked on (`The value '19121212-1212' of the type "STRING" …`).
+QUERY_ERROR_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
+
+
+def silence_query_error_loggers() -> None:
+    """Turn off PySpark's query-error loggers (their text can quote person-level values)."""
+    for name in QUERY_ERROR_LOGGERS:
+        logging.getLogger(name).disabled = True
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
@@ -151,6 +166,7 @@ class SparkEngine:
         self._session = session
         self._con: duckdb.DuckDBPyConnection | None = None
         self._views: set[str] = set()
+        self._run_dir: Path | None = None
 
     @property
     def session(self) -> Any:
@@ -159,14 +175,31 @@ class SparkEngine:
         return self._session
 
     def prepare(self, con: duckdb.DuckDBPyConnection) -> QueryRunner:
-        """Start (or reuse) the session for one compute run; tables are written as queries need them."""
+        """Start (or reuse) the session for one compute run; tables are written as queries need them.
+
+        The tables (person-level rows) go to a new directory only this user can read
+        (`<parquet dir>/matavla-…`, mode 0700), which `close()` removes.
+        """
         self.session  # noqa: B018 – start Spark before the first indicator, so a failure is one message
+        self.close()
         self._con = con
         self._views = set()
+        self.parquet_dir.mkdir(parents=True, exist_ok=True)
+        self._run_dir = Path(tempfile.mkdtemp(prefix="matavla-", dir=self.parquet_dir))
         return self.run
 
+    def close(self) -> None:
+        """Drop the run's views and delete its Parquet copies of the tables."""
+        if self._session is not None:
+            for table in self._views:
+                self._session.catalog.dropTempView(table)
+        self._views = set()
+        if self._run_dir is not None:
+            shutil.rmtree(self._run_dir, ignore_errors=True)
+            self._run_dir = None
+
     def _register(self, indicator: Indicator, tables: set[str]) -> None:
-        assert self._con is not None, "prepare() first"
+        assert self._con is not None and self._run_dir is not None, "prepare() first"
         known = {
             row[0].lower() for row in self._con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
         }
@@ -177,7 +210,7 @@ class SparkEngine:
                     f"frågan läser tabellen '{table}', som inte finns i databasen "
                     "(importera utdraget eller rätta SQL:en; `matavla check`)",
                 )
-            path = self.parquet_dir / f"{table}.parquet"
+            path = self._run_dir / f"{table}.parquet"
             write_parquet(self._con, table, path)
             self.session.read.parquet(str(path.resolve())).createOrReplaceTempView(table)
             self._views.add(table)

@@ -218,6 +218,36 @@ def test_compute_with_engine_spark_writes_the_same_results(
         ("SELECT 7 / 2 AS x", 3.5),
         # 7,00 / 2,00 = 3.5 as a DOUBLE (Spark alone would give the DECIMAL 3.500000)
         ("SELECT CAST(7 AS DECIMAL(10, 2)) / CAST(2 AS DECIMAL(10, 2)) AS x", 3.5),
+        # a division inside a division is DuckDB's too: 1 / 0 = +inf, inf / 2 = +inf (Spark: an error)
+        ("SELECT 1 / 0 / 2 AS x", float("inf")),
+        # 1 / 3 / 7 over doubles = 0.047619047619047616 (Spark's DECIMAL division: 0.047619)
+        (
+            "SELECT CAST(1 AS DECIMAL(38, 9)) / CAST(3 AS DECIMAL(38, 9)) / CAST(7 AS DECIMAL(38, 9)) AS x",
+            1 / 3 / 7,
+        ),
+        # 10 March 2024 is a Sunday: DuckDB's dayofweek 0 and isodow 7 (Spark's dayofweek: 1)
+        ("SELECT dayofweek(DATE '2024-03-10') AS x", 0),
+        ("SELECT extract(dow FROM DATE '2024-03-10') AS x", 0),
+        ("SELECT isodow(DATE '2024-03-10') AS x", 7),
+        # 11 March 2024 is a Monday: dow 1, isodow 1; 16 March a Saturday: dow 6, isodow 6
+        ("SELECT date_part('dow', DATE '2024-03-11') AS x", 1),
+        ("SELECT isodow(DATE '2024-03-11') AS x", 1),
+        ("SELECT dayofweek(DATE '2024-03-16') * 10 + isodow(DATE '2024-03-16') AS x", 66),
+        # DuckDB's date_diff counts boundaries: 10:59 → 11:01 crosses 11:00, 1 hour (Spark's: 0)
+        (
+            "SELECT date_diff('hour', TIMESTAMP '2024-01-01 10:59:00', TIMESTAMP '2024-01-01 11:01:00') AS x",
+            1,
+        ),
+        # an emergency visit 10:59 → 14:01 crosses 11, 12, 13 and 14:00: 4 (Spark's whole hours: 3)
+        (
+            "SELECT date_diff('hour', TIMESTAMP '2024-01-01 10:59:00', TIMESTAMP '2024-01-01 14:01:00') AS x",
+            4,
+        ),
+        # 31 January → 1 February: 1 month boundary; 31 Dec 2000 → 1 Jan 2001: 1 year boundary
+        ("SELECT date_diff('month', DATE '2024-01-31', DATE '2024-02-01') AS x", 1),
+        ("SELECT date_diff('year', DATE '2000-12-31', DATE '2001-01-01') AS x", 1),
+        # 23:00 → 01:00 the next day crosses midnight: 1 day
+        ("SELECT date_diff('day', TIMESTAMP '2024-01-01 23:00:00', TIMESTAMP '2024-01-02 01:00:00') AS x", 1),
     ],
 )
 def test_a_rewritten_snippet_means_the_same_on_both_engines(spark: Any, sql: str, expected: Any):

@@ -101,14 +101,8 @@ def _date_difference(dates: frozenset[str]) -> Callable[[exp.Expr], exp.Expr]:
     return rewrite
 
 
-def _double(node: exp.Expr) -> bool:
-    return isinstance(node, exp.Cast) and node.to.is_type(exp.DType.DOUBLE)
-
-
-def _duckdb_division(node: exp.Expr) -> exp.Expr:
+def _duckdb_division(node: exp.Div) -> exp.Expr:
     """`a / b` → `CASE WHEN b = 0 THEN a * inf ELSE a / b END` over doubles, as DuckDB divides."""
-    if not isinstance(node, exp.Div) or (_double(node.this) and _double(node.expression)):
-        return node  # not a division, or one this rewrite made (its operands are doubles)
     a, b = exp.cast(node.this.copy(), "DOUBLE"), exp.cast(node.expression.copy(), "DOUBLE")
     infinity = exp.cast(exp.Literal.string("Infinity"), "DOUBLE")
     return exp.Case(
@@ -120,6 +114,64 @@ def _duckdb_division(node: exp.Expr) -> exp.Expr:
         ],
         default=exp.Div(this=a, expression=b),
     )
+
+
+def _weekday(node: exp.Expr, iso: bool) -> exp.Expr:
+    """DuckDB's day of the week in Spark: Sunday 0 … Saturday 6, or ISO Monday 1 … Sunday 7.
+
+    Spark's own `dayofweek` counts Sunday 1 … Saturday 7 (SQLGlot writes DuckDB's dayofweek and
+    isodow with it unchanged, one day off); Spark's `weekday` counts Monday 0 … Sunday 6.
+    """
+    weekday = exp.Anonymous(this="weekday", expressions=[node.copy()])
+    if iso:  # Monday 0 + 1 = 1 … Sunday 6 + 1 = 7
+        return exp.paren(exp.Add(this=weekday, expression=exp.Literal.number(1)))
+    # Sunday (6 + 1) % 7 = 0, Monday (0 + 1) % 7 = 1 … Saturday (5 + 1) % 7 = 6
+    return exp.paren(
+        exp.Mod(
+            this=exp.paren(exp.Add(this=weekday, expression=exp.Literal.number(1))),
+            expression=exp.Literal.number(7),
+        )
+    )
+
+
+_DOW = {"DOW": False, "DAYOFWEEK": False, "WEEKDAY": False, "ISODOW": True}
+
+
+def _day_of_week(node: exp.Expr) -> exp.Expr:
+    """`dayofweek(d)`, `isodow(d)`, `extract(dow FROM d)`, `date_part('dow', d)` as DuckDB counts."""
+    if isinstance(node, exp.DayOfWeekIso):
+        return _weekday(node.this, iso=True)
+    if isinstance(node, exp.DayOfWeek):
+        return _weekday(node.this, iso=False)
+    if isinstance(node, exp.Extract) and node.this.name.upper() in _DOW:
+        return _weekday(node.expression, iso=_DOW[node.this.name.upper()])
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() in ("date_part", "datepart"):
+        part, *rest = node.expressions
+        if part.is_string and part.name.upper() in _DOW and len(rest) == 1:
+            return _weekday(rest[0], iso=_DOW[part.name.upper()])
+    return node
+
+
+_BOUNDARY_UNITS = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND"})
+
+
+def _date_part_difference(node: exp.Expr) -> exp.Expr:
+    """DuckDB's `date_diff('hour', a, b)` counts the unit's boundaries crossed (10:59 → 11:01 is 1
+    hour); Spark's DATEDIFF(HOUR, a, b) counts whole units (0). Both truncated to the unit first,
+    whole units between them are DuckDB's boundaries."""
+    if not isinstance(node, exp.DateDiff) or not node.args.get("date_part_boundary"):
+        return node
+    unit = node.text("unit").upper() or "DAY"
+    if unit not in _BOUNDARY_UNITS:
+        raise SparkTranslationError(
+            f"date_diff med enheten '{unit.lower()}' kan inte översättas till Spark SQL; använd "
+            "någon av " + ", ".join(sorted(u.lower() for u in _BOUNDARY_UNITS))
+        )
+
+    def truncated(value: exp.Expr) -> exp.Expr:
+        return exp.TimestampTrunc(this=value.copy(), unit=exp.var(unit))
+
+    return exp.DateDiff(this=truncated(node.this), expression=truncated(node.expression), unit=exp.var(unit))
 
 
 def _star_source(select: exp.Expr) -> str | None:
@@ -160,8 +212,20 @@ def spark_tree(sql: str, date_columns: Iterable[str] = ()) -> exp.Expr:
             "kör `matavla sql INDIKATOR` och kontrollera SQL-texten"
         ) from None
     dates = ENGINE_DATE_COLUMNS | {name.lower() for name in date_columns}
-    for rewrite in (_add_months, _date_difference(dates), _duckdb_division, _union_by_name):
+    for rewrite in (
+        _add_months,
+        _date_difference(dates),
+        _day_of_week,
+        _date_part_difference,
+        _union_by_name,
+    ):
         tree = tree.transform(rewrite)
+    # Innermost first, so that `a / b / c` and `a / (b / c)` are rewritten at every level (a
+    # transform does not descend into the node it just made).
+    for division in reversed(list(tree.find_all(exp.Div))):
+        if division is tree:
+            return _duckdb_division(division)
+        division.replace(_duckdb_division(division))
     return tree
 
 

@@ -310,3 +310,19 @@ def test_the_parquet_copies_are_private_to_the_user_and_deleted_by_close(
     assert run_dir.stat().st_mode & 0o077 == 0  # no access for group or others
     engine.close()
     assert list((tmp_path / "pq").iterdir()) == []
+
+
+def test_a_spark_conf_cannot_change_what_the_translation_relies_on():
+    from metrics.compute.spark_engine import session_settings
+    from metrics.errors import MatavlaError
+
+    # Stockholm time or ANSI off would change dates and divisions: refused, not silently used
+    with pytest.raises(MatavlaError, match=r"spark\.sql\.session\.timeZone=Europe/Stockholm går inte"):
+        session_settings("local[1]", {"spark.sql.session.timeZone": "Europe/Stockholm"})
+    with pytest.raises(MatavlaError, match=r"spark\.sql\.ansi\.enabled=false går inte"):
+        session_settings(None, {"spark.sql.ansi.enabled": "false"})
+    settings = session_settings(
+        "local[2]", {"spark.sql.shuffle.partitions": "8", "spark.sql.ansi.enabled": "TRUE"}
+    )
+    assert settings["spark.sql.shuffle.partitions"] == "8" and settings["spark.sql.session.timeZone"] == "UTC"
+    assert "spark.ui.enabled" not in session_settings("yarn", {})  # local defaults only in local mode

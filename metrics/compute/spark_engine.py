@@ -72,6 +72,20 @@ def java_problem() -> str | None:
     )
 
 
+def session_settings(master: str | None, conf: Mapping[str, str] | None) -> dict[str, str]:
+    """The settings matavla gives the session: local defaults, `conf`, and ALWAYS (not overridable:
+    the translated SQL's meaning depends on them, e.g. a division by zero or a date's time zone)."""
+    settings = dict(LOCAL_DEFAULTS) if master is None or master.startswith("local") else {}
+    for key, value in (conf or {}).items():
+        if key in ALWAYS and value.lower() != ALWAYS[key].lower():
+            raise MatavlaError(
+                f"--spark-conf {key}={value} går inte att ändra: matavla kräver {key}={ALWAYS[key]} "
+                f"för att Spark ska räkna som DuckDB; ta bort inställningen ({SETUP_HINT})"
+            )
+        settings[key] = value
+    return {**settings, **ALWAYS}
+
+
 def start_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
     """A SparkSession: `master` (or $SPARK_MASTER, else Spark's own default, local[*]) and `conf`."""
     try:
@@ -85,10 +99,7 @@ def start_session(master: str | None = None, conf: Mapping[str, str] | None = No
         raise SparkUnavailable(problem)
     master = master or os.environ.get("SPARK_MASTER")
     builder = SparkSession.builder.appName("matavla")
-    settings = dict(ALWAYS)
-    if master is None or master.startswith("local"):
-        settings = {**LOCAL_DEFAULTS, **settings}
-    settings.update(conf or {})
+    settings = session_settings(master, conf)
     if master:
         builder = builder.master(master)
     for key, value in settings.items():

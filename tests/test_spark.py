@@ -66,6 +66,16 @@ def test_a_difference_of_two_dates_becomes_datediff_but_of_numbers_stays_a_minus
     )
     # without knowing the columns are dates, a minus is a minus
     assert "DATEDIFF" not in to_spark(sql, pretty=False)
+    # so is a coalesce, a CASE or a date plus days of dates; a date minus days stays a minus
+    out = to_spark(
+        "SELECT coalesce(a, b) - b, (a + 30) - b, CASE WHEN x THEN a END - b, a - 1 FROM t",
+        {"a", "b"},
+        pretty=False,
+    )
+    assert out == (
+        "SELECT DATEDIFF(COALESCE(a, b), b), DATEDIFF((a + 30), b), "
+        "DATEDIFF(CASE WHEN x THEN a END, b), a - 1 FROM t"
+    )
     # a CAST to DATE is a date whatever the column
     assert "DATEDIFF(CAST(a AS DATE), CAST(b AS DATE))" in to_spark(
         "SELECT CAST(a AS DATE) - CAST(b AS DATE) FROM t", pretty=False
@@ -246,6 +256,9 @@ def test_compute_with_engine_spark_writes_the_same_results(
         # 31 January → 1 February: 1 month boundary; 31 Dec 2000 → 1 Jan 2001: 1 year boundary
         ("SELECT date_diff('month', DATE '2024-01-31', DATE '2024-02-01') AS x", 1),
         ("SELECT date_diff('year', DATE '2000-12-31', DATE '2001-01-01') AS x", 1),
+        # 5 January − 1 January = 4 days, also when one side is a coalesce or a date + days
+        ("SELECT coalesce(CAST(NULL AS DATE), DATE '2024-01-05') - DATE '2024-01-01' AS x", 4),
+        ("SELECT (DATE '2024-01-01' + 30) - DATE '2024-01-05' AS x", 26),  # 31 Jan − 5 Jan
         # 23:00 → 01:00 the next day crosses midnight: 1 day
         ("SELECT date_diff('day', TIMESTAMP '2024-01-01 23:00:00', TIMESTAMP '2024-01-02 01:00:00') AS x", 1),
     ],

@@ -87,7 +87,16 @@ def _is_date(node: exp.Expr, dates: frozenset[str]) -> bool:
         return node.name.lower() in dates
     if isinstance(node, exp.Cast):
         return node.to.is_type(exp.DType.DATE)
-    return isinstance(node, exp.CurrentDate)
+    if isinstance(node, (exp.Coalesce, exp.Greatest, exp.Least)):
+        # coalesce(discharge_date, period_end): a date when its first argument is
+        return _is_date(node.this, dates)
+    if isinstance(node, exp.Case):
+        branches = [branch.args.get("true") for branch in node.args.get("ifs") or []]
+        return any(b is not None and _is_date(b, dates) for b in [*branches, node.args.get("default")])
+    if isinstance(node, (exp.Add, exp.Sub)):
+        # a date plus or minus a number of days is a date (discharge_date + 30)
+        return _is_date(node.this, dates) and not _is_date(node.expression, dates)
+    return isinstance(node, (exp.CurrentDate, exp.AddMonths, exp.LastDay, exp.DateAdd, exp.DateSub))
 
 
 def _date_difference(dates: frozenset[str]) -> Callable[[exp.Expr], exp.Expr]:

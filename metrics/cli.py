@@ -453,9 +453,10 @@ def sql(indicator: str, catalog_path: Path, dialect: str) -> None:
     text = indicator_sql(catalogue.indicator(indicator))
     if dialect == "spark":
         from metrics.compute.dialects import to_spark
-        from metrics.compute.spark_engine import date_columns
+        from metrics.compute.spark_engine import date_columns, double_columns
 
-        text = to_spark(text, date_columns(catalogue.indicator(indicator)))
+        chosen = catalogue.indicator(indicator)
+        text = to_spark(text, date_columns(chosen), double_columns=double_columns(chosen))
     click.echo(text + ";")
 
 

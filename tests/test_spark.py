@@ -109,6 +109,30 @@ def test_union_by_name_of_different_columns_is_refused_not_guessed():
         to_spark("SELECT a, b FROM t UNION ALL BY NAME SELECT b, a FROM u")
 
 
+def test_a_cast_of_a_fraction_to_an_integer_rounds_and_of_anything_else_is_left():
+    sql = "SELECT CAST(hours AS INTEGER), CAST(2.5 AS INT), CAST(n AS INT), CAST(acute AS INTEGER) FROM t"
+    out = to_spark(sql, double_columns={"hours"}, pretty=False)
+    expected = "CAST(RINT(hours) AS INT), CAST(ROUND(2.5) AS INT), CAST(n AS INT), CAST(acute AS INT)"
+    assert out == f"SELECT {expected} FROM t"
+
+
+def test_declared_month_columns_are_dates():
+    from types import SimpleNamespace
+
+    from metrics.compute.spark_engine import date_columns, double_columns
+
+    extract = SimpleNamespace(
+        name="x",
+        columns=[
+            SimpleNamespace(name="period_month", type="month"),
+            SimpleNamespace(name="hours", type="decimal"),
+        ],
+    )
+    indicator: Any = SimpleNamespace(extracts=[extract], sources=["x"])
+    assert date_columns(indicator) == {"period_month"} and double_columns(indicator) == {"hours"}
+    assert "DATEDIFF(period_month, d)" in to_spark("SELECT period_month - d FROM x", date_columns(indicator))
+
+
 def test_the_tables_a_query_reads_are_its_tables_not_its_ctes():
     sql = "WITH base AS (SELECT * FROM contacts) SELECT * FROM base JOIN areas USING (kommun)"
     assert tables_read(sql) == {"contacts", "areas"}
@@ -259,6 +283,13 @@ def test_compute_with_engine_spark_writes_the_same_results(
         # 5 January − 1 January = 4 days, also when one side is a coalesce or a date + days
         ("SELECT coalesce(CAST(NULL AS DATE), DATE '2024-01-05') - DATE '2024-01-01' AS x", 4),
         ("SELECT (DATE '2024-01-01' + 30) - DATE '2024-01-05' AS x", 26),  # 31 Jan − 5 Jan
+        # a cast of a fraction to an integer rounds in DuckDB (Spark truncates: 3.7 → 3):
+        # 3,7 → 4; −2,5 → −3 (a DECIMAL: half away from zero); 2,5 as a DOUBLE → 2 (half to even)
+        ("SELECT CAST(3.7 AS INTEGER) AS x", 4),
+        ("SELECT CAST(-2.5 AS INTEGER) AS x", -3),
+        ("SELECT CAST(CAST(2.5 AS DOUBLE) AS INTEGER) AS x", 2),
+        # 11 / 4 = 2,75 → 3; 7 / 2 = 3,5 → 4 (half to even)
+        ("SELECT CAST(11 / 4 AS INTEGER) * 10 + CAST(7 / 2 AS INTEGER) AS x", 34),
         # 23:00 → 01:00 the next day crosses midnight: 1 day
         ("SELECT date_diff('day', TIMESTAMP '2024-01-01 23:00:00', TIMESTAMP '2024-01-02 01:00:00') AS x", 1),
     ],

@@ -183,6 +183,43 @@ def _date_part_difference(node: exp.Expr) -> exp.Expr:
     return exp.DateDiff(this=truncated(node.this), expression=truncated(node.expression), unit=exp.var(unit))
 
 
+_INTEGER_TYPES = (exp.DType.TINYINT, exp.DType.SMALLINT, exp.DType.INT, exp.DType.BIGINT)
+
+
+def _integer_cast(doubles: frozenset[str]) -> Callable[[exp.Expr], exp.Expr]:
+    """`CAST(x AS INTEGER)` of a fraction: DuckDB rounds (a DOUBLE half to even, 2.5 → 2; a
+    DECIMAL half away from zero, 2.5 → 3), Spark truncates (3.7 → 3). The operand's type is known
+    for a division (a DOUBLE in DuckDB), a cast, a literal and the extracts' decimal columns
+    (DOUBLE); anything else is left to Spark's cast."""
+
+    def kind(node: exp.Expr) -> str | None:
+        if isinstance(node, (exp.Paren, exp.Neg)):
+            return kind(node.this)
+        if isinstance(node, exp.Div) or (isinstance(node, exp.Column) and node.name.lower() in doubles):
+            return "double"
+        if isinstance(node, exp.Cast):
+            if node.to.is_type(exp.DType.DOUBLE, exp.DType.FLOAT):
+                return "double"
+            return "decimal" if node.to.is_type(exp.DType.DECIMAL) else None
+        if isinstance(node, exp.Literal) and node.is_number and "." in node.name:
+            return "decimal"  # DuckDB reads 2.5 as DECIMAL(2, 1)
+        return None
+
+    def rewrite(node: exp.Expr) -> exp.Expr:
+        if not isinstance(node, exp.Cast) or not node.to.is_type(*_INTEGER_TYPES):
+            return node
+        operand = kind(node.this)
+        if operand == "double":  # Spark's rint: half to even, as DuckDB's cast of a DOUBLE
+            rounded: exp.Expr = exp.Anonymous(this="rint", expressions=[node.this.copy()])
+        elif operand == "decimal":  # Spark's round: half away from zero, as DuckDB's of a DECIMAL
+            rounded = exp.Round(this=node.this.copy())
+        else:
+            return node
+        return exp.Cast(this=rounded, to=node.to.copy())
+
+    return rewrite
+
+
 def _star_source(select: exp.Expr) -> str | None:
     """The relation a `SELECT * FROM r …` reads (its name), or None when it is anything else."""
     if not isinstance(select, exp.Select) or len(select.expressions) != 1:
@@ -208,10 +245,11 @@ def _union_by_name(node: exp.Expr) -> exp.Expr:
     return node
 
 
-def spark_tree(sql: str, date_columns: Iterable[str] = ()) -> exp.Expr:
+def spark_tree(sql: str, date_columns: Iterable[str] = (), double_columns: Iterable[str] = ()) -> exp.Expr:
     """The DuckDB query `sql` as a SQLGlot tree rewritten for Spark.
 
-    `date_columns`: the names of the source tables' DATE columns (the extracts' declared types).
+    `date_columns`, `double_columns`: the names of the source tables' DATE and DOUBLE columns
+    (the extracts' declared types).
     """
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
@@ -221,11 +259,13 @@ def spark_tree(sql: str, date_columns: Iterable[str] = ()) -> exp.Expr:
             "kör `matavla sql INDIKATOR` och kontrollera SQL-texten"
         ) from None
     dates = ENGINE_DATE_COLUMNS | {name.lower() for name in date_columns}
+    doubles = frozenset(name.lower() for name in double_columns)
     for rewrite in (
         _add_months,
         _date_difference(dates),
         _day_of_week,
         _date_part_difference,
+        _integer_cast(doubles),
         _union_by_name,
     ):
         tree = tree.transform(rewrite)
@@ -238,9 +278,11 @@ def spark_tree(sql: str, date_columns: Iterable[str] = ()) -> exp.Expr:
     return tree
 
 
-def to_spark(sql: str, date_columns: Iterable[str] = (), *, pretty: bool = True) -> str:
-    """The DuckDB query `sql` in Spark SQL (`date_columns`: see spark_tree)."""
-    return spark_tree(sql, date_columns).sql(dialect=Spark4, pretty=pretty)
+def to_spark(
+    sql: str, date_columns: Iterable[str] = (), *, double_columns: Iterable[str] = (), pretty: bool = True
+) -> str:
+    """The DuckDB query `sql` in Spark SQL (`date_columns`, `double_columns`: see spark_tree)."""
+    return spark_tree(sql, date_columns, double_columns).sql(dialect=Spark4, pretty=pretty)
 
 
 def tables_read(sql: str) -> set[str]:

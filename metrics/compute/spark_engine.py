@@ -150,14 +150,23 @@ def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
         reader.close()
 
 
-def date_columns(indicator: Indicator) -> set[str]:
-    """The DATE columns of the extracts the indicator reads (their declared types)."""
+def _columns_of_type(indicator: Indicator, types: tuple[str, ...]) -> set[str]:
     declared = {e.name: e for e in indicator.extracts}
     names: set[str] = set()
     for source in indicator.sources:
         if extract := declared.get(source) or EXTRACTS.get(source):
-            names |= {c.name for c in extract.columns if c.type == "date"}
+            names |= {c.name for c in extract.columns if c.type in types}
     return names
+
+
+def date_columns(indicator: Indicator) -> set[str]:
+    """The DATE columns of the extracts the indicator reads (their declared types: date, month)."""
+    return _columns_of_type(indicator, ("date", "month"))
+
+
+def double_columns(indicator: Indicator) -> set[str]:
+    """The DOUBLE columns (declared `decimal`) of the extracts the indicator reads."""
+    return _columns_of_type(indicator, ("decimal",))
 
 
 class SparkEngine:
@@ -229,7 +238,7 @@ class SparkEngine:
     def run(self, indicator: Indicator, sql: str) -> pd.DataFrame:
         """The rows of one generated (DuckDB) query, computed by Spark."""
         check_indicator_query(indicator, sql)
-        spark_sql = to_spark(sql, date_columns(indicator))
+        spark_sql = to_spark(sql, date_columns(indicator), double_columns=double_columns(indicator))
         self._register(indicator, tables_read(sql))
         try:
             table = self.session.sql(spark_sql).toArrow()

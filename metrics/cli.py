@@ -381,16 +381,20 @@ def compute(
         selected = [i.id for i in result.catalogue.indicators]
     con = connect(db_path, wait=wait, on_wait=_say)
     started = time.perf_counter()
-    reports = compute_all(
-        con,
-        result.catalogue,
-        only=selected,
-        progress=_say,
-        catalogue_source=catalog_path.read_bytes(),
-        keep_runs=keep_runs,
-        exact_audit=exact_audit,
-        engine=spark,
-    )
+    try:
+        reports = compute_all(
+            con,
+            result.catalogue,
+            only=selected,
+            progress=_say,
+            catalogue_source=catalog_path.read_bytes(),
+            keep_runs=keep_runs,
+            exact_audit=exact_audit,
+            engine=spark,
+        )
+    finally:
+        if spark is not None:
+            spark.close()  # the Parquet copies hold person-level rows: never left behind
     con.close()
     failed = [r for r in reports if not r.ok]
     cells = sum(r.rows for r in reports)
@@ -459,9 +463,10 @@ def sql(indicator: str, catalog_path: Path, dialect: str) -> None:
     text = indicator_sql(catalogue.indicator(indicator))
     if dialect == "spark":
         from metrics.compute.dialects import to_spark
-        from metrics.compute.spark_engine import date_columns
+        from metrics.compute.spark_engine import date_columns, double_columns
 
-        text = to_spark(text, date_columns(catalogue.indicator(indicator)))
+        chosen = catalogue.indicator(indicator)
+        text = to_spark(text, date_columns(chosen), double_columns=double_columns(chosen))
     click.echo(text + ";")
 
 

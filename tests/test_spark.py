@@ -66,6 +66,16 @@ def test_a_difference_of_two_dates_becomes_datediff_but_of_numbers_stays_a_minus
     )
     # without knowing the columns are dates, a minus is a minus
     assert "DATEDIFF" not in to_spark(sql, pretty=False)
+    # so is a coalesce, a CASE or a date plus days of dates; a date minus days stays a minus
+    out = to_spark(
+        "SELECT coalesce(a, b) - b, (a + 30) - b, CASE WHEN x THEN a END - b, a - 1 FROM t",
+        {"a", "b"},
+        pretty=False,
+    )
+    assert out == (
+        "SELECT DATEDIFF(COALESCE(a, b), b), DATEDIFF((a + 30), b), "
+        "DATEDIFF(CASE WHEN x THEN a END, b), a - 1 FROM t"
+    )
     # a CAST to DATE is a date whatever the column
     assert "DATEDIFF(CAST(a AS DATE), CAST(b AS DATE))" in to_spark(
         "SELECT CAST(a AS DATE) - CAST(b AS DATE) FROM t", pretty=False
@@ -97,6 +107,30 @@ def test_union_by_name_of_one_relation_becomes_union_all_and_qualify_is_kept():
 def test_union_by_name_of_different_columns_is_refused_not_guessed():
     with pytest.raises(SparkTranslationError, match="UNION BY NAME"):
         to_spark("SELECT a, b FROM t UNION ALL BY NAME SELECT b, a FROM u")
+
+
+def test_a_cast_of_a_fraction_to_an_integer_rounds_and_of_anything_else_is_left():
+    sql = "SELECT CAST(hours AS INTEGER), CAST(2.5 AS INT), CAST(n AS INT), CAST(acute AS INTEGER) FROM t"
+    out = to_spark(sql, double_columns={"hours"}, pretty=False)
+    expected = "CAST(RINT(hours) AS INT), CAST(ROUND(2.5) AS INT), CAST(n AS INT), CAST(acute AS INT)"
+    assert out == f"SELECT {expected} FROM t"
+
+
+def test_declared_month_columns_are_dates():
+    from types import SimpleNamespace
+
+    from metrics.compute.spark_engine import date_columns, double_columns
+
+    extract = SimpleNamespace(
+        name="x",
+        columns=[
+            SimpleNamespace(name="period_month", type="month"),
+            SimpleNamespace(name="hours", type="decimal"),
+        ],
+    )
+    indicator: Any = SimpleNamespace(extracts=[extract], sources=["x"])
+    assert date_columns(indicator) == {"period_month"} and double_columns(indicator) == {"hours"}
+    assert "DATEDIFF(period_month, d)" in to_spark("SELECT period_month - d FROM x", date_columns(indicator))
 
 
 def test_the_tables_a_query_reads_are_its_tables_not_its_ctes():
@@ -197,7 +231,8 @@ def test_compute_with_engine_spark_writes_the_same_results(
     parquet = tmp_path / "pq"
     result = CliRunner().invoke(main, [*args, "--engine", "spark", "--parquet", str(parquet)])
     assert result.exit_code == 0, result.output
-    assert (parquet / "sip.parquet").is_file() and (parquet / "areas.parquet").is_file()
+    # the Parquet copies (person-level rows) are deleted when the run ends
+    assert parquet.is_dir() and not any(parquet.rglob("*.parquet*")), list(parquet.rglob("*"))
     with duckdb.connect(str(db)) as con:
         got = con.execute(query).df()
     assert len(expected) > 0
@@ -217,6 +252,46 @@ def test_compute_with_engine_spark_writes_the_same_results(
         ("SELECT 7 / 2 AS x", 3.5),
         # 7,00 / 2,00 = 3.5 as a DOUBLE (Spark alone would give the DECIMAL 3.500000)
         ("SELECT CAST(7 AS DECIMAL(10, 2)) / CAST(2 AS DECIMAL(10, 2)) AS x", 3.5),
+        # a division inside a division is DuckDB's too: 1 / 0 = +inf, inf / 2 = +inf (Spark: an error)
+        ("SELECT 1 / 0 / 2 AS x", float("inf")),
+        # 1 / 3 / 7 over doubles = 0.047619047619047616 (Spark's DECIMAL division: 0.047619)
+        (
+            "SELECT CAST(1 AS DECIMAL(38, 9)) / CAST(3 AS DECIMAL(38, 9)) / CAST(7 AS DECIMAL(38, 9)) AS x",
+            1 / 3 / 7,
+        ),
+        # 10 March 2024 is a Sunday: DuckDB's dayofweek 0 and isodow 7 (Spark's dayofweek: 1)
+        ("SELECT dayofweek(DATE '2024-03-10') AS x", 0),
+        ("SELECT extract(dow FROM DATE '2024-03-10') AS x", 0),
+        ("SELECT isodow(DATE '2024-03-10') AS x", 7),
+        # 11 March 2024 is a Monday: dow 1, isodow 1; 16 March a Saturday: dow 6, isodow 6
+        ("SELECT date_part('dow', DATE '2024-03-11') AS x", 1),
+        ("SELECT isodow(DATE '2024-03-11') AS x", 1),
+        ("SELECT dayofweek(DATE '2024-03-16') * 10 + isodow(DATE '2024-03-16') AS x", 66),
+        # DuckDB's date_diff counts boundaries: 10:59 → 11:01 crosses 11:00, 1 hour (Spark's: 0)
+        (
+            "SELECT date_diff('hour', TIMESTAMP '2024-01-01 10:59:00', TIMESTAMP '2024-01-01 11:01:00') AS x",
+            1,
+        ),
+        # an emergency visit 10:59 → 14:01 crosses 11, 12, 13 and 14:00: 4 (Spark's whole hours: 3)
+        (
+            "SELECT date_diff('hour', TIMESTAMP '2024-01-01 10:59:00', TIMESTAMP '2024-01-01 14:01:00') AS x",
+            4,
+        ),
+        # 31 January → 1 February: 1 month boundary; 31 Dec 2000 → 1 Jan 2001: 1 year boundary
+        ("SELECT date_diff('month', DATE '2024-01-31', DATE '2024-02-01') AS x", 1),
+        ("SELECT date_diff('year', DATE '2000-12-31', DATE '2001-01-01') AS x", 1),
+        # 5 January − 1 January = 4 days, also when one side is a coalesce or a date + days
+        ("SELECT coalesce(CAST(NULL AS DATE), DATE '2024-01-05') - DATE '2024-01-01' AS x", 4),
+        ("SELECT (DATE '2024-01-01' + 30) - DATE '2024-01-05' AS x", 26),  # 31 Jan − 5 Jan
+        # a cast of a fraction to an integer rounds in DuckDB (Spark truncates: 3.7 → 3):
+        # 3,7 → 4; −2,5 → −3 (a DECIMAL: half away from zero); 2,5 as a DOUBLE → 2 (half to even)
+        ("SELECT CAST(3.7 AS INTEGER) AS x", 4),
+        ("SELECT CAST(-2.5 AS INTEGER) AS x", -3),
+        ("SELECT CAST(CAST(2.5 AS DOUBLE) AS INTEGER) AS x", 2),
+        # 11 / 4 = 2,75 → 3; 7 / 2 = 3,5 → 4 (half to even)
+        ("SELECT CAST(11 / 4 AS INTEGER) * 10 + CAST(7 / 2 AS INTEGER) AS x", 34),
+        # 23:00 → 01:00 the next day crosses midnight: 1 day
+        ("SELECT date_diff('day', TIMESTAMP '2024-01-01 23:00:00', TIMESTAMP '2024-01-02 01:00:00') AS x", 1),
     ],
 )
 def test_a_rewritten_snippet_means_the_same_on_both_engines(spark: Any, sql: str, expected: Any):
@@ -252,3 +327,46 @@ def test_a_malformed_spark_conf_is_named():
     assert parse_conf(["spark.sql.shuffle.partitions=8"]) == {"spark.sql.shuffle.partitions": "8"}
     with pytest.raises(MatavlaError, match=r"'spark\.executor\.memory' saknar '='"):
         parse_conf(["spark.executor.memory"])
+
+
+def test_a_failing_query_does_not_write_the_value_it_choked_on_to_stderr(
+    spark: Any, capfd: pytest.CaptureFixture[str]
+):
+    """PySpark's own query-error logger prints the JVM's message, which quotes the value."""
+    with pytest.raises(Exception, match="CAST_INVALID_INPUT"):
+        spark.sql("SELECT CAST('19121212-1212' AS INT) AS x").collect()
+    captured = capfd.readouterr()
+    assert "19121212" not in captured.err and "19121212" not in captured.out
+
+
+def test_the_parquet_copies_are_private_to_the_user_and_deleted_by_close(
+    spark: Any, demo: tuple[duckdb.DuckDBPyConnection, Catalogue, Path], tmp_path: Path
+):
+    from metrics.compute.spark_engine import SparkEngine
+
+    con, catalogue, _ = demo
+    indicator = catalogue.indicator("sip_delaktighet")
+    engine = SparkEngine(tmp_path / "pq", session=spark)
+    run = engine.prepare(con)
+    assert len(run(indicator, indicator_sql(indicator))) > 0
+    (run_dir,) = (tmp_path / "pq").iterdir()
+    assert (run_dir / "sip.parquet").is_file()
+    assert run_dir.stat().st_mode & 0o077 == 0  # no access for group or others
+    engine.close()
+    assert list((tmp_path / "pq").iterdir()) == []
+
+
+def test_a_spark_conf_cannot_change_what_the_translation_relies_on():
+    from metrics.compute.spark_engine import session_settings
+    from metrics.errors import MatavlaError
+
+    # Stockholm time or ANSI off would change dates and divisions: refused, not silently used
+    with pytest.raises(MatavlaError, match=r"spark\.sql\.session\.timeZone=Europe/Stockholm går inte"):
+        session_settings("local[1]", {"spark.sql.session.timeZone": "Europe/Stockholm"})
+    with pytest.raises(MatavlaError, match=r"spark\.sql\.ansi\.enabled=false går inte"):
+        session_settings(None, {"spark.sql.ansi.enabled": "false"})
+    settings = session_settings(
+        "local[2]", {"spark.sql.shuffle.partitions": "8", "spark.sql.ansi.enabled": "TRUE"}
+    )
+    assert settings["spark.sql.shuffle.partitions"] == "8" and settings["spark.sql.session.timeZone"] == "UTC"
+    assert "spark.ui.enabled" not in session_settings("yarn", {})  # local defaults only in local mode

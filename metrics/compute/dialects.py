@@ -87,7 +87,16 @@ def _is_date(node: exp.Expr, dates: frozenset[str]) -> bool:
         return node.name.lower() in dates
     if isinstance(node, exp.Cast):
         return node.to.is_type(exp.DType.DATE)
-    return isinstance(node, exp.CurrentDate)
+    if isinstance(node, (exp.Coalesce, exp.Greatest, exp.Least)):
+        # coalesce(discharge_date, period_end): a date when its first argument is
+        return _is_date(node.this, dates)
+    if isinstance(node, exp.Case):
+        branches = [branch.args.get("true") for branch in node.args.get("ifs") or []]
+        return any(b is not None and _is_date(b, dates) for b in [*branches, node.args.get("default")])
+    if isinstance(node, (exp.Add, exp.Sub)):
+        # a date plus or minus a number of days is a date (discharge_date + 30)
+        return _is_date(node.this, dates) and not _is_date(node.expression, dates)
+    return isinstance(node, (exp.CurrentDate, exp.AddMonths, exp.LastDay, exp.DateAdd, exp.DateSub))
 
 
 def _date_difference(dates: frozenset[str]) -> Callable[[exp.Expr], exp.Expr]:
@@ -101,14 +110,8 @@ def _date_difference(dates: frozenset[str]) -> Callable[[exp.Expr], exp.Expr]:
     return rewrite
 
 
-def _double(node: exp.Expr) -> bool:
-    return isinstance(node, exp.Cast) and node.to.is_type(exp.DType.DOUBLE)
-
-
-def _duckdb_division(node: exp.Expr) -> exp.Expr:
+def _duckdb_division(node: exp.Div) -> exp.Expr:
     """`a / b` → `CASE WHEN b = 0 THEN a * inf ELSE a / b END` over doubles, as DuckDB divides."""
-    if not isinstance(node, exp.Div) or (_double(node.this) and _double(node.expression)):
-        return node  # not a division, or one this rewrite made (its operands are doubles)
     a, b = exp.cast(node.this.copy(), "DOUBLE"), exp.cast(node.expression.copy(), "DOUBLE")
     infinity = exp.cast(exp.Literal.string("Infinity"), "DOUBLE")
     return exp.Case(
@@ -120,6 +123,101 @@ def _duckdb_division(node: exp.Expr) -> exp.Expr:
         ],
         default=exp.Div(this=a, expression=b),
     )
+
+
+def _weekday(node: exp.Expr, iso: bool) -> exp.Expr:
+    """DuckDB's day of the week in Spark: Sunday 0 … Saturday 6, or ISO Monday 1 … Sunday 7.
+
+    Spark's own `dayofweek` counts Sunday 1 … Saturday 7 (SQLGlot writes DuckDB's dayofweek and
+    isodow with it unchanged, one day off); Spark's `weekday` counts Monday 0 … Sunday 6.
+    """
+    weekday = exp.Anonymous(this="weekday", expressions=[node.copy()])
+    if iso:  # Monday 0 + 1 = 1 … Sunday 6 + 1 = 7
+        return exp.paren(exp.Add(this=weekday, expression=exp.Literal.number(1)))
+    # Sunday (6 + 1) % 7 = 0, Monday (0 + 1) % 7 = 1 … Saturday (5 + 1) % 7 = 6
+    return exp.paren(
+        exp.Mod(
+            this=exp.paren(exp.Add(this=weekday, expression=exp.Literal.number(1))),
+            expression=exp.Literal.number(7),
+        )
+    )
+
+
+_DOW = {"DOW": False, "DAYOFWEEK": False, "WEEKDAY": False, "ISODOW": True}
+
+
+def _day_of_week(node: exp.Expr) -> exp.Expr:
+    """`dayofweek(d)`, `isodow(d)`, `extract(dow FROM d)`, `date_part('dow', d)` as DuckDB counts."""
+    if isinstance(node, exp.DayOfWeekIso):
+        return _weekday(node.this, iso=True)
+    if isinstance(node, exp.DayOfWeek):
+        return _weekday(node.this, iso=False)
+    if isinstance(node, exp.Extract) and node.this.name.upper() in _DOW:
+        return _weekday(node.expression, iso=_DOW[node.this.name.upper()])
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() in ("date_part", "datepart"):
+        part, *rest = node.expressions
+        if part.is_string and part.name.upper() in _DOW and len(rest) == 1:
+            return _weekday(rest[0], iso=_DOW[part.name.upper()])
+    return node
+
+
+_BOUNDARY_UNITS = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND"})
+
+
+def _date_part_difference(node: exp.Expr) -> exp.Expr:
+    """DuckDB's `date_diff('hour', a, b)` counts the unit's boundaries crossed (10:59 → 11:01 is 1
+    hour); Spark's DATEDIFF(HOUR, a, b) counts whole units (0). Both truncated to the unit first,
+    whole units between them are DuckDB's boundaries."""
+    if not isinstance(node, exp.DateDiff) or not node.args.get("date_part_boundary"):
+        return node
+    unit = node.text("unit").upper() or "DAY"
+    if unit not in _BOUNDARY_UNITS:
+        raise SparkTranslationError(
+            f"date_diff med enheten '{unit.lower()}' kan inte översättas till Spark SQL; använd "
+            "någon av " + ", ".join(sorted(u.lower() for u in _BOUNDARY_UNITS))
+        )
+
+    def truncated(value: exp.Expr) -> exp.Expr:
+        return exp.TimestampTrunc(this=value.copy(), unit=exp.var(unit))
+
+    return exp.DateDiff(this=truncated(node.this), expression=truncated(node.expression), unit=exp.var(unit))
+
+
+_INTEGER_TYPES = (exp.DType.TINYINT, exp.DType.SMALLINT, exp.DType.INT, exp.DType.BIGINT)
+
+
+def _integer_cast(doubles: frozenset[str]) -> Callable[[exp.Expr], exp.Expr]:
+    """`CAST(x AS INTEGER)` of a fraction: DuckDB rounds (a DOUBLE half to even, 2.5 → 2; a
+    DECIMAL half away from zero, 2.5 → 3), Spark truncates (3.7 → 3). The operand's type is known
+    for a division (a DOUBLE in DuckDB), a cast, a literal and the extracts' decimal columns
+    (DOUBLE); anything else is left to Spark's cast."""
+
+    def kind(node: exp.Expr) -> str | None:
+        if isinstance(node, (exp.Paren, exp.Neg)):
+            return kind(node.this)
+        if isinstance(node, exp.Div) or (isinstance(node, exp.Column) and node.name.lower() in doubles):
+            return "double"
+        if isinstance(node, exp.Cast):
+            if node.to.is_type(exp.DType.DOUBLE, exp.DType.FLOAT):
+                return "double"
+            return "decimal" if node.to.is_type(exp.DType.DECIMAL) else None
+        if isinstance(node, exp.Literal) and node.is_number and "." in node.name:
+            return "decimal"  # DuckDB reads 2.5 as DECIMAL(2, 1)
+        return None
+
+    def rewrite(node: exp.Expr) -> exp.Expr:
+        if not isinstance(node, exp.Cast) or not node.to.is_type(*_INTEGER_TYPES):
+            return node
+        operand = kind(node.this)
+        if operand == "double":  # Spark's rint: half to even, as DuckDB's cast of a DOUBLE
+            rounded: exp.Expr = exp.Anonymous(this="rint", expressions=[node.this.copy()])
+        elif operand == "decimal":  # Spark's round: half away from zero, as DuckDB's of a DECIMAL
+            rounded = exp.Round(this=node.this.copy())
+        else:
+            return node
+        return exp.Cast(this=rounded, to=node.to.copy())
+
+    return rewrite
 
 
 def _star_source(select: exp.Expr) -> str | None:
@@ -147,10 +245,11 @@ def _union_by_name(node: exp.Expr) -> exp.Expr:
     return node
 
 
-def spark_tree(sql: str, date_columns: Iterable[str] = ()) -> exp.Expr:
+def spark_tree(sql: str, date_columns: Iterable[str] = (), double_columns: Iterable[str] = ()) -> exp.Expr:
     """The DuckDB query `sql` as a SQLGlot tree rewritten for Spark.
 
-    `date_columns`: the names of the source tables' DATE columns (the extracts' declared types).
+    `date_columns`, `double_columns`: the names of the source tables' DATE and DOUBLE columns
+    (the extracts' declared types).
     """
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
@@ -160,14 +259,30 @@ def spark_tree(sql: str, date_columns: Iterable[str] = ()) -> exp.Expr:
             "kör `matavla sql INDIKATOR` och kontrollera SQL-texten"
         ) from None
     dates = ENGINE_DATE_COLUMNS | {name.lower() for name in date_columns}
-    for rewrite in (_add_months, _date_difference(dates), _duckdb_division, _union_by_name):
+    doubles = frozenset(name.lower() for name in double_columns)
+    for rewrite in (
+        _add_months,
+        _date_difference(dates),
+        _day_of_week,
+        _date_part_difference,
+        _integer_cast(doubles),
+        _union_by_name,
+    ):
         tree = tree.transform(rewrite)
+    # Innermost first, so that `a / b / c` and `a / (b / c)` are rewritten at every level (a
+    # transform does not descend into the node it just made).
+    for division in reversed(list(tree.find_all(exp.Div))):
+        if division is tree:
+            return _duckdb_division(division)
+        division.replace(_duckdb_division(division))
     return tree
 
 
-def to_spark(sql: str, date_columns: Iterable[str] = (), *, pretty: bool = True) -> str:
-    """The DuckDB query `sql` in Spark SQL (`date_columns`: see spark_tree)."""
-    return spark_tree(sql, date_columns).sql(dialect=Spark4, pretty=pretty)
+def to_spark(
+    sql: str, date_columns: Iterable[str] = (), *, double_columns: Iterable[str] = (), pretty: bool = True
+) -> str:
+    """The DuckDB query `sql` in Spark SQL (`date_columns`, `double_columns`: see spark_tree)."""
+    return spark_tree(sql, date_columns, double_columns).sql(dialect=Spark4, pretty=pretty)
 
 
 def tables_read(sql: str) -> set[str]:

@@ -18,8 +18,10 @@ database to `<parquet dir>/<table>.parquet`, once per run, and registered as a t
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,20 @@ def java_problem() -> str | None:
     )
 
 
+def session_settings(master: str | None, conf: Mapping[str, str] | None) -> dict[str, str]:
+    """The settings matavla gives the session: local defaults, `conf`, and ALWAYS (not overridable:
+    the translated SQL's meaning depends on them, e.g. a division by zero or a date's time zone)."""
+    settings = dict(LOCAL_DEFAULTS) if master is None or master.startswith("local") else {}
+    for key, value in (conf or {}).items():
+        if key in ALWAYS and value.lower() != ALWAYS[key].lower():
+            raise MatavlaError(
+                f"--spark-conf {key}={value} går inte att ändra: matavla kräver {key}={ALWAYS[key]} "
+                f"för att Spark ska räkna som DuckDB; ta bort inställningen ({SETUP_HINT})"
+            )
+        settings[key] = value
+    return {**settings, **ALWAYS}
+
+
 def start_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
     """A SparkSession: `master` (or $SPARK_MASTER, else Spark's own default, local[*]) and `conf`."""
     try:
@@ -83,10 +99,7 @@ def start_session(master: str | None = None, conf: Mapping[str, str] | None = No
         raise SparkUnavailable(problem)
     master = master or os.environ.get("SPARK_MASTER")
     builder = SparkSession.builder.appName("matavla")
-    settings = dict(ALWAYS)
-    if master is None or master.startswith("local"):
-        settings = {**LOCAL_DEFAULTS, **settings}
-    settings.update(conf or {})
+    settings = session_settings(master, conf)
     if master:
         builder = builder.master(master)
     for key, value in settings.items():
@@ -101,7 +114,20 @@ def start_session(master: str | None = None, conf: Mapping[str, str] | None = No
     # Spark logs a failed query's plan and error, which can quote a value it choked on (a
     # personnummer in a cast): only fatal errors are logged; matavla reports the error class.
     session.sparkContext.setLogLevel("FATAL")
+    silence_query_error_loggers()
     return session
+
+
+# PySpark's own Python loggers: on every failed SQL or DataFrame query they write the JVM's whole
+# message and stack (JSON, at ERROR, to stderr) whatever the JVM's log level is. That message
+# quotes the value a cast choked on (`The value '19121212-1212' of the type "STRING" …`).
+QUERY_ERROR_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
+
+
+def silence_query_error_loggers() -> None:
+    """Turn off PySpark's query-error loggers (their text can quote person-level values)."""
+    for name in QUERY_ERROR_LOGGERS:
+        logging.getLogger(name).disabled = True
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
@@ -124,14 +150,23 @@ def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
         reader.close()
 
 
-def date_columns(indicator: Indicator) -> set[str]:
-    """The DATE columns of the extracts the indicator reads (their declared types)."""
+def _columns_of_type(indicator: Indicator, types: tuple[str, ...]) -> set[str]:
     declared = {e.name: e for e in indicator.extracts}
     names: set[str] = set()
     for source in indicator.sources:
         if extract := declared.get(source) or EXTRACTS.get(source):
-            names |= {c.name for c in extract.columns if c.type == "date"}
+            names |= {c.name for c in extract.columns if c.type in types}
     return names
+
+
+def date_columns(indicator: Indicator) -> set[str]:
+    """The DATE columns of the extracts the indicator reads (their declared types: date, month)."""
+    return _columns_of_type(indicator, ("date", "month"))
+
+
+def double_columns(indicator: Indicator) -> set[str]:
+    """The DOUBLE columns (declared `decimal`) of the extracts the indicator reads."""
+    return _columns_of_type(indicator, ("decimal",))
 
 
 class SparkEngine:
@@ -151,6 +186,7 @@ class SparkEngine:
         self._session = session
         self._con: duckdb.DuckDBPyConnection | None = None
         self._views: set[str] = set()
+        self._run_dir: Path | None = None
 
     @property
     def session(self) -> Any:
@@ -159,14 +195,31 @@ class SparkEngine:
         return self._session
 
     def prepare(self, con: duckdb.DuckDBPyConnection) -> QueryRunner:
-        """Start (or reuse) the session for one compute run; tables are written as queries need them."""
+        """Start (or reuse) the session for one compute run; tables are written as queries need them.
+
+        The tables (person-level rows) go to a new directory only this user can read
+        (`<parquet dir>/matavla-…`, mode 0700), which `close()` removes.
+        """
         self.session  # noqa: B018 – start Spark before the first indicator, so a failure is one message
+        self.close()
         self._con = con
         self._views = set()
+        self.parquet_dir.mkdir(parents=True, exist_ok=True)
+        self._run_dir = Path(tempfile.mkdtemp(prefix="matavla-", dir=self.parquet_dir))
         return self.run
 
+    def close(self) -> None:
+        """Drop the run's views and delete its Parquet copies of the tables."""
+        if self._session is not None:
+            for table in self._views:
+                self._session.catalog.dropTempView(table)
+        self._views = set()
+        if self._run_dir is not None:
+            shutil.rmtree(self._run_dir, ignore_errors=True)
+            self._run_dir = None
+
     def _register(self, indicator: Indicator, tables: set[str]) -> None:
-        assert self._con is not None, "prepare() first"
+        assert self._con is not None and self._run_dir is not None, "prepare() first"
         known = {
             row[0].lower() for row in self._con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
         }
@@ -177,7 +230,7 @@ class SparkEngine:
                     f"frågan läser tabellen '{table}', som inte finns i databasen "
                     "(importera utdraget eller rätta SQL:en; `matavla check`)",
                 )
-            path = self.parquet_dir / f"{table}.parquet"
+            path = self._run_dir / f"{table}.parquet"
             write_parquet(self._con, table, path)
             self.session.read.parquet(str(path.resolve())).createOrReplaceTempView(table)
             self._views.add(table)
@@ -185,7 +238,7 @@ class SparkEngine:
     def run(self, indicator: Indicator, sql: str) -> pd.DataFrame:
         """The rows of one generated (DuckDB) query, computed by Spark."""
         check_indicator_query(indicator, sql)
-        spark_sql = to_spark(sql, date_columns(indicator))
+        spark_sql = to_spark(sql, date_columns(indicator), double_columns=double_columns(indicator))
         self._register(indicator, tables_read(sql))
         try:
             table = self.session.sql(spark_sql).toArrow()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ from metrics.errors import MatavlaError
 
 MEMORY_ENV = "MATAVLA_MEMORY_LIMIT"
 THREADS_ENV = "MATAVLA_THREADS"
+AUDIT_SECONDS_ENV = "MATAVLA_AUDIT_SECONDS"
 DEFAULT_MEMORY_SHARE = 0.5  # of the machine's memory, when MATAVLA_MEMORY_LIMIT is not set
 MIN_MEMORY_BYTES = 10**6  # 1 MB: less is surely a missing unit (the tests run out of memory with 1 MB)
 MAX_MEMORY_BYTES = 2**50  # 1 PiB: more is surely a typo (DuckDB refuses some such values with a traceback)
@@ -194,3 +195,22 @@ def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if row[1] else 'false'}")
+
+
+def audit_seconds_override(environ: Mapping[str, str] | None = None) -> float | None:
+    """`MATAVLA_AUDIT_SECONDS`: the LP audit's CPU seconds per indicator for this run, overriding
+    `settings.publication.audit_seconds` (e.g. a quick compute, or the tests' small demo, whose
+    largest LPs would otherwise spend the full cap before propagation takes over). None: not set."""
+    text = (os.environ if environ is None else environ).get(AUDIT_SECONDS_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise MatavlaError(
+            f"{AUDIT_SECONDS_ENV}='{text}' är inget antal sekunder "
+            f"(tips: t.ex. {AUDIT_SECONDS_ENV}=30, eller ta bort variabeln för katalogens värde)"
+        )
+    return value

@@ -316,3 +316,26 @@ def test_a_covered_year_without_any_cell_changes_nothing_not_even_a_dtype(con, c
     assert len(run_indicator_query(con, indicator, indicator_sql(indicator, 2023))) == 0
     whole = run_indicator_query(con, indicator, indicator_sql(indicator))
     pd.testing.assert_frame_equal(engine.indicator_rows(con, indicator), whole)
+
+
+# --- MATAVLA_AUDIT_SECONDS: the LP audit's cap for one run -------------------------------------
+
+
+def test_the_audit_cap_is_the_catalogues_unless_the_environment_overrides_it(monkeypatch, catalogue):
+    from metrics.compute.engine import audit_cap
+    from metrics.resources import audit_seconds_override
+
+    monkeypatch.delenv("MATAVLA_AUDIT_SECONDS", raising=False)
+    assert audit_seconds_override() is None
+    assert audit_cap(catalogue) == catalogue.publication.audit_seconds == 120  # the shipped default
+    monkeypatch.setenv("MATAVLA_AUDIT_SECONDS", "7,5")  # a decimal comma, as Swedish users write
+    assert audit_cap(catalogue) == 7.5
+
+
+@pytest.mark.parametrize("text", ["0", "-3", "abc", "inf", "nan"])
+def test_a_bad_audit_cap_names_the_setting_in_swedish(text):
+    from metrics.resources import audit_seconds_override
+
+    with pytest.raises(MatavlaError) as error:
+        audit_seconds_override({"MATAVLA_AUDIT_SECONDS": text})
+    assert "MATAVLA_AUDIT_SECONDS" in str(error.value) and "sekunder" in str(error.value)

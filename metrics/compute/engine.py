@@ -41,6 +41,7 @@ from metrics.errors import DisclosureError, MatavlaError
 from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.geography import load_geography
+from metrics.resources import audit_seconds_override
 from metrics.stats.audit import AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
 from metrics.stats.means import clustered_mean_interval, mean_interval
@@ -98,6 +99,12 @@ def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
         np.select([period_type == "year", period_type == "quarter"], [year, quarter], default=month),
         index=period_type.index,
     )
+
+
+def audit_cap(catalogue: Catalogue) -> float:
+    """The LP audit's CPU seconds per indicator: MATAVLA_AUDIT_SECONDS, else the catalogue's."""
+    override = audit_seconds_override()
+    return catalogue.publication.audit_seconds if override is None else override
 
 
 def finish_cells(
@@ -165,7 +172,7 @@ def finish_cells(
         indicator,
         catalogue,
         exact=exact_audit,
-        seconds=catalogue.publication.audit_seconds,
+        seconds=audit_cap(catalogue),
         withheld=gone,
     )
     audit.withheld = int(gone.sum())
@@ -336,7 +343,7 @@ def compute_all(
             note = ""
             if audit.timed_out:
                 note = (
-                    f" – LP-granskningen hann inte klart på {catalogue.publication.audit_seconds:g} s; "
+                    f" – LP-granskningen hann inte klart på {audit_cap(catalogue):g} s; "
                     "skyddad och kontrollerad med snabbkontrollen (kör `matavla audit`)"
                 )
             progress(

@@ -635,3 +635,54 @@ def test_a_catalogue_copied_away_from_its_plans_still_accepts_old_plan_areas(tmp
     assert (
         plan is not None and plan.fallback and plan.nodes[0].indicators == ("fast_lakarkontakt", "digitala")
     )
+
+
+def test_the_kommun_page_shows_every_heading_of_the_plan_as_the_board_does(tmp_path: Path) -> None:
+    """Review: the kommun page hid every heading whose indicators sat under an earlier heading (all of
+    Östergötland's "Prioriterade områden") and every heading without indicators (no "följs ännu inte
+    upp"). Like Länsöversikt, it shows each heading in the plan's order with the indicators mapped to
+    it, an indicator under two headings under both, and the gaps as gaps."""
+    from metrics.dashboard.server import create_app
+
+    db = build_results(tmp_path / "results.duckdb", RESULTS)
+    app = create_app(db_path=db, catalog_path=ROOT / "indicators.yaml")
+    from metrics.dashboard.pages import kommun
+
+    with app.server.test_request_context("/"):
+        profile = texts(kommun.render("0580", "2024"))
+    # plans/ostergotland.yaml: the four prioritised areas, each mapping indicators that the
+    # follow-up areas above them already map (akutbesok_75 is under resursanvandning and akuta_floden)
+    for heading in (
+        "Prioriterade områden",
+        "Förhållningssätt Nära vård – personcentrering",
+        "Omställning akuta flöden",
+        "Närvårdsplatser",
+        "Gemensamma team kring patienter med komplexa behov",
+    ):
+        assert heading in profile, heading
+    akut = profile.index("Omställning akuta flöden")
+    after = profile[akut : profile.index("Närvårdsplatser")]
+    assert "Akutbesök, 75 år och äldre" in after
+    # one row per indicator in the summary: Linköping is better on fast läkarkontakt and akutbesök (2),
+    # even though akutbesök now shows under two headings
+    summary = next(t for t in profile if t.startswith("Linköping ligger"))
+    assert "bättre än länet på 2 indikatorer" in summary, summary
+
+
+def test_the_kommun_page_says_a_heading_without_indicators_is_not_followed_up(tmp_path: Path) -> None:
+    from metrics.dashboard.server import create_app
+
+    rows = [
+        (ind, "01" if a == "05" else {"0580": "0180", "0581": "0114"}.get(a, "0117"), *rest)
+        for ind, a, *rest in RESULTS
+    ]
+    catalogue_path = with_plan(tmp_path, "01")
+    db = build_results(tmp_path / "results.duckdb", rows)
+    app = create_app(db_path=db, catalog_path=catalogue_path)
+    from metrics.dashboard.pages import kommun
+
+    with app.server.test_request_context("/"):
+        profile = texts(kommun.render("0180", "2024"))
+    # THIRD_PLAN: Del B2 and Område C map no indicator
+    assert "Del B2 utan indikatorer" in profile and "Område C utan indikatorer" in profile
+    assert profile.count(" – följs ännu inte upp") == 2

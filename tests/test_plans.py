@@ -686,3 +686,37 @@ def test_the_kommun_page_says_a_heading_without_indicators_is_not_followed_up(tm
     # THIRD_PLAN: Del B2 and Område C map no indicator
     assert "Del B2 utan indikatorer" in profile and "Område C utan indikatorer" in profile
     assert profile.count(" – följs ännu inte upp") == 2
+
+
+def test_an_indicator_under_two_sub_headings_counts_once_in_their_parent(tmp_path: Path) -> None:
+    """Review: nothing failed when a parent heading counted an indicator of two sub-headings twice."""
+    from metrics.dashboard.logic.board import board_rows
+    from metrics.dashboard.logic.plan import plan_of, plan_status
+    from metrics.dashboard.source.data import read_snapshot
+
+    plan = """\
+    id: dubbel
+    name: Dubbelplanen
+    lan: ["05"]
+    nodes:
+      - id: grupp
+        title: Grupp
+        children:
+          - {id: del_1, title: Del 1, indicators: [fast_lakarkontakt, sip_delaktighet]}
+          - {id: del_2, title: Del 2, indicators: [fast_lakarkontakt]}
+    """
+    catalogue_path = tmp_path / "indicators.yaml"
+    shutil.copy(ROOT / "indicators.yaml", catalogue_path)
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "dubbel.yaml").write_text(textwrap.dedent(plan), encoding="utf-8")
+    cat = load_catalogue(catalogue_path).catalogue
+    snap = read_snapshot(build_results(tmp_path / "results.duckdb", RESULTS))
+    status = {s.node.id: s for s in plan_status(plan_of(cat, "05"), board_rows(snap, cat, "05", "2024"), cat)}
+    group = status["grupp"]
+    # two indicators, not three: fast_lakarkontakt (45 % < 60 %: not met; a certain improvement) and
+    # sip_delaktighet (80 % ≥ 70 %: met; no certain change)
+    assert [i.id for i in group.indicators] == ["fast_lakarkontakt", "sip_delaktighet"]
+    assert (group.targets.count, group.targets.of) == (1, 2)
+    assert (group.improving.count, group.improving.of) == (1, 2)
+    # Norrköping is worse on both (36,4 < 45 and 72,4 < 80), compared on 2 – not 3
+    assert [(k.name, k.count, k.of) for k in group.worse] == [("Norrköping", 2, 2)]

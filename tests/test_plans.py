@@ -720,3 +720,33 @@ def test_an_indicator_under_two_sub_headings_counts_once_in_their_parent(tmp_pat
     assert (group.improving.count, group.improving.of) == (1, 2)
     # Norrköping is worse on both (36,4 < 45 and 72,4 < 80), compared on 2 – not 3
     assert [(k.name, k.count, k.of) for k in group.worse] == [("Norrköping", 2, 2)]
+
+
+def test_a_plan_nested_too_deep_is_an_error_at_its_line_not_a_crash(tmp_path: Path) -> None:
+    """Review: a plan 100 headings deep (or any YAML nested a few hundred levels) crashed loading
+    with Python's RecursionError instead of naming the file and line."""
+    lines = ["id: djup", "name: Djupa planen", 'lan: ["05"]', "nodes:"]
+    for level in range(100):  # each heading is two YAML levels: the list and the mapping
+        pad = "    " * level
+        lines += [f"{pad}  - id: niva_{level}", f"{pad}    title: Nivå {level}", f"{pad}    children:"]
+    lines.append("    " * 100 + "  - {id: lov, title: Löv, indicators: [fast_lakarkontakt]}")
+    path = folder(tmp_path, {"djup.yaml": "\n".join(lines) + "\n"})
+    found = [p for p in errors(path) if p.file == "plans/djup.yaml"]
+    assert found, "the too deep plan is not named"
+    problem = found[0]
+    assert "nivåer" in problem.message and problem.line is not None and problem.line > 4
+    assert problem.hint and "färre nivåer" in problem.hint
+
+
+def test_yaml_nested_hundreds_of_levels_is_refused_with_its_line(tmp_path: Path) -> None:
+    from metrics.catalogue.yaml_loader import MAX_DEPTH, load_yaml
+
+    path = tmp_path / "djup.yaml"
+    path.write_text("a: " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as exc:
+        load_yaml(path)
+    (problem,) = exc.value.problems
+    assert f"mer än {MAX_DEPTH} nivåer" in problem.message and problem.line == 1
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("a: " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2) + "\n", encoding="utf-8")
+    assert load_yaml(ok) is not None  # just under the limit loads

@@ -93,7 +93,7 @@ def test_a_plan_file_is_read_with_its_tree_and_mapping(tmp_path: Path) -> None:
     ]
     assert plan.node("tillganglighet").all_indicators == ("digitala",)  # type: ignore[union-attr]
     assert [[n.id for n in path] for path in plan.paths_of("digitala")] == [["tillganglighet", "digitalt"]]
-    # a län without a plan file gets the fallback: one heading with every indicator no plan maps
+    # a län without a plan file gets the fallback: one heading with every indicator
     fallback = cat.plan_for("23")
     assert fallback is not None and fallback.fallback
 
@@ -750,3 +750,14 @@ def test_yaml_nested_hundreds_of_levels_is_refused_with_its_line(tmp_path: Path)
     ok = tmp_path / "ok.yaml"
     ok.write_text("a: " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2) + "\n", encoding="utf-8")
     assert load_yaml(ok) is not None  # just under the limit loads
+
+
+def test_a_lan_without_a_plan_file_sees_every_indicator_under_alla_indikatorer(tmp_path: Path) -> None:
+    """Review: a län without a plan file saw only the indicators no plan maps, under the heading
+    "Alla indikatorer" – with one plan mapping fast_lakarkontakt, Jämtland's board had only digitala."""
+    plan = GOOD_PLAN.replace("        indicators: [digitala]\n", "")  # the plan for 05 maps one of two
+    cat = load_catalogue(folder(tmp_path, {"test.yaml": plan})).catalogue
+    fallback = cat.plan_for("23")
+    assert fallback is not None and fallback.fallback
+    assert [n.title for _, n in fallback.walk()] == ["Alla indikatorer"]
+    assert fallback.indicator_ids == ("fast_lakarkontakt", "digitala")

@@ -93,7 +93,7 @@ def test_a_plan_file_is_read_with_its_tree_and_mapping(tmp_path: Path) -> None:
     ]
     assert plan.node("tillganglighet").all_indicators == ("digitala",)  # type: ignore[union-attr]
     assert [[n.id for n in path] for path in plan.paths_of("digitala")] == [["tillganglighet", "digitalt"]]
-    # a län without a plan file gets the fallback: one heading with every indicator no plan maps
+    # a län without a plan file gets the fallback: one heading with every indicator
     fallback = cat.plan_for("23")
     assert fallback is not None and fallback.fallback
 
@@ -635,3 +635,129 @@ def test_a_catalogue_copied_away_from_its_plans_still_accepts_old_plan_areas(tmp
     assert (
         plan is not None and plan.fallback and plan.nodes[0].indicators == ("fast_lakarkontakt", "digitala")
     )
+
+
+def test_the_kommun_page_shows_every_heading_of_the_plan_as_the_board_does(tmp_path: Path) -> None:
+    """Review: the kommun page hid every heading whose indicators sat under an earlier heading (all of
+    Östergötland's "Prioriterade områden") and every heading without indicators (no "följs ännu inte
+    upp"). Like Länsöversikt, it shows each heading in the plan's order with the indicators mapped to
+    it, an indicator under two headings under both, and the gaps as gaps."""
+    from metrics.dashboard.server import create_app
+
+    db = build_results(tmp_path / "results.duckdb", RESULTS)
+    app = create_app(db_path=db, catalog_path=ROOT / "indicators.yaml")
+    from metrics.dashboard.pages import kommun
+
+    with app.server.test_request_context("/"):
+        profile = texts(kommun.render("0580", "2024"))
+    # plans/ostergotland.yaml: the four prioritised areas, each mapping indicators that the
+    # follow-up areas above them already map (akutbesok_75 is under resursanvandning and akuta_floden)
+    for heading in (
+        "Prioriterade områden",
+        "Förhållningssätt Nära vård – personcentrering",
+        "Omställning akuta flöden",
+        "Närvårdsplatser",
+        "Gemensamma team kring patienter med komplexa behov",
+    ):
+        assert heading in profile, heading
+    akut = profile.index("Omställning akuta flöden")
+    after = profile[akut : profile.index("Närvårdsplatser")]
+    assert "Akutbesök, 75 år och äldre" in after
+    # one row per indicator in the summary: Linköping is better on fast läkarkontakt and akutbesök (2),
+    # even though akutbesök now shows under two headings
+    summary = next(t for t in profile if t.startswith("Linköping ligger"))
+    assert "bättre än länet på 2 indikatorer" in summary, summary
+
+
+def test_the_kommun_page_says_a_heading_without_indicators_is_not_followed_up(tmp_path: Path) -> None:
+    from metrics.dashboard.server import create_app
+
+    rows = [
+        (ind, "01" if a == "05" else {"0580": "0180", "0581": "0114"}.get(a, "0117"), *rest)
+        for ind, a, *rest in RESULTS
+    ]
+    catalogue_path = with_plan(tmp_path, "01")
+    db = build_results(tmp_path / "results.duckdb", rows)
+    app = create_app(db_path=db, catalog_path=catalogue_path)
+    from metrics.dashboard.pages import kommun
+
+    with app.server.test_request_context("/"):
+        profile = texts(kommun.render("0180", "2024"))
+    # THIRD_PLAN: Del B2 and Område C map no indicator
+    assert "Del B2 utan indikatorer" in profile and "Område C utan indikatorer" in profile
+    assert profile.count(" – följs ännu inte upp") == 2
+
+
+def test_an_indicator_under_two_sub_headings_counts_once_in_their_parent(tmp_path: Path) -> None:
+    """Review: nothing failed when a parent heading counted an indicator of two sub-headings twice."""
+    from metrics.dashboard.logic.board import board_rows
+    from metrics.dashboard.logic.plan import plan_of, plan_status
+    from metrics.dashboard.source.data import read_snapshot
+
+    plan = """\
+    id: dubbel
+    name: Dubbelplanen
+    lan: ["05"]
+    nodes:
+      - id: grupp
+        title: Grupp
+        children:
+          - {id: del_1, title: Del 1, indicators: [fast_lakarkontakt, sip_delaktighet]}
+          - {id: del_2, title: Del 2, indicators: [fast_lakarkontakt]}
+    """
+    catalogue_path = tmp_path / "indicators.yaml"
+    shutil.copy(ROOT / "indicators.yaml", catalogue_path)
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "dubbel.yaml").write_text(textwrap.dedent(plan), encoding="utf-8")
+    cat = load_catalogue(catalogue_path).catalogue
+    snap = read_snapshot(build_results(tmp_path / "results.duckdb", RESULTS))
+    status = {s.node.id: s for s in plan_status(plan_of(cat, "05"), board_rows(snap, cat, "05", "2024"), cat)}
+    group = status["grupp"]
+    # two indicators, not three: fast_lakarkontakt (45 % < 60 %: not met; a certain improvement) and
+    # sip_delaktighet (80 % ≥ 70 %: met; no certain change)
+    assert [i.id for i in group.indicators] == ["fast_lakarkontakt", "sip_delaktighet"]
+    assert (group.targets.count, group.targets.of) == (1, 2)
+    assert (group.improving.count, group.improving.of) == (1, 2)
+    # Norrköping is worse on both (36,4 < 45 and 72,4 < 80), compared on 2 – not 3
+    assert [(k.name, k.count, k.of) for k in group.worse] == [("Norrköping", 2, 2)]
+
+
+def test_a_plan_nested_too_deep_is_an_error_at_its_line_not_a_crash(tmp_path: Path) -> None:
+    """Review: a plan 100 headings deep (or any YAML nested a few hundred levels) crashed loading
+    with Python's RecursionError instead of naming the file and line."""
+    lines = ["id: djup", "name: Djupa planen", 'lan: ["05"]', "nodes:"]
+    for level in range(100):  # each heading is two YAML levels: the list and the mapping
+        pad = "    " * level
+        lines += [f"{pad}  - id: niva_{level}", f"{pad}    title: Nivå {level}", f"{pad}    children:"]
+    lines.append("    " * 100 + "  - {id: lov, title: Löv, indicators: [fast_lakarkontakt]}")
+    path = folder(tmp_path, {"djup.yaml": "\n".join(lines) + "\n"})
+    found = [p for p in errors(path) if p.file == "plans/djup.yaml"]
+    assert found, "the too deep plan is not named"
+    problem = found[0]
+    assert "nivåer" in problem.message and problem.line is not None and problem.line > 4
+    assert problem.hint and "färre nivåer" in problem.hint
+
+
+def test_yaml_nested_hundreds_of_levels_is_refused_with_its_line(tmp_path: Path) -> None:
+    from metrics.catalogue.yaml_loader import MAX_DEPTH, load_yaml
+
+    path = tmp_path / "djup.yaml"
+    path.write_text("a: " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as exc:
+        load_yaml(path)
+    (problem,) = exc.value.problems
+    assert f"mer än {MAX_DEPTH} nivåer" in problem.message and problem.line == 1
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("a: " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2) + "\n", encoding="utf-8")
+    assert load_yaml(ok) is not None  # just under the limit loads
+
+
+def test_a_lan_without_a_plan_file_sees_every_indicator_under_alla_indikatorer(tmp_path: Path) -> None:
+    """Review: a län without a plan file saw only the indicators no plan maps, under the heading
+    "Alla indikatorer" – with one plan mapping fast_lakarkontakt, Jämtland's board had only digitala."""
+    plan = GOOD_PLAN.replace("        indicators: [digitala]\n", "")  # the plan for 05 maps one of two
+    cat = load_catalogue(folder(tmp_path, {"test.yaml": plan})).catalogue
+    fallback = cat.plan_for("23")
+    assert fallback is not None and fallback.fallback
+    assert [n.title for _, n in fallback.walk()] == ["Alla indikatorer"]
+    assert fallback.indicator_ids == ("fast_lakarkontakt", "digitala")

@@ -191,9 +191,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE, *, strict: bool = False
         standard_population=standard_population,
         publication=publication,
         plans=plans,
-        fallback_plan=fallback_plan(
-            plan_areas, indicators, linked={i for p in plans for i in p.indicator_ids}
-        ),
+        fallback_plan=fallback_plan(plan_areas, indicators),
     )
     return LoadResult(catalogue, by_line(problems.items) + plan_problems)
 

@@ -324,14 +324,12 @@ def _targets(
     return targets
 
 
-def fallback_plan(
-    areas: Sequence[PlanArea], indicators: Sequence[Indicator], *, linked: Collection[str] = ()
-) -> Plan:
+def fallback_plan(areas: Sequence[PlanArea], indicators: Sequence[Indicator]) -> Plan:
     """The plan of a län without a plan file, built from the catalogue (docs/plans.md).
 
     With the old flat `plan_areas:` list: those areas, each indicator under every area its
-    `plan_areas:` names. Without it: one heading with every indicator not in `linked` (the
-    indicators some plan file maps), so nothing measured is hidden.
+    `plan_areas:` names. Without it: one heading with every indicator, as its title says (not
+    only those no plan file maps: a län whose plan is not yet written would see almost nothing).
     """
     if areas:
         nodes = tuple(
@@ -344,8 +342,8 @@ def fallback_plan(
             for a in areas
         )
         return Plan(FALLBACK_ID, "Katalogens planområden", (), nodes, fallback=True)
-    rest = tuple(ind.id for ind in indicators if ind.id not in linked) or tuple(ind.id for ind in indicators)
-    node = PlanNode("alla", "Alla indikatorer", "Länet har ingen egen plan i plans/.", rest)
+    every = tuple(ind.id for ind in indicators)
+    node = PlanNode("alla", "Alla indikatorer", "Länet har ingen egen plan i plans/.", every)
     return Plan(FALLBACK_ID, "Ingen plan för länet", (), (node,), fallback=True)
 
 

@@ -41,7 +41,16 @@ bomb passes it within a few lines.
 """
 
 
+MAX_DEPTH = 100
+"""How many levels of lists and mappings a file may nest: a real catalogue or plan uses a dozen
+(a plan heading is two). A few hundred exhaust Python's stack while parsing (RecursionError)."""
+
+
 class _AliasLimitExceeded(yaml.MarkedYAMLError):
+    pass
+
+
+class _TooDeep(yaml.MarkedYAMLError):
     pass
 
 
@@ -57,10 +66,19 @@ class _LineLoader(yaml.SafeLoader):
         self._expanded = 0
         self._sizes: dict[int, int] = {}
         self._open: set[str] = set()  # anchors whose nodes are still being composed
+        self._depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if not self.check_event(yaml.AliasEvent):
-            return super().compose_node(parent, index)
+            if self._depth >= MAX_DEPTH:
+                raise _TooDeep(
+                    None, None, f"filen är nästlad i mer än {MAX_DEPTH} nivåer", self.peek_event().start_mark
+                )
+            self._depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
         event = self.peek_event()
         if event.anchor in self._open:
             raise _AliasLimitExceeded(
@@ -161,11 +179,13 @@ def load_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as exc:
         said = translate(exc)
         message, hint, line = said.message, said.hint, said.line
-        if isinstance(exc, (_AliasLimitExceeded, _BadDate, yaml.constructor.ConstructorError)):
+        if isinstance(exc, (_AliasLimitExceeded, _BadDate, _TooDeep, yaml.constructor.ConstructorError)):
             mark = exc.problem_mark or exc.context_mark
             message, line = exc.problem or str(exc), mark.line + 1 if mark is not None else None
         if isinstance(exc, _AliasLimitExceeded):
             hint = "skriv ut värdena i stället för att återanvända dem med &namn och *namn"
+        if isinstance(exc, _TooDeep):
+            hint = "skriv strukturen med färre nivåer; en plan behöver sällan mer än fyra nivåer av rubriker"
         if isinstance(exc, _BadDate):
             hint = "skriv ett datum som finns i kalendern, t.ex. 2024-02-29"
         raise CatalogueError(

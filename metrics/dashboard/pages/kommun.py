@@ -8,6 +8,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from metrics.catalogue.model import Indicator
+from metrics.dashboard.logic.board import NOT_FOLLOWED
 from metrics.dashboard.logic.choices import (
     kommun_name,
     kommun_options,
@@ -27,6 +28,7 @@ from metrics.dashboard.logic.comparison import (
 from metrics.dashboard.logic.definition import definition_table_rows, format_target
 from metrics.dashboard.logic.format import format_interval, format_period, format_value
 from metrics.dashboard.logic.periods import parse_period
+from metrics.dashboard.logic.plan import plan_of
 from metrics.dashboard.logic.profile import ProfileRow, profile_frame, profile_rows, profile_summary
 from metrics.dashboard.logic.publication_notes import breakdown_note, months_note
 from metrics.dashboard.logic.series import breakdown, trend, trend_frame
@@ -183,89 +185,20 @@ def _spine_table(rows: list[ProfileRow], kommun: str, lan: str, period: str) -> 
             ]
         )
     )
-    body = []
-    shown: set[str] = set()  # the plan's headings already written (a nested plan repeats none)
-    for r in rows:
-        path = r.path or ((r.area,) if r.area else ())
-        for depth, node in enumerate(path):
-            if node.id not in shown:
-                shown.add(node.id)
-                body.append(
-                    html.Tr(
-                        html.Th(
-                            node.title, colSpan=7, scope="colgroup", className=f"area-head area-depth-{depth}"
-                        )
-                    )
-                )
-        ind = r.indicator
-        href = dash.get_relative_path(f"/indikator/{ind.id}") + build_query(lan=lan, period=period)
-        title = html.Th(
-            [
-                dcc.Link(ind.title, href=href, className="indicator-link"),
-                html.Span(ind.unit, className="indicator-unit"),
-            ],
-            scope="row",
-        )
-        if r.note:
-            body.append(html.Tr([title, html.Td(html.Span(r.note, className="muted"), colSpan=6)]))
-            continue
-        interval = format_interval(r.ci_low, r.ci_high, ind.decimals)
-        unit = _short_unit(ind.unit)
-        value = "för få" if r.suppressed else format_value(r.value, ind.decimals, unit)
-        style = STYLES[r.cls]
-        g = r.geometry
+    body: list[Any] = []
+    by_id = {r.indicator.id: r for r in rows}
+    # Every heading of the län's plan in its order, as on Länsöversikt: an indicator under two
+    # headings shows under both, and a heading without indicators says so.
+    for depth, node in plan_of(catalogue(), lan).walk():
+        title: list[Any] = [node.title]
+        if not node.all_indicators:
+            title.append(html.Span(f" – {NOT_FOLLOWED.lower()}", className="area-note"))
         body.append(
             html.Tr(
-                [
-                    title,
-                    html.Td(
-                        [
-                            html.Strong(value),
-                            html.Span(interval, className="ci") if interval else None,
-                            html.Span(r.standardised, className="ci") if r.standardised else None,
-                            html.Span(COMPARED_STANDARDISED, className="ci")
-                            if r.compared_standardised
-                            else None,
-                        ],
-                        className="num",
-                    ),
-                    html.Td(format_value(r.lan_value, ind.decimals, unit), className="num"),
-                    html.Td(
-                        format_value(g.left_value, ind.decimals, unit) if g else "–",
-                        className="num muted col-range",
-                    ),
-                    html.Td(_spine(r, kommun), className="spine-cell"),
-                    html.Td(
-                        format_value(g.right_value, ind.decimals, unit) if g else "–",
-                        className="muted col-range",
-                    ),
-                    html.Td(
-                        [
-                            html.Span(
-                                [
-                                    html.Span(style.symbol, **attrs({"aria-hidden": "true"}))
-                                    if style.symbol
-                                    else None,
-                                    html.Span(style.short, **attrs({"aria-hidden": "true"})),
-                                    html.Span(
-                                        class_sentence(r.cls, ind.direction), className="visually-hidden"
-                                    ),
-                                ],
-                                className=f"class-pill cmp-{r.cls}",
-                                title=class_sentence(r.cls, ind.direction),
-                            ),
-                            html.Span(
-                                f"{r.trend.symbol} {r.trend.words}",
-                                className=f"trend-word trend-{r.trend.tone}",
-                            )
-                            if r.trend
-                            else None,
-                        ],
-                        className="col-verdict",
-                    ),
-                ]
+                html.Th(title, colSpan=7, scope="colgroup", className=f"area-head area-depth-{min(depth, 3)}")
             )
         )
+        body += [_spine_row(by_id[i], kommun, lan, period) for i in node.indicators if i in by_id]
     table = html.Table(
         [
             html.Caption(
@@ -277,6 +210,72 @@ def _spine_table(rows: list[ProfileRow], kommun: str, lan: str, period: str) -> 
         className="spine-table",
     )
     return scroll_region(table, f"{kommun} jämfört med länet", class_name="board-scroll")
+
+
+def _spine_row(r: ProfileRow, kommun: str, lan: str, period: str) -> html.Tr:
+    """One indicator's row: the kommun's value, the län's, the spread and the verdict."""
+    ind = r.indicator
+    href = dash.get_relative_path(f"/indikator/{ind.id}") + build_query(lan=lan, period=period)
+    title = html.Th(
+        [
+            dcc.Link(ind.title, href=href, className="indicator-link"),
+            html.Span(ind.unit, className="indicator-unit"),
+        ],
+        scope="row",
+    )
+    if r.note:
+        return html.Tr([title, html.Td(html.Span(r.note, className="muted"), colSpan=6)])
+    interval = format_interval(r.ci_low, r.ci_high, ind.decimals)
+    unit = _short_unit(ind.unit)
+    value = "för få" if r.suppressed else format_value(r.value, ind.decimals, unit)
+    style = STYLES[r.cls]
+    g = r.geometry
+    return html.Tr(
+        [
+            title,
+            html.Td(
+                [
+                    html.Strong(value),
+                    html.Span(interval, className="ci") if interval else None,
+                    html.Span(r.standardised, className="ci") if r.standardised else None,
+                    html.Span(COMPARED_STANDARDISED, className="ci") if r.compared_standardised else None,
+                ],
+                className="num",
+            ),
+            html.Td(format_value(r.lan_value, ind.decimals, unit), className="num"),
+            html.Td(
+                format_value(g.left_value, ind.decimals, unit) if g else "–",
+                className="num muted col-range",
+            ),
+            html.Td(_spine(r, kommun), className="spine-cell"),
+            html.Td(
+                format_value(g.right_value, ind.decimals, unit) if g else "–",
+                className="muted col-range",
+            ),
+            html.Td(
+                [
+                    html.Span(
+                        [
+                            html.Span(style.symbol, **attrs({"aria-hidden": "true"}))
+                            if style.symbol
+                            else None,
+                            html.Span(style.short, **attrs({"aria-hidden": "true"})),
+                            html.Span(class_sentence(r.cls, ind.direction), className="visually-hidden"),
+                        ],
+                        className=f"class-pill cmp-{r.cls}",
+                        title=class_sentence(r.cls, ind.direction),
+                    ),
+                    html.Span(
+                        f"{r.trend.symbol} {r.trend.words}",
+                        className=f"trend-word trend-{r.trend.tone}",
+                    )
+                    if r.trend
+                    else None,
+                ],
+                className="col-verdict",
+            ),
+        ]
+    )
 
 
 def render(kommun: str, period: str) -> list[Any]:

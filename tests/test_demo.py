@@ -260,3 +260,26 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         generate_demo(tmp_path, years=(2022, 2024))
     with pytest.raises(MatavlaError, match="län 01"):
         generate_demo(tmp_path, lan=("01",))
+
+
+def test_the_demo_caps_the_lp_audit_unless_the_environment_says_otherwise(tmp_path, monkeypatch):
+    """The demo's compute gets 30 CPU seconds of LP per indicator (its first start should take
+    minutes); an operator's MATAVLA_AUDIT_SECONDS wins, and the process's environment is left as it was."""
+    import os
+
+    from metrics.demo import pipeline
+
+    seen: list[str | None] = []
+
+    def fake_compute_all(*args, **kwargs):
+        seen.append(os.environ.get("MATAVLA_AUDIT_SECONDS"))
+        return []
+
+    monkeypatch.setattr(pipeline, "compute_all", fake_compute_all)
+    monkeypatch.delenv("MATAVLA_AUDIT_SECONDS", raising=False)
+    catalog = Path(__file__).resolve().parents[1] / "indicators.yaml"
+    pipeline.build_demo(tmp_path / "a.duckdb", catalog, out_dir=tmp_path / "a", scale=0.002, years=[2024])
+    assert seen == ["30"] and "MATAVLA_AUDIT_SECONDS" not in os.environ
+    monkeypatch.setenv("MATAVLA_AUDIT_SECONDS", "5")
+    pipeline.build_demo(tmp_path / "b.duckdb", catalog, out_dir=tmp_path / "b", scale=0.002, years=[2024])
+    assert seen == ["30", "5"] and os.environ["MATAVLA_AUDIT_SECONDS"] == "5"

@@ -195,8 +195,10 @@ def test_the_core_indicators_give_identical_cells_on_duckdb_and_spark(
     con, catalogue, _ = demo
     indicator = catalogue.indicator(indicator_id)
     run = SparkEngine(tmp_path / "parquet", session=spark).prepare(con)
-    on_duckdb, _ = checked_indicator(con, indicator, catalogue)
-    on_spark, _ = checked_indicator(con, indicator, catalogue, run=run)
+    # Propagation protection, not the LP audit: the parity is the aggregation engine's, and the LP's
+    # CPU-time cap could end one run's audit and not the other's (two demo indicators reach it).
+    on_duckdb, _ = checked_indicator(con, indicator, catalogue, exact_audit=False)
+    on_spark, _ = checked_indicator(con, indicator, catalogue, exact_audit=False, run=run)
     # every column: numerator, denominator, value, ci_low/ci_high, suppressed/suppression, std_*
     if indicator_id in NOT_BIT_IDENTICAL:
         # the same cells, the same suppression; numbers equal to 1e-15 relative (see above)

@@ -18,7 +18,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = pytest.mark.browser
 
-WAIT = 15  # seconds
+WAIT = 45  # seconds: the indicator page draws several grids and charts; a loaded runner needs longer
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
 

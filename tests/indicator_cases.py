@@ -89,3 +89,19 @@ def is_missing(results: pd.DataFrame, area: str, period: str) -> bool:
         (results["area_code"] == area) & (results["period"] == period) & (results["breakdown"] == "total")
     ]
     return len(rows) == 1 and bool(rows.iloc[0]["missing"])
+
+
+# fast_lakarkontakt's target as shipped: the national 55 %, with its source.
+FAST_TARGET = (
+    "\n    target:\n      value: 55\n      source: >-\n"
+    "        Nationellt mål i överenskommelsen om god och nära vård, följt av Vårdanalys: minst 55 %\n"
+    "        av befolkningen ska ha en fast läkarkontakt (här mätt bland de listade).\n"
+)
+
+
+def replace_fast_target(catalogue_text: str, target: str) -> tuple[str, int]:
+    """The shipped catalogue with fast_lakarkontakt's target replaced by `target` (a YAML value),
+    and the line the new `target:` key is on (for asserting where a problem is reported)."""
+    assert FAST_TARGET in catalogue_text, "fast_lakarkontakt's shipped target changed: update FAST_TARGET"
+    line = catalogue_text[: catalogue_text.index(FAST_TARGET)].count("\n") + 2
+    return catalogue_text.replace(FAST_TARGET, f"\n    target: {target}\n", 1), line

@@ -12,6 +12,7 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.compute.verdicts import add_trends
 from metrics.stats.intervals import rate_interval
 from metrics.stats.trend import proportion_trend_chi2, recent_trend
+from tests.indicator_cases import replace_fast_target
 from tests.test_verdicts import _cells
 
 YEARS = [2020, 2021, 2022, 2023, 2024]
@@ -80,22 +81,12 @@ def test_chi_squared_for_trend_by_hand_with_a_zero_numerator() -> None:
     assert result.outcome == "no_change"
 
 
-# fast_lakarkontakt's target as shipped: the national 55 %, with its source.
-FAST_TARGET = (
-    "\n    target:\n      value: 55\n      source: >-\n"
-    "        Nationellt mål i överenskommelsen om god och nära vård, följt av Vårdanalys: minst 55 %\n"
-    "        av befolkningen ska ha en fast läkarkontakt (här mätt bland de listade).\n"
-)
-
-
 def test_a_quartile_target_of_true_is_an_error(tmp_path: Path) -> None:
     # YAML `quartile: yes`/`true` is a boolean, and True == 1 in Python: it must not pass as the
     # best quartile silently, but be reported at its line with the fix.
-    text = Path("indicators.yaml").read_text(encoding="utf-8")
-    assert FAST_TARGET in text  # fast_lakarkontakt's target
-    line = text[: text.index(FAST_TARGET)].count("\n") + 2
+    text, line = replace_fast_target(Path("indicators.yaml").read_text(encoding="utf-8"), "{quartile: true}")
     bad = tmp_path / "indicators.yaml"
-    bad.write_text(text.replace(FAST_TARGET, "\n    target: {quartile: true}\n", 1), encoding="utf-8")
+    bad.write_text(text, encoding="utf-8")
     problems = [str(p) for p in load_catalogue(bad).problems]
     assert any(f"indicators.yaml:{line}:" in p and "target.quartile ska vara 1" in p for p in problems), (
         problems
@@ -169,9 +160,10 @@ def test_no_kommun_is_compared_with_a_lan_whose_kommuner_cover_different_months(
 def test_a_baseline_year_on_a_target_that_is_no_change_is_reported(tmp_path: Path) -> None:
     # `{value: 60, from: 2022}`: `from` only means something for a change; silently ignoring it
     # would let a writer believe the target is relative to 2022.
-    text = Path("indicators.yaml").read_text(encoding="utf-8")
-    line = text[: text.index(FAST_TARGET)].count("\n") + 2
+    text, line = replace_fast_target(
+        Path("indicators.yaml").read_text(encoding="utf-8"), "{value: 60, from: 2022}"
+    )
     bad = tmp_path / "indicators.yaml"
-    bad.write_text(text.replace(FAST_TARGET, "\n    target: {value: 60, from: 2022}\n", 1), encoding="utf-8")
+    bad.write_text(text, encoding="utf-8")
     problems = [str(p) for p in load_catalogue(bad).problems]
     assert any(f"indicators.yaml:{line}:" in p and "target.from" in p for p in problems), problems

@@ -20,6 +20,7 @@ from metrics.stats.benchmark import (
 from metrics.stats.change import newcombe_difference, rate_ratio_interval
 from metrics.stats.change import tested_change as change_between
 from metrics.stats.trend import CHI2_998, proportion_trend_chi2, recent_trend, weighted_trend
+from tests.indicator_cases import replace_fast_target
 
 # --- change against the previous period ------------------------------------------------------
 
@@ -371,14 +372,6 @@ def test_the_compute_stage_gives_no_trend_over_a_partial_year() -> None:
     assert trend.tolist() == ["cannot_calculate"] * 4 + ["improving", "cannot_calculate"]
 
 
-# fast_lakarkontakt's target as shipped: the national 55 %, with its source.
-FAST_TARGET = (
-    "\n    target:\n      value: 55\n      source: >-\n"
-    "        Nationellt mål i överenskommelsen om god och nära vård, följt av Vårdanalys: minst 55 %\n"
-    "        av befolkningen ska ha en fast läkarkontakt (här mätt bland de listade).\n"
-)
-
-
 @pytest.mark.parametrize(
     ("target", "message"),
     [
@@ -394,11 +387,9 @@ def test_a_wrong_target_is_reported_with_its_line_and_the_fix(
 ) -> None:
     from metrics.catalogue.loader import load_catalogue
 
-    text = Path("indicators.yaml").read_text(encoding="utf-8")
-    assert FAST_TARGET in text  # fast_lakarkontakt's target
-    line = text[: text.index(FAST_TARGET)].count("\n") + 2
+    text, line = replace_fast_target(Path("indicators.yaml").read_text(encoding="utf-8"), target)
     path = tmp_path / "indicators.yaml"
-    path.write_text(text.replace(FAST_TARGET, f"\n    target: {target}\n", 1), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     problems = [str(p) for p in load_catalogue(path).problems]
     assert any(f"indicators.yaml:{line}:" in p and message in p for p in problems), problems
 
@@ -407,8 +398,8 @@ def test_a_plain_number_target_still_works(tmp_path: Path) -> None:
     from metrics.catalogue.loader import load_catalogue
 
     path = tmp_path / "indicators.yaml"
-    text = Path("indicators.yaml").read_text(encoding="utf-8")
-    path.write_text(text.replace(FAST_TARGET, "\n    target: 60\n", 1), encoding="utf-8")
+    text, _ = replace_fast_target(Path("indicators.yaml").read_text(encoding="utf-8"), "60")
+    path.write_text(text, encoding="utf-8")
     fast = load_catalogue(path).catalogue.indicator("fast_lakarkontakt")
     assert fast.target == 60
     assert fast.target_spec is not None and fast.target_spec.kind == "value" and fast.target_spec.value == 60

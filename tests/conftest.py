@@ -122,30 +122,69 @@ class DemoDatabase:
     catalog_path: Path
 
 
-@pytest.fixture(scope="session")
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> DemoDatabase:
-    """The demo (Östergötland and Jämtland 2020–2024) at 2 % of real size: imported and computed.
+def xdist_worker() -> int | None:
+    """This process's pytest-xdist worker number (gw0 → 0), or None when tests run in one process."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name.removeprefix("gw")) if name.startswith("gw") else None
 
-    Small enough to build in a few seconds, large enough that every page has data and
-    the small kommuner have suppressed cells.
-    """
+
+@pytest.fixture(scope="session", autouse=True)
+def separate_dash_ports() -> None:
+    """Each xdist worker serves its test dashboards on its own ports.
+
+    dash[testing] numbers its servers from one fixed port per process, so two workers would both
+    start at 58050 and one browser test would talk to the other worker's dashboard."""
+    from dash.testing.application_runners import BaseDashRunner
+
+    BaseDashRunner._next_port = 58050 + 500 * (xdist_worker() or 0)
+
+
+def _build_test_demo(root: Path) -> Path:
     from metrics.demo.pipeline import build_demo
 
-    root = tmp_path_factory.mktemp("demo")
-    db_path, catalog_path = root / "matavla.duckdb", REPO / "indicators.yaml"
-    # At 2 % nearly every kommun cell is small, and two indicators' LPs (aterinskrivning_30d_65,
+    db_path = root / "matavla.duckdb"
+    # At 2 % nearly every kommun cell is small, and some indicators' LPs (aterinskrivning_30d_65,
     # digitala_kontakter) never finish: each would spend the catalogue's full 120 s cap before
-    # propagation takes over. 15 CPU seconds prove every indicator whose LP can finish here
-    # (the slowest measured took 6 s); the attack test checks what is published either way.
+    # the fallback. 15 CPU seconds prove every indicator whose LP can finish here; the attack
+    # test checks what is published either way.
     saved = os.environ.get("MATAVLA_AUDIT_SECONDS")
     os.environ["MATAVLA_AUDIT_SECONDS"] = "15"
     try:
-        build_demo(db_path, catalog_path, out_dir=root / "files", scale=0.02)
+        build_demo(db_path, REPO / "indicators.yaml", out_dir=root / "files", scale=0.02)
     finally:
         if saved is None:
             del os.environ["MATAVLA_AUDIT_SECONDS"]
         else:
             os.environ["MATAVLA_AUDIT_SECONDS"] = saved
+    return db_path
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> DemoDatabase:
+    """The demo (Östergötland and Jämtland 2020–2024) at 2 % of real size: imported and computed.
+
+    Small enough to build in a few minutes, large enough that every page has data and the small
+    kommuner have suppressed cells. Built once per test run: with xdist workers the first one
+    builds it in the run's shared temporary folder under a file lock, and every worker then works
+    on its own copy (DuckDB lets only one process open a database file for writing).
+    """
+    catalog_path = REPO / "indicators.yaml"
+    if xdist_worker() is None:
+        return DemoDatabase(_build_test_demo(tmp_path_factory.mktemp("demo")), catalog_path)
+
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of this run
+    built = shared / "demo-shared"
+    with FileLock(str(shared / "demo-shared.lock")):
+        if not (built / "built").is_file():
+            shutil.rmtree(built, ignore_errors=True)
+            built.mkdir()
+            _build_test_demo(built)
+            (built / "built").write_text("ok", encoding="utf-8")
+    root = tmp_path_factory.mktemp("demo")
+    db_path = root / "matavla.duckdb"
+    shutil.copyfile(built / "matavla.duckdb", db_path)
     return DemoDatabase(db_path, catalog_path)
 
 

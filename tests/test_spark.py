@@ -266,16 +266,19 @@ def test_hours_summing_to_exactly_the_denominator_limit_are_the_same_cells_on_sp
 
 
 def test_exact_gives_the_same_decimal_for_any_double_on_both_engines(spark: Any):
-    """sqlgen.exact on 3 000 doubles of every size (hours, SEK, shares, their squares, 17-digit
-    noise): DuckDB's and Spark's text forms of a double must give the same DECIMAL(38, 15)."""
+    """sqlgen.exact on 3 000 doubles of every size below 2^53 (hours, SEK, shares, their squares,
+    17-digit noise): DuckDB's and Spark's text forms of a double must give the same DECIMAL(38, 15)."""
     rng = np.random.default_rng(20241231)
     values = np.concatenate(
         [
             np.round(rng.uniform(0, 10_000, 1000), 3),  # hours with three decimals
             rng.uniform(0, 1, 500),  # shares, 17 significant digits
             rng.uniform(0, 1e6, 500) ** 2,  # squares of SEK
-            10.0 ** rng.uniform(-12, 20, 1000),  # every magnitude, in and out of scientific notation
-            [9.001, 0.999, 2061.3, 0.1, 1e-16, 5e-16, 1.5e-15, 1e20, 123456789.123456789],
+            # every magnitude below 2^53 ≈ 9.007e15, in and out of scientific notation; above it
+            # Java 17's Double.toString is not always the shortest form (3.105983382859077e16 is
+            # "3.1059833828590768E16" on Spark; fixed in Java 19): see docs/spark.md
+            10.0 ** rng.uniform(-12, 15.95, 1000),
+            [9.001, 0.999, 2061.3, 0.1, 1e-16, 5e-16, 1.5e-15, 9.0e15, 123456789.123456789],
         ]
     )
     frame = pd.DataFrame({"i": np.arange(len(values)), "x": values})

@@ -56,7 +56,7 @@ def exact(expression: str) -> str:
     denominator limit of 10) where the data say 10. Spark converts a double's decimal text form.
     Through VARCHAR both engines take the value's decimal digits (2061.3, 9.001), rounded half
     away from zero to 15 decimals: exact sums, identical on DuckDB and Spark. Integers and
-    DECIMALs pass through unchanged. The cost, about 0.3 µs a row on DuckDB, is in docs/spark.md.
+    DECIMALs pass through unchanged. Its cost on DuckDB (text per summed row) is in docs/spark.md.
     """
     return f"CAST(CAST({expression} AS VARCHAR) AS {EXACT})"
 

@@ -40,7 +40,7 @@ from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
 from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
-from metrics.geography import load_geography
+from metrics.geography import RIKET, load_geography
 from metrics.resources import audit_seconds_override
 from metrics.stats.audit import AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
@@ -74,12 +74,17 @@ class RunReport:
 
 
 def write_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
-    """The kommun → area map used by every roll-up: itself, its län, and its configured groups."""
+    """The kommun → area map used by every roll-up: itself, its län, riket and its configured groups.
+
+    Riket is every kommun: its cells are the sums of what is delivered, whether or not the
+    deliveries cover the whole country (the board says which, `metrics.dashboard.logic.riket`).
+    """
     geography = load_geography()
     rows: list[tuple[str, str, str]] = []
     for kommun in geography.kommuner.values():
         rows.append((kommun.code, kommun.code, "kommun"))
         rows.append((kommun.code, kommun.lan, "lan"))
+        rows.append((kommun.code, RIKET, "riket"))
     for level in catalogue.area_levels:
         for group in level.groups:
             rows.extend((code, group.id, level.level) for code in group.kommuner)

@@ -11,6 +11,8 @@ import pandas as pd
 
 from metrics.catalogue.model import Indicator
 from metrics.dashboard.logic.format import format_date, format_value, is_missing
+from metrics.dashboard.logic.riket import KOLADA_RIKET
+from metrics.geography import RIKET
 
 GENDER_WORDS = {"T": "", "K": ", kvinnor", "M": ", män"}
 
@@ -19,10 +21,10 @@ GENDER_WORDS = {"T": "", "K": ", kvinnor", "M": ", män"}
 class ReferenceLine:
     """One reference number as the page states it, with where it comes from."""
 
-    name: str  # 'Riket' or 'Östergötlands län enligt Kolada'
+    name: str  # 'Riket enligt Kolada' or 'Östergötlands län enligt Kolada'
     value: float | None
     year: int
-    text: str  # 'Riket: 63,2 % (Kolada N99901, 2024, hämtad 2 december 2026)'
+    text: str  # 'Riket enligt Kolada: 63,2 % (Kolada N99901, 2024, hämtad 2026-12-02)'
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def national_reference(
     lines: list[ReferenceLine] = []
     series: list[ReferenceSeries] = []
     sources: list[str] = []
-    for level, code, name in (("riket", "00", "Riket"), ("lan", lan, f"{lan_label} enligt Kolada")):
+    for level, code, name in (("riket", RIKET, KOLADA_RIKET), ("lan", lan, f"{lan_label} enligt Kolada")):
         area = own[(own["area_level"] == level) & (own["area_code"] == code)].sort_values("year")
         known = area[[not is_missing(v) for v in area["value"]]]
         if known.empty:

@@ -197,3 +197,22 @@ def riket_overview(
             )
         )
     return rows
+
+
+def overview_frame(rows: list[RiketRow], lan_names: dict[str, str]) -> pd.DataFrame:
+    """The riket page as a table (downloads): one row per indicator; riket, its source, each län."""
+    records = []
+    for row in rows:
+        record: dict[str, object] = {
+            "Indikator": row.indicator.title,
+            "Id": row.indicator.id,
+            "Enhet": row.indicator.unit.strip(),
+            "Riket": row.riket.value if row.riket is not None else None,
+            "Riket, källa": f"{row.riket.label} ({row.riket.source})" if row.riket is not None else "",
+            "Levererade län sammanlagt": row.delivered_sum,
+            "Mätavlans täckning": row.coverage,
+        }
+        for code, name in lan_names.items():
+            record[name] = row.lans.get(code)
+        records.append(record)
+    return pd.DataFrame.from_records(records)

@@ -1,0 +1,169 @@
+"""Riket on the board: computed only where every län is delivered, else Kolada's riket, named so.
+
+The logic tests use hand-built results; the page tests the session's demo (Östergötland and
+Jämtland: two of 21 län).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+import pytest
+
+from metrics.catalogue.model import KoladaReference
+from metrics.dashboard.logic.riket import (
+    KOLADA_RIKET,
+    latest_riket_reference,
+    overview_frame,
+    riket_cells,
+    riket_overview,
+    riket_reference,
+)
+from metrics.geography import RIKET, load_geography
+from tests.indicator_cases import core_catalogue
+
+LANS = sorted(load_geography().lan)
+
+
+@pytest.fixture(scope="module")
+def indicator():
+    plain = core_catalogue().indicator("fast_lakarkontakt")  # a share in % with one decimal
+    return dataclasses.replace(plain, kolada=KoladaReference("N99901"))
+
+
+def _row(code: str, level: str, num: float | None, den: float | None, **extra: object) -> dict[str, object]:
+    value = None if num is None or den is None else num / den * 100
+    return {
+        "indicator": "fast_lakarkontakt",
+        "area_code": code,
+        "area_level": level,
+        "period": "2024",
+        "breakdown": "total",
+        "value": value,
+        "suppressed": False,
+        "missing": False,
+        **extra,
+    }
+
+
+def results_for(lans: list[str], *, missing_kommun: bool = False) -> pd.DataFrame:
+    # Län number i (1..) has numerator 10·i of denominator 100·i (10 %) – except the first,
+    # 50 of 100 (50 %). With all 21 län: Σ numerators = 50 + 10·(2 + … + 21) = 50 + 10·230 = 2 350,
+    # Σ denominators = 100 + 100·230 = 23 100 → riket 2 350 / 23 100 = 10,173… %.
+    rows = []
+    for i, code in enumerate(lans, start=1):
+        num, den = (50, 100) if i == 1 else (10 * i, 100 * i)
+        rows.append(_row(code, "lan", num, den))
+    total_num = sum(50 if i == 1 else 10 * i for i in range(1, len(lans) + 1))
+    total_den = sum(100 * i for i in range(1, len(lans) + 1))
+    rows.append(_row(RIKET, "riket", total_num, total_den))
+    if missing_kommun:
+        rows.append(_row("0580", "kommun", None, None, missing=True))
+    return pd.DataFrame(rows)
+
+
+def kolada_rows() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "kpi": "N99901",
+                "area_level": "riket",
+                "area_code": RIKET,
+                "year": 2024,
+                "gender": "T",
+                "value": 63.2,
+                "kpi_title": "Andel (%)",
+                "publication_date": None,
+                "source": "data_N99901_page1.json",
+                "fetched_at": datetime(2026, 12, 2, 9, 30),
+            }
+        ]
+    )
+
+
+def test_riket_computed_from_all_21_lan_is_called_riket(indicator) -> None:
+    results = results_for(LANS)
+    cell = riket_cells(results, "fast_lakarkontakt")["2024"]
+    assert cell.whole_country and len(cell.lans) == 21
+    ref = riket_reference(results, kolada_rows(), indicator, "2024")
+    assert ref is not None and ref.computed
+    # 2 350 / 23 100 = 10,17 % → one decimal: 10,2 %
+    assert ref.text(indicator) == "Riket: 10,2\u00a0% (mätavlan, alla 21 län)"
+
+
+def test_with_two_lan_the_board_shows_riket_according_to_kolada(indicator) -> None:
+    results = results_for(["05", "23"])
+    cell = riket_cells(results, "fast_lakarkontakt")["2024"]
+    assert not cell.whole_country and cell.lans == ("05", "23")
+    ref = riket_reference(results, kolada_rows(), indicator, "2024")
+    assert ref is not None and not ref.computed and ref.label == KOLADA_RIKET
+    assert ref.text(indicator) == "Riket enligt Kolada: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)"
+    # no Kolada value: no riket at all (the sum of two län is not Sweden)
+    assert riket_reference(results, kolada_rows().iloc[:0], indicator, "2024") is None
+    # a quarter has no Kolada value
+    assert riket_reference(results, kolada_rows(), indicator, "2024-Q1") is None
+
+
+def test_all_21_lan_but_a_missing_kommun_is_not_the_whole_country(indicator) -> None:
+    results = results_for(LANS, missing_kommun=True)
+    assert not riket_cells(results, "fast_lakarkontakt")["2024"].whole_country
+    ref = riket_reference(results, kolada_rows(), indicator, "2024")
+    assert ref is not None and ref.label == KOLADA_RIKET
+    assert latest_riket_reference(results, kolada_rows(), indicator) == ("2024", ref)
+
+
+def test_the_overview_lists_riket_and_every_lan_and_the_download_names_the_source(indicator) -> None:
+    results = results_for(["05", "23"])
+    rows = riket_overview(results, kolada_rows(), [indicator], "2024")
+    assert len(rows) == 1
+    row = rows[0]
+    # Östergötland (first): 50 / 100 = 50 %; Jämtland (second): 20 / 200 = 10 %
+    assert row.lans == {"05": 50.0, "23": 10.0}
+    # the two län together: 70 / 300 = 23,3 % – shown as their sum, never as riket
+    assert row.delivered_sum == pytest.approx(70 / 300 * 100)
+    assert row.coverage == "data från 2 av 21 län"
+    frame = overview_frame(rows, {"23": "Jämtlands län", "05": "Östergötlands län"})
+    record = frame.iloc[0]
+    assert record["Riket"] == 63.2
+    assert record["Riket, källa"] == "Riket enligt Kolada (Kolada N99901, 2024, hämtad 2026-12-02)"
+    assert record["Östergötlands län"] == 50.0 and record["Jämtlands län"] == 10.0
+
+
+# --- the demo: two län ----------------------------------------------------------------------------
+
+
+def test_the_demo_computes_riket_as_the_sum_of_its_two_lan(demo_database) -> None:
+    con = duckdb.connect(str(demo_database.db_path), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT area_level, sum(numerator), sum(denominator) FROM results "
+            "WHERE indicator = 'fast_lakarkontakt' AND period = '2024' AND breakdown = 'total' "
+            "AND area_level IN ('lan', 'riket') GROUP BY area_level ORDER BY area_level"
+        ).fetchall()
+        lans = con.execute(
+            "SELECT count(*) FROM results WHERE indicator = 'fast_lakarkontakt' AND period = '2024' "
+            "AND breakdown = 'total' AND area_level = 'lan'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert lans == (2,)
+    (_, lan_num, lan_den), (_, riket_num, riket_den) = rows
+    assert (riket_num, riket_den) == (lan_num, lan_den)  # riket = Östergötland + Jämtland
+
+
+def test_the_riket_page_lists_sweden_and_the_demo_lan(demo_database) -> None:
+    from metrics.dashboard.server import create_app
+
+    app = create_app(db_path=demo_database.db_path, catalog_path=demo_database.catalog_path)
+    from metrics.dashboard.pages import riket
+
+    with app.server.test_request_context("/riket"):
+        page = str(riket.render("2024"))
+    assert "Riket och länen" in page
+    assert "Jämtlands län" in page and "Östergötlands län" in page
+    assert "Mätavlan har data från 2 av 21 län" in page
+    # the demo's catalogue names no Kolada KPI: no riket value, the coverage said instead
+    assert "inget riket (data från 2 av 21 län)" in page

@@ -167,3 +167,45 @@ def test_the_riket_page_lists_sweden_and_the_demo_lan(demo_database) -> None:
     assert "Mätavlan har data från 2 av 21 län" in page
     # the demo's catalogue names no Kolada KPI: no riket value, the coverage said instead
     assert "inget riket (data från 2 av 21 län)" in page
+
+
+# --- the indicator page's downloads carry the Kolada reference -------------------------------------
+
+
+def test_the_indicator_download_has_kolada_riket_and_lan_with_source(tmp_path) -> None:
+    from metrics.dashboard.server import create_app
+    from tests.test_kolada_board import build_db, catalogue_with, store_fixtures
+
+    db = build_db(tmp_path / "m.duckdb")
+    catalog = catalogue_with(tmp_path, "N99901")
+    store_fixtures(db, catalog, "data_N99901_page1.json", "data_N99901_page2.json")
+    app = create_app(db_path=db, catalog_path=catalog)
+    from metrics.dashboard.pages import indikator
+    from metrics.dashboard.source.context import indicator_or_none
+
+    with app.server.test_request_context("/"):
+        ind = indicator_or_none("fast_lakarkontakt")
+        assert ind is not None
+        plain = indikator.data_frame(ind, "05", "year")
+        frame = indikator.data_frame(ind, "05", "year", with_references=True)
+    assert "Riket enligt Kolada" not in plain.columns  # the grid on the page stays as it was
+    lan = frame[frame["Nivå"] == "Län"].set_index("Period")
+    # the fixture's page 1: riket 2023 61,8 and 2024 63,2; Östergötland (0005) 57,5 and 58,9
+    assert lan.loc["2024", "Riket enligt Kolada"] == 63.2
+    assert lan.loc["2024", "Länet enligt Kolada"] == 58.9
+    assert lan.loc["2023", "Riket enligt Kolada"] == 61.8
+    assert lan.loc["2023", "Länet enligt Kolada"] == 57.5
+    assert lan.loc["2024", "Kolada-nyckeltal"] == "N99901 (T)"
+    assert lan.loc["2024", "Kolada-källa"] == "data_N99901_page1.json"
+    assert lan.loc["2024", "Kolada hämtad"] == "2026-12-02"
+    # the län's own values are unchanged beside them (test_dashboard_data: 2024 45,0 %)
+    assert lan.loc["2024", frame.columns[4]] == pytest.approx(45.0)
+
+
+def test_kolada_columns_are_empty_for_quarters(indicator) -> None:
+    from metrics.dashboard.logic.riket import kolada_columns
+
+    columns = kolada_columns(kolada_rows(), indicator, "05", pd.Series(["2024", "2024-Q1", "2023"]))
+    assert columns["Riket enligt Kolada"].tolist()[:1] == [63.2]
+    assert pd.isna(columns["Riket enligt Kolada"].iloc[1]) and pd.isna(columns["Riket enligt Kolada"].iloc[2])
+    assert columns["Kolada-källa"].tolist() == ["data_N99901_page1.json", "", ""]

@@ -216,3 +216,56 @@ def overview_frame(rows: list[RiketRow], lan_names: dict[str, str]) -> pd.DataFr
             record[name] = row.lans.get(code)
         records.append(record)
     return pd.DataFrame.from_records(records)
+
+
+REFERENCE_COLUMNS = (
+    "Riket enligt Kolada",
+    "Länet enligt Kolada",
+    "Kolada-nyckeltal",
+    "Kolada-källa",
+    "Kolada hämtad",
+)
+
+
+def kolada_columns(
+    references: pd.DataFrame, indicator: Indicator, lan: str, periods: pd.Series
+) -> pd.DataFrame:
+    """Kolada's riket and län value for each row's period (a year; empty for quarters and months),
+    with the KPI, the source (API page or file) and when it was fetched; no columns without a KPI
+    or stored values. `periods`: the rows' period labels ('2024', '2024-Q1')."""
+    if indicator.kolada is None or references.empty:
+        return pd.DataFrame(index=periods.index)
+    ref = indicator.kolada
+    own = references[(references["kpi"] == ref.kpi) & (references["gender"] == ref.gender)]
+    if own.empty:
+        return pd.DataFrame(index=periods.index)
+
+    def by_year(level: str, code: str) -> dict[int, tuple[float | None, str, str]]:
+        area = own[(own["area_level"] == level) & (own["area_code"] == code)]
+        return {
+            int(r.year): (
+                None if is_missing(r.value) else float(r.value),
+                str(r.source),
+                format_date(r.fetched_at),
+            )
+            for r in area.itertuples(index=False)
+        }
+
+    riket, county = by_year("riket", RIKET), by_year("lan", lan)
+    years = [int(p) if str(p).isdigit() else None for p in periods]
+    kpi, sources, fetched = [], [], []
+    for year in years:
+        shown = [v for v in (riket.get(year), county.get(year)) if v is not None] if year is not None else []
+        kpi.append(f"{ref.kpi} ({ref.gender})" if shown else "")
+        sources.append("; ".join(dict.fromkeys(v[1] for v in shown)))
+        fetched.append(max((v[2] for v in shown), default=""))
+    return pd.DataFrame(
+        {
+            "Riket enligt Kolada": [riket[y][0] if y in riket else None for y in years],
+            "Länet enligt Kolada": [county[y][0] if y in county else None for y in years],
+            "Kolada-nyckeltal": kpi,
+            "Kolada-källa": sources,
+            "Kolada hämtad": fetched,
+        },
+        index=periods.index,
+    )

@@ -22,6 +22,11 @@ from metrics.geography import RIKET, load_geography
 KOLADA_RIKET = "Riket enligt Kolada"
 
 
+def group_name(group: str) -> str:
+    """'Kommungrupp G36186 enligt Kolada': a kommun group an indicator chose ("liknande kommuner")."""
+    return f"Kommungrupp {group} enligt Kolada"
+
+
 def all_lan() -> tuple[str, ...]:
     return tuple(sorted(load_geography().lan))
 
@@ -230,7 +235,8 @@ REFERENCE_COLUMNS = (
 def kolada_columns(
     references: pd.DataFrame, indicator: Indicator, lan: str, periods: pd.Series
 ) -> pd.DataFrame:
-    """Kolada's riket and län value for each row's period (a year; empty for quarters and months),
+    """Kolada's riket, län and chosen groups' value for each row's period (a year; empty for
+    quarters and months),
     with the KPI, the source (API page or file) and when it was fetched; no columns without a KPI
     or stored values. `periods`: the rows' period labels ('2024', '2024-Q1')."""
     if indicator.kolada is None or references.empty:
@@ -252,10 +258,12 @@ def kolada_columns(
         }
 
     riket, county = by_year("riket", RIKET), by_year("lan", lan)
+    groups = {g: by_year("grupp", g) for g in ref.groups}
     years = [int(p) if str(p).isdigit() else None for p in periods]
     kpi, sources, fetched = [], [], []
     for year in years:
-        shown = [v for v in (riket.get(year), county.get(year)) if v is not None] if year is not None else []
+        areas = (riket, county, *groups.values())
+        shown = [v for a in areas if (v := a.get(year)) is not None] if year is not None else []
         kpi.append(f"{ref.kpi} ({ref.gender})" if shown else "")
         sources.append("; ".join(dict.fromkeys(v[1] for v in shown)))
         fetched.append(max((v[2] for v in shown), default=""))
@@ -263,6 +271,10 @@ def kolada_columns(
         {
             "Riket enligt Kolada": [riket[y][0] if y in riket else None for y in years],
             "Länet enligt Kolada": [county[y][0] if y in county else None for y in years],
+            **{
+                group_name(g): [values[y][0] if y in values else None for y in years]
+                for g, values in groups.items()
+            },
             "Kolada-nyckeltal": kpi,
             "Kolada-källa": sources,
             "Kolada hämtad": fetched,

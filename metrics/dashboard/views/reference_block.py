@@ -70,8 +70,12 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
                 [values.get(y) for y in years],
                 [None] * len(labels),
                 [None] * len(labels),
-                RIKET if i == 0 and s.name.startswith("Riket") and not computed else LAN,
-                dash="dash" if s.name.startswith("Riket") else "dot",
+                RIKET
+                if i == 0 and s.name.startswith("Riket") and not computed
+                else LAN
+                if not s.name.startswith("Kommungrupp")
+                else SERIES[(2 + i) % len(SERIES)],
+                dash="dash" if s.name.startswith("Riket") else "dot" if "län" in s.name else "dashdot",
                 width=2.0,
             )
         )

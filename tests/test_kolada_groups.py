@@ -52,6 +52,7 @@ def test_a_chosen_group_is_fetched_and_stored_from_the_recorded_answer(db, tmp_p
     ).fetchone()
     assert row == ("grupp", "G36186")
     assert report.areas["grupp"] == 1
+    assert "(1 riket, 2 län, 1 kommun, 1 kommungrupp)" in report.line()
 
 
 def test_an_unchosen_group_is_left_out_of_a_file_too(db, tmp_path: Path) -> None:  # noqa: F811

@@ -94,6 +94,7 @@ class KpiReport:
                 ("riket", "riket", "riket"),
                 ("lan", "län", "län"),
                 ("kommun", "kommun", "kommuner"),
+                ("grupp", "kommungrupp", "kommungrupper"),
             )
             if (n := self.areas.get(level, 0))
         )

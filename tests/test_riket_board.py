@@ -209,3 +209,37 @@ def test_kolada_columns_are_empty_for_quarters(indicator) -> None:
     assert columns["Riket enligt Kolada"].tolist()[:1] == [63.2]
     assert pd.isna(columns["Riket enligt Kolada"].iloc[1]) and pd.isna(columns["Riket enligt Kolada"].iloc[2])
     assert columns["Kolada-källa"].tolist() == ["data_N99901_page1.json", "", ""]
+
+
+def test_a_lan_sees_itself_against_computed_riket_when_all_21_lan_are_delivered(tmp_path) -> None:
+    from metrics.dashboard.server import create_app
+    from metrics.db import connect
+    from tests.test_dashboard_data import CATALOGUE, INSERT_RESULT, build_db
+    from tests.test_kolada_board import texts
+
+    db = build_db(tmp_path / "m.duckdb")  # Östergötland 2024: 4 500 of 10 000 = 45,0 %
+    con = connect(db)
+    # The other 20 län 2024: 1 000 of 4 000 each (25,0 %). Riket 2024: 4 500 + 20 · 1 000 = 24 500
+    # of 10 000 + 20 · 4 000 = 90 000 → 27,22… % → 27,2 %
+    others = [code for code in LANS if code != "05"]
+    for code, level, num, den in [*((c, "lan", 1000, 4000) for c in others), (RIKET, "riket", 24500, 90000)]:
+        con.execute(
+            INSERT_RESULT + "(?, ?, ?, '2024', 'year', DATE '2024-01-01', 'total', NULL, NULL, ?, ?, ?, "
+            "NULL, NULL, false, NULL)",
+            ["fast_lakarkontakt", code, level, num, den, num / den * 100],
+        )
+    con.close()
+    app = create_app(db_path=db, catalog_path=CATALOGUE)
+    from metrics.dashboard.pages import indikator
+    from metrics.dashboard.source.context import indicator_or_none
+
+    with app.server.test_request_context("/"):
+        ind = indicator_or_none("fast_lakarkontakt")
+        assert ind is not None
+        page = "\n".join(texts(indikator.render(ind, "05", "2024", [])))
+        table = indikator.data_frame(ind, "05", "year")
+    assert "Nationell referens" in page
+    assert "Riket: 27,2\u00a0% (mätavlan, 2024, summan av alla 21 län)" in page
+    riket_rows = table[table["Nivå"] == "Riket"]
+    assert riket_rows["Område"].tolist() == ["Riket"] and riket_rows["Period"].tolist() == ["2024"]
+    assert table["Nivå"].iloc[0] == "Riket"  # riket first, then the län, then its kommuner

@@ -107,7 +107,10 @@ def render(period: str) -> list[Any]:
     for row in rows:
         ind = row.indicator
         riket = row.riket
-        source = f"{riket.label}, {riket.source}" if riket is not None else f"inget riket ({row.coverage})"
+        if riket is not None:
+            source = f"{riket.label}, {riket.source}"
+        else:
+            source = f"inget riket ({row.coverage})" if row.coverage else "inget riket"
         body.append(
             html.Tr(
                 [

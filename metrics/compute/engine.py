@@ -31,6 +31,7 @@ from metrics.compute.publication import (
     record_plan,
     withheld,
 )
+from metrics.compute.riket import RIKET_LEVEL, covers_whole_country, whole_country_only
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, by_year, indicator_sql
@@ -74,17 +75,17 @@ class RunReport:
 
 
 def write_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
-    """The kommun → area map used by every roll-up: itself, its län, riket and its configured groups.
-
-    Riket is every kommun: its cells are the sums of what is delivered, whether or not the
-    deliveries cover the whole country (the board says which, `metrics.dashboard.logic.riket`).
+    """The kommun → area map used by every roll-up: itself, its län, its configured groups, and
+    riket – only when `covered_months` (write it first) covers all 21 län (`metrics.compute.riket`).
     """
     geography = load_geography()
+    riket = covers_whole_country(con)
     rows: list[tuple[str, str, str]] = []
     for kommun in geography.kommuner.values():
         rows.append((kommun.code, kommun.code, "kommun"))
         rows.append((kommun.code, kommun.lan, "lan"))
-        rows.append((kommun.code, RIKET, "riket"))
+        if riket:
+            rows.append((kommun.code, RIKET, RIKET_LEVEL))
     for level in catalogue.area_levels:
         for group in level.groups:
             rows.extend((code, group.id, level.level) for code in group.kommuner)
@@ -126,6 +127,8 @@ def finish_cells(
     `catalogue.publication.audit_seconds`. `plan`: the publishing rule (None: every cell is
     published); the cells it withholds are protected as hidden cells and then left out.
     """
+    # Riket only for a period all 21 län deliver whole: another "riket" is neither protected nor kept.
+    raw = whole_country_only(raw)
     # A missing kommun ("saknas") has no numbers to classify, test or protect; it is passed through.
     missing = raw[raw["missing"].astype(bool)]
     df = raw[~raw["missing"].astype(bool)].copy()
@@ -314,9 +317,9 @@ def compute_all(
         )
     if not selected:
         raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
-    write_areas(con, catalogue)
     unreadable = ensure_declared_tables(con, catalogue.extracts)  # one not yet imported has no rows
     write_covered_months(con)
+    write_areas(con, catalogue)  # after the coverage: riket only where it covers all 21 län
     run = engine.prepare(con) if engine is not None else None
     plan = publishing_plan(con, catalogue.publication)
     reports: list[RunReport] = []

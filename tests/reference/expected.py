@@ -460,8 +460,7 @@ def expected_cells(
         out = out.fillna({"numerator": 0.0, "denominator": 0.0, "has_rows": False})
         return out.assign(area_code=code, area_level=level)
 
-    # riket is every kommun delivered: here Blekinge's, so its cells are the län's
-    aggregates = [roll_up(KOMMUNER, LAN, "lan"), roll_up(KOMMUNER, "00", "riket")]
+    aggregates = [roll_up(KOMMUNER, LAN, "lan")]
     aggregates += [roll_up(members, gid, GROUP_LEVEL) for gid, members in GROUPS.items()]
     cells = pd.concat([cells, *aggregates], ignore_index=True)
     cells["indicator"] = ind.id

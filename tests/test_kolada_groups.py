@@ -33,8 +33,14 @@ def test_the_catalogue_names_groups_and_refuses_other_ids(tmp_path: Path) -> Non
     good = load_catalogue(catalogue_with(tmp_path, "{kpi: N99901, groups: [G36186]}")).catalogue
     ref = good.indicator("fast_lakarkontakt").kolada
     assert ref is not None and ref.groups == ("G36186",)
-    with pytest.raises(CatalogueError, match=r"kolada.groups ska vara en lista med Koladas kommungrupps-id"):
+    with pytest.raises(CatalogueError) as excinfo:
         load_catalogue(catalogue_with(tmp_path, "{kpi: N99901, groups: ['0580']}"), strict=True)
+    # the offending id is named, on the indicator's kolada line (15 in CATALOGUE)
+    (problem,) = excinfo.value.problems
+    assert problem.line == 15
+    assert "kolada.groups: '0580' är inget kommungrupps-id i Kolada" in problem.message
+    with pytest.raises(CatalogueError, match=r"kolada.groups ska vara en lista med Koladas kommungrupps-id"):
+        load_catalogue(catalogue_with(tmp_path, "{kpi: N99901, groups: {G1: 1}}"), strict=True)
 
 
 def test_a_chosen_group_is_fetched_and_stored_from_the_recorded_answer(db, tmp_path: Path) -> None:  # noqa: F811

@@ -64,13 +64,19 @@ def parse_kolada(node: Any, line: int, what: str, problems: Problems) -> KoladaR
     groups = fields.get("groups", [])
     if isinstance(groups, str):
         groups = [groups]
-    if not isinstance(groups, list) or not all(
-        isinstance(g, str) and GROUP_PATTERN.match(g.strip().upper()) for g in groups
-    ):
+    hint = "gruppens id står i adressen till gruppen på kolada.se (G och siffror)"
+    if not isinstance(groups, list):
         problems.add(
             at("groups"),
             f"{what}: kolada.groups ska vara en lista med Koladas kommungrupps-id, t.ex. [G36186]",
-            "gruppens id står i adressen till gruppen på kolada.se (G och siffror)",
+            hint,
+        )
+        return None
+    if wrong := [g for g in groups if not isinstance(g, str) or not GROUP_PATTERN.match(g.strip().upper())]:
+        problems.add(
+            at("groups"),
+            f"{what}: kolada.groups: '{wrong[0]}' är inget kommungrupps-id i Kolada (t.ex. G36186)",
+            hint,
         )
         return None
     chosen = tuple(dict.fromkeys(g.strip().upper() for g in groups))

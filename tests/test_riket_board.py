@@ -49,7 +49,7 @@ def _row(code: str, level: str, num: float | None, den: float | None, **extra: o
     }
 
 
-def results_for(lans: list[str], *, missing_kommun: bool = False) -> pd.DataFrame:
+def results_for(lans: list[str], *, missing_kommun: bool = False, riket: bool = True) -> pd.DataFrame:
     # Län number i (1..) has numerator 10·i of denominator 100·i (10 %) – except the first,
     # 50 of 100 (50 %). With all 21 län: Σ numerators = 50 + 10·(2 + … + 21) = 50 + 10·230 = 2 350,
     # Σ denominators = 100 + 100·230 = 23 100 → riket 2 350 / 23 100 = 10,173… %.
@@ -59,7 +59,8 @@ def results_for(lans: list[str], *, missing_kommun: bool = False) -> pd.DataFram
         rows.append(_row(code, "lan", num, den))
     total_num = sum(50 if i == 1 else 10 * i for i in range(1, len(lans) + 1))
     total_den = sum(100 * i for i in range(1, len(lans) + 1))
-    rows.append(_row(RIKET, "riket", total_num, total_den))
+    if riket:  # compute writes none unless all 21 län are delivered; an older database may have it
+        rows.append(_row(RIKET, "riket", total_num, total_den))
     if missing_kommun:
         rows.append(_row("0580", "kommun", None, None, missing=True))
     return pd.DataFrame(rows)
@@ -116,42 +117,35 @@ def test_all_21_lan_but_a_missing_kommun_is_not_the_whole_country(indicator) -> 
 
 
 def test_the_overview_lists_riket_and_every_lan_and_the_download_names_the_source(indicator) -> None:
-    results = results_for(["05", "23"])
+    results = results_for(["05", "23"], riket=False)  # as compute writes two län: no riket rows
     rows = riket_overview(results, kolada_rows(), [indicator], "2024")
     assert len(rows) == 1
     row = rows[0]
     # Östergötland (first): 50 / 100 = 50 %; Jämtland (second): 20 / 200 = 10 %
     assert row.lans == {"05": 50.0, "23": 10.0}
-    # the two län together: 70 / 300 = 23,3 % – shown as their sum, never as riket
-    assert row.delivered_sum == pytest.approx(70 / 300 * 100)
-    assert row.coverage == "data från 2 av 21 län"
+    assert row.coverage == ""  # no computed riket cell
     frame = overview_frame(rows, {"23": "Jämtlands län", "05": "Östergötlands län"})
     record = frame.iloc[0]
     assert record["Riket"] == 63.2
     assert record["Riket, källa"] == "Riket enligt Kolada (Kolada N99901, 2024, hämtad 2026-12-02)"
     assert record["Östergötlands län"] == 50.0 and record["Jämtlands län"] == 10.0
+    assert "Levererade län sammanlagt" not in frame.columns  # no sum of two län is published
 
 
 # --- the demo: two län ----------------------------------------------------------------------------
 
 
-def test_the_demo_computes_riket_as_the_sum_of_its_two_lan(demo_database) -> None:
+def test_the_demo_of_two_lan_has_no_riket_rows(demo_database) -> None:
+    # riket only where all 21 län are delivered (metrics.compute.riket); see test_riket_disclosure
     con = duckdb.connect(str(demo_database.db_path), read_only=True)
     try:
-        rows = con.execute(
-            "SELECT area_level, sum(numerator), sum(denominator) FROM results "
-            "WHERE indicator = 'fast_lakarkontakt' AND period = '2024' AND breakdown = 'total' "
-            "AND area_level IN ('lan', 'riket') GROUP BY area_level ORDER BY area_level"
-        ).fetchall()
         lans = con.execute(
-            "SELECT count(*) FROM results WHERE indicator = 'fast_lakarkontakt' AND period = '2024' "
-            "AND breakdown = 'total' AND area_level = 'lan'"
+            "SELECT count(DISTINCT area_code) FROM results WHERE area_level = 'lan' AND NOT missing"
         ).fetchone()
+        riket = con.execute("SELECT count(*) FROM results WHERE area_level = 'riket'").fetchone()
     finally:
         con.close()
-    assert lans == (2,)
-    (_, lan_num, lan_den), (_, riket_num, riket_den) = rows
-    assert (riket_num, riket_den) == (lan_num, lan_den)  # riket = Östergötland + Jämtland
+    assert lans == (2,) and riket == (0,)
 
 
 def test_the_riket_page_lists_sweden_and_the_demo_lan(demo_database) -> None:
@@ -165,8 +159,9 @@ def test_the_riket_page_lists_sweden_and_the_demo_lan(demo_database) -> None:
     assert "Riket och länen" in page
     assert "Jämtlands län" in page and "Östergötlands län" in page
     assert "Mätavlan har data från 2 av 21 län" in page
-    # the demo's catalogue names no Kolada KPI: no riket value, the coverage said instead
-    assert "inget riket (data från 2 av 21 län)" in page
+    # the demo's catalogue names no Kolada KPI and computes no riket: a dash, "inget riket"
+    assert "inget riket" in page and "data från 2 av 21 län)" not in page
+    assert "räknar därför inte fram riket" in page and "`" not in page
 
 
 # --- the indicator page's downloads carry the Kolada reference -------------------------------------

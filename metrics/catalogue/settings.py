@@ -266,7 +266,8 @@ def parse_area_levels(node: Any, problems: Problems) -> tuple[AreaLevel, ...]:
             ):
                 problems.add(
                     group.line_of("id"),
-                    f"områdets id '{group_id}' används redan (av ett annat område, en kommun, ett län eller riket)",
+                    f"områdets id '{group_id}' används redan "
+                    "(av ett annat område, en kommun, ett län eller riket)",
                     "ge varje område ett eget id, t.ex. nvo_vast",
                 )
             seen_ids.add(group_id)

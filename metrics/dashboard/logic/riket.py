@@ -1,10 +1,10 @@
 """Riket on the board: computed from the deliveries where they cover the whole country, else Kolada's.
 
-Compute always writes riket cells (area_level 'riket', code `RIKET`): the sum of every kommun
-delivered. That sum is Sweden only when every län is delivered, whole, for the period; with
-two län it is the sum of two län. So the board calls a computed cell "Riket" and compares a län
-with it only when `whole_country`; otherwise it shows Kolada's riket (`kolada_reference`, as
-`matavla kolada` stored it) and says so: "Riket enligt Kolada".
+Compute writes riket cells (area_level 'riket', code `RIKET`) only for periods in which every
+län is delivered, whole (`metrics.compute.riket`); a regional installation has none. The board
+checks it again (`whole_country`: a database computed before that rule may hold the sum of two
+län) and calls a computed cell "Riket" only then; otherwise it shows Kolada's riket
+(`kolada_reference`, as `matavla kolada` stored it) and says so: "Riket enligt Kolada".
 
 Pure functions over the results and reference frames, tested without a browser.
 """
@@ -155,11 +155,10 @@ def latest_riket_reference(
 
 @dataclass(frozen=True)
 class RiketRow:
-    """One indicator on the riket page: riket (or the sum of the län delivered) and each län."""
+    """One indicator on the riket page: riket (computed or Kolada's) and each län."""
 
     indicator: Indicator
     riket: RiketReference | None
-    delivered_sum: float | None  # the computed sum when it is not the whole country
     coverage: str  # 'alla 21 län', 'data från 2 av 21 län', or '' without cells
     lans: dict[str, float | None]  # län code → value (None: suppressed or no value)
     suppressed: frozenset[str]
@@ -190,12 +189,10 @@ def riket_overview(
                 hidden.add(code)
             values[code] = None if bool(row.suppressed) or is_missing(row.value) else float(row.value)
         reference = riket_reference(mine, references, indicator, period)
-        partial_sum = cell.value if cell is not None and not cell.whole_country else None
         rows.append(
             RiketRow(
                 indicator,
                 reference,
-                partial_sum,
                 coverage_text(cell) if cell is not None else "",
                 values,
                 frozenset(hidden),
@@ -214,7 +211,6 @@ def overview_frame(rows: list[RiketRow], lan_names: dict[str, str]) -> pd.DataFr
             "Enhet": row.indicator.unit.strip(),
             "Riket": row.riket.value if row.riket is not None else None,
             "Riket, källa": f"{row.riket.label} ({row.riket.source})" if row.riket is not None else "",
-            "Levererade län sammanlagt": row.delivered_sum,
             "Mätavlans täckning": row.coverage,
         }
         for code, name in lan_names.items():

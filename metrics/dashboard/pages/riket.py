@@ -73,9 +73,9 @@ def coverage_note(snap: Snapshot) -> str:
         return f"Mätavlan har data från alla {total} län."
     names = ", ".join(lan_name(c) for c in lan_columns(snap))
     return (
-        f"Mätavlan har data från {delivered} av {total} län ({names}). Summan av dem är inte riket, "
-        "så riket visas enligt Kolada där indikatorn har ett Kolada-nyckeltal (`kolada:` i katalogen) "
-        "och `matavla kolada` har hämtat värden; annars står ett streck."
+        f"Mätavlan har data från {delivered} av {total} län ({names}) och räknar därför inte fram "
+        "riket. Riket visas enligt Kolada där indikatorn har ett Kolada-nyckeltal (kolada: i "
+        "katalogen) och värdena har hämtats med matavla kolada; annars står ett streck."
     )
 
 
@@ -92,7 +92,6 @@ def render(period: str) -> list[Any]:
         [
             html.Th("Indikator", scope="col"),
             html.Th("Riket", scope="col", className="num"),
-            html.Th("Källa för riket", scope="col"),
             *(
                 html.Th(
                     dcc.Link(name, href=dash.get_relative_path("/") + build_query(lan=code, period=period)),
@@ -101,6 +100,7 @@ def render(period: str) -> list[Any]:
                 )
                 for code, name in lans.items()
             ),
+            html.Th("Källa för riket", scope="col"),
         ]
     )
     body = []
@@ -122,8 +122,8 @@ def render(period: str) -> list[Any]:
                         scope="row",
                     ),
                     _cell(riket.value if riket else None, False, ind.decimals, ind.unit),
-                    html.Td(source, className="muted"),
                     *(_cell(row.lans.get(c), c in row.suppressed, ind.decimals, ind.unit) for c in lans),
+                    html.Td(source, className="muted riket-source"),
                 ]
             )
         )
@@ -136,7 +136,7 @@ def render(period: str) -> list[Any]:
             ],
             className="data-table riket-table",
         ),
-        className="card table-scroll",
+        className="card table-scroll riket-scroll",
     )
     return [
         html.H2(f"Riket och länen · {format_period(period)}", className="view-title"),

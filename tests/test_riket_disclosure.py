@@ -187,3 +187,30 @@ def test_the_two_lan_demo_has_no_riket_and_hides_as_many_cells_as_without_riket(
     hidden = cells.loc[cells["suppressed"].fillna(False).astype(bool), key]
     hidden_before = before.loc[before["suppressed"].fillna(False).astype(bool), key]
     pd.testing.assert_frame_equal(hidden.reset_index(drop=True), hidden_before.reset_index(drop=True))
+
+
+def test_riket_through_the_queries_is_the_sum_of_all_21_lan(con, catalogue):
+    """End to end (SQL roll-up, then finish_cells): one kommun per län delivers contacts."""
+    from metrics.compute.engine import compute_indicator
+    from tests.indicator_cases import cell, insert
+    from tests.test_compute_suppression import contacts
+
+    geography = load_geography()
+    # Län number i (1..21): its first kommun has 25 contacts, i of them planned (proaktiva).
+    # Riket: (1 + 2 + … + 21) = 231 planned of 21 · 25 = 525 → 44,0 %.
+    for i, lan in enumerate(LANS, start=1):
+        insert(con, "contacts", contacts(geography.kommuner_in(lan)[0].code, 25, i, f"l{lan}-"))
+    # One national file: 1/21 of its rows per län is under the default rule's 5 % (a region's
+    # visitors), so it is imported with --covers naming every län, as docs/kolada.md says.
+    con.executemany(
+        "INSERT INTO coverage VALUES (1, 'contacts', ?, DATE '2024-05-01', DATE '2024-05-01', 'option')",
+        [(code,) for code in geography.kommuner],
+    )
+    write_covered_months(con)
+    write_areas(con, catalogue)
+    results = compute_indicator(con, catalogue.indicator("proaktiva_kontakter"), catalogue, exact_audit=False)
+    riket = cell(results, RIKET, "2024")
+    assert riket["area_level"] == "riket"
+    assert not riket["suppressed"]
+    assert (riket["numerator"], riket["denominator"]) == (231, 525)
+    assert riket["value"] == pytest.approx(44.0)

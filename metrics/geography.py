@@ -1,4 +1,4 @@
-"""The reference geography: Sweden's 290 kommuner and 21 län (SCB codes)."""
+"""The reference geography: Sweden's 290 kommuner and 21 län (SCB codes), and riket above them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+RIKET = "00"  # riket's area code in `results` (area_level 'riket'), as Kolada's 0000 is stored
+RIKET_NAME = "Riket"
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,13 @@ class Geography:
         return sorted((k for k in self.kommuner.values() if k.lan == lan_code), key=lambda k: k.code)
 
     def area_name(self, code: str) -> str:
-        """Name of a kommun or län code; the code itself when unknown."""
+        """Name of a kommun, län or riket code; the code itself when unknown."""
         if code in self.kommuner:
             return self.kommuner[code].name
         if code in self.lan:
             return self.lan[code].name
+        if code == RIKET:
+            return RIKET_NAME
         return code
 
 

@@ -30,6 +30,7 @@ VIEWS = {
     "kommun": ("/kommun/0580?period=2024", "#kommun-trend-graph svg.main-svg"),
     "jamfor": ("/jamfor?lan=05&period=2024&markera=0580", "#jamfor-bars svg.main-svg"),
     "indikator": ("/indikator/fast_lakarkontakt?lan=05&period=2024", "#indikator-facets svg.main-svg"),
+    "riket": ("/riket?period=2024", "#riket-content table.riket-table"),
     "data": ("/data", "#data-content table"),
     "sidan-finns-inte": ("/finns-inte", "h1"),
 }

@@ -273,3 +273,32 @@ def test_standard_population_changes_only_the_fingerprints_of_standardised_indic
     assert _plain(rate)["standard_population"]["kind"] == "esp2013"
     own = dataclasses.replace(rate, standard_population=StandardPopulation(kind="lan", lan="05", year=2023))
     assert definition_hash(rate, catalogue) != definition_hash(own, catalogue)
+
+
+def test_riket_is_a_built_in_level_and_its_code_is_taken(tmp_path):
+    # compute writes riket itself (area_level 'riket', code '00'): a group level or id of that
+    # name would mix its cells with riket's in the results and the riket = Σ län equation.
+    header = HEADER.replace(
+        "indicators:\n",
+        """area_levels:
+  - level: riket
+    title: Hela landet
+    groups:
+      - {id: alla, name: Alla, kommuner: ["0580"]}
+  - level: narvardsomrade
+    title: Närvårdsområde
+    groups:
+      - {id: "00", name: Noll, kommuner: ["0583"]}
+indicators:
+""",
+    )
+    with pytest.raises(CatalogueError) as excinfo:
+        load_catalogue(write(tmp_path, GOOD, header=header))
+    found = {(p.line, p.message) for p in excinfo.value.problems}
+    # lines in the file: HEADER's 6 lines before indicators:, then area_levels: on 7,
+    # '- level: riket' on 8, and the group with id "00" on 15
+    assert (8, "ogiltig områdesnivå 'riket'") in found
+    assert (
+        15,
+        "områdets id '00' används redan (av ett annat område, en kommun, ett län eller riket)",
+    ) in found

@@ -85,6 +85,7 @@ def test_navigation_without_state_leads_to_the_plain_pages() -> None:
         "kommun": "/kommun/none",
         "jamfor": "/jamfor",
         "indikator": "/indikator/none",
+        "riket": "/riket",
         "data": "/data",
     }
 

@@ -61,7 +61,7 @@ def test_riket_and_the_lan_per_kolada_with_kpi_year_and_fetch_date(tmp_path: Pat
     ref = national_reference(rows(db), indicator, "05", "Östergötlands län")
     assert ref is not None
     assert [line.text for line in ref.lines] == [
-        "Riket: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)",
+        "Riket enligt Kolada: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)",
         "Östergötlands län enligt Kolada: 58,9\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)",
     ]
     assert ref.series[0].years == [2023, 2024] and ref.series[0].values == [61.8, 63.2]
@@ -77,7 +77,7 @@ def test_the_latest_year_with_a_value_is_shown_and_the_gender_chosen(tmp_path: P
     assert women is not None
     # Kolada has only riket per gender in the fixture: 2024 K 65,0
     assert [line.text for line in women.lines] == [
-        "Riket, kvinnor: 65,0\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)"
+        "Riket enligt Kolada, kvinnor: 65,0\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)"
     ]
     catalog = catalogue_with(tmp_path, "N99901")
     indicator = load_catalogue(catalog).catalogue.indicator("fast_lakarkontakt")
@@ -125,7 +125,7 @@ def test_the_indicator_page_shows_the_reference_section_only_with_one(tmp_path: 
         page = "\n".join(texts(indikator.render(ind, "05", "2024", [])))
     if with_kpi:
         assert "Nationell referens" in page
-        assert "Riket: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)" in page
+        assert "Riket enligt Kolada: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)" in page
         assert "export_N99901.csv" in page  # the source of the values shown
     else:
         assert "Nationell referens" not in page
@@ -151,9 +151,8 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
         dash_duo.server.url + "/indikator/fast_lakarkontakt?lan=05&period=2024", timeout=WAIT
     )
     dash_duo.wait_for_element("#indikator-reference svg.main-svg", timeout=WAIT)
-    assert "Riket: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)" in dash_duo.find_element(
-        ".reference-lines"
-    ).text.replace(" %", "\u00a0%")
+    lines = dash_duo.find_element(".reference-lines").text.replace(" %", "\u00a0%")
+    assert "Riket enligt Kolada: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)" in lines
     driver = dash_duo.driver
     driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
     driver.execute_script(AXE.read_text(encoding="utf-8"))

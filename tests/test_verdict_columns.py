@@ -40,9 +40,9 @@ def test_kommuner_and_groups_are_compared_with_their_lan_and_the_lan_with_nothin
 ) -> None:
     kommuner = results[(results["area_level"] == "kommun") & ~results["missing"]]
     assert (kommuner["compared_to"] == kommuner["area_code"].str[:2]).all()
-    lan = results[results["area_level"] == "lan"]
+    lan = results[results["area_level"].isin(["lan", "riket"])]  # riket is compared with nothing too
     assert lan["compared_to"].isna().all() and lan["comparison"].isna().all()
-    groups = results[~results["area_level"].isin(["kommun", "lan"]) & ~results["missing"]]
+    groups = results[~results["area_level"].isin(["kommun", "lan", "riket"]) & ~results["missing"]]
     assert groups["compared_to"].notna().all()
 
 

@@ -15,7 +15,7 @@ from typing import Any, get_args
 
 from metrics.catalogue.comparisons import COMPARISON_METHODS
 from metrics.catalogue.extract_declarations import COLUMN_TYPES, DELIVERED_BY
-from metrics.catalogue.kolada_reference import KOLADA_GENDERS, KPI_PATTERN
+from metrics.catalogue.kolada_reference import GROUP_PATTERN, KOLADA_GENDERS, KPI_PATTERN
 from metrics.catalogue.model import (
     BREAKDOWNS,
     PER_PERSON_MEASURES,
@@ -353,7 +353,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "denominator_text": Key("Nämnaren i ord, för indikatorsidan.", TEXT),
         "kolada": Key(
             "Nyckeltalet i Kolada som är indikatorns nationella referens (samma mått och enhet): "
-            "N00945 eller {kpi: N00945, gender: T}. Hämtas med matavla kolada.",
+            "N00945 eller {kpi: N00945, gender: T, groups: [G36186]}. Hämtas med matavla kolada.",
             {"anyOf": [KOLADA_KPI, ref("kolada")]},
         ),
     },
@@ -364,6 +364,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "gender": Key(
             "Värdet tavlan visar: T (totalt, standard), K (kvinnor) eller M (män).",
             {"enum": list(KOLADA_GENDERS)},
+        ),
+        "groups": Key(
+            "Koladas kommungrupper (”liknande kommuner”) att visa som referens, t.ex. [G36186].",
+            {"type": "array", "items": {"type": "string", "pattern": GROUP_PATTERN.pattern}},
         ),
     },
     "measure": {

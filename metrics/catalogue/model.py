@@ -105,6 +105,7 @@ class KoladaReference:
     kpi: str  # e.g. 'N00945'
     gender: str = "T"  # the value the board shows: T (totalt), K or M
     line: int = 0
+    groups: tuple[str, ...] = ()  # Kolada kommun groups ("liknande kommuner", 'G36186') to show too
 
 
 @dataclass(frozen=True)

@@ -223,8 +223,12 @@ def parse_plan_areas(node: Any, line: int, problems: Problems) -> tuple[PlanArea
     return tuple(areas)
 
 
+# The levels compute writes itself (riket, code '00', only where the data cover Sweden).
+BUILT_IN_LEVELS = ("kommun", "lan", "riket")
+
+
 def parse_area_levels(node: Any, problems: Problems) -> tuple[AreaLevel, ...]:
-    from metrics.geography import load_geography
+    from metrics.geography import RIKET, load_geography
 
     if node is None:
         return ()
@@ -240,11 +244,11 @@ def parse_area_levels(node: Any, problems: Problems) -> tuple[AreaLevel, ...]:
             continue
         unknown_keys(item, AREA_LEVEL_KEYS, "area_levels", problems)
         level = item.get("level")
-        if not isinstance(level, str) or not ID_PATTERN.match(level) or level in ("kommun", "lan"):
+        if not isinstance(level, str) or not ID_PATTERN.match(level) or level in BUILT_IN_LEVELS:
             problems.add(
                 item.line_of("level"),
                 f"ogiltig områdesnivå '{level}'",
-                "använd små bokstäver och _, inte 'kommun' eller 'lan', t.ex. narvardsomrade",
+                "använd små bokstäver och _, inte 'kommun', 'lan' eller 'riket', t.ex. narvardsomrade",
             )
             continue
         groups: list[AreaGroup] = []
@@ -254,10 +258,16 @@ def parse_area_levels(node: Any, problems: Problems) -> tuple[AreaLevel, ...]:
                 continue
             unknown_keys(group, AREA_GROUP_KEYS, f"område '{group['id']}'", problems)
             group_id = str(group["id"])
-            if group_id in seen_ids or group_id in geography.kommuner or group_id in geography.lan:
+            if (
+                group_id in seen_ids
+                or group_id in geography.kommuner
+                or group_id in geography.lan
+                or group_id == RIKET
+            ):
                 problems.add(
                     group.line_of("id"),
-                    f"områdets id '{group_id}' används redan (av ett annat område, en kommun eller ett län)",
+                    f"områdets id '{group_id}' används redan "
+                    "(av ett annat område, en kommun, ett län eller riket)",
                     "ge varje område ett eget id, t.ex. nvo_vast",
                 )
             seen_ids.add(group_id)

@@ -31,6 +31,7 @@ from metrics.compute.publication import (
     record_plan,
     withheld,
 )
+from metrics.compute.riket import RIKET_LEVEL, covers_whole_country, whole_country_only
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import AREAS_TABLE, by_year, indicator_sql
@@ -40,7 +41,7 @@ from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
 from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
-from metrics.geography import load_geography
+from metrics.geography import RIKET, load_geography
 from metrics.resources import audit_seconds_override
 from metrics.stats.audit import AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
@@ -74,12 +75,17 @@ class RunReport:
 
 
 def write_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
-    """The kommun → area map used by every roll-up: itself, its län, and its configured groups."""
+    """The kommun → area map used by every roll-up: itself, its län, its configured groups, and
+    riket – only when `covered_months` (write it first) covers all 21 län (`metrics.compute.riket`).
+    """
     geography = load_geography()
+    riket = covers_whole_country(con)
     rows: list[tuple[str, str, str]] = []
     for kommun in geography.kommuner.values():
         rows.append((kommun.code, kommun.code, "kommun"))
         rows.append((kommun.code, kommun.lan, "lan"))
+        if riket:
+            rows.append((kommun.code, RIKET, RIKET_LEVEL))
     for level in catalogue.area_levels:
         for group in level.groups:
             rows.extend((code, group.id, level.level) for code in group.kommuner)
@@ -121,6 +127,8 @@ def finish_cells(
     `catalogue.publication.audit_seconds`. `plan`: the publishing rule (None: every cell is
     published); the cells it withholds are protected as hidden cells and then left out.
     """
+    # Riket only for a period all 21 län deliver whole: another "riket" is neither protected nor kept.
+    raw = whole_country_only(raw)
     # A missing kommun ("saknas") has no numbers to classify, test or protect; it is passed through.
     missing = raw[raw["missing"].astype(bool)]
     df = raw[~raw["missing"].astype(bool)].copy()
@@ -309,9 +317,9 @@ def compute_all(
         )
     if not selected:
         raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
-    write_areas(con, catalogue)
     unreadable = ensure_declared_tables(con, catalogue.extracts)  # one not yet imported has no rows
     write_covered_months(con)
+    write_areas(con, catalogue)  # after the coverage: riket only where it covers all 21 län
     run = engine.prepare(con) if engine is not None else None
     plan = publishing_plan(con, catalogue.publication)
     reports: list[RunReport] = []

@@ -4,7 +4,7 @@ Every published sum is a way to recover a hidden cell by subtraction, so suppres
 audit must know them all. Each relation is an `Equation` (parent = Σ children) over row
 positions of the cells frame:
 
-- areas: kommun → län, kommun → area group, group or uncovered kommun → län;
+- areas: kommun → län, kommun → area group, group or uncovered kommun → län, län → riket;
 - breakdowns: an area's total = Σ its sex cells, and = Σ its age-band cells;
 - time: year = Σ its quarters = Σ its months, quarter = Σ its months, where the indicator's
   measure adds up over time (`adds_up_over_time`);
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator, Measure
-from metrics.geography import load_geography
+from metrics.geography import RIKET, load_geography
 from metrics.stats.suppression import Equation, equations_from_pairs
 
 KEYS = ("period", "breakdown", "sex", "age_band")
@@ -89,12 +89,13 @@ def adds_up_over_time(indicator: Indicator) -> TimeAdditivity:
 def sum_families(catalogue: Catalogue) -> list[dict[str, str]]:
     """Each family maps child area codes to the area they add up to (one parent per child).
 
-    kommun → län; kommun → its group, per area level; and, per level, group or
-    uncovered kommun → län (without that, a hidden kommun could be recovered as
-    län − group − shown kommuner).
+    kommun → län; län → riket (riket is every kommun delivered, so it is the sum of the län
+    cells: without it a hidden län is riket − the other län); kommun → its group, per area
+    level; and, per level, group or uncovered kommun → län (without that, a hidden kommun could
+    be recovered as län − group − shown kommuner).
     """
     geography = load_geography()
-    families = [{code: k.lan for code, k in geography.kommuner.items()}]
+    families = [{code: k.lan for code, k in geography.kommuner.items()}, dict.fromkeys(geography.lan, RIKET)]
     for level in catalogue.area_levels:
         families.append({code: group.id for group in level.groups for code in group.kommuner})
         to_lan: dict[str, str] = {}

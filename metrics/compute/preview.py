@@ -86,10 +86,10 @@ def compute_preview(
                 con.execute(f"CREATE VIEW {ident(name)} AS SELECT * FROM {BOARD}.main.{ident(name)}")
         # What compute_all does before computing (metrics.compute.engine); a declared extract
         # the board has never imported gets an empty table here.
-        write_areas(con, catalogue)
         on_board = {name for (name,) in tables}
         ensure_declared_tables(con, [e for e in catalogue.extracts if e.name not in on_board])
         write_covered_months(con)
+        write_areas(con, catalogue)  # after the coverage, as compute_all: riket needs all 21 län
         published = con.execute(
             f"SELECT {', '.join(KEYS)}, value AS published_value FROM {BOARD}.main.results "
             "WHERE indicator = ?",

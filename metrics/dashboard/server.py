@@ -41,7 +41,16 @@ from metrics.geography import load_geography
 
 log = logging.getLogger(__name__)
 
-PAGE_MODULES = ("lansoversikt", "planen", "kommun", "jamfor", "indikator", "dataunderlag", "not_found_404")
+PAGE_MODULES = (
+    "lansoversikt",
+    "planen",
+    "kommun",
+    "jamfor",
+    "indikator",
+    "riket",
+    "dataunderlag",
+    "not_found_404",
+)
 
 
 def assets_folder() -> Path:

@@ -94,6 +94,7 @@ class KpiReport:
                 ("riket", "riket", "riket"),
                 ("lan", "län", "län"),
                 ("kommun", "kommun", "kommuner"),
+                ("grupp", "kommungrupp", "kommungrupper"),
             )
             if (n := self.areas.get(level, 0))
         )
@@ -114,6 +115,16 @@ def kpis_of(indicators: Sequence[Indicator]) -> dict[str, tuple[str, ...]]:
         if indicator.kolada is not None:
             out.setdefault(indicator.kolada.kpi, []).append(indicator.id)
     return {kpi: tuple(ids) for kpi, ids in out.items()}
+
+
+def groups_of(indicators: Sequence[Indicator], kpi: str | None = None) -> frozenset[str]:
+    """The Kolada kommun groups the indicators (naming `kpi`, or any) choose under `kolada: groups:`."""
+    return frozenset(
+        g
+        for indicator in indicators
+        if indicator.kolada is not None and (kpi is None or indicator.kolada.kpi == kpi)
+        for g in indicator.kolada.groups
+    )
 
 
 def fetch_api(
@@ -156,7 +167,8 @@ def fetch_api(
         pending: list[tuple[ReferenceValue, str]] = []
         years = range(FIRST_YEAR, today.year + 1)
         for page in client.values(kpi, years, since=from_date):
-            pending += [(v, page.url) for v in parse_records(page.values, {kpi}).values]
+            parsed = parse_records(page.values, {kpi}, groups_of(indicators, kpi))
+            pending += [(v, page.url) for v in parsed.values]
         provenance = {
             kpi: Provenance(_text(meta.get("title")), _text(meta.get("publication_date")), fetched_at)
         }
@@ -188,7 +200,7 @@ def read_file(
     """Store the values of the catalogue's KPIs found in a Kolada file; notes on what was left out."""
     records, titles = read_export(path)
     wanted = kpis_of(indicators)
-    parsed = parse_records(records, set(wanted))
+    parsed = parse_records(records, set(wanted), groups_of(indicators))
     in_file = {str(r.get("kpi") or "").upper() for r in records}
     notes = []
     if others := sorted(in_file - set(wanted) - {""}):
@@ -197,7 +209,8 @@ def read_file(
         )
     if parsed.skipped_areas:
         notes.append(
-            f"{path.name}: {parsed.skipped_areas} rader för kommungrupper eller okända områden lästes inte"
+            f"{path.name}: {parsed.skipped_areas} rader för kommungrupper som ingen indikator väljer "
+            "(kolada: groups:) eller okända områden lästes inte"
         )
     for kpi in wanted:
         check_units(indicators, kpi, titles.get(kpi))

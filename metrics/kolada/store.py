@@ -20,7 +20,7 @@ REFERENCE_DDL = """
 CREATE TABLE IF NOT EXISTS kolada_reference (
     kpi              VARCHAR NOT NULL,   -- Kolada's KPI id, e.g. 'N00945'
     kolada_id        VARCHAR NOT NULL,   -- Kolada's area id: '0000' riket, '0005' a region, '0580' a kommun
-    area_level       VARCHAR NOT NULL,   -- 'riket', 'lan' or 'kommun'
+    area_level       VARCHAR NOT NULL,   -- 'riket', 'lan', 'kommun' or 'grupp'
     area_code        VARCHAR NOT NULL,   -- '00' riket, '05' a län, '0580' a kommun (as in results)
     year             INTEGER NOT NULL,
     gender           VARCHAR NOT NULL,   -- 'T' totalt, 'K' kvinnor, 'M' män

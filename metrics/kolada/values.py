@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +16,8 @@ GENDERS = ("T", "K", "M")
 class ReferenceValue:
     kpi: str
     kolada_id: str  # Kolada's municipality id, e.g. '0000', '0005', '0580'
-    area_level: str  # 'riket', 'lan' or 'kommun'
-    area_code: str  # '00' (riket), '05', '0580'
+    area_level: str  # 'riket', 'lan', 'kommun' or 'grupp' (a chosen kommun group)
+    area_code: str  # '00' (riket), '05', '0580', 'G36186'
     year: int
     gender: str  # 'T', 'K' or 'M'
     value: float | None  # None: Kolada has the cell but no value (e.g. too few to show)
@@ -32,8 +32,11 @@ class Parsed:
     skipped_other: int  # records without a year, gender or KPI we can read
 
 
-def parse_records(records: Iterable[dict[str, Any]], kpis: set[str] | None = None) -> Parsed:
-    """One ReferenceValue per (record, gender); groups and unreadable records are counted, not kept."""
+def parse_records(
+    records: Iterable[dict[str, Any]], kpis: set[str] | None = None, groups: Collection[str] = ()
+) -> Parsed:
+    """One ReferenceValue per (record, gender); unchosen groups (not in `groups`) and unreadable
+    records are counted, not kept."""
     out: list[ReferenceValue] = []
     skipped_areas = skipped_other = 0
     for record in records:
@@ -43,7 +46,7 @@ def parse_records(records: Iterable[dict[str, Any]], kpis: set[str] | None = Non
         if not kpi or year is None or (kpis is not None and kpi not in kpis):
             skipped_other += 1
             continue
-        area = area_of(municipality)
+        area = area_of(municipality, groups)
         if area is None:
             skipped_areas += 1
             continue

@@ -26,6 +26,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("kommun", "Kommunprofil", "/kommun/<id>"),
     ("jamfor", "Jämför kommuner", "/jamfor"),
     ("indikator", "Indikator", "/indikator/<id>"),
+    ("riket", "Riket", "/riket"),
     ("data", "Data", "/data"),
 )
 PICK = "none"  # `/kommun/none`, `/indikator/none`: the page picks one

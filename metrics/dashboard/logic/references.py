@@ -11,6 +11,8 @@ import pandas as pd
 
 from metrics.catalogue.model import Indicator
 from metrics.dashboard.logic.format import format_date, format_value, is_missing
+from metrics.dashboard.logic.riket import KOLADA_RIKET, group_name
+from metrics.geography import RIKET
 
 GENDER_WORDS = {"T": "", "K": ", kvinnor", "M": ", män"}
 
@@ -19,10 +21,10 @@ GENDER_WORDS = {"T": "", "K": ", kvinnor", "M": ", män"}
 class ReferenceLine:
     """One reference number as the page states it, with where it comes from."""
 
-    name: str  # 'Riket' or 'Östergötlands län enligt Kolada'
+    name: str  # 'Riket enligt Kolada' or 'Östergötlands län enligt Kolada'
     value: float | None
     year: int
-    text: str  # 'Riket: 63,2 % (Kolada N99901, 2024, hämtad 2 december 2026)'
+    text: str  # 'Riket enligt Kolada: 63,2 % (Kolada N99901, 2024, hämtad 2026-12-02)'
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ class NationalReference:
 def national_reference(
     rows: pd.DataFrame, indicator: Indicator, lan: str, lan_label: str
 ) -> NationalReference | None:
-    """Riket and the län from Kolada for the indicator's KPI and gender; None when nothing is stored."""
+    """Riket, the län and the chosen kommun groups from Kolada for the indicator's KPI and gender;
+    None when nothing is stored."""
     if indicator.kolada is None or rows.empty:
         return None
     ref = indicator.kolada
@@ -53,7 +56,12 @@ def national_reference(
     lines: list[ReferenceLine] = []
     series: list[ReferenceSeries] = []
     sources: list[str] = []
-    for level, code, name in (("riket", "00", "Riket"), ("lan", lan, f"{lan_label} enligt Kolada")):
+    areas = [
+        ("riket", RIKET, KOLADA_RIKET),
+        ("lan", lan, f"{lan_label} enligt Kolada"),
+        *(("grupp", g, group_name(g)) for g in ref.groups),
+    ]
+    for level, code, name in areas:
         area = own[(own["area_level"] == level) & (own["area_code"] == code)].sort_values("year")
         known = area[[not is_missing(v) for v in area["value"]]]
         if known.empty:
@@ -69,7 +77,7 @@ def national_reference(
         lines.append(ReferenceLine(name, value, year, text))
         series.append(
             ReferenceSeries(
-                name if level == "lan" else f"Riket (Kolada){gender}",
+                name if level != "riket" else f"Riket (Kolada){gender}",
                 [int(y) for y in area["year"]],
                 [None if is_missing(v) else float(v) for v in area["value"]],
             )

@@ -128,6 +128,7 @@ NAV_PAGES: tuple[tuple[str, str, str], ...] = (
     ("kommun", "Kommun", "/kommun/none"),  # 'none': the page picks a kommun
     ("jamfor", "Jämför", "/jamfor"),
     ("indikator", "Indikator", "/indikator/none"),
+    ("riket", "Riket", "/riket"),
     ("data", "Data", "/data"),
 )
 
@@ -159,5 +160,6 @@ def nav_targets(state: Mapping[str, object]) -> dict[str, str]:
         "jamfor": "/jamfor" + build_query(lan=lan, period=period, indikator=indikator, markera=markera),
         "indikator": f"/indikator/{indikator or 'none'}"
         + build_query(lan=lan, period=period, markera=markera),
+        "riket": "/riket" + build_query(period=period),
         "data": "/data" + build_query(lan=lan, period=period),
     }

@@ -23,11 +23,13 @@ from metrics.dashboard.logic.format import format_interval, format_period, forma
 from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.plan import follow_ups
 from metrics.dashboard.logic.publication_notes import breakdown_note, months_note_for
+from metrics.dashboard.logic.riket import kolada_columns, riket_cells
 from metrics.dashboard.logic.series import breakdown, trend
 from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
 from metrics.dashboard.logic.verdicts import TableLabels, table_labels
 from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
 from metrics.dashboard.source.data import DataUnavailable
+from metrics.dashboard.source.references import references
 from metrics.dashboard.source.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
 from metrics.dashboard.views.components import (
     alert,
@@ -65,6 +67,8 @@ from metrics.dashboard.views.reference_block import reference_section
 PAGE = "indikator"
 MAX_BREAKDOWN_KOMMUNER = 4
 PERIOD_NOUNS = {"year": "år", "quarter": "kvartal", "month": "månad"}
+LEVEL_NAMES = {"kommun": "Kommun", "lan": "Län", "riket": "Riket"}
+LEVEL_ORDER = {"riket": 0, "lan": 1, "kommun": 2}  # the table: riket, the län, then its kommuner
 
 
 def layout(indikator_id: str | None = None, **params: Any) -> html.Div:
@@ -99,22 +103,39 @@ HEAD = page_head(
 )
 
 
-def data_frame(indicator: Indicator, lan: str, period_type: str) -> pd.DataFrame:
-    """The indicator's total rows for the län and its kommuner over all periods of one type."""
+def data_frame(
+    indicator: Indicator, lan: str, period_type: str, *, with_references: bool = False
+) -> pd.DataFrame:
+    """The indicator's total rows for the län and its kommuner over all periods of one type, and
+    riket's where the deliveries cover the whole country (`metrics.dashboard.logic.riket`).
+
+    `with_references` (the downloads): Kolada's riket and län value of each row's year, with the
+    KPI, source and fetch date, when the indicator names a KPI and values are stored.
+    """
     snap = current_snapshot()
     rows = snap.rows(indicator.id, lan)
     if rows.empty:
         return pd.DataFrame()
     rows = rows[(rows["period_type"] == period_type) & rows["area_level"].isin(["kommun", "lan"])]
+    national = {p for p, c in riket_cells(snap.results, indicator.id).items() if c.whole_country}
+    if national:
+        riket = snap.results[
+            (snap.results["indicator"] == indicator.id)
+            & (snap.results["area_level"] == "riket")
+            & (snap.results["breakdown"] == "total")
+            & (snap.results["period_type"] == period_type)
+            & snap.results["period"].isin(national)
+        ]
+        rows = pd.concat([rows, riket], ignore_index=True)
     labels = table_labels(indicator)
     frame = pd.DataFrame(
         {
             "Område": [
-                kommun_name(c) if lvl == "kommun" else lan_name(c)
+                kommun_name(c) if lvl != "lan" else lan_name(c)
                 for c, lvl in zip(rows["area_code"], rows["area_level"], strict=True)
             ],
             "Kod": rows["area_code"].to_numpy(),
-            "Nivå": rows["area_level"].map({"kommun": "Kommun", "lan": "Län"}).to_numpy(),
+            "Nivå": rows["area_level"].map(LEVEL_NAMES).to_numpy(),
             "Period": rows["period"].map(format_period).to_numpy(),
             labels.value: rows["value"].to_numpy(),
             "KI 95 % låg": rows["ci_low"].to_numpy(),
@@ -135,10 +156,16 @@ def data_frame(indicator: Indicator, lan: str, period_type: str) -> pd.DataFrame
                 for s, m, c in zip(rows["suppressed"], rows["missing"], rows["complete"], strict=True)
             ],
             "_sort": rows["period"].to_numpy(),
+            "_level": rows["area_level"].map(LEVEL_ORDER).to_numpy(),
         }
     )
-    frame = frame.sort_values(["Nivå", "_sort", "Område"], ascending=[False, False, True]).drop(
-        columns="_sort"
+    if with_references:
+        extra = kolada_columns(
+            references(settings().db_path), indicator, lan, pd.Series(rows["period"].to_numpy())
+        )
+        frame = pd.concat([frame, extra], axis=1)
+    frame = frame.sort_values(["_level", "_sort", "Område"], ascending=[True, False, True]).drop(
+        columns=["_sort", "_level"]
     )
     return frame.reset_index(drop=True)
 
@@ -431,7 +458,7 @@ def download_indicator(_csv: int, _xlsx: int, indicator_id: str, lan: str, perio
         return no_update
     selected = parse_period(period)
     period_type = selected.type if selected and selected.type in indicator.periods else "year"
-    frame = data_frame(indicator, lan, period_type)
+    frame = data_frame(indicator, lan, period_type, with_references=True)
     cat = catalogue()
     info = DownloadInfo(
         title=f"Mätavla – Indikator: {indicator.title}",

@@ -9,6 +9,7 @@ from dash import html
 from metrics.catalogue.model import Indicator
 from metrics.dashboard.logic.format import format_value
 from metrics.dashboard.logic.references import NationalReference, national_reference
+from metrics.dashboard.logic.riket import coverage_text, riket_cells
 from metrics.dashboard.logic.series import trend
 from metrics.dashboard.source.context import current_snapshot, settings
 from metrics.dashboard.source.references import references
@@ -19,14 +20,23 @@ RIKET = "#111827"  # riket: dark, dashed; the län per Kolada: dotted
 
 
 def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str) -> Any:
-    """A section with the reference, or None when the indicator has no stored Kolada values."""
-    if indicator.kolada is None:
+    """A section with riket beside the län: computed where the deliveries cover the whole country,
+    and Kolada's; None when there is neither."""
+    snap = current_snapshot()
+    stored = references(settings().db_path)
+    ref = national_reference(stored, indicator, lan, lan_label) if indicator.kolada is not None else None
+    computed = {
+        p: c for p, c in riket_cells(snap.results, indicator.id).items() if p.isdigit() and c.whole_country
+    }
+    if ref is None and not computed:
         return None
-    ref = national_reference(references(settings().db_path), indicator, lan, lan_label)
-    if ref is None:
-        return None
-    own = trend(current_snapshot(), indicator.id, lan, [lan], "year")[lan]
-    years = sorted({int(p) for p in own.periods if p.isdigit()} | {y for s in ref.series for y in s.years})
+    own = trend(snap, indicator.id, lan, [lan], "year")[lan]
+    ref_series = ref.series if ref is not None else []
+    years = sorted(
+        {int(p) for p in own.periods if p.isdigit()}
+        | {y for s in ref_series for y in s.years}
+        | set(map(int, computed))
+    )
     labels = [str(y) for y in years]
     by_year = dict(zip(own.periods, own.value, strict=True))
     series = [
@@ -39,7 +49,19 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
             SERIES[0],
         )
     ]
-    for i, s in enumerate(ref.series):
+    if computed:
+        series.append(
+            Series(
+                "Riket (mätavlan)",
+                labels,
+                [computed[x].value if x in computed else None for x in labels],
+                [None] * len(labels),
+                [None] * len(labels),
+                RIKET,
+                width=2.0,
+            )
+        )
+    for i, s in enumerate(ref_series):
         values = dict(zip(s.years, s.values, strict=True))
         series.append(
             Series(
@@ -48,8 +70,12 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
                 [values.get(y) for y in years],
                 [None] * len(labels),
                 [None] * len(labels),
-                RIKET if i == 0 and s.name.startswith("Riket") else LAN,
-                dash="dash" if s.name.startswith("Riket") else "dot",
+                RIKET
+                if i == 0 and s.name.startswith("Riket") and not computed
+                else LAN
+                if not s.name.startswith("Kommungrupp")
+                else SERIES[(2 + i) % len(SERIES)],
+                dash="dash" if s.name.startswith("Riket") else "dot" if "län" in s.name else "dashdot",
                 width=2.0,
             )
         )
@@ -58,17 +84,36 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
     block = figure_block(
         f"{page}-reference",
         trend_figure(series, decimals=dec, unit=unit, height=300),
-        title=f"{lan_label} och riket per år, Kolada streckat",
+        title=f"{lan_label} och riket per år" + (", Kolada streckat" if ref is not None else ""),
         description=(
-            "Linjediagram: länets värde i mätavlan, riket (streckat) och länet enligt Kolada (prickat)."
+            "Linjediagram: länets värde i mätavlan"
+            + (", riket beräknat av mätavlan ur alla län" if computed else "")
+            + (
+                ", riket enligt Kolada (streckat) och länet enligt Kolada (prickat)"
+                if ref is not None
+                else ""
+            )
+            + "."
         ),
         table=as_table(["Område", *labels], rows, numeric=tuple(range(1, len(labels) + 1))),
     )
-    return section("Nationell referens", html.Div([_lines(ref), block], className="card"), intro=_intro(ref))
-
-
-def _lines(ref: NationalReference) -> Any:
-    return html.Ul([html.Li(line.text) for line in ref.lines], className="reference-lines")
+    lines: list[str] = []
+    if computed:
+        latest = max(computed)
+        cell = computed[latest]
+        shown = format_value(cell.value, dec, unit)
+        lines.append(f"Riket: {shown} (mätavlan, {latest}, summan av {coverage_text(cell)})")
+    intro = "Riket beräknas av mätavlan där leveranserna täcker alla län."
+    if ref is not None:
+        lines += [line.text for line in ref.lines]
+        intro = _intro(ref) if not computed else intro + " " + _intro(ref)
+    return section(
+        "Nationell referens",
+        html.Div(
+            [html.Ul([html.Li(t) for t in lines], className="reference-lines"), block], className="card"
+        ),
+        intro=intro,
+    )
 
 
 def _intro(ref: NationalReference) -> str:

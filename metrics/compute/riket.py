@@ -1,0 +1,56 @@
+"""Riket (code `RIKET`, area_level 'riket') exists only where the data cover the whole country.
+
+A riket cell is Σ län. With two of the 21 län it is not Sweden, and it is one more published sum:
+riket − one län = the other län, so protection would have to hide more län cells for a number
+nobody should read as riket. So riket costs a regional installation nothing:
+
+- `covers_whole_country`: compute puts riket in the area roll-up (`areas`) only when the
+  deliveries (`covered_months`, any source) cover at least one kommun in every one of the 21 län;
+  otherwise the queries never sum it.
+- `whole_country_only`: then, per indicator and period, its riket cells are kept only when all
+  21 län have cells and no kommun is missing ("saknas") – the same rule the board uses to call a
+  cell "Riket" (`metrics.dashboard.logic.riket`). Other riket cells are dropped before
+  suppression, so they are neither protected nor published.
+
+Where there is no computed riket, the board shows Kolada's ("Riket enligt Kolada").
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics.extracts.coverage import COVERED_MONTHS
+from metrics.geography import load_geography
+
+RIKET_LEVEL = "riket"
+
+
+def covers_whole_country(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when `covered_months` holds a kommun of each of the 21 län (False without the table)."""
+    lan_of = {code: k.lan for code, k in load_geography().kommuner.items()}
+    try:
+        kommuner = con.execute(f"SELECT DISTINCT kommun FROM {COVERED_MONTHS}").fetchall()
+    except duckdb.CatalogException:  # not written yet: nothing is known to be covered
+        return False
+    covered = {lan_of[k] for (k,) in kommuner if k in lan_of}
+    return covered == set(load_geography().lan)
+
+
+def whole_country_only(raw: pd.DataFrame) -> pd.DataFrame:
+    """`raw` without the riket cells of periods that not all 21 län have, or that miss a kommun."""
+    is_riket = (raw["area_level"] == RIKET_LEVEL).to_numpy()
+    if not is_riket.any():
+        return raw
+    period = ["period_type", "period_start"]
+    missing = raw["missing"].fillna(False).astype(bool)
+    lan = raw[(raw["area_level"] == "lan") & ~missing]
+    lans = lan.groupby(period)["area_code"].nunique()
+    gaps = raw[missing & (raw["area_level"] == "kommun")].groupby(period).size()
+    whole = lans[lans == len(load_geography().lan)].index.difference(gaps.index)
+    keys = pd.MultiIndex.from_frame(raw[period])
+    keep = ~is_riket | np.asarray(keys.isin(whole))
+    if keep.all():
+        return raw
+    return raw[keep].reset_index(drop=True)

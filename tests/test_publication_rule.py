@@ -18,14 +18,21 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import PublicationSettings
 from metrics.compute.disclosure import audit_indicator
 from metrics.compute.engine import finish_cells
-from metrics.compute.publication import EVERYTHING, PublishingPlan, kommun_population, with_withheld, withheld
+from metrics.compute.publication import (
+    EVERYTHING,
+    PublishingPlan,
+    kommun_population,
+    rung_plan,
+    with_withheld,
+    withheld,
+)
 from metrics.dashboard.logic.publication_notes import (
     Publication,
     breakdown_note,
     months_note,
     months_note_for,
 )
-from metrics.errors import CatalogueError
+from metrics.errors import CatalogueError, DisclosureError
 from metrics.stats.audit import Quantity, audit
 from metrics.stats.protection import protect
 from tests.indicator_cases import core_catalogue, empty_db, insert
@@ -229,6 +236,94 @@ def test_the_audit_of_stored_results_puts_the_withheld_months_back_into_the_sums
     assert not audit_indicator(stored, indicator, catalogue, plan=None).result.passed
 
 
+# --- the ladder: publish less until the exact audit proves it ----------------------------------------
+
+
+def test_each_rung_of_the_ladder_withholds_more_kommun_cells_and_never_a_lans():
+    # Linköping (large) and its län, 2022: a month, a quarter and the year, each as a total and
+    # by sex – 2 areas × 3 periods × 2 breakdowns = 12 cells.
+    rows = [
+        (area, level, period_type, "2022-01-01", breakdown, "K" if breakdown == "sex" else None, None)
+        for area, level in (("0580", "kommun"), ("05", "lan"))
+        for period_type in ("month", "quarter", "year")
+        for breakdown in ("total", "sex")
+    ]
+    cells = frame(rows)
+
+    def kommun_cells(rung: int) -> list[tuple[str, str]]:
+        gone = withheld(cells, rung_plan(PLAN, rung))
+        assert not gone[cells["area_level"].to_numpy() == "lan"].any()  # a län keeps everything
+        return sorted(zip(cells.loc[gone, "period_type"], cells.loc[gone, "breakdown"], strict=True))
+
+    # rung 0, the catalogue's rule: Linköping's months by sex only (168 035 ≥ 20 000 inhabitants)
+    assert kommun_cells(0) == [("month", "sex")]
+    assert kommun_cells(1) == [("month", "sex"), ("month", "total")]  # no kommun months
+    assert kommun_cells(2) == [("month", "sex"), ("month", "total"), ("quarter", "sex")]
+    # rung 3: only years per kommun
+    assert kommun_cells(3) == [("month", "sex"), ("month", "total"), ("quarter", "sex"), ("quarter", "total")]
+
+
+def _no_time_for(rungs, monkeypatch):
+    """Compute's exact audit runs out of time on these rungs of the ladder (a deadline already
+    passed), and gets its usual cap on the others."""
+    from metrics.compute import engine
+
+    real = engine.protect_cells
+    tried: list[int] = []
+
+    def capped(*args, withheld_unknown: bool = False, **kwargs):
+        gone = kwargs["withheld"]
+        rung = 0 if not withheld_unknown else (3 if gone.sum() >= 8 else 1)  # Q3: 6 or 8 withheld
+        tried.append(rung)
+        if rung in rungs:
+            kwargs["seconds"] = -1.0
+        return real(*args, withheld_unknown=withheld_unknown, **kwargs)
+
+    monkeypatch.setattr(engine, "protect_cells", capped)
+    return tried
+
+
+def test_past_the_cap_compute_publishes_the_next_rung_once_the_lp_proves_it(catalogue, monkeypatch):
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    tried = _no_time_for({0}, monkeypatch)
+    out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN)
+    assert tried == [0, 1]
+    audit_result = out.attrs["audit"]
+    # Rung 1: no kommun months. Ydre's and Linköping's 3 months each are withheld (6), the 6 left
+    # are both kommuner's Q3 and the län's July, August, September and Q3.
+    assert audit_result.rung == 1 and not audit_result.timed_out and audit_result.passed
+    assert audit_result.withheld == 6 and audit_result.cells == 6
+    assert sorted(zip(out["area_code"], out["period"], strict=True)) == [
+        ("05", "2022-07"),
+        ("05", "2022-08"),
+        ("05", "2022-09"),
+        ("05", "2022-Q3"),
+        ("0512", "2022-Q3"),
+        ("0580", "2022-Q3"),
+    ]
+    # None of them needs hiding: each kommun month is now an unknown between 0 and its quarter
+    # and its län month. Ydre's months sum to 5 (its Q3) and Linköping's August = 5 − Ydre's August
+    # (the län's August of 5 readmissions): every hidden count ranges over 0..5, 6 values, at least
+    # the 5 required. At rung 0 (test above) Linköping's August hid, and a July and a September too.
+    assert not out["suppressed"].any()
+    assert out.set_index(["area_code", "period"]).loc[("05", "2022-08"), "numerator"] == 5
+    # The audit of the stored results rebuilds the rung's withheld months and agrees
+    item = audit_indicator(out.assign(missing=False), indicator, catalogue, plan=rung_plan(PLAN, 1))
+    assert item.result.withheld == 6 and item.result.passed
+
+
+def test_an_indicator_no_rung_can_prove_in_time_is_refused(catalogue, monkeypatch):
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    tried = _no_time_for({0, 1, 3}, monkeypatch)
+    with pytest.raises(DisclosureError, match="kunde inte bevisa skyddet inom tidsgränsen"):
+        finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN)
+    # Q3 has no breakdowns, so rung 2 withholds what rung 1 did; every rung was tried
+    assert len(tried) == 4
+    # The snabbkontroll (compute --snabbkontroll) has no LP to run out of time: it publishes rung 0
+    out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=False, plan=PLAN)
+    assert out.attrs["audit"].rung == 0 and len(out) == 9
+
+
 def test_a_count_pinned_to_exactly_zero_passes():
     # A quarter of 0 readmissions (published: 0 is not a small count) = Σ its 3 withheld months,
     # each ≥ 0, so each is 0 – what the primary rule would publish anyway.
@@ -266,7 +361,7 @@ def test_the_exact_audit_past_its_time_cap_falls_back_to_the_snabbkontroll_and_s
     assert not result.timed_out and result.lps > 0 and result.passed
 
 
-def test_compute_runs_the_lp_audit_by_default_and_records_a_timeout(catalogue):
+def test_compute_runs_the_lp_audit_by_default_and_refuses_what_it_cannot_prove_in_time(catalogue):
     from metrics.compute.engine import compute_all
 
     con = empty_db(catalogue)
@@ -277,18 +372,32 @@ def test_compute_runs_the_lp_audit_by_default_and_records_a_timeout(catalogue):
     insert(con, "contacts", rows)
     insert(con, "population", [("0580", 2024, "K", 50, 168035)])
     meta = "SELECT value FROM meta WHERE key = ?"
+    reports = compute_all(con, catalogue, only=["proaktiva_kontakter"])
+    assert all(r.ok for r in reports)
+    record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
+    assert record["check"] == "fullständig LP-granskning" and record["lp_timed_out"] == []
+    assert record["ladder"] == {} and record["indicators"]["proaktiva_kontakter"]["rung"] == 0
+    good = con.execute("SELECT count(*) FROM results WHERE indicator = 'proaktiva_kontakter'").fetchone()
+    # A cap no LP can meet: no rung of the ladder is proven, so nothing new is published. The old
+    # code published the propagation-protected cells here ("LP-granskningen hann inte klart").
     messages: list[str] = []
     capped = dataclasses.replace(
         catalogue, publication=dataclasses.replace(catalogue.publication, audit_seconds=1e-9)
     )
     reports = compute_all(con, capped, only=["proaktiva_kontakter"], progress=messages.append)
-    assert all(r.ok for r in reports)
+    assert [r.ok for r in reports] == [False]
+    assert "kunde inte bevisa skyddet inom tidsgränsen" in reports[0].message
     record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
-    assert record["check"] == "snabbkontroll" and record["lp_timed_out"] == ["proaktiva_kontakter"]
-    assert "LP-granskningen hann inte klart" in messages[-1]
+    assert record["refused"] == ["proaktiva_kontakter"] and not record["passed"]
+    # The last good results stay, marked stale
+    status = con.execute(
+        "SELECT status FROM indicator_runs WHERE indicator = 'proaktiva_kontakter'"
+    ).fetchall()
+    assert status == [("stale",)]
+    assert (
+        con.execute("SELECT count(*) FROM results WHERE indicator = 'proaktiva_kontakter'").fetchone() == good
+    )
     compute_all(con, catalogue, only=["proaktiva_kontakter"])
-    record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
-    assert record["check"] == "fullständig LP-granskning" and record["lp_timed_out"] == []
     # Linköping is large: its May total is published, its May by sex is not (month breakdowns
     # only for län and groups); the län keeps its May by sex.
     cells = con.execute(

@@ -18,6 +18,7 @@ from typing import Protocol
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
@@ -25,10 +26,12 @@ from metrics.catalogue.problems import did_you_mean
 from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.disclosure import check_kind, protect_cells, record_audit
 from metrics.compute.publication import (
+    LADDER,
     PublishingPlan,
     applies,
     publishing_plan,
     record_plan,
+    rung_plan,
     withheld,
 )
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
@@ -164,16 +167,8 @@ def finish_cells(
     # propagation or the exact audit, or DisclosureError (metrics.compute.disclosure). Withheld
     # cells are in those sums: hidden where the primary rule would hide them, else assumed known
     # to the attacker (more than the real one knows), and the first choice as complements.
-    final, audit = protect_cells(
-        df,
-        primary,
-        num,
-        den,
-        indicator,
-        catalogue,
-        exact=exact_audit,
-        seconds=audit_cap(catalogue),
-        withheld=gone,
+    final, audit, gone = _protect_on_the_ladder(
+        df, primary, num, den, indicator, catalogue, gone, exact_audit, plan if rule_on else None
     )
     audit.withheld = int(gone.sum())
     audit.cells -= audit.withheld
@@ -203,6 +198,57 @@ def finish_cells(
     out = df.reindex(columns=list(RESULT_COLUMNS))
     out.attrs["audit"] = audit
     return out
+
+
+def _protect_on_the_ladder(
+    df: pd.DataFrame,
+    primary: npt.NDArray[np.bool_],
+    num: npt.NDArray[np.float64],
+    den: npt.NDArray[np.float64],
+    indicator: Indicator,
+    catalogue: Catalogue,
+    gone: npt.NDArray[np.bool_],
+    exact_audit: bool,
+    plan: PublishingPlan | None,
+) -> tuple[npt.NDArray[np.bool_], AuditResult, npt.NDArray[np.bool_]]:
+    """Protect the cells; past the exact audit's time cap, publish less until it proves what is left.
+
+    Rung 0 is the catalogue's publishing rule; each later rung (`publication.LADDER`) withholds
+    more kommun cells and gets the cap again. An indicator no rung can prove is refused
+    (`DisclosureError`: compute keeps its last good results, marked stale). Only the snabbkontroll
+    (`exact_audit` False) publishes what propagation alone checked, and says so.
+    Returns the hidden cells, the check's outcome (with its `rung`) and the withheld cells.
+    """
+    cap = audit_cap(catalogue)
+    rungs = len(LADDER) if exact_audit and plan is not None else 1
+    for rung in range(rungs):
+        if rung:
+            assert plan is not None
+            gone = withheld(df, rung_plan(plan, rung))
+        final, audit = protect_cells(
+            df,
+            primary,
+            num,
+            den,
+            indicator,
+            catalogue,
+            exact=exact_audit,
+            seconds=cap,
+            withheld=gone,
+            withheld_unknown=rung > 0,
+        )
+        if not audit.timed_out:
+            audit.rung = rung
+            return final, audit, gone
+    if not exact_audit:
+        return final, audit, gone
+    raise DisclosureError(
+        indicator.id,
+        f"granskningen kunde inte bevisa skyddet inom tidsgränsen ({cap:g} s processortid per försök), "
+        + ("inte ens med bara år per kommun. " if rungs > 1 else ". ")
+        + "Resultatet publiceras inte; höj settings.publication.audit_seconds eller "
+        "MATAVLA_AUDIT_SECONDS, eller publicera färre indelningar (area_levels, breakdowns).",
+    )
 
 
 def compute_indicator(

@@ -102,6 +102,7 @@ class AuditResult:
     seconds: float = 0.0
     timed_out: bool = False  # the exact audit hit its time cap: only the snabbkontroll speaks for it
     withheld: int = 0  # cells the publishing rule left out (protected as hidden, never stored)
+    rung: int = 0  # the publishing ladder's rung published (0: the catalogue's rule)
 
     @property
     def passed(self) -> bool:
@@ -202,6 +203,7 @@ def audit(
     lp_budget: int | None = None,
     deadline: float | None = None,
     bounded_only: npt.ArrayLike | None = None,
+    only: npt.ArrayLike | None = None,
 ) -> AuditResult:
     """Check every hidden cell's numerator and denominator against everything published.
 
@@ -250,6 +252,9 @@ def audit(
     for i, q in enumerate(quantities):
         if q.audited:
             targets[i * n : (i + 1) * n] = lp_targets
+    if only is not None:
+        only_cells = np.asarray(only, dtype=np.bool_)
+        targets &= np.concatenate([only_cells, only_cells])
     if focus is not None:
         focus_cells = np.asarray(focus, dtype=np.bool_)
         focused = np.concatenate([focus_cells, focus_cells]) & unknown

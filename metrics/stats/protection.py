@@ -83,9 +83,11 @@ def protect(
     assumed to know them, which is more than the real one does, so every pass holds for the real
     one too – and are the first choice for complementary cells (hiding them costs nothing).
     `withheld_unknown` (the publishing ladder's rungs): the exact audit models what the attacker
-    really knows – every withheld cell is an unknown in the sums – and proves the hidden cells
-    only; a withheld cell that is not hidden holds no small value (the primary rule would hide
-    it), so pinning it discloses nothing. Greedy and propagation rounds keep the model above.
+    really knows – every withheld cell is an unknown in the sums – and proves the published
+    hidden cells. Withheld cells are unknowns of its LPs but not their targets (as in `matavla
+    audit`): the propagation rounds protect the hidden ones among them, with the model above, and
+    a final propagation check proves none is pinned; a withheld cell that is not hidden holds no
+    small value (the primary rule would have hidden it), so pinning it discloses nothing.
 
     `numerator` and `denominator` carry every cell's true values (the audit itself only reads
     the published ones). Returns the final hidden mask and an `AuditResult` over all cells;
@@ -193,7 +195,7 @@ def _protect_exactly(
             numerator_within_denominator=numerator_within_denominator,
             feasible=feasible,
             deadline=deadline,
-            bounded_only=extra & ~hidden if unknown is not None else None,
+            bounded_only=extra if unknown is not None else None,
             only=only,
             exact=exact,
             lp_budget=lp_budget,
@@ -225,6 +227,18 @@ def _protect_exactly(
         result = check(hidden, only=result.failing_cells())
         total.lps += result.lps
         total.seconds += result.seconds
+    if unknown is not None:
+        # Withheld cells are unknowns of the LPs but not their targets (as in `matavla audit`):
+        # the propagation rounds before the LP protected the hidden ones among them; this proves
+        # that the bounds arithmetic over what is published still pins none of them.
+        withheld_cells = [
+            f
+            for f in propagation_findings(
+                hidden | extra, numerator, denominator, numerator_within_denominator, extra & ~hidden
+            )
+            if extra[f.cell]
+        ]
+        result.findings = sorted([*result.findings, *withheld_cells], key=lambda f: (f.cell, f.quantity))
     # Cells outside the last round's targets passed before and their components only gained
     # unknowns since, which can only widen their intervals: the last result speaks for every cell.
     total.hidden = int(hidden.sum())

@@ -387,6 +387,11 @@ def compute_all(
         reports.append(RunReport(indicator.id, True, len(frame), seconds))
         if progress:
             note = ""
+            if audit.rung:
+                note = (
+                    f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
+                    f"på {audit_cap(catalogue):g} s med katalogens publiceringsregel"
+                )
             if audit.timed_out:
                 note = (
                     f" – LP-granskningen hann inte klart på {audit_cap(catalogue):g} s; "

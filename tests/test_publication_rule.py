@@ -32,7 +32,7 @@ from metrics.dashboard.logic.publication_notes import (
     months_note,
     months_note_for,
 )
-from metrics.errors import CatalogueError, DisclosureError
+from metrics.errors import CatalogueError
 from metrics.stats.audit import Quantity, audit
 from metrics.stats.protection import protect
 from tests.indicator_cases import core_catalogue, empty_db, insert
@@ -313,12 +313,19 @@ def test_past_the_cap_compute_publishes_the_next_rung_once_the_lp_proves_it(cata
     assert item.result.withheld == 6 and item.result.passed
 
 
-def test_an_indicator_no_rung_can_prove_in_time_is_refused(catalogue, monkeypatch):
+def test_when_no_rung_is_proven_in_time_the_coarsest_is_published_and_said_so(catalogue, monkeypatch):
     indicator = catalogue.indicator("aterinskrivning_30d_65")
-    tried = _no_time_for({0, 1, 2, 3}, monkeypatch)
-    with pytest.raises(DisclosureError, match="kunde inte bevisa skyddet inom tidsgränsen"):
-        finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN)
-    assert tried == [0, 1, 2, 3]  # every rung was tried
+    tried = _no_time_for({0, 1, 2}, monkeypatch)
+    out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN)
+    # Q3 has no breakdowns, so rung 2 withholds what rung 1 did and is skipped: the calls were
+    # rungs 0, 1 and 3 (the wrapper counts calls)
+    assert len(tried) == 3
+    audit_result = out.attrs["audit"]
+    # Rung 3: both kommuner's months (6) and quarters (2) withheld; the län's 4 cells are stored.
+    assert audit_result.rung == 3 and audit_result.timed_out
+    assert audit_result.withheld == 8 and audit_result.cells == 4
+    assert sorted(out["period"]) == ["2022-07", "2022-08", "2022-09", "2022-Q3"]
+    assert set(out["area_code"]) == {"05"}
     # The snabbkontroll (compute --snabbkontroll) has no LP to run out of time: it publishes rung 0
     monkeypatch.undo()
     out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=False, plan=PLAN)
@@ -362,10 +369,12 @@ def test_the_exact_audit_past_its_time_cap_falls_back_to_the_snabbkontroll_and_s
     assert not result.timed_out and result.lps > 0 and result.passed
 
 
-def test_compute_runs_the_lp_audit_by_default_and_refuses_what_it_cannot_prove_in_time(catalogue):
+def test_compute_runs_the_lp_audit_by_default_and_past_the_cap_publishes_less(catalogue):
     from metrics.compute.engine import compute_all
 
     con = empty_db(catalogue)
+    # 40 contacts of one woman aged 50 each in Linköping, May 2024, 3 of them proactive: a count of
+    # 3 (1–4: primary) in every cell – each area, period and breakdown holds the same 40 contacts.
     rows = [
         (f"c{i}", f"p{i}", "0580", "K", 50, "2024-05-02", "VC", "region", "lakare", "", "mottagning", i < 3)
         for i in range(40)
@@ -373,32 +382,28 @@ def test_compute_runs_the_lp_audit_by_default_and_refuses_what_it_cannot_prove_i
     insert(con, "contacts", rows)
     insert(con, "population", [("0580", 2024, "K", 50, 168035)])
     meta = "SELECT value FROM meta WHERE key = ?"
-    reports = compute_all(con, catalogue, only=["proaktiva_kontakter"])
-    assert all(r.ok for r in reports)
-    record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
-    assert record["check"] == "fullständig LP-granskning" and record["lp_timed_out"] == []
-    assert record["ladder"] == {} and record["indicators"]["proaktiva_kontakter"]["rung"] == 0
-    good = con.execute("SELECT count(*) FROM results WHERE indicator = 'proaktiva_kontakter'").fetchone()
-    # A cap no LP can meet: no rung of the ladder is proven, so nothing new is published. The old
-    # code published the propagation-protected cells here ("LP-granskningen hann inte klart").
+    # A cap no LP can meet: rungs 0–3 of the ladder all run out of time, so the coarsest is
+    # published – Linköping by year only (total, sex, age band: 3 cells); the län 05 and the area
+    # group nso_central keep month, quarter and year by each breakdown (2 × 3 × 3 = 18 cells).
+    # The old code published rung 0 here: Linköping's May and Q2 as well.
     messages: list[str] = []
     capped = dataclasses.replace(
         catalogue, publication=dataclasses.replace(catalogue.publication, audit_seconds=1e-9)
     )
     reports = compute_all(con, capped, only=["proaktiva_kontakter"], progress=messages.append)
-    assert [r.ok for r in reports] == [False]
-    assert "kunde inte bevisa skyddet inom tidsgränsen" in reports[0].message
+    assert [(r.ok, r.rows) for r in reports] == [(True, 21)]
     record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
-    assert record["refused"] == ["proaktiva_kontakter"] and not record["passed"]
-    # The last good results stay, marked stale
-    status = con.execute(
-        "SELECT status FROM indicator_runs WHERE indicator = 'proaktiva_kontakter'"
+    assert record["check"] == "snabbkontroll" and record["lp_timed_out"] == ["proaktiva_kontakter"]
+    assert record["ladder"] == {"proaktiva_kontakter": 3}
+    assert "bara år visas per kommun" in messages[-1] and "LP-granskningen hann inte klart" in messages[-1]
+    linkoping = con.execute(
+        "SELECT DISTINCT period FROM results WHERE indicator = 'proaktiva_kontakter' AND area_code = '0580'"
     ).fetchall()
-    assert status == [("stale",)]
-    assert (
-        con.execute("SELECT count(*) FROM results WHERE indicator = 'proaktiva_kontakter'").fetchone() == good
-    )
+    assert linkoping == [("2024",)]
     compute_all(con, catalogue, only=["proaktiva_kontakter"])
+    record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
+    assert record["check"] == "fullständig LP-granskning" and record["lp_timed_out"] == []
+    assert record["ladder"] == {} and record["indicators"]["proaktiva_kontakter"]["rung"] == 0
     # Linköping is large: its May total is published, its May by sex is not (month breakdowns
     # only for län and groups); the län keeps its May by sex.
     cells = con.execute(

@@ -238,7 +238,7 @@ def test_no_hidden_cell_is_alone_in_a_published_sum_nor_solved_by_time_sums(atta
 # names: run `matavla audit` before publishing an indicator past the cap. With the publishing
 # ladder 6 remain past the cap (proaktiva_kontakter_barn is now proven), published on its coarsest
 # rung; docs/disclosure.md says why the LP does not finish for them.
-def test_a_differencing_attack_solves_no_hidden_cell_the_lp_audit_proved(demo_database, attacked):
+def test_a_differencing_attack_solves_no_hidden_cell_in_any_indicator(demo_database, attacked):
     con = duckdb.connect(str(demo_database.db_path), read_only=True)
     try:
         record = json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])

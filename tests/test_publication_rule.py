@@ -332,6 +332,39 @@ def test_when_no_rung_is_proven_in_time_the_coarsest_is_published_and_said_so(ca
     assert out.attrs["audit"].rung == 0 and len(out) == 9
 
 
+def test_the_cap_is_shared_by_the_rungs_so_a_spent_cap_goes_straight_to_the_coarsest(catalogue, monkeypatch):
+    # The cap is the LP's CPU time per indicator over all rungs. A fake CPU clock: rung 0's LP
+    # runs out of time after spending all of it, as a real timed-out LP does. The old code gave
+    # rungs 1 and 3 a fresh cap each (3 × the cap: on the 2 % demo 15 s more CPU per indicator
+    # past the cap, for a rung 3 whose LP did not finish either).
+    from types import SimpleNamespace
+
+    from metrics.compute import engine
+
+    clock = [1000.0]
+    monkeypatch.setattr(engine, "time", SimpleNamespace(process_time=lambda: clock[0]))
+    real = engine.protect_cells
+    given: list[tuple[int, float]] = []  # (cells withheld, CPU seconds) per call
+
+    def spending(*args, **kwargs):
+        given.append((int(kwargs["withheld"].sum()), kwargs["seconds"]))
+        clock[0] += kwargs["seconds"]  # the LP uses what it is given, then times out
+        hidden, result = real(*args, **{**kwargs, "exact": False})
+        result.timed_out = True
+        return hidden, result
+
+    monkeypatch.setattr(engine, "protect_cells", spending)
+    cap = dataclasses.replace(catalogue.publication, audit_seconds=15.0)
+    capped = dataclasses.replace(catalogue, publication=cap)
+    indicator = capped.indicator("aterinskrivning_30d_65")
+    out = finish_cells(q3_raw(), indicator, capped, exact_audit=True, plan=PLAN)
+    # Rung 0 (Ydre's 3 months withheld, test above) gets the whole 15 s; then rung 1 (both
+    # kommuner's 6 months) is skipped and rung 3 (6 months + 2 quarters withheld) gets the 0 s
+    # left: its protection is propagation only.
+    assert given == [(3, 15.0), (8, 0.0)]
+    assert out.attrs["audit"].rung == 3 and out.attrs["audit"].timed_out
+
+
 def test_a_count_pinned_to_exactly_zero_passes():
     # A quarter of 0 readmissions (published: 0 is not a small count) = Σ its 3 withheld months,
     # each ≥ 0, so each is 0 – what the primary rule would publish anyway.

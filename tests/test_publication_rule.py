@@ -524,6 +524,34 @@ def test_the_data_page_says_how_many_cells_are_withheld_and_where_the_lp_audit_g
     ) in text
 
 
+def test_the_data_page_does_not_call_a_coarser_rung_the_lp_proved_unproven():
+    from metrics.dashboard.logic.audit_status import audit_status
+
+    summary = {
+        "check": "snabbkontroll",
+        "computed_at": "2026-12-02 08:40:00",
+        "checked": 4660,
+        "hidden": 2705,
+        "passed": True,
+        "seconds": 50.2,
+        # privata_kontakter: the LP proved rung 1 (no kommun months); digitala_kontakter: no rung
+        # in time, rung 3 published on the snabbkontroll
+        "ladder": {"privata_kontakter": 1, "digitala_kontakter": 3},
+        "lp_timed_out": ["digitala_kontakter"],
+    }
+    text, _ = audit_status(summary)
+    # The old text said of both "granskningen kunde inte bevisa skyddet inom tidsgränsen" (the
+    # audit could not prove the protection), false of privata_kontakter's published cells.
+    assert "kunde inte bevisa skyddet inom tidsgränsen" not in text
+    assert (
+        "Bara år visas per kommun för digitala_kontakter: LP-granskningen hann inte bevisa skyddet "
+        "av en finare indelning inom tidsgränsen · Månader per kommun visas inte för "
+        "privata_kontakter: LP-granskningen hann inte bevisa skyddet av en finare indelning inom "
+        "tidsgränsen · LP-granskningen hann inte klart för digitala_kontakter: bara "
+        "snabbkontrollen gäller där"
+    ) in text
+
+
 def test_the_kommun_and_indicator_pages_say_what_is_not_published(tmp_path):
     from metrics.dashboard.server import create_app
     from metrics.db import set_meta

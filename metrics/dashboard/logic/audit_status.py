@@ -47,8 +47,10 @@ def audit_status(compute: dict[str, Any] | None, lp: dict[str, Any] | None = Non
     for indicator, rung in sorted((compute.get("ladder") or {}).items()):
         if 0 < int(rung) < len(LADDER):
             parts.append(
+                # Not "could not prove the protection": what is published on the rung may well be
+                # LP-proven; what the LP ran out of time on is the finer rung withheld.
                 f"{LADDER[int(rung)]} för {indicator}: "
-                "granskningen kunde inte bevisa skyddet inom tidsgränsen"
+                "LP-granskningen hann inte bevisa skyddet av en finare indelning inom tidsgränsen"
             )
     if timed_out := compute.get("lp_timed_out") or []:
         parts.append(

@@ -524,6 +524,36 @@ def test_the_data_page_says_how_many_cells_are_withheld_and_where_the_lp_audit_g
     ) in text
 
 
+def test_a_refused_indicator_s_stale_results_keep_the_rung_they_were_published_on(catalogue):
+    from metrics.compute.disclosure import record_audit
+    from metrics.stats.audit import AuditResult
+
+    con = empty_db(catalogue)
+
+    def ladder() -> dict[str, int]:
+        return json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])["ladder"]
+
+    # Monday: proaktiva_kontakter published on rung 3 (only years per kommun)
+    record_audit(con, {"proaktiva_kontakter": AuditResult(cells=21, hidden=0, rung=3)}, "2026-12-01 08:00:00")
+    assert ladder() == {"proaktiva_kontakter": 3}
+    # Tuesday, `compute --only proaktiva_kontakter`: refused; Monday's results stay, stale. The
+    # old record dropped its rung with its entry, so `matavla audit` rebuilt rung 0's withheld
+    # cells for results that had no kommun quarters at all.
+    record_audit(con, {}, "2026-12-02 08:00:00", refused=["proaktiva_kontakter"], replace_all=False)
+    assert ladder() == {"proaktiva_kontakter": 3}
+    # Wednesday, a full compute: refused again, another indicator on rung 1
+    record_audit(
+        con,
+        {"sip_per_1000": AuditResult(cells=9, hidden=0, rung=1)},
+        "2026-12-03 08:00:00",
+        refused=["proaktiva_kontakter"],
+    )
+    assert ladder() == {"proaktiva_kontakter": 3, "sip_per_1000": 1}
+    # Thursday: computed again, now on rung 0 – no rung left to remember
+    record_audit(con, {"proaktiva_kontakter": AuditResult(cells=40, hidden=0)}, "2026-12-04 08:00:00")
+    assert ladder() == {}
+
+
 def test_the_data_page_does_not_call_a_coarser_rung_the_lp_proved_unproven():
     from metrics.dashboard.logic.audit_status import audit_status
 

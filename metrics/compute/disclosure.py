@@ -284,8 +284,13 @@ def record_audit(
     summary = audit_summary(results, computed_at, refused, check)
     summary["checked_at"] = datetime.now().isoformat(sep=" ", timespec="seconds")
     previous = get_meta(con, key)
+    old = json.loads(previous) if previous else {}
+    # A refused indicator keeps its last good results (stale), published on the rung recorded
+    # then: `matavla audit` must rebuild that rung's withheld cells to audit them with the sums
+    # that were published, so its rung stays in `ladder` though its entry goes.
+    stale_rungs = {k: r for k, r in (old.get("ladder") or {}).items() if k in set(summary["refused"])}
+    summary["ladder"] = {**summary["ladder"], **stale_rungs}
     if not replace_all and previous:
-        old = json.loads(previous)
         entries = {**old.get("indicators", {}), **summary["indicators"]}
         for refused_id in summary["refused"]:  # not `key`: that names the meta row written below
             entries.pop(refused_id, None)
@@ -299,7 +304,10 @@ def record_audit(
             seconds=round(sum(e["seconds"] for e in entries.values()), 2),
             withheld=sum(e.get("withheld", 0) for e in entries.values()),
             lp_timed_out=sorted(k for k, e in entries.items() if e.get("lp_timed_out")),
-            ladder={k: e["rung"] for k, e in entries.items() if e.get("rung")},
+            ladder={
+                **{k: e["rung"] for k, e in entries.items() if e.get("rung")},
+                **{k: r for k, r in (old.get("ladder") or {}).items() if k in refused_all},
+            },
             refused=refused_all,
             # The weaker check speaks for all when a partial run mixed them.
             check=LP_CHECK if all(e.get("check") == LP_CHECK for e in entries.values()) else QUICK_CHECK,

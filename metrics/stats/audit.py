@@ -420,19 +420,19 @@ def _audit_component(
     down = False
     misses = 0
     for _ in range(WITNESS_LPS):
-        unproven = np.array([i for i in np.flatnonzero(is_target).tolist() if not safe(i)], dtype=np.intp)
-        if unproven.size < 4:
+        pushed = np.array([i for i in np.flatnonzero(is_target).tolist() if not safe(i)], dtype=np.intp)
+        if pushed.size < 4:
             break
-        lacking = required[unproven] - (high[unproven] - low[unproven])
-        must_rise = low[unproven] - box_lower[unproven] < lacking
+        lacking = required[pushed] - (high[pushed] - low[pushed])
+        must_rise = low[pushed] - box_lower[pushed] < lacking
         objective = np.zeros(k)
         if misses < 2:
-            objective[unproven] = np.where(must_rise | ~down, -1.0, 1.0)
+            objective[pushed] = np.where(must_rise | ~down, -1.0, 1.0)
         else:
-            objective[unproven] = rng.choice([-1.0, 1.0], size=unproven.size)
+            objective[pushed] = rng.choice([-1.0, 1.0], size=pushed.size)
         seen(solve(objective))
-        proven = int(sum(safe(i) for i in unproven.tolist()))
-        if proven < max(3, unproven.size // 100):
+        proven = int(sum(safe(i) for i in pushed.tolist()))
+        if proven < max(3, pushed.size // 100):
             misses += 1
             if misses >= 3:
                 break

@@ -344,13 +344,13 @@ def test_the_cap_is_shared_by_the_rungs_so_a_spent_cap_goes_straight_to_the_coar
     clock = [1000.0]
     monkeypatch.setattr(engine, "time", SimpleNamespace(process_time=lambda: clock[0]))
     real = engine.protect_cells
-    given: list[tuple[int, float]] = []  # (cells withheld, CPU seconds) per call
+    given: list[tuple[int, float, bool]] = []  # (cells withheld, CPU seconds, exact) per call
 
     def spending(*args, **kwargs):
-        given.append((int(kwargs["withheld"].sum()), kwargs["seconds"]))
+        given.append((int(kwargs["withheld"].sum()), kwargs["seconds"], kwargs["exact"]))
         clock[0] += kwargs["seconds"]  # the LP uses what it is given, then times out
         hidden, result = real(*args, **{**kwargs, "exact": False})
-        result.timed_out = True
+        result.timed_out = kwargs["exact"]  # what `protect` says when an LP's deadline passes
         return hidden, result
 
     monkeypatch.setattr(engine, "protect_cells", spending)
@@ -360,8 +360,9 @@ def test_the_cap_is_shared_by_the_rungs_so_a_spent_cap_goes_straight_to_the_coar
     out = finish_cells(q3_raw(), indicator, capped, exact_audit=True, plan=PLAN)
     # Rung 0 (Ydre's 3 months withheld, test above) gets the whole 15 s; then rung 1 (both
     # kommuner's 6 months) is skipped and rung 3 (6 months + 2 quarters withheld) gets the 0 s
-    # left: its protection is propagation only.
-    assert given == [(3, 15.0), (8, 0.0)]
+    # left: its protection is propagation only (no LP set up to time out at once), and the
+    # outcome still says the LP did not finish.
+    assert given == [(3, 15.0, True), (8, 0.0, False)]
     assert out.attrs["audit"].rung == 3 and out.attrs["audit"].timed_out
 
 

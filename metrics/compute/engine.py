@@ -238,6 +238,7 @@ def _protect_on_the_ladder(
             if tried is not None and np.array_equal(gone, tried):
                 continue
         tried = gone
+        spent = rung > 0 and left <= 0  # no LP time left: propagation only, no LP set up for nothing
         final, audit = protect_cells(
             df,
             primary,
@@ -245,12 +246,13 @@ def _protect_on_the_ladder(
             den,
             indicator,
             catalogue,
-            exact=exact_audit,
+            exact=exact_audit and not spent,
             seconds=max(left, 0.0),
             withheld=gone,
             withheld_unknown=rung > 0,
         )
         audit.rung = rung
+        audit.timed_out |= spent
         if not audit.timed_out:
             break
     return final, audit, gone

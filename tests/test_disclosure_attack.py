@@ -235,23 +235,43 @@ def test_no_hidden_cell_is_alone_in_a_published_sum_nor_solved_by_time_sums(atta
 # only and recorded as such (meta 'audit' → lp_timed_out; compute says so and the Data page shows
 # it): with 53 indicators that was 7, and in one of them (privata_kontakter, Östergötland
 # 2023-12 and 2023-Q4 by age band) the attacker solved 6 values. That is the gap docs/disclosure.md
-# names: run `matavla audit` before publishing an indicator past the cap.
-def test_a_differencing_attack_solves_no_hidden_cell_the_lp_audit_proved(demo_database, attacked):
+# names: run `matavla audit` before publishing an indicator past the cap. With the publishing
+# ladder 6 remain past the cap (proaktiva_kontakter_barn is now proven), published on its coarsest
+# rung; docs/disclosure.md says why the LP does not finish for them.
+def test_a_differencing_attack_solves_no_hidden_cell_in_any_indicator(demo_database, attacked):
     con = duckdb.connect(str(demo_database.db_path), read_only=True)
     try:
         record = json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])
     finally:
         con.close()
     past_the_cap = set(record.get("lp_timed_out", []))
-    assert [cell for cell in attacked.solved if cell[0] not in past_the_cap] == []
+    # Past the cap the coarsest rung of the ladder is published (only years per kommun): in the
+    # 2 % demo that also leaves the attacker nothing in those 6 indicators (it solved 6 values of
+    # privata_kontakter before the ladder), though there it rests on propagation, not on the LP.
+    assert set(record.get("ladder", {})) == past_the_cap
+    assert attacked.solved == []
     assert len(past_the_cap) < len(record["indicators"])  # the LP proves most indicators
 
 
-def test_no_sampled_hidden_count_can_be_pinned_narrower_than_five(published, attacked):
+def past_the_cap(db_path) -> list[str]:
+    """The indicators whose LP did not finish in compute: protected by propagation only."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        record = json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])
+    finally:
+        con.close()
+    return sorted(record.get("lp_timed_out", []))
+
+
+def test_no_sampled_hidden_count_can_be_pinned_narrower_than_five(demo_database, published, attacked):
     results, _ = published
     rng = np.random.default_rng(20241231)
     checked = 0
-    for indicator in ("aterinskrivning_30d_65", "sip_per_1000", "proaktiva_kontakter", "sip_delaktighet"):
+    # A fixed sample of LP-proven indicators, and every one the LP did not finish: there only
+    # propagation checked what is published, and `solved` above sees exact solutions only, not
+    # a count pinned to 1–4 (the old test sampled none of them but aterinskrivning_30d_65).
+    sample = ("aterinskrivning_30d_65", "sip_per_1000", "proaktiva_kontakter", "sip_delaktighet")
+    for indicator in dict.fromkeys([*sample, *past_the_cap(demo_database.db_path)]):
         cells = results[results["indicator"] == indicator].reset_index(drop=True)
         hidden = cells["suppressed"].astype(bool).to_numpy()
         primary = np.flatnonzero((cells["suppression"] == "primary").to_numpy())
@@ -261,10 +281,14 @@ def test_no_sampled_hidden_count_can_be_pinned_narrower_than_five(published, att
         position = {int(u): j for j, u in enumerate(unknown)}
         # one connected block per sampled cell keeps each LP small
         _, label = connected_components(matrix.T @ matrix, directed=False)
+        if primary.size == 0:
+            continue
         for cell in rng.choice(primary, size=min(6, primary.size), replace=False):
             j = position[int(cell)]
             block = np.flatnonzero(label == label[j])
             rows = np.unique(matrix[:, block].tocoo().row)
+            if rows.size == 0:
+                continue  # in no sum the attacker trusts: any count from 0 up
             a_eq = matrix[rows][:, block]
             goal = np.zeros(block.size)
             goal[np.searchsorted(block, j)] = 1.0

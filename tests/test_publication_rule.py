@@ -18,7 +18,14 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import PublicationSettings
 from metrics.compute.disclosure import audit_indicator
 from metrics.compute.engine import finish_cells
-from metrics.compute.publication import EVERYTHING, PublishingPlan, kommun_population, with_withheld, withheld
+from metrics.compute.publication import (
+    EVERYTHING,
+    PublishingPlan,
+    kommun_population,
+    rung_plan,
+    with_withheld,
+    withheld,
+)
 from metrics.dashboard.logic.publication_notes import (
     Publication,
     breakdown_note,
@@ -229,6 +236,136 @@ def test_the_audit_of_stored_results_puts_the_withheld_months_back_into_the_sums
     assert not audit_indicator(stored, indicator, catalogue, plan=None).result.passed
 
 
+# --- the ladder: publish less until the exact audit proves it ----------------------------------------
+
+
+def test_each_rung_of_the_ladder_withholds_more_kommun_cells_and_never_a_lans():
+    # Linköping (large) and its län, 2022: a month, a quarter and the year, each as a total and
+    # by sex – 2 areas × 3 periods × 2 breakdowns = 12 cells.
+    rows = [
+        (area, level, period_type, "2022-01-01", breakdown, "K" if breakdown == "sex" else None, None)
+        for area, level in (("0580", "kommun"), ("05", "lan"))
+        for period_type in ("month", "quarter", "year")
+        for breakdown in ("total", "sex")
+    ]
+    cells = frame(rows)
+
+    def kommun_cells(rung: int) -> list[tuple[str, str]]:
+        gone = withheld(cells, rung_plan(PLAN, rung))
+        assert not gone[cells["area_level"].to_numpy() == "lan"].any()  # a län keeps everything
+        return sorted(zip(cells.loc[gone, "period_type"], cells.loc[gone, "breakdown"], strict=True))
+
+    # rung 0, the catalogue's rule: Linköping's months by sex only (168 035 ≥ 20 000 inhabitants)
+    assert kommun_cells(0) == [("month", "sex")]
+    assert kommun_cells(1) == [("month", "sex"), ("month", "total")]  # no kommun months
+    assert kommun_cells(2) == [("month", "sex"), ("month", "total"), ("quarter", "sex")]
+    # rung 3: only years per kommun
+    assert kommun_cells(3) == [("month", "sex"), ("month", "total"), ("quarter", "sex"), ("quarter", "total")]
+
+
+def _no_time_for(rungs, monkeypatch):
+    """Compute's exact audit runs out of time on these rungs of the ladder (tried in order, so
+    the n-th call is rung n), and gets its usual cap on the others."""
+    from metrics.compute import engine
+
+    real = engine.protect_cells
+    tried: list[int] = []
+
+    def capped(*args, **kwargs):
+        rung = len(tried)
+        tried.append(rung)
+        assert kwargs["withheld_unknown"] == (rung > 0)
+        hidden, result = real(*args, **kwargs)
+        if rung in rungs:
+            result.timed_out = True  # what `protect` returns when the LP's deadline passes
+        return hidden, result
+
+    monkeypatch.setattr(engine, "protect_cells", capped)
+    return tried
+
+
+def test_past_the_cap_compute_publishes_the_next_rung_once_the_lp_proves_it(catalogue, monkeypatch):
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    tried = _no_time_for({0}, monkeypatch)
+    out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN)
+    assert tried == [0, 1]
+    audit_result = out.attrs["audit"]
+    # Rung 1: no kommun months. Ydre's and Linköping's 3 months each are withheld (6), the 6 left
+    # are both kommuner's Q3 and the län's July, August, September and Q3.
+    assert audit_result.rung == 1 and not audit_result.timed_out and audit_result.passed
+    assert audit_result.withheld == 6 and audit_result.cells == 6
+    assert sorted(zip(out["area_code"], out["period"], strict=True)) == [
+        ("05", "2022-07"),
+        ("05", "2022-08"),
+        ("05", "2022-09"),
+        ("05", "2022-Q3"),
+        ("0512", "2022-Q3"),
+        ("0580", "2022-Q3"),
+    ]
+    # None of them needs hiding: each kommun month is now an unknown between 0 and its quarter
+    # and its län month. Ydre's months sum to 5 (its Q3) and Linköping's August = 5 − Ydre's August
+    # (the län's August of 5 readmissions): every hidden count ranges over 0..5, 6 values, at least
+    # the 5 required. At rung 0 (test above) Linköping's August hid, and a July and a September too.
+    assert not out["suppressed"].any()
+    assert out.set_index(["area_code", "period"]).loc[("05", "2022-08"), "numerator"] == 5
+    # The audit of the stored results rebuilds the rung's withheld months and agrees
+    item = audit_indicator(out.assign(missing=False), indicator, catalogue, plan=rung_plan(PLAN, 1))
+    assert item.result.withheld == 6 and item.result.passed
+
+
+def test_when_no_rung_is_proven_in_time_the_coarsest_is_published_and_said_so(catalogue, monkeypatch):
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    tried = _no_time_for({0, 1, 2}, monkeypatch)
+    out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN)
+    # Q3 has no breakdowns, so rung 2 withholds what rung 1 did and is skipped: the calls were
+    # rungs 0, 1 and 3 (the wrapper counts calls)
+    assert len(tried) == 3
+    audit_result = out.attrs["audit"]
+    # Rung 3: both kommuner's months (6) and quarters (2) withheld; the län's 4 cells are stored.
+    assert audit_result.rung == 3 and audit_result.timed_out
+    assert audit_result.withheld == 8 and audit_result.cells == 4
+    assert sorted(out["period"]) == ["2022-07", "2022-08", "2022-09", "2022-Q3"]
+    assert set(out["area_code"]) == {"05"}
+    # The snabbkontroll (compute --snabbkontroll) has no LP to run out of time: it publishes rung 0
+    monkeypatch.undo()
+    out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=False, plan=PLAN)
+    assert out.attrs["audit"].rung == 0 and len(out) == 9
+
+
+def test_the_cap_is_shared_by_the_rungs_so_a_spent_cap_goes_straight_to_the_coarsest(catalogue, monkeypatch):
+    # The cap is the LP's CPU time per indicator over all rungs. A fake CPU clock: rung 0's LP
+    # runs out of time after spending all of it, as a real timed-out LP does. The old code gave
+    # rungs 1 and 3 a fresh cap each (3 × the cap: on the 2 % demo 15 s more CPU per indicator
+    # past the cap, for a rung 3 whose LP did not finish either).
+    from types import SimpleNamespace
+
+    from metrics.compute import engine
+
+    clock = [1000.0]
+    monkeypatch.setattr(engine, "time", SimpleNamespace(process_time=lambda: clock[0]))
+    real = engine.protect_cells
+    given: list[tuple[int, float, bool]] = []  # (cells withheld, CPU seconds, exact) per call
+
+    def spending(*args, **kwargs):
+        given.append((int(kwargs["withheld"].sum()), kwargs["seconds"], kwargs["exact"]))
+        clock[0] += kwargs["seconds"]  # the LP uses what it is given, then times out
+        hidden, result = real(*args, **{**kwargs, "exact": False})
+        result.timed_out = kwargs["exact"]  # what `protect` says when an LP's deadline passes
+        return hidden, result
+
+    monkeypatch.setattr(engine, "protect_cells", spending)
+    cap = dataclasses.replace(catalogue.publication, audit_seconds=15.0)
+    capped = dataclasses.replace(catalogue, publication=cap)
+    indicator = capped.indicator("aterinskrivning_30d_65")
+    out = finish_cells(q3_raw(), indicator, capped, exact_audit=True, plan=PLAN)
+    # Rung 0 (Ydre's 3 months withheld, test above) gets the whole 15 s; then rung 1 (both
+    # kommuner's 6 months) is skipped and rung 3 (6 months + 2 quarters withheld) gets the 0 s
+    # left: its protection is propagation only (no LP set up to time out at once), and the
+    # outcome still says the LP did not finish.
+    assert given == [(3, 15.0, True), (8, 0.0, False)]
+    assert out.attrs["audit"].rung == 3 and out.attrs["audit"].timed_out
+
+
 def test_a_count_pinned_to_exactly_zero_passes():
     # A quarter of 0 readmissions (published: 0 is not a small count) = Σ its 3 withheld months,
     # each ≥ 0, so each is 0 – what the primary rule would publish anyway.
@@ -266,10 +403,12 @@ def test_the_exact_audit_past_its_time_cap_falls_back_to_the_snabbkontroll_and_s
     assert not result.timed_out and result.lps > 0 and result.passed
 
 
-def test_compute_runs_the_lp_audit_by_default_and_records_a_timeout(catalogue):
+def test_compute_runs_the_lp_audit_by_default_and_past_the_cap_publishes_less(catalogue):
     from metrics.compute.engine import compute_all
 
     con = empty_db(catalogue)
+    # 40 contacts of one woman aged 50 each in Linköping, May 2024, 3 of them proactive: a count of
+    # 3 (1–4: primary) in every cell – each area, period and breakdown holds the same 40 contacts.
     rows = [
         (f"c{i}", f"p{i}", "0580", "K", 50, "2024-05-02", "VC", "region", "lakare", "", "mottagning", i < 3)
         for i in range(40)
@@ -277,18 +416,28 @@ def test_compute_runs_the_lp_audit_by_default_and_records_a_timeout(catalogue):
     insert(con, "contacts", rows)
     insert(con, "population", [("0580", 2024, "K", 50, 168035)])
     meta = "SELECT value FROM meta WHERE key = ?"
+    # A cap no LP can meet: rungs 0–3 of the ladder all run out of time, so the coarsest is
+    # published – Linköping by year only (total, sex, age band: 3 cells); the län 05 and the area
+    # group nso_central keep month, quarter and year by each breakdown (2 × 3 × 3 = 18 cells).
+    # The old code published rung 0 here: Linköping's May and Q2 as well.
     messages: list[str] = []
     capped = dataclasses.replace(
         catalogue, publication=dataclasses.replace(catalogue.publication, audit_seconds=1e-9)
     )
     reports = compute_all(con, capped, only=["proaktiva_kontakter"], progress=messages.append)
-    assert all(r.ok for r in reports)
+    assert [(r.ok, r.rows) for r in reports] == [(True, 21)]
     record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
     assert record["check"] == "snabbkontroll" and record["lp_timed_out"] == ["proaktiva_kontakter"]
-    assert "LP-granskningen hann inte klart" in messages[-1]
+    assert record["ladder"] == {"proaktiva_kontakter": 3}
+    assert "bara år visas per kommun" in messages[-1] and "LP-granskningen hann inte klart" in messages[-1]
+    linkoping = con.execute(
+        "SELECT DISTINCT period FROM results WHERE indicator = 'proaktiva_kontakter' AND area_code = '0580'"
+    ).fetchall()
+    assert linkoping == [("2024",)]
     compute_all(con, catalogue, only=["proaktiva_kontakter"])
     record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
     assert record["check"] == "fullständig LP-granskning" and record["lp_timed_out"] == []
+    assert record["ladder"] == {} and record["indicators"]["proaktiva_kontakter"]["rung"] == 0
     # Linköping is large: its May total is published, its May by sex is not (month breakdowns
     # only for län and groups); the län keeps its May by sex.
     cells = con.execute(
@@ -373,6 +522,64 @@ def test_the_data_page_says_how_many_cells_are_withheld_and_where_the_lp_audit_g
         "Snabbkontroll godkänd 2026-12-02 08:40 · 2\u00a0705 av 4\u00a0660 celler dolda (50,2 s) · "
         "12\u00a0850 celler publiceras inte alls (publiceringsregeln) · "
         "LP-granskningen hann inte klart för digitala_kontakter: bara snabbkontrollen gäller där"
+    ) in text
+
+
+def test_a_refused_indicator_s_stale_results_keep_the_rung_they_were_published_on(catalogue):
+    from metrics.compute.disclosure import record_audit
+    from metrics.stats.audit import AuditResult
+
+    con = empty_db(catalogue)
+
+    def ladder() -> dict[str, int]:
+        return json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])["ladder"]
+
+    # Monday: proaktiva_kontakter published on rung 3 (only years per kommun)
+    record_audit(con, {"proaktiva_kontakter": AuditResult(cells=21, hidden=0, rung=3)}, "2026-12-01 08:00:00")
+    assert ladder() == {"proaktiva_kontakter": 3}
+    # Tuesday, `compute --only proaktiva_kontakter`: refused; Monday's results stay, stale. The
+    # old record dropped its rung with its entry, so `matavla audit` rebuilt rung 0's withheld
+    # cells for results that had no kommun quarters at all.
+    record_audit(con, {}, "2026-12-02 08:00:00", refused=["proaktiva_kontakter"], replace_all=False)
+    assert ladder() == {"proaktiva_kontakter": 3}
+    # Wednesday, a full compute: refused again, another indicator on rung 1
+    record_audit(
+        con,
+        {"sip_per_1000": AuditResult(cells=9, hidden=0, rung=1)},
+        "2026-12-03 08:00:00",
+        refused=["proaktiva_kontakter"],
+    )
+    assert ladder() == {"proaktiva_kontakter": 3, "sip_per_1000": 1}
+    # Thursday: computed again, now on rung 0 – no rung left to remember
+    record_audit(con, {"proaktiva_kontakter": AuditResult(cells=40, hidden=0)}, "2026-12-04 08:00:00")
+    assert ladder() == {}
+
+
+def test_the_data_page_does_not_call_a_coarser_rung_the_lp_proved_unproven():
+    from metrics.dashboard.logic.audit_status import audit_status
+
+    summary = {
+        "check": "snabbkontroll",
+        "computed_at": "2026-12-02 08:40:00",
+        "checked": 4660,
+        "hidden": 2705,
+        "passed": True,
+        "seconds": 50.2,
+        # privata_kontakter: the LP proved rung 1 (no kommun months); digitala_kontakter: no rung
+        # in time, rung 3 published on the snabbkontroll
+        "ladder": {"privata_kontakter": 1, "digitala_kontakter": 3},
+        "lp_timed_out": ["digitala_kontakter"],
+    }
+    text, _ = audit_status(summary)
+    # The old text said of both "granskningen kunde inte bevisa skyddet inom tidsgränsen" (the
+    # audit could not prove the protection), false of privata_kontakter's published cells.
+    assert "kunde inte bevisa skyddet inom tidsgränsen" not in text
+    assert (
+        "Bara år visas per kommun för digitala_kontakter: LP-granskningen hann inte bevisa skyddet "
+        "av en finare indelning inom tidsgränsen · Månader per kommun visas inte för "
+        "privata_kontakter: LP-granskningen hann inte bevisa skyddet av en finare indelning inom "
+        "tidsgränsen · LP-granskningen hann inte klart för digitala_kontakter: bara "
+        "snabbkontrollen gäller där"
     ) in text
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from metrics.catalogue.model import Catalogue
 from metrics.catalogue.problems import did_you_mean
 from metrics.compute.disclosure import (
+    AUDIT_META_KEY,
     LP_AUDIT_META_KEY,
     LP_CHECK,
     IndicatorAudit,
@@ -15,7 +17,7 @@ from metrics.compute.disclosure import (
     describe_findings,
     record_audit,
 )
-from metrics.compute.publication import stored_plan
+from metrics.compute.publication import rung_plan, stored_plan
 from metrics.db import connect, get_meta
 from metrics.errors import MatavlaError
 from metrics.wording import thousands
@@ -45,6 +47,7 @@ def audit_database(
         results = con.execute("SELECT * FROM results").df()
         computed_at = get_meta(con, "computed_at") or ""
         plan = stored_plan(con)  # the publishing rule the results were computed with
+        ladder = json.loads(get_meta(con, AUDIT_META_KEY) or "{}").get("ladder") or {}
     finally:
         con.close()
     audits: list[IndicatorAudit] = []
@@ -53,7 +56,11 @@ def audit_database(
         indicator = known.get(str(indicator_id))
         if indicator is None or (only and indicator.id not in only):
             continue
-        item = audit_indicator(cells, indicator, catalogue, plan=plan)
+        # An indicator published on a rung of the ladder withheld more: rebuild those cells too.
+        rung = int(ladder.get(indicator.id, 0))
+        item = audit_indicator(
+            cells, indicator, catalogue, plan=None if plan is None else rung_plan(plan, rung)
+        )
         audits.append(item)
         r = item.result
         status = "godkänd" if r.passed else "UNDERKÄND"

@@ -112,6 +112,7 @@ def protect_cells(
     exact: bool = True,
     seconds: float | None = None,
     withheld: npt.NDArray[np.bool_] | None = None,
+    withheld_unknown: bool = False,
 ) -> tuple[npt.NDArray[np.bool_], AuditResult]:
     """Every cell to hide (primary included), checked; raises `DisclosureError` if the check fails.
 
@@ -119,7 +120,8 @@ def protect_cells(
     within `seconds` of CPU time (None: no cap). Past the cap the result of propagation protection is kept,
     checked by the snabbkontroll, and the outcome says so (`timed_out`). `withheld`: the cells
     the publishing rule leaves out – hidden where `primary` says so, otherwise assumed known to
-    the attacker – and the first choice as complementary cells (`metrics.stats.protection`).
+    the attacker – and the first choice as complementary cells (`metrics.stats.protection`);
+    `withheld_unknown`: the exact audit treats them as unknowns instead (the ladder's rungs).
     """
     equations = cell_equations(cells, indicator, catalogue)
     num, den = quantities(indicator, numerator, denominator, equations)
@@ -133,6 +135,7 @@ def protect_cells(
         exact=exact,
         deadline=deadline,
         withheld=withheld,
+        withheld_unknown=withheld_unknown,
     )
     if not result.passed:
         check = check_kind(exact and not result.timed_out)
@@ -242,6 +245,7 @@ def audit_summary(
             "lps": r.lps,
             "check": QUICK_CHECK if r.timed_out else check,
             "lp_timed_out": r.timed_out,
+            "rung": r.rung,
         }
         for key, r in sorted(results.items())
     }
@@ -257,6 +261,7 @@ def audit_summary(
         "seconds": round(sum(r.seconds for r in results.values()), 2),
         "refused": sorted(refused),
         "lp_timed_out": sorted(key for key, r in results.items() if r.timed_out),
+        "ladder": {key: r.rung for key, r in sorted(results.items()) if r.rung},
         "indicators": entries,
     }
 
@@ -279,11 +284,16 @@ def record_audit(
     summary = audit_summary(results, computed_at, refused, check)
     summary["checked_at"] = datetime.now().isoformat(sep=" ", timespec="seconds")
     previous = get_meta(con, key)
+    old = json.loads(previous) if previous else {}
+    # A refused indicator keeps its last good results (stale), published on the rung recorded
+    # then: `matavla audit` must rebuild that rung's withheld cells to audit them with the sums
+    # that were published, so its rung stays in `ladder` though its entry goes.
+    stale_rungs = {k: r for k, r in (old.get("ladder") or {}).items() if k in set(summary["refused"])}
+    summary["ladder"] = {**summary["ladder"], **stale_rungs}
     if not replace_all and previous:
-        old = json.loads(previous)
         entries = {**old.get("indicators", {}), **summary["indicators"]}
-        for key in summary["refused"]:
-            entries.pop(key, None)
+        for refused_id in summary["refused"]:  # not `key`: that names the meta row written below
+            entries.pop(refused_id, None)
         recomputed = set(summary["indicators"]) | set(summary["refused"])
         refused_all = sorted(set(old.get("refused", [])) - recomputed | set(summary["refused"]))
         summary.update(
@@ -294,6 +304,10 @@ def record_audit(
             seconds=round(sum(e["seconds"] for e in entries.values()), 2),
             withheld=sum(e.get("withheld", 0) for e in entries.values()),
             lp_timed_out=sorted(k for k, e in entries.items() if e.get("lp_timed_out")),
+            ladder={
+                **{k: e["rung"] for k, e in entries.items() if e.get("rung")},
+                **{k: r for k, r in (old.get("ladder") or {}).items() if k in refused_all},
+            },
             refused=refused_all,
             # The weaker check speaks for all when a partial run mixed them.
             check=LP_CHECK if all(e.get("check") == LP_CHECK for e in entries.values()) else QUICK_CHECK,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import duckdb
 import numpy as np
@@ -46,6 +46,8 @@ class PublishingPlan:
     settings: PublicationSettings
     population: Mapping[str, int] = field(default_factory=dict)  # kommun → inhabitants
     year: int | None = None  # the population's year (latest in the extract)
+    kommun_quarters: bool = True
+    """False: no quarter cells per kommun at all (the ladder's last rung, `rung_plan`)."""
 
     def _below(self, kommun: str, threshold: int) -> bool:
         return threshold > 0 and self.population.get(kommun, 0) < threshold
@@ -71,6 +73,31 @@ class PublishingPlan:
             },
             ensure_ascii=False,
         )
+
+
+EVERY_KOMMUN = 10**12
+"""A population threshold no kommun reaches: the rule then applies to every kommun."""
+
+LADDER = (
+    "",
+    "Månader per kommun visas inte",
+    "Månader per kommun och kvartal per kommun efter kön och ålder visas inte",
+    "Bara år visas per kommun",
+)
+"""The publishing ladder (docs/disclosure.md): rung 0 is the catalogue's rule; each later rung
+withholds more of the kommun cells, for an indicator whose exact audit could not prove the rung
+before within compute's time cap. The Data page's words for each rung."""
+
+
+def rung_plan(plan: PublishingPlan, rung: int) -> PublishingPlan:
+    """The plan of a rung of the ladder: 1 no kommun months, 2 also no kommun quarter by sex and
+    age band, 3 also no kommun quarters (only years per kommun). Län and groups keep everything."""
+    if rung <= 0:
+        return plan
+    settings = replace(plan.settings, kommun_months_min_population=EVERY_KOMMUN)
+    if rung >= 2:
+        settings = replace(settings, kommun_quarter_breakdowns_min_population=EVERY_KOMMUN)
+    return replace(plan, settings=settings, kommun_quarters=rung < 3)
 
 
 EVERYTHING = PublishingPlan(
@@ -132,6 +159,8 @@ def withheld(cells: pd.DataFrame, plan: PublishingPlan) -> BoolArray:
     if settings.kommun_quarter_breakdowns_min_population > 0:
         small_quarters = codes.map(plan.quarter_breakdowns_withheld).to_numpy(dtype=bool)
         out |= kommun & (period == "quarter") & broken & small_quarters
+    if not plan.kommun_quarters:
+        out |= kommun & (period == "quarter")
     return np.asarray(out, dtype=np.bool_)
 
 

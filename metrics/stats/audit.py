@@ -39,8 +39,9 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 QuantityName = Literal["numerator", "denominator"]
 
-WITNESS_LPS = 12
-"""Random-direction LPs per component before each unproven variable gets its own min and max."""
+WITNESS_LPS = 60
+"""At most this many aimed witness LPs per component before each unproven variable gets its own
+min and max (they stop earlier once one proves too few)."""
 
 ZERO = 1e-7
 """A maximum at or below this is 0 (LP round-off)."""
@@ -102,6 +103,7 @@ class AuditResult:
     seconds: float = 0.0
     timed_out: bool = False  # the exact audit hit its time cap: only the snabbkontroll speaks for it
     withheld: int = 0  # cells the publishing rule left out (protected as hidden, never stored)
+    rung: int = 0  # the publishing ladder's rung published (0: the catalogue's rule)
 
     @property
     def passed(self) -> bool:
@@ -202,6 +204,7 @@ def audit(
     lp_budget: int | None = None,
     deadline: float | None = None,
     bounded_only: npt.ArrayLike | None = None,
+    only: npt.ArrayLike | None = None,
 ) -> AuditResult:
     """Check every hidden cell's numerator and denominator against everything published.
 
@@ -250,6 +253,9 @@ def audit(
     for i, q in enumerate(quantities):
         if q.audited:
             targets[i * n : (i + 1) * n] = lp_targets
+    if only is not None:
+        only_cells = np.asarray(only, dtype=np.bool_)
+        targets &= np.concatenate([only_cells, only_cells])
     if focus is not None:
         focus_cells = np.asarray(focus, dtype=np.bool_)
         focused = np.concatenate([focus_cells, focus_cells]) & unknown
@@ -405,18 +411,32 @@ def _audit_component(
     if feasible is not None and np.isfinite(feasible).all():
         seen(feasible)
     seen(solve(-np.ones(k)))
-    # Random directions over the still unproven variables push many of them to their far ends
-    # at once; stop when a round proves too few to pay for itself.
+    # Aimed witnesses: one LP pushes every still unproven variable at once towards the side where
+    # it can still gain the width it lacks (up when even its lowest allowed value leaves it too
+    # narrow – a small count next to 0 –, else alternately up and down). Pushed together they
+    # crowd each other out of shared sums, so each LP proves only part of them; repeat while an
+    # LP proves more than the two own LPs of a cell would (then random directions, as before).
     rng = np.random.default_rng(k)  # seeded: the audit is deterministic
+    down = False
+    misses = 0
     for _ in range(WITNESS_LPS):
-        unproven = [i for i in np.flatnonzero(is_target).tolist() if not safe(i)]
-        if len(unproven) < 4:
+        pushed = np.array([i for i in np.flatnonzero(is_target).tolist() if not safe(i)], dtype=np.intp)
+        if pushed.size < 4:
             break
+        lacking = required[pushed] - (high[pushed] - low[pushed])
+        must_rise = low[pushed] - box_lower[pushed] < lacking
         objective = np.zeros(k)
-        objective[unproven] = rng.choice([-1.0, 1.0], size=len(unproven))
+        if misses < 2:
+            objective[pushed] = np.where(must_rise | ~down, -1.0, 1.0)
+        else:
+            objective[pushed] = rng.choice([-1.0, 1.0], size=pushed.size)
         seen(solve(objective))
-        if sum(not safe(i) for i in unproven) > 0.9 * len(unproven):
-            break
+        proven = int(sum(safe(i) for i in pushed.tolist()))
+        if proven < max(3, pushed.size // 100):
+            misses += 1
+            if misses >= 3:
+                break
+        down = not down
     # The narrowest first: they are the likeliest to fail.
     unproven = [i for i in np.flatnonzero(is_target).tolist() if not safe(i)]
     if not exact:

@@ -70,6 +70,7 @@ def protect(
     exact: bool = False,
     deadline: float | None = None,
     withheld: BoolArray | None = None,
+    withheld_unknown: bool = False,
 ) -> tuple[BoolArray, AuditResult]:
     """Cells to hide (primary included) so that the check passes, and the check's outcome.
 
@@ -81,6 +82,12 @@ def protect(
     would hide as hidden in `primary`; the others are treated as *published* – the attacker is
     assumed to know them, which is more than the real one does, so every pass holds for the real
     one too – and are the first choice for complementary cells (hiding them costs nothing).
+    `withheld_unknown` (the publishing ladder's rungs): the exact audit models what the attacker
+    really knows – every withheld cell is an unknown in the sums – and proves the published
+    hidden cells. Withheld cells are unknowns of its LPs but not their targets (as in `matavla
+    audit`): the propagation rounds protect the hidden ones among them, with the model above, and
+    a final propagation check proves none is pinned; a withheld cell that is not hidden holds no
+    small value (the primary rule would have hidden it), so pinning it discloses nothing.
 
     `numerator` and `denominator` carry every cell's true values (the audit itself only reads
     the published ones). Returns the final hidden mask and an `AuditResult` over all cells;
@@ -148,6 +155,7 @@ def protect(
             values,
             deadline,
             prefer,
+            withheld if withheld_unknown and withheld is not None else None,
         )
     except AuditTimeout:
         # Honest fallback: what propagation protected, checked by propagation, and said so.
@@ -167,22 +175,33 @@ def _protect_exactly(
     values: dict[str, npt.NDArray[np.float64]],
     deadline: float | None,
     prefer: npt.NDArray[np.float64],
+    unknown: BoolArray | None = None,
 ) -> tuple[BoolArray, AuditResult]:
     """Step 4 of docs/disclosure.md: the exact audit, hiding more until it passes.
 
-    `prefer`: the order complementary cells are chosen in (withheld first)."""
+    `prefer`: the order complementary cells are chosen in (withheld first). `unknown`: withheld
+    cells the LP treats as unknowns (see `protect`'s `withheld_unknown`)."""
     den_values = values["denominator"]
     feasible = (values["numerator"], den_values)  # the true values satisfy every published sum
-    result = audit(
-        hidden,
-        numerator,
-        denominator,
-        numerator_within_denominator=numerator_within_denominator,
-        exact=False,
-        feasible=feasible,
-        lp_budget=LP_BUDGET,
-        deadline=deadline,
-    )
+    extra = np.zeros(hidden.size, dtype=np.bool_) if unknown is None else unknown
+
+    def check(
+        hidden: BoolArray, only: BoolArray | None = None, exact: bool = True, lp_budget: int | None = None
+    ) -> AuditResult:
+        return audit(
+            hidden | extra,
+            numerator,
+            denominator,
+            numerator_within_denominator=numerator_within_denominator,
+            feasible=feasible,
+            deadline=deadline,
+            bounded_only=extra if unknown is not None else None,
+            only=only,
+            exact=exact,
+            lp_budget=lp_budget,
+        )
+
+    result = check(hidden, exact=False, lp_budget=LP_BUDGET)
     total = replace(result)
 
     for _ in range(MAX_ROUNDS):
@@ -190,42 +209,38 @@ def _protect_exactly(
             break
         add = np.zeros(hidden.size, dtype=np.bool_)
         for finding in result.findings:
-            cell = _complement(finding, hidden | add, members, incidence, values, prefer)
+            cell = _complement(finding, hidden | add | extra, members, incidence, values, prefer)
             if cell is not None:
                 add[cell] = True
         if not add.any():
             break  # nothing left to hide next to the failing cells: report them
         before = hidden.copy()
         hidden = greedy(hidden | add)
-        focus = (hidden & ~before) | result.failing_cells()
-        result = audit(
-            hidden,
-            numerator,
-            denominator,
-            numerator_within_denominator=numerator_within_denominator,
-            focus=focus,
-            exact=False,
-            feasible=feasible,
-            lp_budget=LP_BUDGET,
-            deadline=deadline,
-        )
+        # Only what is not yet proven: the cells just hidden and the failing ones. Every cell
+        # proven safe in an earlier round stays safe, as hiding more only widens its interval.
+        only = (hidden & ~before) | result.failing_cells()
+        result = check(hidden, only=only, exact=False, lp_budget=LP_BUDGET)
         total.lps += result.lps
         total.seconds += result.seconds
     if not result.passed:
         # Nothing more to hide next to them: settle the flagged cells exactly, without the budget.
-        result = audit(
-            hidden,
-            numerator,
-            denominator,
-            numerator_within_denominator=numerator_within_denominator,
-            focus=result.failing_cells(),
-            feasible=feasible,
-            deadline=deadline,
-        )
+        result = check(hidden, only=result.failing_cells())
         total.lps += result.lps
         total.seconds += result.seconds
-    # Components outside the last focus passed before and only gained unknowns since, which can
-    # only widen their intervals: the last result speaks for every cell.
+    if unknown is not None:
+        # Withheld cells are unknowns of the LPs but not their targets (as in `matavla audit`):
+        # the propagation rounds before the LP protected the hidden ones among them; this proves
+        # that the bounds arithmetic over what is published still pins none of them.
+        withheld_cells = [
+            f
+            for f in propagation_findings(
+                hidden | extra, numerator, denominator, numerator_within_denominator, extra & ~hidden
+            )
+            if extra[f.cell]
+        ]
+        result.findings = sorted([*result.findings, *withheld_cells], key=lambda f: (f.cell, f.quantity))
+    # Cells outside the last round's targets passed before and their components only gained
+    # unknowns since, which can only widen their intervals: the last result speaks for every cell.
     total.hidden = int(hidden.sum())
     total.findings = result.findings
     return hidden, total

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from metrics.compute.publication import LADDER
 from metrics.dashboard.logic.format import format_date, format_int, format_number
 
 QUICK = "snabbkontroll"  # metrics.compute.disclosure.QUICK_CHECK
@@ -43,6 +44,14 @@ def audit_status(compute: dict[str, Any] | None, lp: dict[str, Any] | None = Non
     withheld = compute.get("withheld") or 0
     if withheld:
         parts.append(f"{format_int(withheld)} celler publiceras inte alls (publiceringsregeln)")
+    for indicator, rung in sorted((compute.get("ladder") or {}).items()):
+        if 0 < int(rung) < len(LADDER):
+            parts.append(
+                # Not "could not prove the protection": what is published on the rung may well be
+                # LP-proven; what the LP ran out of time on is the finer rung withheld.
+                f"{LADDER[int(rung)]} för {indicator}: "
+                "LP-granskningen hann inte bevisa skyddet av en finare indelning inom tidsgränsen"
+            )
     if timed_out := compute.get("lp_timed_out") or []:
         parts.append(
             f"LP-granskningen hann inte klart för {', '.join(timed_out)}: bara snabbkontrollen gäller där"

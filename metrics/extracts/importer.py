@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from metrics import wording
-from metrics.errors import ExtractError
+from metrics.errors import ExtractError, MatavlaError
 from metrics.extracts import failures
 from metrics.extracts.coverage import Covers, forget_coverage_of_same_bytes, record_coverage
 from metrics.extracts.declared_tables import ensure_declared_table
@@ -63,7 +63,7 @@ from metrics.extracts.readers import (
     require_supported,
 )
 from metrics.extracts.schema import EXTRACTS, Extract, extract_for_filename
-from metrics.resources import unordered_inserts
+from metrics.resources import parse_memory, unordered_inserts
 
 RAW = "_matavla_import_raw"
 TRIMMED = "_matavla_import_trimmed"
@@ -74,7 +74,40 @@ REPEATED = "_matavla_import_repeated"
 INVALID = "_matavla_import_invalid_lines"
 SAMPLE_SIZE = 20
 
+IMPORT_MEMORY_BYTES = 10**9  # DuckDB's memory while importing, at most (see `import_memory`)
+
 Progress = Callable[[str], None]
+
+
+@contextmanager
+def import_memory(con: duckdb.DuckDBPyConnection, cap: int | None = None) -> Iterator[None]:
+    """DuckDB's memory limit lowered to `cap` (default `IMPORT_MEMORY_BYTES`) while importing,
+    when it is higher (MATAVLA_MEMORY_LIMIT, or half the machine), then back to what it was.
+
+    An import holds one piece of the file at a time; what grows with the file is the staging
+    table and the extract table, which DuckDB spills to `<database>.tmp` beyond its limit. Without
+    the cap it would keep them in memory up to the limit, so the process's peak would grow with the
+    file up to half the machine. A connection whose configuration is locked is left as it is.
+    """
+    cap = IMPORT_MEMORY_BYTES if cap is None else cap
+    (row,) = con.execute(
+        "SELECT current_setting('lock_configuration'), current_setting('memory_limit')"
+    ).fetchall()
+    try:
+        # DuckDB shows its limit to a tenth of a unit ('11.6 GiB'), rounded down: half a tenth more
+        # restores it to within that tenth, and the same each time (no drift over many imports)
+        shown = str(row[1])
+        before = parse_memory(shown) + parse_memory("1" + shown.lstrip("0123456789., ")) // 20
+    except MatavlaError:
+        before = None
+    if row[0] or before is None or before <= cap:
+        yield
+        return
+    con.execute(f"SET memory_limit = '{cap // 2**10}KiB'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{before // 2**10}KiB'")
 
 
 @dataclass
@@ -103,7 +136,8 @@ def import_paths(
     options: ImportOptions | None = None,
 ) -> list[ImportReport]:
     """Import files and folders (recursively) in order; a failed file does not stop the others."""
-    with unordered_inserts(con):  # a table's row order means nothing, and costs memory to keep
+    # a table's row order means nothing, and costs memory to keep
+    with unordered_inserts(con), import_memory(con):
         return _import_paths(con, paths, source=source, progress=progress, covers=covers, options=options)
 
 

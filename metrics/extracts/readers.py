@@ -489,11 +489,11 @@ def read_parquet(name: str, data: bytes) -> RawTable:
 class ParquetChunks(Chunks):
     """A Parquet file's record batches as text tables, numbered by record from 1."""
 
-    def __init__(self, name: str, source: Any, batch_rows: int = PARQUET_BATCH_ROWS) -> None:
+    def __init__(self, name: str, source: Any, batch_rows: int | None = None) -> None:
         super().__init__()
         self.name = name
         self.source = source  # a path or a readable buffer
-        self.batch_rows = batch_rows
+        self.batch_rows = batch_rows or PARQUET_BATCH_ROWS
 
     def __iter__(self) -> Iterator[RawTable]:
         name = self.name

@@ -244,13 +244,19 @@ def increment(
     selected: list[str] = []
     for indicator in catalogue.indicators:
         before = state.get(indicator.id)
-        if before is None or before[0] != "ok" or before[1] is None or int(before[1]) not in present:
+        results_run = before[1] if before is not None else None
+        if (
+            before is None
+            or before[0] != "ok"
+            or not isinstance(results_run, int)
+            or results_run not in present
+        ):
             selected.append(indicator.id)  # new, failed before, or results from before runs
             continue
         if before[2] != definition_hash(indicator, catalogue):
             selected.append(indicator.id)
             continue
-        since = {imported[i] for i in imported.keys() - present[int(before[1])]}
+        since = {imported[i] for i in imported.keys() - present[results_run]}
         if since & {*indicator.sources, *EVERY_INDICATOR_READS}:
             selected.append(indicator.id)
     if not selected:

@@ -71,6 +71,7 @@ KOMMUNER = "_matavla_import_kommuner"
 STAGED = "_matavla_import_staged"
 PIECE = "_matavla_import_piece"
 REPEATED = "_matavla_import_repeated"
+REJECTED = "_matavla_import_rejected"
 INVALID = "_matavla_import_invalid_lines"
 SAMPLE_SIZE = 20
 
@@ -230,15 +231,20 @@ def import_file(
 
     con.register(KOMMUNER, pa.table({"code": known_kommuner()}))
     try:
+        # The pieces are staged in temporary tables outside the transaction, one statement at a
+        # time: within one transaction DuckDB would keep every piece's Arrow table (and every
+        # replaced temporary table) until the commit, so memory would grow with the file again.
+        with _database_errors(path.name):
+            staged = _stage_pieces(con, path, extract, say, options)
         with _transaction(con, path.name):
             if extract.name not in EXTRACTS:  # declared in the catalogue: its table is made here
                 ensure_declared_table(con, extract, path.name)
-            report = _import_pieces(
-                con, path, extract, source, content_hash, say, started, options, covers or Covers()
+            report = _import_staged(
+                con, path.name, extract, source, content_hash, staged, say, started, covers or Covers()
             )
     finally:
         con.unregister(KOMMUNER)
-        for table in (STAGED, PIECE, REPEATED):
+        for table in (STAGED, PIECE, REPEATED, REJECTED):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     accepted, rejected = wording.rows(report.rows_accepted), wording.thousands(report.rows_rejected)
     say(f"{path.name}: klart, importerade {accepted}, avvisade {rejected}")
@@ -286,9 +292,20 @@ def _extract_name_or_none(path: Path, source: str | None, declared: tuple[Extrac
 def _transaction(con: duckdb.DuckDBPyConnection, file: str) -> Iterator[None]:
     con.begin()
     try:
+        with _database_errors(file):
+            yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+@contextmanager
+def _database_errors(file: str) -> Iterator[None]:
+    """A database error as an `ExtractError` that names only its kind."""
+    try:
         yield
     except duckdb.Error as exc:
-        con.rollback()
         if failures.is_out_of_memory(exc):
             raise failures.out_of_memory(file, None) from exc
         # DuckDB's message may quote a value from the file, so only its kind is shown.
@@ -297,10 +314,6 @@ def _transaction(con: duckdb.DuckDBPyConnection, file: str) -> Iterator[None]:
             f"databasfel ({type(exc).__name__}); inget importerades",
             hint="försök igen eller rapportera felet",
         ) from exc
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
 
 
 @dataclass
@@ -312,42 +325,66 @@ class _Read:
     invalid_sample: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _import_pieces(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    extract: Extract,
-    source: str | None,
-    content_hash: str,
-    say: Progress,
-    started: float,
-    options: ImportOptions,
-    covers: Covers,
-) -> ImportReport:
-    """Everything that writes; runs inside the file's transaction."""
+@dataclass
+class _Staged:
+    """A file's pieces, staged: `STAGED` holds its typed rows, `REJECTED` its rejected rows as read."""
+
+    columns: ColumnMap
+    notes: list[str]  # the reader's (encoding, quotes, separator)
+    read: _Read
+
+
+def _stage_pieces(
+    con: duckdb.DuckDBPyConnection, path: Path, extract: Extract, say: Progress, options: ImportOptions
+) -> _Staged:
+    """Read, check and stage the file piece by piece (outside any transaction: temporary tables only)."""
     file = path.name
-    import_id = _one(con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")[0]
     pieces = read_chunks(path, options.sheet)
     read = _Read()
     columns: ColumnMap | None = None
+    for table in (STAGED, PIECE, REPEATED, REJECTED):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"CREATE TEMP TABLE {REJECTED} (row_number BIGINT, reason VARCHAR, raw VARCHAR)")
     for raw in pieces:
         if columns is None:
             columns = match_columns(extract, raw.header, file)
             say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} …")
         else:
             say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} till …")
-        _stage_piece(con, file, extract, raw, columns, options, import_id)
+        _stage_piece(con, file, extract, raw, columns, options)
         read.rows += raw.num_rows
         read.invalid += len(raw.invalid_rows)
         read.invalid_sample = sorted(
             read.invalid_sample + [(r.row_number, r.reason) for r in raw.invalid_rows[:SAMPLE_SIZE]]
         )[:SAMPLE_SIZE]
+        del raw
     assert columns is not None  # the first piece is always read: it holds the header
     if not _exists(con, STAGED):  # only lines that could not be split: nothing was staged
         con.execute(f"CREATE TEMP TABLE {STAGED} AS {_empty_staging(extract, columns, options)}")
-
     if _reject_repeated_keys(con, extract):
-        _store_repeated(con, file, extract, read_chunks(path, options.sheet), columns, import_id)
+        _store_repeated(con, file, extract, read_chunks(path, options.sheet), columns)
+    return _Staged(columns, pieces.notes, read)
 
+
+def _import_staged(
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    extract: Extract,
+    source: str | None,
+    content_hash: str,
+    staged: _Staged,
+    say: Progress,
+    started: float,
+    covers: Covers,
+) -> ImportReport:
+    """Everything that writes; runs inside the file's transaction."""
+    read = staged.read
+    import_id = _one(con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")[0]
+    con.execute(
+        f"INSERT INTO rejected_rows SELECT ?, ?, ?, row_number, reason, raw FROM {REJECTED} "
+        "ORDER BY row_number",
+        [import_id, file, extract.name],
+    )
     staged_rows, rejected = _one(con, f"SELECT count(*), count(_reason) FROM {STAGED}")
     accepted = staged_rows - rejected
     say(f"{file}: sparar {wording.rows(accepted)} …")
@@ -355,7 +392,7 @@ def _import_pieces(
     forget_coverage_of_same_bytes(con, extract, content_hash)
     covered = record_coverage(con, import_id, extract, STAGED, covers)
 
-    notes = [*pieces.notes, *columns.notes, *_kommun_notes(con)]
+    notes = [*staged.notes, *staged.columns.notes, *_kommun_notes(con)]
     if (won := winner_note(con, origins)) is not None:
         notes.append(won)
     empty_rows = read.rows - staged_rows
@@ -372,7 +409,6 @@ def _import_pieces(
             "alla rader avvisades; kontrollera att filen är rätt utdrag och se skälen i rejected_rows"
         )
     sample = _rejected_sample(con, read.invalid_sample)
-    con.execute(f"DROP TABLE {STAGED}")
 
     report = ImportReport(
         file=file,
@@ -398,7 +434,6 @@ def _stage_piece(
     raw: RawTable,
     columns: ColumnMap,
     options: ImportOptions,
-    import_id: int,
 ) -> None:
     """Check one piece for personnummer, type and validate it, append it to the staging table and
     store its rejected rows."""
@@ -414,8 +449,8 @@ def _stage_piece(
             con.execute(f"INSERT INTO {STAGED} SELECT * FROM {PIECE}")
         else:
             con.execute(f"CREATE TEMP TABLE {STAGED} AS SELECT * FROM {PIECE}")
-        _store_rejected(con, import_id, file, extract, columns, rejected)
-        _store_invalid_lines(con, import_id, file, extract, raw.invalid_rows)
+        _store_rejected(con, columns, rejected)
+        _store_invalid_lines(con, raw.invalid_rows)
     finally:
         con.unregister(RAW)
         con.unregister(TRIMMED)
@@ -449,7 +484,6 @@ def _store_repeated(
     extract: Extract,
     pieces: Iterable[RawTable],
     columns: ColumnMap,
-    import_id: int,
 ) -> None:
     """The rows rejected for a repeated key, read again: checked for personnummer and stored as read."""
     repeated = f"(SELECT {ROW} FROM {REPEATED})"
@@ -458,7 +492,7 @@ def _store_repeated(
         con.register(TRIMMED, trim_table(raw.table))
         try:
             _refuse_personnummer_in_rejected(con, file, extract, columns, repeated)
-            _store_rejected(con, import_id, file, extract, columns, repeated, reasons=REPEATED)
+            _store_rejected(con, columns, repeated, reasons=REPEATED)
         finally:
             con.unregister(RAW)
             con.unregister(TRIMMED)
@@ -561,46 +595,33 @@ def shown_name(path: Path) -> str:
 
 
 def _store_rejected(
-    con: duckdb.DuckDBPyConnection,
-    import_id: int,
-    file: str,
-    extract: Extract,
-    columns: ColumnMap,
-    rows: str,
-    reasons: str = PIECE,
+    con: duckdb.DuckDBPyConnection, columns: ColumnMap, rows: str, reasons: str = PIECE
 ) -> None:
-    """Store the rows `rows` (a query of their `_row`) of the piece as read, with their reason."""
+    """Keep the rows `rows` (a query of their `_row`) of the piece as read, with their reason."""
     # Only the contract's columns: ignored columns may hold anything (names, personnummer)
     # and are never stored, not even here.
     pairs = ", ".join(f"{lit(name)}, r.{ident(cid)}" for name, cid in columns.kept)
     con.execute(
-        f"INSERT INTO rejected_rows "
-        f"SELECT ?, ?, ?, s.{ROW}, s._reason, json_object({pairs}) "
+        f"INSERT INTO {REJECTED} "
+        f"SELECT s.{ROW}, s._reason, json_object({pairs}) "
         f"FROM {reasons} AS s JOIN {RAW} AS r ON r.{ROW} = s.{ROW} "
-        f"WHERE s._reason IS NOT NULL AND s.{ROW} IN {rows} "
-        f"ORDER BY s.{ROW}",
-        [import_id, file, extract.name],
+        f"WHERE s._reason IS NOT NULL AND s.{ROW} IN {rows}"
     )
 
 
-def _store_invalid_lines(
-    con: duckdb.DuckDBPyConnection, import_id: int, file: str, extract: Extract, invalid: list[InvalidRow]
-) -> None:
+def _store_invalid_lines(con: duckdb.DuckDBPyConnection, invalid: list[InvalidRow]) -> None:
     if not invalid:
         return
     lines = pa.table(
         {
-            "row_number": [r.row_number for r in invalid],
+            "row_number": pa.array([r.row_number for r in invalid], pa.int64()),
             "reason": [r.reason for r in invalid],
             "raw": [json.dumps(r.text, ensure_ascii=False) for r in invalid],
         }
     )
     con.register(INVALID, lines)
     try:
-        con.execute(
-            f"INSERT INTO rejected_rows SELECT ?, ?, ?, row_number, reason, raw FROM {INVALID}",
-            [import_id, file, extract.name],
-        )
+        con.execute(f"INSERT INTO {REJECTED} SELECT row_number, reason, raw FROM {INVALID}")
     finally:
         con.unregister(INVALID)
 

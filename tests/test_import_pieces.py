@@ -192,3 +192,24 @@ def test_a_parquet_file_in_record_batches_numbers_its_records(tmp_path, monkeypa
 
     assert [r for r, _ in report.rejected_sample] == [4, 7]
     assert (report.rows_read, report.rows_accepted) == (7, 5)
+
+
+def test_an_import_caps_duckdbs_memory_at_1_gb_and_gives_the_limit_back(tmp_path, monkeypatch):
+    from metrics.extracts import importer
+
+    con = fresh()
+    con.execute("SET memory_limit = '8GB'")  # DuckDB shows 7.4 GiB
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    during: list[object] = []
+    real = importer.read_chunks
+
+    def spy(path: Path, *args: object, **kwargs: object) -> object:
+        during.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importer, "read_chunks", spy)
+    importer.import_paths(con, [write(tmp_path / "contacts.csv", HEADER, contact(1))])
+    importer.import_paths(con, [write(tmp_path / "contacts_b.csv", HEADER, contact(2))])
+
+    assert during == ["953.6 MiB", "953.6 MiB"]  # 10⁹ bytes
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall() == before  # no drift

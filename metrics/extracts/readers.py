@@ -212,6 +212,10 @@ class CsvChunks(Chunks):
             sep_lines = 0
             if first:
                 text, named_separator = excel_separator(text)
+                if not eof and b"\n" not in text:  # the cut left only Excel's sep= line: no header yet
+                    want *= 2
+                    fill(len(buffer) + want)
+                    continue
                 sep_lines = 0 if named_separator is None else 1
                 if eof and not text.endswith(b"\n"):
                     text += b"\n"

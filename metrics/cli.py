@@ -392,9 +392,19 @@ def compute(
         from metrics.compute.runs import increment
 
         step = increment(con, result.catalogue, catalog_path.read_bytes())
-        _say(step.reason)
-        if step.indicators is not None:
+        if step.indicators is None:
+            _say(step.reason)
+        else:
+            # counted among the indicators asked for (--indicator), not the whole catalogue
+            among = len(selected) if selected is not None else len(result.catalogue.indicators)
             selected = [i for i in step.indicators if selected is None or i in selected]
+            which = "de valda indikatorernas" if only else "indikatorernas"
+            _say(
+                f"{len(selected)} av {among} indikatorer läser utdrag som importerats sedan de beräknades "
+                "(eller har ändrats); de andra behåller sina resultat"
+                if selected
+                else f"inget har importerats sedan {which} senaste beräkning; inget beräknades om"
+            )
             if not selected:
                 con.close()
                 return

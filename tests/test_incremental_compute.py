@@ -133,3 +133,51 @@ def test_a_changed_catalogue_or_new_population_recomputes_everything(tmp_path, c
     population.write_text("kommun,year,sex,age,count\n0580,2024,K,50,1000\n", encoding="utf-8")
     import_file(con, population)
     assert increment(con, catalogue, SOURCE).indicators == (CONTACTS, EMERGENCY)
+
+
+def test_compute_incremental_on_the_command_line_recomputes_the_new_source_then_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from metrics.cli import main
+
+    files = tmp_path / "files"
+    files.mkdir()
+    db = tmp_path / "a.duckdb"
+    con = connect(db)
+    import_file(con, contacts_file(files, "2024-05", 300))
+    import_file(con, emergency_file(files, "2024-05", 300))
+    con.close()
+    catalog = Path(__file__).resolve().parent.parent / "indicators.yaml"
+    both = ["--indicator", CONTACTS, "--indicator", EMERGENCY]
+    args = ["compute", "--db", str(db), "--catalog", str(catalog), "--snabbkontroll"]
+    runner = CliRunner()
+    assert runner.invoke(main, [*args, *both]).exit_code == 0  # run 1: both
+    con = connect(db)
+    import_file(con, contacts_file(files, "2024-06", 300))
+    con.close()
+
+    second = runner.invoke(main, [*args, *both, "--incremental"])  # run 2: contacts only
+    third = runner.invoke(main, [*args, *both, "--incremental"])  # nothing new: no run at all
+
+    assert second.exit_code == 0 and third.exit_code == 0, second.output + third.output
+    assert "1 av 2 indikatorer läser utdrag" in second.output
+    assert "inget har importerats sedan de valda indikatorernas senaste beräkning" in third.output
+    con = connect(db)
+    runs = con.execute("SELECT run, indicators FROM compute_runs ORDER BY run").fetchall()
+    assert runs == [(1, [CONTACTS, EMERGENCY]), (2, [CONTACTS])]
+    con.close()
+
+
+def test_an_indicator_that_failed_is_computed_again_by_the_next_incremental_run(tmp_path, catalogue):
+    files = tmp_path / "files"
+    files.mkdir()
+    con = connect(tmp_path / "a.duckdb")
+    import_file(con, contacts_file(files, "2024-05", 300))
+    import_file(con, emergency_file(files, "2024-05", 300))
+    compute_all(con, catalogue, catalogue_source=SOURCE)
+    assert increment(con, catalogue, SOURCE).indicators == ()
+    # the emergency indicator failed in the last run, its earlier results kept ('stale');
+    # nothing was imported since
+    con.execute("UPDATE run_indicators SET status = 'stale' WHERE indicator = ?", [EMERGENCY])
+
+    assert increment(con, catalogue, SOURCE).indicators == (EMERGENCY,)

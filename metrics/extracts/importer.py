@@ -444,12 +444,17 @@ def _stage_piece(
         staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {PIECE} AS {staging}")
         rejected = f"(SELECT {ROW} FROM {PIECE} WHERE _reason IS NOT NULL)"
-        _refuse_personnummer_in_rejected(con, file, extract, columns, rejected)
+        # Most pieces have no rejected row: then the two passes over the piece's raw text are
+        # skipped (DuckDB scans the whole Arrow table even when the join's other side is empty).
+        any_rejected = bool(_one(con, f"SELECT count(*) FROM {rejected}")[0])
+        if any_rejected:
+            _refuse_personnummer_in_rejected(con, file, extract, columns, rejected)
         if _exists(con, STAGED):
             con.execute(f"INSERT INTO {STAGED} SELECT * FROM {PIECE}")
         else:
             con.execute(f"CREATE TEMP TABLE {STAGED} AS SELECT * FROM {PIECE}")
-        _store_rejected(con, columns, rejected)
+        if any_rejected:
+            _store_rejected(con, columns, rejected)
         _store_invalid_lines(con, raw.invalid_rows)
     finally:
         con.unregister(RAW)

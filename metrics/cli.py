@@ -307,6 +307,12 @@ def schema(plan: bool) -> None:
 @catalog_option
 @click.option("--indicator", "only", multiple=True, help="Beräkna bara denna indikator (kan upprepas).")
 @click.option(
+    "--incremental",
+    is_flag=True,
+    help="Beräkna bara om de indikatorer vars utdrag har importerats sedan de beräknades "
+    "(eller vars definition har ändrats); de andra behåller sina resultat (docs/runs.md).",
+)
+@click.option(
     "--keep-runs",
     type=click.IntRange(min=1),
     default=DEFAULT_KEEP_RUNS,
@@ -353,6 +359,7 @@ def compute(
     db_path: Path,
     catalog_path: Path,
     only: tuple[str, ...],
+    incremental: bool,
     keep_runs: int,
     exact_audit: bool,
     engine: str,
@@ -381,6 +388,26 @@ def compute(
         selected = [i.id for i in result.catalogue.indicators]
     con = connect(db_path, wait=wait, on_wait=_say)
     started = time.perf_counter()
+    if incremental:
+        from metrics.compute.runs import increment
+
+        step = increment(con, result.catalogue, catalog_path.read_bytes())
+        if step.indicators is None:
+            _say(step.reason)
+        else:
+            # counted among the indicators asked for (--indicator), not the whole catalogue
+            among = len(selected) if selected is not None else len(result.catalogue.indicators)
+            selected = [i for i in step.indicators if selected is None or i in selected]
+            which = "de valda indikatorernas" if only else "indikatorernas"
+            _say(
+                f"{len(selected)} av {among} indikatorer läser utdrag som importerats sedan de beräknades "
+                "(eller har ändrats); de andra behåller sina resultat"
+                if selected
+                else f"inget har importerats sedan {which} senaste beräkning; inget beräknades om"
+            )
+            if not selected:
+                con.close()
+                return
     try:
         reports = compute_all(
             con,

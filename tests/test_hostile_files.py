@@ -145,14 +145,14 @@ def test_a_folder_import_goes_on_after_a_file_fails_unexpectedly(con, tmp_path, 
     write(folder / "contacts_a.csv", HEADER, contact(1))
     write(folder / "contacts_b.csv", HEADER, contact(2, unit='VC "Norr'))
     write(folder / "contacts_c.csv", HEADER, contact(3))
-    real = importer.read_table
+    real = importer.read_chunks
 
-    def broken(name: str, *args: object, **kwargs: object) -> object:
-        if name == "contacts_a.csv":
+    def broken(path: Path, *args: object, **kwargs: object) -> object:
+        if path.name == "contacts_a.csv":
             raise RuntimeError("'P1' is a value that must not be shown")
-        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(importer, "read_table", broken)
+    monkeypatch.setattr(importer, "read_chunks", broken)
 
     reports = import_paths(con, [folder])
 

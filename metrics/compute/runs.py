@@ -200,3 +200,69 @@ def kept_runs(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [
         int(r[0]) for r in con.execute("SELECT DISTINCT run FROM results_history ORDER BY run").fetchall()
     ]
+
+
+@dataclass(frozen=True)
+class Increment:
+    """What an incremental compute (`matavla compute --incremental`) recomputes, and why."""
+
+    indicators: tuple[str, ...] | None  # None: every indicator (a full compute)
+    reason: str  # Swedish, for the terminal
+
+
+# Read by every indicator besides its sources: the publishing rule (kommun sizes) and standardisation.
+EVERY_INDICATOR_READS = ("population",)
+
+
+def increment(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, catalogue_source: bytes | None
+) -> Increment:
+    """The indicators whose results may differ from those shown: those whose sources an import
+    changed since the run that computed their results, whose definition changed, or that have no
+    good results. Every indicator when the catalogue file changed, when `population` changed (the
+    publishing rule and standardisation read it), or when no run is recorded.
+
+    Each indicator is compared with the imports present at *its* results' run (`run_indicators.
+    results_run`), so a partial run (`--indicator`) in between loses nothing. An indicator kept as
+    it was has, by construction, the same inputs as when it was computed, so its results (and its
+    disclosure audit, kept by the partial run) are what a full compute would give.
+    """
+    last = con.execute("SELECT catalogue_hash FROM compute_runs ORDER BY run DESC LIMIT 1").fetchall()
+    if not last:
+        return Increment(None, "ingen tidigare körning: alla indikatorer beräknas")
+    if catalogue_source is None or last[0][0] != file_hash(catalogue_source):
+        return Increment(None, "katalogen har ändrats sedan förra körningen: alla indikatorer beräknas")
+    state = _last_state(con)
+    imported = {
+        int(r[0]): str(r[1])
+        for r in con.execute("SELECT import_id, extract FROM import_log WHERE status = 'ok'").fetchall()
+    }
+    present = {
+        int(r[0]): {int(i) for i in r[1]}
+        for r in con.execute("SELECT run, import_ids FROM compute_runs").fetchall()
+    }
+    selected: list[str] = []
+    for indicator in catalogue.indicators:
+        before = state.get(indicator.id)
+        results_run = before[1] if before is not None else None
+        if (
+            before is None
+            or before[0] != "ok"
+            or not isinstance(results_run, int)
+            or results_run not in present
+        ):
+            selected.append(indicator.id)  # new, failed before, or results from before runs
+            continue
+        if before[2] != definition_hash(indicator, catalogue):
+            selected.append(indicator.id)
+            continue
+        since = {imported[i] for i in imported.keys() - present[results_run]}
+        if since & {*indicator.sources, *EVERY_INDICATOR_READS}:
+            selected.append(indicator.id)
+    if not selected:
+        return Increment((), "inget har importerats sedan indikatorernas senaste beräkning")
+    return Increment(
+        tuple(selected),
+        f"{len(selected)} av {len(catalogue.indicators)} indikatorer läser utdrag som importerats "
+        "sedan de beräknades (eller har ändrats); de andra behåller sina resultat",
+    )

@@ -27,8 +27,18 @@ def line_of(data: bytes, position: int) -> int:
     return data.count(b"\n", 0, position) + 1
 
 
-def decode_to_utf8(name: str, data: bytes) -> tuple[bytes, str | None]:
-    """UTF-8 bytes without BOM, and a note when the file was in another encoding."""
+def first_utf8_line(data: bytes) -> int:
+    """The line (from 1) of the first multi-byte UTF-8 character of `data` (1 when there is none)."""
+    found = _UTF8_CHARACTER.search(data)
+    return 1 if found is None else line_of(data, found.start())
+
+
+def decode_to_utf8(name: str, data: bytes, line_offset: int = 0) -> tuple[bytes, str | None]:
+    """UTF-8 bytes without BOM, and a note when the file was in another encoding.
+
+    `line_offset`: the lines of the file before `data` (a piece of a file read in pieces),
+    added to the lines that errors name.
+    """
     if data.startswith(UTF16_BOMS):
         return _from_utf16(name, data), "teckenkodning UTF-16 (omkodad till UTF-8)"
     if data.startswith(UTF8_BOM):
@@ -54,7 +64,8 @@ def decode_to_utf8(name: str, data: bytes) -> tuple[bytes, str | None]:
         )
     utf8 = _UTF8_CHARACTER.search(data)
     if utf8 is not None:
-        bad_line, good_line = line_of(data, first_bad), line_of(data, utf8.start())
+        bad_line = line_of(data, first_bad) + line_offset
+        good_line = line_of(data, utf8.start()) + line_offset
         raise ExtractError(
             name,
             f"filen blandar teckenkodningar: rad {bad_line} är inte UTF-8 (troligen Windows-1252) "
@@ -69,7 +80,7 @@ def decode_to_utf8(name: str, data: bytes) -> tuple[bytes, str | None]:
             name,
             "filen är varken UTF-8 eller Windows-1252",
             hint=SAVE_AS_UTF8,
-            row=line_of(data, first_bad),
+            row=line_of(data, first_bad) + line_offset,
         ) from None
     return text.encode("utf-8"), "teckenkodning Windows-1252 (omkodad till UTF-8)"
 

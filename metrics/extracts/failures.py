@@ -1,7 +1,8 @@
 """Unexpected failures while importing one file, as a Swedish `ExtractError` that never quotes a value.
 
 A folder import goes on with its other files whatever happens to one; running out of
-memory gets a hint that helps (a file is read whole and needs about seven times its size).
+memory gets a hint that helps (a file is read in pieces, so this is rare: a memory limit set very
+low, or no room to spill to disk).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import pyarrow as pa
 from metrics.errors import ExtractError
 
 MEMORY_ENV = "MATAVLA_MEMORY_LIMIT"
-MEMORY_FACTOR = 7  # peak memory of an import, in file sizes (docs/extracts.md, "Size and speed")
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -20,17 +20,14 @@ def is_out_of_memory(exc: BaseException) -> bool:
 
 
 def out_of_memory(file: str, size: int | None) -> ExtractError:
-    need = ""
-    if size:
-        peak = size * MEMORY_FACTOR
-        amount = f"{peak / 1e9:.1f} GB" if peak >= 1e9 else f"{max(1, round(peak / 1e6))} MB"
-        need = f" (den behöver ungefär {amount.replace('.', ',')}, sju gånger filens storlek)"
+    del size  # an import's memory no longer grows with the file (docs/extracts.md, "Size and speed")
     return ExtractError(
         file,
-        f"minnet räckte inte till för att importera filen{need}; inget importerades",
-        hint="dela filen i mindre delar (t.ex. en per månad eller kvartal) och importera dem i tur och "
-        f"ordning, eller höj databasens minnesgräns med miljövariabeln {MEMORY_ENV} (t.ex. {MEMORY_ENV}=8GB) "
-        "på en dator med mer minne",
+        "minnet räckte inte till för att importera filen; inget importerades",
+        hint="en import använder högst 1 GB och skriver resten till disken bredvid databasen "
+        "(DATABAS.tmp): se till att det finns plats där; är miljövariabeln "
+        f"{MEMORY_ENV} satt lägre än 1 GB, höj den (t.ex. {MEMORY_ENV}=2GB); "
+        "eller dela filen i mindre delar (t.ex. en per månad) och importera dem i tur och ordning",
     )
 
 

@@ -4,6 +4,14 @@ One file is one transaction: either every accepted row, the rejected rows and th
 `import_log` row are written, or (on an `ExtractError` or any other failure)
 nothing is. A file whose bytes were already imported for the same extract is
 not read again: it gets an `import_log` row with status 'unchanged' and nothing else.
+
+A file is read and checked in pieces (`readers.read_chunks`): each piece is checked for
+personnummer, typed and validated in SQL and appended to a staging table in the database, which
+DuckDB keeps within its memory limit (spilling to disk); the rejected rows of a piece are stored
+as the piece is read. Only what needs the whole file is done after the last piece: duplicate keys
+(a second read of the file fetches the raw text of the rows that repeat a key, when there are
+any), replacing by key, coverage and the log. Memory is then that of one piece, whatever the
+file's size.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,17 +29,17 @@ import duckdb
 import pyarrow as pa
 
 from metrics import wording
-from metrics.errors import ExtractError
+from metrics.errors import ExtractError, MatavlaError
 from metrics.extracts import failures
 from metrics.extracts.coverage import Covers, forget_coverage_of_same_bytes, record_coverage
 from metrics.extracts.declared_tables import ensure_declared_table
 from metrics.extracts.normalise import (
     ColumnMap,
-    duplicates_sql,
     ident,
     known_kommuner,
     lit,
     match_columns,
+    repeated_keys_sql,
     staging_sql,
     trim_table,
 )
@@ -45,18 +53,62 @@ from metrics.extracts.personnummer import (
     mentions_personnummer,
     unicode_candidate_sql,
 )
-from metrics.extracts.readers import ROW, SUFFIXES, RawTable, read_bytes, read_table, require_supported
+from metrics.extracts.readers import (
+    ROW,
+    SUFFIXES,
+    InvalidRow,
+    RawTable,
+    file_blocks,
+    read_chunks,
+    require_supported,
+)
 from metrics.extracts.schema import EXTRACTS, Extract, extract_for_filename
-from metrics.resources import unordered_inserts
+from metrics.resources import parse_memory, unordered_inserts
 
 RAW = "_matavla_import_raw"
 TRIMMED = "_matavla_import_trimmed"
 KOMMUNER = "_matavla_import_kommuner"
 STAGED = "_matavla_import_staged"
+PIECE = "_matavla_import_piece"
+REPEATED = "_matavla_import_repeated"
+REJECTED = "_matavla_import_rejected"
 INVALID = "_matavla_import_invalid_lines"
 SAMPLE_SIZE = 20
 
+IMPORT_MEMORY_BYTES = 10**9  # DuckDB's memory while importing, at most (see `import_memory`)
+
 Progress = Callable[[str], None]
+
+
+@contextmanager
+def import_memory(con: duckdb.DuckDBPyConnection, cap: int | None = None) -> Iterator[None]:
+    """DuckDB's memory limit lowered to `cap` (default `IMPORT_MEMORY_BYTES`) while importing,
+    when it is higher (MATAVLA_MEMORY_LIMIT, or half the machine), then back to what it was.
+
+    An import holds one piece of the file at a time; what grows with the file is the staging
+    table and the extract table, which DuckDB spills to `<database>.tmp` beyond its limit. Without
+    the cap it would keep them in memory up to the limit, so the process's peak would grow with the
+    file up to half the machine. A connection whose configuration is locked is left as it is.
+    """
+    cap = IMPORT_MEMORY_BYTES if cap is None else cap
+    (row,) = con.execute(
+        "SELECT current_setting('lock_configuration'), current_setting('memory_limit')"
+    ).fetchall()
+    try:
+        # DuckDB shows its limit to a tenth of a unit ('11.6 GiB'), rounded down: half a tenth more
+        # restores it to within that tenth, and the same each time (no drift over many imports)
+        shown = str(row[1])
+        before = parse_memory(shown) + parse_memory("1" + shown.lstrip("0123456789., ")) // 20
+    except MatavlaError:
+        before = None
+    if row[0] or before is None or before <= cap:
+        yield
+        return
+    con.execute(f"SET memory_limit = '{cap // 2**10}KiB'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{before // 2**10}KiB'")
 
 
 @dataclass
@@ -85,7 +137,8 @@ def import_paths(
     options: ImportOptions | None = None,
 ) -> list[ImportReport]:
     """Import files and folders (recursively) in order; a failed file does not stop the others."""
-    with unordered_inserts(con):  # a table's row order means nothing, and costs memory to keep
+    # a table's row order means nothing, and costs memory to keep
+    with unordered_inserts(con), import_memory(con):
         return _import_paths(con, paths, source=source, progress=progress, covers=covers, options=options)
 
 
@@ -167,44 +220,43 @@ def import_file(
     source = None if source is None else extract.name  # logged as the extract's own spelling
     require_supported(path.name, path.suffix)
 
-    data = read_bytes(path)
-    say(f"{path.name}: läser {_megabytes(len(data))} …")
-    content_hash = hashlib.sha256(data).hexdigest()
+    size = _size(path)
+    if size is None:
+        raise ExtractError(path.name, "filen finns inte", hint=f"kontrollera sökvägen {path}")
+    say(f"{path.name}: läser {_megabytes(size)} …")
+    content_hash = file_hash(path)
     previous = _previous_import(con, extract.name, content_hash)
     if previous is not None and not options.replace:
         return _log_unchanged(con, path.name, extract, source, content_hash, previous, started)
 
-    raw = read_table(path.name, data, path.suffix, options.sheet)
-    del data  # the Arrow table holds what is needed; free the bytes of a large file early
-    columns = match_columns(extract, raw.header, path.name)
-    say(f"{path.name}: kontrollerar {wording.rows(raw.num_rows)} …")
-
-    con.register(RAW, raw.table)  # as read, for the rejected rows
-    con.register(TRIMMED, trim_table(raw.table))
     con.register(KOMMUNER, pa.table({"code": known_kommuner()}))
     try:
+        # The pieces are staged in temporary tables outside the transaction, one statement at a
+        # time: within one transaction DuckDB would keep every piece's Arrow table (and every
+        # replaced temporary table) until the commit, so memory would grow with the file again.
+        with _database_errors(path.name):
+            staged = _stage_pieces(con, path, extract, say, options)
         with _transaction(con, path.name):
             if extract.name not in EXTRACTS:  # declared in the catalogue: its table is made here
                 ensure_declared_table(con, extract, path.name)
             report = _import_staged(
-                con,
-                path.name,
-                extract,
-                source,
-                content_hash,
-                raw,
-                columns,
-                say,
-                started,
-                options,
-                covers or Covers(),
+                con, path.name, extract, source, content_hash, staged, say, started, covers or Covers()
             )
     finally:
-        for view in (RAW, TRIMMED, KOMMUNER):
-            con.unregister(view)
+        con.unregister(KOMMUNER)
+        for table in (STAGED, PIECE, REPEATED, REJECTED):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     accepted, rejected = wording.rows(report.rows_accepted), wording.thousands(report.rows_rejected)
     say(f"{path.name}: klart, importerade {accepted}, avvisade {rejected}")
     return report
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    for block in file_blocks(path):
+        digest.update(block)
+    return digest.hexdigest()
 
 
 def resolve_extract(path: Path, source: str | None, declared: tuple[Extract, ...] = ()) -> Extract:
@@ -240,9 +292,20 @@ def _extract_name_or_none(path: Path, source: str | None, declared: tuple[Extrac
 def _transaction(con: duckdb.DuckDBPyConnection, file: str) -> Iterator[None]:
     con.begin()
     try:
+        with _database_errors(file):
+            yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+@contextmanager
+def _database_errors(file: str) -> Iterator[None]:
+    """A database error as an `ExtractError` that names only its kind."""
+    try:
         yield
     except duckdb.Error as exc:
-        con.rollback()
         if failures.is_out_of_memory(exc):
             raise failures.out_of_memory(file, None) from exc
         # DuckDB's message may quote a value from the file, so only its kind is shown.
@@ -251,10 +314,56 @@ def _transaction(con: duckdb.DuckDBPyConnection, file: str) -> Iterator[None]:
             f"databasfel ({type(exc).__name__}); inget importerades",
             hint="försök igen eller rapportera felet",
         ) from exc
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
+
+
+@dataclass
+class _Read:
+    """What the pieces of a file add up to."""
+
+    rows: int = 0  # rows parsed, empty ones included
+    invalid: int = 0  # lines that could not be split into the header's fields
+    invalid_sample: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Staged:
+    """A file's pieces, staged: `STAGED` holds its typed rows, `REJECTED` its rejected rows as read."""
+
+    columns: ColumnMap
+    notes: list[str]  # the reader's (encoding, quotes, separator)
+    read: _Read
+
+
+def _stage_pieces(
+    con: duckdb.DuckDBPyConnection, path: Path, extract: Extract, say: Progress, options: ImportOptions
+) -> _Staged:
+    """Read, check and stage the file piece by piece (outside any transaction: temporary tables only)."""
+    file = path.name
+    pieces = read_chunks(path, options.sheet)
+    read = _Read()
+    columns: ColumnMap | None = None
+    for table in (STAGED, PIECE, REPEATED, REJECTED):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"CREATE TEMP TABLE {REJECTED} (row_number BIGINT, reason VARCHAR, raw VARCHAR)")
+    for raw in pieces:
+        if columns is None:
+            columns = match_columns(extract, raw.header, file)
+            say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} …")
+        else:
+            say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} till …")
+        _stage_piece(con, file, extract, raw, columns, options)
+        read.rows += raw.num_rows
+        read.invalid += len(raw.invalid_rows)
+        read.invalid_sample = sorted(
+            read.invalid_sample + [(r.row_number, r.reason) for r in raw.invalid_rows[:SAMPLE_SIZE]]
+        )[:SAMPLE_SIZE]
+        del raw
+    assert columns is not None  # the first piece is always read: it holds the header
+    if not _exists(con, STAGED):  # only lines that could not be split: nothing was staged
+        con.execute(f"CREATE TEMP TABLE {STAGED} AS {_empty_staging(extract, columns, options)}")
+    if _reject_repeated_keys(con, extract):
+        _store_repeated(con, file, extract, read_chunks(path, options.sheet), columns)
+    return _Staged(columns, pieces.notes, read)
 
 
 def _import_staged(
@@ -263,50 +372,43 @@ def _import_staged(
     extract: Extract,
     source: str | None,
     content_hash: str,
-    raw: RawTable,
-    columns: ColumnMap,
+    staged: _Staged,
     say: Progress,
     started: float,
-    options: ImportOptions,
     covers: Covers,
 ) -> ImportReport:
     """Everything that writes; runs inside the file's transaction."""
-    _refuse_personnummer(con, file, extract, raw, columns)
-
-    con.execute(f"DROP TABLE IF EXISTS {STAGED}")
-    staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
-    con.execute(f"CREATE TEMP TABLE {STAGED} AS {staging}")
-    con.execute(duplicates_sql(extract, STAGED))
-    _refuse_personnummer_in_rejected(con, file, extract, columns)
-
+    read = staged.read
+    import_id = _one(con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")[0]
+    con.execute(
+        f"INSERT INTO rejected_rows SELECT ?, ?, ?, row_number, reason, raw FROM {REJECTED} "
+        "ORDER BY row_number",
+        [import_id, file, extract.name],
+    )
     staged_rows, rejected = _one(con, f"SELECT count(*), count(_reason) FROM {STAGED}")
     accepted = staged_rows - rejected
-    import_id = _one(con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")[0]
-
-    _store_rejected(con, import_id, file, extract, raw, columns)
     say(f"{file}: sparar {wording.rows(accepted)} …")
     replaced, origins = _replace_by_key(con, extract, import_id)
     forget_coverage_of_same_bytes(con, extract, content_hash)
     covered = record_coverage(con, import_id, extract, STAGED, covers)
 
-    notes = [*raw.notes, *columns.notes, *_kommun_notes(con)]
+    notes = [*staged.notes, *staged.columns.notes, *_kommun_notes(con)]
     if (won := winner_note(con, origins)) is not None:
         notes.append(won)
-    empty_rows = raw.num_rows - staged_rows
+    empty_rows = read.rows - staged_rows
     if empty_rows:
         notes.append(
             f"{wording.thousands(empty_rows)} {'tom rad' if empty_rows == 1 else 'tomma rader'} hoppades över"
         )
-    rows_read = staged_rows + len(raw.invalid_rows)
-    rows_rejected = rejected + len(raw.invalid_rows)
+    rows_read = staged_rows + read.invalid
+    rows_rejected = rejected + read.invalid
     if rows_read == 0:
         notes.append("filen innehåller inga rader")
     elif rows_rejected == rows_read:
         notes.append(
             "alla rader avvisades; kontrollera att filen är rätt utdrag och se skälen i rejected_rows"
         )
-    sample = _rejected_sample(con, raw)
-    con.execute(f"DROP TABLE {STAGED}")
+    sample = _rejected_sample(con, read.invalid_sample)
 
     report = ImportReport(
         file=file,
@@ -325,8 +427,88 @@ def _import_staged(
     return report
 
 
+def _stage_piece(
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    extract: Extract,
+    raw: RawTable,
+    columns: ColumnMap,
+    options: ImportOptions,
+) -> None:
+    """Check one piece for personnummer, type and validate it, append it to the staging table and
+    store its rejected rows."""
+    con.register(RAW, raw.table)  # as read, for the rejected rows
+    con.register(TRIMMED, trim_table(raw.table))
+    try:
+        _refuse_personnummer(con, file, extract, raw.invalid_rows, columns)
+        staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {PIECE} AS {staging}")
+        rejected = f"(SELECT {ROW} FROM {PIECE} WHERE _reason IS NOT NULL)"
+        # Most pieces have no rejected row: then the two passes over the piece's raw text are
+        # skipped (DuckDB scans the whole Arrow table even when the join's other side is empty).
+        any_rejected = bool(_one(con, f"SELECT count(*) FROM {rejected}")[0])
+        if any_rejected:
+            _refuse_personnummer_in_rejected(con, file, extract, columns, rejected)
+        if _exists(con, STAGED):
+            con.execute(f"INSERT INTO {STAGED} SELECT * FROM {PIECE}")
+        else:
+            con.execute(f"CREATE TEMP TABLE {STAGED} AS SELECT * FROM {PIECE}")
+        if any_rejected:
+            _store_rejected(con, columns, rejected)
+        _store_invalid_lines(con, raw.invalid_rows)
+    finally:
+        con.unregister(RAW)
+        con.unregister(TRIMMED)
+    con.execute(f"DROP TABLE {PIECE}")
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    rows = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND temporary", [table]).fetchall()
+    return bool(rows)
+
+
+def _empty_staging(extract: Extract, columns: ColumnMap, options: ImportOptions) -> str:
+    """The staging query over no rows, for a file of only broken lines (the table's shape)."""
+    empty = ", ".join(f"CAST(NULL AS VARCHAR) AS {ident(i)}" for i in columns.all_ids)
+    source = f"(SELECT CAST(NULL AS BIGINT) AS {ROW}{', ' + empty if empty else ''} LIMIT 0)"
+    return staging_sql(extract, columns, source, KOMMUNER, window=options.window)
+
+
+def _reject_repeated_keys(con: duckdb.DuckDBPyConnection, extract: Extract) -> bool:
+    """Reject every later row whose key an earlier accepted row of the file has; True when any was."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {REPEATED} AS {repeated_keys_sql(extract, STAGED)}")
+    if not _one(con, f"SELECT count(*) FROM {REPEATED}")[0]:
+        return False
+    con.execute(f"UPDATE {STAGED} AS s SET _reason = d._reason FROM {REPEATED} AS d WHERE s.{ROW} = d.{ROW}")
+    return True
+
+
+def _store_repeated(
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    extract: Extract,
+    pieces: Iterable[RawTable],
+    columns: ColumnMap,
+) -> None:
+    """The rows rejected for a repeated key, read again: checked for personnummer and stored as read."""
+    repeated = f"(SELECT {ROW} FROM {REPEATED})"
+    for raw in pieces:
+        con.register(RAW, raw.table)
+        con.register(TRIMMED, trim_table(raw.table))
+        try:
+            _refuse_personnummer_in_rejected(con, file, extract, columns, repeated)
+            _store_rejected(con, columns, repeated, reasons=REPEATED)
+        finally:
+            con.unregister(RAW)
+            con.unregister(TRIMMED)
+
+
 def _refuse_personnummer(
-    con: duckdb.DuckDBPyConnection, file: str, extract: Extract, raw: RawTable, columns: ColumnMap
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    extract: Extract,
+    invalid_rows: list[InvalidRow],
+    columns: ColumnMap,
 ) -> None:
     """Fail the file when a text cell looks like a personnummer; the value is never shown.
 
@@ -337,19 +519,18 @@ def _refuse_personnummer(
     _refuse_in(con, file, TRIMMED, _kept(extract, columns, text=True))
     # A line that could not be split into the header's fields is stored as text, and which
     # of its fields is which cannot be told: every field, and the line as a whole, is checked.
-    for line in raw.invalid_rows:
+    for line in invalid_rows:
         if contains_personnummer(line.text) or any(map(looks_like_personnummer, line.fields)):
             message = f"raden innehåller {_LOOKS}; {_REFUSAL}"
             raise ExtractError(file, message, hint=_PNR_HINT, row=line.row_number)
 
 
 def _refuse_personnummer_in_rejected(
-    con: duckdb.DuckDBPyConnection, file: str, extract: Extract, columns: ColumnMap
+    con: duckdb.DuckDBPyConnection, file: str, extract: Extract, columns: ColumnMap, rows: str
 ) -> None:
-    """The typed columns of the rejected rows, which `rejected_rows.raw` keeps as text."""
-    rejected = (
-        f"(SELECT t.* FROM {TRIMMED} AS t JOIN {STAGED} AS s USING ({ROW}) WHERE s._reason IS NOT NULL)"
-    )
+    """The typed columns of the rejected rows (`rows`: a query of their `_row`), which
+    `rejected_rows.raw` keeps as text."""
+    rejected = f"(SELECT t.* FROM {TRIMMED} AS t SEMI JOIN {rows} AS s USING ({ROW}))"
     _refuse_in(con, file, rejected, _kept(extract, columns, text=False))
 
 
@@ -419,39 +600,35 @@ def shown_name(path: Path) -> str:
 
 
 def _store_rejected(
-    con: duckdb.DuckDBPyConnection,
-    import_id: int,
-    file: str,
-    extract: Extract,
-    raw: RawTable,
-    columns: ColumnMap,
+    con: duckdb.DuckDBPyConnection, columns: ColumnMap, rows: str, reasons: str = PIECE
 ) -> None:
+    """Keep the rows `rows` (a query of their `_row`) of the piece as read, with their reason."""
     # Only the contract's columns: ignored columns may hold anything (names, personnummer)
     # and are never stored, not even here.
     pairs = ", ".join(f"{lit(name)}, r.{ident(cid)}" for name, cid in columns.kept)
     con.execute(
-        f"INSERT INTO rejected_rows "
-        f"SELECT ?, ?, ?, s.{ROW}, s._reason, json_object({pairs}) "
-        f"FROM {STAGED} AS s JOIN {RAW} AS r ON r.{ROW} = s.{ROW} WHERE s._reason IS NOT NULL "
-        f"ORDER BY s.{ROW}",
-        [import_id, file, extract.name],
+        f"INSERT INTO {REJECTED} "
+        f"SELECT s.{ROW}, s._reason, json_object({pairs}) "
+        f"FROM {reasons} AS s JOIN {RAW} AS r ON r.{ROW} = s.{ROW} "
+        f"WHERE s._reason IS NOT NULL AND s.{ROW} IN {rows}"
     )
-    if raw.invalid_rows:
-        lines = pa.table(
-            {
-                "row_number": [r.row_number for r in raw.invalid_rows],
-                "reason": [r.reason for r in raw.invalid_rows],
-                "raw": [json.dumps(r.text, ensure_ascii=False) for r in raw.invalid_rows],
-            }
-        )
-        con.register(INVALID, lines)
-        try:
-            con.execute(
-                f"INSERT INTO rejected_rows SELECT ?, ?, ?, row_number, reason, raw FROM {INVALID}",
-                [import_id, file, extract.name],
-            )
-        finally:
-            con.unregister(INVALID)
+
+
+def _store_invalid_lines(con: duckdb.DuckDBPyConnection, invalid: list[InvalidRow]) -> None:
+    if not invalid:
+        return
+    lines = pa.table(
+        {
+            "row_number": pa.array([r.row_number for r in invalid], pa.int64()),
+            "reason": [r.reason for r in invalid],
+            "raw": [json.dumps(r.text, ensure_ascii=False) for r in invalid],
+        }
+    )
+    con.register(INVALID, lines)
+    try:
+        con.execute(f"INSERT INTO {REJECTED} SELECT row_number, reason, raw FROM {INVALID}")
+    finally:
+        con.unregister(INVALID)
 
 
 def _replace_by_key(
@@ -487,12 +664,14 @@ def _kommun_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [f"kommunkod med tre siffror fick tillbaka sin inledande nolla: {shown}{more}"]
 
 
-def _rejected_sample(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[tuple[int, str]]:
+def _rejected_sample(
+    con: duckdb.DuckDBPyConnection, invalid_sample: list[tuple[int, str]]
+) -> list[tuple[int, str]]:
     rows = con.execute(
         f"SELECT {ROW}, _reason FROM {STAGED} WHERE _reason IS NOT NULL ORDER BY {ROW} LIMIT {SAMPLE_SIZE}"
     ).fetchall()
     sample = [(int(r), str(reason)) for r, reason in rows]
-    sample += [(r.row_number, r.reason) for r in raw.invalid_rows]
+    sample += invalid_sample
     return sorted(sample)[:SAMPLE_SIZE]
 
 
@@ -555,8 +734,8 @@ def _write_log(
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple:
-    row = con.execute(sql).fetchone()
-    assert row is not None  # aggregates always return a row
+    # fetchall, not fetchone: an unfinished result would block registering a piece's table next
+    (row,) = con.execute(sql).fetchall()  # aggregates always return a row
     return row
 
 

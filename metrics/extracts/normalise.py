@@ -350,15 +350,15 @@ def staging_sql(
     )
 
 
-def duplicates_sql(extract: Extract, staged: str) -> str:
-    """UPDATE that rejects every later row whose key an earlier accepted row already has."""
+def repeated_keys_sql(extract: Extract, staged: str) -> str:
+    """SELECT (_row, _reason) of every later row whose key an earlier accepted row already has."""
     keys = [ident(k) for k in extract.key]
     names = ", ".join(extract.key)
     same = " AND ".join(f"s.{k} = d.{k}" for k in keys)
     message = lit(f"dubblett av nyckeln ({names}): samma nyckel finns på rad ")
     return (
-        f"UPDATE {staged} AS s SET _reason = {message} || d._first\n"
-        f"FROM (SELECT {', '.join(keys)}, min({ROW}) AS _first FROM {staged}\n"
+        f"SELECT s.{ROW}, {message} || d._first AS _reason FROM {staged} AS s\n"
+        f"JOIN (SELECT {', '.join(keys)}, min({ROW}) AS _first FROM {staged}\n"
         f"      WHERE _reason IS NULL GROUP BY {', '.join(keys)} HAVING count(*) > 1) AS d\n"
-        f"WHERE s._reason IS NULL AND {same} AND s.{ROW} > d._first"
+        f"ON {same}\nWHERE s._reason IS NULL AND s.{ROW} > d._first"
     )

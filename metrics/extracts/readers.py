@@ -6,6 +6,12 @@ odd or duplicated names never reach SQL), plus `_row`, the row's number in the
 file as a user would find it: the line in a CSV file (the header is line 1), the
 row in the Excel sheet, the record number in a Parquet file. No value is
 interpreted here; typing and validation happen in one SQL pass (`normalise`).
+
+Large files are read in pieces (`read_chunks`): a CSV file in pieces of about `CHUNK_BYTES`
+cut at a line break outside any quoted value, a Parquet file in record batches of
+`PARQUET_BATCH_ROWS`, so that an import's memory does not grow with the file. Each piece is a
+`RawTable` with the same header and the file's own row numbers. An Excel sheet (at most about a
+million rows) is read whole, and so is a UTF-16 file or one whose lines end in CR alone.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import csv
 import datetime as dt
 import io
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +32,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from metrics.errors import ExtractError
-from metrics.extracts.encodings import decode_to_utf8, excel_separator
+from metrics.extracts.encodings import UTF8_BOM, UTF16_BOMS, decode_to_utf8, excel_separator, first_utf8_line
 from metrics.extracts.personnummer import contains_personnummer, looks_like_personnummer
-from metrics.extracts.quotes import find_quotes, stray_note
+from metrics.extracts.quotes import Quotes, find_quotes, stray_note
 
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
@@ -37,6 +43,9 @@ SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
 
 ROW = "_row"
 SWEDISH_TIME = "Europe/Stockholm"
+CHUNK_BYTES = 64 * 2**20  # a CSV piece: about 0.6 M rows of a contacts extract
+PARQUET_BATCH_ROWS = 500_000
+READ_BYTES = 8 * 2**20  # one read from the file
 
 
 @dataclass
@@ -110,22 +119,169 @@ def split_header(name: str, data: bytes, delimiter: str | None = None) -> tuple[
 
 
 def read_csv(name: str, data: bytes) -> RawTable:
-    data, encoding_note = decode_to_utf8(name, data)
-    line_end_note = None
-    if b"\r" in data and b"\n" not in data:
-        # Lines ended by CR alone (classic Mac OS, some report tools) would read as one long line.
-        data, line_end_note = (
-            data.replace(b"\r", b"\n"),
-            "radslut med enbart CR (äldre Mac) lästes som radbrytningar",
-        )
-    if not data.endswith(b"\n"):
-        data += b"\n"  # a header-only file without a final line break is an empty file, not a broken one
-    # Excel's hint line `sep=;` names the separator; the header is then on line 2.
-    data, named_separator = excel_separator(data)
-    offset = 0 if named_separator is None else 1
-    header, delimiter = split_header(name, data, named_separator)
+    """The whole file's bytes as one table (the file read in one piece)."""
+    chunks = CsvChunks(name, [data], chunk_bytes=max(len(data), 1) * 2)
+    (table,) = list(chunks)
+    table.notes = chunks.notes
+    return table
+
+
+class Chunks:
+    """The pieces of one file, in order, as `RawTable`s; `notes` is complete once they are read."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def __iter__(self) -> Iterator[RawTable]:
+        raise NotImplementedError
+
+
+class CsvChunks(Chunks):
+    """A CSV file's pieces, cut at line breaks outside quoted values.
+
+    `blocks`: the file's bytes in blocks as read (any sizes). Every piece is decoded to UTF-8
+    and parsed with the header line in front, so it is parsed exactly as the same lines of the
+    whole file; the encoding must be the same in every piece (a file mixing UTF-8 and
+    Windows-1252 is refused, naming a line of each). Where a cut falls inside a quoted value
+    (a quoted line break), the piece is extended to the next cut that does not.
+    """
+
+    def __init__(self, name: str, blocks: Iterable[bytes], chunk_bytes: int = CHUNK_BYTES) -> None:
+        super().__init__()
+        self.name = name
+        self.blocks = blocks
+        self.chunk_bytes = chunk_bytes
+
+    def __iter__(self) -> Iterator[RawTable]:
+        name = self.name
+        blocks = iter(self.blocks)
+        buffer, eof = b"", False
+
+        def fill(size: int) -> None:
+            """Read on until the buffer holds `size` bytes or the file ends."""
+            nonlocal buffer, eof
+            parts, have = [buffer], len(buffer)
+            while not eof and have < size:
+                block = next(blocks, None)
+                if block is None:
+                    eof = True
+                else:
+                    parts.append(block)
+                    have += len(block)
+            buffer = b"".join(parts)
+
+        fill(self.chunk_bytes)
+        encoding_note = line_end_note = None
+        if buffer.startswith(UTF16_BOMS) or (b"\r" in buffer and b"\n" not in buffer):
+            fill(2**62)  # read whole (see the module docstring)
+        if buffer.startswith(UTF16_BOMS):
+            buffer, encoding_note = decode_to_utf8(name, buffer)
+        if b"\r" in buffer and b"\n" not in buffer:
+            # Lines ended by CR alone (classic Mac OS, some report tools) would read as one long line.
+            buffer = buffer.replace(b"\r", b"\n")
+            line_end_note = "radslut med enbart CR (äldre Mac) lästes som radbrytningar"
+        if buffer.startswith(UTF8_BOM):
+            buffer = buffer[len(UTF8_BOM) :]
+
+        header_line = b""
+        header: list[str] = []
+        delimiter = ","
+        named_separator: str | None = None
+        next_line = 2  # the file's line of the first line of the next piece's body
+        stray: list[int] = []
+        windows_line: int | None = None  # first line not UTF-8 in a Windows-1252 piece
+        utf8_line: int | None = None  # first line with a UTF-8 character in a UTF-8 piece
+        first = True
+        want = self.chunk_bytes
+        while first or buffer:
+            cut = len(buffer) if eof else buffer.rfind(b"\n") + 1
+            if cut == 0 and not eof:  # no complete line yet
+                fill(len(buffer) + want)
+                continue
+            raw_piece = buffer[:cut]
+            body_first_line = 1 if first else next_line
+            text, note = decode_to_utf8(name, raw_piece, line_offset=body_first_line - 1)
+            if note is not None:
+                encoding_note = encoding_note or note
+                if windows_line is None:
+                    windows_line = body_first_line + _first_non_utf8_line(raw_piece) - 1
+            elif not text.isascii() and utf8_line is None:
+                utf8_line = body_first_line + first_utf8_line(text) - 1
+            if windows_line is not None and utf8_line is not None:
+                raise mixed_encodings(name, windows_line, utf8_line)
+            sep_lines = 0
+            if first:
+                text, named_separator = excel_separator(text)
+                if not eof and b"\n" not in text:  # the cut left only Excel's sep= line: no header yet
+                    want *= 2
+                    fill(len(buffer) + want)
+                    continue
+                sep_lines = 0 if named_separator is None else 1
+                if eof and not text.endswith(b"\n"):
+                    text += b"\n"
+                header, delimiter = split_header(name, text, named_separator)
+                end = text.find(b"\n")
+                header_line = text[: end + 1]
+                piece = text
+                offset = sep_lines  # the piece's line 1 is the header, on the file's line 1 + sep_lines
+            else:
+                if eof and not text.endswith(b"\n"):
+                    text += b"\n"
+                piece = header_line + text
+                offset = body_first_line - 2  # the piece's line 2 is the body's first line
+            try:
+                quotes = find_quotes(name, piece, delimiter, offset)
+            except ExtractError:
+                if eof:
+                    raise
+                # The cut may be inside a quoted value: read on to the next line break and try again.
+                want *= 2
+                fill(len(buffer) + want)
+                continue
+            table = _parse_piece(name, piece, header, delimiter, quotes, offset)
+            stray += quotes.stray_lines
+            next_line = body_first_line + raw_piece.count(b"\n")
+            buffer = buffer[cut:]
+            want = self.chunk_bytes
+            if first or table.num_rows or table.invalid_rows:
+                yield table
+            first = False
+            if not eof:
+                fill(want)
+        notes = [note for note in (encoding_note, line_end_note, stray_note(sorted(stray))) if note]
+        if named_separator is not None:
+            notes.append(f"första raden sep={named_separator} (från Excel) angav avgränsaren")
+        self.notes = notes
+
+
+def _first_non_utf8_line(data: bytes) -> int:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return data.count(b"\n", 0, exc.start) + 1
+    return 1
+
+
+def mixed_encodings(name: str, bad_line: int, good_line: int) -> ExtractError:
+    from metrics.extracts.encodings import SAVE_AS_UTF8
+
+    return ExtractError(
+        name,
+        f"filen blandar teckenkodningar: rad {bad_line} är inte UTF-8 (troligen Windows-1252) "
+        f"men rad {good_line} är UTF-8; inget importerades",
+        hint=f"spara hela filen i en teckenkodning; {SAVE_AS_UTF8}",
+        row=bad_line,
+    )
+
+
+def _parse_piece(
+    name: str, data: bytes, header: list[str], delimiter: str, quotes: Quotes, offset: int
+) -> RawTable:
+    """One piece (the header line, then whole records) as a table numbered by the file's lines.
+
+    `offset`: the file's line of the piece's line 1 is 1 + offset, and so on.
+    """
     ids = [column_id(i) for i in range(len(header))]
-    quotes = find_quotes(name, data, delimiter, offset)
     starts, multiline = record_lines(data, quotes.active)
     starts += offset
     table, invalid = _parse_csv(name, data, ids, delimiter, multiline, threads=True)
@@ -147,10 +303,7 @@ def read_csv(name: str, data: bytes) -> RawTable:
             "kunde inte avgöra radnumren i filen",
             hint='kontrollera citattecknen ("): ett citerat värde ska börja och sluta vid en avgränsare',
         )
-    notes = [note for note in (encoding_note, line_end_note, stray_note(quotes.stray_lines)) if note]
-    if named_separator is not None:
-        notes.append(f"första raden sep={named_separator} (från Excel) angav avgränsaren")
-    return RawTable(header, table.append_column(ROW, pa.array(rows, pa.int64())), notes, invalid)
+    return RawTable(header, table.append_column(ROW, pa.array(rows, pa.int64())), [], invalid)
 
 
 def refuse_quoted_line_breaks_in_broken_rows(name: str, invalid: list[InvalidRow]) -> None:
@@ -332,16 +485,88 @@ def _cell_text(value: object) -> str | None:
 
 
 def read_parquet(name: str, data: bytes) -> RawTable:
-    try:
-        source = pq.read_table(pa.BufferReader(data))
-    except (pa.ArrowException, OSError):
-        raise ExtractError(
-            name, "kunde inte läsa Parquet-filen", hint="kontrollera att filen är hel"
-        ) from None
-    header = [clean_name(n) for n in source.column_names]
-    columns = {column_id(i): _parquet_text(name, header[i], col) for i, col in enumerate(source.columns)}
-    columns[ROW] = pa.array(np.arange(1, source.num_rows + 1, dtype=np.int64))
-    return RawTable(header, pa.table(columns))
+    """The whole file's bytes as one table."""
+    (table,) = list(ParquetChunks(name, pa.BufferReader(data), batch_rows=2**62))
+    return table
+
+
+class ParquetChunks(Chunks):
+    """A Parquet file's record batches as text tables, numbered by record from 1."""
+
+    def __init__(self, name: str, source: Any, batch_rows: int | None = None) -> None:
+        super().__init__()
+        self.name = name
+        self.source = source  # a path or a readable buffer
+        self.batch_rows = batch_rows or PARQUET_BATCH_ROWS
+
+    def __iter__(self) -> Iterator[RawTable]:
+        name = self.name
+        try:
+            file = pq.ParquetFile(self.source)
+            schema = file.schema_arrow
+            batches = file.iter_batches(batch_size=min(self.batch_rows, 2**31 - 1))
+            header = [clean_name(n) for n in schema.names]
+            first_row, yielded = 1, False
+            while True:
+                batch = next(batches, None)
+                if batch is None:
+                    break
+                columns = {
+                    column_id(i): _parquet_text(name, header[i], pa.chunked_array([col], col.type))
+                    for i, col in enumerate(batch.columns)
+                }
+                columns[ROW] = pa.array(np.arange(first_row, first_row + batch.num_rows, dtype=np.int64))
+                first_row += batch.num_rows
+                yielded = True
+                yield RawTable(header, pa.table(columns))
+        except (pa.ArrowException, OSError):
+            raise ExtractError(
+                name, "kunde inte läsa Parquet-filen", hint="kontrollera att filen är hel"
+            ) from None
+        if not yielded:  # no rows: the header still decides whether the columns are right
+            empty = {column_id(i): pa.array([], pa.string()) for i in range(len(header))}
+            yield RawTable(header, pa.table({**empty, ROW: pa.array([], pa.int64())}))
+
+
+def read_chunks(path: Path, sheet: str | None = None, chunk_bytes: int | None = None) -> Chunks:
+    """The file's pieces (see the module docstring); `sheet`: see `read_xlsx`."""
+    name, suffix = path.name, path.suffix.lower()
+    require_supported(name, suffix)
+    if suffix in EXCEL_SUFFIXES:
+        return _Whole(lambda: read_xlsx(name, read_bytes(path), sheet))
+    if suffix in PARQUET_SUFFIXES:
+        return ParquetChunks(name, path)
+    return CsvChunks(name, file_blocks(path), chunk_bytes or CHUNK_BYTES)
+
+
+class _Whole(Chunks):
+    def __init__(self, read: Any) -> None:
+        super().__init__()
+        self.read = read
+
+    def __iter__(self) -> Iterator[RawTable]:
+        table = self.read()
+        self.notes = table.notes
+        yield table
+
+
+class file_blocks:
+    """The bytes of the file at `path` in blocks of `READ_BYTES`, read afresh on each iteration."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            with self.path.open("rb") as file:
+                while block := file.read(READ_BYTES):
+                    yield block
+        except FileNotFoundError:
+            raise ExtractError(
+                self.path.name, "filen finns inte", hint=f"kontrollera sökvägen {self.path}"
+            ) from None
+        except OSError as exc:
+            raise ExtractError(self.path.name, f"kunde inte läsa filen ({exc.strerror})") from None
 
 
 def _parquet_text(name: str, column_name: str, column: pa.ChunkedArray) -> pa.ChunkedArray:

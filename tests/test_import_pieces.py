@@ -1,0 +1,317 @@
+"""A file read in pieces (`readers.read_chunks`) imports exactly as when read whole: the same rows
+stored, the same rejected rows with the same line numbers, the same errors naming the same line.
+
+The pieces are made tiny here (a few lines each) so that every cut lands somewhere awkward:
+inside a quoted line break, between a key and its repetition, before a broken line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from metrics.db import ensure_schema
+from metrics.errors import ExtractError
+from metrics.extracts import import_file, importer, readers
+
+HEADER = (
+    "contact_id,person_id,kommun,sex,age,contact_date,care_unit,provider,profession,staff_id,mode,planned"
+)
+
+
+def contact(n: int, unit: str = "VC Ekholmen", age: str = "70", kommun: str = "0580", key: str = "") -> str:
+    return f"{key or f'C{n}'},P{n},{kommun},K,{age},2024-01-05,{unit},region,lakare,S1,mottagning,1"
+
+
+def write(path: Path, *lines: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def small_reads(monkeypatch):
+    # A piece is cut from what has been read so far, and reads are 8 MiB: without small reads
+    # every file here would be one piece, whatever CHUNK_BYTES says.
+    monkeypatch.setattr(readers, "READ_BYTES", 7)  # blocks that end mid-line, mid-character
+
+
+def fresh() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    ensure_schema(con)
+    return con
+
+
+def outcome(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    stored = con.execute("SELECT contact_id, care_unit, age FROM contacts ORDER BY ALL").fetchall()
+    rejected = con.execute("SELECT row_number, reason, raw FROM rejected_rows ORDER BY ALL").fetchall()
+    log = con.execute("SELECT rows_read, rows_accepted, rows_rejected, notes FROM import_log").fetchall()
+    return stored, rejected, log
+
+
+# Line numbers: the header is line 1, so contact(n) written n-th after it is on line n + 1,
+# until the quoted line break on line 5 (record C4 spans lines 5-6) shifts later records by one.
+TRICKY = (
+    HEADER,
+    contact(1),  # line 2
+    contact(2, unit='VC "Norr'),  # line 3: a stray quote, read as text
+    contact(3, age="200"),  # line 4: rejected (age)
+    contact(4, unit='"VC\nSöder"'),  # lines 5-6: a quoted line break
+    contact(5),  # line 7
+    "C6,P6,0580",  # line 8: 3 fields, not 12 – kept aside as a broken line
+    contact(7, key="C1"),  # line 9: repeats the key of line 2 – rejected as a duplicate
+    contact(8, kommun="9999"),  # line 10: rejected (kommun)
+    "",  # line 11: empty, skipped
+    contact(9),  # line 12
+)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 100, 250])
+def test_a_csv_file_in_tiny_pieces_imports_as_when_read_whole(tmp_path, monkeypatch, chunk_bytes):
+    path = write(tmp_path / "contacts.csv", *TRICKY)
+    whole = fresh()
+    import_file(whole, path)
+    monkeypatch.setattr(readers, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(readers, "READ_BYTES", 7)  # blocks that end mid-line, mid-character
+    pieces = fresh()
+
+    report = import_file(pieces, path)
+
+    assert outcome(pieces) == outcome(whole)
+    # and what that is, by hand: C1, C2, C4, C5, C9 stored (5); rejected lines 4, 9, 10 and the
+    # broken line 8 (4); read 5 + 4 = 9 (the empty line 11 is not a row)
+    stored_ids = [r[0] for r in outcome(pieces)[0]]
+    assert stored_ids == ["C1", "C2", "C4", "C5", "C9"]
+    assert ("C4", "VC\nSöder", 70) in outcome(pieces)[0]
+    assert [r[0] for r in outcome(pieces)[1]] == [4, 8, 9, 10]
+    assert "samma nyckel finns på rad 2" in outcome(pieces)[1][2][1]
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (9, 5, 4)
+    assert any("rad 3" in note and "citattecken" in note for note in report.notes)
+
+
+def test_a_personnummer_in_a_later_piece_is_refused_naming_its_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 600)
+    lines = [HEADER, *(contact(n) for n in range(1, 40))]
+    lines[30] = contact(30, unit="VC 19121212-1212")  # line 31
+    path = write(tmp_path / "contacts.csv", *lines)
+    con = fresh()
+
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+
+    assert caught.value.row == 31
+    assert "1212" not in str(caught.value)
+    assert con.execute("SELECT count(*) FROM contacts").fetchone() == (0,)
+
+
+def test_a_personnummer_in_a_repeated_rows_typed_column_is_refused_on_the_second_read(tmp_path, monkeypatch):
+    # The declared types make the decimal-looking text of a repeated row's staff_id irrelevant here;
+    # what matters is that a row rejected only at the end (a repeated key) is still stored as read.
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 400)
+    lines = [HEADER, *(contact(n) for n in range(1, 20)), contact(20, key="C3", unit="VC Norr")]
+    path = write(tmp_path / "contacts.csv", *lines)  # the repetition of C3 (line 4) is on line 21
+    con = fresh()
+
+    report = import_file(con, path)
+
+    rows = con.execute("SELECT row_number, reason, raw FROM rejected_rows").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [
+        (21, "dubblett av nyckeln (contact_id): samma nyckel finns på rad 4")
+    ]
+    assert '"care_unit":"VC Norr"' in rows[0][2]
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (20, 19, 1)
+
+
+def test_a_file_mixing_encodings_across_pieces_is_refused_naming_a_line_of_each(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 100)
+    utf8 = [contact(n, unit="Läkarhuset") for n in range(1, 10)]  # lines 2-10, UTF-8
+    windows = [contact(n, unit="Läkarhuset") for n in range(10, 20)]  # lines 11-20, Windows-1252
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(
+        ("\n".join([HEADER, *utf8]) + "\n").encode("utf-8") + ("\n".join(windows) + "\n").encode("cp1252")
+    )
+
+    with pytest.raises(ExtractError) as caught:
+        import_file(fresh(), path)
+
+    assert caught.value.row == 11
+    assert "rad 11 är inte UTF-8" in str(caught.value)
+    assert "rad 2 är UTF-8" in str(caught.value)
+
+
+def test_a_windows_1252_file_in_pieces_is_read_whole_and_noted_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 400)
+    path = write(
+        tmp_path / "contacts.csv",
+        HEADER,
+        *(contact(n, unit="Läkarhuset") for n in range(1, 20)),
+        encoding="cp1252",
+    )
+    con = fresh()
+
+    report = import_file(con, path)
+
+    assert report.rows_accepted == 19
+    assert con.execute("SELECT DISTINCT care_unit FROM contacts").fetchall() == [("Läkarhuset",)]
+    assert report.notes.count("teckenkodning Windows-1252 (omkodad till UTF-8)") == 1
+
+
+def test_an_excel_sep_line_keeps_line_numbers_right_in_later_pieces(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 100)
+    # 100 bytes: the first cut falls inside the header, just after the sep= line
+    lines = ["sep=,", HEADER, *(contact(n) for n in range(1, 8))]
+    lines[6] = contact(5, age="x")  # line 7 of the file (the header is on line 2)
+    path = write(tmp_path / "contacts.csv", *lines)
+    con = fresh()
+
+    report = import_file(con, path)
+
+    assert report.rejected_sample == [(7, "age: ogiltig ålder (heltal 0–120)")]
+
+
+def test_a_parquet_file_in_record_batches_numbers_its_records(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "PARQUET_BATCH_ROWS", 2)
+    ages = ["70", "71", "72", "200", "73", "74", "x"]  # records 4 and 7 are rejected
+    n = len(ages)
+    table = pa.table(
+        {
+            "contact_id": [f"C{i}" for i in range(1, n + 1)],
+            "person_id": [f"P{i}" for i in range(1, n + 1)],
+            "kommun": ["0580"] * n,
+            "sex": ["K"] * n,
+            "age": ages,
+            "contact_date": ["2024-01-05"] * n,
+            "care_unit": ["VC"] * n,
+            "provider": ["region"] * n,
+            "profession": ["lakare"] * n,
+            "staff_id": ["S1"] * n,
+            "mode": ["mottagning"] * n,
+            "planned": ["1"] * n,
+        }
+    )
+    path = tmp_path / "contacts.parquet"
+    pq.write_table(table, path, row_group_size=3)
+    con = fresh()
+
+    report = import_file(con, path)
+
+    assert [r for r, _ in report.rejected_sample] == [4, 7]
+    assert (report.rows_read, report.rows_accepted) == (7, 5)
+
+
+def test_an_import_caps_duckdbs_memory_at_1_gb_and_gives_the_limit_back(tmp_path, monkeypatch):
+    from metrics.extracts import importer
+
+    con = fresh()
+    con.execute("SET memory_limit = '8GB'")  # DuckDB shows 7.4 GiB
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    during: list[object] = []
+    real = importer.read_chunks
+
+    def spy(path: Path, *args: object, **kwargs: object) -> object:
+        during.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importer, "read_chunks", spy)
+    importer.import_paths(con, [write(tmp_path / "contacts.csv", HEADER, contact(1))])
+    importer.import_paths(con, [write(tmp_path / "contacts_b.csv", HEADER, contact(2))])
+
+    assert during == ["953.6 MiB", "953.6 MiB"]  # 10⁹ bytes
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall() == before  # no drift
+
+
+def _trace(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[int]]:
+    """Temporary tables left behind, and the rows of every table an import writes."""
+    temporary = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    tables = ("contacts", "rejected_rows", "import_log", "coverage")
+    return temporary, [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables]
+
+
+def test_a_personnummer_in_a_later_piece_leaves_no_trace_of_the_earlier_pieces(tmp_path, monkeypatch):
+    # Earlier pieces hold accepted rows and rejected rows (age 200 on every third line), all staged
+    # before the personnummer on line 36 is read: none of it may stay.
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 600)
+    lines = [HEADER, *(contact(n, age="200" if n % 3 == 0 else "70") for n in range(1, 40))]
+    lines[35] = contact(35, unit="VC 19121212-1212")  # line 36
+    con = fresh()
+
+    (report,) = importer.import_paths(con, [write(tmp_path / "contacts.csv", *lines)])
+
+    assert report.status == "failed"
+    assert "rad 36" in (report.error or "") and "1212" not in (report.error or "")
+    assert _trace(con) == ([], [0, 0, 0, 0])
+
+
+def test_an_interrupted_import_leaves_no_trace_and_gives_the_memory_limit_back(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 600)
+    con = fresh()
+    con.execute("SET memory_limit = '8GB'")
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    staged: list[int] = []
+    real = importer._stage_piece
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        staged.append(1)
+        if len(staged) == 3:  # Ctrl-C while the third piece is read
+            raise KeyboardInterrupt
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importer, "_stage_piece", interrupted)
+    path = write(tmp_path / "contacts.csv", HEADER, *(contact(n) for n in range(1, 40)))
+
+    with pytest.raises(KeyboardInterrupt):
+        importer.import_paths(con, [path])
+
+    assert _trace(con) == ([], [0, 0, 0, 0])
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall() == before
+    # and the same file then imports whole: 39 rows
+    monkeypatch.setattr(importer, "_stage_piece", real)
+    (report,) = importer.import_paths(con, [path])
+    assert (report.status, report.rows_accepted) == ("ok", 39)
+
+
+def test_a_crlf_file_with_bom_quoted_separators_and_decimal_commas_imports_as_when_read_whole(
+    tmp_path, monkeypatch
+):
+    header = "month;person_id;kommun;sex;age;hours;named_care_contact;staff_14d"
+    # person_id 'P;n' and hours 'n,5' are quoted because they hold the separator and a decimal comma
+    rows = [f'2024-01-01;"P;{n}";0580;K;80;"{n},5";ja;3' for n in range(1, 30)]
+    rows[20] = '2024-01-01;"P;21";0580;K;200;"21,5";ja;3'  # line 22: rejected (age)
+    path = tmp_path / "home_care.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join([header, *rows]) + "\r\n").encode("utf-8"))
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 37)
+    monkeypatch.setattr(readers, "READ_BYTES", 5)
+    con = fresh()
+
+    report = import_file(con, path)
+
+    # 29 rows, one rejected; hours of P;n is n + 0.5, so their sum is (1 + … + 29) − 21 + 28 × 0.5
+    # = 435 − 21 + 14 = 428
+    assert (report.rows_accepted, report.rows_rejected) == (28, 1)
+    assert report.rejected_sample == [(22, "age: ogiltig ålder (heltal 0–120)")]
+    assert con.execute("SELECT sum(hours), min(person_id) FROM home_care").fetchall() == [(428.0, "P;1")]
+
+
+def test_a_personnummer_in_the_typed_column_of_a_row_repeating_a_key_in_a_later_piece_is_refused(
+    tmp_path, monkeypatch
+):
+    # hours is a decimal, so 8112189876 (the Luhn-valid test number 811218-9876) is a valid value:
+    # the row is accepted in its piece and only rejected at the end, for repeating line 4's key;
+    # rejected_rows would keep its text, so the file must be refused, naming line 27.
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 400)
+    header = "month;person_id;kommun;sex;age;hours;named_care_contact;staff_14d"
+    rows = [f"2024-01-01;P{n};0580;K;80;{n};ja;3" for n in range(1, 30)]
+    rows[25] = "2024-01-01;P3;0580;K;80;8112189876;ja;3"  # line 27 repeats P3 (line 4)
+    path = tmp_path / "home_care.csv"
+    path.write_bytes(("\n".join([header, *rows]) + "\n").encode("utf-8"))
+    con = fresh()
+
+    (report,) = importer.import_paths(con, [path])
+
+    assert report.status == "failed"
+    assert "rad 27" in (report.error or "") and "9876" not in (report.error or "")
+    assert con.execute("SELECT count(*) FROM rejected_rows").fetchall() == [(0,)]
+    assert con.execute("SELECT count(*) FROM home_care").fetchall() == [(0,)]

@@ -181,3 +181,17 @@ def test_no_rows_is_read_and_a_wrong_value_is_reported_in_swedish_with_its_line(
     problem = error.value.problems[0]
     assert problem.line == 16  # 6 header lines + 9 of the indicator, then no_rows
     assert re.search("no_rows ska vara zero eller missing, inte 'saknas'", problem.message)
+
+
+def test_no_rows_changes_the_definition_fingerprint_only_where_it_is_set(catalogue):
+    # A stored run's definition hash must not change for an indicator left at the default (or
+    # every published result would look out of date after the upgrade), but must where it is set.
+    from metrics.catalogue.fingerprint import _plain, definition_hash
+
+    events = catalogue.indicator("undvikbar_slutenvard")
+    costs = catalogue.indicator("kostnad_slutenvard_per_invanare")
+    assert "no_rows" not in _plain(events)
+    assert _plain(costs)["no_rows"] == "missing"
+    assert definition_hash(costs, catalogue) != definition_hash(
+        dataclasses.replace(costs, no_rows="zero"), catalogue
+    )

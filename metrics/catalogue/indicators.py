@@ -12,6 +12,7 @@ from metrics.catalogue.kolada_reference import parse_kolada
 from metrics.catalogue.model import (
     BREAKDOWNS,
     INTERVAL_KINDS,
+    NO_ROWS,
     PER_PERSON_MEASURES,
     PERIOD_TYPES,
     AgeBand,
@@ -22,6 +23,7 @@ from metrics.catalogue.model import (
     Indicator,
     IntervalKind,
     Measure,
+    NoRows,
     PeriodType,
     StandardPopulation,
     SuppressionSettings,
@@ -51,6 +53,7 @@ INDICATOR_KEYS = (
     "where",
     "snapshot",
     "follow_up_days",
+    "no_rows",
     "numerator",
     "denominator",
     "measure",
@@ -330,6 +333,16 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         )
         follow_up = 0
 
+    no_rows = node.get("no_rows", "zero")
+    if no_rows not in NO_ROWS:
+        problems.add(
+            node.line_of("no_rows"),
+            f"{what}: no_rows ska vara zero eller missing, inte '{no_rows}'",
+            "missing när raderna är själva leveransen (t.ex. en kostnad per kommun, år och område): "
+            "en täckt kommun utan rad saknas då i stället för att räknas som 0",
+        )
+        no_rows = "zero"
+
     # numerator and denominator
     numerator: Measure | None
     denominator: Measure | None
@@ -560,6 +573,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         where=where.strip() if isinstance(where, str) else None,
         snapshot_last=snapshot == "last",
         follow_up_days=follow_up,
+        no_rows=cast(NoRows, no_rows),
         row_sql=row_sql.strip() if isinstance(row_sql, str) else None,
         age_bands=bands,
         target=target,

@@ -18,6 +18,7 @@ from metrics.catalogue.extract_declarations import COLUMN_TYPES, DELIVERED_BY
 from metrics.catalogue.kolada_reference import GROUP_PATTERN, KOLADA_GENDERS, KPI_PATTERN
 from metrics.catalogue.model import (
     BREAKDOWNS,
+    NO_ROWS,
     PER_PERSON_MEASURES,
     PERIOD_TYPES,
     Direction,
@@ -282,6 +283,11 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "where": Key("SQL-villkor för både täljare och nämnare, t.ex. provider <> 'private'.", SQL),
         "snapshot": Key(
             "last: bara raderna vid periodens sista datum räknas (listning).", {"enum": ["last"]}
+        ),
+        "no_rows": Key(
+            "En täckt kommun och period utan rader i täljaren: zero (standard) = 0 händelser, "
+            "missing = uppgift saknas (raderna är själva leveransen, t.ex. kostnader per område).",
+            {"enum": list(NO_ROWS)},
         ),
         "follow_up_days": Key(
             "Utfallet syns upp till så många dagar efter perioden (t.ex. 30 för återinskrivning).",

@@ -21,6 +21,9 @@ IntervalKind = Literal["wilson", "poisson", "mean", "dobson", "none"]
 INTERVAL_KINDS: tuple[IntervalKind, ...] = ("wilson", "poisson", "mean", "dobson", "none")
 PeriodType = Literal["year", "quarter", "month"]
 Breakdown = Literal["sex", "age_band"]
+# What a covered kommun × period without numerator rows is: 0, or missing ('saknas').
+NoRows = Literal["zero", "missing"]
+NO_ROWS: tuple[NoRows, ...] = ("zero", "missing")
 
 PERIOD_TYPES: tuple[PeriodType, ...] = ("year", "quarter", "month")
 BREAKDOWNS: tuple[Breakdown, ...] = ("sex", "age_band")
@@ -187,6 +190,9 @@ class Indicator:
     where: str | None = None  # SQL filter on the source for numerator and denominator
     snapshot_last: bool = False  # only rows at the last snapshot (date) within the period
     follow_up_days: int = 0  # a row's outcome is seen up to this many days after the period
+    # A covered kommun × period without numerator rows: 'zero' (no events) or 'missing' (the rows
+    # are the delivery itself, e.g. a cost per area: no row means not delivered). `no_rows:`.
+    no_rows: NoRows = "zero"
     row_sql: str | None = None  # escape hatch: SELECT kommun, sex, age, date, numerator[, denominator]
     age_bands: tuple[AgeBand, ...] = ()
     target: float | None = None  # a plain value target (target_spec.value), as before

@@ -5,7 +5,8 @@ prints it, and an analyst can run it against the database as it stands.
 
 The query has four steps:
 1. `covered`: the kommun × period that a delivery of the source covers (from
-   `covered_months`, see `metrics.extracts.coverage`), complete or not;
+   `covered_months`, see `metrics.extracts.coverage`), complete or not; with
+   `no_rows: missing`, only those with numerator rows in them;
 2. `base`: the source rows that count, filtered, each with its date `d`, kommun,
    sex and age band;
 3. `cells`: numerator and denominator per kommun × period × sex × age band
@@ -357,15 +358,32 @@ def _covered_cte(indicator: Indicator, year: int | None = None) -> str:
             "        GROUP BY kommun, run) AS r\n"
             f"    ON r.reach_kommun = {COVERED_MONTHS}.kommun AND month BETWEEN r.run_start AND r.reach\n"
         )
+    delivered = ""
+    if indicator.no_rows == "missing":
+        # `no_rows: missing`: the rows are the delivery itself (a cost per kommun, year and area),
+        # so a covered kommun × period without a numerator row was not delivered: left out of
+        # `covered`, it is missing like a kommun that no delivery covers, not 0
+        cond = _condition(indicator.numerator)
+        delivered = (
+            "  JOIN (SELECT DISTINCT kommun AS delivered_kommun, pt.period_type AS delivered_type,\n"
+            f"               {_period_start('d')} AS delivered_start\n"
+            f"        FROM base CROSS JOIN {_period_types_sql(indicator)}"
+            + (f"\n        WHERE {cond}" if cond else "")
+            + ") AS dl\n"
+            f"    ON dl.delivered_kommun = {COVERED_MONTHS}.kommun AND dl.delivered_type = pt.period_type\n"
+            f"   AND dl.delivered_start = {_period_start('month')}\n"
+        )
+    comment = "with numerator rows in it" if delivered else "with or without rows in it"
     return (
         "covered AS (\n"
-        f"  -- kommun × period that a delivery of {indicator.source} covers, with or without rows in it\n"
+        f"  -- kommun × period that a delivery of {indicator.source} covers, {comment}\n"
         f"  SELECT kommun, pt.period_type, {_period_start('month')} AS period_start,\n"
         f"         {complete} AS complete,\n"
         "         CAST(last_day(max(month)) AS DATE) AS data_through\n"
         f"  FROM {COVERED_MONTHS}\n"
         f"{reach}"
         f"  CROSS JOIN {_period_types_sql(indicator)}\n"
+        f"{delivered}"
         f"  WHERE {where}\n"
         "  GROUP BY kommun, pt.period_type, period_start\n)"
     )

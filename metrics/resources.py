@@ -175,6 +175,23 @@ def apply_resources(
     return settings
 
 
+def read_only_config(resources: Resources | None = None) -> dict[str, str | bool | int | float | list[str]]:
+    """The memory limit and threads as `duckdb.connect(..., config=...)` settings, for a reader.
+
+    The dashboard opens the database read-only per request and cannot `SET` before DuckDB sizes
+    its buffers, so it passes the limits at connect. Every connection of a process to one file
+    must use the same settings (DuckDB refuses a second configuration for an open database), so
+    all of the dashboard's readers go through this. Raises MatavlaError for a bad value.
+    """
+    settings = resources_from_env() if resources is None else resources
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if settings.memory_bytes is not None:
+        config["memory_limit"] = f"{settings.memory_bytes // 2**10}KiB"
+    if settings.threads is not None:
+        config["threads"] = str(settings.threads)
+    return config
+
+
 @contextmanager
 def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """`preserve_insertion_order = false` while importing, then back to what it was.

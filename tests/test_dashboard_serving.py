@@ -1,0 +1,151 @@
+"""How the dashboard serves (issue 10): scripts, styles and callback answers compressed when the
+browser accepts it, the compressed static files kept, and every DuckDB connection the dashboard
+opens under MATAVLA_MEMORY_LIMIT and MATAVLA_THREADS."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from typing import Any
+
+import dash
+import pytest
+
+from metrics.dashboard.server import _static_cache_key, _StaticCompressedCache
+from metrics.dashboard.source.connection import open_read_only
+
+
+def _scripts(client: Any) -> list[str]:
+    page = client.get("/").get_data(as_text=True)
+    return re.findall(r'<script src="(/[^"]+)"', page)
+
+
+def test_scripts_are_gzip_compressed_when_the_browser_accepts_it_and_plain_otherwise(
+    dashboard_app: dash.Dash,
+):
+    client = dashboard_app.server.test_client()
+    scripts = _scripts(client)
+    renderer = next(s for s in scripts if "dash_renderer" in s or "dash-renderer" in s)
+    plain = client.get(renderer, headers={"Accept-Encoding": "identity"})
+    packed = client.get(renderer, headers={"Accept-Encoding": "gzip"})
+    assert plain.headers.get("Content-Encoding") is None
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    # the same script, smaller: minified JavaScript packs to well under half
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 2
+
+
+def test_brotli_is_preferred_where_the_browser_offers_it(dashboard_app: dash.Dash):
+    client = dashboard_app.server.test_client()
+    script = _scripts(client)[0]
+    answer = client.get(script, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert answer.headers["Content-Encoding"] == "br"
+
+
+def test_a_callback_answer_is_compressed_too(dashboard_app: dash.Dash):
+    """The Data page's answer (tables of every extract) is well over the 500-byte threshold."""
+    client = dashboard_app.server.test_client()
+    layout = client.get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
+    assert layout.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(layout.data))["type"] == "Div"
+
+
+def test_only_get_requests_for_static_files_are_kept_compressed():
+    """A callback answer differs per request body, which the key does not carry: never kept."""
+    cache = _StaticCompressedCache()
+    cache.set("gzip;GET /_dash-component-suites/dash/dcc/dash_core_components.v4m1.js?", b"js")
+    cache.set("br;GET /assets/style.css?v=1", b"css")
+    cache.set("gzip;POST /_dash-update-component?", b"answer")
+    cache.set("gzip;GET /_dash-layout?", b"layout")
+    assert cache.get("gzip;GET /_dash-component-suites/dash/dcc/dash_core_components.v4m1.js?") == b"js"
+    assert cache.get("br;GET /assets/style.css?v=1") == b"css"
+    assert cache.get("gzip;POST /_dash-update-component?") is None
+    assert cache.get("gzip;GET /_dash-layout?") is None
+
+
+def test_the_cache_key_tells_versions_and_methods_apart(dashboard_app: dash.Dash):
+    with dashboard_app.server.test_request_context("/assets/style.css?v=2", method="GET"):
+        import flask
+
+        assert _static_cache_key(flask.request) == "GET /assets/style.css?v=2"
+
+
+def test_the_dashboards_connections_get_the_memory_limit_and_threads(demo_database, monkeypatch):
+    # 300 MB = 300 000 000 bytes = 292 968 KiB (rounded down) = 286.1 MiB as DuckDB prints it
+    monkeypatch.setenv("MATAVLA_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("MATAVLA_THREADS", "1")
+    con = open_read_only(demo_database.db_path)
+    try:
+        limit, threads = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads')"
+        ).fetchone()  # type: ignore[misc]
+    finally:
+        con.close()
+    assert (limit, threads) == ("286.1 MiB", 1)
+
+
+def test_every_reader_of_the_dashboard_opens_through_the_limits(demo_database, monkeypatch):
+    """The snapshot, the Data page, the stored catalogues and the audit all read under the limit
+    (DuckDB refuses a second configuration of an open database, so one reader without it would
+    fail while another holds the file)."""
+    from metrics.dashboard.source import audit, connection, data, runinfo
+
+    opened: list[object] = []
+    real = connection.open_read_only
+
+    def spy(path: Any) -> Any:
+        opened.append(path)
+        return real(path)
+
+    for module in (data, runinfo, audit):
+        monkeypatch.setattr(module, "open_read_only", spy)
+    data.read_snapshot(demo_database.db_path)
+    data.read_coverage(demo_database.db_path)
+    runinfo.stored_catalogues(demo_database.db_path)
+    audit.read_audit(demo_database.db_path)
+    assert len(opened) == 4
+
+
+@pytest.mark.parametrize("value", ["mycket", "0"])
+def test_a_bad_limit_stops_the_dashboards_reader_with_the_settings_name(demo_database, monkeypatch, value):
+    from metrics.errors import MatavlaError
+
+    monkeypatch.setenv("MATAVLA_MEMORY_LIMIT", value)
+    with pytest.raises(MatavlaError, match="MATAVLA_MEMORY_LIMIT"):
+        open_read_only(demo_database.db_path)
+
+
+def test_a_worker_starts_without_reading_the_results_rows(demo_database):
+    """Start-up reads aggregates only; a län's rows are read when a page first asks for the län,
+    and only that län's: Jämtland's cells hold Jämtland's kommuner (23xx), the län and its groups."""
+    from metrics.dashboard.server import create_app
+    from metrics.dashboard.source import data
+    from metrics.dashboard.source.context import current_snapshot
+    from metrics.geography import load_geography
+
+    data._snapshots.clear()  # a new worker: nothing read yet in this process
+    app = create_app(db_path=demo_database.db_path, catalog_path=demo_database.catalog_path)
+    with app.server.test_request_context("/"):
+        snap = current_snapshot()
+        assert snap.loaded_lans() == ()
+        assert snap.lans == ("05", "23") and snap.result_rows > 0
+        period = snap.periods(lan="23")[-1]
+        indicator = sorted(snap.indicators())[0]
+        cells = snap.cells(indicator, "23", period)
+        assert snap.loaded_lans() == ("23",)
+    geography = load_geography()
+    kommuner = {code for code in cells if code in geography.kommuner}
+    assert kommuner and all(geography.kommuner[code].lan == "23" for code in kommuner)
+    assert "23" in cells and "05" not in cells
+
+
+def test_an_unknown_lan_reads_nothing_and_has_no_rows(dashboard_app: dash.Dash):
+    from metrics.dashboard.source.context import current_snapshot
+
+    with dashboard_app.server.test_request_context("/"):
+        snap = current_snapshot()
+        assert snap.rows("fast_lakarkontakt", "99").empty
+        assert snap.cells("fast_lakarkontakt", "99", "2024") == {}
+        assert snap.loaded_lans() == ("99",)  # remembered as empty, not read again

@@ -145,4 +145,3 @@ def test_commands_that_need_no_frames_import_no_pandas_pyarrow_or_scipy(args):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
-

@@ -96,6 +96,41 @@ def assets(port: int) -> None:
     )
 
 
+def replicate_lan(source: Path, target: Path, from_lan: str, to_lan: str) -> Path:
+    """A copy of the database with `to_lan`'s kommuner given `from_lan`'s results, cycled.
+
+    The demo has Östergötland (13 kommuner) and Jämtland; a 49-kommun län (Västra Götaland) is
+    benchmarked with the Östergötland kommuner's rows copied onto its 49 kommun codes (kommun
+    i gets the rows of Östergötland's kommun i mod 13) and the län's own rows onto `to_lan`. The
+    values are copies; the page's shape (49 kommuner × indicators × periods) is the real one.
+    """
+    import shutil
+
+    import duckdb
+
+    from metrics.geography import load_geography
+
+    geography = load_geography()
+    sources = sorted(c for c, k in geography.kommuner.items() if k.lan == from_lan)
+    targets = sorted(c for c, k in geography.kommuner.items() if k.lan == to_lan)
+    pairs = [(sources[i % len(sources)], code) for i, code in enumerate(targets)] + [(from_lan, to_lan)]
+    shutil.copy(source, target)
+    con = duckdb.connect(str(target))
+    try:
+        values = ", ".join(f"('{a}', '{b}')" for a, b in pairs)
+        columns = [r[0] for r in con.execute("DESCRIBE results").fetchall()]
+        chosen = ", ".join("m.new_code" if c == "area_code" else f"r.{c}" for c in columns)
+        con.execute(
+            f"INSERT INTO results SELECT {chosen} FROM results AS r "
+            f"JOIN (VALUES {values}) AS m(old, new_code) "
+            "ON r.area_code = m.old AND r.area_level IN ('kommun', 'lan')"
+        )
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return target
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -119,6 +154,8 @@ def _wait_until_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30
 
 def callback_payloads(db: Path, catalog: Path, lans: list[str]) -> list[tuple[str, bytes]]:
     """(name, body) of the callbacks a browser sends, from the app's callback map."""
+    from dash import _callback
+
     from metrics.dashboard.logic.choices import largest_kommun
     from metrics.dashboard.logic.periods import latest_year
     from metrics.dashboard.server import create_app
@@ -126,7 +163,8 @@ def callback_payloads(db: Path, catalog: Path, lans: list[str]) -> list[tuple[st
 
     app = create_app(db, catalog)
     by_output: dict[str, dict[str, Any]] = {}
-    for key, spec in app.callback_map.items():
+    # the pages' callbacks are in Dash's global map until the first request hands them to the app
+    for key, spec in {**_callback.GLOBAL_CALLBACK_MAP, **app.callback_map}.items():
         first = key.strip(".").split("...")[0]
         by_output[first] = {"key": key, **spec}
 
@@ -165,14 +203,25 @@ def callback_payloads(db: Path, catalog: Path, lans: list[str]) -> list[tuple[st
                 (
                     f"Länsöversikt {lan}",
                     body(
-                        "lansoversikt-content.children",
-                        {"lansoversikt-lan.value": lan, "lansoversikt-period.value": year},
+                        "oversikt-content.children",
+                        {"oversikt-lan.value": lan, "oversikt-period.value": year},
                     ),
                 ),
                 (
                     f"Kommun {big}",
                     body(
                         "kommun-content.children",
+                        {
+                            "kommun-kommun.value": big,
+                            "kommun-period.value": year,
+                            "kommun-indikator.value": ind,
+                        },
+                    ),
+                ),
+                (
+                    f"Kommun {big} trend",
+                    body(
+                        "kommun-trend.children",
                         {
                             "kommun-kommun.value": big,
                             "kommun-period.value": year,
@@ -197,7 +246,7 @@ def callback_payloads(db: Path, catalog: Path, lans: list[str]) -> list[tuple[st
                     body(
                         "indikator-content.children",
                         {
-                            "indikator-indikator.value": ind,
+                            "indikator-id.value": ind,
                             "indikator-lan.value": lan,
                             "indikator-period.value": year,
                             "indikator-markera.value": marked,
@@ -304,10 +353,21 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--starts", type=int, default=3, help="start-up runs to time")
     parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument(
+        "--replicate",
+        default="",
+        metavar="FROM:TO",
+        help="e.g. 05:14: first copy the database with län 14's 49 kommuner given län 05's rows",
+    )
     args = parser.parse_args()
     if not args.db.exists():
         print(f"Databasen {args.db} finns inte (kör `matavla demo` först).", file=sys.stderr)
         return 1
+    if args.replicate:
+        from_lan, to_lan = args.replicate.split(":")
+        copy = args.db.with_name(f"{args.db.stem}-{to_lan}{args.db.suffix}")
+        args.db = replicate_lan(args.db, copy, from_lan, to_lan)
+        print(f"Kopia med län {to_lan} från län {from_lan}s rader: {copy}")
     if not args.skip_startup:
         startup(args.db, args.catalog, args.starts)
     cases = callback_payloads(args.db, args.catalog, [x for x in args.lan.split(",") if x])

@@ -326,7 +326,8 @@ def create_app(
 
 
 def _warm_up(settings: Settings) -> None:
-    """Read the database once at start, then exempt what is loaded from garbage collection.
+    """Read the database's aggregates once at start, then exempt what is loaded from garbage
+    collection (a län's rows, read later, are frozen as they are read: `Snapshot.lan_results`).
 
     Dash, plotly and pandas leave some 200 000 long-lived objects on the heap; a full
     collection walks them all and stalls a request for ~100 ms every few requests.

@@ -1,5 +1,5 @@
-"""How much of the machine `import`, `compute` and `demo` may use: DuckDB's memory limit,
-threads and spill folder.
+"""How much of the machine `import`, `compute`, `demo` and the dashboard's readers may use: DuckDB's
+memory limit, threads and spill folder.
 
 - `MATAVLA_MEMORY_LIMIT`: DuckDB's memory limit, e.g. `8GB`, `512MB` or `40%` (of the machine's
   memory). Default: half the machine's memory (physical, or the container's limit where that is

@@ -7,6 +7,10 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import dash
@@ -117,7 +121,7 @@ def test_a_bad_limit_stops_the_dashboards_reader_with_the_settings_name(demo_dat
         open_read_only(demo_database.db_path)
 
 
-def test_a_worker_starts_without_reading_the_results_rows(demo_database):
+def test_a_worker_starts_without_reading_the_results_rows(demo_database, monkeypatch):
     """Start-up reads aggregates only; a län's rows are read when a page first asks for the län,
     and only that län's: Jämtland's cells hold Jämtland's kommuner (23xx), the län and its groups."""
     from metrics.dashboard.server import create_app
@@ -126,6 +130,8 @@ def test_a_worker_starts_without_reading_the_results_rows(demo_database):
     from metrics.geography import load_geography
 
     data._snapshots.clear()  # a new worker: nothing read yet in this process
+    # before its background reader (see the tests below) has reached any län
+    monkeypatch.setattr(data.Snapshot, "read_all_in_background", lambda self: None)
     app = create_app(db_path=demo_database.db_path, catalog_path=demo_database.catalog_path)
     with app.server.test_request_context("/"):
         snap = current_snapshot()
@@ -149,3 +155,107 @@ def test_an_unknown_lan_reads_nothing_and_has_no_rows(dashboard_app: dash.Dash):
         assert snap.rows("fast_lakarkontakt", "99").empty
         assert snap.cells("fast_lakarkontakt", "99", "2024") == {}
         assert "99" in snap.loaded_lans()  # remembered as empty, not asked of the database again
+
+
+# --- a writer holds the database: the board keeps showing the last numbers (issue 6) ------------
+
+WRITE_AND_HOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE IF NOT EXISTS writer_was_here (x INTEGER)")
+con.execute("INSERT INTO writer_was_here VALUES (1)")
+print("holding", flush=True)
+sys.stdin.read()
+con.close()
+"""
+
+
+class Writer:
+    """Another process (an import or compute) that has written to the database and still holds it;
+    it lets go, closing its connection as a finished run does, when the block ends."""
+
+    def __init__(self, db: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", WRITE_AND_HOLD, str(db)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def __enter__(self) -> Writer:
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "holding"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+        self.process.stdout.close()
+
+
+def _board(app: dash.Dash, lan: str) -> str:
+    from metrics.dashboard.pages import lansoversikt
+
+    with app.server.test_request_context("/"):
+        content, _state = lansoversikt.update(lan, "2024")
+    return str(content)
+
+
+@pytest.fixture
+def own_copy(demo_database, tmp_path) -> Path:
+    """The demo database copied, so that a writer may change it; no snapshot read yet."""
+    from metrics.dashboard.source import data
+
+    db = tmp_path / "matavla.duckdb"
+    shutil.copyfile(demo_database.db_path, db)
+    data._snapshots.clear()
+    return db
+
+
+def test_a_lan_no_viewer_has_asked_for_shows_its_numbers_while_a_writer_holds_the_database(
+    demo_database, own_copy
+):
+    """A worker has served Östergötland only; then the monthly compute holds the file. Jämtland's
+    board must still show Jämtland's numbers (the same board as once the run is done: the run here
+    changes no result), not "Databasen uppdateras"."""
+    from metrics.dashboard.server import create_app
+    from metrics.dashboard.source.context import current_snapshot
+
+    app = create_app(db_path=own_copy, catalog_path=demo_database.catalog_path)
+    assert "uppdateras" not in _board(app, "05")  # a viewer asks for Östergötland only
+    with app.server.test_request_context("/"):
+        snap = current_snapshot()
+    assert "23" in snap.periods_by_lan
+    snap.wait_until_read(timeout=120)  # the worker's background reader has had its time
+    with Writer(own_copy):
+        during = _board(app, "23")
+    after = _board(app, "23")  # the run is over: read afresh
+    assert "uppdateras" not in during
+    assert "Jämtlands län · 2024" in after  # the page is Jämtland's board, read when free
+    assert during == after
+
+
+def test_a_lan_the_new_version_has_not_read_yet_shows_the_previous_rows_while_a_writer_holds_it(
+    demo_database, own_copy, monkeypatch
+):
+    """Import, then compute: between them a viewer's request reads the new version's aggregates,
+    and the compute holds the file before Jämtland's rows of that version were read. The board
+    shows the rows the worker read before (the last good numbers), not "Databasen uppdateras"."""
+    from metrics.dashboard.server import create_app
+    from metrics.dashboard.source import data
+    from metrics.dashboard.source.context import current_snapshot
+
+    # no background reader: the compute comes before it reaches Jämtland
+    monkeypatch.setattr(data.Snapshot, "read_all_in_background", lambda self: None)
+    app = create_app(db_path=own_copy, catalog_path=demo_database.catalog_path)
+    first = _board(app, "23")  # version 1: Jämtland's rows read
+    with Writer(own_copy):  # the import
+        pass
+    assert _board(app, "05")  # version 2: aggregates and Östergötland read, not Jämtland
+    with app.server.test_request_context("/"):
+        assert current_snapshot().loaded_lans() == ("05",)
+    with Writer(own_copy):  # the compute
+        during = _board(app, "23")
+    assert "uppdateras" not in during
+    assert during == first

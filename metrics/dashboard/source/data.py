@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -95,8 +96,9 @@ class VersionCache(Generic[T]):
     value is served.
     """
 
-    def __init__(self, build: Callable[..., T]) -> None:
+    def __init__(self, build: Callable[..., T], carry: Callable[[T, T], None] | None = None) -> None:
         self._build = build
+        self._carry = carry  # (new, previous): what a rebuilt value may keep of the one it replaces
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, tuple[object, ...]], tuple[FileKey, T]] = {}
 
@@ -117,6 +119,8 @@ class VersionCache(Generic[T]):
                     log.warning("database busy; serving the previous snapshot of %s", path)
                     return entry[1]
                 raise
+            if entry is not None and self._carry is not None:
+                self._carry(value, entry[1])
             self._entries[slot] = (key, value)
             return value
 
@@ -189,6 +193,11 @@ class Snapshot:
     load_lan: Callable[[str], LanResults] | None = field(default=None, repr=False, compare=False)
     _loaded: dict[str, LanResults] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # the thread reading every län's rows in the background, once started in this process
+    _reader: list[threading.Thread] = field(default_factory=list, repr=False, compare=False)
+    # the rows the previous version of the database had, by län, until this one has read its own:
+    # shown for a län that cannot be read because a writer holds the file
+    _previous: dict[str, LanResults] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -203,11 +212,56 @@ class Snapshot:
             found = self._loaded.get(lan)
             if found is None:
                 known = lan in self.periods_by_lan
-                found = self.load_lan(lan) if known and self.load_lan is not None else _NO_RESULTS
+                try:
+                    found = self.load_lan(lan) if known and self.load_lan is not None else _NO_RESULTS
+                except DataUnavailable as exc:
+                    previous = self._previous.get(lan)
+                    if exc.kind != "busy" or previous is None:
+                        raise
+                    log.warning("database busy; serving the previous rows of län %s", lan)
+                    return previous  # not kept: read again once the writer is done
                 self._loaded[lan] = found
+                self._previous.pop(lan, None)
                 if gc.get_freeze_count():  # the server froze its start-up heap: keep these out too
                     gc.freeze()
             return found
+
+    def read_all_in_background(self) -> None:
+        """Start reading every län's rows in a background thread (once per process).
+
+        A page asks for one län, but a worker must have every län's rows before the next import
+        or compute holds the database: a län first asked for while a writer holds the file could
+        not be read, and the board would say "Databasen uppdateras" instead of showing the last
+        numbers (issue 6). Start-up stays the time of the aggregate queries; the rows follow.
+        """
+        if self.load_lan is None:
+            return
+        with _READER_GUARD:
+            if self._reader:
+                return
+            reader = threading.Thread(target=self._read_all, name=READER_THREAD, daemon=True)
+            self._reader.append(reader)
+        reader.start()
+
+    def _read_all(self) -> None:
+        for lan in sorted(self.periods_by_lan):
+            try:
+                self.lan_results(lan)
+            except DataUnavailable as exc:  # a writer holds the file: pages read the rest on use
+                log.info("reading the rows of län %s in the background stopped: %s", lan, exc.kind)
+                return
+            except Exception as exc:  # never let the reader's failure pass silently
+                log.warning(
+                    "reading the rows of län %s in the background failed: %s", lan, type(exc).__name__
+                )
+                return
+        with self._lock:
+            self._previous.clear()  # every län's own rows are read: the old ones can go
+
+    def wait_until_read(self, timeout: float | None = None) -> None:
+        """Wait for the background reader (if one runs) to finish."""
+        for reader in list(self._reader):
+            reader.join(timeout)
 
     def loaded_lans(self) -> tuple[str, ...]:
         """The län whose rows this process has read so far."""
@@ -253,6 +307,20 @@ class Snapshot:
 
 
 _NO_RESULTS = LanResults({}, {})
+
+READER_THREAD = "matavla-lan-reader"
+
+
+def wait_for_background_readers(timeout: float | None = None) -> None:
+    """Wait for every snapshot's background reader of this process to finish (tests: a reader
+    left running holds a read-only connection to its database while the next test runs)."""
+    for thread in threading.enumerate():
+        if thread.name == READER_THREAD:
+            thread.join(timeout)
+
+
+# Guards starting a snapshot's background reader; replaced in a forked child (see `_after_fork`).
+_READER_GUARD = threading.Lock()
 
 
 _EMPTY = pd.DataFrame(columns=[*RESULT_COLUMNS, "lan"])
@@ -497,7 +565,13 @@ def _read_snapshot(path: Path, group_lan: tuple[tuple[str, str], ...]) -> Snapsh
     return read_snapshot(path, dict(group_lan))
 
 
-_snapshots: VersionCache[Snapshot] = VersionCache(_read_snapshot)
+def _keep_previous_rows(new: Snapshot, previous: Snapshot) -> None:
+    """A rebuilt snapshot keeps the rows its predecessor had read, until it has read its own."""
+    new._previous.update(previous._previous)
+    new._previous.update(previous._loaded)
+
+
+_snapshots: VersionCache[Snapshot] = VersionCache(_read_snapshot, carry=_keep_previous_rows)
 
 
 def snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Snapshot:
@@ -505,7 +579,22 @@ def snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Snapshot
 
     `group_lan` maps area-group ids (from the catalogue) to their län.
     """
-    return _snapshots.get(path, tuple(sorted((group_lan or {}).items())))
+    found = _snapshots.get(path, tuple(sorted((group_lan or {}).items())))
+    found.read_all_in_background()
+    return found
+
+
+def _after_fork() -> None:
+    """In a forked worker (`gunicorn --preload`): locks another thread of the parent held at the
+    fork would stay held forever, and the parent's background reader did not come along. Give
+    every cache and snapshot new locks, and let the child start its own reader on first use."""
+    global _READER_GUARD
+    _READER_GUARD = threading.Lock()
+    for cache in (_snapshots, _coverage):
+        cache._lock = threading.Lock()
+    for _key, snap in list(_snapshots._entries.values()):
+        object.__setattr__(snap, "_lock", threading.Lock())
+        snap._reader.clear()
 
 
 # --- the Data page -------------------------------------------------------------------------------
@@ -629,3 +718,7 @@ _coverage: VersionCache[Coverage] = VersionCache(read_coverage)
 
 def coverage(path: Path) -> Coverage:
     return _coverage.get(path)
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork)

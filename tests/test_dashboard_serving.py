@@ -69,6 +69,27 @@ def test_only_get_requests_for_static_files_are_kept_compressed():
     assert cache.get("gzip;GET /_dash-layout?") is None
 
 
+def test_a_page_whose_query_names_a_static_folder_is_not_kept():
+    """A preview page's address with `/assets/` in its query is still the page: kept, a withdrawn
+    preview would go on being answered from the cache."""
+    cache = _StaticCompressedCache()
+    cache.set("gzip;GET /forhandsgranskning/abc123?x=/assets/", b"preview")
+    cache.set("gzip;GET /?next=/_dash-component-suites/", b"page")
+    assert cache.get("gzip;GET /forhandsgranskning/abc123?x=/assets/") is None
+    assert cache.get("gzip;GET /?next=/_dash-component-suites/") is None
+
+
+def test_the_kept_files_are_bounded_in_size():
+    """Dash answers any path with its page, so `/x/assets/1`, `/x/assets/2`, … would each be kept:
+    the cache stops taking entries at MAX_BYTES (here 3 entries of a third of it, plus one more)."""
+    cache = _StaticCompressedCache()
+    third = b"x" * (cache.MAX_BYTES // 3)
+    for n in range(4):
+        cache.set(f"gzip;GET /x/assets/{n}?", third)
+    kept = [n for n in range(4) if cache.get(f"gzip;GET /x/assets/{n}?") is not None]
+    assert kept == [0, 1, 2]  # 3 × MAX_BYTES//3 ≤ MAX_BYTES; a fourth would exceed it
+
+
 def test_the_cache_key_tells_versions_and_methods_apart(dashboard_app: dash.Dash):
     with dashboard_app.server.test_request_context("/assets/style.css?v=2", method="GET"):
         import flask

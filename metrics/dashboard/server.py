@@ -193,9 +193,13 @@ class _StaticCompressedCache:
     """
 
     CACHED_FOLDERS = ("/_dash-component-suites/", "/assets/")
+    # Every version of every script and style, compressed both ways, is a few MB; an address that
+    # only looks like one (Dash answers any path with its page) must not grow the cache for ever.
+    MAX_BYTES = 64 * 2**20
 
     def __init__(self) -> None:
         self._entries: dict[str, bytes] = {}
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
@@ -203,10 +207,17 @@ class _StaticCompressedCache:
 
     def set(self, key: str, value: bytes) -> None:
         _algorithm, _, request_key = key.partition(";")
-        method, _, path = request_key.partition(" ")
-        if method == "GET" and any(folder in path for folder in self.CACHED_FOLDERS):
-            with self._lock:
-                self._entries[key] = value
+        method, _, full_path = request_key.partition(" ")
+        # the folder must be in the path itself: `/forhandsgranskning/<token>?x=/assets/` is a page
+        # (a preview that must never be answered from a cache), not a static file
+        path = full_path.partition("?")[0]
+        if method != "GET" or not any(folder in path for folder in self.CACHED_FOLDERS):
+            return
+        with self._lock:
+            if key in self._entries or self._bytes + len(value) > self.MAX_BYTES:
+                return
+            self._entries[key] = value
+            self._bytes += len(value)
 
 
 def _static_cache_key(request: flask.Request) -> str:

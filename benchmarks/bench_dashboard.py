@@ -70,7 +70,7 @@ def main() -> int:
     with app.server.test_request_context("/"):
         snap = current_snapshot()
         cat = catalogue()
-        print(f"Databas: {args.db} – {len(snap.results):,} resultatrader".replace(",", " "))
+        print(f"Databas: {args.db} – {snap.result_rows:,} resultatrader".replace(",", " "))
         print(f"Start (create_app, läser databasen en gång per process och version): {startup:.0f} ms\n")
         cases: list[tuple[str, Callable[[], Any]]] = []
         for lan in snap.lans:

@@ -1,5 +1,5 @@
-"""How much of the machine `import`, `compute` and `demo` may use: DuckDB's memory limit,
-threads and spill folder.
+"""How much of the machine `import`, `compute`, `demo` and the dashboard's readers may use: DuckDB's
+memory limit, threads and spill folder.
 
 - `MATAVLA_MEMORY_LIMIT`: DuckDB's memory limit, e.g. `8GB`, `512MB` or `40%` (of the machine's
   memory). Default: half the machine's memory (physical, or the container's limit where that is
@@ -173,6 +173,23 @@ def apply_resources(
     if database is not None:
         con.execute("SET temp_directory = ?", [str(Path(database).with_name(Path(database).name + ".tmp"))])
     return settings
+
+
+def read_only_config(resources: Resources | None = None) -> dict[str, str | bool | int | float | list[str]]:
+    """The memory limit and threads as `duckdb.connect(..., config=...)` settings, for a reader.
+
+    The dashboard opens the database read-only per request and cannot `SET` before DuckDB sizes
+    its buffers, so it passes the limits at connect. Every connection of a process to one file
+    must use the same settings (DuckDB refuses a second configuration for an open database), so
+    all of the dashboard's readers go through this. Raises MatavlaError for a bad value.
+    """
+    settings = resources_from_env() if resources is None else resources
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if settings.memory_bytes is not None:
+        config["memory_limit"] = f"{settings.memory_bytes // 2**10}KiB"
+    if settings.threads is not None:
+        config["threads"] = str(settings.threads)
+    return config
 
 
 @contextmanager

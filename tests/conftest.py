@@ -24,6 +24,19 @@ REPO = Path(__file__).resolve().parents[1]
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
+@pytest.fixture(autouse=True)
+def _dashboard_readers_finish() -> Any:
+    """A dashboard snapshot reads every län's rows in a background thread; let it finish within
+    its test, so that it holds no connection to a database a later test opens (DuckDB refuses a
+    second configuration, and a writer, of a file this process has open)."""
+    yield
+    import sys
+
+    data = sys.modules.get("metrics.dashboard.source.data")
+    if data is not None:
+        data.wait_for_background_readers(timeout=120)
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 

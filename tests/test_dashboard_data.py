@@ -109,6 +109,8 @@ def test_the_snapshot_splits_results_by_indicator_lan_and_breakdown(db: Path) ->
 def test_the_cached_snapshot_is_reread_when_the_database_changes(db: Path) -> None:
     first = snapshot(db)
     assert snapshot(db) is first
+    # DuckDB refuses a writer in a process that has the file open: let the background reader finish
+    first.wait_until_read()
     con = duckdb.connect(str(db))
     con.execute("UPDATE meta SET value = '2025-02-01 08:00:00' WHERE key = 'computed_at'")
     con.close()

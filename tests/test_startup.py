@@ -125,3 +125,26 @@ def test_the_first_start_keeps_the_database_but_not_the_generated_extracts(tmp_p
     )
     assert sorted(p.name for p in db_path.parent.iterdir()) == ["matavla.duckdb", "matavla.duckdb.lock"]
     assert not read_snapshot(db_path).empty
+
+
+# --- start-up cost of commands that need no pandas (issue 10) -----------------------------------
+
+HEAVY = ("pandas", "pyarrow", "scipy", "dash", "plotly")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check"], ["schema"]])
+def test_commands_that_need_no_frames_import_no_pandas_pyarrow_or_scipy(args):
+    """`matavla check` used to import the whole engine (pandas, pyarrow, scipy: ~1 s, 9 s on a loaded
+    machine) to write the area table and plan SQL; none of them is needed for that."""
+    script = (
+        "import sys\n"
+        "from metrics.cli import main\n"
+        f"sys.argv = ['matavla', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"

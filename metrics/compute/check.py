@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 
 from metrics.catalogue.model import Catalogue
-from metrics.compute.engine import write_areas
+from metrics.compute.areas import write_areas
 from metrics.compute.sandbox import lock_down, sql_problems
 from metrics.compute.sql_errors import planning_problem
 from metrics.compute.sqlgen import indicator_sql

@@ -23,6 +23,7 @@ import pandas as pd
 
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
+from metrics.compute.areas import write_areas
 from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.disclosure import check_kind, protect_cells, record_audit
 from metrics.compute.publication import (
@@ -34,17 +35,16 @@ from metrics.compute.publication import (
     rung_plan,
     withheld,
 )
-from metrics.compute.riket import RIKET_LEVEL, covers_whole_country, whole_country_only
+from metrics.compute.riket import whole_country_only
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
-from metrics.compute.sqlgen import AREAS_TABLE, by_year, indicator_sql
+from metrics.compute.sqlgen import by_year, indicator_sql
 from metrics.compute.standardise import add_standardised_rates
 from metrics.compute.verdicts import add_verdicts
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
 from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
-from metrics.geography import RIKET, load_geography
 from metrics.resources import audit_seconds_override
 from metrics.stats.audit import AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
@@ -75,27 +75,6 @@ class RunReport:
     message: str | None = None
     failure: Failure | None = None
     run: int | None = None  # the run number it was computed in
-
-
-def write_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
-    """The kommun → area map used by every roll-up: itself, its län, its configured groups, and
-    riket – only when `covered_months` (write it first) covers all 21 län (`metrics.compute.riket`).
-    """
-    geography = load_geography()
-    riket = covers_whole_country(con)
-    rows: list[tuple[str, str, str]] = []
-    for kommun in geography.kommuner.values():
-        rows.append((kommun.code, kommun.code, "kommun"))
-        rows.append((kommun.code, kommun.lan, "lan"))
-        if riket:
-            rows.append((kommun.code, RIKET, RIKET_LEVEL))
-    for level in catalogue.area_levels:
-        for group in level.groups:
-            rows.extend((code, group.id, level.level) for code in group.kommuner)
-    con.execute(
-        f"CREATE OR REPLACE TABLE {AREAS_TABLE} (kommun VARCHAR, area_code VARCHAR, area_level VARCHAR)"
-    )
-    con.executemany(f"INSERT INTO {AREAS_TABLE} VALUES (?, ?, ?)", rows)
 
 
 def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:

@@ -17,25 +17,13 @@ Where there is no computed riket, the board shows Kolada's ("Riket enligt Kolada
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics.extracts.coverage import COVERED_MONTHS
+from metrics.compute.areas import RIKET_LEVEL, covers_whole_country
 from metrics.geography import load_geography
 
-RIKET_LEVEL = "riket"
-
-
-def covers_whole_country(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when `covered_months` holds a kommun of each of the 21 län (False without the table)."""
-    lan_of = {code: k.lan for code, k in load_geography().kommuner.items()}
-    try:
-        kommuner = con.execute(f"SELECT DISTINCT kommun FROM {COVERED_MONTHS}").fetchall()
-    except duckdb.CatalogException:  # not written yet: nothing is known to be covered
-        return False
-    covered = {lan_of[k] for (k,) in kommuner if k in lan_of}
-    return covered == set(load_geography().lan)
+__all__ = ["RIKET_LEVEL", "covers_whole_country", "whole_country_only"]
 
 
 def whole_country_only(raw: pd.DataFrame) -> pd.DataFrame:

@@ -29,16 +29,18 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from metrics.catalogue.model import Indicator
 from metrics.compute.sqlgen import AREAS_TABLE
 from metrics.errors import ComputeError, Problem
 from metrics.extracts.coverage import COVERED_MONTHS
 from metrics.extracts.schema import EXTRACTS
+
+if TYPE_CHECKING:  # the module plans SQL for `matavla check`, which needs no pandas
+    import pandas as pd
 
 # Instance settings under which catalogue SQL runs; lock_configuration comes last.
 SANDBOX_SETTINGS = (

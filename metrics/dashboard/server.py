@@ -16,11 +16,13 @@ import importlib
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import dash
 import flask
+import flask_compress
 from dash import Input, Output, dcc, html
 
 from metrics.dashboard.logic.urlstate import NAV_PAGES, nav_targets
@@ -191,6 +193,63 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         return [*hrefs, *classes, lan_name, date, targets["oversikt"]]
 
 
+class _StaticCompressedCache:
+    """flask-compress's cache, holding only the compressed static files (scripts, styles).
+
+    Dash's component suites are 2.5 MB of JavaScript (AG Grid's bundle alone 1.3 MB); compressing
+    them anew for every first visit costs each worker ~50 ms of CPU. Callback answers, which differ
+    per request, are compressed each time and never kept.
+    """
+
+    CACHED_FOLDERS = ("/_dash-component-suites/", "/assets/")
+    # Every version of every script and style, compressed both ways, is a few MB; an address that
+    # only looks like one (Dash answers any path with its page) must not grow the cache for ever.
+    MAX_BYTES = 64 * 2**20
+
+    def __init__(self) -> None:
+        self._entries: dict[str, bytes] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        return self._entries.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        _algorithm, _, request_key = key.partition(";")
+        method, _, full_path = request_key.partition(" ")
+        # the folder must be in the path itself: `/forhandsgranskning/<token>?x=/assets/` is a page
+        # (a preview that must never be answered from a cache), not a static file
+        path = full_path.partition("?")[0]
+        if method != "GET" or not any(folder in path for folder in self.CACHED_FOLDERS):
+            return
+        with self._lock:
+            if key in self._entries or self._bytes + len(value) > self.MAX_BYTES:
+                return
+            self._entries[key] = value
+            self._bytes += len(value)
+
+
+def _static_cache_key(request: flask.Request) -> str:
+    # the full path carries Dash's fingerprint (`?v=…` or `.v4_4_1m….js`): a new version is a new key
+    return f"{request.method} {request.full_path}"
+
+
+def _compress(app: dash.Dash) -> None:
+    """Compress what the server answers (scripts, styles, callback JSON) when the browser accepts it.
+
+    Dash's own `compress=True` does the same with flask-compress's defaults; this also keeps the
+    compressed static files (see `_StaticCompressedCache`). Brotli where the browser accepts it
+    (every current one), else gzip; answers under 500 bytes stay as they are.
+    """
+    server = app.server
+    server.config.update(
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_CACHE_BACKEND=_StaticCompressedCache,
+        COMPRESS_CACHE_KEY=_static_cache_key,
+    )
+    flask_compress.Compress(server)
+
+
 def _swedish_loading_text(app: dash.Dash) -> None:
     """Dash's placeholder before the first render says 'Loading...'; say it in Swedish."""
     interpolate = app.interpolate_index
@@ -272,6 +331,7 @@ def create_app(
         ],
     )
     app.index_string = INDEX_STRING
+    _compress(app)
     _swedish_loading_text(app)
     app.server.config[CONFIG_KEY] = settings
     _import_pages()
@@ -286,7 +346,8 @@ def create_app(
 
 
 def _warm_up(settings: Settings) -> None:
-    """Read the database once at start, then exempt what is loaded from garbage collection.
+    """Read the database's aggregates once at start, then exempt what is loaded from garbage
+    collection (a län's rows, read later, are frozen as they are read: `Snapshot.lan_results`).
 
     Dash, plotly and pandas leave some 200 000 long-lived objects on the heap; a full
     collection walks them all and stalls a request for ~100 ms every few requests.

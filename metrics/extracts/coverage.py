@@ -28,11 +28,10 @@ from datetime import date
 from typing import Literal
 
 import duckdb
-import pyarrow as pa
 
 from metrics.errors import MatavlaError
-from metrics.extracts.normalise import ident, lit
 from metrics.extracts.schema import EXTRACTS, Extract
+from metrics.extracts.sqltext import ident, lit
 from metrics.geography import load_geography
 
 Scope = Literal["lan", "kommun"]
@@ -155,11 +154,12 @@ def default_coverage_sql(extract: Extract, table: str, where: str = "TRUE") -> s
 
 
 def register_kommun_lan(con: duckdb.DuckDBPyConnection) -> None:
+    # A relation over VALUES, not an Arrow table: registering a Python table makes DuckDB import
+    # pandas and pyarrow, a second of start-up for `matavla check`, which needs neither.
     geography = load_geography()
     kommuner = sorted(geography.kommuner.values(), key=lambda k: k.code)
-    con.register(
-        KOMMUN_LAN, pa.table({"kommun": [k.code for k in kommuner], "lan": [k.lan for k in kommuner]})
-    )
+    rows = ", ".join(f"({lit(k.code)}, {lit(k.lan)})" for k in kommuner)
+    con.register(KOMMUN_LAN, con.sql(f"SELECT * FROM (VALUES {rows}) AS t(kommun, lan)"))
 
 
 def record_coverage(

@@ -26,6 +26,7 @@ from metrics.extracts.options import DateWindow, dated_columns, window_reason_sq
 from metrics.extracts.personnummer import looks_like_personnummer, mentions_personnummer
 from metrics.extracts.readers import ROW, column_id
 from metrics.extracts.schema import SQL_TYPES, Column, Extract
+from metrics.extracts.sqltext import ident, lit
 from metrics.geography import load_geography
 
 # Cell values that mean "empty" besides the empty string: database and R exports write these.
@@ -55,15 +56,6 @@ class ColumnMap:
     all_ids: tuple[str, ...]  # every raw column id, for the test that a row is empty
     kept: tuple[tuple[str, str], ...]  # (name in the file, raw column id) of the contract's columns
     notes: tuple[str, ...]  # Swedish, for the import log
-
-
-def lit(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def match_columns(extract: Extract, header: list[str], file: str) -> ColumnMap:

@@ -117,14 +117,14 @@ def data_frame(
     if rows.empty:
         return pd.DataFrame()
     rows = rows[(rows["period_type"] == period_type) & rows["area_level"].isin(["kommun", "lan"])]
-    national = {p for p, c in riket_cells(snap.results, indicator.id).items() if c.whole_country}
+    totals = snap.national_totals()
+    national = {p for p, c in riket_cells(totals, indicator.id).items() if c.whole_country}
     if national:
-        riket = snap.results[
-            (snap.results["indicator"] == indicator.id)
-            & (snap.results["area_level"] == "riket")
-            & (snap.results["breakdown"] == "total")
-            & (snap.results["period_type"] == period_type)
-            & snap.results["period"].isin(national)
+        riket = totals[
+            (totals["indicator"] == indicator.id)
+            & (totals["area_level"] == "riket")
+            & (totals["period_type"] == period_type)
+            & totals["period"].isin(national)
         ]
         rows = pd.concat([rows, riket], ignore_index=True)
     labels = table_labels(indicator)

@@ -64,7 +64,7 @@ def lan_columns(snap: Snapshot) -> dict[str, str]:
 def overview(period: str) -> list[RiketRow]:
     snap = current_snapshot()
     stored = references(settings().db_path)
-    return riket_overview(snap.results, stored, list(catalogue().indicators), period)
+    return riket_overview(snap.national_totals(), stored, list(catalogue().indicators), period)
 
 
 def coverage_note(snap: Snapshot) -> str:

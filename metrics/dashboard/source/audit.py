@@ -9,12 +9,13 @@ from typing import Any
 import duckdb
 
 from metrics.compute.disclosure import AUDIT_META_KEY, LP_AUDIT_META_KEY
+from metrics.dashboard.source.connection import open_read_only
 
 
 def read_audit(path: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(compute's check, the latest `matavla audit`); None for one not run yet."""
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = open_read_only(path)
     except duckdb.Error:
         return None, None
     try:

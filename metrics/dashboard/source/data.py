@@ -11,7 +11,9 @@ up on the next request, and workers never share mutable state.
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ import pandas as pd
 from metrics.compute.publication import PUBLICATION_META_KEY
 from metrics.dashboard.logic.format import is_missing
 from metrics.dashboard.logic.publication_notes import NO_RULE, Publication
+from metrics.dashboard.source.connection import open_read_only
 from metrics.dashboard.source.runinfo import NO_RUNS, RunInfo, read_run_info
 from metrics.db import RESULT_COLUMNS
 from metrics.errors import MatavlaError
@@ -66,7 +69,7 @@ def file_key(path: Path) -> FileKey:
 
 def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return open_read_only(path)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DataUnavailable(
@@ -93,8 +96,9 @@ class VersionCache(Generic[T]):
     value is served.
     """
 
-    def __init__(self, build: Callable[..., T]) -> None:
+    def __init__(self, build: Callable[..., T], carry: Callable[[T, T], None] | None = None) -> None:
         self._build = build
+        self._carry = carry  # (new, previous): what a rebuilt value may keep of the one it replaces
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, tuple[object, ...]], tuple[FileKey, T]] = {}
 
@@ -115,6 +119,8 @@ class VersionCache(Generic[T]):
                     log.warning("database busy; serving the previous snapshot of %s", path)
                     return entry[1]
                 raise
+            if entry is not None and self._carry is not None:
+                self._carry(value, entry[1])
             self._entries[slot] = (key, value)
             return value
 
@@ -150,36 +156,134 @@ class ResultRow(NamedTuple):
 
 
 @dataclass(frozen=True)
+class LanResults:
+    """One län's rows (its kommuner, the län itself and its area groups), split for the pages."""
+
+    parts: Mapping[tuple[str, str], pd.DataFrame]  # (indicator, breakdown) → rows
+    totals: Mapping[tuple[str, str], Mapping[str, ResultRow]]  # (indicator, period) → area → total
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything the indicator pages read, for one version of the database.
 
-    The results are split once, at load, by (indicator, län, breakdown), so a page reads
-    a few hundred rows instead of filtering the whole table.
+    What every page needs (the län, their kommuner and periods, the runs) is read at start with
+    aggregate queries; a län's rows are read from the database the first time a page asks for
+    that län, then kept, split by (indicator, breakdown), so a page reads a few hundred rows
+    instead of filtering the whole table. A worker thus never holds the whole results table, and
+    starts in the time of a few aggregate queries whatever the number of kommuner.
     """
 
-    results: pd.DataFrame
     computed_at: str | None
     runs: pd.DataFrame
     lans: tuple[str, ...]
-    parts: Mapping[tuple[str, str, str], pd.DataFrame] = field(repr=False)
+    result_rows: int = 0
     indicator_ids: frozenset[str] = frozenset()
     kommuner_by_lan: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     periods_by_lan: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    totals: Mapping[tuple[str, str, str], Mapping[str, ResultRow]] = field(default_factory=dict, repr=False)
     periods_by_indicator_lan: Mapping[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    periods_by_indicator: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    all_periods: tuple[str, ...] = ()
     run_info: RunInfo = field(default=NO_RUNS, repr=False)  # the run shown; stale indicators
     # periods in which some indicator's län value is not covered to the period's end
     partial_periods_by_lan: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # the publishing rule compute applied: which kommuner's months and breakdowns are withheld
     publication: Publication = NO_RULE
+    # reads one län's rows (from the database version this snapshot describes)
+    load_lan: Callable[[str], LanResults] | None = field(default=None, repr=False, compare=False)
+    # reads the national totals (riket, every län, the missing areas) of the same version
+    load_national: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+    _national: list[pd.DataFrame] = field(default_factory=list, repr=False, compare=False)
+    _loaded: dict[str, LanResults] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # the thread reading every län's rows in the background, once started in this process
+    _reader: list[threading.Thread] = field(default_factory=list, repr=False, compare=False)
+    # the rows the previous version of the database had, by län, until this one has read its own:
+    # shown for a län that cannot be read because a writer holds the file
+    _previous: dict[str, LanResults] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:
-        return self.results.empty
+        return self.result_rows == 0
+
+    def lan_results(self, lan: str) -> LanResults:
+        """The län's rows, read on first use and kept with the snapshot."""
+        found = self._loaded.get(lan)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._loaded.get(lan)
+            if found is None:
+                known = lan in self.periods_by_lan
+                try:
+                    found = self.load_lan(lan) if known and self.load_lan is not None else _NO_RESULTS
+                except DataUnavailable as exc:
+                    previous = self._previous.get(lan)
+                    if exc.kind != "busy" or previous is None:
+                        raise
+                    log.warning("database busy; serving the previous rows of län %s", lan)
+                    return previous  # not kept: read again once the writer is done
+                self._loaded[lan] = found
+                self._previous.pop(lan, None)
+                if gc.get_freeze_count():  # the server froze its start-up heap: keep these out too
+                    gc.freeze()
+            return found
+
+    def national_totals(self) -> pd.DataFrame:
+        """Total rows of riket and of every län, and every missing area's: what the Riket page and
+        the indicator page's national reference read (a few rows per indicator and period, read on
+        first use and kept)."""
+        if self._national:
+            return self._national[0]
+        with self._lock:
+            if not self._national:
+                self._national.append(self.load_national() if self.load_national is not None else _EMPTY)
+            return self._national[0]
+
+    def read_all_in_background(self) -> None:
+        """Start reading every län's rows in a background thread (once per process).
+
+        A page asks for one län, but a worker must have every län's rows before the next import
+        or compute holds the database: a län first asked for while a writer holds the file could
+        not be read, and the board would say "Databasen uppdateras" instead of showing the last
+        numbers (issue 6). Start-up stays the time of the aggregate queries; the rows follow.
+        """
+        if self.load_lan is None:
+            return
+        with _READER_GUARD:
+            if self._reader:
+                return
+            reader = threading.Thread(target=self._read_all, name=READER_THREAD, daemon=True)
+            self._reader.append(reader)
+        reader.start()
+
+    def _read_all(self) -> None:
+        for lan in sorted(self.periods_by_lan):
+            try:
+                self.lan_results(lan)
+            except DataUnavailable as exc:  # a writer holds the file: pages read the rest on use
+                log.info("reading the rows of län %s in the background stopped: %s", lan, exc.kind)
+                return
+            except Exception as exc:  # never let the reader's failure pass silently
+                log.warning(
+                    "reading the rows of län %s in the background failed: %s", lan, type(exc).__name__
+                )
+                return
+        with self._lock:
+            self._previous.clear()  # every län's own rows are read: the old ones can go
+
+    def wait_until_read(self, timeout: float | None = None) -> None:
+        """Wait for the background reader (if one runs) to finish."""
+        for reader in list(self._reader):
+            reader.join(timeout)
+
+    def loaded_lans(self) -> tuple[str, ...]:
+        """The län whose rows this process has read so far."""
+        return tuple(sorted(self._loaded))
 
     def rows(self, indicator: str, lan: str, breakdown: str = "total") -> pd.DataFrame:
         """Rows of one indicator for a län's kommuner, the län itself and its area groups."""
-        return self.parts.get((indicator, lan, breakdown), _EMPTY)
+        return self.lan_results(lan).parts.get((indicator, breakdown), _EMPTY)
 
     def period_rows(self, indicator: str, lan: str, period: str, breakdown: str = "total") -> pd.DataFrame:
         rows = self.rows(indicator, lan, breakdown)
@@ -187,10 +291,10 @@ class Snapshot:
 
     def cells(self, indicator: str, lan: str, period: str) -> Mapping[str, ResultRow]:
         """The total of every area of the län (kommuner, the län, groups) for one period, by area code."""
-        return self.totals.get((indicator, lan, period), {})
+        return self.lan_results(lan).totals.get((indicator, period), {})
 
     def periods_of(self, indicator: str, lan: str) -> list[str]:
-        """Sorted period labels of one indicator in one län (from the totals, no scan)."""
+        """Sorted period labels of one indicator's totals in one län (read at start, no scan)."""
         return self.periods_by_indicator_lan.get((indicator, lan), [])
 
     def periods(self, indicator: str | None = None, lan: str | None = None) -> list[str]:
@@ -200,8 +304,9 @@ class Snapshot:
             return sorted(frame["period"].unique().tolist()) if not frame.empty else []
         if indicator is None and lan is not None:
             return list(self.periods_by_lan.get(lan, ()))
-        frame = self.results if indicator is None else self.results[self.results["indicator"] == indicator]
-        return sorted(frame["period"].unique().tolist()) if not frame.empty else []
+        if indicator is not None:
+            return list(self.periods_by_indicator.get(indicator, ()))
+        return list(self.all_periods)
 
     def partial_periods(self, lan: str) -> frozenset[str]:
         """Periods the deliveries do not cover to their end for some indicator of the län."""
@@ -215,20 +320,24 @@ class Snapshot:
         return list(self.kommuner_by_lan.get(lan, ()))
 
 
+_NO_RESULTS = LanResults({}, {})
+
+READER_THREAD = "matavla-lan-reader"
+
+
+def wait_for_background_readers(timeout: float | None = None) -> None:
+    """Wait for every snapshot's background reader of this process to finish (tests: a reader
+    left running holds a read-only connection to its database while the next test runs)."""
+    for thread in threading.enumerate():
+        if thread.name == READER_THREAD:
+            thread.join(timeout)
+
+
+# Guards starting a snapshot's background reader; replaced in a forked child (see `_after_fork`).
+_READER_GUARD = threading.Lock()
+
+
 _EMPTY = pd.DataFrame(columns=[*RESULT_COLUMNS, "lan"])
-
-
-def _lan_of(frame: pd.DataFrame, group_lan: Mapping[str, str]) -> pd.Series:
-    geography = load_geography()
-    kommun_lan = {code: k.lan for code, k in geography.kommuner.items()}
-    lan = pd.Series(None, index=frame.index, dtype=object)
-    is_kommun = frame["area_level"] == "kommun"
-    is_lan = frame["area_level"] == "lan"
-    lan[is_kommun] = frame.loc[is_kommun, "area_code"].map(kommun_lan)
-    lan[is_lan] = frame.loc[is_lan, "area_code"]
-    other = ~(is_kommun | is_lan)
-    lan[other] = frame.loc[other, "area_code"].map(dict(group_lan))
-    return lan
 
 
 def _totals(results: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, ResultRow]]:
@@ -315,13 +424,95 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(row and row[0])
 
 
+def _area_lan_sql(group_lan: Mapping[str, str]) -> str:
+    """A VALUES relation (kind, code, lan): each kommun's, län's and area group's län.
+
+    `kind` is the row's area level for kommuner and län and 'group' for every other level.
+    """
+    geography = load_geography()
+    rows = [("kommun", code, k.lan) for code, k in geography.kommuner.items()]
+    rows += [("lan", code, code) for code in geography.lan]
+    rows += [("group", code, lan) for code, lan in group_lan.items()]
+    values = ", ".join(f"({_lit(kind)}, {_lit(code)}, {_lit(lan)})" for kind, code, lan in rows)
+    return f"(SELECT * FROM (VALUES {values}) AS v(kind, code, lan))"
+
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+_KIND = "CASE WHEN r.area_level IN ('kommun', 'lan') THEN r.area_level ELSE 'group' END"
+# the results with each row's län (rows of an area no län claims are left out, as the pages do)
+_WITH_LAN = (
+    "(SELECT r.*, m.lan FROM results AS r JOIN {area_lan} AS m ON m.kind = {kind} AND m.code = r.area_code)"
+)
+
+
+def _lists(con: duckdb.DuckDBPyConnection, sql: str) -> dict[object, tuple[str, ...]]:
+    return {key: tuple(str(v) for v in values) for key, values in con.execute(sql).fetchall()}
+
+
+def _read_lan(path: Path, area_lan: str, lan: str) -> LanResults:
+    """One län's rows, split by (indicator, breakdown), and its totals as plain rows."""
+    con = connect_read_only(path)
+    try:
+        columns = ", ".join(f"r.{c}" for c in RESULT_COLUMNS)
+        results = con.execute(
+            f"SELECT {columns}, m.lan FROM results AS r JOIN {area_lan} AS m "
+            f"ON m.kind = {_KIND} AND m.code = r.area_code WHERE m.lan = ?",
+            [lan],
+        ).df()
+    finally:
+        con.close()
+    for column in (
+        "indicator",
+        "area_code",
+        "area_level",
+        "period",
+        "period_type",
+        "breakdown",
+        "sex",
+        "age_band",
+        "lan",
+    ):
+        results[column] = results[column].astype(object)
+    results["suppressed"] = results["suppressed"].fillna(False).astype(bool)
+    results["missing"] = results["missing"].fillna(False).astype(bool)
+    results["complete"] = results["complete"].fillna(True).astype(bool)
+    parts = {
+        (str(ind), str(bd)): frame.sort_values(["area_level", "area_code", "period"], ignore_index=True)
+        for (ind, bd), frame in results.groupby(["indicator", "breakdown"], sort=False)
+    }
+    totals = {(ind, period): cells for (ind, _lan, period), cells in _totals(results).items()}
+    return LanResults(parts, totals)
+
+
+def _read_national(path: Path) -> pd.DataFrame:
+    """Riket's and the län's total rows, and the missing areas' (`Snapshot.national_totals`)."""
+    con = connect_read_only(path)
+    try:
+        frame = con.execute(
+            f"SELECT {', '.join(RESULT_COLUMNS)} FROM results WHERE breakdown = 'total' "
+            "AND (area_level IN ('riket', 'lan') OR coalesce(missing, false))"
+        ).df()
+    finally:
+        con.close()
+    for column in ("indicator", "area_code", "area_level", "period", "period_type", "breakdown"):
+        frame[column] = frame[column].astype(object)
+    frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
+    frame["missing"] = frame["missing"].fillna(False).astype(bool)
+    return frame
+
+
 def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Snapshot:
-    """Read the results tables into memory (uncached; see `snapshot`)."""
+    """What every page needs, by aggregate queries; each län's rows are read when first asked for
+    (uncached; see `snapshot`)."""
+    area_lan = _area_lan_sql(group_lan or {})
+    with_lan = _WITH_LAN.format(area_lan=area_lan, kind=_KIND)
     con = connect_read_only(path)
     try:
         if not _table_exists(con, "results"):
             raise DataUnavailable("empty", f"Databasen har inga resultat än – {HOW_TO_LOAD}.")
-        results = con.execute(f"SELECT {', '.join(RESULT_COLUMNS)} FROM results").df()
         runs = (
             con.execute(
                 "SELECT indicator, status, message, rows, seconds, computed_at FROM indicator_runs "
@@ -338,77 +529,67 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
             rule = con.execute("SELECT value FROM meta WHERE key = ?", [PUBLICATION_META_KEY]).fetchone()
             publication = Publication.from_json(None if rule is None else str(rule[0]))
         run_info = read_run_info(con)
+        count = con.execute("SELECT count(*) FROM results").fetchone()
+        result_rows = int(count[0]) if count else 0
+        lans = tuple(
+            str(code)
+            for (code,) in con.execute(
+                "SELECT DISTINCT area_code FROM results WHERE area_level = 'lan' ORDER BY area_code"
+            ).fetchall()
+        )
+        indicator_ids = frozenset(
+            str(i) for (i,) in con.execute("SELECT DISTINCT indicator FROM results").fetchall()
+        )
+        all_periods = tuple(
+            str(p) for (p,) in con.execute("SELECT DISTINCT period FROM results ORDER BY period").fetchall()
+        )
+        periods_by_indicator = _lists(
+            con, "SELECT indicator, list(DISTINCT period ORDER BY period) FROM results GROUP BY indicator"
+        )
+        kommuner_by_lan = _lists(
+            con,
+            f"SELECT lan, list(DISTINCT area_code ORDER BY area_code) FROM {with_lan} "
+            "WHERE area_level = 'kommun' GROUP BY lan",
+        )
+        periods_by_lan = _lists(
+            con, f"SELECT lan, list(DISTINCT period ORDER BY period) FROM {with_lan} GROUP BY lan"
+        )
+        by_indicator_lan = con.execute(
+            f"SELECT indicator, lan, list(DISTINCT period ORDER BY period) FROM {with_lan} "
+            "WHERE breakdown = 'total' GROUP BY indicator, lan"
+        ).fetchall()
+        # The board opens on the latest period whose data reach its end. A period that is
+        # incomplete only because an indicator's outcomes come later (follow_up_days:
+        # readmissions) does not hold the whole board back; that indicator itself still says
+        # its period is incomplete.
+        months = "CASE period_type WHEN 'year' THEN 12 WHEN 'quarter' THEN 3 ELSE 1 END"
+        partial = _lists(
+            con,
+            f"SELECT lan, list(DISTINCT period ORDER BY period) FROM {with_lan} "
+            "WHERE area_level = 'lan' AND breakdown = 'total' AND NOT coalesce(complete, true) "
+            f"AND NOT coalesce(data_through >= CAST(period_start AS DATE) + to_months({months}) "
+            "- INTERVAL 1 DAY, false) GROUP BY lan",
+        )
     finally:
         con.close()
-    for column in (
-        "indicator",
-        "area_code",
-        "area_level",
-        "period",
-        "period_type",
-        "breakdown",
-        "sex",
-        "age_band",
-    ):
-        results[column] = results[column].astype(object)
-    results["suppressed"] = results["suppressed"].fillna(False).astype(bool)
-    results["missing"] = results["missing"].fillna(False).astype(bool)
-    results["complete"] = results["complete"].fillna(True).astype(bool)
-    results["lan"] = _lan_of(results, group_lan or {})
-    parts = {
-        (str(ind), str(lan), str(bd)): frame.sort_values(
-            ["area_level", "area_code", "period"], ignore_index=True
-        )
-        for (ind, lan, bd), frame in results.groupby(["indicator", "lan", "breakdown"], sort=False)
-    }
-    lans = tuple(sorted(results.loc[results["area_level"] == "lan", "area_code"].unique().tolist()))
-    kommun_rows = results[results["area_level"] == "kommun"]
-    kommuner_by_lan = {
-        str(lan): tuple(sorted(codes.unique().tolist()))
-        for lan, codes in kommun_rows.groupby("lan")["area_code"]
-    }
-    periods_by_lan = {
-        str(lan): tuple(sorted(labels.unique().tolist())) for lan, labels in results.groupby("lan")["period"]
-    }
-    totals = _totals(results)
-    lan_rows = results[(results["area_level"] == "lan") & (results["breakdown"] == "total")]
-    # The board opens on the latest period whose data reach its end. A period that is incomplete
-    # only because an indicator's outcomes come later (follow_up_days: readmissions) does not
-    # hold the whole board back; that indicator itself still says its period is incomplete.
-    months = lan_rows["period_type"].map({"year": 12, "quarter": 3, "month": 1}).fillna(1).astype(int)
-    starts = pd.to_datetime(lan_rows["period_start"])
-    period_end = pd.Series(
-        [
-            start + pd.DateOffset(months=n) - pd.Timedelta(days=1)
-            for start, n in zip(starts, months, strict=True)
-        ],
-        index=lan_rows.index,
-        dtype="datetime64[ns]",
-    )
-    reaches_end = pd.to_datetime(lan_rows["data_through"]) >= period_end
-    partial = lan_rows[~lan_rows["complete"] & ~reaches_end]
-    partial_periods_by_lan = {
-        str(lan): frozenset(labels.unique().tolist()) for lan, labels in partial.groupby("lan")["period"]
-    }
-    periods_by_indicator_lan: dict[tuple[str, str], list[str]] = {}
-    for ind, lan, period in totals:
-        periods_by_indicator_lan.setdefault((ind, lan), []).append(period)
-    for labels in periods_by_indicator_lan.values():
-        labels.sort()
     return Snapshot(
-        totals=totals,
-        periods_by_indicator_lan=periods_by_indicator_lan,
-        results=results,
         computed_at=computed,
         runs=runs,
         lans=lans,
-        parts=parts,
-        indicator_ids=frozenset(results["indicator"].unique().tolist()),
-        kommuner_by_lan=kommuner_by_lan,
-        periods_by_lan=periods_by_lan,
+        result_rows=result_rows,
+        indicator_ids=indicator_ids,
+        kommuner_by_lan={str(k): v for k, v in kommuner_by_lan.items()},
+        periods_by_lan={str(k): v for k, v in periods_by_lan.items()},
+        periods_by_indicator_lan={
+            (str(ind), str(lan)): [str(p) for p in periods] for ind, lan, periods in by_indicator_lan
+        },
+        periods_by_indicator={str(k): v for k, v in periods_by_indicator.items()},
+        all_periods=all_periods,
         run_info=run_info,
-        partial_periods_by_lan=partial_periods_by_lan,
+        partial_periods_by_lan={str(k): frozenset(v) for k, v in partial.items()},
         publication=publication,
+        load_lan=lambda lan: _read_lan(path, area_lan, lan),
+        load_national=lambda: _read_national(path),
     )
 
 
@@ -416,7 +597,13 @@ def _read_snapshot(path: Path, group_lan: tuple[tuple[str, str], ...]) -> Snapsh
     return read_snapshot(path, dict(group_lan))
 
 
-_snapshots: VersionCache[Snapshot] = VersionCache(_read_snapshot)
+def _keep_previous_rows(new: Snapshot, previous: Snapshot) -> None:
+    """A rebuilt snapshot keeps the rows its predecessor had read, until it has read its own."""
+    new._previous.update(previous._previous)
+    new._previous.update(previous._loaded)
+
+
+_snapshots: VersionCache[Snapshot] = VersionCache(_read_snapshot, carry=_keep_previous_rows)
 
 
 def snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Snapshot:
@@ -424,7 +611,22 @@ def snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Snapshot
 
     `group_lan` maps area-group ids (from the catalogue) to their län.
     """
-    return _snapshots.get(path, tuple(sorted((group_lan or {}).items())))
+    found = _snapshots.get(path, tuple(sorted((group_lan or {}).items())))
+    found.read_all_in_background()
+    return found
+
+
+def _after_fork() -> None:
+    """In a forked worker (`gunicorn --preload`): locks another thread of the parent held at the
+    fork would stay held forever, and the parent's background reader did not come along. Give
+    every cache and snapshot new locks, and let the child start its own reader on first use."""
+    global _READER_GUARD
+    _READER_GUARD = threading.Lock()
+    for cache in (_snapshots, _coverage):
+        cache._lock = threading.Lock()
+    for _key, snap in list(_snapshots._entries.values()):
+        object.__setattr__(snap, "_lock", threading.Lock())
+        snap._reader.clear()
 
 
 # --- the Data page -------------------------------------------------------------------------------
@@ -548,3 +750,7 @@ _coverage: VersionCache[Coverage] = VersionCache(read_coverage)
 
 def coverage(path: Path) -> Coverage:
     return _coverage.get(path)
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork)

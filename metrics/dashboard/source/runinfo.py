@@ -16,6 +16,7 @@ import duckdb
 from metrics.catalogue.fingerprint import definition_hash
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.dashboard.logic.format import format_date
+from metrics.dashboard.source.connection import open_read_only
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def stored_catalogues(db_path: Path) -> list[tuple[str, str]]:
     Empty too when the database cannot be opened (missing, or a writer holds it).
     """
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = open_read_only(db_path)
     except duckdb.Error:
         return []
     try:

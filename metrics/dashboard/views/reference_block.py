@@ -25,9 +25,8 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
     snap = current_snapshot()
     stored = references(settings().db_path)
     ref = national_reference(stored, indicator, lan, lan_label) if indicator.kolada is not None else None
-    computed = {
-        p: c for p, c in riket_cells(snap.results, indicator.id).items() if p.isdigit() and c.whole_country
-    }
+    cells = riket_cells(snap.national_totals(), indicator.id)
+    computed = {p: c for p, c in cells.items() if p.isdigit() and c.whole_country}
     if ref is None and not computed:
         return None
     own = trend(snap, indicator.id, lan, [lan], "year")[lan]

@@ -195,3 +195,62 @@ def test_no_rows_changes_the_definition_fingerprint_only_where_it_is_set(catalog
     assert definition_hash(costs, catalogue) != definition_hash(
         dataclasses.replace(costs, no_rows="zero"), catalogue
     )
+
+
+# --- delivered_by: a total over both principals needs both principals' rows --------------------
+
+
+def test_a_kommun_whose_costs_only_the_region_delivered_is_missing_from_the_total_per_inhabitant(
+    con, catalogue
+):
+    # kostnad_per_invanare sums both principals' costs. Berg's kommun delivered nothing, so Berg's
+    # region rows alone would give 100 000 / 77 = 1 298,70 kr, far below the real total.
+    region_costs(con, [(OSTERSUND, "primarvard", 1_000_000.0), (KROKOM, "primarvard", 400_000.0)])
+    region_costs(con, [(BERG, "slutenvard", 100_000.0)])
+    region_costs(
+        con, [(OSTERSUND, "hemtjanst", 500_000.0), (KROKOM, "hemtjanst", 200_000.0)], principal="kommun"
+    )
+    insert(con, "population", [inhabitants(OSTERSUND, 1000), inhabitants(KROKOM, 400), inhabitants(BERG, 77)])
+    results = compute(con, catalogue, "kostnad_per_invanare")
+
+    assert is_missing(results, BERG, "2024")
+    # Östersund: (1 000 000 + 500 000) / 1 000 = 1 500 kr; Krokom: (400 000 + 200 000) / 400 = 1 500 kr
+    assert cell(results, OSTERSUND, "2024")["value"] == pytest.approx(1500)
+    assert cell(results, KROKOM, "2024")["value"] == pytest.approx(1500)
+    # Jämtland without Berg: 2 100 000 / 1 400 = 1 500 kr (old code: 2 200 000 / 1 477 = 1 489,51 kr)
+    lan = cell(results, JAMTLAND, "2024")
+    assert (lan["numerator"], lan["denominator"]) == (2_100_000, 1400)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("    delivered_by: principal\n", "delivered_by ska vara en kolumn med en lista av värden"),
+        ("    delivered_by: {principal: []}\n", "delivered_by.principal ska vara en lista av olika värden"),
+        ("    delivered_by: {huvudman: [region]}\n", "'costs' har ingen kolumn 'huvudman'"),
+        ("    delivered_by: {principal: [region, landsting]}\n", "okänt värde 'landsting'"),
+    ],
+)
+def test_a_wrong_delivered_by_is_reported_in_swedish_with_its_line(tmp_path: Path, line: str, message: str):
+    path = tmp_path / "indicators.yaml"
+    path.write_text(INDICATOR + "    no_rows: missing\n" + line, encoding="utf-8")
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(path, strict=True)
+    problem = error.value.problems[0]
+    assert problem.line == 17  # 6 header lines + 9 of the indicator + no_rows, then delivered_by
+    assert message in problem.message
+
+
+def test_delivered_by_needs_no_rows_missing_and_is_read(tmp_path: Path):
+    path = tmp_path / "indicators.yaml"
+    path.write_text(INDICATOR + "    delivered_by: {principal: [region, kommun]}\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(path, strict=True)
+    assert "delivered_by gäller bara med no_rows: missing" in error.value.problems[0].message
+
+    path.write_text(
+        INDICATOR + "    no_rows: missing\n    delivered_by: {principal: [region, kommun]}\n",
+        encoding="utf-8",
+    )
+    by = load_catalogue(path, strict=True).catalogue.indicator("kostnad").delivered_by
+    assert by is not None and (by.column, by.values) == ("principal", ("region", "kommun"))

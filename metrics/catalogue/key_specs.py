@@ -289,6 +289,21 @@ SECTIONS: dict[str, dict[str, Key]] = {
             "missing = uppgift saknas (raderna är själva leveransen, t.ex. kostnader per område).",
             {"enum": list(NO_ROWS)},
         ),
+        "delivered_by": Key(
+            "Med no_rows: missing: kommunen och perioden räknas som levererade först när raderna har "
+            "alla dessa värden i kolumnen, t.ex. {principal: [region, kommun]}; annars saknas de.",
+            {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 1,
+                "additionalProperties": {
+                    "type": "array",
+                    "items": TEXT,
+                    "minItems": 1,
+                    "uniqueItems": True,
+                },
+            },
+        ),
         "follow_up_days": Key(
             "Utfallet syns upp till så många dagar efter perioden (t.ex. 30 för återinskrivning).",
             {"type": "integer", "minimum": 0, "maximum": 3650},

@@ -26,6 +26,16 @@ NoRows = Literal["zero", "missing"]
 NO_ROWS: tuple[NoRows, ...] = ("zero", "missing")
 
 PERIOD_TYPES: tuple[PeriodType, ...] = ("year", "quarter", "month")
+
+
+@dataclass(frozen=True)
+class DeliveredBy:
+    """The values of `column` that must all have rows before a kommun × period counts as delivered."""
+
+    column: str
+    values: tuple[str, ...]
+
+
 BREAKDOWNS: tuple[Breakdown, ...] = ("sex", "age_band")
 # continuity_index: Bice–Boxerman COC; usual_provider: UPC, the share of visits to the most-visited
 # practitioner (Breslau & Reeb 1975). Both over persons with at least two visits (sqlgen).
@@ -193,6 +203,10 @@ class Indicator:
     # A covered kommun × period without numerator rows: 'zero' (no events) or 'missing' (the rows
     # are the delivery itself, e.g. a cost per area: no row means not delivered). `no_rows:`.
     no_rows: NoRows = "zero"
+    # With `no_rows: missing`: a kommun × period counts as delivered only when its rows hold every
+    # one of these values of a column, e.g. costs of both principals: one principal's costs alone
+    # would halve a total per inhabitant. `delivered_by: {principal: [region, kommun]}`.
+    delivered_by: DeliveredBy | None = None
     row_sql: str | None = None  # escape hatch: SELECT kommun, sex, age, date, numerator[, denominator]
     age_bands: tuple[AgeBand, ...] = ()
     target: float | None = None  # a plain value target (target_spec.value), as before

@@ -6,7 +6,8 @@ prints it, and an analyst can run it against the database as it stands.
 The query has four steps:
 1. `covered`: the kommun × period that a delivery of the source covers (from
    `covered_months`, see `metrics.extracts.coverage`), complete or not; with
-   `no_rows: missing`, only those with numerator rows in them;
+   `no_rows: missing`, only those with numerator rows in them (with `delivered_by`, rows
+   of every listed value, e.g. both principals);
 2. `base`: the source rows that count, filtered, each with its date `d`, kommun,
    sex and age band;
 3. `cells`: numerator and denominator per kommun × period × sex × age band
@@ -364,11 +365,25 @@ def _covered_cte(indicator: Indicator, year: int | None = None) -> str:
         # so a covered kommun × period without a numerator row was not delivered: left out of
         # `covered`, it is missing like a kommun that no delivery covers, not 0
         cond = _condition(indicator.numerator)
+        by = indicator.delivered_by
+        having = ""
+        if by is not None:
+            # `delivered_by`: delivered only once rows of every listed value are in (both principals'
+            # costs); a value is a string literal, never SQL, so its quotes are doubled
+            listed = ", ".join("'" + v.replace("'", "''") + "'" for v in by.values)
+            column = f'"{by.column}"'
+            having = (
+                f"\n        GROUP BY kommun, pt.period_type, {_period_start('d')}\n"
+                f"        HAVING count(DISTINCT CASE WHEN {column} IN ({listed}) THEN {column} END)"
+                f" = {len(by.values)}"
+            )
         delivered = (
-            "  JOIN (SELECT DISTINCT kommun AS delivered_kommun, pt.period_type AS delivered_type,\n"
+            f"  JOIN (SELECT {'' if having else 'DISTINCT '}kommun AS delivered_kommun, "
+            "pt.period_type AS delivered_type,\n"
             f"               {_period_start('d')} AS delivered_start\n"
             f"        FROM base CROSS JOIN {_period_types_sql(indicator)}"
             + (f"\n        WHERE {cond}" if cond else "")
+            + having
             + ") AS dl\n"
             f"    ON dl.delivered_kommun = {COVERED_MONTHS}.kommun AND dl.delivered_type = pt.period_type\n"
             f"   AND dl.delivered_start = {_period_start('month')}\n"

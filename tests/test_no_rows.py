@@ -197,7 +197,7 @@ def test_no_rows_changes_the_definition_fingerprint_only_where_it_is_set(catalog
     )
 
 
-# --- delivered_by: a total over both principals needs both principals' rows --------------------
+# --- needs_rows: a total over both principals needs both principals' rows --------------------
 
 
 def test_a_kommun_whose_costs_only_the_region_delivered_is_missing_from_the_total_per_inhabitant(
@@ -225,32 +225,32 @@ def test_a_kommun_whose_costs_only_the_region_delivered_is_missing_from_the_tota
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("    delivered_by: principal\n", "delivered_by ska vara en kolumn med en lista av värden"),
-        ("    delivered_by: {principal: []}\n", "delivered_by.principal ska vara en lista av olika värden"),
-        ("    delivered_by: {huvudman: [region]}\n", "'costs' har ingen kolumn 'huvudman'"),
-        ("    delivered_by: {principal: [region, landsting]}\n", "okänt värde 'landsting'"),
+        ("    needs_rows: principal\n", "needs_rows ska vara en kolumn med en lista av värden"),
+        ("    needs_rows: {principal: []}\n", "needs_rows.principal ska vara en lista av olika värden"),
+        ("    needs_rows: {huvudman: [region]}\n", "'costs' har ingen kolumn 'huvudman'"),
+        ("    needs_rows: {principal: [region, landsting]}\n", "okänt värde 'landsting'"),
     ],
 )
-def test_a_wrong_delivered_by_is_reported_in_swedish_with_its_line(tmp_path: Path, line: str, message: str):
+def test_a_wrong_needs_rows_is_reported_in_swedish_with_its_line(tmp_path: Path, line: str, message: str):
     path = tmp_path / "indicators.yaml"
     path.write_text(INDICATOR + "    no_rows: missing\n" + line, encoding="utf-8")
     with pytest.raises(CatalogueError) as error:
         load_catalogue(path, strict=True)
     problem = error.value.problems[0]
-    assert problem.line == 17  # 6 header lines + 9 of the indicator + no_rows, then delivered_by
+    assert problem.line == 17  # 6 header lines + 9 of the indicator + no_rows, then needs_rows
     assert message in problem.message
 
 
-def test_delivered_by_needs_no_rows_missing_and_is_read(tmp_path: Path):
+def test_needs_rows_needs_no_rows_missing_and_is_read(tmp_path: Path):
     path = tmp_path / "indicators.yaml"
-    path.write_text(INDICATOR + "    delivered_by: {principal: [region, kommun]}\n", encoding="utf-8")
+    path.write_text(INDICATOR + "    needs_rows: {principal: [region, kommun]}\n", encoding="utf-8")
     with pytest.raises(CatalogueError) as error:
         load_catalogue(path, strict=True)
-    assert "delivered_by gäller bara med no_rows: missing" in error.value.problems[0].message
+    assert "needs_rows gäller bara med no_rows: missing" in error.value.problems[0].message
 
     path.write_text(
-        INDICATOR + "    no_rows: missing\n    delivered_by: {principal: [region, kommun]}\n",
+        INDICATOR + "    no_rows: missing\n    needs_rows: {principal: [region, kommun]}\n",
         encoding="utf-8",
     )
-    by = load_catalogue(path, strict=True).catalogue.indicator("kostnad").delivered_by
+    by = load_catalogue(path, strict=True).catalogue.indicator("kostnad").needs_rows
     assert by is not None and (by.column, by.values) == ("principal", ("region", "kommun"))

@@ -49,7 +49,7 @@ ADDED_FIELDS: dict[str, object] = {
     "extracts": (),
     "standard_population": StandardPopulation(kind="none"),  # an indicator that is not standardised
     "no_rows": "zero",  # a covered kommun × period without rows is 0 (the default)
-    "delivered_by": None,
+    "needs_rows": None,
 }
 
 

@@ -19,11 +19,11 @@ from metrics.catalogue.model import (
     Breakdown,
     CodeFilter,
     ComparisonChoice,
-    DeliveredBy,
     Direction,
     Indicator,
     IntervalKind,
     Measure,
+    NeedsRows,
     NoRows,
     PeriodType,
     StandardPopulation,
@@ -55,7 +55,7 @@ INDICATOR_KEYS = (
     "snapshot",
     "follow_up_days",
     "no_rows",
-    "delivered_by",
+    "needs_rows",
     "numerator",
     "denominator",
     "measure",
@@ -344,7 +344,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
             "en täckt kommun utan rad saknas då i stället för att räknas som 0",
         )
         no_rows = "zero"
-    delivered_by = _delivered_by(node, what, extract if row_sql is None else None, no_rows, problems)
+    needs_rows = _needs_rows(node, what, extract if row_sql is None else None, no_rows, problems)
 
     # numerator and denominator
     numerator: Measure | None
@@ -577,7 +577,7 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
         snapshot_last=snapshot == "last",
         follow_up_days=follow_up,
         no_rows=cast(NoRows, no_rows),
-        delivered_by=delivered_by,
+        needs_rows=needs_rows,
         row_sql=row_sql.strip() if isinstance(row_sql, str) else None,
         age_bands=bands,
         target=target,
@@ -597,20 +597,20 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
     )
 
 
-def _delivered_by(
+def _needs_rows(
     node: LineDict, what: str, extract: Extract | None, no_rows: object, problems: Problems
-) -> DeliveredBy | None:
-    """`delivered_by: {column: [value, …]}`: the values whose rows make a kommun × period delivered.
+) -> NeedsRows | None:
+    """`needs_rows: {column: [value, …]}`: the values whose rows make a kommun × period delivered.
 
     `extract`: the source whose columns are checked; None with `row_sql` (its columns are the query's).
     """
-    if "delivered_by" not in node:
+    if "needs_rows" not in node:
         return None
-    raw = node["delivered_by"]
-    line = node.line_of("delivered_by")
-    example = "t.ex. delivered_by: {principal: [region, kommun]} när båda huvudmännen måste leverera"
+    raw = node["needs_rows"]
+    line = node.line_of("needs_rows")
+    example = "t.ex. needs_rows: {principal: [region, kommun]} när båda huvudmännen måste leverera"
     if not isinstance(raw, Mapping) or len(raw) != 1:
-        problems.add(line, f"{what}: delivered_by ska vara en kolumn med en lista av värden", example)
+        problems.add(line, f"{what}: needs_rows ska vara en kolumn med en lista av värden", example)
         return None
     ((column, values),) = raw.items()
     if (
@@ -619,12 +619,12 @@ def _delivered_by(
         or not all(isinstance(v, str) and v for v in values)
         or len(set(values)) != len(values)
     ):
-        problems.add(line, f"{what}: delivered_by.{column} ska vara en lista av olika värden (text)", example)
+        problems.add(line, f"{what}: needs_rows.{column} ska vara en lista av olika värden (text)", example)
         return None
     if no_rows != "missing":
         problems.add(
             line,
-            f"{what}: delivered_by gäller bara med no_rows: missing",
+            f"{what}: needs_rows gäller bara med no_rows: missing",
             "lägg till no_rows: missing: en kommun utan leverans från alla ska saknas, inte vara 0",
         )
         return None
@@ -633,18 +633,18 @@ def _delivered_by(
             hint = did_you_mean(str(column), extract.column_names) or (
                 f"kolumnerna är: {', '.join(extract.column_names)}"
             )
-            problems.add(line, f"{what}: delivered_by: '{extract.name}' har ingen kolumn '{column}'", hint)
+            problems.add(line, f"{what}: needs_rows: '{extract.name}' har ingen kolumn '{column}'", hint)
             return None
         allowed = extract.column(column).values
         unknown = [v for v in values if allowed and v not in allowed]
         if unknown:
             problems.add(
                 line,
-                f"{what}: delivered_by.{column}: okänt värde '{unknown[0]}'",
+                f"{what}: needs_rows.{column}: okänt värde '{unknown[0]}'",
                 f"tillåtna värden: {', '.join(allowed)}",
             )
             return None
-    return DeliveredBy(column=str(column), values=tuple(values))
+    return NeedsRows(column=str(column), values=tuple(values))
 
 
 def _yearly(extract: Extract) -> bool:

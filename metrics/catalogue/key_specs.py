@@ -289,7 +289,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
             "missing = uppgift saknas (raderna är själva leveransen, t.ex. kostnader per område).",
             {"enum": list(NO_ROWS)},
         ),
-        "delivered_by": Key(
+        "needs_rows": Key(
             "Med no_rows: missing: kommunen och perioden räknas som levererade först när raderna har "
             "alla dessa värden i kolumnen, t.ex. {principal: [region, kommun]}; annars saknas de.",
             {

@@ -29,7 +29,7 @@ PERIOD_TYPES: tuple[PeriodType, ...] = ("year", "quarter", "month")
 
 
 @dataclass(frozen=True)
-class DeliveredBy:
+class NeedsRows:
     """The values of `column` that must all have rows before a kommun × period counts as delivered."""
 
     column: str
@@ -205,8 +205,8 @@ class Indicator:
     no_rows: NoRows = "zero"
     # With `no_rows: missing`: a kommun × period counts as delivered only when its rows hold every
     # one of these values of a column, e.g. costs of both principals: one principal's costs alone
-    # would halve a total per inhabitant. `delivered_by: {principal: [region, kommun]}`.
-    delivered_by: DeliveredBy | None = None
+    # would halve a total per inhabitant. `needs_rows: {principal: [region, kommun]}`.
+    needs_rows: NeedsRows | None = None
     row_sql: str | None = None  # escape hatch: SELECT kommun, sex, age, date, numerator[, denominator]
     age_bands: tuple[AgeBand, ...] = ()
     target: float | None = None  # a plain value target (target_spec.value), as before

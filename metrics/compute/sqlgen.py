@@ -6,7 +6,7 @@ prints it, and an analyst can run it against the database as it stands.
 The query has four steps:
 1. `covered`: the kommun × period that a delivery of the source covers (from
    `covered_months`, see `metrics.extracts.coverage`), complete or not; with
-   `no_rows: missing`, only those with numerator rows in them (with `delivered_by`, rows
+   `no_rows: missing`, only those with numerator rows in them (with `needs_rows`, rows
    of every listed value, e.g. both principals);
 2. `base`: the source rows that count, filtered, each with its date `d`, kommun,
    sex and age band;
@@ -365,10 +365,10 @@ def _covered_cte(indicator: Indicator, year: int | None = None) -> str:
         # so a covered kommun × period without a numerator row was not delivered: left out of
         # `covered`, it is missing like a kommun that no delivery covers, not 0
         cond = _condition(indicator.numerator)
-        by = indicator.delivered_by
+        by = indicator.needs_rows
         having = ""
         if by is not None:
-            # `delivered_by`: delivered only once rows of every listed value are in (both principals'
+            # `needs_rows`: delivered only once rows of every listed value are in (both principals'
             # costs); a value is a string literal, never SQL, so its quotes are doubled
             listed = ", ".join("'" + v.replace("'", "''") + "'" for v in by.values)
             column = f'"{by.column}"'

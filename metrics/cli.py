@@ -165,7 +165,10 @@ def _surely_built_in(stem: str, extract: Any) -> bool:
 @click.option("--source", help="Utdragets namn (t.ex. contacts) när filnamnet inte säger det.")
 @click.option(
     "--covers",
-    help="Vilka kommuner filerna täcker när filen inte visar det: kommunkoder (2326,2380), län (lan:23).",
+    help=(
+        "Vilka kommuner filerna täcker när filen inte visar det: kommunkoder (2326,2380), län (lan:23) "
+        "eller riket (en nationell leverans)."
+    ),
 )
 @click.option(
     "--covers-period",

@@ -119,13 +119,15 @@ def test_a_row_sql_population_rate_divides_by_the_whole_lan(con, catalogue):
 
 
 def test_a_kommun_that_did_not_deliver_is_missing_and_left_out_of_the_lan(con, catalogue):
-    # Costs come per kommun: Östersund and Krokom delivered 2024, Berg did not.
+    # Costs come per kommun: Östersund and Krokom delivered 2024 (both principals), Berg did not.
     insert(
         con,
         "costs",
         [
-            (OSTERSUND, 2024, "region", "primarvard", 900_000.0),
-            (KROKOM, 2024, "kommun", "hemtjanst", 300_000.0),
+            (OSTERSUND, 2024, "region", "primarvard", 600_000.0),
+            (OSTERSUND, 2024, "kommun", "hemtjanst", 300_000.0),
+            (KROKOM, 2024, "region", "primarvard", 100_000.0),
+            (KROKOM, 2024, "kommun", "hemtjanst", 200_000.0),
         ],
     )
     insert(con, "population", [inhabitants(OSTERSUND, 100), inhabitants(KROKOM, 50), inhabitants(BERG, 77)])
@@ -135,7 +137,7 @@ def test_a_kommun_that_did_not_deliver_is_missing_and_left_out_of_the_lan(con, c
     berg = cell(results, BERG, "2024")
     assert not berg["suppressed"]  # missing is not the same as hidden
     assert berg[["numerator", "denominator", "value"]].isna().all()
-    # Jämtland without Berg: (900 000 + 300 000) SEK / (100 + 50) inhabitants = 8 000 SEK
+    # Jämtland without Berg: (600 000 + 300 000 + 100 000 + 200 000) SEK / (100 + 50) inhabitants = 8 000 SEK
     lan = cell(results, JAMTLAND, "2024")
     assert (lan["numerator"], lan["denominator"]) == (1_200_000, 150)
     assert lan["value"] == pytest.approx(8000.0)
@@ -245,6 +247,39 @@ def test_a_region_file_covers_every_kommun_of_its_lan_from_its_first_to_its_last
 
     assert _coverage(con) == [(k, "2024-03", "2024-10", "lan") for k in JAMTLAND_KOMMUNER]
     assert report.coverage == "täcker 8 kommuner (Jämtlands län) 2024-03–2024-10"
+
+
+def test_a_national_file_is_told_to_say_riket_and_then_covers_every_kommun_in_sweden(con, tmp_path):
+    # A national inpatient file: 100 stays in Stockholm (0180), 10 in the first kommun of each
+    # other län. 20 län × 10 = 200 rows, each län 10 / 300 = 3.3 % < 5 %: the default rule covers
+    # Stockholms län alone (26 kommuner) and takes the other 20 län for visitors.
+    geography = load_geography()
+    firsts = [geography.kommuner_in(lan)[0].code for lan in sorted(geography.lan) if lan != "01"]
+    rows = [(f"s{i}", "0180", "2024-03-15") for i in range(100)]
+    rows += [(f"v{k}{i}", kommun, "2024-03-15") for k, kommun in enumerate(firsts) for i in range(10)]
+    report = import_file(con, _inpatient_file(tmp_path, rows))
+
+    assert len(_coverage(con)) == 26
+    assert report.coverage == (
+        "täcker 26 kommuner (Stockholms län) 2024-03–2024-03; rader från 20 län till räknas som besök "
+        "(under 5 % av filens rader) och täcks inte: är filen en nationell leverans, importera den igen "
+        "med --replace --covers riket"
+    )
+    from metrics.extracts.options import ImportOptions
+
+    report = import_file(
+        con,
+        _inpatient_file(tmp_path, rows),
+        covers=parse_covers("riket"),
+        options=ImportOptions(replace=True),
+    )
+    assert {k for k, *_ in _coverage(con)} == set(geography.kommuner)  # all 290
+    assert (
+        report.coverage
+        == "täcker 290 kommuner ("
+        + ", ".join(geography.lan[lan].name for lan in sorted(geography.lan))
+        + ") 2024-03–2024-03"
+    )
 
 
 def test_covers_option_names_the_kommuner_a_file_covers(con, tmp_path, catalogue):

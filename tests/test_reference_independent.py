@@ -620,8 +620,12 @@ def test_a_kommun_year_missing_from_an_aggregate_file_is_missing_not_zero(tmp_pa
     (tmp_path / "costs.csv").write_text(
         "kommun;year;principal;area;amount_sek\n"
         "1080;2022;region;primarvard;1000\n"
+        "1080;2022;kommun;hemtjanst;200\n"
         "1080;2023;region;primarvard;3000\n"
-        "1083;2022;region;primarvard;500\n",
+        "1080;2023;kommun;hemtjanst;0\n"
+        "1083;2022;region;primarvard;500\n"
+        "1083;2022;kommun;hemtjanst;100\n"
+        "1083;2023;region;primarvard;700\n",  # Sölvesborg's own costs for 2023 never came
         encoding="utf-8",
     )
     population = ["kommun,year,sex,age,count"]
@@ -641,9 +645,10 @@ def test_a_kommun_year_missing_from_an_aggregate_file_is_missing_not_zero(tmp_pa
     with duckdb.connect(db, read_only=True) as con:
         res = con.execute("SELECT * FROM results WHERE breakdown = 'total'").df()
     cells = {(r["area_code"], r["period"]): r for r in res.to_dict("records")}
-    # 2022: Karlskrona 1000 / 10 = 100, Sölvesborg 500 / 5 = 100, län 1500 / 15 = 100
-    assert (cells[("10", "2022")]["numerator"], cells[("10", "2022")]["denominator"]) == (1500, 15)
-    # 2023: Sölvesborg delivered nothing, so the län is Karlskrona alone: 3000 / 10 = 300 SEK
+    # 2022: Karlskrona (1000 + 200) / 10 = 120, Sölvesborg (500 + 100) / 5 = 120, län 1800 / 15 = 120
+    assert (cells[("10", "2022")]["numerator"], cells[("10", "2022")]["denominator"]) == (1800, 15)
+    # 2023: Sölvesborg delivered the region's costs only (a kommun's own costs of 0 kr would be a
+    # row with 0, as Karlskrona's), so the län is Karlskrona alone: (3000 + 0) / 10 = 300 SEK
     assert (cells[("10", "2023")]["numerator"], cells[("10", "2023")]["denominator"]) == (3000, 10)
     assert cells[("10", "2023")]["value"] == pytest.approx(300)
     solvesborg = cells.get(("1083", "2023"))

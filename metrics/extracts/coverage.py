@@ -67,14 +67,20 @@ class Covers:
 
 
 def parse_covers(kommuner: str | None, period: str | None = None) -> Covers:
-    """`--covers 2326,2380` or `--covers lan:23` (or both, comma separated); `--covers-period FROM:TO`."""
+    """`--covers 2326,2380`, `lan:23` or `riket` (comma separated); `--covers-period FROM:TO`.
+
+    `riket`: every kommun in Sweden, for a national delivery in one file, whose smaller län the
+    default rule would take for visitors (each has under 5 % of the file's rows).
+    """
     geography = load_geography()
     codes: list[str] = []
     for part in (kommuner or "").split(","):
         part = part.strip()
         if not part:
             continue
-        if part.lower().startswith("lan:"):
+        if part.lower() == "riket":  # a national delivery: every kommun in Sweden
+            codes.extend(sorted(geography.kommuner))
+        elif part.lower().startswith("lan:"):
             lan = part[4:].strip().zfill(2)
             if lan not in geography.lan:
                 raise MatavlaError(
@@ -86,7 +92,7 @@ def parse_covers(kommuner: str | None, period: str | None = None) -> Covers:
         else:
             raise MatavlaError(
                 f"--covers: okänd kommunkod '{part}' (ange SCB-koder med fyra siffror, t.ex. 2326,2380, "
-                "eller ett helt län som lan:23)"
+                "ett helt län som lan:23, eller riket för en nationell leverans)"
             )
     first = last = None
     if period:
@@ -192,9 +198,33 @@ def record_coverage(
                 f"FROM ({default_coverage_sql(extract, staged, accepted)})",
                 [import_id, extract.name, basis],
             )
+            if basis == "lan" and extract.person_level:
+                return coverage_note(con, import_id) + _visitors_note(con, import_id, staged, accepted)
         return coverage_note(con, import_id)
     finally:
         con.unregister(KOMMUN_LAN)
+
+
+def _visitors_note(con: duckdb.DuckDBPyConnection, import_id: int, staged: str, accepted: str) -> str:
+    """A national file's hint: the default rule took most län for visitors ('' for a region's file).
+
+    A national file in one piece has rows from every län, most under 5 %: without this note the
+    user would see only "täcker 26 kommuner (Stockholms län)" and wonder where riket went.
+    """
+    visitor_lans = con.execute(
+        f"SELECT count(DISTINCT g.lan) FROM {staged} AS t JOIN {KOMMUN_LAN} AS g ON g.kommun = t.kommun "
+        f"WHERE {accepted} AND g.kommun NOT IN (SELECT kommun FROM coverage WHERE import_id = ?)",
+        [import_id],
+    ).fetchall()  # fetched to the end: an open result blocks the import's next statement
+    count = int(visitor_lans[0][0])
+    # a region's file has visitors from a few län (neighbours, holidays): no news. Visitors from
+    # half of Sweden's län or more look like a national file cut by the 5 % rule.
+    if count < len(load_geography().lan) // 2:
+        return ""
+    return (
+        f"; rader från {count} län till räknas som besök (under 5 % av filens rader) och täcks inte: "
+        "är filen en nationell leverans, importera den igen med --replace --covers riket"
+    )
 
 
 def forget_coverage_of_same_bytes(

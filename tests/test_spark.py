@@ -30,7 +30,7 @@ from metrics.compute.engine import checked_indicator, write_areas
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import exact, indicator_sql
 from metrics.extracts.coverage import write_covered_months
-from tests.conftest import DemoDatabase, unavailable
+from tests.conftest import REPO, unavailable
 from tests.indicator_cases import core_catalogue, empty_db, insert
 from tests.test_contract_guards import CORE_IDS
 
@@ -153,15 +153,40 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
+def imported_demo(root: Path) -> Path:
+    """The demo's extracts for Östergötland and Jämtland 2023–2024 at 2 %, imported, not computed,
+    as `root`/demo.duckdb (also benchmarks/bench_spark.py's data)."""
+    from metrics.db import connect
+    from metrics.demo.generate import generate_demo
+    from metrics.extracts.importer import import_paths
+
+    path = root / "demo.duckdb"
+    paths = generate_demo(root / "files", scale=0.02, years=(2023, 2024), lan=("05", "23"))
+    con = connect(path)
+    try:
+        failed = [r.file for r in import_paths(con, paths) if r.status == "failed"]
+        assert not failed, failed
+    finally:
+        con.close()
+    shutil.rmtree(root / "files")
+    return path
+
+
 @pytest.fixture(scope="module")
-def demo(demo_database: DemoDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A copy of the tests' demo database (the sandbox locks settings on the instance it runs on)."""
-    path = tmp_path_factory.mktemp("spark") / "demo.duckdb"
-    shutil.copy(demo_database.db_path, path)
-    catalogue = load_catalogue(demo_database.catalog_path, strict=True).catalogue
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The parity's data: `imported_demo`, with the area map and coverage written.
+
+    Its own small database rather than the session's `demo_database` (five years, every indicator
+    computed with the LP audit: minutes to build, and this module would wait for it): the parity
+    needs imported rows, not results. Two years keep every kind of cell the parity must cover –
+    shown and suppressed cells, kommuner with zero events, standardised rates – and give
+    kontinuitet_lakare (one query per year) two queries instead of five (docs/spark.md)."""
+    path = imported_demo(tmp_path_factory.mktemp("spark"))
+    catalogue = load_catalogue(REPO / "indicators.yaml", strict=True).catalogue
     con = duckdb.connect(str(path))
     write_areas(con, catalogue)
     write_covered_months(con)
+    con.execute("CHECKPOINT")  # the file alone holds it all: the command test copies it
     yield con, catalogue, path
     con.close()
 

@@ -30,7 +30,7 @@ from metrics.compute.engine import checked_indicator, write_areas
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import exact, indicator_sql
 from metrics.extracts.coverage import write_covered_months
-from tests.conftest import DemoDatabase, unavailable
+from tests.conftest import REPO, unavailable
 from tests.indicator_cases import core_catalogue, empty_db, insert
 from tests.test_contract_guards import CORE_IDS
 
@@ -153,15 +153,40 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
+def imported_demo(root: Path) -> Path:
+    """The demo's extracts for Östergötland and Jämtland 2023–2024 at 2 %, imported, not computed,
+    as `root`/demo.duckdb (also benchmarks/bench_spark.py's data)."""
+    from metrics.db import connect
+    from metrics.demo.generate import generate_demo
+    from metrics.extracts.importer import import_paths
+
+    path = root / "demo.duckdb"
+    paths = generate_demo(root / "files", scale=0.02, years=(2023, 2024), lan=("05", "23"))
+    con = connect(path)
+    try:
+        failed = [r.file for r in import_paths(con, paths) if r.status == "failed"]
+        assert not failed, failed
+    finally:
+        con.close()
+    shutil.rmtree(root / "files")
+    return path
+
+
 @pytest.fixture(scope="module")
-def demo(demo_database: DemoDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A copy of the tests' demo database (the sandbox locks settings on the instance it runs on)."""
-    path = tmp_path_factory.mktemp("spark") / "demo.duckdb"
-    shutil.copy(demo_database.db_path, path)
-    catalogue = load_catalogue(demo_database.catalog_path, strict=True).catalogue
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The parity's data: `imported_demo`, with the area map and coverage written.
+
+    Its own small database rather than the session's `demo_database` (five years, every indicator
+    computed with the LP audit: minutes to build, and this module would wait for it): the parity
+    needs imported rows, not results. Two years keep every kind of cell the parity must cover –
+    shown and suppressed cells, kommuner with zero events, standardised rates – and give
+    kontinuitet_lakare (one query per year) two queries instead of five (docs/spark.md)."""
+    path = imported_demo(tmp_path_factory.mktemp("spark"))
+    catalogue = load_catalogue(REPO / "indicators.yaml", strict=True).catalogue
     con = duckdb.connect(str(path))
     write_areas(con, catalogue)
     write_covered_months(con)
+    con.execute("CHECKPOINT")  # the file alone holds it all: the command test copies it
     yield con, catalogue, path
     con.close()
 
@@ -178,6 +203,10 @@ def on_spark(
     engine = SparkEngine(tmp_path_factory.mktemp("parquet"), session=spark)
     yield engine.prepare(demo[0])
     engine.close()
+
+
+# The cells each parity test compared, for the check that the small demo covers every kind of cell.
+PARITY_CELLS: dict[str, pd.DataFrame] = {}
 
 
 def _same_cells(duck: pd.DataFrame, spark: pd.DataFrame) -> None:
@@ -198,6 +227,7 @@ def test_the_core_indicators_give_identical_cells_on_duckdb_and_spark(
     # std_* – sjukfranvaro_personal's hours too (sqlgen.exact: both engines sum the same decimals)
     _same_cells(on_duckdb, cells)
     assert len(on_duckdb) > 0
+    PARITY_CELLS[indicator_id] = cells
     if not on_duckdb["numerator"].notna().any():
         # Everything suppressed or missing in the small demo (aterinskrivning_30d_65: its
         # 30-day follow-up leaves few complete cells): compare the sums before suppression too.
@@ -205,6 +235,35 @@ def test_the_core_indicators_give_identical_cells_on_duckdb_and_spark(
         raw_duckdb = run_indicator_query(con, indicator, sql)
         assert raw_duckdb["numerator"].notna().any()
         _same_cells(raw_duckdb, on_spark(indicator, sql))
+
+
+def test_the_parity_data_has_shown_suppressed_zero_and_standardised_cells(
+    demo: tuple[duckdb.DuckDBPyConnection, Catalogue, Path],
+):
+    """The test's small demo still exercises what the parity must cover (counted on the demo
+    2023–2024 at 2 %: suppressed cells in 13 indicators, a published kommun total of 0 in 4,
+    standardised rates in 3); the cells are the parity tests' own (computed here on DuckDB if run alone)."""
+    con, catalogue, _ = demo
+    cells = {
+        i: PARITY_CELLS.get(i)
+        if i in PARITY_CELLS
+        else checked_indicator(con, catalogue.indicator(i), catalogue, exact_audit=False)[0]
+        for i in CORE
+    }
+    shown = [i for i, c in cells.items() if c["numerator"].notna().any()]
+    suppressed = [i for i, c in cells.items() if c["suppressed"].fillna(False).astype(bool).any()]
+    zero = [
+        i
+        for i, c in cells.items()
+        if ((c["area_level"] == "kommun") & (c["breakdown"] == "total") & (c["numerator"] == 0)).any()
+    ]
+    standardised = [i for i, c in cells.items() if c["std_value"].notna().any()]
+    assert len(shown) == 16 and len(suppressed) >= 10 and len(zero) >= 3 and len(standardised) >= 3, (
+        shown,
+        suppressed,
+        zero,
+        standardised,
+    )
 
 
 # --- Exact sums of hours: 9.001 + 0.999 = 10, on both engines ----------------------------------

@@ -29,7 +29,7 @@ from metrics.dashboard.logic.urlstate import build_query, page_state, parse_stat
 from metrics.dashboard.logic.verdicts import TableLabels, table_labels
 from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
 from metrics.dashboard.source.data import DataUnavailable
-from metrics.dashboard.source.references import references
+from metrics.dashboard.source.references import kolada_groups, references
 from metrics.dashboard.source.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
 from metrics.dashboard.views.components import (
     alert,
@@ -160,9 +160,9 @@ def data_frame(
         }
     )
     if with_references:
-        extra = kolada_columns(
-            references(settings().db_path), indicator, lan, pd.Series(rows["period"].to_numpy())
-        )
+        db = settings().db_path
+        titles = {g: group.title for g, group in kolada_groups(db).items()}
+        extra = kolada_columns(references(db), indicator, lan, pd.Series(rows["period"].to_numpy()), titles)
         frame = pd.concat([frame, extra], axis=1)
     frame = frame.sort_values(["_level", "_sort", "Område"], ascending=[True, False, True]).drop(
         columns=["_sort", "_level"]

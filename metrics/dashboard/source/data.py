@@ -32,7 +32,7 @@ from metrics.dashboard.source.connection import open_read_only
 from metrics.dashboard.source.runinfo import NO_RUNS, RunInfo, read_run_info
 from metrics.db import RESULT_COLUMNS
 from metrics.errors import MatavlaError
-from metrics.extracts.schema import EXTRACTS
+from metrics.extracts.schema import EXTRACTS, Extract
 from metrics.geography import load_geography
 
 log = logging.getLogger(__name__)
@@ -652,8 +652,10 @@ def _row_numbers(numbers: list[int]) -> str:
     return f"{shown} … (+{more})" if more > 0 else shown
 
 
-def read_coverage(path: Path) -> Coverage:
-    """Counts, date ranges and logs for the Data page: aggregates only, never row values."""
+def read_coverage(path: Path, declared: tuple[Extract, ...] = ()) -> Coverage:
+    """Counts, date ranges and logs for the Data page: aggregates only, never row values.
+
+    The extracts counted are the contract's and `declared`, the catalogue's own (`extracts:`)."""
     con = connect_read_only(path)
     try:
         rows = []
@@ -663,7 +665,8 @@ def read_coverage(path: Path) -> Coverage:
                 "SELECT extract, max(imported_at) FROM import_log GROUP BY extract"
             ).fetchall():
                 last_imports[extract] = imported
-        for name, extract in EXTRACTS.items():
+        for extract in (*EXTRACTS.values(), *(e for e in declared if e.name not in EXTRACTS)):
+            name = extract.name
             if not _table_exists(con, name):
                 rows.append((name, extract.title, 0, None, None, 0, last_imports.get(name)))
                 continue
@@ -748,8 +751,8 @@ def _safe_message(indicator: str, status: str, message: object, run_info: RunInf
 _coverage: VersionCache[Coverage] = VersionCache(read_coverage)
 
 
-def coverage(path: Path) -> Coverage:
-    return _coverage.get(path)
+def coverage(path: Path, declared: tuple[Extract, ...] = ()) -> Coverage:
+    return _coverage.get(path, declared)
 
 
 if hasattr(os, "register_at_fork"):  # POSIX

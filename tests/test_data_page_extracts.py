@@ -1,0 +1,117 @@
+"""The Data page lists every declared extract (the contract's and the catalogue's own) with what is
+imported of it, so an analyst sees which extract an indicator needs that is still missing.
+
+The catalogue: the documented `vaccinations` declaration (docs/extracts.md, as in
+test_declared_extracts) read by one indicator with `population` as denominator, and the two
+indicators of test_kolada's catalogue, reading `listing` and `contacts`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metrics.catalogue.loader import load_catalogue
+from metrics.catalogue.model import Catalogue
+from metrics.dashboard.logic.extract_status import extract_statuses, missing_text, readers_text
+from metrics.dashboard.source.data import coverage
+from metrics.db import connect
+from metrics.extracts.declared_tables import ensure_declared_table
+from metrics.extracts.schema import EXTRACTS
+from tests.test_declared_extracts import DECLARATION, HEADER, VACCINATED
+from tests.test_kolada import CATALOGUE as KOLADA_CATALOGUE
+
+IMPORTED = datetime(2025, 1, 14, 16, 0)
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Catalogue:
+    others = KOLADA_CATALOGUE.split("indicators:\n")[1].replace("[kontinuitet]", "[fokusflyttning]")
+    path = tmp_path / "indicators.yaml"
+    path.write_text(HEADER + DECLARATION + VACCINATED + others, encoding="utf-8")
+    return load_catalogue(path).catalogue
+
+
+def counts(*rows: tuple[str, int, object, object, object, object]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["extract", "rows", "first", "last", "kommuner", "last_import"])
+
+
+def test_each_declared_extract_has_a_status_and_the_indicators_that_read_it(catalogue: Catalogue) -> None:
+    statuses = extract_statuses(
+        catalogue,
+        counts(
+            ("listing", 2, "2024-03-31", "2024-12-31", 2, IMPORTED),  # imported: 2 rows
+            ("contacts", 0, None, None, 0, IMPORTED),  # an import that delivered no row
+            ("population", 0, None, None, 0, None),  # never imported
+        ),
+    )
+    by_name = {s.extract: s for s in statuses}
+    # the contract's 10 extracts in their order, then the catalogue's own
+    assert [s.extract for s in statuses] == [*EXTRACTS, "vaccinations"]
+    assert by_name["vaccinations"].declared_in == "katalogen"
+    assert by_name["listing"].declared_in == "kontraktet"
+    assert [(s.status, s.tone, s.missing) for s in (by_name[n] for n in ("listing", "contacts"))] == [
+        ("Inläst", "good", False),
+        ("Importerat men tomt", "bad", True),  # 'Digitala kontakter' reads it
+    ]
+    # read by the vaccination indicator (its denominator), never imported
+    assert (by_name["population"].status, by_name["population"].missing) == ("Saknas", True)
+    assert (by_name["vaccinations"].status, by_name["vaccinations"].missing) == ("Saknas", True)
+    # no indicator reads the inpatient extract and nothing is imported: not a problem
+    assert (by_name["inpatient"].status, by_name["inpatient"].tone) == ("Inte inläst", "neutral")
+    assert by_name["inpatient"].missing is False
+    assert readers_text(by_name["population"]) == "1 indikator: Influensavaccinerade 65 år och äldre"
+    assert readers_text(by_name["inpatient"]) == "ingen indikator"
+    assert by_name["listing"].first == "2024-03-31" and by_name["listing"].kommuner == 2
+    assert missing_text(statuses) == (
+        "Saknas: Befolkning (population), som 1 indikator läser; Kontakter i primärvården (contacts), "
+        "som 1 indikator läser; Vaccinationer (kommunens egen fil) (vaccinations), som 1 indikator "
+        "läser. De indikatorerna saknar underlag tills utdraget är importerat (`matavla import`)."
+    )
+
+
+def test_nothing_missing_says_nothing(catalogue: Catalogue) -> None:
+    every = counts(*((name, 1, None, None, 1, IMPORTED) for name in [*EXTRACTS, "vaccinations"]))
+    assert missing_text(extract_statuses(catalogue, every)) is None
+
+
+def test_the_data_page_counts_a_declared_extracts_rows(tmp_path: Path, catalogue: Catalogue) -> None:
+    db = tmp_path / "m.duckdb"
+    con = connect(db)
+    (declared,) = catalogue.extracts
+    ensure_declared_table(con, declared)
+    con.execute(
+        "INSERT INTO vaccinations (vaccination_id, person_id, kommun, sex, age, vaccination_date, vaccine) "
+        "VALUES ('v1', 'p1', '0580', 'K', 70, '2024-10-01', 'influensa'), "
+        "('v2', 'p2', '0581', 'M', 71, '2024-11-02', 'influensa'), "
+        "('v3', 'p3', '0581', 'M', 80, '2024-11-03', 'covid19')"
+    )
+    con.close()
+    extracts = coverage(db, catalogue.extracts).extracts.set_index("extract")
+    # 3 rows in 2 kommuner (0580, 0581), from 2024-10-01 to 2024-11-03
+    row = extracts.loc["vaccinations"]
+    assert (row["rows"], row["kommuner"]) == (3, 2)
+    assert (str(row["first"]), str(row["last"])) == ("2024-10-01", "2024-11-03")
+    assert "vaccinations" not in coverage(db).extracts["extract"].tolist()  # without the catalogue's
+
+
+def test_the_data_page_shows_the_missing_extracts(tmp_path: Path) -> None:
+    from metrics.dashboard.server import create_app
+    from tests.test_kolada_board import texts
+
+    db = tmp_path / "m.duckdb"
+    connect(db).close()  # every built-in table, no row
+    path = tmp_path / "indicators.yaml"
+    path.write_text(HEADER + DECLARATION + VACCINATED, encoding="utf-8")
+    app = create_app(db_path=db, catalog_path=path)
+    from metrics.dashboard.pages import dataunderlag
+
+    with app.server.test_request_context("/data"):
+        page = "\n".join(texts(dataunderlag.render()))
+    assert "Utdrag saknas" in page
+    assert "Saknas: Befolkning (population), som 1 indikator läser; Vaccinationer" in page
+    assert "Vaccinationer (kommunens egen fil)" in page and "katalogen" in page
+    assert "1 indikator: Influensavaccinerade 65 år och äldre" in page

@@ -7,6 +7,7 @@ The län's own values come from tests/test_dashboard_data.py's fixture (Österg�
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.dashboard.logic.references import national_reference
 from metrics.db import connect
 from metrics.kolada.fetch import read_file
+from metrics.kolada.groups import parse_group, store_groups
 from tests.test_dashboard_data import CATALOGUE, build_db
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
@@ -143,8 +145,15 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
     if not AXE.is_file():
         pytest.skip(f"axe-core is not installed ({AXE}): run `npm ci`")
     db = build_db(tmp_path / "m.duckdb")
-    catalog = catalogue_with(tmp_path, "N99901")
+    catalog = catalogue_with(tmp_path, "{kpi: N99901, groups: [G36186]}")  # a group, named by title
     store_fixtures(db, catalog, "data_N99901_page1.json", "data_N99901_page2.json")
+    group = parse_group(
+        json.loads((FIXTURES / "municipality_groups_G36186.json").read_text())["values"][0], "u"
+    )
+    assert group is not None
+    con = connect(db)
+    store_groups(con, [group], FETCHED)
+    con.close()
     dash_duo.start_server(create_app(db_path=db, catalog_path=catalog), navigate=False)
     dash_duo.driver.implicitly_wait(0)
     dash_duo.wait_for_page(
@@ -153,6 +162,9 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
     dash_duo.wait_for_element("#indikator-reference svg.main-svg", timeout=WAIT)
     lines = dash_duo.find_element(".reference-lines").text.replace(" %", "\u00a0%")
     assert "Riket enligt Kolada: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)" in lines
+    assert "Liknande kommuner: Större städer, hälso- och sjukvård (Kolada, grupp G36186): 59,0" in lines
+    members = dash_duo.find_element(".reference-groups").text
+    assert "Gävle, Jönköping, Linköping, Norrköping, Umeå, Västerås, Örebro (7 kommuner" in members
     driver = dash_duo.driver
     driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
     driver.execute_script(AXE.read_text(encoding="utf-8"))

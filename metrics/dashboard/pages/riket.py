@@ -75,9 +75,11 @@ def coverage_note(snap: Snapshot) -> str:
     )
 
 
-def _cell(value: float | None, hidden: bool, decimals: int, unit: str) -> html.Td:
+def _cell(name: str, value: float | None, hidden: bool, decimals: int, unit: str, extra: str = "") -> html.Td:
+    """A value cell; `data-name` carries its column's name, which a phone shows above the value
+    when each indicator becomes a card (assets/matavla.css)."""
     text = "för få" if hidden else format_value(value, decimals, unit)
-    return html.Td(text, className="num")
+    return html.Td(text, className=f"num {extra}".strip(), **{"data-name": name})
 
 
 def render(period: str) -> list[Any]:
@@ -117,9 +119,14 @@ def render(period: str) -> list[Any]:
                         ),
                         scope="row",
                     ),
-                    _cell(riket.value if riket else None, False, ind.decimals, ind.unit),
-                    *(_cell(row.lans.get(c), c in row.suppressed, ind.decimals, ind.unit) for c in lans),
-                    html.Td(source, className="muted riket-source"),
+                    _cell(
+                        "Riket", riket.value if riket else None, False, ind.decimals, ind.unit, "riket-value"
+                    ),
+                    *(
+                        _cell(name, row.lans.get(c), c in row.suppressed, ind.decimals, ind.unit)
+                        for c, name in lans.items()
+                    ),
+                    html.Td(source, className="muted riket-source", **{"data-name": "Källa för riket"}),
                 ]
             )
         )

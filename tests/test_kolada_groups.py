@@ -222,8 +222,8 @@ def test_the_group_is_named_by_its_title_and_its_members_are_listed(
     assert ref.lines[-1].text == f"{name}: 59,0\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)"
     # the 7 members in Swedish order (Ö last), from the recorded answer
     assert ref.groups == [
-        f"{name}: Gävle, Jönköping, Linköping, Norrköping, Umeå, Västerås, Örebro "
-        "(7 kommuner enligt Kolada, hämtad 2026-12-02)"
+        f"{name} består av Gävle, Jönköping, Linköping, Norrköping, Umeå, Västerås, Örebro "
+        f"(7 kommuner enligt Kolada, {GROUP}, hämtad 2026-12-02)"
     ]
     columns = kolada_columns(rows, indicator, "05", pd.Series(["2024"]), {"G36186": TITLE})
     assert columns[name].tolist() == [59.0]

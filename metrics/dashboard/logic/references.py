@@ -49,14 +49,14 @@ class KoladaGroup:
 
 
 def group_text(group: KoladaGroup) -> str:
-    """'Liknande kommuner: Större städer (Kolada, grupp G36186): Gävle, Linköping, … (7 kommuner
-    enligt Kolada, hämtad 2026-12-02)': who is in the group, and from where."""
+    """'Liknande kommuner: Större städer (Kolada, grupp G36186) består av Gävle, Linköping, …
+    (7 kommuner enligt Kolada, <the API page>, hämtad 2026-12-02)': who is in the group, and from where."""
     n = len(group.members)
     names = ", ".join(sorted(group.members, key=swedish_sort_key))
     count = f"{n} {'kommun' if n == 1 else 'kommuner'}"
     return (
-        f"{group_name(group.group_id, group.title)}: {names or 'inga medlemmar'} "
-        f"({count} enligt Kolada, hämtad {format_date(group.fetched_at)})"
+        f"{group_name(group.group_id, group.title)} består av {names or 'inga kommuner'} "
+        f"({count} enligt Kolada, {group.source}, hämtad {format_date(group.fetched_at)})"
     )
 
 

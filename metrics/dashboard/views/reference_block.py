@@ -122,6 +122,7 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
             className="card",
         ),
         intro=intro,
+        class_name="reference-section",
     )
 
 

@@ -49,8 +49,9 @@ def test_each_declared_extract_has_a_status_and_the_indicators_that_read_it(cata
         ),
     )
     by_name = {s.extract: s for s in statuses}
-    # the contract's 10 extracts in their order, then the catalogue's own
-    assert [s.extract for s in statuses] == [*EXTRACTS, "vaccinations"]
+    # the 3 missing first, then the rest; each part: the contract's in their order, then the catalogue's
+    missing = ["population", "contacts", "vaccinations"]
+    assert [s.extract for s in statuses] == [*missing, *(n for n in EXTRACTS if n not in missing)]
     assert by_name["vaccinations"].declared_in == "katalogen"
     assert by_name["listing"].declared_in == "kontraktet"
     assert [(s.status, s.tone, s.missing) for s in (by_name[n] for n in ("listing", "contacts"))] == [
@@ -69,7 +70,8 @@ def test_each_declared_extract_has_a_status_and_the_indicators_that_read_it(cata
     assert missing_text(statuses) == (
         "Saknas: Befolkning (population), som 1 indikator läser; Kontakter i primärvården (contacts), "
         "som 1 indikator läser; Vaccinationer (kommunens egen fil) (vaccinations), som 1 indikator "
-        "läser. De indikatorerna saknar underlag tills utdraget är importerat (`matavla import`)."
+        "läser. En indikator som läser ett utdrag som saknas har inget underlag förrän utdraget är "
+        "importerat med matavla import."
     )
 
 

@@ -43,7 +43,8 @@ def _count(value: Any) -> int:
 
 
 def extract_statuses(catalogue: Catalogue, counts: pd.DataFrame) -> list[ExtractStatus]:
-    """One line an extract, the contract's in their order and then the catalogue's declared ones.
+    """One line an extract: the missing ones first (needed, no row imported), then the rest; each
+    part in order, the contract's extracts before the catalogue's declared ones.
 
     `counts`: extract, rows, first, last, kommuner, last_import per extract (missing rows count
     as never imported)."""
@@ -82,15 +83,16 @@ def extract_statuses(catalogue: Catalogue, counts: pd.DataFrame) -> list[Extract
                 tone=tone,
             )
         )
-    return out
+    return sorted(out, key=lambda s: not s.missing)  # stable: the order within each part is kept
 
 
 def readers_text(status: ExtractStatus) -> str:
-    """'3 indikatorer: Fast läkarkontakt, …' or 'ingen indikator'."""
+    """'2 indikatorer: Fast läkarkontakt; Hembesök, 75 år och äldre' or 'ingen indikator' (a title
+    may hold a comma, so they are parted by semicolons)."""
     n = len(status.indicators)
     if not n:
         return "ingen indikator"
-    return f"{n} {'indikator' if n == 1 else 'indikatorer'}: {', '.join(status.indicators)}"
+    return f"{n} {'indikator' if n == 1 else 'indikatorer'}: {'; '.join(status.indicators)}"
 
 
 def missing_text(statuses: list[ExtractStatus]) -> str | None:
@@ -104,6 +106,6 @@ def missing_text(statuses: list[ExtractStatus]) -> str | None:
         for s in missing
     ]
     return (
-        f"Saknas: {'; '.join(parts)}. De indikatorerna saknar underlag tills utdraget är importerat "
-        "(`matavla import`)."
+        f"Saknas: {'; '.join(parts)}. En indikator som läser ett utdrag som saknas har inget underlag "
+        "förrän utdraget är importerat med matavla import."
     )

@@ -10,7 +10,12 @@ from dash import Input, Output, callback, dcc, html
 
 from metrics.dashboard.logic.audit_status import audit_status
 from metrics.dashboard.logic.delivered import coverage_rows, delivered
-from metrics.dashboard.logic.extract_status import extract_statuses, missing_text, readers_text
+from metrics.dashboard.logic.extract_status import (
+    ExtractStatus,
+    extract_statuses,
+    missing_text,
+    readers_text,
+)
 from metrics.dashboard.logic.format import format_date, format_int, format_number, is_missing, plural
 from metrics.dashboard.logic.urlstate import page_state, parse_state
 from metrics.dashboard.source.audit import read_audit
@@ -93,6 +98,15 @@ def _cards(cov: Coverage, audit: tuple[str, str] = ("Inte körd", "neutral")) ->
     )
 
 
+def _readers(status: ExtractStatus) -> Any:
+    """The indicators that read an extract; more than three fold under their count."""
+    if len(status.indicators) <= 3:
+        return readers_text(status)
+    return html.Details(
+        [html.Summary(f"{len(status.indicators)} indikatorer"), html.Span("; ".join(status.indicators))]
+    )
+
+
 def render() -> list[Any]:
     cat = catalogue()
     cov = coverage(settings().db_path, cat.extracts)
@@ -139,7 +153,7 @@ def render() -> list[Any]:
             html.Span([html.Strong(r.title), html.Span(f" ({r.extract})", className="muted")]),
             html.Span(r.status, className=f"extract-status tone-{r.tone}"),
             r.declared_in,
-            readers_text(r),
+            _readers(r),
             format_int(r.rows),
             _range(r.first, r.last),
             format_int(r.kommuner) if r.kommuner is not None else "–",

@@ -16,7 +16,7 @@ from metrics.dashboard.logic.urlstate import ViewState, build_query, page_state,
 from metrics.dashboard.source.context import catalogue, current_snapshot, settings
 from metrics.dashboard.source.data import Snapshot
 from metrics.dashboard.source.references import references
-from metrics.dashboard.views.components import safe, section, triggered_id
+from metrics.dashboard.views.components import attrs, safe, section, triggered_id
 from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.page import (
     download_kind,
@@ -79,7 +79,7 @@ def _cell(name: str, value: float | None, hidden: bool, decimals: int, unit: str
     """A value cell; `data-name` carries its column's name, which a phone shows above the value
     when each indicator becomes a card (assets/matavla.css)."""
     text = "för få" if hidden else format_value(value, decimals, unit)
-    return html.Td(text, className=f"num {extra}".strip(), **{"data-name": name})
+    return html.Td(text, className=f"num {extra}".strip(), **attrs({"data-name": name}))
 
 
 def render(period: str) -> list[Any]:
@@ -126,7 +126,9 @@ def render(period: str) -> list[Any]:
                         _cell(name, row.lans.get(c), c in row.suppressed, ind.decimals, ind.unit)
                         for c, name in lans.items()
                     ),
-                    html.Td(source, className="muted riket-source", **{"data-name": "Källa för riket"}),
+                    html.Td(
+                        source, className="muted riket-source", **attrs({"data-name": "Källa för riket"})
+                    ),
                 ]
             )
         )

@@ -46,6 +46,14 @@ Routes = dict[str, list[Response | TransportError]]
 WHEN = datetime(2026, 12, 2, 9, 30)
 
 
+def reference_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The stored reference values as the board reads them (metrics.dashboard.source.references)."""
+    return con.execute(
+        "SELECT kpi, area_level, area_code, year, gender, value, kpi_title, publication_date, source, "
+        "fetched_at FROM kolada_reference"
+    ).df()
+
+
 def catalogue_with(tmp_path: Path, kolada: str) -> Path:
     path = tmp_path / "indicators.yaml"
     path.write_text(CATALOGUE.replace("    kolada: N99901\n", f"    kolada: {kolada}\n"), encoding="utf-8")
@@ -98,10 +106,7 @@ def test_the_indicator_page_and_its_download_show_the_group(db, tmp_path: Path) 
     indicator = load_catalogue(catalog).catalogue.indicator("fast_lakarkontakt")
     for page in ("data_N99901_page1.json", "data_N99901_page2.json"):
         read_file(db, [indicator], FIXTURES / page, now=lambda: WHEN)
-    rows = db.execute(
-        "SELECT kpi, area_level, area_code, year, gender, value, kpi_title, publication_date, source, "
-        "fetched_at FROM kolada_reference"
-    ).df()
+    rows = reference_rows(db)
     ref = national_reference(rows, indicator, "05", "Östergötlands län")
     assert ref is not None
     assert [line.text for line in ref.lines] == [
@@ -212,10 +217,7 @@ def test_the_group_is_named_by_its_title_and_its_members_are_listed(
     con.close()
     groups = read_groups(path)
     assert list(groups) == ["G36186"]
-    rows = db.execute(
-        "SELECT kpi, area_level, area_code, year, gender, value, kpi_title, publication_date, source, "
-        "fetched_at FROM kolada_reference"
-    ).df()
+    rows = reference_rows(db)
     ref = national_reference(rows, indicator, "05", "Östergötlands län", groups)
     assert ref is not None
     name = f"Liknande kommuner: {TITLE} (Kolada, grupp G36186)"
@@ -242,10 +244,7 @@ def test_a_group_not_fetched_is_named_by_its_id_and_lists_no_members(db, tmp_pat
     catalog = catalogue_with(tmp_path, "{kpi: N99901, groups: [G36186]}")
     indicator = load_catalogue(catalog).catalogue.indicator("fast_lakarkontakt")
     read_file(db, [indicator], FIXTURES / "data_N99901_page2.json", now=lambda: WHEN)
-    rows = db.execute(
-        "SELECT kpi, area_level, area_code, year, gender, value, kpi_title, publication_date, source, "
-        "fetched_at FROM kolada_reference"
-    ).df()
+    rows = reference_rows(db)
     other = {"G1": KoladaGroup("G1", "Annan grupp", ("Berg",), "u", WHEN)}  # another group's title
     ref = national_reference(rows, indicator, "05", "Östergötlands län", other)
     assert ref is not None

@@ -8,6 +8,7 @@ indicators of test_kolada's catalogue, reading `listing` and `contacts`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import Catalogue
 from metrics.dashboard.logic.extract_status import extract_statuses, missing_text, readers_text
 from metrics.dashboard.source.data import coverage
+from metrics.errors import CatalogueError
 from metrics.db import connect
 from metrics.extracts.declared_tables import ensure_declared_table
 from metrics.extracts.schema import EXTRACTS
@@ -117,3 +119,62 @@ def test_the_data_page_shows_the_missing_extracts(tmp_path: Path) -> None:
     assert "Saknas: Befolkning (population), som 1 indikator läser; Vaccinationer" in page
     assert "Vaccinationer (kommunens egen fil)" in page and "katalogen" in page
     assert "1 indikator: Influensavaccinerade 65 år och äldre" in page
+
+
+def test_a_declaration_edited_since_the_import_still_counts_its_rows(tmp_path: Path) -> None:
+    # The table was made by the documented declaration; the catalogue then renamed the date column
+    # (vaccination_date -> given_on) and no import or compute has run since, so the table lacks it.
+    # The Data page must still count the rows (and show no period) rather than fail as a whole.
+    first = tmp_path / "indicators.yaml"
+    first.write_text(HEADER + DECLARATION + VACCINATED, encoding="utf-8")
+    (made,) = load_catalogue(first).catalogue.extracts
+    db = tmp_path / "m.duckdb"
+    con = connect(db)
+    ensure_declared_table(con, made)
+    con.execute(
+        "INSERT INTO vaccinations (vaccination_id, person_id, kommun, sex, age, vaccination_date, vaccine) "
+        "VALUES ('v1', 'p1', '0580', 'K', 70, '2024-10-01', 'influensa'), "
+        "('v2', 'p2', '0581', 'M', 71, '2024-11-02', 'influensa')"
+    )
+    con.close()
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(
+        HEADER + DECLARATION.replace("vaccination_date", "given_on") + VACCINATED, encoding="utf-8"
+    )
+    (declared,) = load_catalogue(edited).catalogue.extracts
+    assert declared.date_column == "given_on"
+    row = coverage(db, (declared,)).extracts.set_index("extract").loc["vaccinations"]
+    # 2 rows in 2 kommuner (0580, 0581); the declared date column is not in the table: no period
+    assert (row["rows"], row["kommuner"]) == (2, 2)
+    assert row["first"] is None and row["last"] is None
+
+
+def test_a_declared_name_held_by_a_table_that_is_no_extract_counts_nothing(tmp_path: Path) -> None:
+    # A declaration whose name is a table of the database's own (here Kolada's groups, written by
+    # `matavla kolada`, with no `_import_id`): its 2 rows are Kolada's groups, not the extract's.
+    path = tmp_path / "indicators.yaml"
+    path.write_text(HEADER + DECLARATION + VACCINATED, encoding="utf-8")
+    (vaccinations,) = load_catalogue(path).catalogue.extracts
+    declared = replace(vaccinations, name="kolada_groups")
+    db = tmp_path / "m.duckdb"
+    con = connect(db)
+    con.execute("CREATE TABLE kolada_groups (group_id VARCHAR, title VARCHAR)")
+    con.execute("INSERT INTO kolada_groups VALUES ('G1', 'Grupp 1'), ('G2', 'Grupp 2')")
+    con.close()
+    row = coverage(db, (declared,)).extracts.set_index("extract").loc["kolada_groups"]
+    assert (row["rows"], row["kommuner"]) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "name", ["kolada_reference", "kolada_fetches", "kolada_groups", "kolada_group_members"]
+)
+def test_the_catalogue_refuses_an_extract_named_like_a_kolada_table(tmp_path: Path, name: str) -> None:
+    # `matavla kolada` writes these tables (CREATE TABLE IF NOT EXISTS): an extract of that name
+    # would be written into by Kolada's fetch, or refuse it.
+    path = tmp_path / "indicators.yaml"
+    declaration = DECLARATION.replace("name: vaccinations", f"name: {name}")
+    path.write_text(HEADER + declaration + VACCINATED.replace("vaccinations", name), encoding="utf-8")
+    with pytest.raises(CatalogueError) as excinfo:
+        load_catalogue(path, strict=True)
+    messages = [problem.message for problem in excinfo.value.problems]
+    assert f"utdrag '{name}': namnet är en av databasens egna tabeller" in messages

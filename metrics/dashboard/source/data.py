@@ -32,6 +32,7 @@ from metrics.dashboard.source.connection import open_read_only
 from metrics.dashboard.source.runinfo import NO_RUNS, RunInfo, read_run_info
 from metrics.db import RESULT_COLUMNS
 from metrics.errors import MatavlaError
+from metrics.extracts.origins import ORIGIN
 from metrics.extracts.schema import EXTRACTS, Extract
 from metrics.geography import load_geography
 
@@ -424,6 +425,17 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(row and row[0])
 
 
+def _table_columns(con: duckdb.DuckDBPyConnection, name: str) -> frozenset[str]:
+    """The columns of table `name` in the main schema; empty when there is no such table."""
+    return frozenset(
+        str(column)
+        for (column,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'",
+            [name],
+        ).fetchall()
+    )
+
+
 def _area_lan_sql(group_lan: Mapping[str, str]) -> str:
     """A VALUES relation (kind, code, lan): each kommun's, län's and area group's län.
 
@@ -667,15 +679,18 @@ def read_coverage(path: Path, declared: tuple[Extract, ...] = ()) -> Coverage:
                 last_imports[extract] = imported
         for extract in (*EXTRACTS.values(), *(e for e in declared if e.name not in EXTRACTS)):
             name = extract.name
-            if not _table_exists(con, name):
+            # the table's own columns: a declaration edited since the last import or compute may
+            # name a column the table lacks, and a declared name may be a table that is no extract
+            columns = _table_columns(con, name)
+            if not columns or (name not in EXTRACTS and ORIGIN not in columns):
                 rows.append((name, extract.title, 0, None, None, 0, last_imports.get(name)))
                 continue
             date = (
                 f'min("{extract.date_column}"), max("{extract.date_column}")'
-                if extract.date_column
+                if extract.date_column and extract.date_column in columns
                 else "NULL, NULL"
             )
-            kommuner = 'count(DISTINCT "kommun")' if "kommun" in extract.column_names else "NULL"
+            kommuner = 'count(DISTINCT "kommun")' if "kommun" in columns else "NULL"
             count, first, last, n_kommuner = con.execute(
                 f'SELECT count(*), {date}, {kommuner} FROM "{name}"'
             ).fetchone()  # type: ignore[misc]

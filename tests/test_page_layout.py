@@ -48,3 +48,21 @@ def test_the_body_gets_the_state_the_snapshot_and_the_path_variables(monkeypatch
     # the body finds nothing to show: the empty page, with the head and 'Ingen data än'
     empty = "\n".join(texts(layout(lan="05")))
     assert "Provsida" in empty and "Ingen data än" in empty
+
+
+def test_a_query_named_like_the_bodys_arguments_does_not_break_the_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Dash passes every query parameter to layout(); before the helper a page ignored unknown ones
+    # (`**params`). '/planen?snap=1' or '?state=x' must not reach the body as a second 'snap'/'state'.
+    snapshot = object()
+    monkeypatch.setattr(page, "current_snapshot", lambda: snapshot)
+    seen: list[tuple[str | None, object]] = []
+
+    @snapshot_layout(HEAD)
+    def layout(state: ViewState, snap: object, **_: Any) -> html.Div | None:
+        seen.append((state.lan, snap))
+        return html.Div("sidan")
+
+    assert texts(layout(lan="05", snap="1", state="x")) == ["sidan"]
+    assert seen == [("05", snapshot)]

@@ -58,7 +58,9 @@ def snapshot_layout(head: html.Div) -> Callable[[PageBody], Callable[..., html.D
                 snap = current_snapshot()
             except DataUnavailable as exc:
                 return empty_page(head, exc)
-            page = body(state, snap, **params)
+            # the body's own two names are not the query's: '?snap=1' must not reach it twice
+            rest = {k: v for k, v in params.items() if k not in ("state", "snap")}
+            page = body(state, snap, **rest)
             return page if page is not None else empty_page(head)
 
         layout.__doc__ = body.__doc__

@@ -69,11 +69,12 @@ def test_each_declared_extract_has_a_status_and_the_indicators_that_read_it(cata
     assert readers_text(by_name["population"]) == "1 indikator: Influensavaccinerade 65 år och äldre"
     assert readers_text(by_name["inpatient"]) == "ingen indikator"
     assert by_name["listing"].first == "2024-03-31" and by_name["listing"].kommuner == 2
+    # contacts was imported (IMPORTED) without a row: said as such, not as never imported
     assert missing_text(statuses) == (
-        "Saknas: Befolkning (population), som 1 indikator läser; Kontakter i primärvården (contacts), "
-        "som 1 indikator läser; Vaccinationer (kommunens egen fil) (vaccinations), som 1 indikator "
-        "läser. En indikator som läser ett utdrag som saknas har inget underlag förrän utdraget är "
-        "importerat med matavla import."
+        "Saknas: Befolkning (population), som 1 indikator läser; Vaccinationer (kommunens egen fil) "
+        "(vaccinations), som 1 indikator läser. Importerat men tomt: Kontakter i primärvården "
+        "(contacts), som 1 indikator läser. En indikator som läser ett utdrag utan rader har inget "
+        "underlag förrän en fil med utdragets rader är importerad med matavla import."
     )
 
 

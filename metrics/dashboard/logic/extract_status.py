@@ -96,16 +96,26 @@ def readers_text(status: ExtractStatus) -> str:
 
 
 def missing_text(statuses: list[ExtractStatus]) -> str | None:
-    """'Saknas: Vaccinationer (vaccinations), som 2 indikatorer läser.' or None when none is missing."""
+    """'Saknas: Vaccinationer (vaccinations), som 2 indikatorer läser.' or None when none is missing;
+    an extract an import delivered without a row is named as such, not as never imported."""
     missing = [s for s in statuses if s.missing]
     if not missing:
         return None
-    parts = [
-        f"{s.title} ({s.extract}), som {len(s.indicators)} "
-        f"{'indikator' if len(s.indicators) == 1 else 'indikatorer'} läser"
-        for s in missing
+
+    def named(part: list[ExtractStatus]) -> str:
+        return "; ".join(
+            f"{s.title} ({s.extract}), som {len(s.indicators)} "
+            f"{'indikator' if len(s.indicators) == 1 else 'indikatorer'} läser"
+            for s in part
+        )
+
+    never = [s for s in missing if s.last_import is None]
+    empty = [s for s in missing if s.last_import is not None]
+    said = [
+        f"Saknas: {named(never)}." if never else "",
+        f"Importerat men tomt: {named(empty)}." if empty else "",
     ]
     return (
-        f"Saknas: {'; '.join(parts)}. En indikator som läser ett utdrag som saknas har inget underlag "
-        "förrän utdraget är importerat med matavla import."
+        " ".join(t for t in said if t) + " En indikator som läser ett utdrag utan rader har inget underlag "
+        "förrän en fil med utdragets rader är importerad med matavla import."
     )

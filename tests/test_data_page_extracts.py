@@ -19,8 +19,8 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import Catalogue
 from metrics.dashboard.logic.extract_status import extract_statuses, missing_text, readers_text
 from metrics.dashboard.source.data import coverage
-from metrics.errors import CatalogueError
 from metrics.db import connect
+from metrics.errors import CatalogueError
 from metrics.extracts.declared_tables import ensure_declared_table
 from metrics.extracts.schema import EXTRACTS
 from tests.test_declared_extracts import DECLARATION, HEADER, VACCINATED

@@ -430,7 +430,8 @@ def _table_columns(con: duckdb.DuckDBPyConnection, name: str) -> frozenset[str]:
     return frozenset(
         str(column)
         for (column,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'",
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = ? AND table_schema = 'main'",
             [name],
         ).fetchall()
     )

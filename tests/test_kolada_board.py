@@ -196,3 +196,32 @@ def test_the_title_shown_is_the_latest_fetched_not_any_row(tmp_path: Path) -> No
     indicator = load_catalogue(catalog).catalogue.indicator("fast_lakarkontakt")
     ref = national_reference(frame, indicator, "05", "Östergötlands län")
     assert ref is not None and ref.title == "Nytt namn, andel (%)"
+
+
+def test_the_charts_description_names_the_kommun_groups_line(tmp_path: Path) -> None:
+    # the chart draws the chosen group (dash-dotted) beside riket and the län; a screen reader's
+    # description of the chart must say so, as it says the dashed and dotted lines
+    from metrics.dashboard.server import create_app
+
+    db = build_db(tmp_path / "m.duckdb")
+    catalog = catalogue_with(tmp_path, "{kpi: N99901, groups: [G36186]}")
+    store_fixtures(db, catalog, "data_N99901_page1.json", "data_N99901_page2.json")
+    group = parse_group(
+        json.loads((FIXTURES / "municipality_groups_G36186.json").read_text())["values"][0], "u"
+    )
+    assert group is not None
+    con = connect(db)
+    store_groups(con, [group], FETCHED)
+    con.close()
+    app = create_app(db_path=db, catalog_path=catalog)
+    from metrics.dashboard.pages import indikator
+    from metrics.dashboard.source.context import indicator_or_none
+
+    with app.server.test_request_context("/"):
+        ind = indicator_or_none("fast_lakarkontakt")
+        assert ind is not None
+        page = "\n".join(texts(indikator.render(ind, "05", "2024", [])))
+    assert (
+        "riket enligt Kolada (streckat), länet enligt Kolada (prickat) och Liknande kommuner: "
+        "Större städer, hälso- och sjukvård (Kolada, grupp G36186) (streckprickat)." in page
+    )

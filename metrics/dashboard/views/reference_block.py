@@ -8,7 +8,7 @@ from dash import html
 
 from metrics.catalogue.model import Indicator
 from metrics.dashboard.logic.format import format_value
-from metrics.dashboard.logic.references import NationalReference, national_reference
+from metrics.dashboard.logic.references import NationalReference, ReferenceSeries, national_reference
 from metrics.dashboard.logic.riket import coverage_text, riket_cells
 from metrics.dashboard.logic.series import trend
 from metrics.dashboard.source.context import current_snapshot, settings
@@ -91,11 +91,8 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
         description=(
             "Linjediagram: länets värde i mätavlan"
             + (", riket beräknat av mätavlan ur alla län" if computed else "")
-            + (
-                ", riket enligt Kolada (streckat) och länet enligt Kolada (prickat)"
-                if ref is not None
-                else ""
-            )
+            + "".join(f", {part}" for part in _kolada_lines(ref_series)[:-1])
+            + "".join(f" och {part}" for part in _kolada_lines(ref_series)[-1:])
             + "."
         ),
         table=as_table(["Område", *labels], rows, numeric=tuple(range(1, len(labels) + 1))),
@@ -133,3 +130,16 @@ def _intro(ref: NationalReference) -> str:
         f"({', '.join(ref.sources)}). Kolada räknar på sitt eget underlag; skillnader mot mätavlans "
         "värde kan bero på definition och datakälla."
     )
+
+
+def _kolada_lines(series: list[ReferenceSeries]) -> list[str]:
+    """What each of Kolada's lines is, as the chart draws it: 'riket enligt Kolada (streckat)',
+    'länet enligt Kolada (prickat)', and each group by its name (dash-dotted)."""
+    return [
+        "riket enligt Kolada (streckat)"
+        if s.level == "riket"
+        else "länet enligt Kolada (prickat)"
+        if s.level == "lan"
+        else f"{s.name} (streckprickat)"
+        for s in series
+    ]

@@ -250,3 +250,21 @@ def test_a_group_not_fetched_is_named_by_its_id_and_lists_no_members(db, tmp_pat
     assert ref is not None
     assert ref.lines[-1].name == "Kommungrupp G36186 enligt Kolada"
     assert ref.groups == []
+
+
+def test_a_404_on_the_groups_request_points_at_the_group_ids_not_the_kpi(
+    db,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # Kolada answering 404 on /municipality_groups/G36186: the hint must name what to check,
+    # the group ids under kolada: groups:, not the KPI's id; nothing is stored
+    catalog = catalogue_with(tmp_path, "{kpi: N99901, groups: [G36186]}")
+    indicators = load_catalogue(catalog).catalogue.indicators
+    routes: Routes = {**routes_for_first_fetch(), GROUP: [Response(404, b"", {})]}
+    with pytest.raises(KoladaError) as excinfo:
+        fetch_api(db, indicators, client(routes), today=date(2024, 12, 31), now=lambda: WHEN)
+    text = str(excinfo.value)
+    assert f"Kolada känner inte till adressen {GROUP} (HTTP 404)" in text
+    assert "kommungruppernas id under kolada: groups:" in text
+    assert "nyckeltalets id" not in text
+    assert stored(db) == {}

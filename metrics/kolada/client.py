@@ -226,9 +226,14 @@ class KoladaClient:
                 if answer.status == 200:
                     return _json(answer.body, url)
                 if answer.status == 404:
+                    what = (
+                        "kommungruppernas id under kolada: groups:"
+                        if "/municipality_groups/" in urlsplit(url).path
+                        else "nyckeltalets id under kolada:"
+                    )
                     raise KoladaError(
                         f"Kolada känner inte till adressen {url} (HTTP 404) "
-                        "(tips: kontrollera nyckeltalets id under kolada: i indicators.yaml)"
+                        f"(tips: kontrollera {what} i indicators.yaml)"
                     )
                 if answer.status != 429 and answer.status < 500:
                     raise KoladaError(f"Kolada avvisade frågan {url} (HTTP {answer.status})")

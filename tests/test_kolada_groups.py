@@ -268,3 +268,26 @@ def test_a_404_on_the_groups_request_points_at_the_group_ids_not_the_kpi(
     assert "kommungruppernas id under kolada: groups:" in text
     assert "nyckeltalets id" not in text
     assert stored(db) == {}
+
+
+def test_a_groups_page_2_that_fails_keeps_the_groups_stored_before_whole(
+    db,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # Stored once from both pages (G36186: 7 members on page 1, G36187: 3 on page 2); a later run
+    # whose page 2 times out (4 tries) must neither replace G36186 from page 1 alone nor drop G36187.
+    catalog = catalogue_with(tmp_path, "{kpi: N99901, groups: [G36187, G36186]}")
+    indicators = load_catalogue(catalog).catalogue.indicators
+    page1 = recorded("municipality_groups_G36186_G36187_page1.json")
+    page2 = recorded("municipality_groups_G36186_G36187_page2.json")
+    first: Routes = {**routes_for_first_fetch(), TWO_GROUPS: [page1], f"{TWO_GROUPS}&page=2": [page2]}
+    fetch_api(db, indicators, client(first), today=date(2024, 12, 31), now=lambda: WHEN)
+    later = datetime(2026, 12, 3, 8, 0)
+    failing: Routes = {TWO_GROUPS: [page1], f"{TWO_GROUPS}&page=2": [TransportError("timeout")] * 4}
+    with pytest.raises(KoladaError, match="efter 4 försök"):
+        fetch_api(db, indicators, client(failing), today=date(2024, 12, 31), now=lambda: later)
+    assert db.execute("SELECT group_id, members, fetched_at FROM kolada_groups ORDER BY 1").fetchall() == [
+        ("G36186", 7, WHEN),
+        ("G36187", 3, WHEN),
+    ]
+    assert db.execute("SELECT count(*) FROM kolada_group_members").fetchone() == (10,)  # 7 + 3

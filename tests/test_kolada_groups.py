@@ -291,3 +291,17 @@ def test_a_groups_page_2_that_fails_keeps_the_groups_stored_before_whole(
         ("G36187", 3, WHEN),
     ]
     assert db.execute("SELECT count(*) FROM kolada_group_members").fetchone() == (10,)  # 7 + 3
+
+
+def test_a_member_without_a_name_in_kolada_is_named_by_its_kommunkod(tmp_path: Path) -> None:
+    # an answer whose members carry only an id (the shape is not Kolada-documented): 0580 and 2480
+    # are Linköping and Umeå in SCB's kommun codes; an unknown code stays as it is
+    group = parse_group(
+        {"id": "G1", "title": "Testgrupp", "members": [{"id": "0580"}, {"id": "2480"}, {"id": "9999"}]}, "u"
+    )
+    assert group is not None
+    path = tmp_path / "groups.duckdb"
+    con = duckdb.connect(str(path))
+    store_groups(con, [group], WHEN)
+    con.close()
+    assert read_groups(path)["G1"].members == ("Linköping", "Umeå", "9999")

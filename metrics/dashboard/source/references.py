@@ -9,6 +9,7 @@ import pandas as pd
 
 from metrics.dashboard.logic.references import KoladaGroup
 from metrics.dashboard.source.data import VersionCache, _table_exists, connect_read_only
+from metrics.geography import load_geography
 
 COLUMNS = (
     "kpi",
@@ -49,11 +50,15 @@ def read_groups(path: Path) -> dict[str, KoladaGroup]:
         if not _table_exists(con, "kolada_groups"):
             return {}
         members: dict[str, list[str]] = {}
+        geography = load_geography()
         if _table_exists(con, "kolada_group_members"):
             for group_id, kolada_id, title in con.execute(
                 "SELECT group_id, kolada_id, title FROM kolada_group_members ORDER BY group_id, kolada_id"
             ).fetchall():
-                members.setdefault(str(group_id), []).append(str(title or kolada_id))
+                # Kolada's name of the member, else ours for its kommunkod, else the bare id
+                known = geography.kommuner.get(str(kolada_id))
+                name = title or (known.name if known is not None else kolada_id)
+                members.setdefault(str(group_id), []).append(str(name))
         return {
             str(group_id): KoladaGroup(
                 str(group_id),

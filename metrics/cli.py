@@ -667,6 +667,7 @@ def kolada(
                 full=full,
                 progress=_say,
                 stored=lambda report: click.echo(report.line()),
+                groups_stored=click.echo,
             )
     finally:
         con.close()

@@ -171,3 +171,24 @@ def test_jamfor_on_a_phone_draws_every_chart_inside_its_card(dashboard: Any) -> 
     assert {"jamfor-bars", "jamfor-funnel"} <= {g for g, _, _ in drawn}, drawn
     assert plots_overhanging(dashboard) == [], "a chart is wider than its card on a phone"
     assert page_width(dashboard) <= width, "the page scrolls sideways on a phone"
+
+
+def test_riket_on_a_phone_shows_every_lan_on_screen_under_its_name(dashboard: Any) -> None:
+    # before: one wide table scrolled sideways inside its card, so the län columns were off-screen
+    phone(dashboard)
+    open_page(dashboard, "/riket?period=2024", "#riket-content table.riket-table", "Fast läkarkontakt")
+    width, _ = viewport(dashboard)
+    assert page_width(dashboard) <= width, "the page scrolls sideways on a phone"
+    first = dashboard.find_elements("#riket-content table.riket-table tbody tr")[0]
+    cells = first.find_elements("css selector", "td.num")
+    names = [c.get_attribute("data-name") for c in cells]
+    assert names == ["Riket", "Jämtlands län", "Östergötlands län"]  # the demo's two län, in order
+    for cell in cells:
+        rect = cell.rect
+        assert rect["x"] >= 0 and rect["x"] + rect["width"] <= width, (
+            f"{cell.get_attribute('data-name')} is off-screen"
+        )
+        shown = dashboard.driver.execute_script(
+            "return getComputedStyle(arguments[0], '::before').content", cell
+        )
+        assert shown.strip('"') == cell.get_attribute("data-name")

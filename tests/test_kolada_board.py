@@ -7,6 +7,7 @@ The län's own values come from tests/test_dashboard_data.py's fixture (Österg�
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.dashboard.logic.references import national_reference
 from metrics.db import connect
 from metrics.kolada.fetch import read_file
+from metrics.kolada.groups import parse_group, store_groups
 from tests.test_dashboard_data import CATALOGUE, build_db
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
@@ -143,8 +145,15 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
     if not AXE.is_file():
         pytest.skip(f"axe-core is not installed ({AXE}): run `npm ci`")
     db = build_db(tmp_path / "m.duckdb")
-    catalog = catalogue_with(tmp_path, "N99901")
+    catalog = catalogue_with(tmp_path, "{kpi: N99901, groups: [G36186]}")  # a group, named by title
     store_fixtures(db, catalog, "data_N99901_page1.json", "data_N99901_page2.json")
+    group = parse_group(
+        json.loads((FIXTURES / "municipality_groups_G36186.json").read_text())["values"][0], "u"
+    )
+    assert group is not None
+    con = connect(db)
+    store_groups(con, [group], FETCHED)
+    con.close()
     dash_duo.start_server(create_app(db_path=db, catalog_path=catalog), navigate=False)
     dash_duo.driver.implicitly_wait(0)
     dash_duo.wait_for_page(
@@ -153,6 +162,9 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
     dash_duo.wait_for_element("#indikator-reference svg.main-svg", timeout=WAIT)
     lines = dash_duo.find_element(".reference-lines").text.replace(" %", "\u00a0%")
     assert "Riket enligt Kolada: 63,2\u00a0% (Kolada N99901, 2024, hämtad 2026-12-02)" in lines
+    assert "Liknande kommuner: Större städer, hälso- och sjukvård (Kolada, grupp G36186): 59,0" in lines
+    members = dash_duo.find_element(".reference-groups").text
+    assert "Gävle, Jönköping, Linköping, Norrköping, Umeå, Västerås, Örebro (7 kommuner" in members
     driver = dash_duo.driver
     driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
     driver.execute_script(AXE.read_text(encoding="utf-8"))
@@ -184,3 +196,32 @@ def test_the_title_shown_is_the_latest_fetched_not_any_row(tmp_path: Path) -> No
     indicator = load_catalogue(catalog).catalogue.indicator("fast_lakarkontakt")
     ref = national_reference(frame, indicator, "05", "Östergötlands län")
     assert ref is not None and ref.title == "Nytt namn, andel (%)"
+
+
+def test_the_charts_description_names_the_kommun_groups_line(tmp_path: Path) -> None:
+    # the chart draws the chosen group (dash-dotted) beside riket and the län; a screen reader's
+    # description of the chart must say so, as it says the dashed and dotted lines
+    from metrics.dashboard.server import create_app
+
+    db = build_db(tmp_path / "m.duckdb")
+    catalog = catalogue_with(tmp_path, "{kpi: N99901, groups: [G36186]}")
+    store_fixtures(db, catalog, "data_N99901_page1.json", "data_N99901_page2.json")
+    group = parse_group(
+        json.loads((FIXTURES / "municipality_groups_G36186.json").read_text())["values"][0], "u"
+    )
+    assert group is not None
+    con = connect(db)
+    store_groups(con, [group], FETCHED)
+    con.close()
+    app = create_app(db_path=db, catalog_path=catalog)
+    from metrics.dashboard.pages import indikator
+    from metrics.dashboard.source.context import indicator_or_none
+
+    with app.server.test_request_context("/"):
+        ind = indicator_or_none("fast_lakarkontakt")
+        assert ind is not None
+        page = "\n".join(texts(indikator.render(ind, "05", "2024", [])))
+    assert (
+        "riket enligt Kolada (streckat), länet enligt Kolada (prickat) och Liknande kommuner: "
+        "Större städer, hälso- och sjukvård (Kolada, grupp G36186) (streckprickat)." in page
+    )

@@ -41,6 +41,11 @@ RESERVED_TABLES = (
     "coverage",
     "covered_months",
     "areas",
+    # written by `matavla kolada` (metrics.kolada.store, metrics.kolada.groups)
+    "kolada_reference",
+    "kolada_fetches",
+    "kolada_groups",
+    "kolada_group_members",
 )
 # Columns that person-level measures read (each person under the kommun of their latest row,
 # broken down by sex and age): a person-level extract needs them with these types.

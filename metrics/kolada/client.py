@@ -10,6 +10,9 @@ koladapy):
   "municipality", "period", "values": [{"gender": "T|K|M", "count", "status", "value",
   "isdeleted"}]}], "next_url": "…"}`. At most 25 ids per path segment (so years go in chunks);
   `next_url` names the next page until the last.
+- `GET /v3/municipality_groups/{ids}?per_page=5000`: the chosen kommun groups ("liknande
+  kommuner"), paged like the data, as `{"count", "values": [{"id", "title", "members":
+  [{"member_id", "member_title"}]}], "next_url"}` (see `metrics.kolada.groups` for the sources).
 
 Why not koladapy (the v3 wrapper on PyPI, 1.0.1): it retries only HTTP 429 — a timeout, a
 refused connection or a 503 is raised at once as `KoladaAPIError` (its retry decorator watches
@@ -138,7 +141,7 @@ class KoladaClient:
         self.sleep = sleep or time.sleep
         self.requests: list[str] = []  # every URL asked, in order (for tests and the log)
 
-    # --- the two calls -------------------------------------------------------------------------
+    # --- the calls -----------------------------------------------------------------------------
 
     def kpi(self, kpi_id: str) -> dict[str, Any] | None:
         """The KPI's metadata, or None when Kolada has no such KPI."""
@@ -151,20 +154,33 @@ class KoladaClient:
             query: dict[str, str] = {"per_page": str(self.per_page)}
             if since is not None:
                 query["from_date"] = since.isoformat()
-            url: str | None = (
+            yield from self.pages(
                 f"{self.base_url}/data/kpi/{kpi_id}/year/{','.join(map(str, part))}?{urlencode(query)}"
             )
-            seen: set[str] = set()
-            while url:
-                if url in seen or len(seen) >= MAX_PAGES:
-                    raise KoladaError(f"Kolada gav samma sida igen ({url}); hämtningen avbröts")
-                seen.add(url)
-                payload = self.get_json(url)
-                values = payload.get("values")
-                if not isinstance(values, list):
-                    raise KoladaError(f"Kolada svarade utan 'values' på {url} (tips: {OFFLINE_HINT})")
-                yield Page(url, [v for v in values if isinstance(v, dict)])
-                url = self._next(payload.get("next_url"), url)
+
+    def municipality_groups(self, group_ids: Iterable[str]) -> Iterator[Page]:
+        """Every page of the kommun groups' metadata (title and members), 25 ids a request."""
+        ids = sorted(set(group_ids))
+        for start in range(0, len(ids), MAX_IDS):
+            part = ",".join(ids[start : start + MAX_IDS])
+            yield from self.pages(
+                f"{self.base_url}/municipality_groups/{part}?{urlencode({'per_page': str(self.per_page)})}"
+            )
+
+    def pages(self, url: str) -> Iterator[Page]:
+        """The page at `url` and each page its `next_url` names, until the last."""
+        next_page: str | None = url
+        seen: set[str] = set()
+        while next_page:
+            if next_page in seen or len(seen) >= MAX_PAGES:
+                raise KoladaError(f"Kolada gav samma sida igen ({next_page}); hämtningen avbröts")
+            seen.add(next_page)
+            payload = self.get_json(next_page)
+            values = payload.get("values")
+            if not isinstance(values, list):
+                raise KoladaError(f"Kolada svarade utan 'values' på {next_page} (tips: {OFFLINE_HINT})")
+            yield Page(next_page, [v for v in values if isinstance(v, dict)])
+            next_page = self._next(payload.get("next_url"), next_page)
 
     def _next(self, next_url: object, current: str) -> str | None:
         if not next_url:
@@ -210,9 +226,14 @@ class KoladaClient:
                 if answer.status == 200:
                     return _json(answer.body, url)
                 if answer.status == 404:
+                    what = (
+                        "kommungruppernas id under kolada: groups:"
+                        if "/municipality_groups/" in urlsplit(url).path
+                        else "nyckeltalets id under kolada:"
+                    )
                     raise KoladaError(
                         f"Kolada känner inte till adressen {url} (HTTP 404) "
-                        "(tips: kontrollera nyckeltalets id under kolada: i indicators.yaml)"
+                        f"(tips: kontrollera {what} i indicators.yaml)"
                     )
                 if answer.status != 429 and answer.status < 500:
                     raise KoladaError(f"Kolada avvisade frågan {url} (HTTP {answer.status})")

@@ -13,6 +13,7 @@ import duckdb
 from metrics.catalogue.model import Indicator
 from metrics.kolada.client import KoladaClient, KoladaError
 from metrics.kolada.exports import read_export
+from metrics.kolada.groups import fetch_groups, store_groups
 from metrics.kolada.store import Provenance, last_fetch, store
 from metrics.kolada.values import ReferenceValue, parse_records
 
@@ -138,14 +139,24 @@ def fetch_api(
     now: Callable[[], datetime] = datetime.now,
     progress: Callable[[str], None] = lambda _: None,
     stored: Callable[[KpiReport], None] = lambda _: None,
+    groups_stored: Callable[[str], None] = lambda _: None,
 ) -> list[KpiReport]:
     """Fetch each KPI's metadata and values (every area, FIRST_YEAR to this year) and store them.
 
     Without `since`, a KPI fetched before is updated from the day before its last fetch
     (`from_date`); `full` fetches everything again. Everything is fetched before anything is
     stored, so an interrupted fetch stores nothing of that KPI; `stored` hears of each KPI stored.
+    The chosen kommun groups' titles and members are fetched first, every time (Kolada revises
+    its "liknande kommuner"), so an unknown group id stops the fetch before any value is stored;
+    `groups_stored` hears a line a group.
     """
     today = today or date.today()
+    if chosen := sorted(groups_of(indicators)):
+        progress(f"hämtar kommungrupp{'erna' if len(chosen) > 1 else 'en'} {', '.join(chosen)} från Kolada")
+        groups = fetch_groups(client, indicators)
+        store_groups(con, groups, now())
+        for group in groups:
+            groups_stored(group.line())
     reports = []
     for kpi, ids in kpis_of(indicators).items():
         previous = last_fetch(con, kpi)

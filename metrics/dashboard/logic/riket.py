@@ -11,6 +11,7 @@ Pure functions over the results and reference frames, tested without a browser.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,9 +23,15 @@ from metrics.geography import RIKET, load_geography
 KOLADA_RIKET = "Riket enligt Kolada"
 
 
-def group_name(group: str) -> str:
-    """'Kommungrupp G36186 enligt Kolada': a kommun group an indicator chose ("liknande kommuner")."""
-    return f"Kommungrupp {group} enligt Kolada"
+def group_name(group: str, title: str | None = None) -> str:
+    """A kommun group an indicator chose ("liknande kommuner"), by Kolada's title where `matavla
+    kolada` stored it: 'Liknande kommuner: Större städer (Kolada, grupp G36186)'; else by its id:
+    'Kommungrupp G36186 enligt Kolada'."""
+    if not title:
+        return f"Kommungrupp {group} enligt Kolada"
+    if title.casefold().startswith("liknande kommuner"):  # Kolada's title says it already
+        return f"{title} (Kolada, grupp {group})"
+    return f"Liknande kommuner: {title} (Kolada, grupp {group})"
 
 
 def all_lan() -> tuple[str, ...]:
@@ -229,12 +236,18 @@ REFERENCE_COLUMNS = (
 
 
 def kolada_columns(
-    references: pd.DataFrame, indicator: Indicator, lan: str, periods: pd.Series
+    references: pd.DataFrame,
+    indicator: Indicator,
+    lan: str,
+    periods: pd.Series,
+    group_titles: Mapping[str, str | None] | None = None,
 ) -> pd.DataFrame:
     """Kolada's riket, län and chosen groups' value for each row's period (a year; empty for
     quarters and months),
     with the KPI, the source (API page or file) and when it was fetched; no columns without a KPI
-    or stored values. `periods`: the rows' period labels ('2024', '2024-Q1')."""
+    or stored values. `periods`: the rows' period labels ('2024', '2024-Q1'); `group_titles`:
+    Kolada's titles of the groups, where fetched (the columns are named by them)."""
+    titles = group_titles or {}
     if indicator.kolada is None or references.empty:
         return pd.DataFrame(index=periods.index)
     ref = indicator.kolada
@@ -268,7 +281,7 @@ def kolada_columns(
             "Riket enligt Kolada": [riket[y][0] if y in riket else None for y in years],
             "Länet enligt Kolada": [county[y][0] if y in county else None for y in years],
             **{
-                group_name(g): [values[y][0] if y in values else None for y in years]
+                group_name(g, titles.get(g)): [values[y][0] if y in values else None for y in years]
                 for g, values in groups.items()
             },
             "Kolada-nyckeltal": kpi,

@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import dash
+import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from metrics.dashboard.logic.audit_status import audit_status
 from metrics.dashboard.logic.delivered import coverage_rows, delivered
+from metrics.dashboard.logic.extract_status import (
+    ExtractStatus,
+    extract_statuses,
+    missing_text,
+    readers_text,
+)
 from metrics.dashboard.logic.format import format_date, format_int, format_number, is_missing, plural
 from metrics.dashboard.logic.urlstate import page_state, parse_state
 from metrics.dashboard.source.audit import read_audit
@@ -91,9 +98,18 @@ def _cards(cov: Coverage, audit: tuple[str, str] = ("Inte körd", "neutral")) ->
     )
 
 
+def _readers(status: ExtractStatus) -> Any:
+    """The indicators that read an extract; more than three fold under their count."""
+    if len(status.indicators) <= 3:
+        return readers_text(status)
+    return html.Details(
+        [html.Summary(f"{len(status.indicators)} indikatorer"), html.Span("; ".join(status.indicators))]
+    )
+
+
 def render() -> list[Any]:
-    cov = coverage(settings().db_path)
     cat = catalogue()
+    cov = coverage(settings().db_path, cat.extracts)
     titles = {ind.id: ind.title for ind in cat.indicators}
     current = {ind.id: ind for ind in cat.indicators}
     notice = catalogue_notice()
@@ -131,19 +147,21 @@ def render() -> list[Any]:
         else []
     )
 
-    extracts = cov.extracts
+    statuses = extract_statuses(cat, cov.extracts)
     extract_rows = [
         [
             html.Span([html.Strong(r.title), html.Span(f" ({r.extract})", className="muted")]),
+            html.Span(r.status, className=f"extract-status tone-{r.tone}"),
+            r.declared_in,
+            _readers(r),
             format_int(r.rows),
             _range(r.first, r.last),
-            format_int(r.kommuner) if not is_missing(r.kommuner) else "–",
-            format_date(r.last_import, with_time=True)
-            if r.last_import is not None and not is_missing(r.last_import)
-            else "–",
+            format_int(r.kommuner) if r.kommuner is not None else "–",
+            format_date(r.last_import, with_time=True) if r.last_import is not None else "–",
         ]
-        for r in extracts.itertuples(index=False)
+        for r in statuses
     ]
+    missing_extracts = missing_text(statuses)
 
     rejected = cov.rejected
     rejected_rows = [
@@ -194,16 +212,33 @@ def render() -> list[Any]:
         ),
         section(
             "Utdrag",
-            scroll_region(
-                data_table(
-                    ["Utdrag", "Rader", "Period (första – sista)", "Kommuner", "Senast importerad"],
-                    extract_rows,
-                    numeric=(1, 3),
+            [
+                alert(missing_extracts, kind="info", title="Utdrag saknas") if missing_extracts else None,
+                scroll_region(
+                    data_table(
+                        [
+                            "Utdrag",
+                            "Status",
+                            "Deklarerat i",
+                            "Läses av",
+                            "Rader",
+                            "Period (första – sista)",
+                            "Kommuner",
+                            "Senast importerad",
+                        ],
+                        extract_rows,
+                        numeric=(4, 6),
+                        row_classes=["row-error" if r.missing else None for r in statuses],
+                    ),
+                    "Tabell: utdrag",
+                    "card table-scroll",
                 ),
-                "Tabell: utdrag",
-                "card table-scroll",
+            ],
+            intro=(
+                "Varje utdrag som kontraktet eller katalogen deklarerar, vilka indikatorer som läser det "
+                "och vad som är importerat: antal rader, datumintervall, antal kommuner och senaste "
+                "import. Ett utdrag som en indikator läser men som inte är importerat står som saknas."
             ),
-            intro="Antal rader, datumintervall och antal kommuner per utdrag.",
         ),
         _coverage_section(),
         section(
@@ -302,17 +337,24 @@ def update(carried: dict[str, str | None] | None) -> tuple[Any, Any]:
     prevent_initial_call=True,
 )
 def download_data(_csv: int, _xlsx: int) -> Any:
-    cov = coverage(settings().db_path)
-    extracts = cov.extracts.rename(
-        columns={
-            "extract": "Utdrag",
-            "title": "Namn",
-            "rows": "Rader",
-            "first": "Första",
-            "last": "Sista",
-            "kommuner": "Kommuner",
-            "last_import": "Senast importerad",
-        }
+    cat = catalogue()
+    cov = coverage(settings().db_path, cat.extracts)
+    extracts = pd.DataFrame(
+        [
+            {
+                "Utdrag": r.extract,
+                "Namn": r.title,
+                "Status": r.status,
+                "Deklarerat i": r.declared_in,
+                "Läses av": "; ".join(r.indicators),
+                "Rader": r.rows,
+                "Första": r.first,
+                "Sista": r.last,
+                "Kommuner": r.kommuner,
+                "Senast importerad": r.last_import,
+            }
+            for r in extract_statuses(cat, cov.extracts)
+        ]
     )
     info = DownloadInfo(
         title="Mätavla – Dataunderlag",

@@ -25,11 +25,16 @@ from metrics.dashboard.logic.plan import follow_ups
 from metrics.dashboard.logic.publication_notes import breakdown_note, months_note_for
 from metrics.dashboard.logic.riket import kolada_columns, riket_cells
 from metrics.dashboard.logic.series import breakdown, trend
-from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.logic.urlstate import (
+    ViewState,
+    build_query,
+    page_state,
+    resolve_period,
+)
 from metrics.dashboard.logic.verdicts import TableLabels, table_labels
 from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
-from metrics.dashboard.source.data import DataUnavailable
-from metrics.dashboard.source.references import references
+from metrics.dashboard.source.data import Snapshot
+from metrics.dashboard.source.references import kolada_groups, references
 from metrics.dashboard.source.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
 from metrics.dashboard.views.components import (
     alert,
@@ -50,8 +55,8 @@ from metrics.dashboard.views.figures import (
     facets_figure,
 )
 from metrics.dashboard.views.page import (
+    chosen_lan,
     download_kind,
-    empty_page,
     indicator_control,
     lan_control,
     markera_control,
@@ -60,6 +65,7 @@ from metrics.dashboard.views.page import (
     page_url,
     period_control,
     register_choice_updates,
+    snapshot_layout,
     toolbar,
 )
 from metrics.dashboard.views.reference_block import reference_section
@@ -71,21 +77,24 @@ LEVEL_NAMES = {"kommun": "Kommun", "lan": "Län", "riket": "Riket"}
 LEVEL_ORDER = {"riket": 0, "lan": 1, "kommun": 2}  # the table: riket, the län, then its kommuner
 
 
-def layout(indikator_id: str | None = None, **params: Any) -> html.Div:
-    state = parse_state(params)
-    try:
-        snap = current_snapshot()
-    except DataUnavailable as exc:
-        return empty_page(HEAD, exc)
+HEAD = page_head(
+    "Indikator",
+    "Definitionen direkt ur katalogen, utvecklingen i varje kommun med länet som referens, "
+    "nedbrytningar, tabellen och SQL-frågan som räknar fram värdena.",
+)
+
+
+@snapshot_layout(HEAD)
+def layout(state: ViewState, snap: Snapshot, indikator_id: str | None = None, **_: Any) -> html.Div | None:
     cat = catalogue()
     indicator = (
         indicator_or_none(indikator_id)
         or indicator_or_none(state.indikator)
         or (cat.indicators[0] if cat.indicators else None)
     )
-    lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
+    lan = chosen_lan(state, snap)
     if indicator is None or lan is None:
-        return empty_page(HEAD)
+        return None
     period = resolve_period(state.period, snap.periods(indicator.id, lan), snap.partial_periods(lan))
     controls = [
         indicator_control(f"{PAGE}-id", cat, indicator.id),
@@ -94,13 +103,6 @@ def layout(indikator_id: str | None = None, **params: Any) -> html.Div:
         markera_control(PAGE, snap, lan, state.markera),
     ]
     return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för indikatorn"))
-
-
-HEAD = page_head(
-    "Indikator",
-    "Definitionen direkt ur katalogen, utvecklingen i varje kommun med länet som referens, "
-    "nedbrytningar, tabellen och SQL-frågan som räknar fram värdena.",
-)
 
 
 def data_frame(
@@ -160,9 +162,9 @@ def data_frame(
         }
     )
     if with_references:
-        extra = kolada_columns(
-            references(settings().db_path), indicator, lan, pd.Series(rows["period"].to_numpy())
-        )
+        db = settings().db_path
+        titles = {g: group.title for g, group in kolada_groups(db).items()}
+        extra = kolada_columns(references(db), indicator, lan, pd.Series(rows["period"].to_numpy()), titles)
         frame = pd.concat([frame, extra], axis=1)
     frame = frame.sort_values(["_level", "_sort", "Område"], ascending=[True, False, True]).drop(
         columns=["_sort", "_level"]

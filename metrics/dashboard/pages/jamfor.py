@@ -49,11 +49,16 @@ from metrics.dashboard.logic.funnel_method import (
     settings_of,
 )
 from metrics.dashboard.logic.funnel_method import method_text as funnel_method_text
-from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.logic.urlstate import (
+    ViewState,
+    build_query,
+    page_state,
+    resolve_period,
+)
 from metrics.dashboard.logic.verdicts import cell_class
 from metrics.dashboard.source.boundaries import BoundariesError, lan_geojson
 from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
-from metrics.dashboard.source.data import DataUnavailable, ResultRow
+from metrics.dashboard.source.data import ResultRow, Snapshot
 from metrics.dashboard.views.components import (
     alert,
     as_table,
@@ -66,8 +71,8 @@ from metrics.dashboard.views.components import (
 from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.figures import Bar, choropleth_figure, funnel_figure, ranked_bars
 from metrics.dashboard.views.page import (
+    chosen_lan,
     download_kind,
-    empty_page,
     indicator_control,
     lan_control,
     markera_control,
@@ -76,32 +81,12 @@ from metrics.dashboard.views.page import (
     page_url,
     period_control,
     register_choice_updates,
+    snapshot_layout,
     toolbar,
 )
 from metrics.dashboard.views.tilemap import tile_positions
 
 PAGE = "jamfor"
-
-
-def layout(**params: Any) -> html.Div:
-    state = parse_state(params)
-    try:
-        snap = current_snapshot()
-    except DataUnavailable as exc:
-        return empty_page(HEAD, exc)
-    lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
-    cat = catalogue()
-    indicator = indicator_or_none(state.indikator) or (cat.indicators[0] if cat.indicators else None)
-    if lan is None or indicator is None:
-        return empty_page(HEAD)
-    period = resolve_period(state.period, snap.periods(indicator.id, lan), snap.partial_periods(lan))
-    controls = [
-        lan_control(PAGE, snap, lan),
-        indicator_control(f"{PAGE}-indikator", cat, indicator.id),
-        period_control(PAGE, indicator_period_options(snap, lan, indicator), period),
-        markera_control(PAGE, snap, lan, state.markera),
-    ]
-    return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för jämförelsen"))
 
 
 HEAD = page_head(
@@ -111,6 +96,23 @@ HEAD = page_head(
     "trattdiagrammet – normalt justerad för att kommuner skiljer sig åt mer än slumpen ensam förklarar. "
     "Trattdiagrammet visar gränserna mot kommunens storlek – små kommuner varierar mer av slumpen.",
 )
+
+
+@snapshot_layout(HEAD)
+def layout(state: ViewState, snap: Snapshot, **_: Any) -> html.Div | None:
+    lan = chosen_lan(state, snap)
+    cat = catalogue()
+    indicator = indicator_or_none(state.indikator) or (cat.indicators[0] if cat.indicators else None)
+    if lan is None or indicator is None:
+        return None
+    period = resolve_period(state.period, snap.periods(indicator.id, lan), snap.partial_periods(lan))
+    controls = [
+        lan_control(PAGE, snap, lan),
+        indicator_control(f"{PAGE}-indikator", cat, indicator.id),
+        period_control(PAGE, indicator_period_options(snap, lan, indicator), period),
+        markera_control(PAGE, snap, lan, state.markera),
+    ]
+    return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för jämförelsen"))
 
 
 def _shown(b: Bar, decimals: int, unit: str) -> str:

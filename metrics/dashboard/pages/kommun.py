@@ -33,9 +33,14 @@ from metrics.dashboard.logic.profile import ProfileRow, profile_frame, profile_r
 from metrics.dashboard.logic.publication_notes import breakdown_note, months_note
 from metrics.dashboard.logic.series import breakdown, trend, trend_frame
 from metrics.dashboard.logic.standardised import COMPARED_STANDARDISED
-from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
-from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
-from metrics.dashboard.source.data import DataUnavailable
+from metrics.dashboard.logic.urlstate import (
+    ViewState,
+    build_query,
+    page_state,
+    resolve_period,
+)
+from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none
+from metrics.dashboard.source.data import Snapshot
 from metrics.dashboard.views.components import (
     as_table,
     attrs,
@@ -60,32 +65,36 @@ from metrics.dashboard.views.figures import (
     trend_figure,
 )
 from metrics.dashboard.views.page import (
+    chosen_lan,
     download_kind,
-    empty_page,
     indicator_control,
     page_head,
     page_shell,
     page_url,
     period_control,
+    snapshot_layout,
     toolbar,
 )
 
 PAGE = "kommun"
 
 
-def layout(kod: str | None = None, **params: Any) -> html.Div:
-    state = parse_state(params)
-    try:
-        snap = current_snapshot()
-    except DataUnavailable as exc:
-        return empty_page(HEAD, exc)
+HEAD = page_head(
+    "Kommunprofil",
+    "Kommunen jämförd med länet på alla indikatorer. Staplarna visar spridningen mellan länets "
+    "kommuner; den lodräta linjen är länet och cirkeln är kommunen – till höger är alltid bättre.",
+)
+
+
+@snapshot_layout(HEAD)
+def layout(state: ViewState, snap: Snapshot, kod: str | None = None, **_: Any) -> html.Div | None:
     options = kommun_options(snap)
     codes = {o["value"] for o in options}
     if kod not in codes:
-        lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
+        lan = chosen_lan(state, snap)
         kod = next((c for c in state.markera if c in codes), None) or largest_kommun(snap, lan)
     if kod is None:
-        return empty_page(HEAD)
+        return None
     lan = lan_of_kommun(kod) or ""
     period = resolve_period(state.period, snap.periods(lan=lan), snap.partial_periods(lan))
     cat = catalogue()
@@ -107,13 +116,6 @@ def layout(kod: str | None = None, **params: Any) -> html.Div:
         ),
     )
     return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för kommunprofilen"), trend_section)
-
-
-HEAD = page_head(
-    "Kommunprofil",
-    "Kommunen jämförd med länet på alla indikatorer. Staplarna visar spridningen mellan länets "
-    "kommuner; den lodräta linjen är länet och cirkeln är kommunen – till höger är alltid bättre.",
-)
 
 
 def _short_unit(unit: str) -> str:

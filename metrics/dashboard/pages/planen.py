@@ -16,19 +16,25 @@ from metrics.dashboard.logic.definition import definition_table_rows
 from metrics.dashboard.logic.format import format_period
 from metrics.dashboard.logic.periods import previous_comparable
 from metrics.dashboard.logic.plan import AreaStatus, StandOut, plan_of, plan_status
-from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_lan, resolve_period
-from metrics.dashboard.source.context import catalogue, current_snapshot, settings
-from metrics.dashboard.source.data import DataUnavailable
+from metrics.dashboard.logic.urlstate import (
+    ViewState,
+    build_query,
+    page_state,
+    resolve_period,
+)
+from metrics.dashboard.source.context import catalogue, current_snapshot
+from metrics.dashboard.source.data import Snapshot
 from metrics.dashboard.views.components import safe, triggered_id
 from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.page import (
+    chosen_lan,
     download_kind,
-    empty_page,
     lan_control,
     page_head,
     page_shell,
     page_url,
     period_control,
+    snapshot_layout,
     toolbar,
 )
 
@@ -44,15 +50,11 @@ HEAD = page_head(
 )
 
 
-def layout(**params: Any) -> html.Div:
-    state = parse_state(params)
-    try:
-        snap = current_snapshot()
-    except DataUnavailable as exc:
-        return empty_page(HEAD, exc)
-    lan = resolve_lan(state.lan, snap.lans, settings().default_lan)
+@snapshot_layout(HEAD)
+def layout(state: ViewState, snap: Snapshot, **_: Any) -> html.Div | None:
+    lan = chosen_lan(state, snap)
     if lan is None:
-        return empty_page(HEAD)
+        return None
     period = resolve_period(state.period, snap.periods(lan=lan), snap.partial_periods(lan))
     controls = [lan_control(PAGE, snap, lan), period_control(PAGE, lan_period_options(snap, lan), period)]
     return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för planen"))

@@ -12,19 +12,19 @@ from metrics.dashboard.logic.definition import definition_table_rows
 from metrics.dashboard.logic.format import format_period, format_value, swedish_sort_key
 from metrics.dashboard.logic.periods import period_options
 from metrics.dashboard.logic.riket import RiketRow, all_lan, overview_frame, riket_overview
-from metrics.dashboard.logic.urlstate import build_query, page_state, parse_state, resolve_period
+from metrics.dashboard.logic.urlstate import ViewState, build_query, page_state, resolve_period
 from metrics.dashboard.source.context import catalogue, current_snapshot, settings
-from metrics.dashboard.source.data import DataUnavailable, Snapshot
+from metrics.dashboard.source.data import Snapshot
 from metrics.dashboard.source.references import references
-from metrics.dashboard.views.components import safe, section, triggered_id
+from metrics.dashboard.views.components import attrs, safe, section, triggered_id
 from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.page import (
     download_kind,
-    empty_page,
     page_head,
     page_shell,
     page_url,
     period_control,
+    snapshot_layout,
     toolbar,
 )
 
@@ -42,14 +42,10 @@ def _periods(snap: Snapshot) -> list[str]:
     return sorted({p for lan in snap.lans for p in snap.periods(lan=lan)})
 
 
-def layout(**params: Any) -> html.Div:
-    state = parse_state(params)
-    try:
-        snap = current_snapshot()
-    except DataUnavailable as exc:
-        return empty_page(HEAD, exc)
+@snapshot_layout(HEAD)
+def layout(state: ViewState, snap: Snapshot, **_: Any) -> html.Div | None:
     if not snap.lans:
-        return empty_page(HEAD)
+        return None
     partial = frozenset(p for lan in snap.lans for p in snap.partial_periods(lan))
     period = resolve_period(state.period, _periods(snap), partial)
     controls = [period_control(PAGE, period_options(_periods(snap), ("year", "quarter")), period)]
@@ -79,9 +75,11 @@ def coverage_note(snap: Snapshot) -> str:
     )
 
 
-def _cell(value: float | None, hidden: bool, decimals: int, unit: str) -> html.Td:
+def _cell(name: str, value: float | None, hidden: bool, decimals: int, unit: str, extra: str = "") -> html.Td:
+    """A value cell; `data-name` carries its column's name, which a phone shows above the value
+    when each indicator becomes a card (assets/matavla.css)."""
     text = "för få" if hidden else format_value(value, decimals, unit)
-    return html.Td(text, className="num")
+    return html.Td(text, className=f"num {extra}".strip(), **attrs({"data-name": name}))
 
 
 def render(period: str) -> list[Any]:
@@ -121,9 +119,16 @@ def render(period: str) -> list[Any]:
                         ),
                         scope="row",
                     ),
-                    _cell(riket.value if riket else None, False, ind.decimals, ind.unit),
-                    *(_cell(row.lans.get(c), c in row.suppressed, ind.decimals, ind.unit) for c in lans),
-                    html.Td(source, className="muted riket-source"),
+                    _cell(
+                        "Riket", riket.value if riket else None, False, ind.decimals, ind.unit, "riket-value"
+                    ),
+                    *(
+                        _cell(name, row.lans.get(c), c in row.suppressed, ind.decimals, ind.unit)
+                        for c, name in lans.items()
+                    ),
+                    html.Td(
+                        source, className="muted riket-source", **attrs({"data-name": "Källa för riket"})
+                    ),
                 ]
             )
         )

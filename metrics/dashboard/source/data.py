@@ -32,7 +32,8 @@ from metrics.dashboard.source.connection import open_read_only
 from metrics.dashboard.source.runinfo import NO_RUNS, RunInfo, read_run_info
 from metrics.db import RESULT_COLUMNS
 from metrics.errors import MatavlaError
-from metrics.extracts.schema import EXTRACTS
+from metrics.extracts.origins import ORIGIN
+from metrics.extracts.schema import EXTRACTS, Extract
 from metrics.geography import load_geography
 
 log = logging.getLogger(__name__)
@@ -424,6 +425,18 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(row and row[0])
 
 
+def _table_columns(con: duckdb.DuckDBPyConnection, name: str) -> frozenset[str]:
+    """The columns of table `name` in the main schema; empty when there is no such table."""
+    return frozenset(
+        str(column)
+        for (column,) in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = ? AND table_schema = 'main'",
+            [name],
+        ).fetchall()
+    )
+
+
 def _area_lan_sql(group_lan: Mapping[str, str]) -> str:
     """A VALUES relation (kind, code, lan): each kommun's, län's and area group's län.
 
@@ -652,8 +665,10 @@ def _row_numbers(numbers: list[int]) -> str:
     return f"{shown} … (+{more})" if more > 0 else shown
 
 
-def read_coverage(path: Path) -> Coverage:
-    """Counts, date ranges and logs for the Data page: aggregates only, never row values."""
+def read_coverage(path: Path, declared: tuple[Extract, ...] = ()) -> Coverage:
+    """Counts, date ranges and logs for the Data page: aggregates only, never row values.
+
+    The extracts counted are the contract's and `declared`, the catalogue's own (`extracts:`)."""
     con = connect_read_only(path)
     try:
         rows = []
@@ -663,16 +678,20 @@ def read_coverage(path: Path) -> Coverage:
                 "SELECT extract, max(imported_at) FROM import_log GROUP BY extract"
             ).fetchall():
                 last_imports[extract] = imported
-        for name, extract in EXTRACTS.items():
-            if not _table_exists(con, name):
+        for extract in (*EXTRACTS.values(), *(e for e in declared if e.name not in EXTRACTS)):
+            name = extract.name
+            # the table's own columns: a declaration edited since the last import or compute may
+            # name a column the table lacks, and a declared name may be a table that is no extract
+            columns = _table_columns(con, name)
+            if not columns or (name not in EXTRACTS and ORIGIN not in columns):
                 rows.append((name, extract.title, 0, None, None, 0, last_imports.get(name)))
                 continue
             date = (
                 f'min("{extract.date_column}"), max("{extract.date_column}")'
-                if extract.date_column
+                if extract.date_column and extract.date_column in columns
                 else "NULL, NULL"
             )
-            kommuner = 'count(DISTINCT "kommun")' if "kommun" in extract.column_names else "NULL"
+            kommuner = 'count(DISTINCT "kommun")' if "kommun" in columns else "NULL"
             count, first, last, n_kommuner = con.execute(
                 f'SELECT count(*), {date}, {kommuner} FROM "{name}"'
             ).fetchone()  # type: ignore[misc]
@@ -748,8 +767,8 @@ def _safe_message(indicator: str, status: str, message: object, run_info: RunInf
 _coverage: VersionCache[Coverage] = VersionCache(read_coverage)
 
 
-def coverage(path: Path) -> Coverage:
-    return _coverage.get(path)
+def coverage(path: Path, declared: tuple[Extract, ...] = ()) -> Coverage:
+    return _coverage.get(path, declared)
 
 
 if hasattr(os, "register_at_fork"):  # POSIX

@@ -6,6 +6,7 @@ Component ids keep the page prefix (`<page>-lan`, `<page>-period`, `<page>-marke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -19,8 +20,8 @@ from metrics.dashboard.logic.choices import (
     kommun_options,
     lan_options,
 )
-from metrics.dashboard.logic.urlstate import resolve_period
-from metrics.dashboard.source.context import current_snapshot, indicator_or_none
+from metrics.dashboard.logic.urlstate import ViewState, parse_state, resolve_lan, resolve_period
+from metrics.dashboard.source.context import current_snapshot, indicator_or_none, settings
 from metrics.dashboard.source.data import DataUnavailable, Snapshot
 from metrics.dashboard.views.components import attrs, control, download_bar, dropdown, no_data, triggered_id
 
@@ -37,6 +38,40 @@ def page_head(title: str, intro: str) -> html.Div:
 def empty_page(head: html.Div, exc: DataUnavailable = NO_RESULTS) -> html.Div:
     """The page with its head and the friendly 'no data' message instead of controls."""
     return html.Div([head, no_data(exc)], className="page")
+
+
+PageBody = Callable[..., "html.Div | None"]
+
+
+def snapshot_layout(head: html.Div) -> Callable[[PageBody], Callable[..., html.Div]]:
+    """Make a page's `layout(**params)` from its body, `body(state, snap, **params)`.
+
+    What every page over the results starts with: the URL state parsed, the snapshot read, and
+    the empty page (the head and the friendly 'no data' message) when there is no snapshot, or
+    when the body finds nothing to show and returns None.
+    """
+
+    def decorate(body: PageBody) -> Callable[..., html.Div]:
+        def layout(**params: Any) -> html.Div:
+            state = parse_state(params)
+            try:
+                snap = current_snapshot()
+            except DataUnavailable as exc:
+                return empty_page(head, exc)
+            # the body's own two names are not the query's: '?snap=1' must not reach it twice
+            rest = {k: v for k, v in params.items() if k not in ("state", "snap")}
+            page = body(state, snap, **rest)
+            return page if page is not None else empty_page(head)
+
+        layout.__doc__ = body.__doc__
+        return layout
+
+    return decorate
+
+
+def chosen_lan(state: ViewState, snap: Snapshot) -> str | None:
+    """The län the URL names, else the installation's default, else the first delivered."""
+    return resolve_lan(state.lan, snap.lans, settings().default_lan)
 
 
 def content_area(page: str) -> html.Div:

@@ -8,11 +8,11 @@ from dash import html
 
 from metrics.catalogue.model import Indicator
 from metrics.dashboard.logic.format import format_value
-from metrics.dashboard.logic.references import NationalReference, national_reference
+from metrics.dashboard.logic.references import NationalReference, ReferenceSeries, national_reference
 from metrics.dashboard.logic.riket import coverage_text, riket_cells
 from metrics.dashboard.logic.series import trend
 from metrics.dashboard.source.context import current_snapshot, settings
-from metrics.dashboard.source.references import references
+from metrics.dashboard.source.references import kolada_groups, references
 from metrics.dashboard.views.components import as_table, figure_block, section
 from metrics.dashboard.views.figures import LAN, SERIES, Series, trend_figure
 
@@ -24,7 +24,11 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
     and Kolada's; None when there is neither."""
     snap = current_snapshot()
     stored = references(settings().db_path)
-    ref = national_reference(stored, indicator, lan, lan_label) if indicator.kolada is not None else None
+    ref = (
+        national_reference(stored, indicator, lan, lan_label, kolada_groups(settings().db_path))
+        if indicator.kolada is not None
+        else None
+    )
     cells = riket_cells(snap.national_totals(), indicator.id)
     computed = {p: c for p, c in cells.items() if p.isdigit() and c.whole_country}
     if ref is None and not computed:
@@ -70,11 +74,11 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
                 [None] * len(labels),
                 [None] * len(labels),
                 RIKET
-                if i == 0 and s.name.startswith("Riket") and not computed
+                if i == 0 and s.level == "riket" and not computed
                 else LAN
-                if not s.name.startswith("Kommungrupp")
+                if s.level != "grupp"
                 else SERIES[(2 + i) % len(SERIES)],
-                dash="dash" if s.name.startswith("Riket") else "dot" if "län" in s.name else "dashdot",
+                dash={"riket": "dash", "lan": "dot"}.get(s.level, "dashdot"),
                 width=2.0,
             )
         )
@@ -87,11 +91,8 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
         description=(
             "Linjediagram: länets värde i mätavlan"
             + (", riket beräknat av mätavlan ur alla län" if computed else "")
-            + (
-                ", riket enligt Kolada (streckat) och länet enligt Kolada (prickat)"
-                if ref is not None
-                else ""
-            )
+            + "".join(f", {part}" for part in _kolada_lines(ref_series)[:-1])
+            + "".join(f" och {part}" for part in _kolada_lines(ref_series)[-1:])
             + "."
         ),
         table=as_table(["Område", *labels], rows, numeric=tuple(range(1, len(labels) + 1))),
@@ -106,12 +107,19 @@ def reference_section(indicator: Indicator, lan: str, lan_label: str, page: str)
     if ref is not None:
         lines += [line.text for line in ref.lines]
         intro = _intro(ref) if not computed else intro + " " + _intro(ref)
+    members = (
+        [html.Ul([html.Li(t) for t in ref.groups], className="reference-groups muted")]
+        if ref is not None and ref.groups
+        else []
+    )
     return section(
         "Nationell referens",
         html.Div(
-            [html.Ul([html.Li(t) for t in lines], className="reference-lines"), block], className="card"
+            [html.Ul([html.Li(t) for t in lines], className="reference-lines"), *members, block],
+            className="card",
         ),
         intro=intro,
+        class_name="reference-section",
     )
 
 
@@ -122,3 +130,16 @@ def _intro(ref: NationalReference) -> str:
         f"({', '.join(ref.sources)}). Kolada räknar på sitt eget underlag; skillnader mot mätavlans "
         "värde kan bero på definition och datakälla."
     )
+
+
+def _kolada_lines(series: list[ReferenceSeries]) -> list[str]:
+    """What each of Kolada's lines is, as the chart draws it: 'riket enligt Kolada (streckat)',
+    'länet enligt Kolada (prickat)', and each group by its name (dash-dotted)."""
+    return [
+        "riket enligt Kolada (streckat)"
+        if s.level == "riket"
+        else "länet enligt Kolada (prickat)"
+        if s.level == "lan"
+        else f"{s.name} (streckprickat)"
+        for s in series
+    ]

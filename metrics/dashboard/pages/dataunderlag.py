@@ -8,7 +8,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
-from metrics.dashboard.logic.audit_status import audit_status
+from metrics.dashboard.logic.audit_status import AuditOverview, audit_overview
 from metrics.dashboard.logic.delivered import coverage_rows, delivered
 from metrics.dashboard.logic.extract_status import (
     ExtractStatus,
@@ -70,7 +70,8 @@ def _range(first: Any, last: Any) -> str:
     return a if a == b else f"{a} – {b}"
 
 
-def _cards(cov: Coverage, audit: tuple[str, str] = ("Inte körd", "neutral")) -> html.Ul:
+def _cards(cov: Coverage, audit: AuditOverview | None = None) -> html.Ul:
+    audit = audit or audit_overview(None)
     failed = int((cov.runs["status"] == "error").sum()) if not cov.runs.empty else 0
     stale = int((cov.runs["status"] == "stale").sum()) if not cov.runs.empty else 0
     ok = int((cov.runs["status"] == "ok").sum()) if not cov.runs.empty else 0
@@ -80,21 +81,39 @@ def _cards(cov: Coverage, audit: tuple[str, str] = ("Inte körd", "neutral")) ->
         computed += f" · körning {cov.run_info.run}"
     counts = f"{ok} ok" + (f" · {stale} inaktuella" if stale else "") + (f" · {failed} fel" if failed else "")
     items = [
-        ("Data beräknad", computed, "neutral"),
-        ("Indikatorer", counts, "bad" if failed or stale else "good"),
-        ("Resultatrader", format_int(cov.result_rows), "neutral"),
-        ("Avvisade rader", format_int(rejected), "bad" if rejected else "neutral"),
-        ("Röjandekontroll", *audit),
+        ("Data beräknad", computed, "neutral", None),
+        ("Indikatorer", counts, "bad" if failed or stale else "good", None),
+        ("Resultatrader", format_int(cov.result_rows), "neutral", None),
+        ("Avvisade rader", format_int(rejected), "bad" if rejected else "neutral", None),
+        ("Röjandekontroll", audit.value, audit.tone, audit.label),
     ]
     return html.Ul(
         [
             html.Li(
-                [html.Span(t, className="kpi-title"), html.Span(v, className=f"kpi-value kpi-{tone}")],
+                [
+                    html.Span(t, className="kpi-title"),
+                    html.Span(v, className=f"kpi-value kpi-{tone}"),
+                    html.Span(label, className="kpi-label") if label else None,
+                ],
                 className="kpi",
             )
-            for t, v, tone in items
+            for t, v, tone, label in items
         ],
-        className="kpis",
+        className="kpis kpis-5",
+    )
+
+
+def _audit_section(audit: AuditOverview) -> html.Section | None:
+    """The check's details, one line each, beneath the cards (the card holds only the verdict)."""
+    if not audit.notes:
+        return None
+    return section(
+        "Röjandekontroll",
+        html.Ul([html.Li(note) for note in audit.notes], className="card audit-notes"),
+        intro=(
+            "Vad kontrollen av dolda celler fann vid den senaste beräkningen, och vad som inte "
+            "publiceras för att skydda små tal (docs/disclosure.md)."
+        ),
     )
 
 
@@ -113,6 +132,7 @@ def render() -> list[Any]:
     titles = {ind.id: ind.title for ind in cat.indicators}
     current = {ind.id: ind for ind in cat.indicators}
     notice = catalogue_notice()
+    audit = audit_overview(*read_audit(settings().db_path), name=lambda i: titles.get(i, i))
 
     runs = cov.runs
     run_rows = []
@@ -191,7 +211,8 @@ def render() -> list[Any]:
 
     return [
         alert(notice, kind="info", title="Katalogen har fel") if notice else None,
-        _cards(cov, audit_status(*read_audit(settings().db_path))),
+        _cards(cov, audit),
+        _audit_section(audit),
         section(
             "Beräkning av indikatorer",
             [

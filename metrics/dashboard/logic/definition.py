@@ -57,13 +57,19 @@ def describe_target(indicator: Indicator, spec: TargetSpec | None = None) -> str
     return f"{text} ({spec.year})" if spec.year is not None else text
 
 
-def target_text(indicator: Indicator, spec: TargetSpec | None = None) -> str:
-    """The target with where it comes from, for definitions: '60 % – Exempelmål …' or 'Inget mål angivet'."""
+def target_parts(indicator: Indicator, spec: TargetSpec | None = None) -> tuple[str, str]:
+    """(the target, where it comes from): ('60 %', 'Exempelmål …'), or ('Inget mål angivet', '')."""
     spec = spec if spec is not None else indicator.target_spec
     words = describe_target(indicator, spec)
     if not words or spec is None:
-        return "Inget mål angivet"
-    return f"{words} – {spec.provenance}" if spec.provenance else words
+        return "Inget mål angivet", ""
+    return words, spec.provenance or ""
+
+
+def target_text(indicator: Indicator, spec: TargetSpec | None = None) -> str:
+    """The target with where it comes from, for definitions: '60 % – Exempelmål …' or 'Inget mål angivet'."""
+    words, provenance = target_parts(indicator, spec)
+    return f"{words} – {provenance}" if provenance else words
 
 
 def source_titles(indicator: Indicator) -> str:

@@ -31,7 +31,7 @@ from metrics.dashboard.logic.comparison import (
     legend_classes,
 )
 from metrics.dashboard.logic.coverage_notes import MISSING_TEXT, missing_note, partial_text
-from metrics.dashboard.logic.definition import definition_table_rows, target_text
+from metrics.dashboard.logic.definition import definition_table_rows, target_parts
 from metrics.dashboard.logic.format import (
     format_compact,
     format_interval,
@@ -278,6 +278,7 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
         missing_note(cells, [b.code for b in bars]),
     ]
 
+    target = target_parts(indicator, catalogue().target_for(indicator, lan))
     header = html.Div(
         [
             html.H2(f"{indicator.title} · {lname} · {format_period(period)}", className="view-title"),
@@ -307,10 +308,9 @@ def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
                     html.Div(
                         [
                             html.Span("Mål", className="kpi-title"),
-                            html.Span(
-                                target_text(indicator, catalogue().target_for(indicator, lan)),
-                                className="kpi-text",
-                            ),
+                            # the target in bold, its source (often a long sentence) in small type
+                            html.Span(target[0], className="kpi-text"),
+                            html.Span(target[1], className="kpi-small kpi-source") if target[1] else None,
                         ],
                         className="kpi",
                     ),

@@ -331,16 +331,18 @@ def record_lines(data: bytes, quotes: np.ndarray | None = None) -> tuple[np.ndar
     by default every quote character.
     """
     buffer = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buffer == ord("\n"))
-    ends = np.arange(len(newlines))
-    multiline = False
     if quotes is None and b'"' in data:
         quotes = np.flatnonzero(buffer == ord('"'))
-    if quotes is not None and len(quotes):
-        inside = np.searchsorted(quotes, newlines) % 2 == 1
-        multiline = bool(inside.any())
-        if multiline:
-            ends = np.flatnonzero(~inside)
+    if quotes is None or not len(quotes):
+        # No quoted value, so every line break ends a record: counting them (a byte search) is
+        # enough, where finding each one's position took a third of the time of parsing the piece.
+        return np.arange(1, data.count(b"\n") + 2, dtype=np.int64), False
+    newlines = np.flatnonzero(buffer == ord("\n"))
+    ends = np.arange(len(newlines))
+    inside = np.searchsorted(quotes, newlines) % 2 == 1
+    multiline = bool(inside.any())
+    if multiline:
+        ends = np.flatnonzero(~inside)
     # The record after the one ending at the j-th line break (from 0) starts on line j + 2.
     return np.concatenate(([1], ends + 2)).astype(np.int64), multiline
 

@@ -284,10 +284,7 @@ def _parse_piece(
     ids = [column_id(i) for i in range(len(header))]
     starts, multiline = record_lines(data, quotes.active)
     starts += offset
-    table, invalid = _parse_csv(name, data, ids, delimiter, multiline, threads=True)
-    if invalid:
-        # Arrow only numbers the bad records when reading on one thread.
-        table, invalid = _parse_csv(name, data, ids, delimiter, multiline, threads=False)
+    table, invalid = _parse_csv(name, data, ids, delimiter, multiline)
     for row in invalid:  # Arrow numbers records from 1, the header being record 1
         if 0 < row.record <= len(starts):
             row.row_number = int(starts[row.record - 1])
@@ -348,7 +345,7 @@ def record_lines(data: bytes, quotes: np.ndarray | None = None) -> tuple[np.ndar
 
 
 def _parse_csv(
-    name: str, data: bytes, ids: list[str], delimiter: str, multiline: bool, *, threads: bool
+    name: str, data: bytes, ids: list[str], delimiter: str, multiline: bool
 ) -> tuple[pa.Table, list[InvalidRow]]:
     invalid: list[InvalidRow] = []
 
@@ -367,7 +364,10 @@ def _parse_csv(
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=ids, skip_rows=1, use_threads=threads),
+            # On one thread: Arrow then numbers the bad records (see `_parse_piece`), and a piece
+            # costs a third to a half of the CPU time it does on Arrow's threads (measured with
+            # benchmarks/bench_import.py on 2 shared cores, where it was no slower either).
+            read_options=pacsv.ReadOptions(column_names=ids, skip_rows=1, use_threads=False),
             # Empty lines are kept (as empty rows, dropped later) so that records match lines.
             # Without newlines_in_values Arrow would split a quoted line break at a block
             # boundary into two broken rows, silently; with it, parsing is three times slower.
@@ -506,7 +506,9 @@ class ParquetChunks(Chunks):
         try:
             file = pq.ParquetFile(self.source)
             schema = file.schema_arrow
-            batches = file.iter_batches(batch_size=min(self.batch_rows, 2**31 - 1))
+            # On one thread, like a CSV piece (see `_parse_csv`): Arrow's threads cost more CPU
+            # time than they save for the few columns of an extract.
+            batches = file.iter_batches(batch_size=min(self.batch_rows, 2**31 - 1), use_threads=False)
             header = [clean_name(n) for n in schema.names]
             first_row, yielded = 1, False
             while True:

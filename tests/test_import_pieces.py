@@ -315,3 +315,21 @@ def test_a_personnummer_in_the_typed_column_of_a_row_repeating_a_key_in_a_later_
     assert "rad 27" in (report.error or "") and "9876" not in (report.error or "")
     assert con.execute("SELECT count(*) FROM rejected_rows").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM home_care").fetchall() == [(0,)]
+
+
+def test_whitespace_is_trimmed_in_whichever_piece_and_column_it_is(tmp_path, monkeypatch):
+    # A column is left untrimmed only when none of its values can start or end in whitespace;
+    # here each padded value is the only one in its column, each in another piece.
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    lines = [HEADER, *(contact(n) for n in range(1, 13))]
+    lines[4] = contact(4, unit="VC Ekholmen\u3000")  # an ideographic space, after the value
+    lines[8] = contact(8, age="\u00a070")  # a no-break space, before it
+    lines[12] = contact(12, kommun="0580\t")  # a tab (ASCII), after it
+    path = write(tmp_path / "contacts.csv", *lines)
+    con = fresh()
+
+    report = import_file(con, path)
+
+    assert (report.rows_accepted, report.rows_rejected) == (12, 0)
+    rows = con.execute("SELECT DISTINCT care_unit, age, kommun FROM contacts").fetchall()
+    assert rows == [("VC Ekholmen", 70, "0580")]

@@ -333,3 +333,38 @@ def test_whitespace_is_trimmed_in_whichever_piece_and_column_it_is(tmp_path, mon
     assert (report.rows_accepted, report.rows_rejected) == (12, 0)
     rows = con.execute("SELECT DISTINCT care_unit, age, kommun FROM contacts").fetchall()
     assert rows == [("VC Ekholmen", 70, "0580")]
+
+
+def test_pieces_read_ahead_come_in_order_one_ahead_and_errors_where_they_happened():
+    from metrics.extracts.prefetch import Prefetched
+
+    made: list[int] = []
+
+    def pieces():
+        for n in (1, 2, 3):
+            made.append(n)
+            yield n
+        raise ExtractError("f.csv", "trasig")
+
+    taken = []
+    with pytest.raises(ExtractError), Prefetched(pieces()) as ahead:
+        for n in ahead:
+            # while piece n is used, at most piece n + 1 is made (two pieces held, never more)
+            assert max(made) <= n + 1
+            taken.append(n)
+    assert taken == [1, 2, 3]  # the error came after every piece before it was used
+
+
+def test_leaving_read_ahead_early_stops_the_reading():
+    from metrics.extracts.prefetch import Prefetched
+
+    made: list[int] = []
+
+    def pieces():
+        for n in range(1, 100):
+            made.append(n)
+            yield n
+
+    with Prefetched(pieces()) as ahead:
+        assert next(ahead) == 1
+    assert max(made) <= 2  # the piece in use and the one after, no more

@@ -53,6 +53,7 @@ from metrics.extracts.personnummer import (
     mentions_personnummer,
     unicode_candidate_sql,
 )
+from metrics.extracts.prefetch import Prefetched
 from metrics.extracts.readers import (
     ROW,
     SUFFIXES,
@@ -344,20 +345,22 @@ def _stage_pieces(
     for table in (STAGED, REPEATED, REJECTED):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"CREATE TEMP TABLE {REJECTED} (row_number BIGINT, reason VARCHAR, raw VARCHAR)")
-    for raw in pieces:
-        if columns is None:
-            columns = match_columns(extract, raw.header, file)
-            con.execute(f"CREATE TEMP TABLE {STAGED} AS {_empty_staging(extract, columns, options)}")
-            say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} …")
-        else:
-            say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} till …")
-        _stage_piece(con, file, extract, raw, columns, options)
-        read.rows += raw.num_rows
-        read.invalid += len(raw.invalid_rows)
-        read.invalid_sample = sorted(
-            read.invalid_sample + [(r.row_number, r.reason) for r in raw.invalid_rows[:SAMPLE_SIZE]]
-        )[:SAMPLE_SIZE]
-        del raw
+    # The next piece is parsed while this one is staged (see `Prefetched`).
+    with Prefetched(pieces) as ahead:
+        for raw in ahead:
+            if columns is None:
+                columns = match_columns(extract, raw.header, file)
+                con.execute(f"CREATE TEMP TABLE {STAGED} AS {_empty_staging(extract, columns, options)}")
+                say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} …")
+            else:
+                say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} till …")
+            _stage_piece(con, file, extract, raw, columns, options)
+            read.rows += raw.num_rows
+            read.invalid += len(raw.invalid_rows)
+            read.invalid_sample = sorted(
+                read.invalid_sample + [(r.row_number, r.reason) for r in raw.invalid_rows[:SAMPLE_SIZE]]
+            )[:SAMPLE_SIZE]
+            del raw  # before the next piece is taken: two pieces at most are held
     assert columns is not None  # the first piece is always read: it holds the header
     if _reject_repeated_keys(con, extract):
         _store_repeated(con, file, extract, read_chunks(path, options.sheet), columns)

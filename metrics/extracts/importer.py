@@ -49,6 +49,7 @@ from metrics.extracts.personnummer import (
     ascii_personnummer_sql,
     contains_personnummer,
     embedded_candidate_sql,
+    long_enough_sql,
     looks_like_personnummer,
     mentions_personnummer,
     unicode_candidate_sql,
@@ -558,7 +559,9 @@ def _refuse_in(con: duckdb.DuckDBPyConnection, file: str, table: str, checked: l
         f"list(struct_pack(r := {ROW}, v := {ident(s)})) FILTER (WHERE {embedded_candidate_sql(ident(s))})"
         for _, s in checked
     )
-    row = _one(con, f"SELECT {hits}, {candidates}, {embedded} FROM {table}")
+    # Rows with no value long enough are left out before the tests (ids and codes are short).
+    long_enough = " OR ".join(long_enough_sql(ident(s)) for _, s in checked)
+    row = _one(con, f"SELECT {hits}, {candidates}, {embedded} FROM {table} WHERE {long_enough}")
     found: list[tuple[int, str]] = []
     n = len(checked)
     for i, (name, _) in enumerate(checked):

@@ -642,6 +642,26 @@ def test_a_duplicate_key_within_a_file_rejects_the_later_rows(con, tmp_path):
     assert report.rejected_sample[1] == (5, "dubblett av nyckeln (contact_id): samma nyckel finns på rad 3")
 
 
+def test_an_age_from_0_to_120_is_accepted_and_one_outside_rejected(con, tmp_path):
+    ages = ["-1", "0", "120", "121", "45"]
+    path = contacts_csv(
+        tmp_path / "contacts.csv", *({"contact_id": f"C{i}", "age": a} for i, a in enumerate(ages))
+    )
+
+    report = import_file(con, path)
+
+    assert rows(con, "SELECT contact_id, age FROM contacts ORDER BY age") == [
+        ("C1", 0),
+        ("C4", 45),
+        ("C2", 120),
+    ]
+    # the header is line 1: C0 (-1) is on line 2, C3 (121) on line 5
+    assert report.rejected_sample == [
+        (2, "age: ogiltig ålder (heltal 0–120)"),
+        (5, "age: ogiltig ålder (heltal 0–120)"),
+    ]
+
+
 def test_import_log_records_the_import(con, tmp_path):
     path = contacts_csv(tmp_path / "contacts.csv", {"contact_id": "C1"}, {"contact_id": "C2", "age": "-1"})
 

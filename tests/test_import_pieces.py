@@ -7,6 +7,7 @@ inside a quoted line break, between a key and its repetition, before a broken li
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import duckdb
@@ -368,3 +369,68 @@ def test_leaving_read_ahead_early_stops_the_reading():
     with Prefetched(pieces()) as ahead:
         assert next(ahead) == 1
     assert max(made) <= 2  # the piece in use and the one after, no more
+
+
+@pytest.mark.parametrize("column", ["staff_id", "care_unit", "age", "contact_date"])
+def test_a_ten_digit_personnummer_in_a_row_of_short_values_in_a_later_piece_is_refused(
+    tmp_path, monkeypatch, column
+):
+    # The scan leaves out rows where no checked value has 10 bytes: here every other value of
+    # the row is shorter ('VC', 'S30', 'C30', '2024-01-05' is typed and checked only when the
+    # row is rejected), and the personnummer is exactly 10 bytes, without separator. In `age`
+    # and `contact_date` it makes the row rejected, and a rejected row's typed text is checked.
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    lines = [HEADER, *(contact(n, unit="VC") for n in range(1, 40))]
+    lines[30] = lines[30].replace(
+        {"staff_id": ",S1,", "care_unit": ",VC,", "age": ",70,", "contact_date": ",2024-01-05,"}[column],
+        ",1212121212,",
+    )  # line 31
+    path = write(tmp_path / "contacts.csv", *lines)
+    con = fresh()
+
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+
+    assert caught.value.row == 31
+    assert f"kolumnen '{column}'" in str(caught.value) and "1212" not in str(caught.value)
+    assert con.execute("SELECT count(*) FROM contacts").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("personnummer_in_piece_2", "reader_fails"), [(True, True), (False, True), (True, False)]
+)
+def test_a_file_failing_while_the_next_piece_is_read_leaves_no_thread_and_nothing_stored(
+    tmp_path, monkeypatch, personnummer_in_piece_2, reader_fails
+):
+    # Reading piece 3 fails, or would go on, while piece 2 is being checked: a personnummer in
+    # piece 2 is what the file fails for (as without reading ahead); otherwise the reader's error.
+    # Either way the thread that read ahead is gone and nothing of the pieces before is kept.
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    lines = [HEADER, *(contact(n) for n in range(1, 40))]
+    if personnummer_in_piece_2:
+        lines[6] = contact(6, unit="VC 121212-1212")  # line 7: the second piece (about 4 lines each)
+    path = write(tmp_path / "contacts.csv", *lines)
+    parse = readers._parse_piece
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if reader_fails and len(calls) == 3:
+            raise RuntimeError("the reader failed")
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(readers, "_parse_piece", failing)
+    before = set(threading.enumerate())
+    con = fresh()
+
+    reports = importer.import_paths(con, [path])
+
+    assert set(threading.enumerate()) == before
+    assert reports[0].status == "failed"
+    if personnummer_in_piece_2:
+        assert "contacts.csv, rad 7: kolumnen 'care_unit'" in (reports[0].error or "")
+    else:
+        assert "oväntat fel vid import (RuntimeError)" in (reports[0].error or "")
+    for table in ("contacts", "rejected_rows", "import_log"):
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)

@@ -16,7 +16,8 @@ import pytest
 from metrics.db import ensure_schema
 from metrics.errors import ExtractError
 from metrics.extracts import ImportReport, import_file, import_paths
-from metrics.extracts.readers import record_lines
+from metrics.extracts.normalise import trim_table
+from metrics.extracts.readers import ROW, record_lines
 from metrics.extracts.schema import EXTRACTS
 
 CONTACT_COLUMNS = (
@@ -640,6 +641,58 @@ def test_a_duplicate_key_within_a_file_rejects_the_later_rows(con, tmp_path):
         ("C2", "mottagning"),
     ]
     assert report.rejected_sample[1] == (5, "dubblett av nyckeln (contact_id): samma nyckel finns på rad 3")
+
+
+def test_an_age_from_0_to_120_is_accepted_and_one_outside_rejected(con, tmp_path):
+    ages = ["-1", "0", "120", "121", "45"]
+    path = contacts_csv(
+        tmp_path / "contacts.csv", *({"contact_id": f"C{i}", "age": a} for i, a in enumerate(ages))
+    )
+
+    report = import_file(con, path)
+
+    assert rows(con, "SELECT contact_id, age FROM contacts ORDER BY age") == [
+        ("C1", 0),
+        ("C4", 45),
+        ("C2", 120),
+    ]
+    # the header is line 1: C0 (-1) is on line 2, C3 (121) on line 5
+    assert report.rejected_sample == [
+        (2, "age: ogiltig ålder (heltal 0–120)"),
+        (5, "age: ogiltig ålder (heltal 0–120)"),
+    ]
+
+
+def test_an_age_written_as_a_whole_float_or_minus_zero_is_read_as_that_age(con, tmp_path):
+    ages = ["120.0", "-0", "121.0", "70.5", "", "-0.0"]
+    path = contacts_csv(
+        tmp_path / "contacts.csv", *({"contact_id": f"C{i}", "age": a} for i, a in enumerate(ages))
+    )
+
+    report = import_file(con, path)
+
+    # 120.0 is 120 and -0 (or -0.0) is 0, both within 0-120; 121.0 is not; 70.5 is no whole number
+    assert rows(con, "SELECT contact_id, age FROM contacts ORDER BY contact_id") == [
+        ("C0", 120),
+        ("C1", 0),
+        ("C5", 0),
+    ]
+    # C2 is on line 4, C3 on line 5, C4 (empty) on line 6
+    assert report.rejected_sample == [
+        (4, "age: ogiltig ålder (heltal 0–120)"),
+        (5, "age: ogiltig ålder (heltal 0–120)"),
+        (6, "age: värde saknas"),
+    ]
+
+
+def test_trimming_a_sliced_table_looks_at_the_slices_own_values():
+    # A slice shares its parent's buffers from an offset: the padded value is the slice's last,
+    # and the parent's first values (the ones an offset ignored would look at) have no padding.
+    table = pa.table({"c0": ["a", "b", "c\u00a0"], ROW: pa.array([1, 2, 3], pa.int64())}).slice(1)
+
+    trimmed = trim_table(table)
+
+    assert trimmed.column("c0").to_pylist() == ["b", "c"]
 
 
 def test_import_log_records_the_import(con, tmp_path):

@@ -7,6 +7,7 @@ inside a quoted line break, between a key and its repetition, before a broken li
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import duckdb
@@ -315,3 +316,121 @@ def test_a_personnummer_in_the_typed_column_of_a_row_repeating_a_key_in_a_later_
     assert "rad 27" in (report.error or "") and "9876" not in (report.error or "")
     assert con.execute("SELECT count(*) FROM rejected_rows").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM home_care").fetchall() == [(0,)]
+
+
+def test_whitespace_is_trimmed_in_whichever_piece_and_column_it_is(tmp_path, monkeypatch):
+    # A column is left untrimmed only when none of its values can start or end in whitespace;
+    # here each padded value is the only one in its column, each in another piece.
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    lines = [HEADER, *(contact(n) for n in range(1, 13))]
+    lines[4] = contact(4, unit="VC Ekholmen\u3000")  # an ideographic space, after the value
+    lines[8] = contact(8, age="\u00a070")  # a no-break space, before it
+    lines[12] = contact(12, kommun="0580\t")  # a tab (ASCII), after it
+    path = write(tmp_path / "contacts.csv", *lines)
+    con = fresh()
+
+    report = import_file(con, path)
+
+    assert (report.rows_accepted, report.rows_rejected) == (12, 0)
+    rows = con.execute("SELECT DISTINCT care_unit, age, kommun FROM contacts").fetchall()
+    assert rows == [("VC Ekholmen", 70, "0580")]
+
+
+def test_pieces_read_ahead_come_in_order_one_ahead_and_errors_where_they_happened():
+    from metrics.extracts.prefetch import Prefetched
+
+    made: list[int] = []
+
+    def pieces():
+        for n in (1, 2, 3):
+            made.append(n)
+            yield n
+        raise ExtractError("f.csv", "trasig")
+
+    taken = []
+    with pytest.raises(ExtractError), Prefetched(pieces()) as ahead:
+        for n in ahead:
+            # while piece n is used, at most piece n + 1 is made (two pieces held, never more)
+            assert max(made) <= n + 1
+            taken.append(n)
+    assert taken == [1, 2, 3]  # the error came after every piece before it was used
+
+
+def test_leaving_read_ahead_early_stops_the_reading():
+    from metrics.extracts.prefetch import Prefetched
+
+    made: list[int] = []
+
+    def pieces():
+        for n in range(1, 100):
+            made.append(n)
+            yield n
+
+    with Prefetched(pieces()) as ahead:
+        assert next(ahead) == 1
+    assert max(made) <= 2  # the piece in use and the one after, no more
+
+
+@pytest.mark.parametrize("column", ["staff_id", "care_unit", "age", "contact_date"])
+def test_a_ten_digit_personnummer_in_a_row_of_short_values_in_a_later_piece_is_refused(
+    tmp_path, monkeypatch, column
+):
+    # The scan leaves out rows where no checked value has 10 bytes: here every other value of
+    # the row is shorter ('VC', 'S30', 'C30', '2024-01-05' is typed and checked only when the
+    # row is rejected), and the personnummer is exactly 10 bytes, without separator. In `age`
+    # and `contact_date` it makes the row rejected, and a rejected row's typed text is checked.
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    lines = [HEADER, *(contact(n, unit="VC") for n in range(1, 40))]
+    lines[30] = lines[30].replace(
+        {"staff_id": ",S1,", "care_unit": ",VC,", "age": ",70,", "contact_date": ",2024-01-05,"}[column],
+        ",1212121212,",
+    )  # line 31
+    path = write(tmp_path / "contacts.csv", *lines)
+    con = fresh()
+
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+
+    assert caught.value.row == 31
+    assert f"kolumnen '{column}'" in str(caught.value) and "1212" not in str(caught.value)
+    assert con.execute("SELECT count(*) FROM contacts").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("personnummer_in_piece_2", "reader_fails"), [(True, True), (False, True), (True, False)]
+)
+def test_a_file_failing_while_the_next_piece_is_read_leaves_no_thread_and_nothing_stored(
+    tmp_path, monkeypatch, personnummer_in_piece_2, reader_fails
+):
+    # Reading piece 3 fails, or would go on, while piece 2 is being checked: a personnummer in
+    # piece 2 is what the file fails for (as without reading ahead); otherwise the reader's error.
+    # Either way the thread that read ahead is gone and nothing of the pieces before is kept.
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    lines = [HEADER, *(contact(n) for n in range(1, 40))]
+    if personnummer_in_piece_2:
+        lines[6] = contact(6, unit="VC 121212-1212")  # line 7: the second piece (about 4 lines each)
+    path = write(tmp_path / "contacts.csv", *lines)
+    parse = readers._parse_piece
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if reader_fails and len(calls) == 3:
+            raise RuntimeError("the reader failed")
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(readers, "_parse_piece", failing)
+    before = set(threading.enumerate())
+    con = fresh()
+
+    reports = importer.import_paths(con, [path])
+
+    assert set(threading.enumerate()) == before
+    assert reports[0].status == "failed"
+    if personnummer_in_piece_2:
+        assert "contacts.csv, rad 7: kolumnen 'care_unit'" in (reports[0].error or "")
+    else:
+        assert "oväntat fel vid import (RuntimeError)" in (reports[0].error or "")
+    for table in ("contacts", "rejected_rows", "import_log"):
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)

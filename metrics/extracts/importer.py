@@ -49,10 +49,12 @@ from metrics.extracts.personnummer import (
     ascii_personnummer_sql,
     contains_personnummer,
     embedded_candidate_sql,
+    long_enough_sql,
     looks_like_personnummer,
     mentions_personnummer,
     unicode_candidate_sql,
 )
+from metrics.extracts.prefetch import Prefetched
 from metrics.extracts.readers import (
     ROW,
     SUFFIXES,
@@ -69,7 +71,6 @@ RAW = "_matavla_import_raw"
 TRIMMED = "_matavla_import_trimmed"
 KOMMUNER = "_matavla_import_kommuner"
 STAGED = "_matavla_import_staged"
-PIECE = "_matavla_import_piece"
 REPEATED = "_matavla_import_repeated"
 REJECTED = "_matavla_import_rejected"
 INVALID = "_matavla_import_invalid_lines"
@@ -244,7 +245,7 @@ def import_file(
             )
     finally:
         con.unregister(KOMMUNER)
-        for table in (STAGED, PIECE, REPEATED, REJECTED):
+        for table in (STAGED, REPEATED, REJECTED):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     accepted, rejected = wording.rows(report.rows_accepted), wording.thousands(report.rows_rejected)
     say(f"{path.name}: klart, importerade {accepted}, avvisade {rejected}")
@@ -342,25 +343,26 @@ def _stage_pieces(
     pieces = read_chunks(path, options.sheet)
     read = _Read()
     columns: ColumnMap | None = None
-    for table in (STAGED, PIECE, REPEATED, REJECTED):
+    for table in (STAGED, REPEATED, REJECTED):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"CREATE TEMP TABLE {REJECTED} (row_number BIGINT, reason VARCHAR, raw VARCHAR)")
-    for raw in pieces:
-        if columns is None:
-            columns = match_columns(extract, raw.header, file)
-            say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} …")
-        else:
-            say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} till …")
-        _stage_piece(con, file, extract, raw, columns, options)
-        read.rows += raw.num_rows
-        read.invalid += len(raw.invalid_rows)
-        read.invalid_sample = sorted(
-            read.invalid_sample + [(r.row_number, r.reason) for r in raw.invalid_rows[:SAMPLE_SIZE]]
-        )[:SAMPLE_SIZE]
-        del raw
+    # The next piece is parsed while this one is staged (see `Prefetched`).
+    with Prefetched(pieces) as ahead:
+        for raw in ahead:
+            if columns is None:
+                columns = match_columns(extract, raw.header, file)
+                con.execute(f"CREATE TEMP TABLE {STAGED} AS {_empty_staging(extract, columns, options)}")
+                say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} …")
+            else:
+                say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} till …")
+            _stage_piece(con, file, extract, raw, columns, options)
+            read.rows += raw.num_rows
+            read.invalid += len(raw.invalid_rows)
+            read.invalid_sample = sorted(
+                read.invalid_sample + [(r.row_number, r.reason) for r in raw.invalid_rows[:SAMPLE_SIZE]]
+            )[:SAMPLE_SIZE]
+            del raw  # before the next piece is taken: two pieces at most are held
     assert columns is not None  # the first piece is always read: it holds the header
-    if not _exists(con, STAGED):  # only lines that could not be split: nothing was staged
-        con.execute(f"CREATE TEMP TABLE {STAGED} AS {_empty_staging(extract, columns, options)}")
     if _reject_repeated_keys(con, extract):
         _store_repeated(con, file, extract, read_chunks(path, options.sheet), columns)
     return _Staged(columns, pieces.notes, read)
@@ -441,30 +443,24 @@ def _stage_piece(
     con.register(TRIMMED, trim_table(raw.table))
     try:
         _refuse_personnummer(con, file, extract, raw.invalid_rows, columns)
+        # Typed straight into the staging table (a table of the piece in between wrote every row
+        # twice). A piece's rows are numbered after every earlier piece's, so its staged rows are
+        # those from its first row on; a personnummer found below fails the file all the same,
+        # and the staging table is dropped with it.
         staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {PIECE} AS {staging}")
-        rejected = f"(SELECT {ROW} FROM {PIECE} WHERE _reason IS NOT NULL)"
+        con.execute(f"INSERT INTO {STAGED} {staging}")
+        first = _one(con, f"SELECT min({ROW}) FROM {RAW}")[0]
+        piece = f"(SELECT * FROM {STAGED} WHERE {ROW} >= {int(first) if first is not None else 0})"
+        rejected = f"(SELECT {ROW} FROM {piece} WHERE _reason IS NOT NULL)"
         # Most pieces have no rejected row: then the two passes over the piece's raw text are
         # skipped (DuckDB scans the whole Arrow table even when the join's other side is empty).
-        any_rejected = bool(_one(con, f"SELECT count(*) FROM {rejected}")[0])
-        if any_rejected:
+        if _one(con, f"SELECT count(*) FROM {rejected}")[0]:
             _refuse_personnummer_in_rejected(con, file, extract, columns, rejected)
-        if _exists(con, STAGED):
-            con.execute(f"INSERT INTO {STAGED} SELECT * FROM {PIECE}")
-        else:
-            con.execute(f"CREATE TEMP TABLE {STAGED} AS SELECT * FROM {PIECE}")
-        if any_rejected:
-            _store_rejected(con, columns, rejected)
+            _store_rejected(con, columns, rejected, reasons=piece)
         _store_invalid_lines(con, raw.invalid_rows)
     finally:
         con.unregister(RAW)
         con.unregister(TRIMMED)
-    con.execute(f"DROP TABLE {PIECE}")
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    rows = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND temporary", [table]).fetchall()
-    return bool(rows)
 
 
 def _empty_staging(extract: Extract, columns: ColumnMap, options: ImportOptions) -> str:
@@ -563,7 +559,9 @@ def _refuse_in(con: duckdb.DuckDBPyConnection, file: str, table: str, checked: l
         f"list(struct_pack(r := {ROW}, v := {ident(s)})) FILTER (WHERE {embedded_candidate_sql(ident(s))})"
         for _, s in checked
     )
-    row = _one(con, f"SELECT {hits}, {candidates}, {embedded} FROM {table}")
+    # Rows with no value long enough are left out before the tests (ids and codes are short).
+    long_enough = " OR ".join(long_enough_sql(ident(s)) for _, s in checked)
+    row = _one(con, f"SELECT {hits}, {candidates}, {embedded} FROM {table} WHERE {long_enough}")
     found: list[tuple[int, str]] = []
     n = len(checked)
     for i, (name, _) in enumerate(checked):
@@ -599,9 +597,7 @@ def shown_name(path: Path) -> str:
     return HIDDEN_NAME if contains_personnummer(path.name) else path.name
 
 
-def _store_rejected(
-    con: duckdb.DuckDBPyConnection, columns: ColumnMap, rows: str, reasons: str = PIECE
-) -> None:
+def _store_rejected(con: duckdb.DuckDBPyConnection, columns: ColumnMap, rows: str, reasons: str) -> None:
     """Keep the rows `rows` (a query of their `_row`) of the piece as read, with their reason."""
     # Only the contract's columns: ignored columns may hold anything (names, personnummer)
     # and are never stored, not even here.

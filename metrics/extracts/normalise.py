@@ -18,6 +18,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -236,7 +237,8 @@ def _range_checks(col: Column, v: str) -> list[tuple[str, str]]:
     """(violated condition, message) pairs for a typed number `v`."""
     checks: list[tuple[str, str]] = []
     if col.type == "age":
-        checks.append((f"{v} < 0 OR {v} > 120", INVALID["age"]))
+        # One comparison: DuckDB evaluates `v` (a regular expression) again for each mention.
+        checks.append((f"{v} NOT BETWEEN 0 AND 120", INVALID["age"]))
     if col.type == "int":
         checks.append((f"abs({v}) > {INT32_MAX}", "talet är för stort"))
     if col.min is not None:
@@ -285,8 +287,36 @@ def trim_table(table: pa.Table) -> pa.Table:
     """
     names = [n for n in table.column_names if n != ROW]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # Arrow releases the GIL
-        trimmed = list(pool.map(lambda n: pc.utf8_trim_whitespace(table[n]), names))
+        trimmed = list(pool.map(lambda n: _trimmed(table[n]), names))
     return pa.table(dict(zip(names, trimmed, strict=True)) | {ROW: table[ROW]})
+
+
+def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column trimmed; the column itself when no value can start or end with whitespace.
+
+    Most columns have no value to trim, and trimming copies every value (a fifth of an import's
+    time): first and last bytes of the values tell cheaply which need it. A byte up to 0x20 may be
+    ASCII whitespace, one from 0x80 part of a Unicode space (each is two bytes or more in UTF-8,
+    all from 0x80); any such byte, even of 'å', trims the whole column, so none is ever missed.
+    """
+    if not all(_nothing_to_trim(chunk) for chunk in column.chunks):
+        return pc.utf8_trim_whitespace(column)
+    return column
+
+
+def _nothing_to_trim(chunk: pa.Array) -> bool:
+    if chunk.type != pa.string():
+        return False  # (large strings and others: trimmed as before)
+    offsets_buffer, data_buffer = chunk.buffers()[1:3]
+    if data_buffer is None or offsets_buffer is None:
+        return True  # no bytes at all: every value is empty or null
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    # Null slots are checked too (their bytes, if any, are harmless extra work, never a miss).
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    edges = np.concatenate((data[starts[filled]], data[ends[filled] - 1]))
+    return not bool(((edges <= 0x20) | (edges >= 0x80)).any())
 
 
 def staging_sql(

@@ -138,11 +138,20 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def long_enough_sql(expr: str) -> str:
+    """True for a value that may hold a personnummer: ten digits at least, each a byte or more.
+
+    Every test here (`ascii_personnummer_sql`, `unicode_candidate_sql`, `embedded_candidate_sql`)
+    is false for a shorter value, so a scan may leave out the rows where no column is this long.
+    """
+    return f"strlen({expr}) >= 10"
+
+
 def _could_be_sql(expr: str) -> str:
     """Cheap tests that rule out nearly every value: at least 10 bytes, and a first character
     that is a digit, a quote or not ASCII (values are trimmed before the check)."""
     return (
-        f"strlen({expr}) >= 10 AND (ascii({expr}) BETWEEN 48 AND 57 OR ascii({expr}) IN (34, 39, 96) "
+        f"{long_enough_sql(expr)} AND (ascii({expr}) BETWEEN 48 AND 57 OR ascii({expr}) IN (34, 39, 96) "
         f"OR ascii({expr}) > 127)"
     )
 

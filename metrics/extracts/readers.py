@@ -284,10 +284,7 @@ def _parse_piece(
     ids = [column_id(i) for i in range(len(header))]
     starts, multiline = record_lines(data, quotes.active)
     starts += offset
-    table, invalid = _parse_csv(name, data, ids, delimiter, multiline, threads=True)
-    if invalid:
-        # Arrow only numbers the bad records when reading on one thread.
-        table, invalid = _parse_csv(name, data, ids, delimiter, multiline, threads=False)
+    table, invalid = _parse_csv(name, data, ids, delimiter, multiline)
     for row in invalid:  # Arrow numbers records from 1, the header being record 1
         if 0 < row.record <= len(starts):
             row.row_number = int(starts[row.record - 1])
@@ -331,22 +328,24 @@ def record_lines(data: bytes, quotes: np.ndarray | None = None) -> tuple[np.ndar
     by default every quote character.
     """
     buffer = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buffer == ord("\n"))
-    ends = np.arange(len(newlines))
-    multiline = False
     if quotes is None and b'"' in data:
         quotes = np.flatnonzero(buffer == ord('"'))
-    if quotes is not None and len(quotes):
-        inside = np.searchsorted(quotes, newlines) % 2 == 1
-        multiline = bool(inside.any())
-        if multiline:
-            ends = np.flatnonzero(~inside)
+    if quotes is None or not len(quotes):
+        # No quoted value, so every line break ends a record: counting them (a byte search) is
+        # enough, where finding each one's position took a third of the time of parsing the piece.
+        return np.arange(1, data.count(b"\n") + 2, dtype=np.int64), False
+    newlines = np.flatnonzero(buffer == ord("\n"))
+    ends = np.arange(len(newlines))
+    inside = np.searchsorted(quotes, newlines) % 2 == 1
+    multiline = bool(inside.any())
+    if multiline:
+        ends = np.flatnonzero(~inside)
     # The record after the one ending at the j-th line break (from 0) starts on line j + 2.
     return np.concatenate(([1], ends + 2)).astype(np.int64), multiline
 
 
 def _parse_csv(
-    name: str, data: bytes, ids: list[str], delimiter: str, multiline: bool, *, threads: bool
+    name: str, data: bytes, ids: list[str], delimiter: str, multiline: bool
 ) -> tuple[pa.Table, list[InvalidRow]]:
     invalid: list[InvalidRow] = []
 
@@ -365,7 +364,10 @@ def _parse_csv(
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=ids, skip_rows=1, use_threads=threads),
+            # On one thread: Arrow then numbers the bad records (see `_parse_piece`), and a piece
+            # costs a third to a half of the CPU time it does on Arrow's threads (measured with
+            # benchmarks/bench_import.py on 2 shared cores, where it was no slower either).
+            read_options=pacsv.ReadOptions(column_names=ids, skip_rows=1, use_threads=False),
             # Empty lines are kept (as empty rows, dropped later) so that records match lines.
             # Without newlines_in_values Arrow would split a quoted line break at a block
             # boundary into two broken rows, silently; with it, parsing is three times slower.
@@ -504,7 +506,9 @@ class ParquetChunks(Chunks):
         try:
             file = pq.ParquetFile(self.source)
             schema = file.schema_arrow
-            batches = file.iter_batches(batch_size=min(self.batch_rows, 2**31 - 1))
+            # On one thread, like a CSV piece (see `_parse_csv`): Arrow's threads cost more CPU
+            # time than they save for the few columns of an extract.
+            batches = file.iter_batches(batch_size=min(self.batch_rows, 2**31 - 1), use_threads=False)
             header = [clean_name(n) for n in schema.names]
             first_row, yielded = 1, False
             while True:

@@ -297,6 +297,9 @@ def test_the_indicator_page_does_not_repeat_its_indicator_in_the_query(dashboard
 
 LOADED_SCRIPTS = "return performance.getEntriesByType('resource').map((e) => e.name)"
 GRID_ROWS = "#indikator-grid .ag-center-cols-container [role=row]"
+GRID_HEADERS = (
+    "return [...document.querySelectorAll('#indikator-grid .ag-header-cell-text')].map((e) => e.textContent)"
+)
 
 
 def test_ag_grid_is_loaded_only_by_the_page_that_shows_a_grid(dashboard: Any) -> None:
@@ -310,8 +313,10 @@ def test_ag_grid_is_loaded_only_by_the_page_that_shows_a_grid(dashboard: Any) ->
     loaded = dashboard.driver.execute_script(LOADED_SCRIPTS)
     assert [u for u in loaded if "/dash_ag_grid/dash_ag_grid." in u]
     assert not dashboard.find_elements(".grid-loading")
-    headers = [text(h) for h in dashboard.find_elements("#indikator-grid .ag-header-cell-text")]
-    assert headers[:3] == ["Område", "Nivå", "Period"]
+    wait_until(
+        lambda: dashboard.driver.execute_script(GRID_HEADERS)[:3] == ["Område", "Nivå", "Period"],
+        f"the grid's first headers are {dashboard.driver.execute_script(GRID_HEADERS)[:3]}",
+    )
     assert severe_console_errors(dashboard) == []
 
 

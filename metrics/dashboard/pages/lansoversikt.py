@@ -74,9 +74,9 @@ def layout(state: ViewState, snap: Snapshot, **_params: Any) -> html.Div | None:
 BoardParts = tuple[list[BoardSection], str]
 
 # (län, period, app root) → the sections and the table's markup, for the snapshot and catalogue
-# they were built from. A few län × periods per version are what viewers open; 64 boards of a
-# 49-kommun län are ~15 MB.
-_boards: Memo[tuple[weakref.ref[Snapshot], weakref.ref[Catalogue], BoardParts]] = Memo(64)
+# they were built from. Viewers open a few län × periods per version; a 49-kommun län's board is
+# ~1.1 M characters (~2.2 MB as a Python string), so 16 boards are at most ~40 MB per worker.
+_boards: Memo[tuple[weakref.ref[Snapshot], weakref.ref[Catalogue], BoardParts]] = Memo(16)
 
 
 def board_parts(lan: str, period: str) -> BoardParts:

@@ -173,19 +173,19 @@ def test_the_table_keeps_its_headers_caption_and_region(small_app: Any) -> None:
     assert areas and all(th.attrs["colspan"] == "8" for th in areas)  # 5 columns + 3 kommuner
 
 
-def hostile_catalogue(tmp_path: Path) -> Path:
+def hostile_catalogue(tmp_path: Path, name: str = HOSTILE) -> Path:
     """The bundled catalogue with an indicator's title, and a plan's heading, holding markup."""
     catalogue = tmp_path / "indicators.yaml"
     text = (ROOT / "indicators.yaml").read_text(encoding="utf-8")
     marker = "  - id: fast_lakarkontakt\n    title: Fast läkarkontakt\n"
     assert marker in text
     catalogue.write_text(
-        text.replace(marker, f"  - id: fast_lakarkontakt\n    title: {json.dumps(HOSTILE)}\n"),
+        text.replace(marker, f"  - id: fast_lakarkontakt\n    title: {json.dumps(name)}\n"),
         encoding="utf-8",
     )
     (tmp_path / "plans").mkdir()
     shutil.copy(ROOT / "plans" / "jamtland-harjedalen.yaml", tmp_path / "plans")
-    plan = THIRD_PLAN.format(lan="05").replace("Område A med två indikatorer", json.dumps(HOSTILE))
+    plan = THIRD_PLAN.format(lan="05").replace("Område A med två indikatorer", json.dumps(name))
     (tmp_path / "plans" / "provplan.yaml").write_text(plan, encoding="utf-8")
     return catalogue
 
@@ -251,3 +251,21 @@ def test_the_first_page_does_not_load_ag_grid_but_can_fetch_it(small_app: Any) -
     assert answer.status_code == 200 and len(answer.get_data()) > 500_000  # the real bundle
     # its lazily loaded chunk is still served
     assert client.get("/_dash-component-suites/dash_ag_grid/async-community.js").status_code == 200
+
+
+@pytest.mark.browser
+def test_in_a_browser_a_hostile_name_is_text_and_runs_nothing(dash_duo: Any, tmp_path: Path) -> None:
+    from metrics.dashboard.server import create_app
+
+    hostile = '<img src=x onerror="window.__pwned=1">"><script>window.__pwned=2</script>'
+    catalogue = hostile_catalogue(tmp_path, hostile)
+    db = build_results(tmp_path / "results.duckdb", RESULTS)
+    dash_duo.start_server(create_app(db_path=db, catalog_path=catalogue), navigate=False)
+    dash_duo.driver.implicitly_wait(0)
+    dash_duo.wait_for_page(dash_duo.server.url + "/?lan=05&period=2024", timeout=15)
+    dash_duo.wait_for_element("#oversikt-content table.board tbody .board-row", timeout=15)
+    link = dash_duo.find_element('#oversikt-content a.indicator-link[href^="/indikator/fast_lakarkontakt?"]')
+    assert link.get_attribute("textContent") == hostile
+    assert not dash_duo.find_elements("#oversikt-content table.board img:not(.sparkline)")
+    assert not dash_duo.find_elements("#oversikt-content table.board script")
+    assert dash_duo.driver.execute_script("return window.__pwned") is None

@@ -126,3 +126,38 @@ def test_a_build_that_asks_for_other_keys_or_its_own_does_not_deadlock() -> None
     t.join(WAIT)
     assert not t.is_alive(), "deadlock"
     assert done == [11]
+
+
+def test_a_memo_no_longer_used_is_freed_with_its_values() -> None:
+    # create_app reloads the page modules, so each app makes a new memo: the old one, and the
+    # boards it holds, must go (a fork hook holding the memo kept every one alive for ever)
+    import gc
+    import weakref
+
+    class Board:
+        pass
+
+    memo: Memo[Board] = Memo(2)
+    value = memo.get("a", Board)
+    memo_ref, value_ref = weakref.ref(memo), weakref.ref(value)
+    del memo, value
+    gc.collect()
+    assert memo_ref() is None and value_ref() is None
+
+
+def test_after_a_fork_the_child_can_use_the_memo() -> None:
+    import os
+
+    memo: Memo[int] = Memo(2)
+    memo.get("a", lambda: 1)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the kept value is there, and a new build takes the (new) lock
+        ok = memo.get("a", lambda: 99) == 1 and memo.get("b", lambda: 2) == 2
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert answer == b"1"

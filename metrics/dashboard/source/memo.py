@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -27,6 +28,20 @@ class _Pending:
     def __init__(self) -> None:
         self.thread = threading.get_ident()
         self.done = threading.Event()
+
+
+# every live memo, to reset after a fork; weak, so a memo dropped (a page module reloaded by
+# create_app) is freed with its values: a hook per memo (os.register_at_fork holds it strongly,
+# for ever) would keep each one and its up to ~40 MB of boards alive
+_memos: weakref.WeakSet[Memo[object]] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for memo in list(_memos):
+        memo._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Memo(Generic[V]):
@@ -43,7 +58,7 @@ class Memo(Generic[V]):
         self._values: OrderedDict[Hashable, V] = OrderedDict()
         self._pending: dict[Hashable, _Pending] = {}
         self._lock = threading.Lock()
-        os.register_at_fork(after_in_child=self._after_fork)
+        _memos.add(self)  # type: ignore[arg-type]  # reset after a fork, without keeping it alive
 
     def _after_fork(self) -> None:
         # a forked worker has only the thread that forked: a lock or a build another thread held

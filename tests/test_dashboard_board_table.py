@@ -269,3 +269,46 @@ def test_in_a_browser_a_hostile_name_is_text_and_runs_nothing(dash_duo: Any, tmp
     assert not dash_duo.find_elements("#oversikt-content table.board img:not(.sparkline)")
     assert not dash_duo.find_elements("#oversikt-content table.board script")
     assert dash_duo.driver.execute_script("return window.__pwned") is None
+
+
+WAIT_READ = 30  # seconds
+
+
+def test_a_board_built_from_the_previous_rows_while_a_writer_holds_the_file_is_not_kept(
+    tmp_path: Path,
+) -> None:
+    import dataclasses
+
+    from metrics.dashboard.server import create_app
+    from metrics.dashboard.source.context import current_snapshot
+    from metrics.dashboard.source.data import DataUnavailable
+
+    db = build_results(tmp_path / "results.duckdb", RESULTS)
+    app = create_app(db_path=db, catalog_path=ROOT / "indicators.yaml")
+    with app.server.test_request_context("/"):
+        snap = current_snapshot()
+    snap.wait_until_read(WAIT_READ)  # the background reader, done, drops no previous rows after this
+    own = snap.lan_results("05")
+    # the previous version's rows: Linköping at 30 % (interval 28,7–31,3, below the län's 45: worse)
+    linkoping = own.totals[("fast_lakarkontakt", "2024")]["0580"]
+    old_rows = dict(own.totals)
+    old_rows[("fast_lakarkontakt", "2024")] = {
+        **own.totals[("fast_lakarkontakt", "2024")],
+        "0580": linkoping._replace(value=30.0, ci_low=28.7, ci_high=31.3),
+    }
+    real_loader = snap.load_lan
+
+    def busy(_lan: str) -> Any:
+        raise DataUnavailable("busy", "Databasen uppdateras just nu.")
+
+    def linkoping_cell(markup: str) -> Element:
+        row = row_of(parse(markup), "fast_lakarkontakt")
+        return next(td for td in row.find_all("td") if td.attrs.get("data-name") == "Linköping")
+
+    snap._loaded.pop("05")
+    snap._previous["05"] = dataclasses.replace(own, totals=old_rows)
+    object.__setattr__(snap, "load_lan", busy)
+    assert linkoping_cell(board_markup(app)).text() == "▼\n30,0"  # the previous rows, shown
+    object.__setattr__(snap, "load_lan", real_loader)  # the writer is done
+    # this version's rows (interval 53,0–57,0 above 45: better), not the board kept from the previous ones
+    assert linkoping_cell(board_markup(app)).text() == "▲\n55,0"

@@ -293,3 +293,36 @@ def test_the_indicator_page_does_not_repeat_its_indicator_in_the_query(dashboard
     wait_for_url(dashboard, lan="05", period="2024")
     assert "indikator" not in query(dashboard.driver.current_url)
     assert urlparse(dashboard.driver.current_url).path == "/indikator/hembesok_75"
+
+
+LOADED_SCRIPTS = "return performance.getEntriesByType('resource').map((e) => e.name)"
+GRID_ROWS = "#indikator-grid .ag-center-cols-container [role=row]"
+GRID_HEADERS = (
+    "return [...document.querySelectorAll('#indikator-grid .ag-header-cell-text')].map((e) => e.textContent)"
+)
+
+
+def test_ag_grid_is_loaded_only_by_the_page_that_shows_a_grid(dashboard: Any) -> None:
+    open_page(dashboard, "/?lan=05&period=2024", "#oversikt-content table.board thead", "Linköping")
+    loaded = dashboard.driver.execute_script(LOADED_SCRIPTS)
+    assert not [u for u in loaded if "dash_ag_grid" in u], "Länsöversikt loaded AG Grid's bundle"
+
+    # on to the Indikator page inside the app (no reload): the grid's bundle is fetched, then drawn
+    dashboard.find_element('a.indicator-link[href^="/indikator/fast_lakarkontakt?"]').click()
+    dashboard.wait_for_element(GRID_ROWS, timeout=WAIT)
+    loaded = dashboard.driver.execute_script(LOADED_SCRIPTS)
+    assert [u for u in loaded if "/dash_ag_grid/dash_ag_grid." in u]
+    assert not dashboard.find_elements(".grid-loading")
+    wait_until(
+        lambda: dashboard.driver.execute_script(GRID_HEADERS)[:3] == ["Område", "Nivå", "Period"],
+        f"the grid's first headers are {dashboard.driver.execute_script(GRID_HEADERS)[:3]}",
+    )
+    assert severe_console_errors(dashboard) == []
+
+
+def test_the_indicator_page_opened_directly_draws_its_grid(dashboard: Any) -> None:
+    open_page(dashboard, "/indikator/fast_lakarkontakt?lan=05&period=2024", "#indikator-content h2")
+    dashboard.wait_for_element(GRID_ROWS, timeout=WAIT)
+    cells = dashboard.find_elements("#indikator-grid .ag-cell")
+    assert any(text(c) == "Linköping" for c in cells)
+    assert severe_console_errors(dashboard) == []

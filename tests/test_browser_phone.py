@@ -129,6 +129,34 @@ def test_the_board_fits_a_1400_pixel_screen_without_cutting_the_last_kommun(dash
     assert page_width(dashboard) <= viewport(dashboard)[0]
 
 
+STICKY = """
+const box = document.querySelector('#oversikt-content .board-scroll');
+box.scrollIntoView();
+box.scrollLeft = 400;
+box.scrollTop = 300;
+const name = document.querySelector('#oversikt-content tbody .board-row th.col-ind');
+const head = document.querySelector('#oversikt-content thead th.col-kommun');
+return [box.getBoundingClientRect().toJSON(), name.getBoundingClientRect().toJSON(),
+        head.getBoundingClientRect().toJSON(), box.scrollLeft, box.scrollTop, window.innerHeight];
+"""
+
+
+def test_a_board_wider_than_the_screen_scrolls_in_its_box_with_names_and_heads_in_view(
+    dashboard: Any,
+) -> None:
+    # A 49-kommun län is ~3 000 px wide; here 13 kommuner on a 1 000 px screen are too wide as well.
+    dashboard.driver.set_window_size(1000, 800)
+    open_page(dashboard, "/?lan=05&period=2024", "#oversikt-content table.board", "Fast läkarkontakt")
+    box, name, head, left, top, height = dashboard.driver.execute_script(STICKY)
+    assert left > 0 and top > 0, "the board did not scroll inside its box"
+    # the box is no taller than the window, so its sideways scrollbar is in view …
+    assert box["height"] <= height
+    assert page_width(dashboard) <= viewport(dashboard)[0], "the page itself scrolls sideways"
+    # … and the indicator names stay at its left edge, the kommun names at its top
+    assert abs(name["left"] - box["left"]) <= 2, "the indicator names scrolled away"
+    assert abs(head["top"] - box["top"]) <= 2, "the column heads scrolled away"
+
+
 # Each Plotly chart's drawing (its svg) against its figure card's inner box, in CSS pixels.
 PLOT_OVERHANG = """
 return [...document.querySelectorAll('#jamfor-content .figure')].flatMap(card => {

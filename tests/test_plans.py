@@ -17,6 +17,7 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.cli import main
 from metrics.db import connect, set_meta
 from metrics.errors import CatalogueError, Problem
+from tests.markup_text import markup_texts, raw_markup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -388,6 +389,9 @@ def texts(component: Any) -> list[str]:
         return [component]
     if isinstance(component, (list, tuple)):
         return [t for child in component for t in texts(child)]
+    markup = raw_markup(component)  # the board table is one string of markup
+    if markup is not None:
+        return markup_texts(markup)
     return texts(getattr(component, "children", None))
 
 

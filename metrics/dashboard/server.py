@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import threading
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,36 @@ def _static_cache_key(request: flask.Request) -> str:
     return f"{request.method} {request.full_path}"
 
 
+LAZY_NAMESPACE = "dash_ag_grid"
+LAZY_META = "matavla-ag-grid"
+
+
+def load_ag_grid_on_use(app: dash.Dash) -> None:
+    """Serve AG Grid's bundle (1.3 MB of JavaScript) only to a page that shows a grid.
+
+    Dash puts every imported component library's bundle on every page, though only the Indikator
+    page has a grid. Its scripts are left out of the page here; the bundle's address goes in a
+    <meta> tag instead, and assets/lazy_ag_grid.js stands in for the library: the first grid
+    rendered loads the bundle, then the real grid is drawn. The bundle's files (and its async
+    chunks) stay registered, so the server still serves them.
+    """
+    from dash.development.base_component import ComponentRegistry
+
+    resources = ComponentRegistry.get_resources("_js_dist", [LAZY_NAMESPACE])
+    # registers every file of the library for serving; answers the page's (fingerprinted) address
+    urls = app._collect_and_register_resources(resources)
+    bundle = next(u for u in urls if isinstance(u, str) and u.split("?")[0].endswith(".js"))
+    scripts = app.scripts
+    every_script = scripts.get_all_scripts
+
+    def without_lazy(dev_bundles: bool = False) -> list[dict[str, Any]]:
+        return [r for r in every_script(dev_bundles) if r.get("namespace") != LAZY_NAMESPACE]
+
+    setattr(scripts, "get_all_scripts", without_lazy)  # noqa: B010 - this app's resources only
+    meta = f'<meta name="{LAZY_META}" content="{html_escape(bundle)}">'
+    app.index_string = app.index_string.replace("{%metas%}", "{%metas%}\n        " + meta, 1)
+
+
 def _compress(app: dash.Dash) -> None:
     """Compress what the server answers (scripts, styles, callback JSON) when the browser accepts it.
 
@@ -335,6 +366,7 @@ def create_app(
     _swedish_loading_text(app)
     app.server.config[CONFIG_KEY] = settings
     _import_pages()
+    load_ag_grid_on_use(app)  # after the pages, which import the library
     guard_pages(app)
     add_security_headers(app)
     _redirect_bare_paths(app)

@@ -230,6 +230,11 @@ class Snapshot:
                     gc.freeze()
             return found
 
+    def has_rows(self, lan: str) -> bool:
+        """Whether this version's own rows of the län are read (not the previous version's, served
+        while a writer holds the database): what a view built from them may be kept for."""
+        return lan in self._loaded
+
     def national_totals(self) -> pd.DataFrame:
         """Total rows of riket and of every län, and every missing area's: what the Riket page and
         the indicator page's national reference read (a few rows per indicator and period, read on

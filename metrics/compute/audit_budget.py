@@ -46,7 +46,7 @@ class AuditBudgets:
 
 
 def seconds_to_iterations(seconds: float) -> int:
-    return int(round(seconds * ITERATIONS_PER_SECOND))
+    return round(seconds * ITERATIONS_PER_SECOND)
 
 
 def audit_budgets(catalogue: Catalogue) -> AuditBudgets:

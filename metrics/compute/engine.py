@@ -332,7 +332,8 @@ def compute_all(
 
     `exact_audit` (default): refuse to publish an indicator the exact LP audit fails, within its
     work budget (`metrics.compute.audit_budget`; once spent: the ladder's last rung, protected by
-    propagation and recorded as checked by the snabbkontroll); False: propagation only (`compute --snabbkontroll`).
+    propagation and recorded as checked by the snabbkontroll); False: propagation only
+    (`compute --snabbkontroll`).
 
     `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
     `keep_runs`: how many runs' results `results_history` keeps.

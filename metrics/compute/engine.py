@@ -212,6 +212,7 @@ def _protect_on_the_ladder(
     budget = AuditBudget(budgets.rungs)
     rungs = len(LADDER) if exact_audit and plan is not None else 1
     tried: npt.NDArray[np.bool_] | None = None
+    spent_before = 0  # iterations spent from budgets given up (the shared one, at the last rung)
     for rung in range(rungs):
         last = rung == rungs - 1 and rung > 0
         if rung:
@@ -222,6 +223,7 @@ def _protect_on_the_ladder(
             if tried is not None and np.array_equal(gone, tried):
                 continue
         if last:
+            spent_before = budget.spent
             budget = AuditBudget(budgets.last_rung)
         tried = gone
         spent = budget.left() <= 0  # no LP work left: propagation only, no LP set up for nothing
@@ -239,6 +241,8 @@ def _protect_on_the_ladder(
         )
         audit.rung = rung
         audit.timed_out |= exact_audit and spent
+        # All the work charged for the indicator, on every rung tried (what the budgets count).
+        audit.iterations = spent_before + budget.spent
         if not audit.timed_out:
             break
     return final, audit, gone

@@ -595,9 +595,9 @@ def test_the_data_page_does_not_call_a_coarser_rung_the_lp_proved_unproven():
     assert "kunde inte bevisa skyddet inom tidsgränsen" not in text
     assert (
         "Bara år visas per kommun för digitala_kontakter: LP-granskningen hann inte bevisa skyddet "
-        "av en finare indelning inom tidsgränsen · Månader per kommun visas inte för "
+        "av en finare indelning inom sin arbetsbudget · Månader per kommun visas inte för "
         "privata_kontakter: LP-granskningen hann inte bevisa skyddet av en finare indelning inom "
-        "tidsgränsen · LP-granskningen hann inte klart för digitala_kontakter: bara "
+        "sin arbetsbudget · LP-granskningen hann inte klart för digitala_kontakter: bara "
         "snabbkontrollen gäller där"
     ) in text
 

@@ -29,7 +29,7 @@ from metrics.resources import (
     audit_seconds_override,
 )
 
-ITERATIONS_PER_SECOND = 25_000
+ITERATIONS_PER_SECOND = 2_500
 """The fixed rate `audit_seconds` is translated at: about what the audit's primal simplex does
 per CPU second on the 2 % demo's LPs (benchmarks/bench_audit_budget.py). A constant, never
 measured at run time, so a setting in seconds gives the same cells on every machine; on a slower

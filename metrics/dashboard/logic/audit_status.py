@@ -48,9 +48,10 @@ def audit_status(compute: dict[str, Any] | None, lp: dict[str, Any] | None = Non
         if 0 < int(rung) < len(LADDER):
             parts.append(
                 # Not "could not prove the protection": what is published on the rung may well be
-                # LP-proven; what the LP ran out of time on is the finer rung withheld.
+                # LP-proven; what the LP ran out of budget on is the finer rung withheld. The budget
+                # is work (simplex iterations), not time: "inom sin arbetsbudget".
                 f"{LADDER[int(rung)]} för {indicator}: "
-                "LP-granskningen hann inte bevisa skyddet av en finare indelning inom tidsgränsen"
+                "LP-granskningen hann inte bevisa skyddet av en finare indelning inom sin arbetsbudget"
             )
     if timed_out := compute.get("lp_timed_out") or []:
         parts.append(

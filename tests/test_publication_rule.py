@@ -385,6 +385,28 @@ def test_the_budget_is_shared_by_the_rungs_and_the_last_rung_has_its_own(
     assert out.attrs["audit"].rung == 3 and out.attrs["audit"].timed_out
 
 
+def test_the_last_rung_s_own_budget_is_spent_even_when_it_withholds_nothing_more(catalogue, monkeypatch):
+    # Years only (Q3's values as years 2022): no rung withholds anything, so rungs 1–2 are
+    # skipped as before – but the last rung's own budget is a second try at the same cells, not
+    # lost because the rung adds nothing (the old code never gave it an LP of its own here).
+    for name in ("MATAVLA_AUDIT_ITERATIONS", "MATAVLA_AUDIT_SECONDS", "MATAVLA_AUDIT_LAST_RUNG_ITERATIONS"):
+        monkeypatch.delenv(name, raising=False)
+    given = _spending_every_budget(monkeypatch)
+    settings = dataclasses.replace(
+        catalogue.publication, audit_iterations=1000, last_rung_audit_iterations=300
+    )
+    budgeted = dataclasses.replace(catalogue, publication=settings)
+    raw = q3_raw()
+    raw = raw[raw["period_type"] == "quarter"].assign(
+        period_type="year", period_start=pd.Timestamp("2022-01-01")
+    )
+    out = finish_cells(
+        raw, budgeted.indicator("aterinskrivning_30d_65"), budgeted, exact_audit=True, plan=PLAN
+    )
+    assert given == [(0, 1000, True), (0, 300, True)]
+    assert out.attrs["audit"].rung == 3 and len(out) == 3
+
+
 def test_a_count_pinned_to_exactly_zero_passes():
     # A quarter of 0 readmissions (published: 0 is not a small count) = Σ its 3 withheld months,
     # each ≥ 0, so each is 0 – what the primary rule would publish anyway.

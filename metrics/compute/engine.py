@@ -220,7 +220,9 @@ def _protect_on_the_ladder(
             if budget.left() <= 0 and not last:
                 continue  # the shared budget is spent: straight to the last rung
             gone = withheld(df, rung_plan(plan, rung))
-            if tried is not None and np.array_equal(gone, tried):
+            # The same cells as the rung before: skipped – unless it is the last rung, whose own
+            # budget is then a second try at them (e.g. an indicator with years only).
+            if tried is not None and np.array_equal(gone, tried) and not last:
                 continue
         if last:
             spent_before = budget.spent

@@ -145,3 +145,31 @@ def test_which_budget_a_run_uses(catalogue, monkeypatch):
         MatavlaError, match="MATAVLA_AUDIT_ITERATIONS='många' är inget antal simplexiterationer"
     ):
         audit_budgets(own)
+
+
+@pytest.mark.parametrize("n", [12, 40])
+def test_a_budget_of_exactly_what_the_audit_needs_is_enough(n):
+    # "audit_iterations: N" means the LPs may use N iterations. HiGHS reports its iteration limit
+    # reached – not optimal – when an LP needs exactly as many iterations as the limit, so an LP
+    # limited to what is left of the budget ran out when it would just have fitted: a budget of
+    # exactly what the audit needs was spent (n = 40: 33 iterations needed, 33 refused).
+    hidden, num, den = chain(n)
+    ample = AuditBudget(10**9)
+    audit(hidden, num, den, numerator_within_denominator=True, budget=ample)
+    exact = AuditBudget(ample.spent)
+    result = audit(hidden, num, den, numerator_within_denominator=True, budget=exact)
+    assert result.passed and exact.spent == exact.iterations == ample.spent
+    short = AuditBudget(ample.spent - 1)
+    with pytest.raises(AuditBudgetSpent):
+        audit(hidden, num, den, numerator_within_denominator=True, budget=short)
+    assert short.spent == short.iterations  # spent to the last iteration, and not one past it
+
+
+def test_a_budget_beyond_what_highs_accepts_is_no_cap_at_all():
+    # A budget above HiGHS's 32-bit iteration limit (e.g. audit_iterations: 5 000 000 000) runs
+    # every LP to the end, as an unlimited one does.
+    hidden, num, den = chain(40)
+    unlimited = audit(hidden, num, den, numerator_within_denominator=True)
+    huge = AuditBudget(5_000_000_000)
+    result = audit(hidden, num, den, numerator_within_denominator=True, budget=huge)
+    assert result.passed and result.iterations == unlimited.iterations

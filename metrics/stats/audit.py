@@ -46,6 +46,10 @@ min and max (they stop earlier once one proves too few)."""
 ZERO = 1e-7
 """A maximum at or below this is 0 (LP round-off)."""
 
+HIGHS_INT_MAX = 2**31 - 1
+"""The largest iteration limit HiGHS accepts (its options are 32-bit; a larger one is refused and
+the previous limit silently kept)."""
+
 RELATIVE_TOLERANCE = 1e-7
 """Widths below this share of the component's scale count as zero (LP round-off)."""
 
@@ -395,11 +399,16 @@ def _audit_component(
     everything = np.arange(k, dtype=np.int32)
 
     def solve(objective: FloatArray) -> FloatArray | None:
+        left = 0
         if budget is not None:
-            if budget.left() <= 0:
+            left = budget.left()
+            if left <= 0:
                 raise AuditBudgetSpent
-            # An LP stops where the budget does, so one long LP cannot overrun it either.
-            solver.setOptionValue("simplex_iteration_limit", budget.left())
+            # An LP stops just past where the budget does, so one long LP cannot overrun it. One
+            # past, not at it: HiGHS reports the limit reached, not optimal, when an LP needs
+            # exactly as many iterations as its limit, so a limit of `left` would refuse an LP
+            # that fits the budget exactly.
+            solver.setOptionValue("simplex_iteration_limit", min(left + 1, HIGHS_INT_MAX))
         result.lps += 1
         solver.changeColsCost(k, everything, objective)
         solver.run()
@@ -407,8 +416,9 @@ def _audit_component(
         result.iterations += iterations
         status = solver.getModelStatus()
         if budget is not None:
-            budget.charge(iterations)
-            if status == highspy.HighsModelStatus.kIterationLimit:
+            over = status == highspy.HighsModelStatus.kIterationLimit or iterations > left
+            budget.charge(min(iterations, left))  # never past the budget, even by the extra one
+            if over:
                 raise AuditBudgetSpent
         if status != highspy.HighsModelStatus.kOptimal:
             return None

@@ -245,6 +245,8 @@ def audit_summary(
             "check": QUICK_CHECK if r.timed_out else check,
             "lp_timed_out": r.timed_out,
             "rung": r.rung,
+            # The work budgets it ran with: a different one may publish other cells.
+            **({"budget": list(r.budget)} if r.budget is not None else {}),
         }
         for key, r in sorted(results.items())
     }

@@ -243,6 +243,8 @@ def _protect_on_the_ladder(
         )
         audit.rung = rung
         audit.timed_out |= exact_audit and spent
+        # Recorded, so that `compute --incremental` recomputes an indicator whose budget changed.
+        audit.budget = (budgets.rungs, budgets.last_rung) if exact_audit else None
         # All the work charged for the indicator, on every rung tried (what the budgets count).
         audit.iterations = spent_before + budget.spent
         if not audit.timed_out:

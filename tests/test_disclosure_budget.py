@@ -173,3 +173,27 @@ def test_a_budget_beyond_what_highs_accepts_is_no_cap_at_all():
     huge = AuditBudget(5_000_000_000)
     result = audit(hidden, num, den, numerator_within_denominator=True, budget=huge)
     assert result.passed and result.iterations == unlimited.iterations
+
+
+def test_audit_seconds_inf_is_no_cap_and_nan_is_refused_with_its_line(tmp_path):
+    # Under the CPU-time cap `audit_seconds: .inf` meant no cap (and .nan, by accident, too).
+    # Translated into iterations they crashed compute with a Python traceback
+    # (OverflowError / ValueError: cannot convert float infinity / NaN to integer).
+    from metrics.catalogue.loader import load_catalogue
+    from metrics.errors import CatalogueError
+    from tests.test_publication_rule import HEADER
+
+    lines = HEADER.splitlines()
+
+    def catalogue_with(value: str):
+        path = tmp_path / "indicators.yaml"
+        setting = f"  publication: {{audit_seconds: {value}}}"
+        path.write_text("\n".join([*lines[:3], setting, *lines[11:]]) + "\n", encoding="utf-8")
+        return load_catalogue(path).catalogue
+
+    unlimited = audit_budgets(catalogue_with(".inf"))
+    assert unlimited.rungs == unlimited.last_rung >= 10**18  # more than any audit can spend
+    with pytest.raises(CatalogueError) as excinfo:
+        catalogue_with(".nan")
+    [problem] = excinfo.value.problems
+    assert problem.line == 4 and "audit_seconds ska vara ett tal > 0" in problem.message

@@ -103,7 +103,7 @@ def parse_publication(node: Any, line: int, problems: Problems) -> PublicationSe
                 values[key] = value
     if "audit_seconds" in node:
         value = node["audit_seconds"]
-        if not is_number(value) or value <= 0:
+        if not is_number(value) or not value > 0:  # `not >`: a YAML .nan is no number of seconds
             problems.add(
                 node.line_of("audit_seconds"),
                 "publication.audit_seconds ska vara ett tal > 0 (sekunder per indikator)",

@@ -19,6 +19,7 @@ last_rung_audit_iterations`, else the same as the other rungs' (docs/disclosure.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from metrics.catalogue.model import Catalogue
@@ -45,8 +46,15 @@ class AuditBudgets:
     last_rung: int
 
 
+UNLIMITED = 2**63 - 1
+"""The budget of `audit_seconds: .inf`: no cap, as an infinite CPU-time cap was (the LP audit runs
+every indicator to the end)."""
+
+
 def seconds_to_iterations(seconds: float) -> int:
-    return round(seconds * ITERATIONS_PER_SECOND)
+    if math.isinf(seconds):
+        return UNLIMITED
+    return min(round(seconds * ITERATIONS_PER_SECOND), UNLIMITED)
 
 
 def audit_budgets(catalogue: Catalogue) -> AuditBudgets:

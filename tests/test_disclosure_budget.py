@@ -11,9 +11,11 @@ import dataclasses
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from metrics.compute.audit_budget import ITERATIONS_PER_SECOND, AuditBudgets, audit_budgets
+from metrics.compute.disclosure import LP_CHECK, audit_summary
 from metrics.compute.engine import finish_cells
 from metrics.errors import MatavlaError
 from metrics.stats.audit import AuditBudget, AuditBudgetSpent, Quantity, audit
@@ -197,3 +199,28 @@ def test_audit_seconds_inf_is_no_cap_and_nan_is_refused_with_its_line(tmp_path):
         catalogue_with(".nan")
     [problem] = excinfo.value.problems
     assert problem.line == 4 and "audit_seconds ska vara ett tal > 0" in problem.message
+
+
+def test_a_second_try_at_the_rule_s_own_cells_is_not_called_a_coarser_rung(catalogue):
+    # Years only (Q3's numbers as the year 2022: Ydre 0512, Linköping 0580, län 05): no rung
+    # withholds any cell, so the last rung's own budget is only a second try at rung 0's cells.
+    # Proven there, it published exactly what the catalogue's rule publishes, yet was recorded as
+    # rung 3: the Data page then said "Bara år visas per kommun …: LP-granskningen hann inte
+    # bevisa skyddet av en finare indelning" of an indicator with no finer division at all.
+    from metrics.dashboard.logic.audit_status import audit_status
+
+    settings = dataclasses.replace(
+        catalogue.publication, audit_iterations=0, last_rung_audit_iterations=10**6
+    )
+    budgeted = dataclasses.replace(catalogue, publication=settings)
+    raw = q3_raw()
+    years = raw[raw["period_type"] == "quarter"].assign(
+        period_type="year", period_start=pd.Timestamp("2022-01-01")
+    )
+    indicator = budgeted.indicator("aterinskrivning_30d_65")
+    out = finish_cells(years, indicator, budgeted, exact_audit=True, plan=PLAN)
+    result = out.attrs["audit"]
+    assert (result.rung, result.timed_out, result.passed, result.withheld) == (0, False, True, 0)
+    assert sorted(out["area_code"]) == ["05", "0512", "0580"]  # every year published
+    text, _ = audit_status(audit_summary({indicator.id: result}, "2026-12-03 08:00:00", check=LP_CHECK))
+    assert "finare indelning" not in text and "Bara år" not in text

@@ -212,6 +212,7 @@ def _protect_on_the_ladder(
     budget = AuditBudget(budgets.rungs)
     rungs = len(LADDER) if exact_audit and plan is not None else 1
     tried: npt.NDArray[np.bool_] | None = None
+    rule_cells = gone  # what the catalogue's rule (rung 0) withholds
     spent_before = 0  # iterations spent from budgets given up (the shared one, at the last rung)
     for rung in range(rungs):
         last = rung == rungs - 1 and rung > 0
@@ -241,7 +242,10 @@ def _protect_on_the_ladder(
             withheld=gone,
             withheld_unknown=rung > 0,
         )
-        audit.rung = rung
+        # The last rung's second try at the catalogue rule's own cells (it withholds nothing more,
+        # e.g. years only) publishes what rung 0 does: recorded as rung 0, or the Data page and
+        # compute would say a finer division was withheld when none was.
+        audit.rung = 0 if np.array_equal(gone, rule_cells) else rung
         audit.timed_out |= exact_audit and spent
         # Recorded, so that `compute --incremental` recomputes an indicator whose budget changed.
         audit.budget = (budgets.rungs, budgets.last_rung) if exact_audit else None
@@ -396,9 +400,10 @@ def compute_all(
                     f"inom {thousands(budgets.rungs)} simplexiterationer med katalogens publiceringsregel"
                 )
             if audit.timed_out:
-                used = budgets.last_rung if audit.rung else budgets.rungs
+                # What it spent over every rung tried: the last rung may have had its own budget.
                 note += (
-                    f" – LP-granskningen hann inte klart inom {thousands(used)} simplexiterationer; "
+                    " – LP-granskningen hann inte klart inom sin arbetsbudget "
+                    f"({thousands(audit.iterations)} simplexiterationer); "
                     "skyddad och kontrollerad med snabbkontrollen (kör `matavla audit`)"
                 )
             progress(

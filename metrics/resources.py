@@ -245,7 +245,7 @@ def audit_iterations_override(name: str, environ: Mapping[str, str] | None = Non
     if not text:
         return None
     digits = text.replace(" ", "").replace("\u00a0", "").replace("_", "")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):  # "²" is a digit to str, not to int()
         raise MatavlaError(
             f"{name}='{text}' är inget antal simplexiterationer, ett heltal ≥ 0 "
             f"(tips: t.ex. {name}=2000000, eller ta bort variabeln för katalogens värde)"

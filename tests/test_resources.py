@@ -342,3 +342,24 @@ def test_a_bad_audit_cap_names_the_setting_in_swedish(text):
     with pytest.raises(MatavlaError) as error:
         audit_seconds_override({"MATAVLA_AUDIT_SECONDS": text})
     assert "MATAVLA_AUDIT_SECONDS" in str(error.value) and "sekunder" in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["MATAVLA_AUDIT_ITERATIONS", "MATAVLA_AUDIT_LAST_RUNG_ITERATIONS"])
+@pytest.mark.parametrize("text", ["-3", "2,5", "1e6", "10²", "många"])
+def test_a_bad_iteration_budget_names_the_setting_in_swedish(name, text):
+    # "10²" passed str.isdigit() and then crashed int() with a Python ValueError.
+    from metrics.resources import audit_iterations_override
+
+    with pytest.raises(MatavlaError) as error:
+        audit_iterations_override(name, {name: text})
+    assert name in str(error.value) and "simplexiterationer" in str(error.value)
+
+
+def test_an_iteration_budget_may_group_its_digits():
+    from metrics.resources import audit_iterations_override
+
+    name = "MATAVLA_AUDIT_ITERATIONS"
+    assert audit_iterations_override(name, {name: " 2 000 000 "}) == 2_000_000
+    assert audit_iterations_override(name, {name: "2_000_000"}) == 2_000_000
+    assert audit_iterations_override(name, {name: "0"}) == 0
+    assert audit_iterations_override(name, {}) is None

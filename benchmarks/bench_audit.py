@@ -22,7 +22,7 @@ from pathlib import Path
 from metrics.catalogue.loader import load_catalogue
 from metrics.compute.engine import checked_indicator
 from metrics.db import connect
-from metrics.resources import AUDIT_SECONDS_ENV
+from metrics.resources import AUDIT_ITERATIONS_ENV, AUDIT_SECONDS_ENV, LAST_RUNG_ITERATIONS_ENV
 
 
 def main() -> None:
@@ -32,14 +32,22 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--catalog", type=Path, default=Path("indicators.yaml"))
     parser.add_argument("--only", nargs="*", default=None)
-    parser.add_argument("--seconds", type=float, default=None, help="the LP's CPU cap per indicator")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="the LP's budget per indicator, in nominal seconds"
+    )
+    parser.add_argument("--iterations", type=int, default=None, help="the same budget in simplex iterations")
+    parser.add_argument("--last-rung-iterations", type=int, default=None, help="the last rung's own budget")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     if args.seconds is not None:
         os.environ[AUDIT_SECONDS_ENV] = str(args.seconds)
+    if args.iterations is not None:
+        os.environ[AUDIT_ITERATIONS_ENV] = str(args.iterations)
+    if args.last_rung_iterations is not None:
+        os.environ[LAST_RUNG_ITERATIONS_ENV] = str(args.last_rung_iterations)
     catalogue = load_catalogue(args.catalog).catalogue
     con = connect(args.db, read_only=True)
-    print(f"{'indicator':34} {'cpu s':>7} {'LPs':>6} {'cells':>7} {'hidden':>7}  outcome")
+    print(f"{'indicator':34} {'cpu s':>7} {'LPs':>6} {'iters':>8} {'cells':>7} {'hidden':>7}  outcome")
     total = 0.0
     for indicator in catalogue.indicators:
         if args.only and indicator.id not in args.only:
@@ -64,7 +72,11 @@ def main() -> None:
         lps = audit.lps if audit else 0
         cells = audit.cells if audit else 0
         hidden = audit.hidden if audit else 0
-        print(f"{indicator.id:34} {seconds:7.1f} {lps:6d} {cells:7d} {hidden:7d}  {outcome}", flush=True)
+        iterations = audit.iterations if audit else 0
+        print(
+            f"{indicator.id:34} {seconds:7.1f} {lps:6d} {iterations:8d} {cells:7d} {hidden:7d}  {outcome}",
+            flush=True,
+        )
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(18)
     print(f"{'total':34} {total:7.1f}")

@@ -22,7 +22,6 @@ import time
 import duckdb
 
 from metrics.catalogue.loader import load_catalogue
-from metrics.catalogue.model import PublicationSettings
 from metrics.compute.engine import compute_all
 
 
@@ -39,7 +38,12 @@ def main() -> None:
     catalogue = load_catalogue(args.catalog).catalogue
     settings = catalogue.publication
     if args.rule == "off":
-        settings = PublicationSettings(True, 0, 0, settings.audit_seconds)
+        settings = dataclasses.replace(
+            settings,
+            kommun_month_breakdowns=True,
+            kommun_months_min_population=0,
+            kommun_quarter_breakdowns_min_population=0,
+        )
     if args.cap is not None:
         settings = dataclasses.replace(settings, audit_seconds=args.cap)
     catalogue = dataclasses.replace(catalogue, publication=settings)

@@ -328,8 +328,9 @@ def schema(plan: bool) -> None:
     "exact_audit",
     default=True,
     show_default=True,
-    help="Granska röjanderisken med fullständig LP-granskning (standard; högst "
-    "settings.publication.audit_seconds per indikator, därefter snabbkontrollen) eller bara med "
+    help="Granska röjanderisken med fullständig LP-granskning (standard; inom en arbetsbudget i "
+    "simplexiterationer per indikator, settings.publication.audit_iterations eller audit_seconds, "
+    "därefter publiceringstrappans sista steg med snabbkontrollen) eller bara med "
     "snabbkontrollen (ingen LP). En indikator som underkänns publiceras inte.",
 )
 @click.option(

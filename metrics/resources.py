@@ -32,6 +32,8 @@ from metrics.errors import MatavlaError
 MEMORY_ENV = "MATAVLA_MEMORY_LIMIT"
 THREADS_ENV = "MATAVLA_THREADS"
 AUDIT_SECONDS_ENV = "MATAVLA_AUDIT_SECONDS"
+AUDIT_ITERATIONS_ENV = "MATAVLA_AUDIT_ITERATIONS"
+LAST_RUNG_ITERATIONS_ENV = "MATAVLA_AUDIT_LAST_RUNG_ITERATIONS"
 DEFAULT_MEMORY_SHARE = 0.5  # of the machine's memory, when MATAVLA_MEMORY_LIMIT is not set
 MIN_MEMORY_BYTES = 10**6  # 1 MB: less is surely a missing unit (the tests run out of memory with 1 MB)
 MAX_MEMORY_BYTES = 2**50  # 1 PiB: more is surely a typo (DuckDB refuses some such values with a traceback)
@@ -215,9 +217,11 @@ def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def audit_seconds_override(environ: Mapping[str, str] | None = None) -> float | None:
-    """`MATAVLA_AUDIT_SECONDS`: the LP audit's CPU seconds per indicator for this run, overriding
-    `settings.publication.audit_seconds` (e.g. a quick compute, or the tests' small demo, whose
-    largest LPs would otherwise spend the full cap before propagation takes over). None: not set."""
+    """`MATAVLA_AUDIT_SECONDS`: the LP audit's nominal seconds per indicator for this run,
+    overriding `settings.publication.audit_seconds` (e.g. a quick compute, or the tests' small
+    demo, whose largest LPs would otherwise spend the full budget before propagation takes over).
+    Translated into simplex iterations at a fixed rate (`metrics.compute.audit_budget`), never
+    measured on the clock. None: not set."""
     text = (os.environ if environ is None else environ).get(AUDIT_SECONDS_ENV, "").strip()
     if not text:
         return None
@@ -231,3 +235,19 @@ def audit_seconds_override(environ: Mapping[str, str] | None = None) -> float | 
             f"(tips: t.ex. {AUDIT_SECONDS_ENV}=30, eller ta bort variabeln för katalogens värde)"
         )
     return value
+
+
+def audit_iterations_override(name: str, environ: Mapping[str, str] | None = None) -> int | None:
+    """`MATAVLA_AUDIT_ITERATIONS` or `MATAVLA_AUDIT_LAST_RUNG_ITERATIONS` (`name`): the LP audit's
+    work budget in HiGHS simplex iterations for this run, overriding the catalogue's. None: not set.
+    Spaces and _ between digit groups are allowed (`2 000 000`, `2_000_000`)."""
+    text = (os.environ if environ is None else environ).get(name, "").strip()
+    if not text:
+        return None
+    digits = text.replace(" ", "").replace("\u00a0", "").replace("_", "")
+    if not (digits.isascii() and digits.isdigit()):  # "²" is a digit to str, not to int()
+        raise MatavlaError(
+            f"{name}='{text}' är inget antal simplexiterationer, ett heltal ≥ 0 "
+            f"(tips: t.ex. {name}=2000000, eller ta bort variabeln för katalogens värde)"
+        )
+    return int(digits)

@@ -51,9 +51,9 @@ def test_the_details_name_indicators_by_their_titles_one_line_each():
     assert notes == (
         "128\u00a0367 celler publiceras inte alls (publiceringsregeln)",
         "Bara år visas per kommun för Vistelsetid på akutmottagning högst fyra timmar: "
-        "LP-granskningen hann inte bevisa skyddet av en finare indelning inom tidsgränsen",
+        "LP-granskningen hann inte bevisa skyddet av en finare indelning inom sin arbetsbudget",
         "Månader per kommun visas inte för Andel kontakter hos privata vårdgivare: "
-        "LP-granskningen hann inte bevisa skyddet av en finare indelning inom tidsgränsen",
+        "LP-granskningen hann inte bevisa skyddet av en finare indelning inom sin arbetsbudget",
         "fullständig LP-granskning inte körd (`matavla audit`)",
     )
 

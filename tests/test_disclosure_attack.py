@@ -231,7 +231,8 @@ def test_no_hidden_cell_is_alone_in_a_published_sum_nor_solved_by_time_sums(atta
 # Before the publishing rule, compute protected by propagation only and this attack solved 72
 # hidden values (36 cells) of the 2 % demo through combinations of area and breakdown sums.
 # With the rule and the exact LP audit in compute it solves none in any indicator the LP proved.
-# An indicator whose LP passes the CPU cap (15 s for the tests' demo) is protected by propagation
+# An indicator whose LP passed the CPU cap (15 s for the tests' demo; now a budget of 60 000
+# simplex iterations, tests/conftest.py) is protected by propagation
 # only and recorded as such (meta 'audit' → lp_timed_out; compute says so and the Data page shows
 # it): with 53 indicators that was 7, and in one of them (privata_kontakter, Östergötland
 # 2023-12 and 2023-Q4 by age band) the attacker solved 6 values. That is the gap docs/disclosure.md

@@ -181,3 +181,27 @@ def test_an_indicator_that_failed_is_computed_again_by_the_next_incremental_run(
     con.execute("UPDATE run_indicators SET status = 'stale' WHERE indicator = ?", [EMERGENCY])
 
     assert increment(con, catalogue, SOURCE).indicators == (EMERGENCY,)
+
+
+def test_a_run_with_another_audit_budget_recomputes_what_it_ran_with(tmp_path, catalogue, monkeypatch):
+    # The budget decides which rung is published and whether the LP proved it, and
+    # MATAVLA_AUDIT_ITERATIONS (or _SECONDS) is set per run, outside the catalogue: results from a
+    # run with no LP budget at all must not be kept by an incremental run with one, which a full
+    # compute would publish on rung 0, LP-proven.
+    files = tmp_path / "files"
+    files.mkdir()
+    con = connect(tmp_path / "a.duckdb")
+    import_file(con, contacts_file(files, "2024-05", 300))
+    import_file(con, emergency_file(files, "2024-05", 300))
+    monkeypatch.setenv("MATAVLA_AUDIT_ITERATIONS", "0")
+    compute_all(con, catalogue, catalogue_source=SOURCE)
+    assert increment(con, catalogue, SOURCE).indicators == ()  # the same budget: nothing to do
+
+    monkeypatch.delenv("MATAVLA_AUDIT_ITERATIONS")
+    assert increment(con, catalogue, SOURCE).indicators == (CONTACTS, EMERGENCY)
+    compute_all(con, catalogue, catalogue_source=SOURCE)
+    assert increment(con, catalogue, SOURCE).indicators == ()
+    # Only the last rung's budget changed: that too may publish other cells.
+    monkeypatch.setenv("MATAVLA_AUDIT_LAST_RUNG_ITERATIONS", "7")
+    assert increment(con, catalogue, SOURCE).indicators == (CONTACTS, EMERGENCY)
+    con.close()

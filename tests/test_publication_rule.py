@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -33,7 +32,7 @@ from metrics.dashboard.logic.publication_notes import (
     months_note_for,
 )
 from metrics.errors import CatalogueError
-from metrics.stats.audit import Quantity, audit
+from metrics.stats.audit import AuditBudget, Quantity, audit
 from metrics.stats.protection import protect
 from tests.indicator_cases import core_catalogue, empty_db, insert
 
@@ -66,6 +65,8 @@ settings:
     kommun_quarter_breakdowns_min_population: 1.5
     audit_seconds: 0
     months: 3
+    audit_iterations: 2.5
+    last_rung_audit_iterations: -1
 plan_areas:
   - {id: tillganglighet, title: Ökad tillgänglighet}
 indicators:
@@ -88,22 +89,24 @@ def test_every_publication_setting_is_checked_with_its_line(tmp_path):
     with pytest.raises(CatalogueError) as excinfo:
         load_catalogue(path)
     by_line = {p.line: p.message for p in excinfo.value.problems}
-    # lines 5–9 of HEADER, one problem each
+    # lines 5–11 of HEADER, one problem each
     assert "kommun_month_breakdowns ska vara true eller false" in by_line[5]
     assert "kommun_months_min_population ska vara ett heltal ≥ 0" in by_line[6]
     assert "kommun_quarter_breakdowns_min_population ska vara ett heltal ≥ 0" in by_line[7]
     assert "audit_seconds ska vara ett tal > 0" in by_line[8]
     assert "months" in by_line[9]
+    assert "audit_iterations ska vara ett heltal ≥ 0 (simplexiterationer" in by_line[10]
+    assert "last_rung_audit_iterations ska vara ett heltal ≥ 0" in by_line[11]
 
 
 def test_the_rule_is_on_by_default_and_can_be_switched_off(tmp_path):
     path = tmp_path / "indicators.yaml"
     lines = HEADER.splitlines()
-    path.write_text("\n".join(lines[:3] + lines[9:]) + "\n", encoding="utf-8")  # no publication:
+    path.write_text("\n".join(lines[:3] + lines[11:]) + "\n", encoding="utf-8")  # no publication:
     default = load_catalogue(path, strict=True).catalogue.publication
-    assert default == PublicationSettings(False, 20000, 10000, 120.0)
+    assert default == PublicationSettings(False, 20000, 10000, 120.0, None, None)
     off = "  publication: {kommun_month_breakdowns: true, kommun_months_min_population: 0}\n"
-    path.write_text("\n".join(lines[:3]) + "\n" + off + "\n".join(lines[9:]) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines[:3]) + "\n" + off + "\n".join(lines[11:]) + "\n", encoding="utf-8")
     assert load_catalogue(path, strict=True).catalogue.publication == PublicationSettings(
         True, 0, 10000, 120.0
     )
@@ -118,8 +121,12 @@ def test_the_schema_knows_the_publication_keys():
         "kommun_months_min_population",
         "kommun_quarter_breakdowns_min_population",
         "audit_seconds",
+        "audit_iterations",
+        "last_rung_audit_iterations",
     }
     assert properties["kommun_months_min_population"]["minimum"] == 0
+    for key in ("audit_iterations", "last_rung_audit_iterations"):
+        assert (properties[key]["type"], properties[key]["minimum"]) == ("integer", 0)
 
 
 # --- which cells are withheld ----------------------------------------------------------------------
@@ -332,38 +339,73 @@ def test_when_no_rung_is_proven_in_time_the_coarsest_is_published_and_said_so(ca
     assert out.attrs["audit"].rung == 0 and len(out) == 9
 
 
-def test_the_cap_is_shared_by_the_rungs_so_a_spent_cap_goes_straight_to_the_coarsest(catalogue, monkeypatch):
-    # The cap is the LP's CPU time per indicator over all rungs. A fake CPU clock: rung 0's LP
-    # runs out of time after spending all of it, as a real timed-out LP does. The old code gave
-    # rungs 1 and 3 a fresh cap each (3 × the cap: on the 2 % demo 15 s more CPU per indicator
-    # past the cap, for a rung 3 whose LP did not finish either).
-    from types import SimpleNamespace
-
+def _spending_every_budget(monkeypatch):
+    """Compute's LP spends the whole budget it is given on every rung, then runs out, as a real
+    LP that cannot finish does. Returns (cells withheld, iterations given, exact) per call."""
     from metrics.compute import engine
 
-    clock = [1000.0]
-    monkeypatch.setattr(engine, "time", SimpleNamespace(process_time=lambda: clock[0]))
     real = engine.protect_cells
-    given: list[tuple[int, float, bool]] = []  # (cells withheld, CPU seconds, exact) per call
+    given: list[tuple[int, int, bool]] = []
 
     def spending(*args, **kwargs):
-        given.append((int(kwargs["withheld"].sum()), kwargs["seconds"], kwargs["exact"]))
-        clock[0] += kwargs["seconds"]  # the LP uses what it is given, then times out
+        budget = kwargs["budget"]
+        given.append((int(kwargs["withheld"].sum()), budget.left(), kwargs["exact"]))
+        if budget.left():
+            budget.charge(budget.left())
         hidden, result = real(*args, **{**kwargs, "exact": False})
-        result.timed_out = kwargs["exact"]  # what `protect` says when an LP's deadline passes
+        result.timed_out = kwargs["exact"]  # what `protect` says when the budget runs out
         return hidden, result
 
     monkeypatch.setattr(engine, "protect_cells", spending)
-    cap = dataclasses.replace(catalogue.publication, audit_seconds=15.0)
-    capped = dataclasses.replace(catalogue, publication=cap)
-    indicator = capped.indicator("aterinskrivning_30d_65")
-    out = finish_cells(q3_raw(), indicator, capped, exact_audit=True, plan=PLAN)
-    # Rung 0 (Ydre's 3 months withheld, test above) gets the whole 15 s; then rung 1 (both
-    # kommuner's 6 months) is skipped and rung 3 (6 months + 2 quarters withheld) gets the 0 s
-    # left: its protection is propagation only (no LP set up to time out at once), and the
-    # outcome still says the LP did not finish.
-    assert given == [(3, 15.0, True), (8, 0.0, False)]
+    return given
+
+
+@pytest.mark.parametrize(("last_rung", "expected"), [(None, 1000), (300, 300), (0, 0)])
+def test_the_budget_is_shared_by_the_rungs_and_the_last_rung_has_its_own(
+    catalogue, monkeypatch, last_rung, expected
+):
+    # The budget (simplex iterations per indicator) is shared by rungs 0–2: rung 0's LP spends
+    # all of it, so rungs 1–2 are skipped (a fresh cap per rung cost the 2 % demo's build 15 s per
+    # indicator past the cap). The last rung – only years per kommun – gets a budget of its own:
+    # `last_rung_audit_iterations`, by default as much as the others share. The old code gave it
+    # what was left of a shared CPU-time cap: nothing here, so it was never LP-proven.
+    for name in ("MATAVLA_AUDIT_ITERATIONS", "MATAVLA_AUDIT_SECONDS", "MATAVLA_AUDIT_LAST_RUNG_ITERATIONS"):
+        monkeypatch.delenv(name, raising=False)
+    given = _spending_every_budget(monkeypatch)
+    settings = dataclasses.replace(
+        catalogue.publication, audit_iterations=1000, last_rung_audit_iterations=last_rung
+    )
+    budgeted = dataclasses.replace(catalogue, publication=settings)
+    indicator = budgeted.indicator("aterinskrivning_30d_65")
+    out = finish_cells(q3_raw(), indicator, budgeted, exact_audit=True, plan=PLAN)
+    # Rung 0 (Ydre's 3 months withheld, test above) gets the whole 1 000; rung 1 (both kommuner's
+    # 6 months) is skipped and rung 3 (6 months + 2 quarters withheld) gets its own. With none,
+    # its protection is propagation only (no LP set up to run out at once).
+    assert given == [(3, 1000, True), (8, expected, expected > 0)]
     assert out.attrs["audit"].rung == 3 and out.attrs["audit"].timed_out
+
+
+def test_the_last_rung_s_own_budget_is_spent_even_when_it_withholds_nothing_more(catalogue, monkeypatch):
+    # Years only (Q3's values as years 2022): no rung withholds anything, so rungs 1–2 are
+    # skipped as before – but the last rung's own budget is a second try at the same cells, not
+    # lost because the rung adds nothing (the old code never gave it an LP of its own here).
+    for name in ("MATAVLA_AUDIT_ITERATIONS", "MATAVLA_AUDIT_SECONDS", "MATAVLA_AUDIT_LAST_RUNG_ITERATIONS"):
+        monkeypatch.delenv(name, raising=False)
+    given = _spending_every_budget(monkeypatch)
+    settings = dataclasses.replace(
+        catalogue.publication, audit_iterations=1000, last_rung_audit_iterations=300
+    )
+    budgeted = dataclasses.replace(catalogue, publication=settings)
+    raw = q3_raw()
+    raw = raw[raw["period_type"] == "quarter"].assign(
+        period_type="year", period_start=pd.Timestamp("2022-01-01")
+    )
+    out = finish_cells(
+        raw, budgeted.indicator("aterinskrivning_30d_65"), budgeted, exact_audit=True, plan=PLAN
+    )
+    assert given == [(0, 1000, True), (0, 300, True)]
+    # ... and it publishes what rung 0 does: recorded as rung 0, no finer division withheld
+    assert out.attrs["audit"].rung == 0 and out.attrs["audit"].timed_out and len(out) == 3
 
 
 def test_a_count_pinned_to_exactly_zero_passes():
@@ -388,14 +430,14 @@ def test_a_count_pinned_to_exactly_zero_passes():
     assert {f.cell for f in before.findings} == {1, 2, 3}  # the old audit failed all three at width 0
 
 
-def test_the_exact_audit_past_its_time_cap_falls_back_to_the_snabbkontroll_and_says_so():
+def test_the_exact_audit_out_of_budget_falls_back_to_the_snabbkontroll_and_says_so():
     # Ydre readmissions Q3 (tests/test_disclosure.py): August hidden, September its complement.
     equations = [(0, [1, 2, 3])]
     num = Quantity("numerator", np.array([14.0, 6, 1, 7]), equations, required_width=5.0)
     den = Quantity("denominator", np.array([76.0, 30, 21, 25]), equations, required_width=5.0)
     primary = np.array([False, False, True, False])
     hidden, result = protect(
-        primary, num, den, numerator_within_denominator=True, exact=True, deadline=time.process_time() - 1
+        primary, num, den, numerator_within_denominator=True, exact=True, budget=AuditBudget(0)
     )
     assert result.timed_out and result.passed  # propagation: August + September = 8, each in 0..8
     assert hidden.tolist() == [False, False, True, True]
@@ -521,7 +563,7 @@ def test_the_data_page_says_how_many_cells_are_withheld_and_where_the_lp_audit_g
     assert (
         "Snabbkontroll godkänd 2026-12-02 08:40 · 2\u00a0705 av 4\u00a0660 celler dolda (50,2 s) · "
         "12\u00a0850 celler publiceras inte alls (publiceringsregeln) · "
-        "LP-granskningen hann inte klart för digitala_kontakter: bara snabbkontrollen gäller där"
+        "LP-granskningens arbetsbudget tog slut för digitala_kontakter: bara snabbkontrollen gäller där"
     ) in text
 
 
@@ -576,9 +618,9 @@ def test_the_data_page_does_not_call_a_coarser_rung_the_lp_proved_unproven():
     assert "kunde inte bevisa skyddet inom tidsgränsen" not in text
     assert (
         "Bara år visas per kommun för digitala_kontakter: LP-granskningen hann inte bevisa skyddet "
-        "av en finare indelning inom tidsgränsen · Månader per kommun visas inte för "
+        "av en finare indelning inom sin arbetsbudget · Månader per kommun visas inte för "
         "privata_kontakter: LP-granskningen hann inte bevisa skyddet av en finare indelning inom "
-        "tidsgränsen · LP-granskningen hann inte klart för digitala_kontakter: bara "
+        "sin arbetsbudget · LP-granskningens arbetsbudget tog slut för digitala_kontakter: bara "
         "snabbkontrollen gäller där"
     ) in text
 

@@ -321,15 +321,18 @@ def test_a_covered_year_without_any_cell_changes_nothing_not_even_a_dtype(con, c
 # --- MATAVLA_AUDIT_SECONDS: the LP audit's cap for one run -------------------------------------
 
 
-def test_the_audit_cap_is_the_catalogues_unless_the_environment_overrides_it(monkeypatch, catalogue):
-    from metrics.compute.engine import audit_cap
+def test_the_audit_budget_is_the_catalogues_unless_the_environment_overrides_it(monkeypatch, catalogue):
+    from metrics.compute.audit_budget import ITERATIONS_PER_SECOND, audit_budgets
     from metrics.resources import audit_seconds_override
 
-    monkeypatch.delenv("MATAVLA_AUDIT_SECONDS", raising=False)
+    for name in ("MATAVLA_AUDIT_SECONDS", "MATAVLA_AUDIT_ITERATIONS", "MATAVLA_AUDIT_LAST_RUNG_ITERATIONS"):
+        monkeypatch.delenv(name, raising=False)
     assert audit_seconds_override() is None
-    assert audit_cap(catalogue) == catalogue.publication.audit_seconds == 120  # the shipped default
+    assert catalogue.publication.audit_seconds == 120  # the shipped default, in nominal seconds
+    assert audit_budgets(catalogue).rungs == 120 * ITERATIONS_PER_SECOND
     monkeypatch.setenv("MATAVLA_AUDIT_SECONDS", "7,5")  # a decimal comma, as Swedish users write
-    assert audit_cap(catalogue) == 7.5
+    assert audit_seconds_override() == 7.5
+    assert audit_budgets(catalogue).rungs == round(7.5 * ITERATIONS_PER_SECOND)
 
 
 @pytest.mark.parametrize("text", ["0", "-3", "abc", "inf", "nan"])
@@ -339,3 +342,24 @@ def test_a_bad_audit_cap_names_the_setting_in_swedish(text):
     with pytest.raises(MatavlaError) as error:
         audit_seconds_override({"MATAVLA_AUDIT_SECONDS": text})
     assert "MATAVLA_AUDIT_SECONDS" in str(error.value) and "sekunder" in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["MATAVLA_AUDIT_ITERATIONS", "MATAVLA_AUDIT_LAST_RUNG_ITERATIONS"])
+@pytest.mark.parametrize("text", ["-3", "2,5", "1e6", "10²", "många"])
+def test_a_bad_iteration_budget_names_the_setting_in_swedish(name, text):
+    # "10²" passed str.isdigit() and then crashed int() with a Python ValueError.
+    from metrics.resources import audit_iterations_override
+
+    with pytest.raises(MatavlaError) as error:
+        audit_iterations_override(name, {name: text})
+    assert name in str(error.value) and "simplexiterationer" in str(error.value)
+
+
+def test_an_iteration_budget_may_group_its_digits():
+    from metrics.resources import audit_iterations_override
+
+    name = "MATAVLA_AUDIT_ITERATIONS"
+    assert audit_iterations_override(name, {name: " 2 000 000 "}) == 2_000_000
+    assert audit_iterations_override(name, {name: "2_000_000"}) == 2_000_000
+    assert audit_iterations_override(name, {name: "0"}) == 0
+    assert audit_iterations_override(name, {}) is None

@@ -201,9 +201,19 @@ SECTIONS: dict[str, dict[str, Key]] = {
             {"type": "integer", "minimum": 0},
         ),
         "audit_seconds": Key(
-            "Processorsekunder LP-granskningen får ta per indikator i compute innan snabbkontrollen tar över "
-            "(standard 120).",
+            "LP-granskningens arbetsbudget per indikator i compute, i nominella sekunder: räknas om till "
+            "simplexiterationer med ett fast tal per sekund, aldrig mot klockan, så att samma data alltid "
+            "ger samma resultat (standard 120).",
             {"type": "number", "exclusiveMinimum": 0},
+        ),
+        "audit_iterations": Key(
+            "Samma budget i simplexiterationer (HiGHS); anges den gäller den före audit_seconds.",
+            {"type": "integer", "minimum": 0},
+        ),
+        "last_rung_audit_iterations": Key(
+            "Publiceringstrappans sista steg (bara år per kommun) får en egen budget i simplexiterationer "
+            "(standard: samma som ovan).",
+            {"type": "integer", "minimum": 0},
         ),
     },
     "plan": {

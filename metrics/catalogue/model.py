@@ -65,7 +65,12 @@ class PublicationSettings:
     kommun_quarter_breakdowns_min_population: int = 10000
     """Kommuner with fewer inhabitants get no quarter cells by sex and age band (0: all get them)."""
     audit_seconds: float = 120.0
-    """CPU seconds the exact LP audit may take per indicator in compute before it falls back."""
+    """The exact LP audit's budget per indicator in compute, in nominal seconds: translated into
+    simplex iterations at a fixed rate (`metrics.compute.audit_budget`), never timed."""
+    audit_iterations: int | None = None
+    """The same budget in HiGHS simplex iterations; set, it wins over `audit_seconds`."""
+    last_rung_audit_iterations: int | None = None
+    """The publishing ladder's last rung's own budget (None: the same as the one above)."""
 
 
 @dataclass(frozen=True)

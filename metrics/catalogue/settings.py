@@ -27,6 +27,8 @@ PUBLICATION_KEYS = (
     "kommun_months_min_population",
     "kommun_quarter_breakdowns_min_population",
     "audit_seconds",
+    "audit_iterations",
+    "last_rung_audit_iterations",
 )
 STANDARD_POPULATION_NAMES = ("esp2013", "none")
 """standard_population as a word: the European Standard Population 2013, or no standardisation."""
@@ -101,7 +103,7 @@ def parse_publication(node: Any, line: int, problems: Problems) -> PublicationSe
                 values[key] = value
     if "audit_seconds" in node:
         value = node["audit_seconds"]
-        if not is_number(value) or value <= 0:
+        if not is_number(value) or not value > 0:  # `not >`: a YAML .nan is no number of seconds
             problems.add(
                 node.line_of("audit_seconds"),
                 "publication.audit_seconds ska vara ett tal > 0 (sekunder per indikator)",
@@ -109,6 +111,17 @@ def parse_publication(node: Any, line: int, problems: Problems) -> PublicationSe
             )
         else:
             values["audit_seconds"] = float(value)
+    for key in ("audit_iterations", "last_rung_audit_iterations"):
+        if key in node:
+            value = node[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                problems.add(
+                    node.line_of(key),
+                    f"publication.{key} ska vara ett heltal ≥ 0 (simplexiterationer per indikator)",
+                    f"t.ex. {key}: 3000000",
+                )
+            else:
+                values[key] = value
     return PublicationSettings(**{**default.__dict__, **values})
 
 

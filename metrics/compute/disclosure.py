@@ -13,7 +13,6 @@ outcomes are kept in the `meta` table (`AUDIT_META_KEY` from compute, `LP_AUDIT_
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +27,7 @@ from metrics.compute.equations import CellEquations, cell_equations
 from metrics.compute.publication import PublishingPlan, applies, with_withheld
 from metrics.db import get_meta, set_meta
 from metrics.errors import DisclosureError
-from metrics.stats.audit import AuditResult, Finding, Quantity, audit
+from metrics.stats.audit import AuditBudget, AuditResult, Finding, Quantity, audit
 from metrics.stats.protection import protect, quick_check
 from metrics.wording import thousands
 
@@ -110,30 +109,29 @@ def protect_cells(
     catalogue: Catalogue,
     *,
     exact: bool = True,
-    seconds: float | None = None,
+    budget: AuditBudget | None = None,
     withheld: npt.NDArray[np.bool_] | None = None,
     withheld_unknown: bool = False,
 ) -> tuple[npt.NDArray[np.bool_], AuditResult]:
     """Every cell to hide (primary included), checked; raises `DisclosureError` if the check fails.
 
     `exact` False: propagation protects and checks (no LP); True: the exact LP audit proves it,
-    within `seconds` of CPU time (None: no cap). Past the cap the result of propagation protection is kept,
-    checked by the snabbkontroll, and the outcome says so (`timed_out`). `withheld`: the cells
+    within `budget` (simplex iterations, shared with the caller's other rungs; None: no cap). Once
+    it is spent the result of propagation protection is kept, checked by the snabbkontroll, and
+    the outcome says so (`timed_out`). `withheld`: the cells
     the publishing rule leaves out – hidden where `primary` says so, otherwise assumed known to
     the attacker – and the first choice as complementary cells (`metrics.stats.protection`);
     `withheld_unknown`: the exact audit treats them as unknowns instead (the ladder's rungs).
     """
     equations = cell_equations(cells, indicator, catalogue)
     num, den = quantities(indicator, numerator, denominator, equations)
-    # CPU time, not wall time: on a busy machine the same data must give the same cells.
-    deadline = None if seconds is None else time.process_time() + seconds
     hidden, result = protect(
         primary,
         num,
         den,
         numerator_within_denominator=numerator_within_denominator(indicator),
         exact=exact,
-        deadline=deadline,
+        budget=budget,
         withheld=withheld,
         withheld_unknown=withheld_unknown,
     )
@@ -232,7 +230,7 @@ def audit_summary(
 ) -> dict:
     """The small JSON record the Data page shows: which check, cells checked, hidden, passed, seconds.
 
-    An indicator whose exact audit hit compute's time cap is recorded as checked by the
+    An indicator whose exact audit ran out of compute's work budget is recorded as checked by the
     snabbkontroll (`lp_timed_out`), and the weaker check then speaks for the whole run.
     """
     entries = {
@@ -243,9 +241,12 @@ def audit_summary(
             "passed": r.passed,
             "seconds": round(r.seconds, 3),
             "lps": r.lps,
+            "lp_iterations": r.iterations,
             "check": QUICK_CHECK if r.timed_out else check,
             "lp_timed_out": r.timed_out,
             "rung": r.rung,
+            # The work budgets it ran with: a different one may publish other cells.
+            **({"budget": list(r.budget)} if r.budget is not None else {}),
         }
         for key, r in sorted(results.items())
     }

@@ -24,6 +24,7 @@ import pandas as pd
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
 from metrics.compute.areas import write_areas
+from metrics.compute.audit_budget import audit_budgets
 from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.disclosure import check_kind, protect_cells, record_audit
 from metrics.compute.publication import (
@@ -45,8 +46,7 @@ from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
 from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
-from metrics.resources import audit_seconds_override
-from metrics.stats.audit import AuditResult
+from metrics.stats.audit import AuditBudget, AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
 from metrics.stats.means import clustered_mean_interval, mean_interval
 from metrics.stats.standardisation import sum_rate_interval
@@ -89,12 +89,6 @@ def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
     )
 
 
-def audit_cap(catalogue: Catalogue) -> float:
-    """The LP audit's CPU seconds per indicator: MATAVLA_AUDIT_SECONDS, else the catalogue's."""
-    override = audit_seconds_override()
-    return catalogue.publication.audit_seconds if override is None else override
-
-
 def finish_cells(
     raw: pd.DataFrame,
     indicator: Indicator,
@@ -105,8 +99,8 @@ def finish_cells(
 ) -> pd.DataFrame:
     """From summed numerators and denominators to values, intervals and suppression.
 
-    `exact_audit`: prove protection with the exact LP audit instead of propagation, within
-    `catalogue.publication.audit_seconds`. `plan`: the publishing rule (None: every cell is
+    `exact_audit`: prove protection with the exact LP audit instead of propagation, within its
+    work budget (`metrics.compute.audit_budget`). `plan`: the publishing rule (None: every cell is
     published); the cells it withholds are protected as hidden cells and then left out.
     """
     # Riket only for a period all 21 län deliver whole: another "riket" is neither protected nor kept.
@@ -198,34 +192,44 @@ def _protect_on_the_ladder(
     exact_audit: bool,
     plan: PublishingPlan | None,
 ) -> tuple[npt.NDArray[np.bool_], AuditResult, npt.NDArray[np.bool_]]:
-    """Protect the cells; past the exact audit's time cap, publish less until it proves what is left.
+    """Protect the cells; once the exact audit's budget is spent, publish less until it proves what is left.
 
     Rung 0 is the catalogue's publishing rule; each later rung (`publication.LADDER`) withholds
     more kommun cells (a rung that withholds nothing more than the one before is skipped: on
-    small data the rule already withholds what rungs 1–2 add). The cap is the LP's CPU time for
-    the indicator over all rungs together: a later rung gets what is left of it, not a fresh cap
-    (a fresh cap per rung cost the 2 % demo's build 15 s per indicator past the cap, for a rung
-    whose LP did not finish either). Once the cap is spent, the coarsest rung is published
-    protected and checked by propagation, and the outcome says so (`timed_out`, as before the
-    ladder): refusing would drop indicators of the 2 % demo (docs/disclosure.md). The
-    snabbkontroll (`exact_audit` False) has no LP to run out of time. Returns the hidden cells,
-    the check's outcome (with its `rung`) and the withheld cells.
+    small data the rule already withholds what rungs 1–2 add). The budget is simplex iterations
+    (`metrics.compute.audit_budget`: work, not time, so the same data always publishes the same
+    rung and cells). The rungs before the last share one budget: a later one gets what is left
+    of it, not a fresh one (a fresh cap per rung cost the 2 % demo's build 15 s per indicator past
+    the cap, for rungs whose LP did not finish either). The last rung – only years per kommun,
+    far fewer sums – gets its own budget: with only the leftovers it was nearly always published
+    on propagation alone, though its LP can finish. If that is spent too, the last rung is
+    published protected and checked by propagation, and the outcome says so (`timed_out`):
+    refusing would drop indicators of the 2 % demo (docs/disclosure.md). The snabbkontroll
+    (`exact_audit` False) has no LP to run out of budget. Returns the hidden cells, the check's
+    outcome (with its `rung`) and the withheld cells.
     """
-    cap = audit_cap(catalogue)
-    deadline = time.process_time() + cap
+    budgets = audit_budgets(catalogue)
+    budget = AuditBudget(budgets.rungs)
     rungs = len(LADDER) if exact_audit and plan is not None else 1
     tried: npt.NDArray[np.bool_] | None = None
+    rule_cells = gone  # what the catalogue's rule (rung 0) withholds
+    spent_before = 0  # iterations spent from budgets given up (the shared one, at the last rung)
     for rung in range(rungs):
-        left = deadline - time.process_time()
+        last = rung == rungs - 1 and rung > 0
         if rung:
             assert plan is not None
-            if left <= 0 and rung < rungs - 1:
-                continue  # the cap is spent: straight to the coarsest rung
+            if budget.left() <= 0 and not last:
+                continue  # the shared budget is spent: straight to the last rung
             gone = withheld(df, rung_plan(plan, rung))
-            if tried is not None and np.array_equal(gone, tried):
+            # The same cells as the rung before: skipped – unless it is the last rung, whose own
+            # budget is then a second try at them (e.g. an indicator with years only).
+            if tried is not None and np.array_equal(gone, tried) and not last:
                 continue
+        if last:
+            spent_before = budget.spent
+            budget = AuditBudget(budgets.last_rung)
         tried = gone
-        spent = rung > 0 and left <= 0  # no LP time left: propagation only, no LP set up for nothing
+        spent = budget.left() <= 0  # no LP work left: propagation only, no LP set up for nothing
         final, audit = protect_cells(
             df,
             primary,
@@ -234,12 +238,19 @@ def _protect_on_the_ladder(
             indicator,
             catalogue,
             exact=exact_audit and not spent,
-            seconds=max(left, 0.0),
+            budget=budget,
             withheld=gone,
             withheld_unknown=rung > 0,
         )
-        audit.rung = rung
-        audit.timed_out |= spent
+        # The last rung's second try at the catalogue rule's own cells (it withholds nothing more,
+        # e.g. years only) publishes what rung 0 does: recorded as rung 0, or the Data page and
+        # compute would say a finer division was withheld when none was.
+        audit.rung = 0 if np.array_equal(gone, rule_cells) else rung
+        audit.timed_out |= exact_audit and spent
+        # Recorded, so that `compute --incremental` recomputes an indicator whose budget changed.
+        audit.budget = (budgets.rungs, budgets.last_rung) if exact_audit else None
+        # All the work charged for the indicator, on every rung tried (what the budgets count).
+        audit.iterations = spent_before + budget.spent
         if not audit.timed_out:
             break
     return final, audit, gone
@@ -331,9 +342,10 @@ def compute_all(
 ) -> list[RunReport]:
     """Compute the catalogue's indicators (or `only` these) and replace their results.
 
-    `exact_audit` (default): refuse to publish an indicator the exact LP audit fails, within the
-    time cap `settings.publication.audit_seconds` (past it: propagation protection, recorded as
-    checked by the snabbkontroll); False: propagation only (`compute --snabbkontroll`).
+    `exact_audit` (default): refuse to publish an indicator the exact LP audit fails, within its
+    work budget (`metrics.compute.audit_budget`; once spent: the ladder's last rung, protected by
+    propagation and recorded as checked by the snabbkontroll); False: propagation only
+    (`compute --snabbkontroll`).
 
     `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
     `keep_runs`: how many runs' results `results_history` keeps.
@@ -381,14 +393,17 @@ def compute_all(
         reports.append(RunReport(indicator.id, True, len(frame), seconds))
         if progress:
             note = ""
+            budgets = audit_budgets(catalogue)
             if audit.rung:
                 note = (
                     f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
-                    f"på {audit_cap(catalogue):g} s med katalogens publiceringsregel"
+                    f"inom {thousands(budgets.rungs)} simplexiterationer med katalogens publiceringsregel"
                 )
             if audit.timed_out:
+                # What it spent over every rung tried: the last rung may have had its own budget.
                 note += (
-                    f" – LP-granskningen hann inte klart på {audit_cap(catalogue):g} s; "
+                    " – LP-granskningen hann inte klart inom sin arbetsbudget "
+                    f"({thousands(audit.iterations)} simplexiterationer); "
                     "skyddad och kontrollerad med snabbkontrollen (kör `matavla audit`)"
                 )
             progress(

@@ -86,7 +86,7 @@ LADDER = (
 )
 """The publishing ladder (docs/disclosure.md): rung 0 is the catalogue's rule; each later rung
 withholds more of the kommun cells, for an indicator whose exact audit could not prove the rung
-before within compute's time cap. The Data page's words for each rung."""
+before within compute's work budget. The Data page's words for each rung."""
 
 
 def rung_plan(plan: PublishingPlan, rung: int) -> PublishingPlan:

@@ -13,6 +13,8 @@ not at all.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +23,8 @@ import duckdb
 
 from metrics.catalogue.fingerprint import definition_hash, file_hash
 from metrics.catalogue.model import Catalogue
-from metrics.db import RESULT_COLUMNS
+from metrics.compute.audit_budget import audit_budgets
+from metrics.db import RESULT_COLUMNS, get_meta
 from metrics.errors import MatavlaError
 
 DEFAULT_KEEP_RUNS = 12
@@ -219,7 +222,9 @@ def increment(
 ) -> Increment:
     """The indicators whose results may differ from those shown: those whose sources an import
     changed since the run that computed their results, whose definition changed, or that have no
-    good results. Every indicator when the catalogue file changed, when `population` changed (the
+    good results, or whose exact audit ran with another work budget (`MATAVLA_AUDIT_ITERATIONS`
+    and the like are set per run, outside the catalogue; the budget decides what is published).
+    Every indicator when the catalogue file changed, when `population` changed (the
     publishing rule and standardisation read it), or when no run is recorded.
 
     Each indicator is compared with the imports present at *its* results' run (`run_indicators.
@@ -241,6 +246,12 @@ def increment(
         int(r[0]): {int(i) for i in r[1]}
         for r in con.execute("SELECT run, import_ids FROM compute_runs").fetchall()
     }
+    from metrics.compute.disclosure import AUDIT_META_KEY  # not at the top: it loads the LP solver
+
+    entries = json.loads(get_meta(con, AUDIT_META_KEY) or "{}").get("indicators", {})
+    # Compared only where a budget is recorded: results from before the budget (or checked by the
+    # snabbkontroll) are not out of date for it.
+    budget = list(dataclasses.astuple(audit_budgets(catalogue)))
     selected: list[str] = []
     for indicator in catalogue.indicators:
         before = state.get(indicator.id)
@@ -254,6 +265,9 @@ def increment(
             selected.append(indicator.id)  # new, failed before, or results from before runs
             continue
         if before[2] != definition_hash(indicator, catalogue):
+            selected.append(indicator.id)
+            continue
+        if (recorded := entries.get(indicator.id, {}).get("budget")) is not None and recorded != budget:
             selected.append(indicator.id)
             continue
         since = {imported[i] for i in imported.keys() - present[results_run]}

@@ -13,7 +13,8 @@ from metrics.db import connect
 from metrics.errors import MatavlaError
 from metrics.resources import AUDIT_SECONDS_ENV
 
-DEMO_AUDIT_SECONDS = 30  # CPU seconds of LP audit per indicator when building the demo
+DEMO_AUDIT_SECONDS = 30  # the LP audit's budget per indicator for the demo, in nominal seconds
+# (translated into simplex iterations at a fixed rate: metrics.compute.audit_budget)
 
 
 def parse_years(text: str) -> list[int]:
@@ -101,8 +102,9 @@ def build_demo(
         say("Beräknar indikatorer …")
         result = load_catalogue(catalog_path)
         # The demo is made-up data and its first start should take minutes, not an hour: the LP
-        # audit gets DEMO_AUDIT_SECONDS per indicator (unless MATAVLA_AUDIT_SECONDS says otherwise);
-        # past it, propagation protects and the Data page says so. `matavla audit` proves the rest.
+        # audit gets DEMO_AUDIT_SECONDS' worth of simplex iterations per indicator (unless
+        # MATAVLA_AUDIT_SECONDS or MATAVLA_AUDIT_ITERATIONS says otherwise); once spent, the
+        # ladder's last rung, and the Data page says so. `matavla audit` proves the rest.
         saved = os.environ.get(AUDIT_SECONDS_ENV)
         os.environ.setdefault(AUDIT_SECONDS_ENV, str(DEMO_AUDIT_SECONDS))
         try:

@@ -46,6 +46,10 @@ min and max (they stop earlier once one proves too few)."""
 ZERO = 1e-7
 """A maximum at or below this is 0 (LP round-off)."""
 
+HIGHS_INT_MAX = 2**31 - 1
+"""The largest iteration limit HiGHS accepts (its options are 32-bit; a larger one is refused and
+the previous limit silently kept)."""
+
 RELATIVE_TOLERANCE = 1e-7
 """Widths below this share of the component's scale count as zero (LP round-off)."""
 
@@ -89,8 +93,29 @@ class Finding:
         return self.width <= self.required * 1e-3 or self.width == 0
 
 
-class AuditTimeout(Exception):
-    """The exact audit ran past its deadline (compute's time cap); nothing it found so far counts."""
+class AuditBudgetSpent(Exception):
+    """The exact audit ran out of its work budget (`AuditBudget`); nothing it found so far counts."""
+
+
+@dataclass
+class AuditBudget:
+    """The exact audit's work budget: HiGHS simplex iterations, shared by every LP charged to it.
+
+    Work, not time: a CPU-time cap decides near its boundary by how fast the machine happens to
+    run, so two computes of the same data could publish different cells (issue 6 §3). The
+    simplex iterations HiGHS needs for an LP depend only on the LP and the solver's options
+    (single-threaded, fixed presolve and seed: `_solver`), so the same data and catalogue always
+    run out at the same LP, whatever the load. Each LP costs its iterations, and at least 1.
+    """
+
+    iterations: int
+    spent: int = 0
+
+    def left(self) -> int:
+        return max(self.iterations - self.spent, 0)
+
+    def charge(self, iterations: int) -> None:
+        self.spent += max(int(iterations), 1)
 
 
 @dataclass
@@ -101,9 +126,11 @@ class AuditResult:
     components: int = 0
     lps: int = 0
     seconds: float = 0.0
-    timed_out: bool = False  # the exact audit hit its time cap: only the snabbkontroll speaks for it
+    timed_out: bool = False  # the exact audit ran out of its budget: only the snabbkontroll speaks for it
+    iterations: int = 0  # HiGHS simplex iterations of its LPs (what `AuditBudget` counts)
     withheld: int = 0  # cells the publishing rule left out (protected as hidden, never stored)
     rung: int = 0  # the publishing ladder's rung published (0: the catalogue's rule)
+    budget: tuple[int, int] | None = None  # compute's work budgets (rungs, last rung); None: no LP budget
 
     @property
     def passed(self) -> bool:
@@ -202,7 +229,7 @@ def audit(
     exact: bool = True,
     feasible: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
     lp_budget: int | None = None,
-    deadline: float | None = None,
+    budget: AuditBudget | None = None,
     bounded_only: npt.ArrayLike | None = None,
     only: npt.ArrayLike | None = None,
 ) -> AuditResult:
@@ -217,8 +244,9 @@ def audit(
     to satisfy every relation: used only as one more witness, it never narrows an interval.
     `lp_budget` caps the cells per component that get their own LPs; beyond it an unproven cell
     is reported as failing (never the other way round), so a pass is always proven.
-    `deadline` (a `time.process_time()` value: CPU time, so that a busy machine does not change
-    what is published): raise `AuditTimeout` once it has passed.
+    `budget`: the simplex iterations the LPs may use (shared with the caller's other audits):
+    raise `AuditBudgetSpent` when it runs out – work, not time, so that a busy machine does not
+    change what is published.
     `bounded_only` (optional bool array): hidden cells that are unknowns of the LPs but not their
     targets – the cells the publishing rule withholds, checked by interval propagation only
     (`metrics.stats.protection.propagation_findings`); their LPs would dominate the audit's time.
@@ -308,7 +336,7 @@ def audit(
             (outer_high - outer_low)[members],
             (zero_ok & (outer_high <= ZERO))[members],
             zero_ok[members],
-            deadline,
+            budget,
         )
     result.findings.sort(key=lambda f: (f.cell, f.quantity))
     result.seconds = time.perf_counter() - started
@@ -333,7 +361,7 @@ def _audit_component(
     outer_width: FloatArray,
     pinned_zero: BoolArray,
     zero_ok: BoolArray,
-    deadline: float | None,
+    budget: AuditBudget | None,
 ) -> None:
     """Feasible intervals of one component's target variables; failures go into `result`."""
     k = members.size
@@ -367,23 +395,33 @@ def _audit_component(
     model.a_matrix_.start_ = rows.indptr
     model.a_matrix_.index_ = rows.indices
     model.a_matrix_.value_ = rows.data
-    # The plain core class: `highspy.Highs()` prints a banner on stdout before any option can stop it.
-    solver = _core._Highs()
-    solver.setOptionValue("output_flag", False)
-    # Only the objective changes between LPs, so the last solution stays primal feasible: the
-    # primal simplex starts from it. Presolve still pays: it removes most of the sums' structure
-    # (measured on the full demo, aterinskrivning_30d_65: 43 s → 7 s for the audit).
-    solver.setOptionValue("simplex_strategy", 4)  # primal
+    solver = _solver()
     solver.passModel(model)
     everything = np.arange(k, dtype=np.int32)
 
     def solve(objective: FloatArray) -> FloatArray | None:
-        if deadline is not None and time.process_time() > deadline:
-            raise AuditTimeout
+        left = 0
+        if budget is not None:
+            left = budget.left()
+            if left <= 0:
+                raise AuditBudgetSpent
+            # An LP stops just past where the budget does, so one long LP cannot overrun it. One
+            # past, not at it: HiGHS reports the limit reached, not optimal, when an LP needs
+            # exactly as many iterations as its limit, so a limit of `left` would refuse an LP
+            # that fits the budget exactly.
+            solver.setOptionValue("simplex_iteration_limit", min(left + 1, HIGHS_INT_MAX))
         result.lps += 1
         solver.changeColsCost(k, everything, objective)
         solver.run()
-        if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        iterations = int(solver.getInfo().simplex_iteration_count)
+        result.iterations += iterations
+        status = solver.getModelStatus()
+        if budget is not None:
+            over = status == highspy.HighsModelStatus.kIterationLimit or iterations > left
+            budget.charge(min(iterations, left))  # never past the budget, even by the extra one
+            if over:
+                raise AuditBudgetSpent
+        if status != highspy.HighsModelStatus.kOptimal:
             return None
         return np.asarray(solver.getSolution().col_value, dtype=np.float64)
 
@@ -473,6 +511,26 @@ def _audit_component(
             _record(
                 result, int(members[i]), n, quantities, float(max(high[i] - low[i], 0.0)), float(required[i])
             )
+
+
+def _solver() -> _core._Highs:
+    """A HiGHS instance whose every run is a pure function of the LP (the same iterations, the
+    same solution), so that the work budget and the witnesses do not depend on the machine."""
+    # The plain core class: `highspy.Highs()` prints a banner on stdout before any option can stop it.
+    solver = _core._Highs()
+    solver.setOptionValue("output_flag", False)
+    # Only the objective changes between LPs, so the last solution stays primal feasible: the
+    # primal simplex starts from it. Presolve still pays: it removes most of the sums' structure
+    # (measured on the full demo, aterinskrivning_30d_65: 43 s → 7 s for the audit).
+    solver.setOptionValue("simplex_strategy", 4)  # primal
+    # Deterministic: no parallel simplex (a race between threads can change the pivots; the
+    # primal simplex and LP presolve then run on one thread), presolve always on rather than
+    # chosen, a fixed seed, and no time limit of HiGHS's own. Not `threads: 1`: HiGHS refuses a
+    # run whose thread count differs from its process-wide scheduler's, once that is started.
+    solver.setOptionValue("parallel", "off")
+    solver.setOptionValue("presolve", "on")
+    solver.setOptionValue("random_seed", 0)
+    return solver
 
 
 def _scale(quantity: Quantity, unknown: BoolArray) -> float:

@@ -26,8 +26,9 @@ import scipy.sparse as sp
 
 from metrics.stats.audit import (
     ZERO,
+    AuditBudget,
+    AuditBudgetSpent,
     AuditResult,
-    AuditTimeout,
     Finding,
     Quantity,
     audit,
@@ -68,7 +69,7 @@ def protect(
     *,
     numerator_within_denominator: bool,
     exact: bool = False,
-    deadline: float | None = None,
+    budget: AuditBudget | None = None,
     withheld: BoolArray | None = None,
     withheld_unknown: bool = False,
 ) -> tuple[BoolArray, AuditResult]:
@@ -76,8 +77,9 @@ def protect(
 
     `exact` False: protected and checked by propagation only (no LP). True: the exact LP audit
     proves the result, hiding more where it finds a cell propagation could not see through.
-    `deadline` (a `time.process_time()` value: CPU seconds) caps the exact audit: past it, the result of
-    propagation protection is returned with its snabbkontroll, marked `timed_out`.
+    `budget` (simplex iterations, `metrics.stats.audit.AuditBudget`) caps the exact audit: once it
+    is spent, the result of propagation protection is returned with its snabbkontroll, marked
+    `timed_out`. Work, not time: the same data always gives the same cells.
     `withheld`: cells the publishing rule leaves out. The caller marks those the primary rule
     would hide as hidden in `primary`; the others are treated as *published* – the attacker is
     assumed to know them, which is more than the real one does, so every pass holds for the real
@@ -153,11 +155,11 @@ def protect(
             members,
             incidence,
             values,
-            deadline,
+            budget,
             prefer,
             withheld if withheld_unknown and withheld is not None else None,
         )
-    except AuditTimeout:
+    except AuditBudgetSpent:
         # Honest fallback: what propagation protected, checked by propagation, and said so.
         result = quick_check(hidden, numerator, denominator, numerator_within_denominator)
         result.timed_out = True
@@ -173,7 +175,7 @@ def _protect_exactly(
     members: dict[str, sp.csc_matrix],
     incidence: dict[str, sp.csr_matrix],
     values: dict[str, npt.NDArray[np.float64]],
-    deadline: float | None,
+    budget: AuditBudget | None,
     prefer: npt.NDArray[np.float64],
     unknown: BoolArray | None = None,
 ) -> tuple[BoolArray, AuditResult]:
@@ -194,7 +196,7 @@ def _protect_exactly(
             denominator,
             numerator_within_denominator=numerator_within_denominator,
             feasible=feasible,
-            deadline=deadline,
+            budget=budget,
             bounded_only=extra if unknown is not None else None,
             only=only,
             exact=exact,
@@ -221,11 +223,13 @@ def _protect_exactly(
         only = (hidden & ~before) | result.failing_cells()
         result = check(hidden, only=only, exact=False, lp_budget=LP_BUDGET)
         total.lps += result.lps
+        total.iterations += result.iterations
         total.seconds += result.seconds
     if not result.passed:
         # Nothing more to hide next to them: settle the flagged cells exactly, without the budget.
         result = check(hidden, only=result.failing_cells())
         total.lps += result.lps
+        total.iterations += result.iterations
         total.seconds += result.seconds
     if unknown is not None:
         # Withheld cells are unknowns of the LPs but not their targets (as in `matavla audit`):

@@ -73,13 +73,14 @@ def audit_overview(
         if 0 < int(rung) < len(LADDER):
             notes.append(
                 # Not "could not prove the protection": what is published on the rung may well be
-                # LP-proven; what the LP ran out of time on is the finer rung withheld.
+                # LP-proven; what the LP ran out of budget on is the finer rung withheld. The budget
+                # is work (simplex iterations), not time: "inom sin arbetsbudget".
                 f"{LADDER[int(rung)]} för {name(indicator)}: "
-                "LP-granskningen hann inte bevisa skyddet av en finare indelning inom tidsgränsen"
+                "LP-granskningen hann inte bevisa skyddet av en finare indelning inom sin arbetsbudget"
             )
     if timed_out := compute.get("lp_timed_out") or []:
         notes.append(
-            f"LP-granskningen hann inte klart för {', '.join(map(name, timed_out))}: "
+            f"LP-granskningens arbetsbudget tog slut för {', '.join(map(name, timed_out))}: "
             "bara snabbkontrollen gäller där"
         )
     if check != LP:

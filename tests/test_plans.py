@@ -608,7 +608,8 @@ def test_a_plans_own_target_is_what_jamfor_and_the_board_show_for_its_lan(tmp_pa
         akut = indicator_or_none("akutbesok_75")
         assert akut is not None and akut.target_spec is None  # the catalogue sets no target …
         words = texts(jamfor.render("05", akut, "2024", []))
-        assert "300 per 1 000 inv. – Exempelmål (påhittat för demon)".replace(" per", "\u00a0per") in words
+        # the target card: the target in bold, its source beneath it
+        assert "300\u00a0per 1 000 inv." in words and "Exempelmål (påhittat för demon)" in words
         board = texts(lansoversikt.render("05", "2024"))
         assert "Målet uppnått" in board and "Exempelmål" in board  # … the plan's 300 is met by 250
 

@@ -91,16 +91,7 @@ def parse_publication(node: Any, line: int, problems: Problems) -> PublicationSe
         else:
             values["kommun_month_breakdowns"] = value
     for key in ("kommun_months_min_population", "kommun_quarter_breakdowns_min_population"):
-        if key in node:
-            value = node[key]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                problems.add(
-                    node.line_of(key),
-                    f"publication.{key} ska vara ett heltal ≥ 0 (invånare)",
-                    "0 stänger av regeln, t.ex. " + key + ": 20000",
-                )
-            else:
-                values[key] = value
+        _whole_number(node, key, "invånare", f"0 stänger av regeln, t.ex. {key}: 20000", values, problems)
     if "audit_seconds" in node:
         value = node["audit_seconds"]
         if not is_number(value) or not value > 0:  # `not >`: a YAML .nan is no number of seconds
@@ -112,17 +103,22 @@ def parse_publication(node: Any, line: int, problems: Problems) -> PublicationSe
         else:
             values["audit_seconds"] = float(value)
     for key in ("audit_iterations", "last_rung_audit_iterations"):
-        if key in node:
-            value = node[key]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                problems.add(
-                    node.line_of(key),
-                    f"publication.{key} ska vara ett heltal ≥ 0 (simplexiterationer per indikator)",
-                    f"t.ex. {key}: 3000000",
-                )
-            else:
-                values[key] = value
+        hint = f"t.ex. {key}: 3000000"
+        _whole_number(node, key, "simplexiterationer per indikator", hint, values, problems)
     return PublicationSettings(**{**default.__dict__, **values})
+
+
+def _whole_number(
+    node: LineDict, key: str, unit: str, hint: str, values: dict[str, Any], problems: Problems
+) -> None:
+    """`publication.<key>`, a whole number ≥ 0 (YAML's true is no number here), into `values`."""
+    if key not in node:
+        return
+    value = node[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        problems.add(node.line_of(key), f"publication.{key} ska vara ett heltal ≥ 0 ({unit})", hint)
+    else:
+        values[key] = value
 
 
 def parse_standard_population(

@@ -13,7 +13,6 @@ from metrics.dashboard.logic.board import BoardSection, board, board_frame
 from metrics.dashboard.logic.choices import (
     kommuner_by_name,
     lan_name,
-    lan_period_options,
     largest_kommun,
 )
 from metrics.dashboard.logic.comparison import (
@@ -26,7 +25,7 @@ from metrics.dashboard.logic.definition import definition_table_rows
 from metrics.dashboard.logic.format import NBSP, format_period
 from metrics.dashboard.logic.periods import previous_comparable
 from metrics.dashboard.logic.plan import plan_of
-from metrics.dashboard.logic.urlstate import ViewState, build_query, page_state, resolve_period
+from metrics.dashboard.logic.urlstate import ViewState, build_query, page_state
 from metrics.dashboard.logic.verdicts import method_text, tally
 from metrics.dashboard.source.context import catalogue, current_snapshot
 from metrics.dashboard.source.data import Snapshot
@@ -35,13 +34,11 @@ from metrics.dashboard.views.board_table import board_table_html
 from metrics.dashboard.views.components import legend, safe, triggered_id
 from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.page import (
-    chosen_lan,
     download_kind,
-    lan_control,
+    lan_and_period,
     page_head,
     page_shell,
     page_url,
-    period_control,
     snapshot_layout,
     toolbar,
 )
@@ -60,11 +57,10 @@ HEAD = page_head(
 
 @snapshot_layout(HEAD)
 def layout(state: ViewState, snap: Snapshot, **_params: Any) -> html.Div | None:
-    lan = chosen_lan(state, snap)
-    if lan is None:
+    chosen = lan_and_period(PAGE, state, snap)
+    if chosen is None:
         return None
-    period = resolve_period(state.period, snap.periods(lan=lan), snap.partial_periods(lan))
-    controls = [lan_control(PAGE, snap, lan), period_control(PAGE, lan_period_options(snap, lan), period)]
+    controls = chosen[2]
     print_button = html.Button(
         "Skriv ut", id=f"{PAGE}-print", className="button button-secondary", n_clicks=0
     )

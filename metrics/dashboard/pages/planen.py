@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 from metrics.catalogue.model import Catalogue
 from metrics.catalogue.plan_model import Plan
 from metrics.dashboard.logic.board import board_rows
-from metrics.dashboard.logic.choices import lan_name, lan_period_options, largest_kommun
+from metrics.dashboard.logic.choices import lan_name, largest_kommun
 from metrics.dashboard.logic.definition import definition_table_rows
 from metrics.dashboard.logic.format import format_period
 from metrics.dashboard.logic.periods import previous_comparable
@@ -20,20 +20,17 @@ from metrics.dashboard.logic.urlstate import (
     ViewState,
     build_query,
     page_state,
-    resolve_period,
 )
 from metrics.dashboard.source.context import catalogue, current_snapshot
 from metrics.dashboard.source.data import Snapshot
 from metrics.dashboard.views.components import safe, triggered_id
 from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.page import (
-    chosen_lan,
     download_kind,
-    lan_control,
+    lan_and_period,
     page_head,
     page_shell,
     page_url,
-    period_control,
     snapshot_layout,
     toolbar,
 )
@@ -52,11 +49,10 @@ HEAD = page_head(
 
 @snapshot_layout(HEAD)
 def layout(state: ViewState, snap: Snapshot, **_: Any) -> html.Div | None:
-    lan = chosen_lan(state, snap)
-    if lan is None:
+    chosen = lan_and_period(PAGE, state, snap)
+    if chosen is None:
         return None
-    period = resolve_period(state.period, snap.periods(lan=lan), snap.partial_periods(lan))
-    controls = [lan_control(PAGE, snap, lan), period_control(PAGE, lan_period_options(snap, lan), period)]
+    controls = chosen[2]
     return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för planen"))
 
 

@@ -19,6 +19,7 @@ from metrics.dashboard.logic.choices import (
     indicator_period_options,
     kommun_options,
     lan_options,
+    lan_period_options,
 )
 from metrics.dashboard.logic.urlstate import ViewState, parse_state, resolve_lan, resolve_period
 from metrics.dashboard.source.context import current_snapshot, indicator_or_none, settings
@@ -102,6 +103,17 @@ def lan_control(page: str, snap: Snapshot, lan: str) -> html.Div:
 
 def period_control(page: str, options: list[dict[str, str]], period: str | None) -> html.Div:
     return control("Period", f"{page}-period", dropdown(f"{page}-period", options, period))
+
+
+def lan_and_period(page: str, state: ViewState, snap: Snapshot) -> tuple[str, str | None, list[Any]] | None:
+    """The län and period a län page shows (from the address, else defaults) and their two controls;
+    None when the database has no län."""
+    lan = chosen_lan(state, snap)
+    if lan is None:
+        return None
+    period = resolve_period(state.period, snap.periods(lan=lan), snap.partial_periods(lan))
+    controls = [lan_control(page, snap, lan), period_control(page, lan_period_options(snap, lan), period)]
+    return lan, period, controls
 
 
 def indicator_control(component_id: str, cat: Catalogue, indicator: str | None) -> html.Div:

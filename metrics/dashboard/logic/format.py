@@ -88,6 +88,12 @@ def unit_suffix(unit: str) -> str:
     return "" if unit.lower().startswith("index") else unit
 
 
+def short_unit(unit: str) -> str:
+    """The unit beside a number in a table whose unit stands under the indicator's name: only '%'
+    follows the numbers there; any other unit is left out."""
+    return unit if unit.strip() == "%" else ""
+
+
 def format_value(value: float | int | None, decimals: int = 1, unit: str = "") -> str:
     """'45,3 %', '1 234 SEK', '0,62' for an index; '–' when missing."""
     if is_missing(value):

@@ -26,7 +26,7 @@ from metrics.dashboard.logic.comparison import (
     class_sentence,
 )
 from metrics.dashboard.logic.definition import definition_table_rows, format_target
-from metrics.dashboard.logic.format import format_interval, format_period, format_value
+from metrics.dashboard.logic.format import format_interval, format_period, format_value, short_unit
 from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.plan import plan_of
 from metrics.dashboard.logic.profile import ProfileRow, profile_frame, profile_rows, profile_summary
@@ -116,11 +116,6 @@ def layout(state: ViewState, snap: Snapshot, kod: str | None = None, **_: Any) -
         ),
     )
     return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för kommunprofilen"), trend_section)
-
-
-def _short_unit(unit: str) -> str:
-    """The unit stands under the indicator's name; only '%' follows the numbers."""
-    return unit if unit.strip() == "%" else ""
 
 
 def _spine(row: ProfileRow, kommun: str) -> Any:
@@ -228,7 +223,7 @@ def _spine_row(r: ProfileRow, kommun: str, lan: str, period: str) -> html.Tr:
     if r.note:
         return html.Tr([title, html.Td(html.Span(r.note, className="muted"), colSpan=6)])
     interval = format_interval(r.ci_low, r.ci_high, ind.decimals)
-    unit = _short_unit(ind.unit)
+    unit = short_unit(ind.unit)
     value = "för få" if r.suppressed else format_value(r.value, ind.decimals, unit)
     style = STYLES[r.cls]
     g = r.geometry

@@ -23,6 +23,7 @@ from metrics.dashboard.logic.format import (
     format_number,
     format_period,
     format_value,
+    short_unit,
     unit_suffix,
 )
 from metrics.dashboard.logic.periods import parse_period, previous_comparable
@@ -58,11 +59,6 @@ def _el(tag: str, content: str | Iterable[str] = "", /, **attributes: object) ->
 
 def _span(text: object, cls: str, **attributes: object) -> str:
     return _el("span", _text(text), class_=cls, **attributes)
-
-
-def _short_unit(unit: str) -> str:
-    """In the board the unit stands under the indicator's name; only '%' follows the number."""
-    return unit if unit.strip() == "%" else ""
 
 
 def _change_amount(diff: float, decimals: int, unit: str) -> str:
@@ -148,7 +144,7 @@ def _trend_cell(row: BoardRow) -> str:
 def _value_cell(row: BoardRow) -> str:
     ind = row.indicator
     interval = format_interval(row.ci_low, row.ci_high, ind.decimals)
-    content = [_span(format_value(row.value, ind.decimals, _short_unit(ind.unit)), "lan-value")]
+    content = [_span(format_value(row.value, ind.decimals, short_unit(ind.unit)), "lan-value")]
     if interval:
         content.append(_span(interval, "ci", title="95 % konfidensintervall"))
     if row.standardised:

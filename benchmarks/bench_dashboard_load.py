@@ -99,6 +99,16 @@ def assets(port: int) -> None:
     )
 
 
+def replicated(db: Path, spec: str, *, reuse: bool = False) -> Path:
+    """`--replicate FROM:TO`: the copy of `db` beside it with län TO given län FROM's rows
+    (`replicate_lan`); `reuse`: an earlier copy is taken as it is."""
+    from_lan, to_lan = spec.split(":")
+    copy = db.with_name(f"{db.stem}-{to_lan}{db.suffix}")
+    if reuse and copy.exists():
+        return copy
+    return replicate_lan(db, copy, from_lan, to_lan)
+
+
 def replicate_lan(source: Path, target: Path, from_lan: str, to_lan: str) -> Path:
     """A copy of the database with `to_lan`'s kommuner given `from_lan`'s results, cycled.
 
@@ -376,9 +386,8 @@ def main() -> int:
         return 1
     if args.replicate:
         from_lan, to_lan = args.replicate.split(":")
-        copy = args.db.with_name(f"{args.db.stem}-{to_lan}{args.db.suffix}")
-        args.db = replicate_lan(args.db, copy, from_lan, to_lan)
-        print(f"Kopia med län {to_lan} från län {from_lan}s rader: {copy}")
+        args.db = replicated(args.db, args.replicate)
+        print(f"Kopia med län {to_lan} från län {from_lan}s rader: {args.db}")
     if not args.skip_startup:
         startup(args.db, args.catalog, args.starts)
     if args.startup_only:

@@ -61,13 +61,9 @@ def main() -> int:
         print(f"Databasen {args.db} finns inte (kör `matavla demo` först).", file=sys.stderr)
         return 1
     if args.replicate:
-        from bench_dashboard_load import replicate_lan
+        from bench_dashboard_load import replicated
 
-        from_lan, to_lan = args.replicate.split(":")
-        copy = args.db.with_name(f"{args.db.stem}-{to_lan}{args.db.suffix}")
-        if not copy.exists():
-            replicate_lan(args.db, copy, from_lan, to_lan)
-        args.db = copy
+        args.db = replicated(args.db, args.replicate, reuse=True)
 
     from metrics.dashboard.server import create_app
 

@@ -393,11 +393,10 @@ def compute_all(
         reports.append(RunReport(indicator.id, True, len(frame), seconds))
         if progress:
             note = ""
-            budgets = audit_budgets(catalogue)
-            if audit.rung:
+            if audit.rung and audit.budget is not None:  # a rung is only climbed with the LP's budget
                 note = (
                     f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
-                    f"inom {thousands(budgets.rungs)} simplexiterationer med katalogens publiceringsregel"
+                    f"inom {thousands(audit.budget[0])} simplexiterationer med katalogens publiceringsregel"
                 )
             if audit.timed_out:
                 # What it spent over every rung tried: the last rung may have had its own budget.

@@ -70,8 +70,7 @@ def _range(first: Any, last: Any) -> str:
     return a if a == b else f"{a} – {b}"
 
 
-def _cards(cov: Coverage, audit: AuditOverview | None = None) -> html.Ul:
-    audit = audit or audit_overview(None)
+def _cards(cov: Coverage, audit: AuditOverview) -> html.Ul:
     failed = int((cov.runs["status"] == "error").sum()) if not cov.runs.empty else 0
     stale = int((cov.runs["status"] == "stale").sum()) if not cov.runs.empty else 0
     ok = int((cov.runs["status"] == "ok").sum()) if not cov.runs.empty else 0

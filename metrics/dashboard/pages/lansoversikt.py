@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
-from metrics.catalogue.model import Catalogue
 from metrics.dashboard.logic.board import BoardSection, board, board_frame
 from metrics.dashboard.logic.choices import (
     kommuner_by_name,
@@ -29,7 +27,7 @@ from metrics.dashboard.logic.urlstate import ViewState, build_query, page_state
 from metrics.dashboard.logic.verdicts import method_text, tally
 from metrics.dashboard.source.context import catalogue, current_snapshot
 from metrics.dashboard.source.data import Snapshot
-from metrics.dashboard.source.memo import Memo
+from metrics.dashboard.source.version_memo import VersionMemo
 from metrics.dashboard.views.board_table import board_table_html
 from metrics.dashboard.views.components import legend, safe, triggered_id
 from metrics.dashboard.views.downloads import DownloadInfo, download
@@ -69,34 +67,23 @@ def layout(state: ViewState, snap: Snapshot, **_params: Any) -> html.Div | None:
 
 BoardParts = tuple[list[BoardSection], str]
 
-# (län, period, app root) → the sections and the table's markup, for the snapshot and catalogue
-# they were built from. Viewers open a few län × periods per version; a 49-kommun län's board is
-# ~1.1 M characters (~2.2 MB as a Python string), so 16 boards are at most ~40 MB per worker.
-_boards: Memo[tuple[weakref.ref[Snapshot], weakref.ref[Catalogue], BoardParts]] = Memo(16)
+# (län, period) → the sections and the table's markup, for the database version, catalogue and app
+# root they were built from. Viewers open a few län × periods per version; a 49-kommun län's board
+# is ~1.1 M characters (~2.2 MB as a Python string), so 16 boards are at most ~40 MB per worker.
+_boards: VersionMemo[BoardParts] = VersionMemo(16)
 
 
 def board_parts(lan: str, period: str) -> BoardParts:
     """The board's sections and its table as markup, built once per database version, län and period."""
-    snap = current_snapshot()
-    cat = catalogue()
-    base = dash.get_relative_path("/")
 
     def build() -> BoardParts:
-        sections = board(snap, cat, lan, period)
+        snap = current_snapshot()
+        sections = board(snap, catalogue(), lan, period)
         kommuner = kommuner_by_name(snap, lan)
+        base = dash.get_relative_path("/")
         return sections, board_table_html(sections, lan, lan_name(lan), period, kommuner, base)
 
-    snap.lan_results(lan)  # read the län's rows first: only this version's own rows may be kept
-    if not snap.has_rows(lan):
-        return build()
-
-    def kept() -> tuple[weakref.ref[Snapshot], weakref.ref[Catalogue], BoardParts]:
-        return weakref.ref(snap), weakref.ref(cat), build()
-
-    def same_version(entry: tuple[weakref.ref[Snapshot], weakref.ref[Catalogue], BoardParts]) -> bool:
-        return entry[0]() is snap and entry[1]() is cat
-
-    return _boards.get((lan, period, base), kept, same_version)[2]
+    return _boards.get((lan, period), build, lans=[lan])
 
 
 def _summary(sections: list[BoardSection], period: str) -> html.Ul:

@@ -16,7 +16,6 @@ from metrics.dashboard.logic.choices import (
     kommun_name,
     kommuner_by_name,
     lan_name,
-    largest_kommun,
 )
 from metrics.dashboard.logic.definition import definition_rows, definition_table_rows
 from metrics.dashboard.logic.format import format_interval, format_period, format_value
@@ -36,6 +35,7 @@ from metrics.dashboard.source.context import catalogue, current_snapshot, indica
 from metrics.dashboard.source.data import Snapshot
 from metrics.dashboard.source.references import kolada_groups, references
 from metrics.dashboard.source.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
+from metrics.dashboard.source.version_memo import VersionMemo
 from metrics.dashboard.views.components import (
     alert,
     as_table,
@@ -56,6 +56,7 @@ from metrics.dashboard.views.figures import (
 )
 from metrics.dashboard.views.page import (
     chosen_lan,
+    default_kommun,
     download_kind,
     indicator_control,
     lan_control,
@@ -267,7 +268,21 @@ def run_notices(indicator: Indicator) -> list[Any]:
     return notices
 
 
+# (indicator, län, period, marked kommuner) → the page's content, built once per database version:
+# ~0.1–0.2 MB each (the table's rows are most of it), so a worker keeps at most ~10 MB.
+_pages: VersionMemo[list[Any]] = VersionMemo(64)
+
+
 def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> list[Any]:
+    """The page's content (the callback's pure body), kept per database version."""
+    return _pages.get(
+        (indicator.id, lan, period, tuple(markera)),
+        lambda: _build(indicator, lan, period, markera),
+        lans=[lan],
+    )
+
+
+def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> list[Any]:
     snap = current_snapshot()
     dec, unit = indicator.decimals, indicator.unit
     lname = lan_name(lan)
@@ -440,7 +455,7 @@ def update(indicator_id: str, lan: str, period: str, markera: list[str] | None) 
         period=period,
         indikator=indicator.id,
         markera=markera,
-        default_kommun=largest_kommun(current_snapshot(), lan),
+        default_kommun=default_kommun(lan),
     )
     return render(indicator, lan, period, markera), state
 

@@ -11,7 +11,6 @@ from metrics.dashboard.logic.board import BoardSection, board, board_frame
 from metrics.dashboard.logic.choices import (
     kommuner_by_name,
     lan_name,
-    largest_kommun,
 )
 from metrics.dashboard.logic.comparison import (
     DIRECTIONAL_CLASSES,
@@ -32,6 +31,7 @@ from metrics.dashboard.views.board_table import board_table_html
 from metrics.dashboard.views.components import legend, safe, triggered_id
 from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.page import (
+    default_kommun,
     download_kind,
     lan_and_period,
     page_head,
@@ -199,14 +199,13 @@ def render(lan: str, period: str) -> list[Any]:
 )
 @safe(outputs=2)
 def update(lan: str, period: str) -> tuple[Any, dict[str, object]]:
-    snap = current_snapshot()
     state = page_state(
         PAGE,
         dash.get_relative_path("/"),
         replace=triggered_id() is None,
         lan=lan,
         period=period,
-        default_kommun=largest_kommun(snap, lan),
+        default_kommun=default_kommun(lan),
     )
     return render(lan, period), state
 

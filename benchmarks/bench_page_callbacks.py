@@ -7,7 +7,8 @@ Indikator for each län), posted through the app's own Flask test client, so Das
 (callback, validation, JSON) is timed. Printed per callback:
 - CPU time of the first answer (every memo emptied; the län's rows already read, as a worker has
   after its first request) and the median and 95th percentile of repeated answers;
-- the Dash components in the answer and its size, raw and gzip-compressed.
+- the Dash components in the answer and its size, raw and as sent (compressed by the server as
+  for `--accept-encoding`, by default gzip as bench_dashboard_load asks; the compression is timed).
 CPU time (not wall time) is measured so other work on a shared machine blurs it less.
 `--profile NAME` prints a cProfile of the first answers of the callbacks whose name starts with NAME
 (of the repeated answers with `--profile-repeats`).
@@ -37,6 +38,7 @@ def main() -> int:
     parser.add_argument("--catalog", type=Path, default=ROOT / "indicators.yaml")
     parser.add_argument("--lan", default="", help="län, comma-separated (default: all in the database)")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--accept-encoding", default="gzip", help="what the client accepts ('' for none)")
     parser.add_argument("--profile", default="", metavar="NAME")
     parser.add_argument("--profile-repeats", action="store_true", help="profile the repeated answers instead")
     args = parser.parse_args()
@@ -55,7 +57,9 @@ def main() -> int:
 
     def answer(body: bytes) -> bytes:
         response = client.post(
-            "/_dash-update-component", data=body, headers={"Content-Type": "application/json"}
+            "/_dash-update-component",
+            data=body,
+            headers={"Content-Type": "application/json", "Accept-Encoding": args.accept_encoding},
         )
         if response.status_code not in (200, 204):
             raise SystemExit(f"svar {response.status_code}: {response.data[:500]!r}")
@@ -66,7 +70,7 @@ def main() -> int:
     print(f"Databas: {args.db}")
     print(
         f"{'anrop':28} {'första ms':>10} {'median ms':>10} {'p95 ms':>8} "
-        f"{'komponenter':>12} {'byte':>9} {'gzip':>8}"
+        f"{'komponenter':>12} {'byte':>9} {'skickat':>8}"
     )
     profile = cProfile.Profile() if args.profile else None
     for name, body in cases:
@@ -89,10 +93,17 @@ def main() -> int:
             profile.disable()
         ordered = sorted(times)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        sent = len(raw)
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        elif args.accept_encoding.startswith("br"):
+            import brotli
+
+            raw = brotli.decompress(raw)
         components = count_components(json.loads(raw)) if raw else 0
         print(
             f"{name:28} {first:>10.1f} {statistics.median(times):>10.1f} {p95:>8.1f} "
-            f"{components:>12} {len(raw):>9} {len(gzip.compress(raw)):>8}"
+            f"{components:>12} {len(raw):>9} {sent:>8}"
         )
     if profile is not None:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(60)

@@ -70,6 +70,7 @@ from metrics.dashboard.views.page import (
     toolbar,
 )
 from metrics.dashboard.views.reference_block import reference_section
+from metrics.dashboard.views.wire import Kept, kept
 
 PAGE = "indikator"
 MAX_BREAKDOWN_KOMMUNER = 4
@@ -270,14 +271,18 @@ def run_notices(indicator: Indicator) -> list[Any]:
 
 # (indicator, län, period, marked kommuner) → the page's content, built once per database version:
 # ~0.1–0.2 MB each (the table's rows are most of it), so a worker keeps at most ~10 MB.
-_pages: VersionMemo[list[Any]] = VersionMemo(64)
+_pages: VersionMemo[Kept] = VersionMemo(64)
 
 
 def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> list[Any]:
     """The page's content (the callback's pure body), kept per database version."""
+    return _page(indicator, lan, period, markera).content
+
+
+def _page(indicator: Indicator, lan: str, period: str, markera: list[str]) -> Kept:
     return _pages.get(
         (indicator.id, lan, period, tuple(markera)),
-        lambda: _build(indicator, lan, period, markera),
+        lambda: kept(_build(indicator, lan, period, markera)),
         lans=[lan],
     )
 
@@ -457,7 +462,7 @@ def update(indicator_id: str, lan: str, period: str, markera: list[str] | None) 
         markera=markera,
         default_kommun=default_kommun(lan),
     )
-    return render(indicator, lan, period, markera), state
+    return _page(indicator, lan, period, markera).wire, state
 
 
 @callback(

@@ -87,6 +87,7 @@ from metrics.dashboard.views.page import (
     toolbar,
 )
 from metrics.dashboard.views.tilemap import tile_positions
+from metrics.dashboard.views.wire import Kept, kept
 
 PAGE = "jamfor"
 
@@ -269,13 +270,17 @@ def _tilemap(bars: list[Bar], indicator: Indicator, lan: str, period: str, marke
 
 # (län, indicator, period, marked kommuner) → the page's content, built once per database version
 # (and map file): ~70 kB each, so a worker keeps at most ~5 MB.
-_pages: VersionMemo[list[Any]] = VersionMemo(64)
+_pages: VersionMemo[Kept] = VersionMemo(64)
 
 
 def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> list[Any]:
     """The page's content (the callback's pure body), kept per database version and map file."""
+    return _page(lan, indicator, period, markera).content
+
+
+def _page(lan: str, indicator: Indicator, period: str, markera: list[str]) -> Kept:
     key = (lan, indicator.id, period, tuple(markera), _map_version(settings().geojson_path))
-    return _pages.get(key, lambda: _build(lan, indicator, period, markera), lans=[lan])
+    return _pages.get(key, lambda: kept(_build(lan, indicator, period, markera)), lans=[lan])
 
 
 def _map_version(path: Path | None) -> int | None:
@@ -555,7 +560,7 @@ def update(lan: str, indicator_id: str, period: str, markera: list[str] | None) 
         markera=markera,
         default_kommun=default_kommun(lan),
     )
-    return render(lan, indicator, period, markera), state
+    return _page(lan, indicator, period, markera).wire, state
 
 
 @callback(

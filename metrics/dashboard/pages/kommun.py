@@ -73,6 +73,7 @@ from metrics.dashboard.views.page import (
 )
 from metrics.dashboard.views.rawhtml import raw_html
 from metrics.dashboard.views.spine_table import spine_table_html
+from metrics.dashboard.views.wire import Kept, kept
 
 PAGE = "kommun"
 
@@ -119,14 +120,18 @@ def layout(state: ViewState, snap: Snapshot, kod: str | None = None, **_: Any) -
 # (kommun, period) → the profile; (kommun, period, indicator) → its trend and breakdowns. Each is
 # built once per database version (views/spine_table.py keeps the table one string): a profile is
 # ~0.2 MB, a trend ~50 kB, so a worker keeps at most ~20 MB of them.
-_profiles: VersionMemo[list[Any]] = VersionMemo(64)
-_trends: VersionMemo[list[Any]] = VersionMemo(128)
+_profiles: VersionMemo[Kept] = VersionMemo(64)
+_trends: VersionMemo[Kept] = VersionMemo(128)
 
 
 def render(kommun: str, period: str) -> list[Any]:
     """The profile of a kommun for a period (the callback's pure body), kept per database version."""
+    return _profile(kommun, period).content
+
+
+def _profile(kommun: str, period: str) -> Kept:
     lan = lan_of_kommun(kommun) or ""
-    return _profiles.get((kommun, period), lambda: _build(kommun, lan, period), lans=[lan])
+    return _profiles.get((kommun, period), lambda: kept(_build(kommun, lan, period)), lans=[lan])
 
 
 def _build(kommun: str, lan: str, period: str) -> list[Any]:
@@ -164,9 +169,13 @@ def _build(kommun: str, lan: str, period: str) -> list[Any]:
 
 def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
     """The kommun's trend and breakdowns for one indicator, kept per database version."""
+    return _trend(kommun, period, indicator).content
+
+
+def _trend(kommun: str, period: str, indicator: Indicator) -> Kept:
     lan = lan_of_kommun(kommun) or ""
     return _trends.get(
-        (kommun, period, indicator.id), lambda: _build_trend(kommun, lan, period, indicator), lans=[lan]
+        (kommun, period, indicator.id), lambda: kept(_build_trend(kommun, lan, period, indicator)), lans=[lan]
     )
 
 
@@ -298,7 +307,7 @@ def update(kommun: str, period: str, indicator: str | None) -> tuple[Any, dict[s
         indikator=indicator,
         kommun=kommun,
     )
-    return render(kommun, period), state
+    return _profile(kommun, period).wire, state
 
 
 @callback(
@@ -323,7 +332,7 @@ def update_trend(kommun: str, period: str, indicator_id: str | None) -> tuple[An
         indikator=indicator.id,
         kommun=kommun,
     )
-    return render_trend(kommun, period, indicator), state
+    return _trend(kommun, period, indicator).wire, state
 
 
 @callback(

@@ -20,14 +20,17 @@ from dash.development.base_component import Component
 
 
 def wire_form(value: Any) -> Any:
-    """`value` with every Dash component replaced by the dict Dash sends for it (recursively)."""
+    """`value` with every Dash component in it, or in its children, replaced by the dict Dash sends.
+
+    Dicts (a figure, a style, a grid's rows) are taken as they are: walking a figure's data or a
+    grid's thousands of cells for components they never hold cost more than the whole answer. A
+    component that were in one anyway would still be sent right, by the encoder's fallback.
+    """
     if isinstance(value, Component):
         found = value.to_plotly_json()
         return {**found, "props": {k: wire_form(v) for k, v in found["props"].items()}}
     if isinstance(value, (list, tuple)):
         return [wire_form(v) for v in value]
-    if isinstance(value, dict):
-        return {k: wire_form(v) for k, v in value.items()}
     return value
 
 

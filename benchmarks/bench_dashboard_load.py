@@ -272,6 +272,9 @@ def callback_payloads(db: Path, catalog: Path, lans: list[str]) -> list[tuple[st
     return cases
 
 
+ACCEPT_ENCODING = ["gzip"]  # what the simulated browsers accept (`--accept-encoding`)
+
+
 def post(port: int, body: bytes, local: threading.local) -> tuple[float, int]:
     con = getattr(local, "con", None)
     if con is None:
@@ -282,7 +285,7 @@ def post(port: int, body: bytes, local: threading.local) -> tuple[float, int]:
             "POST",
             "/_dash-update-component",
             body=body,
-            headers={"Content-Type": "application/json", "Accept-Encoding": "gzip"},
+            headers={"Content-Type": "application/json", "Accept-Encoding": ACCEPT_ENCODING[0]},
         )
         response = con.getresponse()
         response.read()
@@ -391,6 +394,11 @@ def main() -> int:
         help="lower the load generator's priority by this much once gunicorn runs, so its threads "
         "do not take the workers' CPU (on a 2-core machine they otherwise compete)",
     )
+    parser.add_argument(
+        "--accept-encoding",
+        default="gzip",
+        help="the users' Accept-Encoding; 'br, gzip' is what current browsers get (brotli)",
+    )
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--startup-only", action="store_true")
     parser.add_argument(
@@ -411,6 +419,7 @@ def main() -> int:
         startup(args.db, args.catalog, args.starts)
     if args.startup_only:
         return 0
+    ACCEPT_ENCODING[0] = args.accept_encoding
     cases = callback_payloads(args.db, args.catalog, [x for x in args.lan.split(",") if x])
     port = _free_port()
     env = {**os.environ, "MATAVLA_DB": str(args.db), "MATAVLA_CATALOG": str(args.catalog)}

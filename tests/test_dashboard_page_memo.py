@@ -230,3 +230,36 @@ def test_jamfor_draws_the_map_again_when_the_boundaries_file_changes(tmp_path: P
 
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert _map_version(path) != before
+
+
+def grid_of(content: Any) -> Any:
+    """The Indikator page's grid (id 'indikator-grid') in its content."""
+    if isinstance(content, (list, tuple)):
+        return next((g for c in content if (g := grid_of(c)) is not None), None)
+    if getattr(content, "id", None) == "indikator-grid":
+        return content
+    children = getattr(content, "children", None)
+    return grid_of(children) if children is not None else None
+
+
+def test_indikators_grid_is_shared_by_the_periods_of_a_type_and_rebuilt_for_a_new_computation(
+    app: Any, db: Path
+) -> None:
+    from metrics.dashboard.pages import indikator
+    from metrics.dashboard.source.context import indicator_or_none
+
+    with app.server.test_request_context("/"):
+        indicator = indicator_or_none("fast_lakarkontakt")
+        assert indicator is not None
+        grid = grid_of(indikator.render(indicator, "05", "2024", []))
+        assert grid is not None
+        assert grid_of(indikator.render(indicator, "05", "2023", ["0581"])) is grid  # years: one grid
+    linkoping = [r for r in grid.rowData if r["Område"] == "Linköping" and r["Period"] == "2024"]
+    assert [(r["KI 95 % låg"], r["KI 95 % hög"]) for r in linkoping] == [(53.0, 57.0)]
+    new_computation(db, LINKOPING_30)
+    with app.server.test_request_context("/"):
+        indicator = indicator_or_none("fast_lakarkontakt")
+        assert indicator is not None
+        again = grid_of(indikator.render(indicator, "05", "2024", []))
+    linkoping = [r for r in again.rowData if r["Område"] == "Linköping" and r["Period"] == "2024"]
+    assert [(r["KI 95 % låg"], r["KI 95 % hög"]) for r in linkoping] == [(28.7, 31.3)]

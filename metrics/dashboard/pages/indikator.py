@@ -258,6 +258,20 @@ def _grid(frame: pd.DataFrame, decimals: int, numerator_decimals: int, labels: T
     )
 
 
+# (indicator, län, period type) → the grid of every value: the same for every period of the type and
+# any kommuner marked, so choosing another year or kommun does not build it again (~20 ms)
+_grids: VersionMemo[Any] = VersionMemo(32)
+
+
+def _table(indicator: Indicator, lan: str, period_type: str) -> Any:
+    def build() -> Any:
+        frame = data_frame(indicator, lan, period_type)
+        numerator_decimals = 0 if indicator.numerator.is_count else 1
+        return _grid(frame, indicator.decimals, numerator_decimals, table_labels(indicator))
+
+    return _grids.get((indicator.id, lan, period_type), build, lans=[lan])
+
+
 def run_notices(indicator: Indicator) -> list[Any]:
     """Whether the results shown are stale (the last computation failed) or from an older definition."""
     state = current_snapshot().run_info.of(indicator.id)
@@ -389,7 +403,6 @@ def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         breakdown_part = html.P("Indikatorn redovisas inte per kön eller åldersgrupp.", className="muted")
         intro = None
 
-    frame = data_frame(indicator, lan, period_type)
     sql = indicator_sql(indicator)
     return [
         html.H2(f"{indicator.title} · {lname}", className="view-title"),
@@ -407,7 +420,7 @@ def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         section(
             "Tabell",
             html.Div(
-                _grid(frame, dec, 0 if indicator.numerator.is_count else 1, table_labels(indicator)),
+                _table(indicator, lan, period_type),
                 className="card",
             ),
             intro=(

@@ -9,6 +9,7 @@ from typing import Any
 import plotly.utils
 from dash import dcc, html
 
+from metrics.dashboard.views.components import attrs
 from metrics.dashboard.views.wire import kept, wire_form
 from tests.test_plans import RESULTS, ROOT, build_results
 
@@ -21,7 +22,7 @@ def test_the_wire_form_is_the_json_dash_sends() -> None:
     content = [
         html.H2("Linköping · 2024", className="view-title"),
         html.Div(
-            [html.Span("55,0\u00a0%", **{"aria-hidden": "true"}), None, "text", 3],
+            [html.Span("55,0\u00a0%", **attrs({"aria-hidden": "true"})), None, "text", 3],
             className="x",
             style={"left": "3.7%"},
         ),

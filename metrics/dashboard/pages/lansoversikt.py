@@ -41,6 +41,7 @@ from metrics.dashboard.views.page import (
     toolbar,
 )
 from metrics.dashboard.views.rawhtml import raw_html
+from metrics.dashboard.views.wire import Kept, kept
 
 PAGE = "oversikt"
 
@@ -143,8 +144,21 @@ def _method_note(sections: list[BoardSection]) -> str:
     return text + " Förändring och trend kallas säkra bara när intervallet eller testet utesluter slumpen."
 
 
+# (län, period) → the page's content around the board (headline figures, legends, notes), in the
+# form Dash sends it: rebuilding and serialising its ~50 components was half of a repeated answer
+_pages: VersionMemo[Kept] = VersionMemo(16)
+
+
 def render(lan: str, period: str) -> list[Any]:
-    """The page content for a län and period (the callback's pure body)."""
+    """The page content for a län and period (the callback's pure body), kept per database version."""
+    return _page(lan, period).content
+
+
+def _page(lan: str, period: str) -> Kept:
+    return _pages.get((lan, period), lambda: kept(_build(lan, period)), lans=[lan])
+
+
+def _build(lan: str, period: str) -> list[Any]:
     cat = catalogue()
     sections, table = board_parts(lan, period)
     legends = html.Div(
@@ -207,7 +221,7 @@ def update(lan: str, period: str) -> tuple[Any, dict[str, object]]:
         period=period,
         default_kommun=default_kommun(lan),
     )
-    return render(lan, period), state
+    return _page(lan, period).wire, state
 
 
 @callback(

@@ -263,3 +263,19 @@ def test_indikators_grid_is_shared_by_the_periods_of_a_type_and_rebuilt_for_a_ne
         again = grid_of(indikator.render(indicator, "05", "2024", []))
     linkoping = [r for r in again.rowData if r["Område"] == "Linköping" and r["Period"] == "2024"]
     assert [(r["KI 95 % låg"], r["KI 95 % hög"]) for r in linkoping] == [(28.7, 31.3)]
+
+
+def test_a_marked_value_that_is_not_a_kommun_code_is_ignored_not_an_error(app: Any) -> None:
+    """The marked kommuner key what is kept: a forged answer holding a list or dict (unhashable)
+    must not break the page."""
+    import json
+
+    from metrics.dashboard.pages import indikator, jamfor
+
+    with app.server.test_request_context("/"):
+        compare, _ = jamfor.update("05", "fast_lakarkontakt", "2024", [{"x": 1}, ["0581"], "0580"])
+        same, _ = jamfor.update("05", "fast_lakarkontakt", "2024", ["0580"])
+        page, _ = indikator.update("fast_lakarkontakt", "05", "2024", [{"x": 1}, "0580"])
+        plain, _ = indikator.update("fast_lakarkontakt", "05", "2024", ["0580"])
+    assert json.dumps(compare) == json.dumps(same) and "tile-highlight" in json.dumps(compare)
+    assert json.dumps(page) == json.dumps(plain)

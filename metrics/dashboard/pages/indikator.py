@@ -463,7 +463,7 @@ def update(indicator_id: str, lan: str, period: str, markera: list[str] | None) 
     indicator = indicator_or_none(indicator_id)
     if indicator is None:
         return alert("Välj en indikator.", kind="info"), no_update
-    markera = list(markera or [])
+    markera = [m for m in markera or [] if isinstance(m, str)]  # kommun codes; the key of what is kept
     state = page_state(
         PAGE,
         dash.get_relative_path(f"/indikator/{indicator.id}"),

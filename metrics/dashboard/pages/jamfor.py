@@ -549,7 +549,7 @@ def update(lan: str, indicator_id: str, period: str, markera: list[str] | None) 
     indicator = indicator_or_none(indicator_id)
     if indicator is None:
         return alert("Välj en indikator.", kind="info"), no_update
-    markera = list(markera or [])
+    markera = [m for m in markera or [] if isinstance(m, str)]  # kommun codes; the key of what is kept
     state = page_state(
         PAGE,
         dash.get_relative_path("/jamfor"),

@@ -436,12 +436,13 @@ def _audit_component(
     # Witnesses: the minimum of the component's total (0 where nothing published is in a sum)
     # moves most variables at once, down. By the dual simplex: all costs are ≥ 0 and every
     # variable starts at its lower bound, so the starting basis is dual feasible and the dual
-    # simplex only has to repair the sums' right-hand sides – 80 iterations on a last-rung component of aterinskrivning_30d_65
-    # where the primal simplex first pivots out each equation's fixed slack (3 092). Then the
-    # primal simplex for the cells' own LPs: only the objective changes, the last basis stays
-    # primal feasible. (The maximum of the total is no longer solved: the first spread witness
-    # pushes up exactly what still lacks height, and on the last rung of the 2 % demo dropping it
-    # cut aterinskrivning_30d_65's iterations from 33 352 to 23 265.)
+    # simplex only has to repair the sums' right-hand sides – 80 iterations on a last-rung
+    # component of aterinskrivning_30d_65 where the primal simplex first pivots out each
+    # equation's fixed slack (3 092). Then the primal simplex for the cells' own LPs: only the
+    # objective changes, the last basis stays primal feasible. (The maximum of the total is no
+    # longer solved: the first spread witness pushes up exactly what still lacks height; on the
+    # last rung of the 2 % demo dropping it cut aterinskrivning_30d_65 from 33 352 iterations
+    # to 23 265.)
     solver.setOptionValue("simplex_strategy", DUAL)
     first = solve(np.ones(k))
     solver.setOptionValue("simplex_strategy", PRIMAL)

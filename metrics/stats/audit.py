@@ -593,7 +593,8 @@ class _Spread:
         else:
             upper[m:] = np.where(pushed, high, highspy.kHighsInf)
         index = np.arange(self.base, self.base + 2 * m, dtype=np.int32)
-        self.solver.changeRowsBounds(2 * m, index, np.full(2 * m, -highspy.kHighsInf), upper)
+        # in highspy 1.16 but not in its type stubs
+        self.solver.changeRowsBounds(2 * m, index, np.full(2 * m, -highspy.kHighsInf), upper)  # type: ignore[attr-defined]
         objective = np.zeros(self.k + m)
         objective[self.k :] = np.where(pushed, -1.0, 0.0)
         return objective

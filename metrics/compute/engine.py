@@ -28,7 +28,9 @@ from metrics.compute.audit_budget import audit_budgets
 from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.disclosure import check_kind, protect_cells, record_audit
 from metrics.compute.publication import (
+    FALLBACK_RUNG,
     LADDER,
+    LAST_RUNG,
     PublishingPlan,
     applies,
     publishing_plan,
@@ -202,33 +204,21 @@ def _protect_on_the_ladder(
     of it, not a fresh one (a fresh cap per rung cost the 2 % demo's build 15 s per indicator past
     the cap, for rungs whose LP did not finish either). The last rung – only years per kommun,
     far fewer sums – gets its own budget: with only the leftovers it was nearly always published
-    on propagation alone, though its LP can finish. If that is spent too, the last rung is
-    published protected and checked by propagation, and the outcome says so (`timed_out`):
-    refusing would drop indicators of the 2 % demo (docs/disclosure.md). The snabbkontroll
-    (`exact_audit` False) has no LP to run out of budget. Returns the hidden cells, the check's
-    outcome (with its `rung`) and the withheld cells.
+    on propagation alone, though its LP can finish. If that is spent too, the fallback rung
+    withholds every kommun cell (län and area groups only), on a budget of its own as large; if
+    its LP runs out as well, `DisclosureError`: propagation alone is never what publishes
+    (docs/disclosure.md). The snabbkontroll (`exact_audit` False) has no LP to run out of
+    budget. Returns the hidden cells, the check's outcome (with its `rung`) and the withheld
+    cells.
     """
     budgets = audit_budgets(catalogue)
     budget = AuditBudget(budgets.rungs)
-    rungs = len(LADDER) if exact_audit and plan is not None else 1
+    rungs = LAST_RUNG + 1 if exact_audit and plan is not None else 1
     tried: npt.NDArray[np.bool_] | None = None
     rule_cells = gone  # what the catalogue's rule (rung 0) withholds
     spent_before = 0  # iterations spent from budgets given up (the shared one, at the last rung)
-    for rung in range(rungs):
-        last = rung == rungs - 1 and rung > 0
-        if rung:
-            assert plan is not None
-            if budget.left() <= 0 and not last:
-                continue  # the shared budget is spent: straight to the last rung
-            gone = withheld(df, rung_plan(plan, rung))
-            # The same cells as the rung before: skipped – unless it is the last rung, whose own
-            # budget is then a second try at them (e.g. an indicator with years only).
-            if tried is not None and np.array_equal(gone, tried) and not last:
-                continue
-        if last:
-            spent_before = budget.spent
-            budget = AuditBudget(budgets.last_rung)
-        tried = gone
+
+    def protect_rung(rung: int) -> tuple[npt.NDArray[np.bool_], AuditResult]:
         spent = budget.left() <= 0  # no LP work left: propagation only, no LP set up for nothing
         final, audit = protect_cells(
             df,
@@ -251,9 +241,48 @@ def _protect_on_the_ladder(
         audit.budget = (budgets.rungs, budgets.last_rung) if exact_audit else None
         # All the work charged for the indicator, on every rung tried (what the budgets count).
         audit.iterations = spent_before + budget.spent
+        return final, audit
+
+    for rung in range(rungs):
+        last = rung == rungs - 1 and rung > 0
+        if rung:
+            assert plan is not None
+            if budget.left() <= 0 and not last:
+                continue  # the shared budget is spent: straight to the last rung
+            gone = withheld(df, rung_plan(plan, rung))
+            # The same cells as the rung before: skipped – unless it is the last rung, whose own
+            # budget is then a second try at them (e.g. an indicator with years only).
+            if tried is not None and np.array_equal(gone, tried) and not last:
+                continue
+        if last:
+            spent_before = budget.spent
+            budget = AuditBudget(budgets.last_rung)
+        tried = gone
+        final, audit = protect_rung(rung)
         if not audit.timed_out:
-            break
-    return final, audit, gone
+            return final, audit, gone
+    if not exact_audit:
+        return final, audit, gone  # the snabbkontroll: no LP to run out of budget
+    # The last rung's LP ran out of its budget too. Propagation alone does not prove protection
+    # (an outside attack solved cells it passed), so the indicator is not published on it: the
+    # fallback withholds every kommun cell, on a budget of its own, and what even that cannot
+    # prove is refused (its last good results are kept, marked stale).
+    if plan is not None:
+        fallback = withheld(df, rung_plan(plan, FALLBACK_RUNG))
+        if not np.array_equal(fallback, gone):
+            gone = fallback
+            spent_before += budget.spent
+            budget = AuditBudget(budgets.last_rung)
+            final, audit = protect_rung(FALLBACK_RUNG)
+            if not audit.timed_out:
+                return final, audit, gone
+    raise DisclosureError(
+        indicator.id,
+        "LP-granskningen kunde inte bevisa skyddet inom sin arbetsbudget "
+        f"({thousands(audit.iterations)} simplexiterationer), inte ens med bara län och områden. "
+        "Resultatet publiceras inte (de senast godkända visas, markerade som inaktuella). "
+        "Höj `last_rung_audit_iterations` under settings.publication i indicators.yaml och beräkna igen.",
+    )
 
 
 def compute_indicator(
@@ -343,9 +372,9 @@ def compute_all(
     """Compute the catalogue's indicators (or `only` these) and replace their results.
 
     `exact_audit` (default): refuse to publish an indicator the exact LP audit fails, within its
-    work budget (`metrics.compute.audit_budget`; once spent: the ladder's last rung, protected by
-    propagation and recorded as checked by the snabbkontroll); False: propagation only
-    (`compute --snabbkontroll`).
+    work budget (`metrics.compute.audit_budget`; once spent, the ladder publishes less until the
+    LP proves it, and refuses an indicator not even its fallback rung proves); False: propagation
+    only (`compute --snabbkontroll`).
 
     `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
     `keep_runs`: how many runs' results `results_history` keeps.
@@ -393,17 +422,15 @@ def compute_all(
         reports.append(RunReport(indicator.id, True, len(frame), seconds))
         if progress:
             note = ""
-            if audit.rung and audit.budget is not None:  # a rung is only climbed with the LP's budget
+            if audit.rung == FALLBACK_RUNG and audit.budget is not None:
+                note = (
+                    f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
+                    f"av kommunernas år inom {thousands(audit.budget[1])} simplexiterationer"
+                )
+            elif audit.rung and audit.budget is not None:  # a rung is only climbed with the LP's budget
                 note = (
                     f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
                     f"inom {thousands(audit.budget[0])} simplexiterationer med katalogens publiceringsregel"
-                )
-            if audit.timed_out:
-                # What it spent over every rung tried: the last rung may have had its own budget.
-                note += (
-                    " – LP-granskningen hann inte klart inom sin arbetsbudget "
-                    f"({thousands(audit.iterations)} simplexiterationer); "
-                    "skyddad och kontrollerad med snabbkontrollen (kör `matavla audit`)"
                 )
             progress(
                 f"[{number}/{len(selected)}] {indicator.id}: "

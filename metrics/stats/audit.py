@@ -440,9 +440,8 @@ def _audit_component(
     # component of aterinskrivning_30d_65 where the primal simplex first pivots out each
     # equation's fixed slack (3 092). Then the primal simplex for the cells' own LPs: only the
     # objective changes, the last basis stays primal feasible. (The maximum of the total is no
-    # longer solved: the first spread witness pushes up exactly what still lacks height; on the
-    # last rung of the 2 % demo dropping it cut aterinskrivning_30d_65 from 33 352 iterations
-    # to 23 265.)
+    # longer solved: the first spread witness pushes up exactly what still lacks height, and on
+    # the last rung of the 2 % demo dropping it cut aterinskrivning_30d_65's iterations by 30 %.)
     solver.setOptionValue("simplex_strategy", DUAL)
     first = solve(np.ones(k))
     solver.setOptionValue("simplex_strategy", PRIMAL)
@@ -569,11 +568,11 @@ class _Spread:
             ]
         ).tocsc()
         off = np.full(2 * m, highspy.kHighsInf)  # a row of a direction not pushed binds nothing
-        # The dual simplex: each push changes the gain rows' bounds, which leaves the last basis
-        # dual feasible but not primal feasible (on a last-rung component of aterinskrivning_30d_65
-        # 3 020 iterations against the primal simplex's 3 494 and a quarter of its time).
+        # The primal simplex, with presolve, as for the cells' own LPs. On the last rung of the
+        # 2 % demo the dual simplex needed fewer iterations for aterinskrivning_30d_65 (23 265
+        # against 30 924) and akutbesok_inlaggning (50 398 against 78 784) but twice as many for
+        # digitala_kontakter (215 418 against 105 241); without presolve 259 582 there.
         self.solver = _solver()
-        self.solver.setOptionValue("simplex_strategy", DUAL)
         self.solver.passModel(
             _lp(
                 extended,

@@ -8,7 +8,9 @@
 3. Load: gunicorn (`--workers 2`, sync workers, as the README deploys it) serves `app:server`;
    each simulated user is a thread that sends the page callbacks a browser sends when a page
    opens or a control changes (Länsöversikt, Kommun, Jämför, Indikator for every län given), one
-   after the other, for `--seconds`. p50/p95/max of the answers are printed per user count.
+   after the other, for `--seconds`. p50/p95/max of the answers are printed per user count, and
+   the CPU time the workers used per answer (latency on a shared machine depends on what else
+   runs; the CPU per answer much less).
 
 The callbacks' payloads are built from the app's own callback map, so they match what Dash's
 renderer posts to `/_dash-update-component`.
@@ -270,6 +272,9 @@ def callback_payloads(db: Path, catalog: Path, lans: list[str]) -> list[tuple[st
     return cases
 
 
+ACCEPT_ENCODING = ["gzip"]  # what the simulated browsers accept (`--accept-encoding`)
+
+
 def post(port: int, body: bytes, local: threading.local) -> tuple[float, int]:
     con = getattr(local, "con", None)
     if con is None:
@@ -280,7 +285,7 @@ def post(port: int, body: bytes, local: threading.local) -> tuple[float, int]:
             "POST",
             "/_dash-update-component",
             body=body,
-            headers={"Content-Type": "application/json", "Accept-Encoding": "gzip"},
+            headers={"Content-Type": "application/json", "Accept-Encoding": ACCEPT_ENCODING[0]},
         )
         response = con.getresponse()
         response.read()
@@ -292,7 +297,22 @@ def post(port: int, body: bytes, local: threading.local) -> tuple[float, int]:
     return (time.perf_counter() - started) * 1000, status
 
 
-def load(port: int, cases: list[tuple[str, bytes]], users: int, seconds: float) -> None:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used (on a shared machine, steadier than latency)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def load(
+    port: int, cases: list[tuple[str, bytes]], users: int, seconds: float, workers: list[int] | None = None
+) -> None:
+    cpu_before = _cpu_seconds(workers or [])
     deadline = time.monotonic() + seconds
     local = threading.local()
     times: dict[str, list[float]] = {name: [] for name, _ in cases}
@@ -323,9 +343,11 @@ def load(port: int, cases: list[tuple[str, bytes]], users: int, seconds: float) 
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
+    cpu = (_cpu_seconds(workers or []) - cpu_before) * 1000 / len(every)
     print(
         f"{users:>4} användare: {len(every)} svar ({len(every) / seconds:.0f}/s), "
         f"p50 {p(every, 0.5):.0f} ms, p95 {p(every, 0.95):.0f} ms, max {every[-1]:.0f} ms, {failed} fel"
+        + (f"; arbetsprocessernas CPU-tid {cpu:.1f} ms per svar" if workers else "")
     )
     for name, values in times.items():
         if values:
@@ -372,6 +394,11 @@ def main() -> int:
         help="lower the load generator's priority by this much once gunicorn runs, so its threads "
         "do not take the workers' CPU (on a 2-core machine they otherwise compete)",
     )
+    parser.add_argument(
+        "--accept-encoding",
+        default="gzip",
+        help="the users' Accept-Encoding; 'br, gzip' is what current browsers get (brotli)",
+    )
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--startup-only", action="store_true")
     parser.add_argument(
@@ -392,6 +419,7 @@ def main() -> int:
         startup(args.db, args.catalog, args.starts)
     if args.startup_only:
         return 0
+    ACCEPT_ENCODING[0] = args.accept_encoding
     cases = callback_payloads(args.db, args.catalog, [x for x in args.lan.split(",") if x])
     port = _free_port()
     env = {**os.environ, "MATAVLA_DB": str(args.db), "MATAVLA_CATALOG": str(args.catalog)}
@@ -424,7 +452,7 @@ def main() -> int:
                 if status != 200:
                     raise SystemExit(f"{name}: svar {status}")
         for users in (int(u) for u in args.users.split(",")):
-            load(port, cases, users, args.seconds)
+            load(port, cases, users, args.seconds, _children(proc.pid))
         rss = [_rss_mb(child) for child in _children(proc.pid)]
         print(f"Arbetsprocessernas RSS efter lasten: {', '.join(f'{r} MB' for r in rss)}")
     finally:

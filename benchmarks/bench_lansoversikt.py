@@ -5,7 +5,7 @@
 For every län in the database (or `--lan`), the page's callback is called as Dash would (inside a
 request context) and its answer serialised as Dash does. Printed per län:
 - CPU time of the first build (the board built from the län's rows; the rows are read before
-  timing) and the median and 95th percentile of repeated calls (the board kept per database
+  timing) and the median and 95th percentile of repeated calls (the page kept per database
   version, län and period);
 - the Dash components in the answer (each is an object the browser's React builds);
 - the answer's size in bytes, raw and gzip-compressed (what the server sends).
@@ -70,9 +70,9 @@ def main() -> int:
     app = create_app(db_path=args.db, catalog_path=args.catalog)
     from metrics.dashboard.logic.periods import latest_year
     from metrics.dashboard.pages import lansoversikt
+    from metrics.dashboard.source import memo  # what is kept per version, emptied for the first build
     from metrics.dashboard.source.context import current_snapshot
 
-    memo = getattr(lansoversikt, "_boards", None)  # the board kept per version (absent before it)
     print(f"Databas: {args.db}")
     print(
         f"{'län':>4} {'kommuner':>8} {'första ms':>10} {'median ms':>10} {'p95 ms':>8} "
@@ -83,8 +83,8 @@ def main() -> int:
         for lan in [x for x in args.lan.split(",") if x] or list(snap.lans):
             period = latest_year(snap.periods(lan=lan)) or ""
             snap.lan_results(lan)  # the rows are read once per worker; the board is what is timed
-            if memo is not None:
-                memo.clear()
+            for kept in list(memo._memos):
+                kept.clear()
             started = time.process_time()
             content, _state = lansoversikt.update(lan, period)
             json.dumps(content, cls=plotly.utils.PlotlyJSONEncoder)

@@ -16,7 +16,6 @@ from metrics.dashboard.logic.choices import (
     kommun_name,
     kommuner_by_name,
     lan_name,
-    largest_kommun,
 )
 from metrics.dashboard.logic.definition import definition_rows, definition_table_rows
 from metrics.dashboard.logic.format import format_interval, format_period, format_value
@@ -36,6 +35,7 @@ from metrics.dashboard.source.context import catalogue, current_snapshot, indica
 from metrics.dashboard.source.data import Snapshot
 from metrics.dashboard.source.references import kolada_groups, references
 from metrics.dashboard.source.runinfo import DEFINITION_CHANGED, definition_changed, stale_text
+from metrics.dashboard.source.version_memo import VersionMemo
 from metrics.dashboard.views.components import (
     alert,
     as_table,
@@ -56,6 +56,7 @@ from metrics.dashboard.views.figures import (
 )
 from metrics.dashboard.views.page import (
     chosen_lan,
+    default_kommun,
     download_kind,
     indicator_control,
     lan_control,
@@ -69,6 +70,7 @@ from metrics.dashboard.views.page import (
     toolbar,
 )
 from metrics.dashboard.views.reference_block import reference_section
+from metrics.dashboard.views.wire import Kept, kept
 
 PAGE = "indikator"
 MAX_BREAKDOWN_KOMMUNER = 4
@@ -256,6 +258,20 @@ def _grid(frame: pd.DataFrame, decimals: int, numerator_decimals: int, labels: T
     )
 
 
+# (indicator, län, period type) → the grid of every value: the same for every period of the type and
+# any kommuner marked, so choosing another year or kommun does not build it again (~20 ms)
+_grids: VersionMemo[Any] = VersionMemo(32)
+
+
+def _table(indicator: Indicator, lan: str, period_type: str) -> Any:
+    def build() -> Any:
+        frame = data_frame(indicator, lan, period_type)
+        numerator_decimals = 0 if indicator.numerator.is_count else 1
+        return _grid(frame, indicator.decimals, numerator_decimals, table_labels(indicator))
+
+    return _grids.get((indicator.id, lan, period_type), build, lans=[lan])
+
+
 def run_notices(indicator: Indicator) -> list[Any]:
     """Whether the results shown are stale (the last computation failed) or from an older definition."""
     state = current_snapshot().run_info.of(indicator.id)
@@ -267,7 +283,25 @@ def run_notices(indicator: Indicator) -> list[Any]:
     return notices
 
 
+# (indicator, län, period, marked kommuner) → the page's content, built once per database version:
+# ~0.1–0.2 MB each (the table's rows are most of it), so a worker keeps at most ~10 MB.
+_pages: VersionMemo[Kept] = VersionMemo(64)
+
+
 def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> list[Any]:
+    """The page's content (the callback's pure body), kept per database version."""
+    return _page(indicator, lan, period, markera).content
+
+
+def _page(indicator: Indicator, lan: str, period: str, markera: list[str]) -> Kept:
+    return _pages.get(
+        (indicator.id, lan, period, tuple(markera)),
+        lambda: kept(_build(indicator, lan, period, markera)),
+        lans=[lan],
+    )
+
+
+def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> list[Any]:
     snap = current_snapshot()
     dec, unit = indicator.decimals, indicator.unit
     lname = lan_name(lan)
@@ -369,7 +403,6 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         breakdown_part = html.P("Indikatorn redovisas inte per kön eller åldersgrupp.", className="muted")
         intro = None
 
-    frame = data_frame(indicator, lan, period_type)
     sql = indicator_sql(indicator)
     return [
         html.H2(f"{indicator.title} · {lname}", className="view-title"),
@@ -387,7 +420,7 @@ def render(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         section(
             "Tabell",
             html.Div(
-                _grid(frame, dec, 0 if indicator.numerator.is_count else 1, table_labels(indicator)),
+                _table(indicator, lan, period_type),
                 className="card",
             ),
             intro=(
@@ -430,7 +463,7 @@ def update(indicator_id: str, lan: str, period: str, markera: list[str] | None) 
     indicator = indicator_or_none(indicator_id)
     if indicator is None:
         return alert("Välj en indikator.", kind="info"), no_update
-    markera = list(markera or [])
+    markera = [m for m in markera or [] if isinstance(m, str)]  # kommun codes; the key of what is kept
     state = page_state(
         PAGE,
         dash.get_relative_path(f"/indikator/{indicator.id}"),
@@ -440,9 +473,9 @@ def update(indicator_id: str, lan: str, period: str, markera: list[str] | None) 
         period=period,
         indikator=indicator.id,
         markera=markera,
-        default_kommun=largest_kommun(current_snapshot(), lan),
+        default_kommun=default_kommun(lan),
     )
-    return render(indicator, lan, period, markera), state
+    return _page(indicator, lan, period, markera).wire, state
 
 
 @callback(

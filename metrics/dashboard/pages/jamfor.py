@@ -7,6 +7,7 @@ and (when boundaries are configured) a choropleth, all coloured by comparison wi
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dash
@@ -20,7 +21,6 @@ from metrics.dashboard.logic.choices import (
     kommuner_by_name,
     lan_name,
     lan_of_kommun,
-    largest_kommun,
 )
 from metrics.dashboard.logic.comparison import (
     NO_DATA,
@@ -59,6 +59,7 @@ from metrics.dashboard.logic.verdicts import cell_class
 from metrics.dashboard.source.boundaries import BoundariesError, lan_geojson
 from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none, settings
 from metrics.dashboard.source.data import ResultRow, Snapshot
+from metrics.dashboard.source.version_memo import VersionMemo
 from metrics.dashboard.views.components import (
     alert,
     as_table,
@@ -72,6 +73,7 @@ from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.figures import Bar, choropleth_figure, funnel_figure, ranked_bars
 from metrics.dashboard.views.page import (
     chosen_lan,
+    default_kommun,
     download_kind,
     indicator_control,
     lan_control,
@@ -85,6 +87,7 @@ from metrics.dashboard.views.page import (
     toolbar,
 )
 from metrics.dashboard.views.tilemap import tile_positions
+from metrics.dashboard.views.wire import Kept, kept
 
 PAGE = "jamfor"
 
@@ -265,7 +268,32 @@ def _tilemap(bars: list[Bar], indicator: Indicator, lan: str, period: str, marke
     )
 
 
+# (län, indicator, period, marked kommuner) → the page's content, built once per database version
+# (and map file): ~70 kB each, so a worker keeps at most ~5 MB.
+_pages: VersionMemo[Kept] = VersionMemo(64)
+
+
 def render(lan: str, indicator: Indicator, period: str, markera: list[str]) -> list[Any]:
+    """The page's content (the callback's pure body), kept per database version and map file."""
+    return _page(lan, indicator, period, markera).content
+
+
+def _page(lan: str, indicator: Indicator, period: str, markera: list[str]) -> Kept:
+    key = (lan, indicator.id, period, tuple(markera), _map_version(settings().geojson_path))
+    return _pages.get(key, lambda: kept(_build(lan, indicator, period, markera)), lans=[lan])
+
+
+def _map_version(path: Path | None) -> int | None:
+    """What a new or edited boundaries file changes (it is read again when it changes)."""
+    if path is None:
+        return None
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1  # gone: the page says the map cannot be drawn
+
+
+def _build(lan: str, indicator: Indicator, period: str, markera: list[str]) -> list[Any]:
     bars, lan_value = comparison_bars(indicator, lan, period, markera)
     dec, unit = indicator.decimals, indicator.unit
     lname = lan_name(lan)
@@ -521,7 +549,7 @@ def update(lan: str, indicator_id: str, period: str, markera: list[str] | None) 
     indicator = indicator_or_none(indicator_id)
     if indicator is None:
         return alert("Välj en indikator.", kind="info"), no_update
-    markera = list(markera or [])
+    markera = [m for m in markera or [] if isinstance(m, str)]  # kommun codes; the key of what is kept
     state = page_state(
         PAGE,
         dash.get_relative_path("/jamfor"),
@@ -530,9 +558,9 @@ def update(lan: str, indicator_id: str, period: str, markera: list[str] | None) 
         period=period,
         indikator=indicator.id,
         markera=markera,
-        default_kommun=largest_kommun(current_snapshot(), lan),
+        default_kommun=default_kommun(lan),
     )
-    return render(lan, indicator, period, markera), state
+    return _page(lan, indicator, period, markera).wire, state
 
 
 @callback(

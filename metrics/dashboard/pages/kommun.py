@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, html
 
 from metrics.catalogue.model import Indicator
-from metrics.dashboard.logic.board import NOT_FOLLOWED
 from metrics.dashboard.logic.choices import (
     kommun_name,
     kommun_options,
@@ -21,18 +20,15 @@ from metrics.dashboard.logic.comparison import (
     DIRECTIONAL_CLASSES,
     NEUTRAL_CLASSES,
     NOT_TESTED,
-    STYLES,
     SUPPRESSED_CLASS,
-    class_sentence,
 )
 from metrics.dashboard.logic.definition import definition_table_rows, format_target
-from metrics.dashboard.logic.format import format_interval, format_period, format_value, short_unit
+from metrics.dashboard.logic.format import format_interval, format_period, format_value
 from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.plan import plan_of
-from metrics.dashboard.logic.profile import ProfileRow, profile_frame, profile_rows, profile_summary
+from metrics.dashboard.logic.profile import profile_frame, profile_rows, profile_summary
 from metrics.dashboard.logic.publication_notes import breakdown_note, months_note
 from metrics.dashboard.logic.series import breakdown, trend, trend_frame
-from metrics.dashboard.logic.standardised import COMPARED_STANDARDISED
 from metrics.dashboard.logic.urlstate import (
     ViewState,
     build_query,
@@ -41,6 +37,7 @@ from metrics.dashboard.logic.urlstate import (
 )
 from metrics.dashboard.source.context import catalogue, current_snapshot, indicator_or_none
 from metrics.dashboard.source.data import Snapshot
+from metrics.dashboard.source.version_memo import VersionMemo
 from metrics.dashboard.views.components import (
     as_table,
     attrs,
@@ -49,7 +46,6 @@ from metrics.dashboard.views.components import (
     figure_block,
     legend,
     safe,
-    scroll_region,
     section,
     triggered_id,
 )
@@ -75,6 +71,9 @@ from metrics.dashboard.views.page import (
     snapshot_layout,
     toolbar,
 )
+from metrics.dashboard.views.rawhtml import raw_html
+from metrics.dashboard.views.spine_table import spine_table_html
+from metrics.dashboard.views.wire import Kept, kept
 
 PAGE = "kommun"
 
@@ -118,168 +117,33 @@ def layout(state: ViewState, snap: Snapshot, kod: str | None = None, **_: Any) -
     return page_shell(PAGE, HEAD, toolbar(PAGE, controls, "Val för kommunprofilen"), trend_section)
 
 
-def _spine(row: ProfileRow, kommun: str) -> Any:
-    g = row.geometry
-    if g is None:
-        return html.Span("–", className="muted")
-    style = STYLES[row.cls]
-    parts = [
-        html.Div(
-            className="spine-range",
-            style={"left": f"{g.bar_left:.1f}%", "width": f"{g.bar_right - g.bar_left:.1f}%"},
-        ),
-        html.Div(
-            className="spine-quartiles",
-            style={"left": f"{g.quartile_left:.1f}%", "width": f"{g.quartile_right - g.quartile_left:.1f}%"},
-        ),
-        html.Div(className="spine-lan", style={"left": f"{g.reference:.1f}%"}),
-    ]
-    if g.marker is not None:
-        parts.append(
-            html.Div(
-                style.symbol, className=f"spine-marker cmp-{row.cls}", style={"left": f"{g.marker:.1f}%"}
-            )
-        )
-    ind = row.indicator
-    if ind.direction == "neutral":
-        # a descriptive indicator has no better side: its own axis says lower and higher
-        parts.append(
-            html.Div(
-                [html.Span("◀ lägre"), html.Span("högre ▶")],
-                className="spine-axis spine-axis-neutral",
-                **attrs({"aria-hidden": "true"}),
-            )
-        )
-    label = (
-        f"{kommun}: {format_value(row.value, ind.decimals, ind.unit)}; länet "
-        f"{format_value(row.lan_value, ind.decimals, ind.unit)}; "
-        f"länets kommuner från {format_value(g.left_value, ind.decimals, ind.unit)} till "
-        f"{format_value(g.right_value, ind.decimals, ind.unit)}"
-    )
-    neutral = " spine-neutral" if ind.direction == "neutral" else ""
-    return html.Div(parts, className=f"spine{neutral}", role="img", **attrs({"aria-label": label}))
-
-
-def _spine_table(rows: list[ProfileRow], kommun: str, lan: str, period: str) -> html.Div:
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th("Indikator", scope="col"),
-                html.Th(kommun, scope="col", className="num"),
-                html.Th("Länet", scope="col", className="num"),
-                html.Th("Sämst / lägst", scope="col", className="num col-range"),
-                html.Th(
-                    html.Div(
-                        [html.Span("◀ sämre"), html.Span("länet"), html.Span("bättre ▶")],
-                        title="Beskrivande indikatorer har egen axel: lägre till vänster, högre till höger",
-                        className="spine-axis",
-                    ),
-                    scope="col",
-                    className="spine-cell",
-                ),
-                html.Th("Bäst / högst", scope="col", className="col-range"),
-                html.Th("Mot länet · trend", scope="col", className="col-verdict"),
-            ]
-        )
-    )
-    body: list[Any] = []
-    by_id = {r.indicator.id: r for r in rows}
-    # Every heading of the län's plan in its order, as on Länsöversikt: an indicator under two
-    # headings shows under both, and a heading without indicators says so.
-    for depth, node in plan_of(catalogue(), lan).walk():
-        title: list[Any] = [node.title]
-        if not node.all_indicators:
-            title.append(html.Span(f" – {NOT_FOLLOWED.lower()}", className="area-note"))
-        body.append(
-            html.Tr(
-                html.Th(title, colSpan=7, scope="colgroup", className=f"area-head area-depth-{min(depth, 3)}")
-            )
-        )
-        body += [_spine_row(by_id[i], kommun, lan, period) for i in node.indicators if i in by_id]
-    table = html.Table(
-        [
-            html.Caption(
-                f"{kommun} jämfört med {lan_name(lan)}, {format_period(period)}", className="visually-hidden"
-            ),
-            head,
-            html.Tbody(body),
-        ],
-        className="spine-table",
-    )
-    return scroll_region(table, f"{kommun} jämfört med länet", class_name="board-scroll")
-
-
-def _spine_row(r: ProfileRow, kommun: str, lan: str, period: str) -> html.Tr:
-    """One indicator's row: the kommun's value, the län's, the spread and the verdict."""
-    ind = r.indicator
-    href = dash.get_relative_path(f"/indikator/{ind.id}") + build_query(lan=lan, period=period)
-    title = html.Th(
-        [
-            dcc.Link(ind.title, href=href, className="indicator-link"),
-            html.Span(ind.unit, className="indicator-unit"),
-        ],
-        scope="row",
-    )
-    if r.note:
-        return html.Tr([title, html.Td(html.Span(r.note, className="muted"), colSpan=6)])
-    interval = format_interval(r.ci_low, r.ci_high, ind.decimals)
-    unit = short_unit(ind.unit)
-    value = "för få" if r.suppressed else format_value(r.value, ind.decimals, unit)
-    style = STYLES[r.cls]
-    g = r.geometry
-    return html.Tr(
-        [
-            title,
-            html.Td(
-                [
-                    html.Strong(value),
-                    html.Span(interval, className="ci") if interval else None,
-                    html.Span(r.standardised, className="ci") if r.standardised else None,
-                    html.Span(COMPARED_STANDARDISED, className="ci") if r.compared_standardised else None,
-                ],
-                className="num",
-            ),
-            html.Td(format_value(r.lan_value, ind.decimals, unit), className="num"),
-            html.Td(
-                format_value(g.left_value, ind.decimals, unit) if g else "–",
-                className="num muted col-range",
-            ),
-            html.Td(_spine(r, kommun), className="spine-cell"),
-            html.Td(
-                format_value(g.right_value, ind.decimals, unit) if g else "–",
-                className="muted col-range",
-            ),
-            html.Td(
-                [
-                    html.Span(
-                        [
-                            html.Span(style.symbol, **attrs({"aria-hidden": "true"}))
-                            if style.symbol
-                            else None,
-                            html.Span(style.short, **attrs({"aria-hidden": "true"})),
-                            html.Span(class_sentence(r.cls, ind.direction), className="visually-hidden"),
-                        ],
-                        className=f"class-pill cmp-{r.cls}",
-                        title=class_sentence(r.cls, ind.direction),
-                    ),
-                    html.Span(
-                        f"{r.trend.symbol} {r.trend.words}",
-                        className=f"trend-word trend-{r.trend.tone}",
-                    )
-                    if r.trend
-                    else None,
-                ],
-                className="col-verdict",
-            ),
-        ]
-    )
+# (kommun, period) → the profile; (kommun, period, indicator) → its trend and breakdowns. Each is
+# built once per database version (views/spine_table.py keeps the table one string): a profile is
+# ~0.2 MB, a trend ~50 kB, so a worker keeps at most ~20 MB of them.
+_profiles: VersionMemo[Kept] = VersionMemo(64)
+_trends: VersionMemo[Kept] = VersionMemo(128)
 
 
 def render(kommun: str, period: str) -> list[Any]:
-    snap = current_snapshot()
+    """The profile of a kommun for a period (the callback's pure body), kept per database version."""
+    return _profile(kommun, period).content
+
+
+def _profile(kommun: str, period: str) -> Kept:
     lan = lan_of_kommun(kommun) or ""
+    return _profiles.get((kommun, period), lambda: kept(_build(kommun, lan, period)), lans=[lan])
+
+
+def _build(kommun: str, lan: str, period: str) -> list[Any]:
+    snap = current_snapshot()
+    cat = catalogue()
     name = kommun_name(kommun)
-    rows = profile_rows(snap, catalogue(), kommun, lan, period)
+    rows = profile_rows(snap, cat, kommun, lan, period)
+    headings = [
+        (depth, node.title, bool(node.all_indicators), tuple(node.indicators))
+        for depth, node in plan_of(cat, lan).walk()
+    ]
+    table = spine_table_html(rows, headings, name, lan, lan_name(lan), period, dash.get_relative_path("/"))
     return [
         html.H2(f"{name} · {lan_name(lan)} · {format_period(period)}", className="view-title"),
         html.P(profile_summary(name, rows, period), className="summary"),
@@ -299,13 +163,24 @@ def render(kommun: str, period: str) -> list[Any]:
             ],
             className="legends",
         ),
-        _spine_table(rows, name, lan, period),
+        raw_html(table, "spine-table-wrap"),
     ]
 
 
 def render_trend(kommun: str, period: str, indicator: Indicator) -> list[Any]:
-    snap = current_snapshot()
+    """The kommun's trend and breakdowns for one indicator, kept per database version."""
+    return _trend(kommun, period, indicator).content
+
+
+def _trend(kommun: str, period: str, indicator: Indicator) -> Kept:
     lan = lan_of_kommun(kommun) or ""
+    return _trends.get(
+        (kommun, period, indicator.id), lambda: kept(_build_trend(kommun, lan, period, indicator)), lans=[lan]
+    )
+
+
+def _build_trend(kommun: str, lan: str, period: str, indicator: Indicator) -> list[Any]:
+    snap = current_snapshot()
     name, lname = kommun_name(kommun), lan_name(lan)
     selected = parse_period(period)
     period_type = selected.type if selected and selected.type in indicator.periods else "year"
@@ -432,7 +307,7 @@ def update(kommun: str, period: str, indicator: str | None) -> tuple[Any, dict[s
         indikator=indicator,
         kommun=kommun,
     )
-    return render(kommun, period), state
+    return _profile(kommun, period).wire, state
 
 
 @callback(
@@ -457,7 +332,7 @@ def update_trend(kommun: str, period: str, indicator_id: str | None) -> tuple[An
         indikator=indicator.id,
         kommun=kommun,
     )
-    return render_trend(kommun, period, indicator), state
+    return _trend(kommun, period, indicator).wire, state
 
 
 @callback(

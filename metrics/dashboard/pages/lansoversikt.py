@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
-from metrics.catalogue.model import Catalogue
 from metrics.dashboard.logic.board import BoardSection, board, board_frame
 from metrics.dashboard.logic.choices import (
     kommuner_by_name,
     lan_name,
-    largest_kommun,
 )
 from metrics.dashboard.logic.comparison import (
     DIRECTIONAL_CLASSES,
@@ -29,11 +26,12 @@ from metrics.dashboard.logic.urlstate import ViewState, build_query, page_state
 from metrics.dashboard.logic.verdicts import method_text, tally
 from metrics.dashboard.source.context import catalogue, current_snapshot
 from metrics.dashboard.source.data import Snapshot
-from metrics.dashboard.source.memo import Memo
+from metrics.dashboard.source.version_memo import VersionMemo
 from metrics.dashboard.views.board_table import board_table_html
 from metrics.dashboard.views.components import legend, safe, triggered_id
 from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.page import (
+    default_kommun,
     download_kind,
     lan_and_period,
     page_head,
@@ -43,6 +41,7 @@ from metrics.dashboard.views.page import (
     toolbar,
 )
 from metrics.dashboard.views.rawhtml import raw_html
+from metrics.dashboard.views.wire import Kept, kept
 
 PAGE = "oversikt"
 
@@ -69,34 +68,23 @@ def layout(state: ViewState, snap: Snapshot, **_params: Any) -> html.Div | None:
 
 BoardParts = tuple[list[BoardSection], str]
 
-# (län, period, app root) → the sections and the table's markup, for the snapshot and catalogue
-# they were built from. Viewers open a few län × periods per version; a 49-kommun län's board is
-# ~1.1 M characters (~2.2 MB as a Python string), so 16 boards are at most ~40 MB per worker.
-_boards: Memo[tuple[weakref.ref[Snapshot], weakref.ref[Catalogue], BoardParts]] = Memo(16)
+# (län, period) → the sections and the table's markup, for the database version, catalogue and app
+# root they were built from. Viewers open a few län × periods per version; a 49-kommun län's board
+# is ~1.1 M characters (~2.2 MB as a Python string), so 16 boards are at most ~40 MB per worker.
+_boards: VersionMemo[BoardParts] = VersionMemo(16)
 
 
 def board_parts(lan: str, period: str) -> BoardParts:
     """The board's sections and its table as markup, built once per database version, län and period."""
-    snap = current_snapshot()
-    cat = catalogue()
-    base = dash.get_relative_path("/")
 
     def build() -> BoardParts:
-        sections = board(snap, cat, lan, period)
+        snap = current_snapshot()
+        sections = board(snap, catalogue(), lan, period)
         kommuner = kommuner_by_name(snap, lan)
+        base = dash.get_relative_path("/")
         return sections, board_table_html(sections, lan, lan_name(lan), period, kommuner, base)
 
-    snap.lan_results(lan)  # read the län's rows first: only this version's own rows may be kept
-    if not snap.has_rows(lan):
-        return build()
-
-    def kept() -> tuple[weakref.ref[Snapshot], weakref.ref[Catalogue], BoardParts]:
-        return weakref.ref(snap), weakref.ref(cat), build()
-
-    def same_version(entry: tuple[weakref.ref[Snapshot], weakref.ref[Catalogue], BoardParts]) -> bool:
-        return entry[0]() is snap and entry[1]() is cat
-
-    return _boards.get((lan, period, base), kept, same_version)[2]
+    return _boards.get((lan, period), build, lans=[lan])
 
 
 def _summary(sections: list[BoardSection], period: str) -> html.Ul:
@@ -156,8 +144,21 @@ def _method_note(sections: list[BoardSection]) -> str:
     return text + " Förändring och trend kallas säkra bara när intervallet eller testet utesluter slumpen."
 
 
+# (län, period) → the page's content around the board (headline figures, legends, notes), in the
+# form Dash sends it: rebuilding and serialising its ~50 components was half of a repeated answer
+_pages: VersionMemo[Kept] = VersionMemo(16)
+
+
 def render(lan: str, period: str) -> list[Any]:
-    """The page content for a län and period (the callback's pure body)."""
+    """The page content for a län and period (the callback's pure body), kept per database version."""
+    return _page(lan, period).content
+
+
+def _page(lan: str, period: str) -> Kept:
+    return _pages.get((lan, period), lambda: kept(_build(lan, period)), lans=[lan])
+
+
+def _build(lan: str, period: str) -> list[Any]:
     cat = catalogue()
     sections, table = board_parts(lan, period)
     legends = html.Div(
@@ -212,16 +213,15 @@ def render(lan: str, period: str) -> list[Any]:
 )
 @safe(outputs=2)
 def update(lan: str, period: str) -> tuple[Any, dict[str, object]]:
-    snap = current_snapshot()
     state = page_state(
         PAGE,
         dash.get_relative_path("/"),
         replace=triggered_id() is None,
         lan=lan,
         period=period,
-        default_kommun=largest_kommun(snap, lan),
+        default_kommun=default_kommun(lan),
     )
-    return render(lan, period), state
+    return _page(lan, period).wire, state
 
 
 @callback(

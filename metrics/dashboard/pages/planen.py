@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 from metrics.catalogue.model import Catalogue
 from metrics.catalogue.plan_model import Plan
 from metrics.dashboard.logic.board import board_rows
-from metrics.dashboard.logic.choices import lan_name, largest_kommun
+from metrics.dashboard.logic.choices import lan_name
 from metrics.dashboard.logic.definition import definition_table_rows
 from metrics.dashboard.logic.format import format_period
 from metrics.dashboard.logic.periods import previous_comparable
@@ -26,6 +26,7 @@ from metrics.dashboard.source.data import Snapshot
 from metrics.dashboard.views.components import safe, triggered_id
 from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.page import (
+    default_kommun,
     download_kind,
     lan_and_period,
     page_head,
@@ -261,14 +262,13 @@ def plan_frame(cat: Catalogue, lan: str, period: str) -> pd.DataFrame:
 )
 @safe(outputs=2)
 def update(lan: str, period: str) -> tuple[Any, dict[str, object]]:
-    snap = current_snapshot()
     state = page_state(
         PAGE,
         dash.get_relative_path("/planen"),
         replace=triggered_id() is None,
         lan=lan,
         period=period,
-        default_kommun=largest_kommun(snap, lan),
+        default_kommun=default_kommun(lan),
     )
     return render(lan, period), state
 

@@ -6,13 +6,11 @@ built in a few milliseconds and sent as one property (see views/rawhtml.py).
 
 Every text and attribute value goes through `html.escape` (indicator, area and kommun names come
 from analysts' YAML and the geography file), so a name holding markup is shown as written. Only
-this module builds markup by hand; it uses `_el` and `_text` for every piece.
+this module and views/spine_table.py build markup by hand; they use views/rawhtml.py's `el`,
+`span` and `text` for every piece.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-from html import escape
 
 from metrics.dashboard.logic.board import BoardRow, BoardSection
 from metrics.dashboard.logic.comparison import STYLES
@@ -29,36 +27,13 @@ from metrics.dashboard.logic.format import (
 from metrics.dashboard.logic.periods import parse_period, previous_comparable
 from metrics.dashboard.logic.standardised import COMPARED_STANDARDISED
 from metrics.dashboard.logic.urlstate import build_query
+from metrics.dashboard.views.rawhtml import el as _el
+from metrics.dashboard.views.rawhtml import span as _span
+from metrics.dashboard.views.rawhtml import text as _text
 from metrics.dashboard.views.sparkline import sparkline_data_uri
 
 # the columns before the kommuner: indicator, län, change, trend, target
 FIXED_COLUMNS = 5
-
-
-def _text(value: object) -> str:
-    """Text content, escaped (quotes too, so the same helper is safe in attributes)."""
-    return escape(str(value), quote=True)
-
-
-def _el(tag: str, content: str | Iterable[str] = "", /, **attributes: object) -> str:
-    """`<tag attr="…">content</tag>`: attribute values escaped; `content` is markup already built.
-
-    Attribute names are given in Python spelling: `class_` for class, `aria_label` for
-    aria-label; a value of None or False leaves the attribute out.
-    """
-    parts = [tag]
-    for name, value in attributes.items():
-        if value is None or value is False:
-            continue
-        parts.append(f'{name.rstrip("_").replace("_", "-")}="{_text(value)}"')
-    body = content if isinstance(content, str) else "".join(content)
-    if tag in ("img", "br"):
-        return f"<{' '.join(parts)}>"
-    return f"<{' '.join(parts)}>{body}</{tag}>"
-
-
-def _span(text: object, cls: str, **attributes: object) -> str:
-    return _el("span", _text(text), class_=cls, **attributes)
 
 
 def _change_amount(diff: float, decimals: int, unit: str) -> str:

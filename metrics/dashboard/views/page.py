@@ -20,10 +20,12 @@ from metrics.dashboard.logic.choices import (
     kommun_options,
     lan_options,
     lan_period_options,
+    largest_kommun,
 )
 from metrics.dashboard.logic.urlstate import ViewState, parse_state, resolve_lan, resolve_period
 from metrics.dashboard.source.context import current_snapshot, indicator_or_none, settings
 from metrics.dashboard.source.data import DataUnavailable, Snapshot
+from metrics.dashboard.source.version_memo import VersionMemo
 from metrics.dashboard.views.components import attrs, control, download_bar, dropdown, no_data, triggered_id
 
 NO_RESULTS = DataUnavailable("empty", "Resultattabellen är tom.")
@@ -73,6 +75,17 @@ def snapshot_layout(head: html.Div) -> Callable[[PageBody], Callable[..., html.D
 def chosen_lan(state: ViewState, snap: Snapshot) -> str | None:
     """The län the URL names, else the installation's default, else the first delivered."""
     return resolve_lan(state.lan, snap.lans, settings().default_lan)
+
+
+# län → its largest kommun, the kommun a page marks by default (a scan of the län's rows per call)
+_largest: VersionMemo[str | None] = VersionMemo(32)
+
+
+def default_kommun(lan: str | None) -> str | None:
+    """The län's largest kommun (`largest_kommun`), found once per database version."""
+    if not lan:
+        return None
+    return _largest.get(lan, lambda: largest_kommun(current_snapshot(), lan), lans=[lan])
 
 
 def content_area(page: str) -> html.Div:

@@ -373,14 +373,24 @@ def staging_sql(
 
 
 def repeated_keys_sql(extract: Extract, staged: str) -> str:
-    """SELECT (_row, _reason) of every later row whose key an earlier accepted row already has."""
-    keys = [ident(k) for k in extract.key]
+    """SELECT the key and the first accepted row (`_first`) of every key that accepted rows repeat."""
+    keys = ", ".join(ident(k) for k in extract.key)
+    return (
+        f"SELECT {keys}, min({ROW}) AS _first FROM {staged}\n"
+        f"WHERE _reason IS NULL GROUP BY {keys} HAVING count(*) > 1"
+    )
+
+
+def repeated_rows_sql(extract: Extract, staged: str, repeated_keys: str) -> str:
+    """SELECT (_row, _reason) of every later row whose key an earlier accepted row already has.
+
+    `repeated_keys`: the result of `repeated_keys_sql`. Keys compare with `=`, so a key with an
+    empty (NULL) part never repeats another.
+    """
     names = ", ".join(extract.key)
-    same = " AND ".join(f"s.{k} = d.{k}" for k in keys)
+    same = " AND ".join(f"s.{ident(k)} = d.{ident(k)}" for k in extract.key)
     message = lit(f"dubblett av nyckeln ({names}): samma nyckel finns på rad ")
     return (
         f"SELECT s.{ROW}, {message} || d._first AS _reason FROM {staged} AS s\n"
-        f"JOIN (SELECT {', '.join(keys)}, min({ROW}) AS _first FROM {staged}\n"
-        f"      WHERE _reason IS NULL GROUP BY {', '.join(keys)} HAVING count(*) > 1) AS d\n"
-        f"ON {same}\nWHERE s._reason IS NULL AND s.{ROW} > d._first"
+        f"JOIN {repeated_keys} AS d ON {same}\nWHERE s._reason IS NULL AND s.{ROW} > d._first"
     )

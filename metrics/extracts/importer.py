@@ -5,13 +5,14 @@ One file is one transaction: either every accepted row, the rejected rows and th
 nothing is. A file whose bytes were already imported for the same extract is
 not read again: it gets an `import_log` row with status 'unchanged' and nothing else.
 
-A file is read and checked in pieces (`readers.read_chunks`): each piece is checked for
-personnummer, typed and validated in SQL and appended to a staging table in the database, which
-DuckDB keeps within its memory limit (spilling to disk); the rejected rows of a piece are stored
-as the piece is read. Only what needs the whole file is done after the last piece: duplicate keys
-(a second read of the file fetches the raw text of the rows that repeat a key, when there are
-any), replacing by key, coverage and the log. Memory is then that of one piece, whatever the
-file's size.
+A file is read and checked in pieces (`readers.read_chunks`), all in the file's one transaction:
+each piece is checked for personnummer, typed and validated in SQL, and its accepted rows are
+inserted straight into the extract's table (no staging table copied at the end); a small table of
+the piece's keys and the rejected rows as read are kept beside. Only what needs the whole file is
+done after the last piece: duplicate keys (a second read of the file fetches the rows that repeat
+a key, when there are any), replacing the stored rows by key, coverage and the log. Memory is
+then that of one piece, whatever the file's size: the pieces are never registered with DuckDB
+(see `_Piece`), and what grows, the tables, DuckDB spills to disk beyond its memory limit.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from metrics import wording
 from metrics.errors import ExtractError, MatavlaError
@@ -36,6 +38,7 @@ from metrics.extracts.declared_tables import ensure_declared_table
 from metrics.extracts.normalise import (
     ColumnMap,
     ident,
+    keys_sql,
     known_kommuner,
     lit,
     match_columns,
@@ -68,10 +71,11 @@ from metrics.extracts.readers import (
 from metrics.extracts.schema import EXTRACTS, Extract, extract_for_filename
 from metrics.resources import parse_memory, unordered_inserts
 
-RAW = "_matavla_import_raw"
+RAW = "_matavla_import_raw"  # the piece as read, and trimmed: local names in `_Piece.run`
 TRIMMED = "_matavla_import_trimmed"
 KOMMUNER = "_matavla_import_kommuner"
-STAGED = "_matavla_import_staged"
+KEYS = "_matavla_import_keys"
+REASONS = "_matavla_import_reasons"
 REPEATED = "_matavla_import_repeated"
 REPEATED_KEYS = "_matavla_import_repeated_keys"
 REJECTED = "_matavla_import_rejected"
@@ -234,20 +238,17 @@ def import_file(
 
     con.register(KOMMUNER, pa.table({"code": known_kommuner()}))
     try:
-        # The pieces are staged in temporary tables outside the transaction, one statement at a
-        # time: within one transaction DuckDB would keep every piece's Arrow table (and every
-        # replaced temporary table) until the commit, so memory would grow with the file again.
-        with _database_errors(path.name):
-            staged = _stage_pieces(con, path, extract, say, options)
+        # One transaction for the whole file: a failure anywhere (a personnummer in the last
+        # piece, a broken line, the disk) leaves the database as it was.
         with _transaction(con, path.name):
             if extract.name not in EXTRACTS:  # declared in the catalogue: its table is made here
                 ensure_declared_table(con, extract, path.name)
-            report = _import_staged(
-                con, path.name, extract, source, content_hash, staged, say, started, covers or Covers()
+            report = _import_pieces(
+                con, path, extract, source, content_hash, say, started, covers or Covers(), options
             )
     finally:
         con.unregister(KOMMUNER)
-        for table in (STAGED, REPEATED, REPEATED_KEYS, REJECTED):
+        for table in _WORK_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
     accepted, rejected = wording.rows(report.rows_accepted), wording.thousands(report.rows_rejected)
     say(f"{path.name}: klart, importerade {accepted}, avvisade {rejected}")
@@ -328,75 +329,87 @@ class _Read:
     invalid_sample: list[tuple[int, str]] = field(default_factory=list)
 
 
-@dataclass
-class _Staged:
-    """A file's pieces, staged: `STAGED` holds its typed rows, `REJECTED` its rejected rows as read."""
+class _Piece:
+    """One piece of the file, as read (`RAW`) and trimmed (`TRIMMED`), for the statements that read it.
 
-    columns: ColumnMap
-    notes: list[str]  # the reader's (encoding, quotes, separator)
-    read: _Read
+    The piece is not registered with DuckDB (`con.register`): within a transaction DuckDB keeps
+    every table registered in it, unregistered or not, until the commit, so the file's one
+    transaction would hold every piece. `run` lets DuckDB's replacement scan find the piece
+    instead: the names are local variables of `run`, the frame that executes the statement.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, raw: pa.Table) -> None:
+        self.con = con
+        self.raw = raw
+        self.trimmed = trim_table(raw)
+
+    def run(self, sql: str) -> list[tuple]:
+        # read by the statement (see the class docstring); named as RAW and TRIMMED
+        _matavla_import_raw = self.raw
+        _matavla_import_trimmed = self.trimmed
+        return self.con.execute(sql).fetchall()
 
 
-def _stage_pieces(
-    con: duckdb.DuckDBPyConnection, path: Path, extract: Extract, say: Progress, options: ImportOptions
-) -> _Staged:
-    """Read, check and stage the file piece by piece (outside any transaction: temporary tables only)."""
+_WORK_TABLES = (KEYS, REASONS, REPEATED, REPEATED_KEYS, REJECTED)
+
+
+def _import_pieces(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    extract: Extract,
+    source: str | None,
+    content_hash: str,
+    say: Progress,
+    started: float,
+    covers: Covers,
+    options: ImportOptions,
+) -> ImportReport:
+    """Read, check and insert the file piece by piece, then do what needs the whole file; runs
+    inside the file's transaction."""
     file = path.name
+    table = ident(extract.name)
+    import_id = int(_one(con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")[0])
+    stored_before = int(_one(con, f"SELECT count(*) FROM {table}")[0])
+    con.execute(f"CREATE TEMP TABLE {REJECTED} (row_number BIGINT, reason VARCHAR, raw VARCHAR)")
+    con.execute(f"CREATE TEMP TABLE {REASONS} ({ROW} BIGINT, _reason VARCHAR)")
     pieces = read_chunks(path, options.sheet)
     read = _Read()
     columns: ColumnMap | None = None
-    for table in (STAGED, REPEATED, REPEATED_KEYS, REJECTED):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute(f"CREATE TEMP TABLE {REJECTED} (row_number BIGINT, reason VARCHAR, raw VARCHAR)")
-    # The next piece is parsed while this one is staged (see `Prefetched`).
+    # The next piece is parsed while this one is inserted (see `Prefetched`).
     with Prefetched(pieces) as ahead:
         for raw in ahead:
             if columns is None:
                 columns = match_columns(extract, raw.header, file)
-                con.execute(f"CREATE TEMP TABLE {STAGED} AS {_empty_staging(extract, columns, options)}")
+                empty = _empty_staging(extract, columns, options)
+                con.execute(f"CREATE TEMP TABLE {KEYS} AS {keys_sql(extract, empty)}")
                 say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} …")
             else:
                 say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} till …")
-            _stage_piece(con, file, extract, raw, columns, options)
+            _insert_piece(con, file, extract, raw, columns, options, import_id)
             read.rows += raw.num_rows
             read.invalid += len(raw.invalid_rows)
-            read.invalid_sample = sorted(
-                read.invalid_sample + [(r.row_number, r.reason) for r in raw.invalid_rows[:SAMPLE_SIZE]]
-            )[:SAMPLE_SIZE]
             del raw  # before the next piece is taken: two pieces at most are held
     assert columns is not None  # the first piece is always read: it holds the header
+    if _one(con, f"SELECT count(*) FROM {REASONS}")[0]:
+        con.execute(f"UPDATE {KEYS} AS k SET _reason = r._reason FROM {REASONS} AS r WHERE k.{ROW} = r.{ROW}")
     if _reject_repeated_keys(con, extract):
-        _store_repeated(con, file, extract, read_chunks(path, options.sheet), columns)
-    return _Staged(columns, pieces.notes, read)
+        _replace_repeated(con, file, extract, read_chunks(path, options.sheet), columns, options, import_id)
 
-
-def _import_staged(
-    con: duckdb.DuckDBPyConnection,
-    file: str,
-    extract: Extract,
-    source: str | None,
-    content_hash: str,
-    staged: _Staged,
-    say: Progress,
-    started: float,
-    covers: Covers,
-) -> ImportReport:
-    """Everything that writes; runs inside the file's transaction."""
-    read = staged.read
-    import_id = _one(con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")[0]
+    staged_rows, rejected = _one(con, f"SELECT count(*), count(_reason) FROM {KEYS}")
+    accepted = staged_rows - rejected
+    say(f"{file}: sparar {wording.rows(accepted)} …")
     con.execute(
         f"INSERT INTO rejected_rows SELECT ?, ?, ?, row_number, reason, raw FROM {REJECTED} "
         "ORDER BY row_number",
         [import_id, file, extract.name],
     )
-    staged_rows, rejected = _one(con, f"SELECT count(*), count(_reason) FROM {STAGED}")
-    accepted = staged_rows - rejected
-    say(f"{file}: sparar {wording.rows(accepted)} …")
-    replaced, origins = _replace_by_key(con, extract, import_id)
+    replaced, origins = _replace_by_key(con, extract, import_id, stored_before)
     forget_coverage_of_same_bytes(con, extract, content_hash)
-    covered = record_coverage(con, import_id, extract, STAGED, covers)
+    # the file's accepted rows: those of the extract's table that this import wrote
+    inserted = f"(SELECT * FROM {table} WHERE {ORIGIN} = {import_id})"
+    covered = record_coverage(con, import_id, extract, inserted, covers, accepted="TRUE")
 
-    notes = [*staged.notes, *staged.columns.notes, *_kommun_notes(con)]
+    notes = [*pieces.notes, *columns.notes, *_kommun_notes(con)]
     if (won := winner_note(con, origins)) is not None:
         notes.append(won)
     empty_rows = read.rows - staged_rows
@@ -412,7 +425,6 @@ def _import_staged(
         notes.append(
             "alla rader avvisades; kontrollera att filen är rätt utdrag och se skälen i rejected_rows"
         )
-    sample = _rejected_sample(con, read.invalid_sample)
 
     report = ImportReport(
         file=file,
@@ -423,7 +435,7 @@ def _import_staged(
         rows_rejected=rows_rejected,
         rows_replaced=replaced,
         notes=notes,
-        rejected_sample=sample,
+        rejected_sample=_rejected_sample(con),
         coverage=covered,
     )
     report.seconds = time.perf_counter() - started
@@ -431,42 +443,40 @@ def _import_staged(
     return report
 
 
-def _stage_piece(
+def _insert_piece(
     con: duckdb.DuckDBPyConnection,
     file: str,
     extract: Extract,
     raw: RawTable,
     columns: ColumnMap,
     options: ImportOptions,
+    import_id: int,
 ) -> None:
-    """Check one piece for personnummer, type and validate it, append it to the staging table and
-    store its rejected rows."""
-    con.register(RAW, raw.table)  # as read, for the rejected rows
-    con.register(TRIMMED, trim_table(raw.table))
-    try:
-        _refuse_personnummer(con, file, extract, raw.invalid_rows, columns)
-        # Typed straight into the staging table (a table of the piece in between wrote every row
-        # twice). A piece's rows are numbered after every earlier piece's, so its staged rows are
-        # those from its first row on; a personnummer found below fails the file all the same,
-        # and the staging table is dropped with it.
-        staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
-        con.execute(f"INSERT INTO {STAGED} {staging}")
-        first = _one(con, f"SELECT min({ROW}) FROM {RAW}")[0]
-        piece = f"(SELECT * FROM {STAGED} WHERE {ROW} >= {int(first) if first is not None else 0})"
-        rejected = f"(SELECT {ROW} FROM {piece} WHERE _reason IS NOT NULL)"
-        # Most pieces have no rejected row: then the two passes over the piece's raw text are
-        # skipped (DuckDB scans the whole Arrow table even when the join's other side is empty).
-        if _one(con, f"SELECT count(*) FROM {rejected}")[0]:
-            _refuse_personnummer_in_rejected(con, file, extract, columns, rejected)
-            _store_rejected(con, columns, rejected, reasons=piece)
-        _store_invalid_lines(con, raw.invalid_rows)
-    finally:
-        con.unregister(RAW)
-        con.unregister(TRIMMED)
+    """Check one piece for personnummer, type and validate it, insert its accepted rows into the
+    extract's table and its keys into `KEYS`, and store its rejected rows."""
+    piece = _Piece(con, raw.table)
+    _refuse_personnummer(piece, file, extract, raw.invalid_rows, columns)
+    staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
+    names = ", ".join(ident(c) for c in extract.column_names)
+    ((inserted,),) = piece.run(
+        f"INSERT INTO {ident(extract.name)} ({names}, {ORIGIN}) "
+        f"SELECT {names}, {import_id} FROM ({staging}) WHERE _reason IS NULL"
+    )
+    ((kept,),) = piece.run(f"INSERT INTO {KEYS} {keys_sql(extract, staging)}")
+    # Most pieces have no rejected row (every row kept was inserted): then the reasons are not
+    # worked out a second time, and the piece's raw text is not read again.
+    if kept > inserted:
+        first = int(pc.min(raw.table[ROW]).as_py())
+        piece.run(f"INSERT INTO {REASONS} SELECT {ROW}, _reason FROM ({staging}) WHERE _reason IS NOT NULL")
+        reasons = f"(SELECT * FROM {REASONS} WHERE {ROW} >= {first})"
+        rejected = f"(SELECT {ROW} FROM {reasons})"
+        _refuse_personnummer_in_rejected(piece, file, extract, columns, rejected)
+        _store_rejected(piece, columns, rejected, reasons=reasons)
+    _store_invalid_lines(con, raw.invalid_rows)
 
 
 def _empty_staging(extract: Extract, columns: ColumnMap, options: ImportOptions) -> str:
-    """The staging query over no rows, for a file of only broken lines (the table's shape)."""
+    """The staging query over no rows, for the shape of `KEYS`."""
     empty = ", ".join(f"CAST(NULL AS VARCHAR) AS {ident(i)}" for i in columns.all_ids)
     source = f"(SELECT CAST(NULL AS BIGINT) AS {ROW}{', ' + empty if empty else ''} LIMIT 0)"
     return staging_sql(extract, columns, source, KOMMUNER, window=options.window)
@@ -474,41 +484,54 @@ def _empty_staging(extract: Extract, columns: ColumnMap, options: ImportOptions)
 
 def _reject_repeated_keys(con: duckdb.DuckDBPyConnection, extract: Extract) -> bool:
     """Reject every later row whose key an earlier accepted row of the file has; True when any was."""
-    # The keys that repeat first (one aggregate over the staged keys): a file seldom repeats one,
-    # and then the join of every staged row with them (which DuckDB runs even when they are none,
-    # at twice the aggregate's cost) is left out.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {REPEATED_KEYS} AS {repeated_keys_sql(extract, STAGED)}")
+    # The keys that repeat first (one aggregate over the file's keys): a file seldom repeats one,
+    # and then the join of every row with them (which DuckDB runs even when they are none, at
+    # twice the aggregate's cost) is left out.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {REPEATED_KEYS} AS {repeated_keys_sql(extract, KEYS)}")
     if not _one(con, f"SELECT count(*) FROM {REPEATED_KEYS}")[0]:
         return False
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {REPEATED} AS {repeated_rows_sql(extract, STAGED, REPEATED_KEYS)}"
+        f"CREATE OR REPLACE TEMP TABLE {REPEATED} AS {repeated_rows_sql(extract, KEYS, REPEATED_KEYS)}"
     )
-    con.execute(f"UPDATE {STAGED} AS s SET _reason = d._reason FROM {REPEATED} AS d WHERE s.{ROW} = d.{ROW}")
+    con.execute(f"UPDATE {KEYS} AS s SET _reason = d._reason FROM {REPEATED} AS d WHERE s.{ROW} = d.{ROW}")
     return True
 
 
-def _store_repeated(
+def _replace_repeated(
     con: duckdb.DuckDBPyConnection,
     file: str,
     extract: Extract,
     pieces: Iterable[RawTable],
     columns: ColumnMap,
+    options: ImportOptions,
+    import_id: int,
 ) -> None:
-    """The rows rejected for a repeated key, read again: checked for personnummer and stored as read."""
+    """Keep only the first row of each repeated key, and store the later ones as read.
+
+    Every row of a repeated key was inserted with its piece; the extract's table does not hold
+    row numbers, so they are all deleted and the file is read again: the first row of each key
+    is inserted anew, and the later ones are checked for personnummer and stored as rejected.
+    """
+    table = ident(extract.name)
+    same_key = " AND ".join(f"{table}.{ident(k)} = d.{ident(k)}" for k in extract.key)
+    con.execute(
+        f"DELETE FROM {table} USING {REPEATED_KEYS} AS d WHERE {table}.{ORIGIN} = {import_id} AND {same_key}"
+    )
+    names = ", ".join(ident(c) for c in extract.column_names)
     repeated = f"(SELECT {ROW} FROM {REPEATED})"
     for raw in pieces:
-        con.register(RAW, raw.table)
-        con.register(TRIMMED, trim_table(raw.table))
-        try:
-            _refuse_personnummer_in_rejected(con, file, extract, columns, repeated)
-            _store_rejected(con, columns, repeated, reasons=REPEATED)
-        finally:
-            con.unregister(RAW)
-            con.unregister(TRIMMED)
+        piece = _Piece(con, raw.table)
+        staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
+        piece.run(
+            f"INSERT INTO {table} ({names}, {ORIGIN}) SELECT {names}, {import_id} FROM ({staging}) "
+            f"WHERE _reason IS NULL AND {ROW} IN (SELECT _first FROM {REPEATED_KEYS})"
+        )
+        _refuse_personnummer_in_rejected(piece, file, extract, columns, repeated)
+        _store_rejected(piece, columns, repeated, reasons=REPEATED)
 
 
 def _refuse_personnummer(
-    con: duckdb.DuckDBPyConnection,
+    piece: _Piece,
     file: str,
     extract: Extract,
     invalid_rows: list[InvalidRow],
@@ -520,7 +543,7 @@ def _refuse_personnummer(
     numbers, codes) keep their text only in a rejected row: see `_refuse_personnummer_in_rejected`.
     Ignored columns are never stored, so they are not checked.
     """
-    _refuse_in(con, file, TRIMMED, _kept(extract, columns, text=True))
+    _refuse_in(piece, file, TRIMMED, _kept(extract, columns, text=True))
     # A line that could not be split into the header's fields is stored as text, and which
     # of its fields is which cannot be told: every field, and the line as a whole, is checked.
     for line in invalid_rows:
@@ -530,12 +553,12 @@ def _refuse_personnummer(
 
 
 def _refuse_personnummer_in_rejected(
-    con: duckdb.DuckDBPyConnection, file: str, extract: Extract, columns: ColumnMap, rows: str
+    piece: _Piece, file: str, extract: Extract, columns: ColumnMap, rows: str
 ) -> None:
     """The typed columns of the rejected rows (`rows`: a query of their `_row`), which
     `rejected_rows.raw` keeps as text."""
     rejected = f"(SELECT t.* FROM {TRIMMED} AS t SEMI JOIN {rows} AS s USING ({ROW}))"
-    _refuse_in(con, file, rejected, _kept(extract, columns, text=False))
+    _refuse_in(piece, file, rejected, _kept(extract, columns, text=False))
 
 
 def _kept(extract: Extract, columns: ColumnMap, *, text: bool) -> list[tuple[str, str]]:
@@ -554,7 +577,7 @@ def _kept(extract: Extract, columns: ColumnMap, *, text: bool) -> list[tuple[str
     ]
 
 
-def _refuse_in(con: duckdb.DuckDBPyConnection, file: str, table: str, checked: list[tuple[str, str]]) -> None:
+def _refuse_in(piece: _Piece, file: str, table: str, checked: list[tuple[str, str]]) -> None:
     """One vectorised pass over `table`; the first offending (row, column) fails the file."""
     if not checked:
         return
@@ -569,7 +592,7 @@ def _refuse_in(con: duckdb.DuckDBPyConnection, file: str, table: str, checked: l
     )
     # Rows with no value long enough are left out before the tests (ids and codes are short).
     long_enough = " OR ".join(long_enough_sql(ident(s)) for _, s in checked)
-    row = _one(con, f"SELECT {hits}, {candidates}, {embedded} FROM {table} WHERE {long_enough}")
+    (row,) = piece.run(f"SELECT {hits}, {candidates}, {embedded} FROM {table} WHERE {long_enough}")
     found: list[tuple[int, str]] = []
     n = len(checked)
     for i, (name, _) in enumerate(checked):
@@ -605,12 +628,12 @@ def shown_name(path: Path) -> str:
     return HIDDEN_NAME if contains_personnummer(path.name) else path.name
 
 
-def _store_rejected(con: duckdb.DuckDBPyConnection, columns: ColumnMap, rows: str, reasons: str) -> None:
+def _store_rejected(piece: _Piece, columns: ColumnMap, rows: str, reasons: str) -> None:
     """Keep the rows `rows` (a query of their `_row`) of the piece as read, with their reason."""
     # Only the contract's columns: ignored columns may hold anything (names, personnummer)
     # and are never stored, not even here.
     pairs = ", ".join(f"{lit(name)}, r.{ident(cid)}" for name, cid in columns.kept)
-    con.execute(
+    piece.run(
         f"INSERT INTO {REJECTED} "
         f"SELECT s.{ROW}, s._reason, json_object({pairs}) "
         f"FROM {reasons} AS s JOIN {RAW} AS r ON r.{ROW} = s.{ROW} "
@@ -636,29 +659,30 @@ def _store_invalid_lines(con: duckdb.DuckDBPyConnection, invalid: list[InvalidRo
 
 
 def _replace_by_key(
-    con: duckdb.DuckDBPyConnection, extract: Extract, import_id: int
+    con: duckdb.DuckDBPyConnection, extract: Extract, import_id: int, stored_before: int
 ) -> tuple[int, list[tuple[int | None, int]]]:
-    """Delete the stored rows that the file's accepted rows replace, then insert those.
+    """Delete the stored rows that the file's accepted rows (inserted already) replace.
 
     Returns the rows replaced and which imports they came from (see `origins`).
+    `stored_before`: the table's rows before this import; none, and nothing can be replaced.
     """
+    if not stored_before:
+        return 0, []
     table = ident(extract.name)
-    origins = replaced_origins(con, extract, STAGED)
+    origins = replaced_origins(con, extract, KEYS, besides=import_id)
     replaced = sum(n for _, n in origins)
     if replaced:
         same_key = " AND ".join(f"{table}.{ident(k)} = s.{ident(k)}" for k in extract.key)
-        con.execute(f"DELETE FROM {table} USING {STAGED} AS s WHERE s._reason IS NULL AND {same_key}")
-    names = ", ".join(ident(c) for c in extract.column_names)
-    con.execute(
-        f"INSERT INTO {table} ({names}, {ORIGIN}) SELECT {names}, ? FROM {STAGED} WHERE _reason IS NULL",
-        [import_id],
-    )
+        con.execute(
+            f"DELETE FROM {table} USING {KEYS} AS s WHERE s._reason IS NULL AND {same_key} "
+            f"AND {table}.{ORIGIN} IS DISTINCT FROM {import_id}"
+        )
     return replaced, origins
 
 
 def _kommun_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
-        f"SELECT _kommun_from, count(*) FROM {STAGED} WHERE _kommun_from IS NOT NULL "
+        f"SELECT _kommun_from, count(*) FROM {KEYS} WHERE _kommun_from IS NOT NULL "
         "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 6"
     ).fetchall()
     if not rows:
@@ -668,15 +692,12 @@ def _kommun_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [f"kommunkod med tre siffror fick tillbaka sin inledande nolla: {shown}{more}"]
 
 
-def _rejected_sample(
-    con: duckdb.DuckDBPyConnection, invalid_sample: list[tuple[int, str]]
-) -> list[tuple[int, str]]:
+def _rejected_sample(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
+    """The first rejected rows (typed, repeated keys and broken lines alike), by row number."""
     rows = con.execute(
-        f"SELECT {ROW}, _reason FROM {STAGED} WHERE _reason IS NOT NULL ORDER BY {ROW} LIMIT {SAMPLE_SIZE}"
+        f"SELECT row_number, reason FROM {REJECTED} ORDER BY row_number, reason LIMIT {SAMPLE_SIZE}"
     ).fetchall()
-    sample = [(int(r), str(reason)) for r, reason in rows]
-    sample += invalid_sample
-    return sorted(sample)[:SAMPLE_SIZE]
+    return [(int(r), str(reason)) for r, reason in rows]
 
 
 def _previous_import(

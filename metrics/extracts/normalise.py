@@ -372,6 +372,15 @@ def staging_sql(
     )
 
 
+def keys_sql(extract: Extract, staging: str) -> str:
+    """SELECT of the `staging` query's row numbers, typed keys, an empty `_reason` and `_kommun_from`.
+
+    DuckDB leaves out the columns and reasons not selected, so only the keys are typed again.
+    """
+    keys = ", ".join(ident(k) for k in extract.key)
+    return f"SELECT {ROW}, {keys}, CAST(NULL AS VARCHAR) AS _reason, _kommun_from FROM ({staging})"
+
+
 def repeated_keys_sql(extract: Extract, staged: str) -> str:
     """SELECT the key and the first accepted row (`_first`) of every key that accepted rows repeat."""
     keys = ", ".join(ident(k) for k in extract.key)

@@ -458,9 +458,12 @@ def _insert_piece(
     _refuse_personnummer(piece, file, extract, raw.invalid_rows, columns)
     staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
     names = ", ".join(ident(c) for c in extract.column_names)
+    # MATERIALIZED: filtered as a subquery, the reasons were pushed down into the filter and every
+    # value typed twice, once for the filter and once for the insert (1.6 times the time)
     ((inserted,),) = piece.run(
         f"INSERT INTO {ident(extract.name)} ({names}, {ORIGIN}) "
-        f"SELECT {names}, {import_id} FROM ({staging}) WHERE _reason IS NULL"
+        f"WITH typed AS MATERIALIZED ({staging}) "
+        f"SELECT {names}, {import_id} FROM typed WHERE _reason IS NULL"
     )
     ((kept,),) = piece.run(f"INSERT INTO {KEYS} {keys_sql(extract, staging)}")
     # Most pieces have no rejected row (every row kept was inserted): then the reasons are not

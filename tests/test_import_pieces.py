@@ -482,3 +482,26 @@ def test_a_key_repeated_in_a_later_piece_keeps_the_first_rows_values_and_replace
     assert con.execute("SELECT count(*), min(age), max(age) FROM contacts").fetchall() == [(28, 60, 60)]
     repeat = "dubblett av nyckeln (contact_id): samma nyckel finns på rad 3"
     assert report.rejected_sample == [(30, repeat), (31, repeat)]
+
+
+def test_a_key_first_accepted_in_a_later_piece_is_the_one_kept_and_three_digit_codes_add_up(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    lines = [HEADER, *(contact(n, kommun="580" if n % 10 == 0 else "0580") for n in range(1, 40))]
+    lines[19] = contact(19, key="K", kommun="9999")  # line 20: rejected (kommun), so it holds no key
+    lines[24] = contact(24, key="K", age="55")  # line 25: the first accepted row of K
+    lines[34] = contact(34, key="K", age="66")  # line 35: repeats K
+    path = write(tmp_path / "contacts.csv", *lines)
+    con = fresh()
+
+    report = import_file(con, path)
+
+    assert con.execute("SELECT age FROM contacts WHERE contact_id = 'K'").fetchall() == [(55,)]
+    assert report.rejected_sample == [
+        (20, "kommun: okänd kommunkod (fyra siffror enligt SCB, t.ex. 0580)"),
+        (35, "dubblett av nyckeln (contact_id): samma nyckel finns på rad 25"),
+    ]
+    # 39 rows: 37 accepted; kommun '580' on rows n = 10, 20, 30 (lines 11, 21, 31)
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (39, 37, 2)
+    assert any("'580' → '0580' (3 rader)" in note for note in report.notes)

@@ -8,7 +8,7 @@ not read again: it gets an `import_log` row with status 'unchanged' and nothing 
 A file is read and checked in pieces (`readers.read_chunks`), all in the file's one transaction:
 each piece is checked for personnummer, typed and validated in SQL, and its accepted rows are
 inserted straight into the extract's table (no staging table copied at the end); a small table of
-the piece's keys and the rejected rows as read are kept beside. Only what needs the whole file is
+its rejected rows are stored as read. Only what needs the whole file is
 done after the last piece: duplicate keys (a second read of the file fetches the rows that repeat
 a key, when there are any), replacing the stored rows by key, coverage and the log. Memory is
 then that of one piece, whatever the file's size: the pieces are never registered with DuckDB
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,7 +39,6 @@ from metrics.extracts.declared_tables import ensure_declared_table
 from metrics.extracts.normalise import (
     ColumnMap,
     ident,
-    keys_sql,
     known_kommuner,
     lit,
     match_columns,
@@ -74,7 +74,7 @@ from metrics.resources import parse_memory, unordered_inserts
 RAW = "_matavla_import_raw"  # the piece as read, and trimmed: local names in `_Piece.run`
 TRIMMED = "_matavla_import_trimmed"
 KOMMUNER = "_matavla_import_kommuner"
-KEYS = "_matavla_import_keys"
+KEY_ROWS = "_matavla_import_key_rows"
 REASONS = "_matavla_import_reasons"
 REPEATED = "_matavla_import_repeated"
 REPEATED_KEYS = "_matavla_import_repeated_keys"
@@ -326,7 +326,9 @@ class _Read:
 
     rows: int = 0  # rows parsed, empty ones included
     invalid: int = 0  # lines that could not be split into the header's fields
-    invalid_sample: list[tuple[int, str]] = field(default_factory=list)
+    kept: int = 0  # rows not empty
+    rejected: int = 0  # rows not empty and rejected by a reason (not yet a repeated key)
+    kommun_from: Counter[str] = field(default_factory=Counter)  # three-digit kommun code → rows
 
 
 class _Piece:
@@ -350,7 +352,7 @@ class _Piece:
         return self.con.execute(sql).fetchall()
 
 
-_WORK_TABLES = (KEYS, REASONS, REPEATED, REPEATED_KEYS, REJECTED)
+_WORK_TABLES = (REASONS, REPEATED, REPEATED_KEYS, KEY_ROWS, REJECTED)
 
 
 def _import_pieces(
@@ -380,22 +382,20 @@ def _import_pieces(
         for raw in ahead:
             if columns is None:
                 columns = match_columns(extract, raw.header, file)
-                empty = _empty_staging(extract, columns, options)
-                con.execute(f"CREATE TEMP TABLE {KEYS} AS {keys_sql(extract, empty)}")
                 say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} …")
             else:
                 say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} till …")
-            _insert_piece(con, file, extract, raw, columns, options, import_id)
+            _insert_piece(con, file, extract, raw, columns, options, import_id, read)
             read.rows += raw.num_rows
             read.invalid += len(raw.invalid_rows)
             del raw  # before the next piece is taken: two pieces at most are held
     assert columns is not None  # the first piece is always read: it holds the header
-    if _one(con, f"SELECT count(*) FROM {REASONS}")[0]:
-        con.execute(f"UPDATE {KEYS} AS k SET _reason = r._reason FROM {REASONS} AS r WHERE k.{ROW} = r.{ROW}")
-    if _reject_repeated_keys(con, extract):
-        _replace_repeated(con, file, extract, read_chunks(path, options.sheet), columns, options, import_id)
+    repeated = 0
+    if _repeated_keys(con, extract, import_id):
+        pieces_again = read_chunks(path, options.sheet)
+        repeated = _replace_repeated(con, file, extract, pieces_again, columns, options, import_id)
 
-    staged_rows, rejected = _one(con, f"SELECT count(*), count(_reason) FROM {KEYS}")
+    staged_rows, rejected = read.kept, read.rejected + repeated
     accepted = staged_rows - rejected
     say(f"{file}: sparar {wording.rows(accepted)} …")
     con.execute(
@@ -409,7 +409,7 @@ def _import_pieces(
     inserted = f"(SELECT * FROM {table} WHERE {ORIGIN} = {import_id})"
     covered = record_coverage(con, import_id, extract, inserted, covers, accepted="TRUE")
 
-    notes = [*pieces.notes, *columns.notes, *_kommun_notes(con)]
+    notes = [*pieces.notes, *columns.notes, *_kommun_notes(read.kommun_from)]
     if (won := winner_note(con, origins)) is not None:
         notes.append(won)
     empty_rows = read.rows - staged_rows
@@ -451,9 +451,10 @@ def _insert_piece(
     columns: ColumnMap,
     options: ImportOptions,
     import_id: int,
+    read: _Read,
 ) -> None:
     """Check one piece for personnummer, type and validate it, insert its accepted rows into the
-    extract's table and its keys into `KEYS`, and store its rejected rows."""
+    extract's table and store its rejected rows; counts go to `read`."""
     piece = _Piece(con, raw.table)
     _refuse_personnummer(piece, file, extract, raw.invalid_rows, columns)
     staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
@@ -465,10 +466,19 @@ def _insert_piece(
         f"WITH typed AS MATERIALIZED ({staging}) "
         f"SELECT {names}, {import_id} FROM typed WHERE _reason IS NULL"
     )
-    ((kept,),) = piece.run(f"INSERT INTO {KEYS} {keys_sql(extract, staging)}")
+    # The rows that are not empty, and the kommun codes that got their leading zero back: DuckDB
+    # leaves out every other column and reason, so this is the empty test and the kommun alone.
+    ((kept, three_digit),) = piece.run(f"SELECT count(*), count(_kommun_from) FROM ({staging})")
+    if three_digit:
+        codes = piece.run(
+            f"SELECT _kommun_from, count(*) FROM ({staging}) WHERE _kommun_from IS NOT NULL GROUP BY 1"
+        )
+        read.kommun_from.update(dict(codes))
+    read.kept += kept
     # Most pieces have no rejected row (every row kept was inserted): then the reasons are not
     # worked out a second time, and the piece's raw text is not read again.
     if kept > inserted:
+        read.rejected += kept - inserted
         first = int(pc.min(raw.table[ROW]).as_py())
         piece.run(f"INSERT INTO {REASONS} SELECT {ROW}, _reason FROM ({staging}) WHERE _reason IS NOT NULL")
         reasons = f"(SELECT * FROM {REASONS} WHERE {ROW} >= {first})"
@@ -478,26 +488,12 @@ def _insert_piece(
     _store_invalid_lines(con, raw.invalid_rows)
 
 
-def _empty_staging(extract: Extract, columns: ColumnMap, options: ImportOptions) -> str:
-    """The staging query over no rows, for the shape of `KEYS`."""
-    empty = ", ".join(f"CAST(NULL AS VARCHAR) AS {ident(i)}" for i in columns.all_ids)
-    source = f"(SELECT CAST(NULL AS BIGINT) AS {ROW}{', ' + empty if empty else ''} LIMIT 0)"
-    return staging_sql(extract, columns, source, KOMMUNER, window=options.window)
-
-
-def _reject_repeated_keys(con: duckdb.DuckDBPyConnection, extract: Extract) -> bool:
-    """Reject every later row whose key an earlier accepted row of the file has; True when any was."""
-    # The keys that repeat first (one aggregate over the file's keys): a file seldom repeats one,
-    # and then the join of every row with them (which DuckDB runs even when they are none, at
-    # twice the aggregate's cost) is left out.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {REPEATED_KEYS} AS {repeated_keys_sql(extract, KEYS)}")
-    if not _one(con, f"SELECT count(*) FROM {REPEATED_KEYS}")[0]:
-        return False
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {REPEATED} AS {repeated_rows_sql(extract, KEYS, REPEATED_KEYS)}"
-    )
-    con.execute(f"UPDATE {KEYS} AS s SET _reason = d._reason FROM {REPEATED} AS d WHERE s.{ROW} = d.{ROW}")
-    return True
+def _repeated_keys(con: duckdb.DuckDBPyConnection, extract: Extract, import_id: int) -> bool:
+    """Whether the file's accepted rows (inserted by import `import_id`) repeat a key; when they do,
+    `REPEATED_KEYS` holds those keys."""
+    inserted = f"(SELECT * FROM {ident(extract.name)} WHERE {ORIGIN} = {import_id})"
+    con.execute(f"CREATE TEMP TABLE {REPEATED_KEYS} AS {repeated_keys_sql(extract, inserted)}")
+    return bool(_one(con, f"SELECT count(*) FROM {REPEATED_KEYS}")[0])
 
 
 def _replace_repeated(
@@ -508,12 +504,15 @@ def _replace_repeated(
     columns: ColumnMap,
     options: ImportOptions,
     import_id: int,
-) -> None:
-    """Keep only the first row of each repeated key, and store the later ones as read.
+) -> int:
+    """Keep only the first row of each repeated key, and store the later ones as read, rejected;
+    returns how many were.
 
-    Every row of a repeated key was inserted with its piece; the extract's table does not hold
-    row numbers, so they are all deleted and the file is read again: the first row of each key
-    is inserted anew, and the later ones are checked for personnummer and stored as rejected.
+    Every row of a repeated key was inserted with its piece, and the extract's table holds no row
+    numbers, so they are all deleted and the file is read again, in order. Each piece's accepted
+    rows of a repeated key are kept aside (`KEY_ROWS`, after those of the pieces before): a row
+    is the first of its key when no row before it has that key, and is then inserted anew; a
+    later one is checked for personnummer and stored as rejected.
     """
     table = ident(extract.name)
     same_key = " AND ".join(f"{table}.{ident(k)} = d.{ident(k)}" for k in extract.key)
@@ -521,16 +520,36 @@ def _replace_repeated(
         f"DELETE FROM {table} USING {REPEATED_KEYS} AS d WHERE {table}.{ORIGIN} = {import_id} AND {same_key}"
     )
     names = ", ".join(ident(c) for c in extract.column_names)
-    repeated = f"(SELECT {ROW} FROM {REPEATED})"
+    keys = ", ".join(ident(k) for k in extract.key)
+    on_key = " AND ".join(f"s.{ident(k)} = d.{ident(k)}" for k in extract.key)
+    staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
+    typed_columns = ", ".join(f"s.{ident(c)}" for c in extract.column_names)
+    key_rows = (
+        f"WITH typed AS MATERIALIZED ({staging}) SELECT s.{ROW}, {typed_columns} "
+        f"FROM typed AS s SEMI JOIN {REPEATED_KEYS} AS d ON {on_key} WHERE s._reason IS NULL"
+    )
+    con.execute(f"CREATE TEMP TABLE {REPEATED} ({ROW} BIGINT, _reason VARCHAR)")
+    created = False
     for raw in pieces:
+        if not raw.num_rows:
+            continue
         piece = _Piece(con, raw.table)
-        staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
+        first = int(pc.min(raw.table[ROW]).as_py())
         piece.run(
-            f"INSERT INTO {table} ({names}, {ORIGIN}) SELECT {names}, {import_id} FROM ({staging}) "
-            f"WHERE _reason IS NULL AND {ROW} IN (SELECT _first FROM {REPEATED_KEYS})"
+            f"INSERT INTO {KEY_ROWS} {key_rows}" if created else f"CREATE TEMP TABLE {KEY_ROWS} AS {key_rows}"
         )
-        _refuse_personnummer_in_rejected(piece, file, extract, columns, repeated)
-        _store_rejected(piece, columns, repeated, reasons=REPEATED)
+        created = True
+        firsts = f"(SELECT {keys}, min({ROW}) AS _first FROM {KEY_ROWS} GROUP BY {keys})"
+        con.execute(
+            f"INSERT INTO {table} ({names}, {ORIGIN}) SELECT {names}, {import_id} FROM {KEY_ROWS} "
+            f"WHERE {ROW} >= {first} AND {ROW} IN (SELECT _first FROM {firsts})"
+        )
+        piece_rows = f"(SELECT * FROM {KEY_ROWS} WHERE {ROW} >= {first})"
+        con.execute(f"INSERT INTO {REPEATED} {repeated_rows_sql(extract, piece_rows, firsts)}")
+        later = f"(SELECT {ROW} FROM {REPEATED} WHERE {ROW} >= {first})"
+        _refuse_personnummer_in_rejected(piece, file, extract, columns, later)
+        _store_rejected(piece, columns, later, reasons=REPEATED)
+    return int(_one(con, f"SELECT count(*) FROM {REPEATED}")[0])
 
 
 def _refuse_personnummer(
@@ -672,24 +691,24 @@ def _replace_by_key(
     if not stored_before:
         return 0, []
     table = ident(extract.name)
-    origins = replaced_origins(con, extract, KEYS, besides=import_id)
+    keys = ", ".join(ident(k) for k in extract.key)
+    # the keys of the file's accepted rows, inserted already
+    inserted = f"(SELECT {keys}, CAST(NULL AS VARCHAR) AS _reason FROM {table} WHERE {ORIGIN} = {import_id})"
+    origins = replaced_origins(con, extract, inserted, besides=import_id)
     replaced = sum(n for _, n in origins)
     if replaced:
         same_key = " AND ".join(f"{table}.{ident(k)} = s.{ident(k)}" for k in extract.key)
         con.execute(
-            f"DELETE FROM {table} USING {KEYS} AS s WHERE s._reason IS NULL AND {same_key} "
+            f"DELETE FROM {table} USING {inserted} AS s WHERE {same_key} "
             f"AND {table}.{ORIGIN} IS DISTINCT FROM {import_id}"
         )
     return replaced, origins
 
 
-def _kommun_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        f"SELECT _kommun_from, count(*) FROM {KEYS} WHERE _kommun_from IS NOT NULL "
-        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 6"
-    ).fetchall()
-    if not rows:
+def _kommun_notes(kommun_from: Counter[str]) -> list[str]:
+    if not kommun_from:
         return []
+    rows = sorted(kommun_from.items(), key=lambda item: (-item[1], item[0]))[:6]
     shown = ", ".join(f"'{code}' → '0{code}' ({wording.rows(n)})" for code, n in rows[:5])
     more = " m.fl." if len(rows) > 5 else ""
     return [f"kommunkod med tre siffror fick tillbaka sin inledande nolla: {shown}{more}"]

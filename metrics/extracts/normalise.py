@@ -372,34 +372,25 @@ def staging_sql(
     )
 
 
-def keys_sql(extract: Extract, staging: str) -> str:
-    """SELECT of the `staging` query's row numbers, typed keys, an empty `_reason` and `_kommun_from`.
+def repeated_keys_sql(extract: Extract, rows: str) -> str:
+    """SELECT the keys that more than one of `rows` (accepted rows) has.
 
-    DuckDB leaves out the columns and reasons not selected, so only the keys are typed again.
+    Keys compare with `=`, so a key with an empty (NULL) part never repeats another.
     """
     keys = ", ".join(ident(k) for k in extract.key)
-    return f"SELECT {ROW}, {keys}, CAST(NULL AS VARCHAR) AS _reason, _kommun_from FROM ({staging})"
+    filled = " AND ".join(f"{ident(k)} IS NOT NULL" for k in extract.key)
+    return f"SELECT {keys} FROM {rows}\nWHERE {filled} GROUP BY {keys} HAVING count(*) > 1"
 
 
-def repeated_keys_sql(extract: Extract, staged: str) -> str:
-    """SELECT the key and the first accepted row (`_first`) of every key that accepted rows repeat."""
-    keys = ", ".join(ident(k) for k in extract.key)
-    return (
-        f"SELECT {keys}, min({ROW}) AS _first FROM {staged}\n"
-        f"WHERE _reason IS NULL GROUP BY {keys} HAVING count(*) > 1"
-    )
+def repeated_rows_sql(extract: Extract, rows: str, firsts: str) -> str:
+    """SELECT (_row, _reason) of every row of `rows` (accepted rows) whose key an earlier row has.
 
-
-def repeated_rows_sql(extract: Extract, staged: str, repeated_keys: str) -> str:
-    """SELECT (_row, _reason) of every later row whose key an earlier accepted row already has.
-
-    `repeated_keys`: the result of `repeated_keys_sql`. Keys compare with `=`, so a key with an
-    empty (NULL) part never repeats another.
+    `firsts`: each key with the first row that has it, `_first`.
     """
     names = ", ".join(extract.key)
     same = " AND ".join(f"s.{ident(k)} = d.{ident(k)}" for k in extract.key)
     message = lit(f"dubblett av nyckeln ({names}): samma nyckel finns på rad ")
     return (
-        f"SELECT s.{ROW}, {message} || d._first AS _reason FROM {staged} AS s\n"
-        f"JOIN {repeated_keys} AS d ON {same}\nWHERE s._reason IS NULL AND s.{ROW} > d._first"
+        f"SELECT s.{ROW}, {message} || d._first AS _reason FROM {rows} AS s\n"
+        f"JOIN {firsts} AS d ON {same}\nWHERE s.{ROW} > d._first"
     )

@@ -38,6 +38,7 @@ from metrics.extracts.coverage import Covers, forget_coverage_of_same_bytes, rec
 from metrics.extracts.declared_tables import ensure_declared_table
 from metrics.extracts.normalise import (
     ColumnMap,
+    empty_row_sql,
     ident,
     known_kommuner,
     lit,
@@ -466,9 +467,14 @@ def _insert_piece(
         f"WITH typed AS MATERIALIZED ({staging}) "
         f"SELECT {names}, {import_id} FROM typed WHERE _reason IS NULL"
     )
-    # The rows that are not empty, and the kommun codes that got their leading zero back: DuckDB
-    # leaves out every other column and reason, so this is the empty test and the kommun alone.
-    ((kept, three_digit),) = piece.run(f"SELECT count(*), count(_kommun_from) FROM ({staging})")
+    # The rows that are not empty, and whether a kommun code may have got its leading zero back,
+    # on the raw text (through `staging` the empty test cleaned every column of every row first).
+    kommun = columns.sources.get(next((c.name for c in extract.columns if c.type == "kommun"), ""))
+    three = f"count(*) FILTER (WHERE length({ident(kommun)}) = 3)" if kommun else "0"
+    ((empty, three_digit),) = piece.run(
+        f"SELECT count(*) FILTER (WHERE {empty_row_sql(columns)}), {three} FROM {TRIMMED}"
+    )
+    kept = raw.num_rows - empty
     if three_digit:
         codes = piece.run(
             f"SELECT _kommun_from, count(*) FROM ({staging}) WHERE _kommun_from IS NOT NULL GROUP BY 1"

@@ -372,6 +372,15 @@ def staging_sql(
     )
 
 
+def empty_row_sql(columns: ColumnMap) -> str:
+    """True for a raw row whose every cell is empty (a NULL word or nothing): `staging_sql` leaves
+    it out. Tested on the raw columns, one after the other, so most rows cost one test."""
+    return (
+        " AND ".join(f"({ident(i)} IS NULL OR {_in(ident(i), NULL_WORDS)})" for i in columns.all_ids)
+        or "TRUE"
+    )
+
+
 def repeated_keys_sql(extract: Extract, rows: str) -> str:
     """SELECT the keys that more than one of `rows` (accepted rows) has.
 

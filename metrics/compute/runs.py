@@ -22,10 +22,13 @@ from datetime import datetime
 import duckdb
 
 from metrics.catalogue.fingerprint import definition_hash, file_hash
-from metrics.catalogue.model import Catalogue
+from metrics.catalogue.model import Catalogue, Indicator
 from metrics.compute.audit_budget import audit_budgets
+from metrics.compute.sqlgen import date_sql
+from metrics.compute.year_cells import YearPlan, kept_run, why_not_by_years
 from metrics.db import RESULT_COLUMNS, get_meta
 from metrics.errors import MatavlaError
+from metrics.extracts.origins import ORIGIN, ident
 
 DEFAULT_KEEP_RUNS = 12
 
@@ -211,6 +214,8 @@ class Increment:
 
     indicators: tuple[str, ...] | None  # None: every indicator (a full compute)
     reason: str  # Swedish, for the terminal
+    # Per recomputed indicator: the calendar years to aggregate afresh, or why the whole indicator.
+    by_years: dict[str, YearPlan] = dataclasses.field(default_factory=dict)
 
 
 # Read by every indicator besides its sources: the publishing rule (kommun sizes) and standardisation.
@@ -253,6 +258,7 @@ def increment(
     # snabbkontroll) are not out of date for it.
     budget = list(dataclasses.astuple(audit_budgets(catalogue)))
     selected: list[str] = []
+    by_years: dict[str, YearPlan] = {}
     for indicator in catalogue.indicators:
         before = state.get(indicator.id)
         results_run = before[1] if before is not None else None
@@ -270,13 +276,57 @@ def increment(
         if (recorded := entries.get(indicator.id, {}).get("budget")) is not None and recorded != budget:
             selected.append(indicator.id)
             continue
-        since = {imported[i] for i in imported.keys() - present[results_run]}
+        new_ids = sorted(imported.keys() - present[results_run])
+        since = {imported[i] for i in new_ids}
         if since & {*indicator.sources, *EVERY_INDICATOR_READS}:
             selected.append(indicator.id)
+            by_years[indicator.id] = year_plan(con, indicator, new_ids, results_run)
     if not selected:
         return Increment((), "inget har importerats sedan indikatorernas senaste beräkning")
     return Increment(
         tuple(selected),
         f"{len(selected)} av {len(catalogue.indicators)} indikatorer läser utdrag som importerats "
         "sedan de beräknades (eller har ändrats); de andra behåller sina resultat",
+        by_years,
     )
+
+
+def year_plan(
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, new_ids: Sequence[int], results_run: int
+) -> YearPlan:
+    """The calendar years the imports `new_ids` (since the indicator's results were computed in
+    `results_run`) touched in its source, or why the whole indicator is recomputed.
+
+    Touched: the years of the months each import covers (`coverage`) and of its own rows'
+    dates, by the indicator's own date column (it may date a row by another column than the
+    coverage does). An import that replaced stored rows may have moved or removed rows of any
+    year (their old dates are gone), so it makes the whole indicator recomputed.
+    """
+    if (reason := why_not_by_years(indicator)) is not None:
+        return YearPlan((), reason)
+    logged = con.execute(
+        "SELECT extract, rows_replaced FROM import_log WHERE list_contains(?, import_id)", [list(new_ids)]
+    ).fetchall()
+    extracts = {str(r[0]) for r in logged}
+    if "population" in extracts:
+        return YearPlan((), "befolkningen har importerats (publiceringsregeln och nämnarna läser den)")
+    if any(str(r[0]) == indicator.source and int(r[1]) > 0 for r in logged):
+        return YearPlan((), "en import ersatte lagrade rader, som kan ha gällt andra år")
+    kept = kept_run(con, indicator.id)
+    if kept is None or kept[0] != results_run:
+        return YearPlan((), "inga sparade celler från förra beräkningen")
+    ids = [int(i) for i in new_ids]
+    covered = con.execute(
+        "SELECT DISTINCT unnest(range(year(first_month), year(last_month) + 1)) FROM coverage "
+        "WHERE extract = ? AND list_contains(?, import_id)",
+        [indicator.source, ids],
+    ).fetchall()
+    dated = con.execute(
+        f"SELECT DISTINCT year({date_sql(indicator)}) FROM {ident(indicator.source)} "
+        f"WHERE list_contains(?, {ORIGIN}) AND {date_sql(indicator)} IS NOT NULL",
+        [ids],
+    ).fetchall()
+    years = tuple(sorted({int(r[0]) for r in [*covered, *dated]}))
+    if not years:
+        return YearPlan((), "importen har inga daterade rader")
+    return YearPlan(years)

@@ -528,13 +528,16 @@ def not_year_local(indicator: Indicator) -> str | None:
     own date, and a period's coverage is its own months' (see `by_year`). What reads across years:
     an outcome followed up after the period (`follow_up_days`: a December stay's readmission is in
     January), a free `row_sql` (it may join rows of any date), a subquery in a filter or expression
-    (it may read any row), and joined extracts (their rows are not filtered by the main date).
+    (it may read any row), and joined extracts other than `population` (their rows are not
+    filtered by the main date).
     """
     if indicator.follow_up_days:
         return "uppföljningen efter perioden (follow_up_days) läser nästa års rader"
     if indicator.row_sql is not None:
         return "row_sql kan läsa rader från andra år"
-    if len(indicator.sources) > 1:
+    # `population` joined for a rate is read per kommun and year of the period (and every
+    # indicator is recomputed whole when it is imported: `runs.EVERY_INDICATOR_READS`)
+    if [s for s in indicator.sources[1:] if s != "population"]:
         return "indikatorn läser fler utdrag än sin källa"
     texts = [indicator.where, indicator.numerator.where, indicator.numerator.expression]
     texts += [indicator.numerator.having, indicator.denominator.where, indicator.denominator.expression]

@@ -110,6 +110,10 @@ def test_a_new_year_is_aggregated_alone_and_matches_a_full_compute(tmp_path, cat
     con, full, step, lines, spy = incremental_against_full(tmp_path, catalogue, new)
     assert step.by_years[CONTACTS].years == (2024,)
     assert "år 2024 summerade på nytt, övriga år från körning 1" in lines[0]
+    # the run's record says so; the full compute aggregated every year
+    [(years,)] = con.execute("SELECT years FROM run_indicators WHERE run = 2").fetchall()
+    assert years == [2024]
+    assert full.execute("SELECT years FROM run_indicators WHERE run = 2").fetchall() == [(None,)]
     # the indicator's query ran for 2024 only: 2023's rows are the kept ones
     queries = [q for q in spy.sql if q.startswith(f"-- {CONTACTS}:")]
     assert queries and all("DATE '2024-01-01'" in q and "DATE '2023-01-01'" not in q for q in queries)

@@ -83,6 +83,7 @@ class RunReport:
     message: str | None = None
     failure: Failure | None = None
     run: int | None = None  # the run number it was computed in
+    years: tuple[int, ...] | None = None  # the calendar years aggregated afresh; None: all
 
 
 def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
@@ -391,7 +392,7 @@ def compute_all(
         try:
             if reads_unreadable := [unreadable[e.name] for e in indicator.extracts if e.name in unreadable]:
                 raise reads_unreadable[0]
-            raw, years_note = _raw_rows(con, indicator, (by_years or {}).get(indicator.id), areas, run)
+            raw, years, years_note = _raw_rows(con, indicator, (by_years or {}).get(indicator.id), areas, run)
             frame, audit = checked_indicator(
                 con, indicator, catalogue, exact_audit=exact_audit, plan=plan, run=run, raw=raw
             )
@@ -409,7 +410,7 @@ def compute_all(
         if why_not_by_years(indicator) is None:
             raws[indicator.id] = raw
         seconds = time.perf_counter() - started
-        reports.append(RunReport(indicator.id, True, len(frame), seconds))
+        reports.append(RunReport(indicator.id, True, len(frame), seconds, years=years))
         if progress:
             note = f" – {years_note}" if years_note else ""
             if audit.rung and audit.budget is not None:  # a rung is only climbed with the LP's budget
@@ -464,7 +465,7 @@ def compute_all(
         record = record_run(
             con,
             catalogue,
-            [Outcome(r.indicator, r.ok, r.rows, r.seconds, r.failure) for r in reports],
+            [Outcome(r.indicator, r.ok, r.rows, r.seconds, r.failure, r.years) for r in reports],
             started_at=started_at,
             catalogue_source=catalogue_source,
             keep_runs=keep_runs,
@@ -486,9 +487,9 @@ def _raw_rows(
     years: YearPlan | None,
     areas: str,
     run: QueryRunner | None,
-) -> tuple[pd.DataFrame, str]:
-    """The aggregation queries' rows – only `years` queried afresh where the plan allows it – and
-    what the progress line says about it ('' for a plain full compute)."""
+) -> tuple[pd.DataFrame, tuple[int, ...] | None, str]:
+    """The aggregation queries' rows – only `years` queried afresh where the plan allows it – the
+    years queried (None: all), and what the progress line says about it ('' for a full compute)."""
 
     def query(sql: str) -> pd.DataFrame:
         return run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
@@ -497,9 +498,9 @@ def _raw_rows(
     if years is not None:
         rows, note = rows_by_years(con, indicator, years, areas, query=query)
         if rows is not None:
-            return rows, note
+            return rows, years.years, note
         note = f"hela indikatorn beräknad: {note}"
-    return add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run), note
+    return add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run), None, note
 
 
 def _status(report: RunReport, stale: set[str]) -> str:

@@ -68,6 +68,7 @@ class Outcome:
     rows: int
     seconds: float
     failure: Failure | None = None
+    years: tuple[int, ...] | None = None  # the calendar years aggregated afresh; None: all
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def _last_state(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[object, ...]]
     """Indicator → its `run_indicators` row of the latest run (what the board showed before)."""
     rows = con.execute(
         """
-        SELECT indicator, status, results_run, definition_hash, error_kind, message, failed_at
+        SELECT indicator, status, results_run, definition_hash, error_kind, message, failed_at, years
         FROM run_indicators WHERE run = (SELECT max(run) FROM compute_runs)
         """
     ).fetchall()
@@ -165,7 +166,8 @@ def record_run(
         outcome = by_id.get(indicator)
         before = state.get(indicator)
         if outcome is not None and outcome.ok:
-            rows.append((run, indicator, "ok", run, hashes.get(indicator), None, None, None))
+            years = list(outcome.years) if outcome.years is not None else None
+            rows.append((run, indicator, "ok", run, hashes.get(indicator), None, None, None, years))
         elif outcome is not None and outcome.failure is not None:
             kept = indicator in published
             results_run = before[1] if before is not None and kept else None
@@ -179,13 +181,14 @@ def record_run(
                     outcome.failure.kind,
                     outcome.failure.message,
                     started_at.replace(microsecond=0),
+                    before[6] if before is not None and kept else None,
                 )
             )
         elif before is not None:  # not computed in this run (`--indicator`): as it was
             rows.append((run, indicator, *before))
         else:  # results from before runs were recorded
-            rows.append((run, indicator, "ok", None, None, None, None, None))
-    con.executemany("INSERT INTO run_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            rows.append((run, indicator, "ok", None, None, None, None, None, None))
+    con.executemany("INSERT INTO run_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     columns = ", ".join(RESULT_COLUMNS)
     con.execute(f"INSERT INTO results_history (run, {columns}) SELECT ?, {columns} FROM results", [run])

@@ -19,7 +19,7 @@ from metrics.compute.engine import compute_all, indicator_rows
 from metrics.compute.runs import increment
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import indicator_sql
-from metrics.compute.year_cells import why_not_by_years
+from metrics.compute.year_cells import YearPlan, why_not_by_years
 from metrics.db import connect
 from metrics.export import export_results
 from metrics.extracts import import_file
@@ -219,3 +219,23 @@ def test_every_year_local_indicators_years_are_its_whole_query(demo_database):
         checked += 1
     assert checked >= 30
     con.close()
+
+
+def test_without_kept_raw_cells_the_whole_indicator_is_recomputed(tmp_path, catalogue):
+    # A database computed before raw cells were kept (or whose last compute of it failed).
+    files = first_compute(tmp_path, catalogue, ["2023-05"])
+
+    def new() -> None:
+        con = connect(tmp_path / "a.duckdb")
+        con.execute("DELETE FROM raw_cells")
+        import_file(con, contacts_file(files, "2024-01", 400))
+        con.close()
+
+    con, full, step, lines, _ = incremental_against_full(tmp_path, catalogue, new)
+    assert step.by_years[CONTACTS] == YearPlan((), "inga sparade celler från förra beräkningen")
+    assert "hela indikatorn beräknad: inga sparade celler" in lines[0]
+    # and this compute kept them: the next month is aggregated alone
+    [(kept,)] = con.execute("SELECT count(DISTINCT run) FROM raw_cells").fetchall()
+    assert kept == 1
+    con.close()
+    full.close()

@@ -414,7 +414,7 @@ def compute_all(
         if progress:
             note = f" – {years_note}" if years_note else ""
             if audit.rung and audit.budget is not None:  # a rung is only climbed with the LP's budget
-                note = (
+                note += (
                     f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
                     f"inom {thousands(audit.budget[0])} simplexiterationer med katalogens publiceringsregel"
                 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -44,6 +44,14 @@ from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import by_year, indicator_sql
 from metrics.compute.standardise import add_standardised_rates
 from metrics.compute.verdicts import add_verdicts
+from metrics.compute.year_cells import (
+    YearPlan,
+    areas_fingerprint,
+    drop_raw_cells,
+    keep_raw_cells,
+    rows_by_years,
+    why_not_by_years,
+)
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
 from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
@@ -77,6 +85,7 @@ class RunReport:
     message: str | None = None
     failure: Failure | None = None
     run: int | None = None  # the run number it was computed in
+    years: tuple[int, ...] | None = None  # the calendar years aggregated afresh; None: all
 
 
 def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
@@ -304,6 +313,7 @@ def checked_indicator(
     exact_audit: bool = True,
     plan: PublishingPlan | None = None,
     run: QueryRunner | None = None,
+    raw: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, AuditResult]:
     """The indicator's cells and the disclosure check's outcome (kept out of the frame's attrs,
     which pandas copies into every derived frame and parquet file).
@@ -313,10 +323,12 @@ def checked_indicator(
 
     `run`: where the aggregation queries run (default: DuckDB on `con`; `--engine spark` passes
     Spark's). Everything after them – intervals, suppression, audit – runs here on their cells.
+    `raw`: the aggregation queries' rows when the caller has them (`year_cells.rows_by_years`).
     """
     if plan is None:
         plan = publishing_plan(con, catalogue.publication)
-    raw = add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run)
+    if raw is None:
+        raw = add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run)
     cells = finish_cells(raw, indicator, catalogue, exact_audit=exact_audit, plan=plan)
     audit: AuditResult = cells.attrs.pop("audit")
     cells = add_standardised_rates(con, indicator, cells, run=run)
@@ -368,6 +380,7 @@ def compute_all(
     keep_runs: int = DEFAULT_KEEP_RUNS,
     exact_audit: bool = True,
     engine: QueryEngine | None = None,
+    by_years: Mapping[str, YearPlan] | None = None,
 ) -> list[RunReport]:
     """Compute the catalogue's indicators (or `only` these) and replace their results.
 
@@ -379,6 +392,8 @@ def compute_all(
     `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
     `keep_runs`: how many runs' results `results_history` keeps.
     `engine`: runs the aggregation queries elsewhere (Spark); None runs them on DuckDB.
+    `by_years` (`compute --incremental`): per indicator, the calendar years to aggregate afresh;
+    the other years' rows are the kept raw cells (`metrics.compute.year_cells`).
     """
     started_at = datetime.now()
     selected = [i for i in catalogue.indicators if only is None or i.id in only]
@@ -395,6 +410,8 @@ def compute_all(
     write_areas(con, catalogue)  # after the coverage: riket only where it covers all 21 län
     run = engine.prepare(con) if engine is not None else None
     plan = publishing_plan(con, catalogue.publication)
+    areas = areas_fingerprint(con)
+    raws: dict[str, pd.DataFrame] = {}  # the year-local indicators' raw cells, kept with the run
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
     audits: dict[str, AuditResult] = {}
@@ -404,8 +421,9 @@ def compute_all(
         try:
             if reads_unreadable := [unreadable[e.name] for e in indicator.extracts if e.name in unreadable]:
                 raise reads_unreadable[0]
+            raw, years, years_note = _raw_rows(con, indicator, (by_years or {}).get(indicator.id), areas, run)
             frame, audit = checked_indicator(
-                con, indicator, catalogue, exact_audit=exact_audit, plan=plan, run=run
+                con, indicator, catalogue, exact_audit=exact_audit, plan=plan, run=run, raw=raw
             )
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
             if isinstance(exc, DisclosureError):
@@ -418,17 +436,19 @@ def compute_all(
             continue
         audits[indicator.id] = audit
         frames.append(frame)
+        if why_not_by_years(indicator) is None:
+            raws[indicator.id] = raw
         seconds = time.perf_counter() - started
-        reports.append(RunReport(indicator.id, True, len(frame), seconds))
+        reports.append(RunReport(indicator.id, True, len(frame), seconds, years=years))
         if progress:
-            note = ""
+            note = f" – {years_note}" if years_note else ""
             if audit.rung == FALLBACK_RUNG and audit.budget is not None:
-                note = (
+                note += (
                     f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
                     f"av kommunernas år inom {thousands(audit.budget[1])} simplexiterationer"
                 )
             elif audit.rung and audit.budget is not None:  # a rung is only climbed with the LP's budget
-                note = (
+                note += (
                     f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
                     f"inom {thousands(audit.budget[0])} simplexiterationer med katalogens publiceringsregel"
                 )
@@ -472,17 +492,42 @@ def compute_all(
         record = record_run(
             con,
             catalogue,
-            [Outcome(r.indicator, r.ok, r.rows, r.seconds, r.failure) for r in reports],
+            [Outcome(r.indicator, r.ok, r.rows, r.seconds, r.failure, r.years) for r in reports],
             started_at=started_at,
             catalogue_source=catalogue_source,
             keep_runs=keep_runs,
             partial=only is not None,
         )
+        keep_raw_cells(con, [r.indicator for r in reports if r.ok], raws, record.run, areas)
+        if only is None:
+            drop_raw_cells(con, keep=known)  # of indicators no longer in the catalogue
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     return [dataclasses.replace(r, run=record.run) for r in reports]
+
+
+def _raw_rows(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    years: YearPlan | None,
+    areas: str,
+    run: QueryRunner | None,
+) -> tuple[pd.DataFrame, tuple[int, ...] | None, str]:
+    """The aggregation queries' rows – only `years` queried afresh where the plan allows it – the
+    years queried (None: all), and what the progress line says about it ('' for a full compute)."""
+
+    def query(sql: str) -> pd.DataFrame:
+        return run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
+
+    note = ""
+    if years is not None:
+        rows, note = rows_by_years(con, indicator, years, areas, query=query)
+        if rows is not None:
+            return rows, years.years, note
+        note = f"hela indikatorn beräknad: {note}"
+    return add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run), None, note
 
 
 def _status(report: RunReport, stale: set[str]) -> str:

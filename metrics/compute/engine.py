@@ -240,6 +240,9 @@ def _protect_on_the_ladder(
             budget=budget,
             withheld=gone,
             withheld_unknown=rung > 0,
+            # Every kommun cell withheld: a small kommun count is län minus its area groups,
+            # which only the LP sees, so it is a target there (docs/disclosure.md).
+            withheld_targets=rung == FALLBACK_RUNG,
         )
         # The last rung's second try at the catalogue rule's own cells (it withholds nothing more,
         # e.g. years only) publishes what rung 0 does: recorded as rung 0, or the Data page and

@@ -392,10 +392,12 @@ def compute(
         selected = [i.id for i in result.catalogue.indicators]
     con = connect(db_path, wait=wait, on_wait=_say)
     started = time.perf_counter()
+    by_years = None
     if incremental:
         from metrics.compute.runs import increment
 
         step = increment(con, result.catalogue, catalog_path.read_bytes())
+        by_years = step.by_years
         if step.indicators is None:
             _say(step.reason)
         else:
@@ -422,6 +424,7 @@ def compute(
             keep_runs=keep_runs,
             exact_audit=exact_audit,
             engine=spark,
+            by_years=by_years,
         )
     finally:
         if spark is not None:

@@ -149,7 +149,8 @@ CREATE TABLE IF NOT EXISTS run_indicators (
     definition_hash VARCHAR,           -- fingerprint of the definition those results were computed from
     error_kind      VARCHAR,           -- the failure's type name
     message         VARCHAR,           -- the failure in Swedish (never a database error's own text)
-    failed_at       TIMESTAMP
+    failed_at       TIMESTAMP,
+    years           INTEGER[]          -- the calendar years results_run aggregated afresh (NULL: all)
 )
 """
 
@@ -209,6 +210,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     for column, sql_type in RESULTS_ADDED:
         con.execute(f"ALTER TABLE results ADD COLUMN IF NOT EXISTS {column} {sql_type}")
+    # `compute --incremental` by year (metrics.compute.year_cells): added after runs were recorded
+    con.execute("ALTER TABLE run_indicators ADD COLUMN IF NOT EXISTS years INTEGER[]")
     ensure_results_history(con)
 
 

@@ -231,27 +231,22 @@ def test_no_hidden_cell_is_alone_in_a_published_sum_nor_solved_by_time_sums(atta
 # Before the publishing rule, compute protected by propagation only and this attack solved 72
 # hidden values (36 cells) of the 2 % demo through combinations of area and breakdown sums.
 # With the rule and the exact LP audit in compute it solves none in any indicator the LP proved.
-# An indicator whose LP passed the CPU cap (15 s for the tests' demo; now a budget of 60 000
-# simplex iterations, tests/conftest.py) is protected by propagation
-# only and recorded as such (meta 'audit' → lp_timed_out; compute says so and the Data page shows
-# it): with 53 indicators that was 7, and in one of them (privata_kontakter, Östergötland
-# 2023-12 and 2023-Q4 by age band) the attacker solved 6 values. That is the gap docs/disclosure.md
-# names: run `matavla audit` before publishing an indicator past the cap. With the publishing
-# ladder 6 remain past the cap (proaktiva_kontakter_barn is now proven), published on its coarsest
-# rung; docs/disclosure.md says why the LP does not finish for them.
+# Indicators whose LP ran out of budget on every rung used to be published on the ladder's
+# coarsest rung protected by propagation only (meta 'audit' → lp_timed_out): in one of them
+# (privata_kontakter, before the ladder) the attacker solved 6 values. Now nothing is published
+# on propagation alone: past the last rung's budget the fallback (län and area groups only) is
+# proven by the LP, or the indicator is refused.
 def test_a_differencing_attack_solves_no_hidden_cell_in_any_indicator(demo_database, attacked):
     con = duckdb.connect(str(demo_database.db_path), read_only=True)
     try:
         record = json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])
     finally:
         con.close()
-    past_the_cap = set(record.get("lp_timed_out", []))
-    # Past the cap the coarsest rung of the ladder is published (only years per kommun): in the
-    # 2 % demo that also leaves the attacker nothing in those 6 indicators (it solved 6 values of
-    # privata_kontakter before the ladder), though there it rests on propagation, not on the LP.
-    assert set(record.get("ladder", {})) == past_the_cap
+    # Every indicator LP-proven on the rung it is published on; the old build published 6 of the
+    # 53 on propagation alone (lp_timed_out).
+    assert record.get("lp_timed_out", []) == [] and record["check"] == "fullständig LP-granskning"
+    assert record["refused"] == []
     assert attacked.solved == []
-    assert len(past_the_cap) < len(record["indicators"])  # the LP proves most indicators
 
 
 def past_the_cap(db_path) -> list[str]:

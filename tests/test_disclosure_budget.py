@@ -17,7 +17,7 @@ import pytest
 from metrics.compute.audit_budget import ITERATIONS_PER_SECOND, AuditBudgets, audit_budgets
 from metrics.compute.disclosure import LP_CHECK, audit_summary
 from metrics.compute.engine import finish_cells
-from metrics.errors import MatavlaError
+from metrics.errors import DisclosureError, MatavlaError
 from metrics.stats.audit import AuditBudget, AuditBudgetSpent, Quantity, audit
 from tests.indicator_cases import core_catalogue
 from tests.test_publication_rule import PLAN, q3_raw
@@ -87,12 +87,13 @@ def test_the_last_rung_is_proven_by_the_lp_on_its_own_budget(catalogue):
         ("05", "2022-09", False),
         ("05", "2022-Q3", False),
     ]
-    # Without a last-rung budget of its own it takes the shared one: 0, propagation only.
+    # Without a last-rung budget of its own it takes the shared one: 0, so no LP proves it, nor
+    # the fallback (which withholds nothing more here): refused, never published on propagation.
     shared = dataclasses.replace(
         budgeted, publication=dataclasses.replace(settings, last_rung_audit_iterations=None)
     )
-    out = finish_cells(q3_raw(), indicator, shared, exact_audit=True, plan=PLAN)
-    assert out.attrs["audit"].rung == 3 and out.attrs["audit"].timed_out and out.attrs["audit"].lps == 0
+    with pytest.raises(DisclosureError):
+        finish_cells(q3_raw(), indicator, shared, exact_audit=True, plan=PLAN)
 
 
 def chain(n: int) -> tuple[np.ndarray, Quantity, Quantity]:
@@ -224,3 +225,41 @@ def test_a_second_try_at_the_rule_s_own_cells_is_not_called_a_coarser_rung(catal
     assert sorted(out["area_code"]) == ["05", "0512", "0580"]  # every year published
     text, _ = audit_status(audit_summary({indicator.id: result}, "2026-12-03 08:00:00", check=LP_CHECK))
     assert "finare indelning" not in text and "Bara år" not in text
+
+
+def grid(rows: int, columns: int) -> tuple[np.ndarray, Quantity, Quantity]:
+    """A rows × columns table with its row sums, column sums and total, every cell hidden.
+
+    Cells 0 .. rows·columns − 1 are the table (row-major), then the row sums, the column sums and
+    the total. Nothing is published, so every sum is 0 = parent − Σ children over unknowns only.
+    """
+    cell = np.arange(rows * columns).reshape(rows, columns)
+    row_sum = rows * columns + np.arange(rows)
+    column_sum = rows * columns + rows + np.arange(columns)
+    total = rows * columns + rows + columns
+    equations = [(int(row_sum[r]), cell[r].tolist()) for r in range(rows)]
+    equations += [(int(column_sum[c]), cell[:, c].tolist()) for c in range(columns)]
+    equations += [(total, row_sum.tolist()), (total, column_sum.tolist())]
+    n = total + 1
+    hidden = np.ones(n, dtype=np.bool_)
+    values = np.full(n, np.nan)  # nothing published
+    return (
+        hidden,
+        Quantity("numerator", values, equations, required_width=5.0),
+        Quantity("denominator", values, equations, required_width=5.0),
+    )
+
+
+def test_a_table_hidden_whole_is_proven_by_two_lps():
+    # A 4 × 4 table, its sums and total all hidden (the last rung of the 2 % demo is like this:
+    # every län and area-group cell hidden, the kommun months withheld). Two points of the
+    # published system prove every cell: all 0, and 5 in every table cell (row and column sums
+    # 20, total 80, numerator = denominator), each count then ranging over at least 0..5. The
+    # audit finds them with two LPs: the minimum of the total (0) and one spread witness, which
+    # raises every cell to the width it lacks and no further. The old aimed witnesses pushed every
+    # unproven cell up without a cap; a vertex of that LP piles the total into a few cells, so
+    # each LP proved only some of them (old code: more than two LPs).
+    hidden, num, den = grid(4, 4)
+    result = audit(hidden, num, den, numerator_within_denominator=True, budget=AuditBudget(10**6))
+    assert result.passed
+    assert result.lps == 2

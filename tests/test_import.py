@@ -643,6 +643,35 @@ def test_a_duplicate_key_within_a_file_rejects_the_later_rows(con, tmp_path):
     assert report.rejected_sample[1] == (5, "dubblett av nyckeln (contact_id): samma nyckel finns på rad 3")
 
 
+def test_a_composite_key_repeated_in_other_spellings_rejects_each_later_row(con, tmp_path):
+    # The key is compared typed: '580' is kommun 0580 and 'kvinna' is K, so lines 3 and 5
+    # repeat line 2's key; line 4 differs in age. Each repeat names the first row, line 2.
+    path = tmp_path / "population.csv"
+    path.write_text(
+        "kommun,year,sex,age,count\n"
+        "0580,2024,K,80,10\n"
+        "580,2024,kvinna,80,11\n"
+        "0580,2024,K,81,12\n"
+        "0580,2024,K,80,13\n",
+        encoding="utf-8",
+    )
+
+    report = import_file(con, path)
+
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (4, 2, 2)
+    assert rows(con, "SELECT kommun, age, count FROM population ORDER BY age") == [
+        ("0580", 80, 10),
+        ("0580", 81, 12),
+    ]
+    repeat = "dubblett av nyckeln (kommun, year, sex, age): samma nyckel finns på rad 2"
+    assert report.rejected_sample == [(3, repeat), (5, repeat)]
+    stored = rows(con, "SELECT row_number, reason, raw FROM rejected_rows ORDER BY row_number")
+    assert [(r, reason) for r, reason, _ in stored] == [(3, repeat), (5, repeat)]
+    # stored as read, not as typed
+    raw = {"kommun": "580", "year": "2024", "sex": "kvinna", "age": "80", "count": "11"}
+    assert json.loads(stored[0][2]) == raw
+
+
 def test_an_age_from_0_to_120_is_accepted_and_one_outside_rejected(con, tmp_path):
     ages = ["-1", "0", "120", "121", "45"]
     path = contacts_csv(

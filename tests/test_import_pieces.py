@@ -252,7 +252,7 @@ def test_an_interrupted_import_leaves_no_trace_and_gives_the_memory_limit_back(t
     con.execute("SET memory_limit = '8GB'")
     before = con.execute("SELECT current_setting('memory_limit')").fetchall()
     staged: list[int] = []
-    real = importer._stage_piece
+    real = importer._insert_piece
 
     def interrupted(*args: object, **kwargs: object) -> None:
         staged.append(1)
@@ -260,7 +260,7 @@ def test_an_interrupted_import_leaves_no_trace_and_gives_the_memory_limit_back(t
             raise KeyboardInterrupt
         real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(importer, "_stage_piece", interrupted)
+    monkeypatch.setattr(importer, "_insert_piece", interrupted)
     path = write(tmp_path / "contacts.csv", HEADER, *(contact(n) for n in range(1, 40)))
 
     with pytest.raises(KeyboardInterrupt):
@@ -269,7 +269,7 @@ def test_an_interrupted_import_leaves_no_trace_and_gives_the_memory_limit_back(t
     assert _trace(con) == ([], [0, 0, 0, 0])
     assert con.execute("SELECT current_setting('memory_limit')").fetchall() == before
     # and the same file then imports whole: 39 rows
-    monkeypatch.setattr(importer, "_stage_piece", real)
+    monkeypatch.setattr(importer, "_insert_piece", real)
     (report,) = importer.import_paths(con, [path])
     assert (report.status, report.rows_accepted) == ("ok", 39)
 
@@ -434,3 +434,74 @@ def test_a_file_failing_while_the_next_piece_is_read_leaves_no_thread_and_nothin
     for table in ("contacts", "rejected_rows", "import_log"):
         assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
+
+
+def test_a_personnummer_in_a_later_piece_gives_back_the_stored_rows_the_file_would_replace(
+    tmp_path, monkeypatch
+):
+    # Accepted rows go straight into the extract's table piece by piece, and the stored rows they
+    # replace are deleted at the end: a file failing in its last piece must undo both.
+    con = fresh()
+    first = write(tmp_path / "contacts_a.csv", HEADER, *(contact(n, age="40") for n in range(1, 40)))
+    import_file(con, first)
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 600)
+    lines = [HEADER, *(contact(n, age="50") for n in range(1, 40))]
+    lines[36] = contact(36, unit="VC 19121212-1212")  # line 37, in the last piece
+    second = write(tmp_path / "contacts_b.csv", *lines)
+
+    with pytest.raises(ExtractError):
+        import_file(con, second)
+
+    # C1..C39 as the first file stored them: 39 rows, every age 40, all from import 1
+    assert con.execute(
+        "SELECT count(*), min(age), max(age), min(_import_id), max(_import_id) FROM contacts"
+    ).fetchall() == [(39, 40, 40, 1, 1)]
+    assert _trace(con) == ([], [39, 0, 1, 13])
+
+
+def test_a_key_repeated_in_a_later_piece_keeps_the_first_rows_values_and_replaces_the_stored_row(
+    tmp_path, monkeypatch
+):
+    con = fresh()
+    import_file(con, write(tmp_path / "contacts_a.csv", HEADER, contact(2, age="30")))
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    # C2 on line 3 (age 60), repeated on line 30 (age 90) and line 31 (age 91), pieces apart
+    lines = [HEADER, *(contact(n, age="60") for n in range(1, 29))]
+    lines += [contact(29, key="C2", age="90"), contact(30, key="C2", age="91")]
+    second = write(tmp_path / "contacts_b.csv", *lines)
+
+    report = import_file(con, second)
+
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected, report.rows_replaced) == (
+        30,
+        28,
+        2,
+        1,
+    )
+    assert con.execute("SELECT age, _import_id FROM contacts WHERE contact_id = 'C2'").fetchall() == [(60, 2)]
+    assert con.execute("SELECT count(*), min(age), max(age) FROM contacts").fetchall() == [(28, 60, 60)]
+    repeat = "dubblett av nyckeln (contact_id): samma nyckel finns på rad 3"
+    assert report.rejected_sample == [(30, repeat), (31, repeat)]
+
+
+def test_a_key_first_accepted_in_a_later_piece_is_the_one_kept_and_three_digit_codes_add_up(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    lines = [HEADER, *(contact(n, kommun="580" if n % 10 == 0 else "0580") for n in range(1, 40))]
+    lines[19] = contact(19, key="K", kommun="9999")  # line 20: rejected (kommun), so it holds no key
+    lines[24] = contact(24, key="K", age="55")  # line 25: the first accepted row of K
+    lines[34] = contact(34, key="K", age="66")  # line 35: repeats K
+    path = write(tmp_path / "contacts.csv", *lines)
+    con = fresh()
+
+    report = import_file(con, path)
+
+    assert con.execute("SELECT age FROM contacts WHERE contact_id = 'K'").fetchall() == [(55,)]
+    assert report.rejected_sample == [
+        (20, "kommun: okänd kommunkod (fyra siffror enligt SCB, t.ex. 0580)"),
+        (35, "dubblett av nyckeln (contact_id): samma nyckel finns på rad 25"),
+    ]
+    # 39 rows: 37 accepted; kommun '580' on rows n = 10, 20, 30 (lines 11, 21, 31)
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (39, 37, 2)
+    assert any("'580' → '0580' (3 rader)" in note for note in report.notes)

@@ -31,7 +31,7 @@ from metrics.dashboard.logic.publication_notes import (
     months_note,
     months_note_for,
 )
-from metrics.errors import CatalogueError
+from metrics.errors import CatalogueError, DisclosureError
 from metrics.stats.audit import AuditBudget, Quantity, audit
 from metrics.stats.protection import protect
 from tests.indicator_cases import core_catalogue, empty_db, insert
@@ -209,6 +209,14 @@ def q3_raw() -> pd.DataFrame:
     return raw
 
 
+def with_year(raw: pd.DataFrame) -> pd.DataFrame:
+    """Q3 and the year 2022 (data through September: the year is Q3's numbers)."""
+    year = raw[raw["period_type"] == "quarter"].assign(
+        period_type="year", period_start=pd.Timestamp("2022-01-01")
+    )
+    return pd.concat([raw, year], ignore_index=True)
+
+
 def test_a_small_kommuns_months_are_not_published_but_still_protected(catalogue):
     indicator = catalogue.indicator("aterinskrivning_30d_65")
     out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN)
@@ -268,6 +276,8 @@ def test_each_rung_of_the_ladder_withholds_more_kommun_cells_and_never_a_lans():
     assert kommun_cells(2) == [("month", "sex"), ("month", "total"), ("quarter", "sex")]
     # rung 3: only years per kommun
     assert kommun_cells(3) == [("month", "sex"), ("month", "total"), ("quarter", "sex"), ("quarter", "total")]
+    # rung 4, the fallback: no kommun cell at all (the län keeps all 6)
+    assert kommun_cells(4) == sorted((p, b) for p in ("month", "quarter", "year") for b in ("sex", "total"))
 
 
 def _no_time_for(rungs, monkeypatch):
@@ -320,23 +330,50 @@ def test_past_the_cap_compute_publishes_the_next_rung_once_the_lp_proves_it(cata
     assert item.result.withheld == 6 and item.result.passed
 
 
-def test_when_no_rung_is_proven_in_time_the_coarsest_is_published_and_said_so(catalogue, monkeypatch):
+def test_when_the_last_rung_is_not_proven_in_time_the_fallback_publishes_lan_and_groups_only(
+    catalogue, monkeypatch
+):
     indicator = catalogue.indicator("aterinskrivning_30d_65")
     tried = _no_time_for({0, 1, 2}, monkeypatch)
-    out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN)
+    out = finish_cells(with_year(q3_raw()), indicator, catalogue, exact_audit=True, plan=PLAN)
     # Q3 has no breakdowns, so rung 2 withholds what rung 1 did and is skipped: the calls were
-    # rungs 0, 1 and 3 (the wrapper counts calls)
-    assert len(tried) == 3
+    # rungs 0, 1, 3 (out of time) and the fallback, rung 4 (the wrapper counts calls). The old
+    # code published rung 3 on propagation alone: Ydre's and Linköping's years too.
+    assert len(tried) == 4
     audit_result = out.attrs["audit"]
-    # Rung 3: both kommuner's months (6) and quarters (2) withheld; the län's 4 cells are stored.
-    assert audit_result.rung == 3 and audit_result.timed_out
-    assert audit_result.withheld == 8 and audit_result.cells == 4
-    assert sorted(out["period"]) == ["2022-07", "2022-08", "2022-09", "2022-Q3"]
+    # Rung 4: both kommuner's months (6), quarters (2) and years (2) withheld; the län's 5 cells
+    # stored, proven by the LP.
+    assert audit_result.rung == 4 and not audit_result.timed_out and audit_result.passed
+    assert audit_result.withheld == 10 and audit_result.cells == 5
+    assert sorted(out["period"]) == ["2022", "2022-07", "2022-08", "2022-09", "2022-Q3"]
     assert set(out["area_code"]) == {"05"}
     # The snabbkontroll (compute --snabbkontroll) has no LP to run out of time: it publishes rung 0
     monkeypatch.undo()
     out = finish_cells(q3_raw(), indicator, catalogue, exact_audit=False, plan=PLAN)
     assert out.attrs["audit"].rung == 0 and len(out) == 9
+
+
+def test_what_not_even_the_fallback_proves_in_time_is_refused_not_published_on_propagation(
+    catalogue, monkeypatch
+):
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    tried = _no_time_for({0, 1, 2, 3}, monkeypatch)
+    with pytest.raises(DisclosureError) as excinfo:
+        finish_cells(with_year(q3_raw()), indicator, catalogue, exact_audit=True, plan=PLAN)
+    assert len(tried) == 4  # rungs 0, 1, 3 and 4
+    assert "inte ens med bara län och områden" in str(excinfo.value)
+    assert "last_rung_audit_iterations" in str(excinfo.value)  # how to fix it
+
+
+def test_matavla_audit_rebuilds_every_kommun_cell_of_the_fallback(catalogue, monkeypatch):
+    # Stored on rung 4, the län's 5 cells; `matavla audit` puts back each kommun of län 05 with
+    # the län's 5 periods (Östergötland has 13 kommuner: 65 hidden cells, no numbers) so it
+    # models län = Σ kommuner, and passes.
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    _no_time_for({0, 1, 2}, monkeypatch)
+    out = finish_cells(with_year(q3_raw()), indicator, catalogue, exact_audit=True, plan=PLAN)
+    item = audit_indicator(out.assign(missing=False), indicator, catalogue, plan=rung_plan(PLAN, 4))
+    assert item.result.withheld == 13 * 5 and item.result.passed
 
 
 def _spending_every_budget(monkeypatch):
@@ -377,12 +414,13 @@ def test_the_budget_is_shared_by_the_rungs_and_the_last_rung_has_its_own(
     )
     budgeted = dataclasses.replace(catalogue, publication=settings)
     indicator = budgeted.indicator("aterinskrivning_30d_65")
-    out = finish_cells(q3_raw(), indicator, budgeted, exact_audit=True, plan=PLAN)
+    with pytest.raises(DisclosureError):
+        finish_cells(q3_raw(), indicator, budgeted, exact_audit=True, plan=PLAN)
     # Rung 0 (Ydre's 3 months withheld, test above) gets the whole 1 000; rung 1 (both kommuner's
     # 6 months) is skipped and rung 3 (6 months + 2 quarters withheld) gets its own. With none,
-    # its protection is propagation only (no LP set up to run out at once).
+    # its protection is propagation only (no LP set up to run out at once). The fallback withholds
+    # nothing more (Q3 has no kommun year), so nothing is left to try: refused.
     assert given == [(3, 1000, True), (8, expected, expected > 0)]
-    assert out.attrs["audit"].rung == 3 and out.attrs["audit"].timed_out
 
 
 def test_the_last_rung_s_own_budget_is_spent_even_when_it_withholds_nothing_more(catalogue, monkeypatch):
@@ -400,12 +438,10 @@ def test_the_last_rung_s_own_budget_is_spent_even_when_it_withholds_nothing_more
     raw = raw[raw["period_type"] == "quarter"].assign(
         period_type="year", period_start=pd.Timestamp("2022-01-01")
     )
-    out = finish_cells(
-        raw, budgeted.indicator("aterinskrivning_30d_65"), budgeted, exact_audit=True, plan=PLAN
-    )
-    assert given == [(0, 1000, True), (0, 300, True)]
-    # ... and it publishes what rung 0 does: recorded as rung 0, no finer division withheld
-    assert out.attrs["audit"].rung == 0 and out.attrs["audit"].timed_out and len(out) == 3
+    with pytest.raises(DisclosureError):
+        finish_cells(raw, budgeted.indicator("aterinskrivning_30d_65"), budgeted, exact_audit=True, plan=PLAN)
+    # ... and then the fallback, on a budget as large: both kommuner's years withheld
+    assert given == [(0, 1000, True), (0, 300, True), (2, 300, True)]
 
 
 def test_a_count_pinned_to_exactly_zero_passes():
@@ -458,24 +494,23 @@ def test_compute_runs_the_lp_audit_by_default_and_past_the_cap_publishes_less(ca
     insert(con, "contacts", rows)
     insert(con, "population", [("0580", 2024, "K", 50, 168035)])
     meta = "SELECT value FROM meta WHERE key = ?"
-    # A cap no LP can meet: rungs 0–3 of the ladder all run out of time, so the coarsest is
-    # published – Linköping by year only (total, sex, age band: 3 cells); the län 05 and the area
-    # group nso_central keep month, quarter and year by each breakdown (2 × 3 × 3 = 18 cells).
-    # The old code published rung 0 here: Linköping's May and Q2 as well.
+    # A budget no LP can meet (1e-9 s: 0 simplex iterations): rungs 0–3 of the ladder and the
+    # fallback (län and area groups only) all run out, so the indicator is refused – not
+    # published on propagation alone, as the old code did (Linköping by year, recorded as
+    # `lp_timed_out`, 21 rows).
     messages: list[str] = []
     capped = dataclasses.replace(
         catalogue, publication=dataclasses.replace(catalogue.publication, audit_seconds=1e-9)
     )
     reports = compute_all(con, capped, only=["proaktiva_kontakter"], progress=messages.append)
-    assert [(r.ok, r.rows) for r in reports] == [(True, 21)]
+    assert [(r.ok, r.rows) for r in reports] == [(False, 0)]
+    assert "FEL" in messages[-1] and "inte ens med bara län och områden" in messages[-1]
     record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
-    assert record["check"] == "snabbkontroll" and record["lp_timed_out"] == ["proaktiva_kontakter"]
-    assert record["ladder"] == {"proaktiva_kontakter": 3}
-    assert "bara år visas per kommun" in messages[-1] and "LP-granskningen hann inte klart" in messages[-1]
-    linkoping = con.execute(
-        "SELECT DISTINCT period FROM results WHERE indicator = 'proaktiva_kontakter' AND area_code = '0580'"
-    ).fetchall()
-    assert linkoping == [("2024",)]
+    assert record["refused"] == ["proaktiva_kontakter"] and record["lp_timed_out"] == []
+    assert not record["passed"]
+    assert con.execute("SELECT count(*) FROM results WHERE indicator = 'proaktiva_kontakter'").fetchone() == (
+        0,
+    )
     compute_all(con, catalogue, only=["proaktiva_kontakter"])
     record = json.loads(con.execute(meta, ["audit"]).fetchone()[0])
     assert record["check"] == "fullständig LP-granskning" and record["lp_timed_out"] == []

@@ -41,6 +41,7 @@ RESERVED_TABLES = (
     "coverage",
     "covered_months",
     "areas",
+    "raw_cells",  # compute's kept sums per indicator (metrics.compute.year_cells)
     # written by `matavla kolada` (metrics.kolada.store, metrics.kolada.groups)
     "kolada_reference",
     "kolada_fetches",

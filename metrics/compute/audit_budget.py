@@ -1,7 +1,8 @@
 """The exact LP audit's work budget in compute: how many HiGHS simplex iterations it may use.
 
-Compute proves each indicator's protection with the exact LP audit, and gives up – publishing the
-ladder's coarsest rung, protected by propagation – when the audit runs out of budget. The budget
+Compute proves each indicator's protection with the exact LP audit; when the audit runs out of
+budget it publishes less (the ladder's rungs, then the fallback: län and area groups only), and
+refuses what it cannot prove on any of them. The budget
 is work, not time (issue 6 §3): a CPU-time cap decides near its boundary by how busy or fast the
 machine is, so two computes of the same data could publish different cells. Simplex iterations
 are a pure function of the LPs (the solver runs deterministically, `metrics.stats.audit`), so

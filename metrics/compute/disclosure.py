@@ -112,6 +112,7 @@ def protect_cells(
     budget: AuditBudget | None = None,
     withheld: npt.NDArray[np.bool_] | None = None,
     withheld_unknown: bool = False,
+    withheld_targets: bool = False,
 ) -> tuple[npt.NDArray[np.bool_], AuditResult]:
     """Every cell to hide (primary included), checked; raises `DisclosureError` if the check fails.
 
@@ -134,6 +135,7 @@ def protect_cells(
         budget=budget,
         withheld=withheld,
         withheld_unknown=withheld_unknown,
+        withheld_targets=withheld_targets,
     )
     if not result.passed:
         check = check_kind(exact and not result.timed_out)

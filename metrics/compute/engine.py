@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -28,7 +28,9 @@ from metrics.compute.audit_budget import audit_budgets
 from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.disclosure import check_kind, protect_cells, record_audit
 from metrics.compute.publication import (
+    FALLBACK_RUNG,
     LADDER,
+    LAST_RUNG,
     PublishingPlan,
     applies,
     publishing_plan,
@@ -42,6 +44,14 @@ from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import by_year, indicator_sql
 from metrics.compute.standardise import add_standardised_rates
 from metrics.compute.verdicts import add_verdicts
+from metrics.compute.year_cells import (
+    YearPlan,
+    areas_fingerprint,
+    drop_raw_cells,
+    keep_raw_cells,
+    rows_by_years,
+    why_not_by_years,
+)
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
 from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
@@ -75,6 +85,7 @@ class RunReport:
     message: str | None = None
     failure: Failure | None = None
     run: int | None = None  # the run number it was computed in
+    years: tuple[int, ...] | None = None  # the calendar years aggregated afresh; None: all
 
 
 def period_labels(period_type: pd.Series, period_start: pd.Series) -> pd.Series:
@@ -202,18 +213,48 @@ def _protect_on_the_ladder(
     of it, not a fresh one (a fresh cap per rung cost the 2 % demo's build 15 s per indicator past
     the cap, for rungs whose LP did not finish either). The last rung – only years per kommun,
     far fewer sums – gets its own budget: with only the leftovers it was nearly always published
-    on propagation alone, though its LP can finish. If that is spent too, the last rung is
-    published protected and checked by propagation, and the outcome says so (`timed_out`):
-    refusing would drop indicators of the 2 % demo (docs/disclosure.md). The snabbkontroll
-    (`exact_audit` False) has no LP to run out of budget. Returns the hidden cells, the check's
-    outcome (with its `rung`) and the withheld cells.
+    on propagation alone, though its LP can finish. If that is spent too, the fallback rung
+    withholds every kommun cell (län and area groups only), on a budget of its own as large; if
+    its LP runs out as well, `DisclosureError`: propagation alone is never what publishes
+    (docs/disclosure.md). The snabbkontroll (`exact_audit` False) has no LP to run out of
+    budget. Returns the hidden cells, the check's outcome (with its `rung`) and the withheld
+    cells.
     """
     budgets = audit_budgets(catalogue)
     budget = AuditBudget(budgets.rungs)
-    rungs = len(LADDER) if exact_audit and plan is not None else 1
+    rungs = LAST_RUNG + 1 if exact_audit and plan is not None else 1
     tried: npt.NDArray[np.bool_] | None = None
     rule_cells = gone  # what the catalogue's rule (rung 0) withholds
     spent_before = 0  # iterations spent from budgets given up (the shared one, at the last rung)
+
+    def protect_rung(rung: int) -> tuple[npt.NDArray[np.bool_], AuditResult]:
+        spent = budget.left() <= 0  # no LP work left: propagation only, no LP set up for nothing
+        final, audit = protect_cells(
+            df,
+            primary,
+            num,
+            den,
+            indicator,
+            catalogue,
+            exact=exact_audit and not spent,
+            budget=budget,
+            withheld=gone,
+            withheld_unknown=rung > 0,
+            # Every kommun cell withheld: a small kommun count is län minus its area groups,
+            # which only the LP sees, so it is a target there (docs/disclosure.md).
+            withheld_targets=rung == FALLBACK_RUNG,
+        )
+        # The last rung's second try at the catalogue rule's own cells (it withholds nothing more,
+        # e.g. years only) publishes what rung 0 does: recorded as rung 0, or the Data page and
+        # compute would say a finer division was withheld when none was.
+        audit.rung = 0 if np.array_equal(gone, rule_cells) else rung
+        audit.timed_out |= exact_audit and spent
+        # Recorded, so that `compute --incremental` recomputes an indicator whose budget changed.
+        audit.budget = (budgets.rungs, budgets.last_rung) if exact_audit else None
+        # All the work charged for the indicator, on every rung tried (what the budgets count).
+        audit.iterations = spent_before + budget.spent
+        return final, audit
+
     for rung in range(rungs):
         last = rung == rungs - 1 and rung > 0
         if rung:
@@ -229,31 +270,31 @@ def _protect_on_the_ladder(
             spent_before = budget.spent
             budget = AuditBudget(budgets.last_rung)
         tried = gone
-        spent = budget.left() <= 0  # no LP work left: propagation only, no LP set up for nothing
-        final, audit = protect_cells(
-            df,
-            primary,
-            num,
-            den,
-            indicator,
-            catalogue,
-            exact=exact_audit and not spent,
-            budget=budget,
-            withheld=gone,
-            withheld_unknown=rung > 0,
-        )
-        # The last rung's second try at the catalogue rule's own cells (it withholds nothing more,
-        # e.g. years only) publishes what rung 0 does: recorded as rung 0, or the Data page and
-        # compute would say a finer division was withheld when none was.
-        audit.rung = 0 if np.array_equal(gone, rule_cells) else rung
-        audit.timed_out |= exact_audit and spent
-        # Recorded, so that `compute --incremental` recomputes an indicator whose budget changed.
-        audit.budget = (budgets.rungs, budgets.last_rung) if exact_audit else None
-        # All the work charged for the indicator, on every rung tried (what the budgets count).
-        audit.iterations = spent_before + budget.spent
+        final, audit = protect_rung(rung)
         if not audit.timed_out:
-            break
-    return final, audit, gone
+            return final, audit, gone
+    if not exact_audit:
+        return final, audit, gone  # the snabbkontroll: no LP to run out of budget
+    # The last rung's LP ran out of its budget too. Propagation alone does not prove protection
+    # (an outside attack solved cells it passed), so the indicator is not published on it: the
+    # fallback withholds every kommun cell, on a budget of its own, and what even that cannot
+    # prove is refused (its last good results are kept, marked stale).
+    if plan is not None:
+        fallback = withheld(df, rung_plan(plan, FALLBACK_RUNG))
+        if not np.array_equal(fallback, gone):
+            gone = fallback
+            spent_before += budget.spent
+            budget = AuditBudget(budgets.last_rung)
+            final, audit = protect_rung(FALLBACK_RUNG)
+            if not audit.timed_out:
+                return final, audit, gone
+    raise DisclosureError(
+        indicator.id,
+        "LP-granskningen kunde inte bevisa skyddet inom sin arbetsbudget "
+        f"({thousands(audit.iterations)} simplexiterationer), inte ens med bara län och områden. "
+        "Resultatet publiceras inte (de senast godkända visas, markerade som inaktuella). "
+        "Höj `last_rung_audit_iterations` under settings.publication i indicators.yaml och beräkna igen.",
+    )
 
 
 def compute_indicator(
@@ -275,6 +316,7 @@ def checked_indicator(
     exact_audit: bool = True,
     plan: PublishingPlan | None = None,
     run: QueryRunner | None = None,
+    raw: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, AuditResult]:
     """The indicator's cells and the disclosure check's outcome (kept out of the frame's attrs,
     which pandas copies into every derived frame and parquet file).
@@ -284,10 +326,12 @@ def checked_indicator(
 
     `run`: where the aggregation queries run (default: DuckDB on `con`; `--engine spark` passes
     Spark's). Everything after them – intervals, suppression, audit – runs here on their cells.
+    `raw`: the aggregation queries' rows when the caller has them (`year_cells.rows_by_years`).
     """
     if plan is None:
         plan = publishing_plan(con, catalogue.publication)
-    raw = add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run)
+    if raw is None:
+        raw = add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run)
     cells = finish_cells(raw, indicator, catalogue, exact_audit=exact_audit, plan=plan)
     audit: AuditResult = cells.attrs.pop("audit")
     cells = add_standardised_rates(con, indicator, cells, run=run)
@@ -339,17 +383,20 @@ def compute_all(
     keep_runs: int = DEFAULT_KEEP_RUNS,
     exact_audit: bool = True,
     engine: QueryEngine | None = None,
+    by_years: Mapping[str, YearPlan] | None = None,
 ) -> list[RunReport]:
     """Compute the catalogue's indicators (or `only` these) and replace their results.
 
     `exact_audit` (default): refuse to publish an indicator the exact LP audit fails, within its
-    work budget (`metrics.compute.audit_budget`; once spent: the ladder's last rung, protected by
-    propagation and recorded as checked by the snabbkontroll); False: propagation only
-    (`compute --snabbkontroll`).
+    work budget (`metrics.compute.audit_budget`; once spent, the ladder publishes less until the
+    LP proves it, and refuses an indicator not even its fallback rung proves); False: propagation
+    only (`compute --snabbkontroll`).
 
     `catalogue_source`: the catalogue file's bytes, recorded with the run (hash and text).
     `keep_runs`: how many runs' results `results_history` keeps.
     `engine`: runs the aggregation queries elsewhere (Spark); None runs them on DuckDB.
+    `by_years` (`compute --incremental`): per indicator, the calendar years to aggregate afresh;
+    the other years' rows are the kept raw cells (`metrics.compute.year_cells`).
     """
     started_at = datetime.now()
     selected = [i for i in catalogue.indicators if only is None or i.id in only]
@@ -366,6 +413,8 @@ def compute_all(
     write_areas(con, catalogue)  # after the coverage: riket only where it covers all 21 län
     run = engine.prepare(con) if engine is not None else None
     plan = publishing_plan(con, catalogue.publication)
+    areas = areas_fingerprint(con)
+    raws: dict[str, pd.DataFrame] = {}  # the year-local indicators' raw cells, kept with the run
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
     audits: dict[str, AuditResult] = {}
@@ -375,8 +424,9 @@ def compute_all(
         try:
             if reads_unreadable := [unreadable[e.name] for e in indicator.extracts if e.name in unreadable]:
                 raise reads_unreadable[0]
+            raw, years, years_note = _raw_rows(con, indicator, (by_years or {}).get(indicator.id), areas, run)
             frame, audit = checked_indicator(
-                con, indicator, catalogue, exact_audit=exact_audit, plan=plan, run=run
+                con, indicator, catalogue, exact_audit=exact_audit, plan=plan, run=run, raw=raw
             )
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
             if isinstance(exc, DisclosureError):
@@ -389,21 +439,21 @@ def compute_all(
             continue
         audits[indicator.id] = audit
         frames.append(frame)
+        if why_not_by_years(indicator) is None:
+            raws[indicator.id] = raw
         seconds = time.perf_counter() - started
-        reports.append(RunReport(indicator.id, True, len(frame), seconds))
+        reports.append(RunReport(indicator.id, True, len(frame), seconds, years=years))
         if progress:
-            note = ""
-            if audit.rung and audit.budget is not None:  # a rung is only climbed with the LP's budget
-                note = (
+            note = f" – {years_note}" if years_note else ""
+            if audit.rung == FALLBACK_RUNG and audit.budget is not None:
+                note += (
+                    f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
+                    f"av kommunernas år inom {thousands(audit.budget[1])} simplexiterationer"
+                )
+            elif audit.rung and audit.budget is not None:  # a rung is only climbed with the LP's budget
+                note += (
                     f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
                     f"inom {thousands(audit.budget[0])} simplexiterationer med katalogens publiceringsregel"
-                )
-            if audit.timed_out:
-                # What it spent over every rung tried: the last rung may have had its own budget.
-                note += (
-                    " – LP-granskningen hann inte klart inom sin arbetsbudget "
-                    f"({thousands(audit.iterations)} simplexiterationer); "
-                    "skyddad och kontrollerad med snabbkontrollen (kör `matavla audit`)"
                 )
             progress(
                 f"[{number}/{len(selected)}] {indicator.id}: "
@@ -445,17 +495,42 @@ def compute_all(
         record = record_run(
             con,
             catalogue,
-            [Outcome(r.indicator, r.ok, r.rows, r.seconds, r.failure) for r in reports],
+            [Outcome(r.indicator, r.ok, r.rows, r.seconds, r.failure, r.years) for r in reports],
             started_at=started_at,
             catalogue_source=catalogue_source,
             keep_runs=keep_runs,
             partial=only is not None,
         )
+        keep_raw_cells(con, [r.indicator for r in reports if r.ok], raws, record.run, areas)
+        if only is None:
+            drop_raw_cells(con, keep=known)  # of indicators no longer in the catalogue
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     return [dataclasses.replace(r, run=record.run) for r in reports]
+
+
+def _raw_rows(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    years: YearPlan | None,
+    areas: str,
+    run: QueryRunner | None,
+) -> tuple[pd.DataFrame, tuple[int, ...] | None, str]:
+    """The aggregation queries' rows – only `years` queried afresh where the plan allows it – the
+    years queried (None: all), and what the progress line says about it ('' for a full compute)."""
+
+    def query(sql: str) -> pd.DataFrame:
+        return run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
+
+    note = ""
+    if years is not None:
+        rows, note = rows_by_years(con, indicator, years, areas, query=query)
+        if rows is not None:
+            return rows, years.years, note
+        note = f"hela indikatorn beräknad: {note}"
+    return add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run), None, note
 
 
 def _status(report: RunReport, stale: set[str]) -> str:

@@ -33,6 +33,7 @@ import pandas as pd
 
 from metrics.catalogue.model import Indicator, PublicationSettings
 from metrics.db import get_meta, set_meta
+from metrics.geography import load_geography
 
 PUBLICATION_META_KEY = "publication"
 
@@ -47,7 +48,9 @@ class PublishingPlan:
     population: Mapping[str, int] = field(default_factory=dict)  # kommun → inhabitants
     year: int | None = None  # the population's year (latest in the extract)
     kommun_quarters: bool = True
-    """False: no quarter cells per kommun at all (the ladder's last rung, `rung_plan`)."""
+    """False: no quarter cells per kommun at all (the ladder's rung 3, `rung_plan`)."""
+    kommun_cells: bool = True
+    """False: no kommun cells at all, only län and area groups (the ladder's fallback, rung 4)."""
 
     def _below(self, kommun: str, threshold: int) -> bool:
         return threshold > 0 and self.population.get(kommun, 0) < threshold
@@ -83,21 +86,31 @@ LADDER = (
     "Månader per kommun visas inte",
     "Månader per kommun och kvartal per kommun efter kön och ålder visas inte",
     "Bara år visas per kommun",
+    "Inga kommunvärden visas, bara län och områden",
 )
 """The publishing ladder (docs/disclosure.md): rung 0 is the catalogue's rule; each later rung
 withholds more of the kommun cells, for an indicator whose exact audit could not prove the rung
 before within compute's work budget. The Data page's words for each rung."""
 
+LAST_RUNG = 3
+"""Only years per kommun: the last rung with kommun cells, proven on a budget of its own."""
+FALLBACK_RUNG = 4
+"""No kommun cells at all: tried, on a budget of its own, only when the last rung's LP ran out;
+what it cannot prove either is not published (docs/disclosure.md)."""
+
 
 def rung_plan(plan: PublishingPlan, rung: int) -> PublishingPlan:
     """The plan of a rung of the ladder: 1 no kommun months, 2 also no kommun quarter by sex and
-    age band, 3 also no kommun quarters (only years per kommun). Län and groups keep everything."""
+    age band, 3 also no kommun quarters (only years per kommun), 4 no kommun cells at all. Län
+    and groups keep everything."""
     if rung <= 0:
         return plan
     settings = replace(plan.settings, kommun_months_min_population=EVERY_KOMMUN)
     if rung >= 2:
         settings = replace(settings, kommun_quarter_breakdowns_min_population=EVERY_KOMMUN)
-    return replace(plan, settings=settings, kommun_quarters=rung < 3)
+    return replace(
+        plan, settings=settings, kommun_quarters=rung < LAST_RUNG, kommun_cells=rung < FALLBACK_RUNG
+    )
 
 
 EVERYTHING = PublishingPlan(
@@ -161,6 +174,8 @@ def withheld(cells: pd.DataFrame, plan: PublishingPlan) -> BoolArray:
         out |= kommun & (period == "quarter") & broken & small_quarters
     if not plan.kommun_quarters:
         out |= kommun & (period == "quarter")
+    if not plan.kommun_cells:
+        out |= kommun
     return np.asarray(out, dtype=np.bool_)
 
 
@@ -181,6 +196,8 @@ def with_withheld(cells: pd.DataFrame, plan: PublishingPlan, indicator: Indicato
     """
     if cells.empty:
         return cells
+    if not plan.kommun_cells:
+        return _with_kommun_cells(cells)
     kommun = cells[(cells["area_level"] == "kommun") & ~cells["missing"].fillna(False).astype(bool)]
     kommun = kommun[kommun["period_type"].isin(["year", "quarter"])]
     candidates: list[pd.DataFrame] = []
@@ -221,6 +238,37 @@ def with_withheld(cells: pd.DataFrame, plan: PublishingPlan, indicator: Indicato
     extra = extra.drop_duplicates(subset=keys)
     if extra.empty:
         return cells
+    for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
+        if column in extra:
+            extra[column] = np.nan
+    extra["suppressed"] = True
+    extra["suppression"] = "withheld"
+    return pd.concat([cells, extra], ignore_index=True)
+
+
+def _with_kommun_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """Stored cells of the fallback rung (no kommun cells) plus every kommun cell, hidden.
+
+    Each kommun of a stored län gets every cell its län has (the same period and breakdown), as
+    compute had them – except where the kommun is stored as not delivered ("saknas") for that
+    period: it is in none of its län's sums there.
+    """
+    geography = load_geography()
+    lan = cells[cells["area_level"] == "lan"]
+    absent = cells[cells["missing"].fillna(False).astype(bool)]
+    not_delivered = set(zip(absent["area_code"].astype(str), absent["period"].astype(str), strict=True))
+    frames = [
+        rows.assign(area_code=kommun.code, area_level="kommun", missing=False)
+        for code, rows in lan.groupby("area_code", sort=True)
+        for kommun in geography.kommuner_in(str(code))
+    ]
+    if not frames:
+        return cells
+    extra = pd.concat(frames, ignore_index=True)
+    delivered = [
+        (a, p) not in not_delivered for a, p in zip(extra["area_code"], extra["period"], strict=True)
+    ]
+    extra = extra[np.asarray(delivered, dtype=np.bool_)]
     for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
         if column in extra:
             extra[column] = np.nan

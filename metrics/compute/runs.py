@@ -22,10 +22,13 @@ from datetime import datetime
 import duckdb
 
 from metrics.catalogue.fingerprint import definition_hash, file_hash
-from metrics.catalogue.model import Catalogue
+from metrics.catalogue.model import Catalogue, Indicator
 from metrics.compute.audit_budget import audit_budgets
+from metrics.compute.sqlgen import date_sql
+from metrics.compute.year_cells import YearPlan, kept_run, why_not_by_years
 from metrics.db import RESULT_COLUMNS, get_meta
 from metrics.errors import MatavlaError
+from metrics.extracts.origins import ORIGIN, ident
 
 DEFAULT_KEEP_RUNS = 12
 
@@ -65,6 +68,7 @@ class Outcome:
     rows: int
     seconds: float
     failure: Failure | None = None
+    years: tuple[int, ...] | None = None  # the calendar years aggregated afresh; None: all
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ def _last_state(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[object, ...]]
     """Indicator → its `run_indicators` row of the latest run (what the board showed before)."""
     rows = con.execute(
         """
-        SELECT indicator, status, results_run, definition_hash, error_kind, message, failed_at
+        SELECT indicator, status, results_run, definition_hash, error_kind, message, failed_at, years
         FROM run_indicators WHERE run = (SELECT max(run) FROM compute_runs)
         """
     ).fetchall()
@@ -162,7 +166,8 @@ def record_run(
         outcome = by_id.get(indicator)
         before = state.get(indicator)
         if outcome is not None and outcome.ok:
-            rows.append((run, indicator, "ok", run, hashes.get(indicator), None, None, None))
+            years = list(outcome.years) if outcome.years is not None else None
+            rows.append((run, indicator, "ok", run, hashes.get(indicator), None, None, None, years))
         elif outcome is not None and outcome.failure is not None:
             kept = indicator in published
             results_run = before[1] if before is not None and kept else None
@@ -176,13 +181,14 @@ def record_run(
                     outcome.failure.kind,
                     outcome.failure.message,
                     started_at.replace(microsecond=0),
+                    before[6] if before is not None and kept else None,
                 )
             )
         elif before is not None:  # not computed in this run (`--indicator`): as it was
             rows.append((run, indicator, *before))
         else:  # results from before runs were recorded
-            rows.append((run, indicator, "ok", None, None, None, None, None))
-    con.executemany("INSERT INTO run_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            rows.append((run, indicator, "ok", None, None, None, None, None, None))
+    con.executemany("INSERT INTO run_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     columns = ", ".join(RESULT_COLUMNS)
     con.execute(f"INSERT INTO results_history (run, {columns}) SELECT ?, {columns} FROM results", [run])
@@ -211,6 +217,8 @@ class Increment:
 
     indicators: tuple[str, ...] | None  # None: every indicator (a full compute)
     reason: str  # Swedish, for the terminal
+    # Per recomputed indicator: the calendar years to aggregate afresh, or why the whole indicator.
+    by_years: dict[str, YearPlan] = dataclasses.field(default_factory=dict)
 
 
 # Read by every indicator besides its sources: the publishing rule (kommun sizes) and standardisation.
@@ -253,6 +261,8 @@ def increment(
     # snabbkontroll) are not out of date for it.
     budget = list(dataclasses.astuple(audit_budgets(catalogue)))
     selected: list[str] = []
+    by_years: dict[str, YearPlan] = {}
+    dated: dict[tuple[str, str, tuple[int, ...]], frozenset[int]] = {}  # one scan per source
     for indicator in catalogue.indicators:
         before = state.get(indicator.id)
         results_run = before[1] if before is not None else None
@@ -270,13 +280,81 @@ def increment(
         if (recorded := entries.get(indicator.id, {}).get("budget")) is not None and recorded != budget:
             selected.append(indicator.id)
             continue
-        since = {imported[i] for i in imported.keys() - present[results_run]}
+        new_ids = sorted(imported.keys() - present[results_run])
+        since = {imported[i] for i in new_ids}
         if since & {*indicator.sources, *EVERY_INDICATOR_READS}:
             selected.append(indicator.id)
+            by_years[indicator.id] = year_plan(con, indicator, new_ids, results_run, dated)
     if not selected:
         return Increment((), "inget har importerats sedan indikatorernas senaste beräkning")
     return Increment(
         tuple(selected),
         f"{len(selected)} av {len(catalogue.indicators)} indikatorer läser utdrag som importerats "
         "sedan de beräknades (eller har ändrats); de andra behåller sina resultat",
+        by_years,
     )
+
+
+def year_plan(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    new_ids: Sequence[int],
+    results_run: int,
+    memo: dict[tuple[str, str, tuple[int, ...]], frozenset[int]] | None = None,
+) -> YearPlan:
+    """The calendar years the imports `new_ids` (since the indicator's results were computed in
+    `results_run`) touched in its source, or why the whole indicator is recomputed.
+
+    Touched: the years of the months each import covers (`coverage`) and of its own rows'
+    dates, by the indicator's own date column (it may date a row by another column than the
+    coverage does). An import that replaced stored rows may have moved or removed rows of any
+    year (their old dates are gone), so it makes the whole indicator recomputed.
+    """
+    if (reason := why_not_by_years(indicator)) is not None:
+        return YearPlan((), reason)
+    logged = con.execute(
+        "SELECT extract, rows_replaced FROM import_log WHERE list_contains(?, import_id)", [list(new_ids)]
+    ).fetchall()
+    extracts = {str(r[0]) for r in logged}
+    if "population" in extracts:
+        return YearPlan((), "befolkningen har importerats (publiceringsregeln och nämnarna läser den)")
+    if any(str(r[0]) == indicator.source and int(r[1]) > 0 for r in logged):
+        return YearPlan((), "en import ersatte lagrade rader, som kan ha gällt andra år")
+    kept = kept_run(con, indicator.id)
+    if kept is None or kept[0] != results_run:
+        return YearPlan((), "inga sparade celler från förra beräkningen")
+    ids = [int(i) for i in new_ids]
+    covered = con.execute(
+        "SELECT DISTINCT unnest(range(year(first_month), year(last_month) + 1)) FROM coverage "
+        "WHERE extract = ? AND list_contains(?, import_id)",
+        [indicator.source, ids],
+    ).fetchall()
+    dated = _dated_years(
+        con, indicator.source, date_sql(indicator), tuple(ids), memo if memo is not None else {}
+    )
+    years = tuple(sorted({int(r[0]) for r in covered} | dated))
+    if not years:
+        return YearPlan((), "importen har inga daterade rader")
+    return YearPlan(years)
+
+
+def _dated_years(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    date: str,
+    ids: tuple[int, ...],
+    memo: dict[tuple[str, str, tuple[int, ...]], frozenset[int]],
+) -> frozenset[int]:
+    """The years of the rows the imports `ids` wrote to `source`, dated by the SQL `date`. The
+    indicators reading the same source and date share one scan (`memo`, one per increment)."""
+    key = (source, date, ids)
+    if key not in memo:
+        # The BETWEEN lets DuckDB skip the row groups of older imports (rows are stored in import
+        # order), so a monthly import does not scan ten years of contacts.
+        rows = con.execute(
+            f"SELECT DISTINCT year({date}) FROM {ident(source)} "
+            f"WHERE {ORIGIN} BETWEEN ? AND ? AND list_contains(?, {ORIGIN}) AND {date} IS NOT NULL",
+            [min(ids), max(ids), list(ids)],
+        ).fetchall()
+        memo[key] = frozenset(int(r[0]) for r in rows)
+    return memo[key]

@@ -88,6 +88,11 @@ def _date_sql(indicator: Indicator) -> str:
     return f'CAST("{indicator.date}" AS DATE)'
 
 
+def date_sql(indicator: Indicator) -> str:
+    """The SQL date that places one of the indicator's source rows in its periods."""
+    return _date_sql(indicator)
+
+
 def _age_filter(indicator: Indicator, column: str = "age") -> list[str]:
     conditions = []
     if indicator.age_min is not None:
@@ -515,13 +520,40 @@ def by_year(indicator: Indicator) -> bool:
     return indicator.numerator.kind == "per_person"
 
 
+def not_year_local(indicator: Indicator) -> str | None:
+    """Why the indicator's rows of one calendar year may depend on rows dated in another (Swedish),
+    or None when `indicator_sql(indicator, year)` gives exactly the whole query's rows of that year.
+
+    Year-local: every period lies within one calendar year, a row counts only in the periods of its
+    own date, and a period's coverage is its own months' (see `by_year`). What reads across years:
+    an outcome followed up after the period (`follow_up_days`: a December stay's readmission is in
+    January), a free `row_sql` (it may join rows of any date), a subquery in a filter or expression
+    (it may read any row), and joined extracts other than `population` (their rows are not
+    filtered by the main date).
+    """
+    if indicator.follow_up_days:
+        return "uppföljningen efter perioden (follow_up_days) läser nästa års rader"
+    if indicator.row_sql is not None:
+        return "row_sql kan läsa rader från andra år"
+    # `population` joined for a rate is read per kommun and year of the period (and every
+    # indicator is recomputed whole when it is imported: `runs.EVERY_INDICATOR_READS`)
+    if [s for s in indicator.sources[1:] if s != "population"]:
+        return "indikatorn läser fler utdrag än sin källa"
+    texts = [indicator.where, indicator.numerator.where, indicator.numerator.expression]
+    texts += [indicator.numerator.having, indicator.denominator.where, indicator.denominator.expression]
+    texts += [indicator.denominator.having]
+    if any(t is not None and "select" in t.lower() for t in texts):
+        return "ett filter eller uttryck har en underfråga som kan läsa andra år"
+    return None
+
+
 def indicator_sql(indicator: Indicator, year: int | None = None) -> str:
     """The complete query: one row per area × period × breakdown with numerator and denominator.
 
-    `year` (only where `by_year`): the same query restricted to the periods of one calendar year
-    — the source rows dated in it and the coverage of its months.
+    `year` (only where `by_year` or year-local, `not_year_local`): the same query restricted to
+    the periods of one calendar year — the source rows dated in it and the coverage of its months.
     """
-    if year is not None and not by_year(indicator):
+    if year is not None and not by_year(indicator) and not_year_local(indicator) is not None:
         raise ValueError(f"{indicator.id} is not computed one year at a time")
     keys = "a.area_code, a.area_level, c.period_type, c.period_start"
     sets = [f"({keys})"]

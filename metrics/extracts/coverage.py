@@ -169,14 +169,19 @@ def register_kommun_lan(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def record_coverage(
-    con: duckdb.DuckDBPyConnection, import_id: int, extract: Extract, staged: str, covers: Covers
+    con: duckdb.DuckDBPyConnection,
+    import_id: int,
+    extract: Extract,
+    staged: str,
+    covers: Covers,
+    accepted: str = "_reason IS NULL",
 ) -> str:
-    """Write what the file's accepted rows (in `staged`) cover; returns it in words (Swedish)."""
+    """Write what the file's accepted rows (those of `staged` where `accepted`) cover; returns it
+    in words (Swedish)."""
     if extract.date_column is None:
         return ""
     register_kommun_lan(con)
     try:
-        accepted = "_reason IS NULL"
         if covers.kommuner:
             first, last = _month_sql(extract)
             span = con.execute(

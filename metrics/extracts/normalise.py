@@ -372,15 +372,34 @@ def staging_sql(
     )
 
 
-def repeated_keys_sql(extract: Extract, staged: str) -> str:
-    """SELECT (_row, _reason) of every later row whose key an earlier accepted row already has."""
-    keys = [ident(k) for k in extract.key]
+def empty_row_sql(columns: ColumnMap) -> str:
+    """True for a raw row whose every cell is empty (a NULL word or nothing): `staging_sql` leaves
+    it out. Tested on the raw columns, one after the other, so most rows cost one test."""
+    return (
+        " AND ".join(f"({ident(i)} IS NULL OR {_in(ident(i), NULL_WORDS)})" for i in columns.all_ids)
+        or "TRUE"
+    )
+
+
+def repeated_keys_sql(extract: Extract, rows: str) -> str:
+    """SELECT the keys that more than one of `rows` (accepted rows) has.
+
+    Keys compare with `=`, so a key with an empty (NULL) part never repeats another.
+    """
+    keys = ", ".join(ident(k) for k in extract.key)
+    filled = " AND ".join(f"{ident(k)} IS NOT NULL" for k in extract.key)
+    return f"SELECT {keys} FROM {rows}\nWHERE {filled} GROUP BY {keys} HAVING count(*) > 1"
+
+
+def repeated_rows_sql(extract: Extract, rows: str, firsts: str) -> str:
+    """SELECT (_row, _reason) of every row of `rows` (accepted rows) whose key an earlier row has.
+
+    `firsts`: each key with the first row that has it, `_first`.
+    """
     names = ", ".join(extract.key)
-    same = " AND ".join(f"s.{k} = d.{k}" for k in keys)
+    same = " AND ".join(f"s.{ident(k)} = d.{ident(k)}" for k in extract.key)
     message = lit(f"dubblett av nyckeln ({names}): samma nyckel finns på rad ")
     return (
-        f"SELECT s.{ROW}, {message} || d._first AS _reason FROM {staged} AS s\n"
-        f"JOIN (SELECT {', '.join(keys)}, min({ROW}) AS _first FROM {staged}\n"
-        f"      WHERE _reason IS NULL GROUP BY {', '.join(keys)} HAVING count(*) > 1) AS d\n"
-        f"ON {same}\nWHERE s._reason IS NULL AND s.{ROW} > d._first"
+        f"SELECT s.{ROW}, {message} || d._first AS _reason FROM {rows} AS s\n"
+        f"JOIN {firsts} AS d ON {same}\nWHERE s.{ROW} > d._first"
     )

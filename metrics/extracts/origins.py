@@ -26,14 +26,18 @@ def add_origin_column(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def replaced_origins(
-    con: duckdb.DuckDBPyConnection, extract: Extract, staged: str
+    con: duckdb.DuckDBPyConnection, extract: Extract, staged: str, besides: int | None = None
 ) -> list[tuple[int | None, int]]:
-    """(import id, rows) of the stored rows that the accepted staged rows replace, most rows first."""
+    """(import id, rows) of the stored rows that the accepted staged rows replace, most rows first.
+
+    `besides`: an import whose own rows (already in the table) are not counted.
+    """
     table = ident(extract.name)
     same_key = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in extract.key)
+    other = "" if besides is None else f" AND t.{ORIGIN} IS DISTINCT FROM {int(besides)}"
     rows = con.execute(
         f"SELECT t.{ORIGIN}, count(*) FROM {table} AS t JOIN {staged} AS s ON {same_key} "
-        "WHERE s._reason IS NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+        f"WHERE s._reason IS NULL{other} GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
     return [(None if i is None else int(i), int(n)) for i, n in rows]
 

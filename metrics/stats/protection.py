@@ -72,6 +72,7 @@ def protect(
     budget: AuditBudget | None = None,
     withheld: BoolArray | None = None,
     withheld_unknown: bool = False,
+    withheld_targets: bool = False,
 ) -> tuple[BoolArray, AuditResult]:
     """Cells to hide (primary included) so that the check passes, and the check's outcome.
 
@@ -90,6 +91,11 @@ def protect(
     audit`): the propagation rounds protect the hidden ones among them, with the model above, and
     a final propagation check proves none is pinned; a withheld cell that is not hidden holds no
     small value (the primary rule would have hidden it), so pinning it discloses nothing.
+
+    `withheld_targets` (the fallback rung, which withholds every kommun cell): the withheld cells
+    the primary rule hides are LP targets too, not left to propagation. Propagation sees each sum
+    alone, so it misses a kommun's small count recovered as the län minus its area groups
+    (K = L − G1 − G2, `tests/test_fallback_rung_targets.py`); the LP does not.
 
     `numerator` and `denominator` carry every cell's true values (the audit itself only reads
     the published ones). Returns the final hidden mask and an `AuditResult` over all cells;
@@ -158,6 +164,7 @@ def protect(
             budget,
             prefer,
             withheld if withheld_unknown and withheld is not None else None,
+            np.asarray(primary, dtype=np.bool_) if withheld_targets else None,
         )
     except AuditBudgetSpent:
         # Honest fallback: what propagation protected, checked by propagation, and said so.
@@ -178,6 +185,7 @@ def _protect_exactly(
     budget: AuditBudget | None,
     prefer: npt.NDArray[np.float64],
     unknown: BoolArray | None = None,
+    targets: BoolArray | None = None,
 ) -> tuple[BoolArray, AuditResult]:
     """Step 4 of docs/disclosure.md: the exact audit, hiding more until it passes.
 
@@ -186,6 +194,9 @@ def _protect_exactly(
     den_values = values["denominator"]
     feasible = (values["numerator"], den_values)  # the true values satisfy every published sum
     extra = np.zeros(hidden.size, dtype=np.bool_) if unknown is None else unknown
+    # Unknowns of the LPs that are not their targets: every withheld cell, or (`targets`, the
+    # fallback rung) every withheld cell but those the primary rule hides.
+    bounded = extra if targets is None else extra & ~targets
 
     def check(
         hidden: BoolArray, only: BoolArray | None = None, exact: bool = True, lp_budget: int | None = None
@@ -197,7 +208,7 @@ def _protect_exactly(
             numerator_within_denominator=numerator_within_denominator,
             feasible=feasible,
             budget=budget,
-            bounded_only=extra if unknown is not None else None,
+            bounded_only=bounded if unknown is not None else None,
             only=only,
             exact=exact,
             lp_budget=lp_budget,

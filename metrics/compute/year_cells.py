@@ -1,0 +1,170 @@
+"""The aggregation query's rows ("raw cells") kept per indicator, so that an incremental compute
+re-aggregates only the calendar years an import touched (`matavla compute --incremental`).
+
+The raw cells are the summed numerators and denominators per area × period × breakdown before
+intervals, suppression and the audit: what the indicator query returns (`engine.indicator_rows`,
+with `clusters.add_cluster_sums`). For a year-local indicator (`sqlgen.not_year_local`) the
+rows of the years together are the rows of the whole query (the same argument as `by_year`), so
+the kept rows of the untouched years plus the touched years' rows queried afresh are exactly the
+rows a full compute would aggregate. Everything after them – intervals, the publishing rule,
+disclosure protection and the exact audit – then runs over the whole indicator as in a full
+compute: the protection's LP is solved over all years jointly (its scale and its work budget
+are the indicator's, not a year's), so it is not split by year (docs/runs.md).
+
+The rows are kept in `raw_cells`, written in compute's transaction with the run that computed
+them, with a fingerprint of the `areas` table they were rolled up with: another roll-up (a new
+area group, riket once all 21 län are covered) makes the kept rows stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from metrics.catalogue.model import Indicator
+from metrics.compute.clusters import clustered
+from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql, not_year_local
+
+RAW_CELLS = "raw_cells"
+
+# The indicator query's columns and DuckDB types: kept as the query returns them, so the rows read
+# back are the frame the query gives (same dtypes), and a splice equals the whole query's frame.
+RAW_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("area_code", "VARCHAR"),
+    ("area_level", "VARCHAR"),
+    ("period_type", "VARCHAR"),
+    ("period_start", "DATE"),
+    ("breakdown", "VARCHAR"),
+    ("sex", "VARCHAR"),
+    ("age_band", "VARCHAR"),
+    ("numerator", "DOUBLE"),
+    ("denominator", "DOUBLE"),
+    ("sum_squares", "DOUBLE"),
+    ("missing", "BOOLEAN"),
+    ("complete", "BOOLEAN"),
+    ("data_through", "DATE"),
+)
+ROW_KEY = ["area_code", "area_level", "period_type", "period_start", "breakdown", "sex", "age_band"]
+
+RAW_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {RAW_CELLS} (\n    indicator VARCHAR NOT NULL,\n"
+    "    run INTEGER NOT NULL,\n    areas VARCHAR NOT NULL,\n"
+    + ",\n".join(f"    {name} {kind}" for name, kind in RAW_COLUMNS)
+    + "\n)"
+)
+
+
+@dataclass(frozen=True)
+class YearPlan:
+    """What an incremental compute re-aggregates of one indicator (`runs.increment`)."""
+
+    years: tuple[int, ...]  # the calendar years queried afresh; empty: the whole indicator
+    reason: str = ""  # Swedish: why the whole indicator (when `years` is empty)
+
+
+def why_not_by_years(indicator: Indicator) -> str | None:
+    """Why the indicator is recomputed whole after a new month (Swedish), or None."""
+    if (reason := not_year_local(indicator)) is not None:
+        return reason
+    if clustered(indicator):
+        return "personsummorna för medelvärdets intervall beräknas över alla år"
+    return None
+
+
+def areas_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """sha256 of the roll-up table (`areas`) as written for this compute."""
+    rows = con.execute(f"SELECT kommun, area_code, area_level FROM {AREAS_TABLE} ORDER BY ALL").fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def keep_raw_cells(
+    con: duckdb.DuckDBPyConnection,
+    computed: Sequence[str],
+    frames: Mapping[str, pd.DataFrame],
+    run: int,
+    areas: str,
+) -> None:
+    """Replace the raw cells of the indicators `computed` in this run by their new `frames` (only
+    the year-local ones have a frame: no other is spliced). Call inside compute's transaction,
+    with the run number just recorded."""
+    con.execute(RAW_DDL)
+    names = [name for name, _ in RAW_COLUMNS]
+    con.execute(f"DELETE FROM {RAW_CELLS} WHERE list_contains(?, indicator)", [list(computed)])
+    for indicator, frame in frames.items():
+        con.register("new_raw_cells", frame[names])
+        try:
+            con.execute(
+                f"INSERT INTO {RAW_CELLS} SELECT ?, ?, ?, {', '.join(names)} FROM new_raw_cells",
+                [indicator, run, areas],
+            )
+        finally:
+            con.unregister("new_raw_cells")
+
+
+def drop_raw_cells(con: duckdb.DuckDBPyConnection, keep: Sequence[str]) -> None:
+    """Forget the kept rows of every indicator but `keep` (a full compute: removed indicators)."""
+    con.execute(RAW_DDL)
+    con.execute(f"DELETE FROM {RAW_CELLS} WHERE NOT list_contains(?, indicator)", [list(keep)])
+
+
+def kept_run(con: duckdb.DuckDBPyConnection, indicator: str) -> tuple[int, str] | None:
+    """(run, areas fingerprint) of the indicator's kept raw cells, or None when none are kept."""
+    con.execute(RAW_DDL)
+    row = con.execute(
+        f"SELECT min(run), min(areas), count(DISTINCT run) FROM {RAW_CELLS} WHERE indicator = ?", [indicator]
+    ).fetchone()
+    if row is None or row[0] is None or row[2] != 1:
+        return None
+    return int(row[0]), str(row[1])
+
+
+def spliced_rows(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    years: Sequence[int],
+    *,
+    query: Callable[[str], pd.DataFrame],
+) -> pd.DataFrame:
+    """The whole query's rows: the kept rows of every year but `years`, and `years` queried afresh.
+
+    In the whole query's order (ORDER BY ALL over the key, NULLs last), as `engine.indicator_rows`
+    orders the years of a per-person measure.
+    """
+    names = [name for name, _ in RAW_COLUMNS]
+    kept = con.execute(
+        f"SELECT {', '.join(names)} FROM {RAW_CELLS} "
+        "WHERE indicator = ? AND NOT list_contains(?, CAST(year(period_start) AS INTEGER))",
+        [indicator.id, [int(y) for y in years]],
+    ).df()
+    frames = [kept, *(query(indicator_sql(indicator, int(year))) for year in years)]
+    # an empty frame would turn text columns into object; the kept rows have the query's types
+    rows = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    rows = rows.sort_values(ROW_KEY, na_position="last", kind="stable", ignore_index=True)
+    return rows[names]
+
+
+def rows_by_years(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    plan: YearPlan,
+    areas: str,
+    *,
+    query: Callable[[str], pd.DataFrame],
+) -> tuple[pd.DataFrame | None, str]:
+    """The spliced rows and a Swedish note for the progress line; (None, why) when the whole
+    indicator must be queried (`plan` says so, or the kept rows were rolled up differently)."""
+    if not plan.years:
+        return None, plan.reason
+    kept = kept_run(con, indicator.id)
+    if kept is None:
+        return None, "inga sparade celler från förra beräkningen"
+    if kept[1] != areas:
+        return None, "områdena (län, områdesgrupper, riket) har ändrats sedan förra beräkningen"
+    rows = spliced_rows(con, indicator, plan.years, query=query)
+    listed = ", ".join(str(y) for y in plan.years)
+    which = "år" if len(plan.years) == 1 else "åren"
+    return rows, f"{which} {listed} summerade på nytt, övriga år från körning {kept[0]}"

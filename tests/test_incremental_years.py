@@ -1,0 +1,241 @@
+"""`matavla compute --incremental` by calendar year: an indicator whose source got rows of some
+years re-aggregates only those years (the other years' raw cells are kept from its last compute),
+and its results, their export and the disclosure audit are those of a full compute of the same
+data. What may read across years falls back to the whole indicator, saying why."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from metrics.catalogue.model import Catalogue, Indicator
+from metrics.compute.engine import compute_all, indicator_rows
+from metrics.compute.runs import increment
+from metrics.compute.sandbox import run_indicator_query
+from metrics.compute.sqlgen import indicator_sql
+from metrics.compute.year_cells import YearPlan, why_not_by_years
+from metrics.db import connect
+from metrics.export import export_results
+from metrics.extracts import import_file
+from tests.indicator_cases import core_catalogue
+from tests.test_incremental_compute import audit_entries, contacts_file
+
+CONTACTS = "proaktiva_kontakter"  # reads contacts; year-local
+SOURCE = b"catalogue v1"
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    full = core_catalogue()
+    return dataclasses.replace(full, indicators=(full.indicator(CONTACTS),))
+
+
+@pytest.fixture(autouse=True)
+def quick_audit(monkeypatch):
+    monkeypatch.setenv("MATAVLA_AUDIT_SECONDS", "5")
+
+
+class Spy:
+    """A query engine that runs on DuckDB and remembers each indicator query's SQL."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    def prepare(self, con: duckdb.DuckDBPyConnection) -> Callable[[Indicator, str], pd.DataFrame]:
+        def run(indicator: Indicator, sql: str) -> pd.DataFrame:
+            self.sql.append(sql)
+            return run_indicator_query(con, indicator, sql)
+
+        return run
+
+
+def results(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT * FROM results ORDER BY ALL").df()
+
+
+def incremental_against_full(tmp_path: Path, catalogue: Catalogue, new: Callable[[], None]):
+    """Import with `new`, then compute incrementally on the database and fully on a copy of it;
+    returns the two connections, the increment and the progress lines."""
+    db = tmp_path / "a.duckdb"
+    new()
+    shutil.copy(db, tmp_path / "b.duckdb")
+    con = connect(db)
+    step = increment(con, catalogue, SOURCE)
+    lines: list[str] = []
+    spy = Spy()
+    compute_all(
+        con,
+        catalogue,
+        only=list(step.indicators or ()),
+        catalogue_source=SOURCE,
+        by_years=step.by_years,
+        progress=lines.append,
+        engine=spy,
+    )
+    full = connect(tmp_path / "b.duckdb")
+    compute_all(full, catalogue, catalogue_source=SOURCE)
+    export_results(con, tmp_path / "incremental.csv")
+    export_results(full, tmp_path / "full.csv")
+    assert (tmp_path / "incremental.csv").read_bytes() == (tmp_path / "full.csv").read_bytes()
+    pd.testing.assert_frame_equal(results(con), results(full))
+    assert audit_entries(con) == audit_entries(full)
+    return con, full, step, lines, spy
+
+
+def first_compute(tmp_path: Path, catalogue: Catalogue, months: list[str]) -> Path:
+    files = tmp_path / "files"
+    files.mkdir()
+    con = connect(tmp_path / "a.duckdb")
+    for month in months:
+        import_file(con, contacts_file(files, month, 400))
+    compute_all(con, catalogue, catalogue_source=SOURCE)
+    con.close()
+    return files
+
+
+def test_a_new_year_is_aggregated_alone_and_matches_a_full_compute(tmp_path, catalogue):
+    files = first_compute(tmp_path, catalogue, ["2023-05", "2023-06"])
+
+    def new() -> None:
+        con = connect(tmp_path / "a.duckdb")
+        import_file(con, contacts_file(files, "2024-01", 400))
+        con.close()
+
+    con, full, step, lines, spy = incremental_against_full(tmp_path, catalogue, new)
+    assert step.by_years[CONTACTS].years == (2024,)
+    assert "år 2024 summerade på nytt, övriga år från körning 1" in lines[0]
+    # the run's record says so; the full compute aggregated every year
+    [(years,)] = con.execute("SELECT years FROM run_indicators WHERE run = 2").fetchall()
+    assert years == [2024]
+    assert full.execute("SELECT years FROM run_indicators WHERE run = 2").fetchall() == [(None,)]
+    # the indicator's query ran for 2024 only: 2023's rows are the kept ones
+    queries = [q for q in spy.sql if q.startswith(f"-- {CONTACTS}:")]
+    assert queries and all("DATE '2024-01-01'" in q and "DATE '2023-01-01'" not in q for q in queries)
+    # 400 contacts in 2024-01 (the file's rows), 800 in 2023: both years are published
+    [(n2024,)] = con.execute(
+        "SELECT denominator FROM results WHERE period = '2024' AND area_code = '05' AND breakdown = 'total'"
+    ).fetchall()
+    [(n2023,)] = con.execute(
+        "SELECT denominator FROM results WHERE period = '2023' AND area_code = '05' AND breakdown = 'total'"
+    ).fetchall()
+    assert (n2023, n2024) == (800, 400)
+    # nothing new since: nothing to recompute; and the next month is year-local again
+    assert increment(con, catalogue, SOURCE).indicators == ()
+    con.close()
+    full.close()
+
+
+def test_new_rows_of_an_older_year_recompute_that_year(tmp_path, catalogue):
+    files = first_compute(tmp_path, catalogue, ["2023-05", "2024-01"])
+
+    def new() -> None:
+        con = connect(tmp_path / "a.duckdb")
+        import_file(con, contacts_file(files, "2023-07", 300))  # a late delivery of an older year
+        con.close()
+
+    con, full, step, lines, _ = incremental_against_full(tmp_path, catalogue, new)
+    assert step.by_years[CONTACTS].years == (2023,)
+    assert "år 2023 summerade på nytt" in lines[0]
+    [(n2023,)] = con.execute(
+        "SELECT denominator FROM results WHERE period = '2023' AND area_code = '05' AND breakdown = 'total'"
+    ).fetchall()
+    assert n2023 == 700
+    con.close()
+    full.close()
+
+
+def test_an_import_that_replaced_rows_recomputes_the_whole_indicator(tmp_path, catalogue):
+    files = first_compute(tmp_path, catalogue, ["2023-05", "2024-01"])
+    again = files / "again"
+    again.mkdir()
+
+    def new() -> None:
+        con = connect(tmp_path / "a.duckdb")
+        # the same contact ids delivered again with other values: the stored rows are replaced
+        path = contacts_file(again, "2024-01", 400)
+        path.write_text(path.read_text(encoding="utf-8").replace(",1\n", ",0\n"), encoding="utf-8")
+        import_file(con, path)
+        con.close()
+
+    con, full, step, lines, _ = incremental_against_full(tmp_path, catalogue, new)
+    assert step.by_years[CONTACTS].years == ()
+    assert "hela indikatorn beräknad: en import ersatte lagrade rader" in lines[0]
+    con.close()
+    full.close()
+
+
+def test_an_indicator_that_reads_across_years_is_recomputed_whole(tmp_path):
+    # A follow-up after the period (a December stay's readmission in January) reads next year's rows.
+    full = core_catalogue()
+    followed = dataclasses.replace(full.indicator(CONTACTS), follow_up_days=30)
+    catalogue = dataclasses.replace(full, indicators=(followed,))
+    files = first_compute(tmp_path, catalogue, ["2023-12"])
+
+    def new() -> None:
+        con = connect(tmp_path / "a.duckdb")
+        import_file(con, contacts_file(files, "2024-01", 400))
+        con.close()
+
+    con, other, step, lines, _ = incremental_against_full(tmp_path, catalogue, new)
+    assert step.by_years[CONTACTS].years == ()
+    assert "hela indikatorn beräknad: uppföljningen efter perioden" in lines[0]
+    # 2023's year is complete only once January's delivery is in: it changed without a 2023 row
+    [(complete,)] = con.execute(
+        "SELECT complete FROM results WHERE period = '2023-12' AND area_code = '05' AND breakdown = 'total'"
+    ).fetchall()
+    assert complete
+    con.close()
+    other.close()
+
+
+def test_cross_year_measures_are_named():
+    catalogue = core_catalogue()
+    assert "follow_up_days" in (why_not_by_years(catalogue.indicator("aterinskrivning_30d_65")) or "")
+    assert why_not_by_years(catalogue.indicator(CONTACTS)) is None
+
+
+def test_every_year_local_indicators_years_are_its_whole_query(demo_database):
+    """The ground `--incremental` by year stands on: for every indicator it splices, the rows of
+    the years queried one at a time are the rows of the whole query (the 2 % demo, 2020–2024)."""
+    catalogue = core_catalogue()
+    con = duckdb.connect(str(demo_database.db_path), read_only=True)
+    years = [int(r[0]) for r in con.execute("SELECT DISTINCT year(period_start) FROM results").fetchall()]
+    checked = 0
+    for indicator in catalogue.indicators:
+        if why_not_by_years(indicator) is not None:
+            continue
+        whole = indicator_rows(con, indicator)
+        frames = [run_indicator_query(con, indicator, indicator_sql(indicator, y)) for y in sorted(years)]
+        parts = pd.concat([f for f in frames if len(f)], ignore_index=True)
+        key = ["area_code", "area_level", "period_type", "period_start", "breakdown", "sex", "age_band"]
+        parts = parts.sort_values(key, na_position="last", kind="stable", ignore_index=True)
+        pd.testing.assert_frame_equal(parts, whole, check_dtype=False)
+        checked += 1
+    assert checked >= 30
+    con.close()
+
+
+def test_without_kept_raw_cells_the_whole_indicator_is_recomputed(tmp_path, catalogue):
+    # A database computed before raw cells were kept (or whose last compute of it failed).
+    files = first_compute(tmp_path, catalogue, ["2023-05"])
+
+    def new() -> None:
+        con = connect(tmp_path / "a.duckdb")
+        con.execute("DELETE FROM raw_cells")
+        import_file(con, contacts_file(files, "2024-01", 400))
+        con.close()
+
+    con, full, step, lines, _ = incremental_against_full(tmp_path, catalogue, new)
+    assert step.by_years[CONTACTS] == YearPlan((), "inga sparade celler från förra beräkningen")
+    assert "hela indikatorn beräknad: inga sparade celler" in lines[0]
+    # and this compute kept them: the next month is aggregated alone
+    [(kept,)] = con.execute("SELECT count(DISTINCT run) FROM raw_cells").fetchall()
+    assert kept == 1
+    con.close()
+    full.close()

@@ -59,6 +59,7 @@ def test_the_fallback_rung_makes_small_withheld_counts_targets_of_the_lp():
 
 
 def test_without_targets_the_withheld_small_count_was_left_to_propagation():
-    # The old behaviour (rungs 1–3 still): K is no LP target, and L, G1, G2 are all published.
+    # The old behaviour of rungs 1–3 (until 2026-12-03): K is no LP target, and L, G1, G2 are all
+    # published.
     hidden = _protected()
     assert not hidden[[0, 6, 7]].any()

@@ -280,7 +280,7 @@ def test_each_rung_of_the_ladder_withholds_more_kommun_cells_and_never_a_lans():
     assert kommun_cells(4) == sorted((p, b) for p in ("month", "quarter", "year") for b in ("sex", "total"))
 
 
-def _no_time_for(rungs, monkeypatch):
+def _no_time_for(rungs, monkeypatch, *, failing=frozenset()):
     """Compute's exact audit runs out of time on these rungs of the ladder (tried in order, so
     the n-th call is rung n), and gets its usual cap on the others."""
     from metrics.compute import engine
@@ -292,6 +292,11 @@ def _no_time_for(rungs, monkeypatch):
         rung = len(tried)
         tried.append(rung)
         assert kwargs["withheld_unknown"] == (rung > 0)
+        # A withheld small kommun count is an LP target on every rung past the rule's own
+        # (tests/test_fallback_rung_targets.py: K = L − G1 − G2); it was so only on rung 4.
+        assert kwargs["withheld_targets"] == (rung > 0)
+        if rung in failing:
+            raise DisclosureError(args[4].id, "röjandekontrollen underkänner resultatet")
         hidden, result = real(*args, **kwargs)
         if rung in rungs:
             result.timed_out = True  # what `protect` returns when the LP's deadline passes
@@ -363,6 +368,31 @@ def test_what_not_even_the_fallback_proves_in_time_is_refused_not_published_on_p
     assert len(tried) == 4  # rungs 0, 1, 3 and 4
     assert "inte ens med bara län och områden" in str(excinfo.value)
     assert "last_rung_audit_iterations" in str(excinfo.value)  # how to fix it
+
+
+def test_a_rung_the_audit_fails_outright_climbs_to_the_next_instead_of_refusing(catalogue, monkeypatch):
+    # On the 0,2 % demo at a small budget, rung 0 ran out of budget and rung 3 (years per kommun)
+    # failed outright: two withheld Linköping quarters stayed pinned with nothing beside them
+    # left to hide. The old code refused personalkontinuitet_hemtjanst there; the fallback,
+    # which withholds every kommun cell, proves it.
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    tried = _no_time_for({0}, monkeypatch, failing={1, 2})
+    out = finish_cells(with_year(q3_raw()), indicator, catalogue, exact_audit=True, plan=PLAN)
+    assert len(tried) == 4  # rungs 0 (out of budget), 1 (fails), 3 (fails) and the fallback
+    assert out.attrs["audit"].rung == 4 and out.attrs["audit"].passed
+    assert set(out["area_code"]) == {"05"}
+
+
+def test_without_a_publishing_rule_the_refusal_names_the_budget_that_ran_out(catalogue, monkeypatch):
+    # No plan: no ladder to climb and no fallback. The message used to name the last rung's
+    # budget and "only län and areas", neither of which exists without a plan.
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    _no_time_for({0}, monkeypatch)
+    with pytest.raises(DisclosureError) as excinfo:
+        finish_cells(with_year(q3_raw()), indicator, catalogue, exact_audit=True, plan=None)
+    message = str(excinfo.value)
+    assert "`audit_iterations`" in message and "last_rung" not in message
+    assert "bara län" not in message
 
 
 def test_matavla_audit_rebuilds_every_kommun_cell_of_the_fallback(catalogue, monkeypatch):

@@ -14,9 +14,9 @@ into the interval.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from metrics.catalogue.model import Indicator
 from metrics.compute.sandbox import run_indicator_query
@@ -30,6 +30,9 @@ from metrics.compute.sqlgen import (
     base_sql,
     exact,
 )
+
+if TYPE_CHECKING:  # imported where frames are made: `matavla check` reaches this module
+    import pandas as pd
 
 CLUSTER_COLUMNS = ("sum_squares", "sum_cross", "sum_m_squares", "units")
 KEYS = ["area_code", "area_level", "period_type", "period_start", "breakdown", "sex", "age_band"]
@@ -116,6 +119,8 @@ def add_cluster_sums(
     """
     if not clustered(indicator):
         return raw
+    import pandas as pd
+
     sql = clusters_sql(indicator)
     sums = run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
     left = raw.drop(columns=[c for c in CLUSTER_COLUMNS if c in raw.columns])

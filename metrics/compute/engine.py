@@ -226,6 +226,7 @@ def _protect_on_the_ladder(
     tried: npt.NDArray[np.bool_] | None = None
     rule_cells = gone  # what the catalogue's rule (rung 0) withholds
     spent_before = 0  # iterations spent from budgets given up (the shared one, at the last rung)
+    failed: DisclosureError | None = None  # the last rung's outright failure, if it failed so
 
     def protect_rung(rung: int) -> tuple[npt.NDArray[np.bool_], AuditResult]:
         spent = budget.left() <= 0  # no LP work left: propagation only, no LP set up for nothing
@@ -240,9 +241,10 @@ def _protect_on_the_ladder(
             budget=budget,
             withheld=gone,
             withheld_unknown=rung > 0,
-            # Every kommun cell withheld: a small kommun count is län minus its area groups,
-            # which only the LP sees, so it is a target there (docs/disclosure.md).
-            withheld_targets=rung == FALLBACK_RUNG,
+            # A withheld small kommun count is an LP target on every rung, not left to
+            # propagation: it can be the län minus its area groups (K = L − G1 − G2), a combined
+            # sum only the LP sees (docs/disclosure.md, tests/test_fallback_rung_targets.py).
+            withheld_targets=rung > 0,
         )
         # The last rung's second try at the catalogue rule's own cells (it withholds nothing more,
         # e.g. years only) publishes what rung 0 does: recorded as rung 0, or the Data page and
@@ -270,24 +272,43 @@ def _protect_on_the_ladder(
             spent_before = budget.spent
             budget = AuditBudget(budgets.last_rung)
         tried = gone
-        final, audit = protect_rung(rung)
+        try:
+            final, audit = protect_rung(rung)
+        except DisclosureError as exc:
+            # A rung the audit fails outright (e.g. a withheld quarter the bounds arithmetic
+            # still pins, with nothing left beside it to hide) is not a reason to refuse: the
+            # next rung publishes less, and the fallback least of all.
+            if not exact_audit or plan is None:
+                raise
+            failed = exc
+            continue
         if not audit.timed_out:
             return final, audit, gone
+        failed = None
     if not exact_audit:
         return final, audit, gone  # the snabbkontroll: no LP to run out of budget
     # The last rung's LP ran out of its budget too. Propagation alone does not prove protection
     # (an outside attack solved cells it passed), so the indicator is not published on it: the
     # fallback withholds every kommun cell, on a budget of its own, and what even that cannot
     # prove is refused (its last good results are kept, marked stale).
-    if plan is not None:
-        fallback = withheld(df, rung_plan(plan, FALLBACK_RUNG))
-        if not np.array_equal(fallback, gone):
-            gone = fallback
-            spent_before += budget.spent
-            budget = AuditBudget(budgets.last_rung)
-            final, audit = protect_rung(FALLBACK_RUNG)
-            if not audit.timed_out:
-                return final, audit, gone
+    if plan is None:
+        raise DisclosureError(
+            indicator.id,
+            "LP-granskningen kunde inte bevisa skyddet inom sin arbetsbudget "
+            f"({thousands(audit.iterations)} simplexiterationer). Resultatet publiceras inte "
+            "(de senast godkända visas, markerade som inaktuella). Höj `audit_iterations` under "
+            "settings.publication i indicators.yaml och beräkna igen.",
+        )
+    fallback = withheld(df, rung_plan(plan, FALLBACK_RUNG))
+    if not np.array_equal(fallback, gone):
+        gone = fallback
+        spent_before += budget.spent
+        budget = AuditBudget(budgets.last_rung)
+        final, audit = protect_rung(FALLBACK_RUNG)  # its DisclosureError refuses the indicator
+        if not audit.timed_out:
+            return final, audit, gone
+    elif failed is not None:
+        raise failed
     raise DisclosureError(
         indicator.id,
         "LP-granskningen kunde inte bevisa skyddet inom sin arbetsbudget "

@@ -21,13 +21,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from metrics.catalogue.model import Indicator
 from metrics.compute.clusters import clustered
 from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql, not_year_local
+
+if TYPE_CHECKING:  # pandas is imported where frames are made: `matavla check` needs none
+    import pandas as pd
 
 RAW_CELLS = "raw_cells"
 
@@ -142,6 +145,8 @@ def spliced_rows(
     ).df()
     frames = [kept, *(query(indicator_sql(indicator, int(year))) for year in years)]
     # an empty frame would turn text columns into object; the kept rows have the query's types
+    import pandas as pd
+
     rows = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     rows = rows.sort_values(ROW_KEY, na_position="last", kind="stable", ignore_index=True)
     return rows[names]

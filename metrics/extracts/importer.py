@@ -345,8 +345,21 @@ class _Piece:
         self.con = con
         self.raw = raw
         self.trimmed = trim_table(raw)
+        # A connection that has run catalogue SQL has external access off (`metrics.compute.
+        # sandbox`), and with it DuckDB's replacement scans: there the pieces are registered,
+        # at the cost of the transaction holding them all until its commit.
+        (row,) = con.execute("SELECT current_setting('enable_external_access')").fetchall()
+        self.scans = bool(row[0])
 
     def run(self, sql: str) -> list[tuple]:
+        if not self.scans:
+            self.con.register(RAW, self.raw)
+            self.con.register(TRIMMED, self.trimmed)
+            try:
+                return self.con.execute(sql).fetchall()
+            finally:
+                self.con.unregister(RAW)
+                self.con.unregister(TRIMMED)
         # read by the statement (see the class docstring); named as RAW and TRIMMED
         _matavla_import_raw = self.raw
         _matavla_import_trimmed = self.trimmed

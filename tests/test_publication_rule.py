@@ -582,6 +582,33 @@ def test_the_board_says_why_a_kommun_has_no_months():
     assert Publication.from_json(None) == Publication()  # results from before the rule: all shown
 
 
+def test_a_withheld_sum_that_is_no_count_may_be_pinned_but_its_small_count_may_not():
+    from metrics.stats.protection import quick_check
+
+    # kontinuitet_lakare: the numerator is Σ COC (no count), the denominator persons. Kommun A is
+    # withheld, B published, the län is A + B. A's Σ COC = 10,5 − 6,5 = 4,0 exactly: a value the
+    # primary rule would publish (it hides a cell only for its few persons). With every kommun
+    # cell withheld on rung 3, this failed kontinuitet_lakare on the 2 % demo and refused it.
+    equations = [(0, [1, 2])]
+    hidden = np.array([False, True, False])
+    withheld_cells = np.array([False, True, False])
+
+    def check(persons_a: float):
+        num = Quantity("numerator", np.array([10.5, 4.0, 6.5]), equations, required_width=None)
+        den = Quantity(
+            "denominator",
+            np.array([persons_a + 20.0, persons_a, 20.0]),
+            equations,
+            required_width=5.0,
+            publishable_from=10.0,
+        )
+        return quick_check(hidden, num, den, True, withheld_cells)
+
+    assert check(20.0).passed  # 20 persons = 40 − 20: pinned, but no small count
+    # 3 persons = 23 − 20, pinned and small: still failing
+    assert [(f.cell, f.quantity) for f in check(3.0).findings] == [(1, "denominator")]
+
+
 def test_a_withheld_cell_known_to_be_large_passes_and_one_known_to_be_small_fails():
     from metrics.stats.protection import quick_check
 

@@ -689,6 +689,41 @@ def test_a_refused_indicator_s_stale_results_keep_the_rung_they_were_published_o
     assert ladder() == {}
 
 
+def test_stale_results_published_on_propagation_alone_are_flagged_while_they_are_shown(catalogue):
+    from metrics.compute.disclosure import record_audit
+    from metrics.dashboard.logic.audit_status import audit_overview
+    from metrics.stats.audit import AuditResult
+
+    con = empty_db(catalogue)
+
+    def record() -> dict:
+        return json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])
+
+    # Monday, before "nothing on propagation alone": proaktiva_kontakter's LP ran out of budget
+    # and it was published all the same, on the snabbkontroll
+    record_audit(
+        con, {"proaktiva_kontakter": AuditResult(cells=21, hidden=3, timed_out=True)}, "2026-12-01 08:00:00"
+    )
+    # Tuesday: refused; Monday's results stay on the board, stale – and still unproven
+    record_audit(con, {}, "2026-12-02 08:00:00", refused=["proaktiva_kontakter"])
+    assert record()["stale_unproven"] == ["proaktiva_kontakter"]
+    overview = audit_overview(record())
+    assert overview.tone == "bad"
+    assert any("proaktiva_kontakter skyddades bara av snabbkontrollen" in n for n in overview.notes)
+    # Wednesday, `compute --only sip_per_1000`: proaktiva_kontakter's results are still those
+    record_audit(
+        con, {"sip_per_1000": AuditResult(cells=9, hidden=0)}, "2026-12-03 08:00:00", replace_all=False
+    )
+    assert record()["stale_unproven"] == ["proaktiva_kontakter"]
+    # Thursday: refused again in a full compute – still the same old results
+    record_audit(con, {}, "2026-12-04 08:00:00", refused=["proaktiva_kontakter"])
+    assert record()["stale_unproven"] == ["proaktiva_kontakter"]
+    # Friday: computed and LP-proven – nothing stale left to flag
+    record_audit(con, {"proaktiva_kontakter": AuditResult(cells=21, hidden=3)}, "2026-12-05 08:00:00")
+    assert record()["stale_unproven"] == []
+    assert not any("snabbkontrollen" in n for n in audit_overview(record()).notes)
+
+
 def test_the_data_page_does_not_call_a_coarser_rung_the_lp_proved_unproven():
     from metrics.dashboard.logic.audit_status import audit_status
 

@@ -269,6 +269,14 @@ def audit_summary(
     }
 
 
+def _stale_unproven(old: dict, refused: Iterable[str]) -> list[str]:
+    """The refused indicators whose kept (stale) results were published on propagation alone:
+    their entry in the record before said the LP ran out of budget, or it said so already."""
+    entries = old.get("indicators") or {}
+    before = set(old.get("stale_unproven") or []) | set(old.get("lp_timed_out") or [])
+    return sorted(k for k in refused if k in before or (entries.get(k) or {}).get("lp_timed_out"))
+
+
 def record_audit(
     con: duckdb.DuckDBPyConnection,
     results: dict[str, AuditResult],
@@ -293,6 +301,10 @@ def record_audit(
     # that were published, so its rung stays in `ladder` though its entry goes.
     stale_rungs = {k: r for k, r in (old.get("ladder") or {}).items() if k in set(summary["refused"])}
     summary["ladder"] = {**summary["ladder"], **stale_rungs}
+    # A refused indicator's kept results may be older than the rule "nothing on propagation
+    # alone": published when its LP ran out of budget, proven only by the snabbkontroll. That
+    # stays known (and shown) for as long as those results are.
+    summary["stale_unproven"] = _stale_unproven(old, summary["refused"])
     if not replace_all and previous:
         entries = {**old.get("indicators", {}), **summary["indicators"]}
         for refused_id in summary["refused"]:  # not `key`: that names the meta row written below
@@ -312,6 +324,7 @@ def record_audit(
                 **{k: r for k, r in (old.get("ladder") or {}).items() if k in refused_all},
             },
             refused=refused_all,
+            stale_unproven=_stale_unproven(old, refused_all),
             # The weaker check speaks for all when a partial run mixed them.
             check=LP_CHECK if all(e.get("check") == LP_CHECK for e in entries.values()) else QUICK_CHECK,
         )

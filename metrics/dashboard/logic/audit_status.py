@@ -78,6 +78,14 @@ def audit_overview(
                 f"{LADDER[int(rung)]} för {name(indicator)}: "
                 "LP-granskningen hann inte bevisa skyddet av en finare indelning inom sin arbetsbudget"
             )
+    if unproven := compute.get("stale_unproven") or []:
+        # Kept after a refusal, from a run when propagation alone could still publish.
+        notes.append(
+            f"De inaktuella resultaten som visas för {', '.join(map(name, unproven))} skyddades bara "
+            "av snabbkontrollen (LP-granskningens arbetsbudget tog slut när de beräknades): "
+            "kör `matavla audit` för att pröva dem"
+        )
+        value, tone = "Underkänd", "bad"
     if timed_out := compute.get("lp_timed_out") or []:
         notes.append(
             f"LP-granskningens arbetsbudget tog slut för {', '.join(map(name, timed_out))}: "

@@ -314,14 +314,14 @@ def propagation_findings(
         narrow = hidden & (width < required * (1 - 1e-9))
         if q.zero_publishable:  # pinned to exactly 0: a 0 may be published
             narrow &= ~(high[i * n : (i + 1) * n] <= ZERO)
-        if withheld is not None and q.publishable_from is None:
+        if withheld is not None and (small_below := q.publishable_from) is None:
             # Not a count (Σ COC, hours, SEK): the primary rule never hides it for its own value,
             # only for its cell's small count, which the count's own check covers. A withheld
             # one pinned is a value the rule would have published.
             narrow &= ~withheld
-        elif withheld is not None:
+        elif withheld is not None and small_below is not None:
             q_low, q_high = low[i * n : (i + 1) * n], high[i * n : (i + 1) * n]
-            may_be_small = q_high < q.publishable_from - 1e-9
+            may_be_small = q_high < small_below - 1e-9
             if q.zero_publishable:
                 may_be_small &= q_low > ZERO
             narrow &= ~withheld | may_be_small

@@ -9,6 +9,7 @@ Rungs: 1 no kommun months; 2 also no kommun quarters by sex and age band; 3 only
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,99 @@ def test_the_rungs_are_read_from_computes_audit_record() -> None:
     assert ladder_note(ladder, "digitala_kontakter", "year") == NONE_AT_ALL
     assert ladder_note(ladder, "aterinskrivning_30d_65", "month") == MONTHS
     assert ladder_note(ladder, "fast_lakarkontakt", "month") is None  # not on the ladder: rung 0
+
+
+def _board_with_a_ladder(tmp_path: Path) -> Path:
+    """tests/test_dashboard_data.py's Östergötland (kommuner 0512 Ydre, 0580 Linköping, 0581
+    Norrköping), as compute would publish it with fast_lakarkontakt on rung 4 and
+    aterinskrivning_30d_65 on rung 1."""
+    import duckdb
+
+    from metrics.db import set_meta
+    from tests.test_dashboard_data import INSERT_RESULT, build_db
+
+    db = build_db(tmp_path / "results.duckdb")
+    con = duckdb.connect(str(db))
+    # rung 4: no kommun cells of fast_lakarkontakt; the län's and the närsjukvårdsområden's stay
+    con.execute("DELETE FROM results WHERE indicator = 'fast_lakarkontakt' AND area_level = 'kommun'")
+    con.execute(
+        INSERT_RESULT + "('fast_lakarkontakt', 'nso_central', 'narsjukvardsomrade', '2024', 'year', "
+        "'2024-01-01', 'total', NULL, NULL, 2800, 5600, 50.0, 48.7, 51.3, false, NULL), "
+        "('fast_lakarkontakt', 'nso_vast', 'narsjukvardsomrade', '2024', 'year', "
+        "'2024-01-01', 'total', NULL, NULL, 1200, 3000, 40.0, 38.2, 41.8, false, NULL), "
+        "('fast_lakarkontakt', 'nso_ost', 'narsjukvardsomrade', '2024', 'year', "
+        "'2024-01-01', 'total', NULL, NULL, 1750, 5000, 35.0, 33.7, 36.3, false, NULL)"
+    )
+    # rung 1: the län's month, and Linköping's year (kommun years are published on rung 1)
+    con.execute(
+        INSERT_RESULT + "('aterinskrivning_30d_65', '05', 'lan', '2024-03', 'month', '2024-03-01', "
+        "'total', NULL, NULL, 30, 200, 15.0, 10.4, 20.7, false, NULL), "
+        "('aterinskrivning_30d_65', '05', 'lan', '2024', 'year', '2024-01-01', "
+        "'total', NULL, NULL, 360, 2400, 15.0, 13.6, 16.5, false, NULL), "
+        "('aterinskrivning_30d_65', '0580', 'kommun', '2024', 'year', '2024-01-01', "
+        "'total', NULL, NULL, 120, 1000, 12.0, 10.1, 14.2, false, NULL)"
+    )
+    ladder = {"fast_lakarkontakt": 4, "aterinskrivning_30d_65": 1}
+    set_meta(con, "audit", json.dumps({"passed": True, "check": "snabbkontroll", "ladder": ladder}))
+    con.close()
+    return db
+
+
+@pytest.fixture()
+def app(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from metrics.dashboard.server import create_app
+    from tests.test_dashboard_data import CATALOGUE
+
+    return create_app(db_path=_board_with_a_ladder(tmp_path), catalog_path=CATALOGUE)
+
+
+def _indicator(indicator_id: str):  # type: ignore[no-untyped-def]
+    from metrics.dashboard.source.context import indicator_or_none
+
+    found = indicator_or_none(indicator_id)
+    assert found is not None
+    return found
+
+
+def test_the_kommun_page_says_what_the_ladder_does_not_publish(app) -> None:  # type: ignore[no-untyped-def]
+    from metrics.dashboard.pages import kommun  # after the app: Dash registers the pages
+
+    with app.server.test_request_context("/"):
+        fast, readmissions = _indicator("fast_lakarkontakt"), _indicator("aterinskrivning_30d_65")
+        # the profile row of fast_lakarkontakt says why, not "Ingen data för perioden"
+        profile = str(kommun.render("0580", "2024"))
+        assert profile.count(NONE_AT_ALL) == 1
+        # its trend and breakdowns: the note once, and no "saknas" (= not delivered) anywhere,
+        # not even in the hover of an empty kommun line
+        trend = str(kommun.render_trend("0580", "2024", fast))
+        assert trend.count(NONE_AT_ALL) == 1
+        assert "saknas" not in trend
+        # rung 1: Linköping's months of readmissions are withheld, its years are not
+        months = str(kommun.render_trend("0580", "2024-03", readmissions))
+        assert months.count(MONTHS) == 1
+        assert "saknas" not in months
+        assert "röjandekontrollen" not in str(kommun.render_trend("0580", "2024", readmissions))
+
+
+def test_the_indicator_page_says_what_the_ladder_does_not_publish(app) -> None:  # type: ignore[no-untyped-def]
+    from metrics.dashboard.pages import indikator
+
+    with app.server.test_request_context("/"):
+        fast, readmissions = _indicator("fast_lakarkontakt"), _indicator("aterinskrivning_30d_65")
+        # the facets of the län's kommuner (empty) and the marked kommun's breakdowns
+        page = str(indikator.render(fast, "05", "2024", ["0580"]))
+        assert NONE_AT_ALL in page
+        assert MONTHS in str(indikator.render(readmissions, "05", "2024-03", []))
+        assert "röjandekontrollen" not in str(indikator.render(readmissions, "05", "2024", []))
+
+
+def test_the_comparison_page_says_what_the_ladder_does_not_publish(app) -> None:  # type: ignore[no-untyped-def]
+    from metrics.dashboard.pages import jamfor
+
+    with app.server.test_request_context("/"):
+        fast = _indicator("fast_lakarkontakt")
+        # the note instead of three kommun bars "saknas"; the areas keep their values
+        compared = str(jamfor.render("05", fast, "2024", []))
+        assert compared.count(NONE_AT_ALL) == 1
+        assert "saknas" not in compared
+        assert "Närsjukvårdsområde Central 50,0" in compared  # 2 800 / 5 600 = 50,0 %

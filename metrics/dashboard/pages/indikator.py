@@ -23,6 +23,7 @@ from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.plan import follow_ups
 from metrics.dashboard.logic.publication_notes import breakdown_note, months_note_for
 from metrics.dashboard.logic.riket import kolada_columns, riket_cells
+from metrics.dashboard.logic.rung_notes import ladder_note
 from metrics.dashboard.logic.series import breakdown, trend
 from metrics.dashboard.logic.urlstate import (
     ViewState,
@@ -338,16 +339,25 @@ def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         ),
     )
 
-    # The publishing rule: say which kommuner have no months, rather than draw empty facets.
-    months_withheld = months_note_for(snap.publication, kommuner) if period_type == "month" else None
+    # The publishing ladder (this indicator's kommun values of the period type, for every kommun)
+    # and the publishing rule (which kommuner have no months): say so rather than draw empty facets.
+    months_withheld = ladder_note(snap.ladder, indicator.id, period_type) or (
+        months_note_for(snap.publication, kommuner) if period_type == "month" else None
+    )
     breakdown_blocks: list[Any] = []
     marked = [c for c in markera if c in codes][:MAX_BREAKDOWN_KOMMUNER]
-    breakdown_notes = sorted(
-        {
-            note
-            for c in marked
-            if (note := breakdown_note(snap.publication, c, selected.type if selected else "year"))
-        }
+    # the ladder withholds the breakdowns of every kommun marked: one note says it for all of them
+    on_ladder = ladder_note(snap.ladder, indicator.id, period_type, "sex") if marked else None
+    breakdown_notes = (
+        [on_ladder]
+        if on_ladder
+        else sorted(
+            {
+                note
+                for c in marked
+                if (note := breakdown_note(snap.publication, c, selected.type if selected else "year"))
+            }
+        )
     )
     shown = [lan, *marked]
     for kind, title in (("sex", "kön"), ("age_band", "åldersgrupp")):

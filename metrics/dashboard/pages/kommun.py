@@ -28,6 +28,7 @@ from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.plan import plan_of
 from metrics.dashboard.logic.profile import profile_frame, profile_rows, profile_summary
 from metrics.dashboard.logic.publication_notes import breakdown_note, months_note
+from metrics.dashboard.logic.rung_notes import ladder_note
 from metrics.dashboard.logic.series import breakdown, trend, trend_frame
 from metrics.dashboard.logic.urlstate import (
     ViewState,
@@ -187,12 +188,17 @@ def _build_trend(kommun: str, lan: str, period: str, indicator: Indicator) -> li
     series = trend(snap, indicator.id, lan, [kommun, lan], period_type)
     own, county = series[kommun], series[lan]
     dec, unit = indicator.decimals, indicator.unit
-    # The publishing rule: no month values for a small kommun (say so instead of an empty line)
-    withheld = months_note(snap.publication, kommun) if period_type == "month" else None
+    # The publishing ladder (the indicator's kommun months, quarters or all its kommun values) and
+    # the publishing rule (no month values for a small kommun): say so instead of an empty line
+    withheld = ladder_note(snap.ladder, indicator.id, period_type) or (
+        months_note(snap.publication, kommun) if period_type == "month" else None
+    )
     spec = catalogue().target_for(indicator, lan)  # the län's plan may set its own target
+    # Withheld, the kommun's line has no point: drawn, its hover would say "för få / saknas"
+    mine = [] if withheld else [Series(name, own.labels, own.value, own.low, own.high, KOMMUN, KOMMUN_BAND)]
     fig = trend_figure(
         [
-            Series(name, own.labels, own.value, own.low, own.high, KOMMUN, KOMMUN_BAND),
+            *mine,
             Series(
                 lname,
                 county.labels,
@@ -214,8 +220,8 @@ def _build_trend(kommun: str, lan: str, period: str, indicator: Indicator) -> li
     table_rows = [
         [
             p,
-            format_value(v, dec, unit) if not s else "för få",
-            format_interval(lo, hi, dec),
+            "visas inte" if withheld else format_value(v, dec, unit) if not s else "för få",
+            "" if withheld else format_interval(lo, hi, dec),
             format_value(lv, dec, unit),
         ]
         for p, v, lo, hi, s, lv in zip(
@@ -227,8 +233,13 @@ def _build_trend(kommun: str, lan: str, period: str, indicator: Indicator) -> li
         figure_block(
             f"{PAGE}-trend-graph",
             fig,
-            title=(f"{indicator.title}: {name} och {lname} per {PERIOD_WORDS.get(period_type, 'år')}"),
-            description=f"Linjediagram. {name}: {described}.",
+            title=(
+                f"{indicator.title}: {lname if withheld else f'{name} och {lname}'} "
+                f"per {PERIOD_WORDS.get(period_type, 'år')}"
+            ),
+            description=f"Linjediagram med bara {lname}: värdena för {name} visas inte."
+            if withheld
+            else f"Linjediagram. {name}: {described}.",
             table=as_table(["Period", name, "95 % KI", lname], table_rows, numeric=(1, 3)),
         )
     ]
@@ -272,7 +283,12 @@ def _build_trend(kommun: str, lan: str, period: str, indicator: Indicator) -> li
                 table=as_table([title, name, "95 % KI", lname], rows_b, numeric=(1, 3)),
             )
         )
-    not_published = breakdown_note(snap.publication, kommun, period_type) if indicator.breakdowns else None
+    not_published = (
+        ladder_note(snap.ladder, indicator.id, period_type, "sex")
+        or breakdown_note(snap.publication, kommun, period_type)
+        if indicator.breakdowns
+        else None
+    )
     if breakdown_blocks:
         blocks.append(html.Div(breakdown_blocks, className="grid-2"))
     elif withheld:

@@ -195,10 +195,12 @@ def _build_trend(kommun: str, lan: str, period: str, indicator: Indicator) -> li
     )
     spec = catalogue().target_for(indicator, lan)  # the län's plan may set its own target
     # Withheld, the kommun's line has no point: drawn, its hover would say "för få / saknas"
-    mine = [] if withheld else [Series(name, own.labels, own.value, own.low, own.high, KOMMUN, KOMMUN_BAND)]
+    kommun_line = (
+        [] if withheld else [Series(name, own.labels, own.value, own.low, own.high, KOMMUN, KOMMUN_BAND)]
+    )
     fig = trend_figure(
         [
-            *mine,
+            *kommun_line,
             Series(
                 lname,
                 county.labels,

@@ -92,7 +92,7 @@ def test_the_rungs_are_read_from_computes_audit_record() -> None:
 def _board_with_a_ladder(tmp_path: Path) -> Path:
     """tests/test_dashboard_data.py's Östergötland (kommuner 0512 Ydre, 0580 Linköping, 0581
     Norrköping), as compute would publish it with fast_lakarkontakt on rung 4 and
-    aterinskrivning_30d_65 on rung 1."""
+    aterinskrivning_30d_65 on rung 2."""
     import duckdb
 
     from metrics.db import set_meta
@@ -110,16 +110,29 @@ def _board_with_a_ladder(tmp_path: Path) -> Path:
         "('fast_lakarkontakt', 'nso_ost', 'narsjukvardsomrade', '2024', 'year', "
         "'2024-01-01', 'total', NULL, NULL, 1750, 5000, 35.0, 33.7, 36.3, false, NULL)"
     )
-    # rung 1: the län's month, and Linköping's year (kommun years are published on rung 1)
+    # the län's values by sex in 2024 (län cells stay on every rung)
+    con.execute(
+        INSERT_RESULT + "('fast_lakarkontakt', '05', 'lan', '2024', 'year', '2024-01-01', 'sex', 'K', NULL, "
+        "2300, 5000, 46.0, 44.6, 47.4, false, NULL), "
+        "('fast_lakarkontakt', '05', 'lan', '2024', 'year', '2024-01-01', 'sex', 'M', NULL, "
+        "2200, 5000, 44.0, 42.6, 45.4, false, NULL)"
+    )
+    # rung 2: the län's month, quarter and quarter by sex; Linköping's year and quarter total
     con.execute(
         INSERT_RESULT + "('aterinskrivning_30d_65', '05', 'lan', '2024-03', 'month', '2024-03-01', "
         "'total', NULL, NULL, 30, 200, 15.0, 10.4, 20.7, false, NULL), "
         "('aterinskrivning_30d_65', '05', 'lan', '2024', 'year', '2024-01-01', "
         "'total', NULL, NULL, 360, 2400, 15.0, 13.6, 16.5, false, NULL), "
         "('aterinskrivning_30d_65', '0580', 'kommun', '2024', 'year', '2024-01-01', "
-        "'total', NULL, NULL, 120, 1000, 12.0, 10.1, 14.2, false, NULL)"
+        "'total', NULL, NULL, 120, 1000, 12.0, 10.1, 14.2, false, NULL), "
+        "('aterinskrivning_30d_65', '05', 'lan', '2024-Q1', 'quarter', '2024-01-01', "
+        "'total', NULL, NULL, 90, 600, 15.0, 12.4, 18.0, false, NULL), "
+        "('aterinskrivning_30d_65', '05', 'lan', '2024-Q1', 'quarter', '2024-01-01', "
+        "'sex', 'K', NULL, 48, 300, 16.0, 12.3, 20.5, false, NULL), "
+        "('aterinskrivning_30d_65', '0580', 'kommun', '2024-Q1', 'quarter', '2024-01-01', "
+        "'total', NULL, NULL, 30, 250, 12.0, 8.6, 16.6, false, NULL)"
     )
-    ladder = {"fast_lakarkontakt": 4, "aterinskrivning_30d_65": 1}
+    ladder = {"fast_lakarkontakt": 4, "aterinskrivning_30d_65": 2}
     set_meta(con, "audit", json.dumps({"passed": True, "check": "snabbkontroll", "ladder": ladder}))
     con.close()
     return db
@@ -154,10 +167,19 @@ def test_the_kommun_page_says_what_the_ladder_does_not_publish(app) -> None:  # 
         trend = str(kommun.render_trend("0580", "2024", fast))
         assert trend.count(NONE_AT_ALL) == 1
         assert "saknas" not in trend
-        # rung 1: Linköping's months of readmissions are withheld, its years are not
+        # no empty Linköping line or bars: the län's line and its bars by sex (46,0 % and 44,0 %)
+        assert "'name': 'Linköping'" not in trend
+        assert "Tabell: Kön, Östergötlands län, 95 % KI" in trend and "46,0" in trend
+        # rung 2: Linköping's months of readmissions are withheld
         months = str(kommun.render_trend("0580", "2024-03", readmissions))
         assert months.count(MONTHS) == 1
         assert "saknas" not in months
+        # … its quarter total is drawn (12,0 %), its quarter by sex is not: the note, the län's bar
+        quarter = str(kommun.render_trend("0580", "2024-Q1", readmissions))
+        assert quarter.count(QUARTER_BREAKDOWNS) == 1 and MONTHS not in quarter
+        assert quarter.count("'name': 'Linköping'") == 1  # the trend line only
+        assert "12,0" in quarter and "16,0" in quarter
+        # its years are all published
         assert "röjandekontrollen" not in str(kommun.render_trend("0580", "2024", readmissions))
 
 

@@ -341,7 +341,8 @@ def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
 
     # The publishing ladder (this indicator's kommun values of the period type, for every kommun)
     # and the publishing rule (which kommuner have no months): say so rather than draw empty facets.
-    months_withheld = ladder_note(snap.ladder, indicator.id, period_type) or (
+    kommun_values_withheld = ladder_note(snap.ladder, indicator.id, period_type)
+    months_withheld = kommun_values_withheld or (
         months_note_for(snap.publication, kommuner) if period_type == "month" else None
     )
     breakdown_blocks: list[Any] = []
@@ -359,7 +360,7 @@ def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
             }
         )
     )
-    shown = [lan, *marked]
+    shown = [lan] if on_ladder else [lan, *marked]  # no empty kommun series in the legend
     for kind, title in (("sex", "kön"), ("age_band", "åldersgrupp")):
         if kind not in indicator.breakdowns:
             continue
@@ -405,7 +406,9 @@ def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
             ]
         )
         intro = (
-            "Länet och de markerade kommunerna (högst fyra)."
+            "Länet."
+            if on_ladder
+            else "Länet och de markerade kommunerna (högst fyra)."
             if markera
             else "Länet; markera kommuner för att jämföra dem."
         )
@@ -421,7 +424,10 @@ def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         section("Definition", _definition(indicator)),
         section(
             "Utveckling i länets kommuner",
-            html.Div([html.P(months_withheld, className="muted publication-note"), facet_block])
+            # every kommun's facet would hold the län's line alone: the note says why instead
+            html.P(kommun_values_withheld, className="muted publication-note")
+            if kommun_values_withheld
+            else html.Div([html.P(months_withheld, className="muted publication-note"), facet_block])
             if months_withheld
             else facet_block,
         ),

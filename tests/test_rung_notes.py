@@ -132,6 +132,17 @@ def _board_with_a_ladder(tmp_path: Path) -> Path:
         "('aterinskrivning_30d_65', '0580', 'kommun', '2024-Q1', 'quarter', '2024-01-01', "
         "'total', NULL, NULL, 30, 250, 12.0, 8.6, 16.6, false, NULL)"
     )
+    # an indicator on rung 0 keeps the three kommuner on the board (its columns come from results)
+    con.execute(
+        INSERT_RESULT + "('kontinuitet_lakare', '05', 'lan', '2024', 'year', '2024-01-01', 'total', "
+        "NULL, NULL, NULL, NULL, 0.30, NULL, NULL, false, NULL), "
+        "('kontinuitet_lakare', '0512', 'kommun', '2024', 'year', '2024-01-01', 'total', "
+        "NULL, NULL, NULL, NULL, 0.28, NULL, NULL, false, NULL), "
+        "('kontinuitet_lakare', '0580', 'kommun', '2024', 'year', '2024-01-01', 'total', "
+        "NULL, NULL, NULL, NULL, 0.31, NULL, NULL, false, NULL), "
+        "('kontinuitet_lakare', '0581', 'kommun', '2024', 'year', '2024-01-01', 'total', "
+        "NULL, NULL, NULL, NULL, 0.29, NULL, NULL, false, NULL)"
+    )
     ladder = {"fast_lakarkontakt": 4, "aterinskrivning_30d_65": 2}
     set_meta(con, "audit", json.dumps({"passed": True, "check": "snabbkontroll", "ladder": ladder}))
     con.close()
@@ -209,3 +220,29 @@ def test_the_comparison_page_says_what_the_ladder_does_not_publish(app) -> None:
         assert compared.count(NONE_AT_ALL) == 1
         assert "saknas" not in compared
         assert "Närsjukvårdsområde Central 50,0" in compared  # 2 800 / 5 600 = 50,0 %
+
+
+def test_the_board_says_once_across_the_kommun_columns_what_the_ladder_does_not_publish(
+    tmp_path: Path,
+) -> None:
+    from metrics.catalogue.loader import load_catalogue
+    from metrics.dashboard.logic.board import board, board_frame, board_rows
+    from metrics.dashboard.logic.choices import kommuner_by_name
+    from metrics.dashboard.source.data import read_snapshot
+    from metrics.dashboard.views.board_table import board_table_html
+    from tests.test_dashboard_data import CATALOGUE
+
+    snap = read_snapshot(_board_with_a_ladder(tmp_path))
+    cat = load_catalogue(CATALOGUE).catalogue
+    row = board_rows(snap, cat, "05", "2024")["fast_lakarkontakt"]
+    # the län keeps its 45,0 % (4 500 / 10 000); no kommun cell, each of which would say "saknas"
+    assert row.value == 45.0 and row.cells == [] and row.withheld == NONE_AT_ALL
+    sections = board(snap, cat, "05", "2024")
+    page = board_table_html(sections, "05", "Östergötlands län", "2024", kommuner_by_name(snap, "05"), "/")
+    fast = next(tr for tr in page.split("<tr") if "indikator/fast_lakarkontakt" in tr)
+    assert fast.count(NONE_AT_ALL) == 1 and "saknas" not in fast
+    assert 'colspan="3"' in fast  # across Ydre, Linköping and Norrköping
+    frame = board_frame(sections, "Östergötlands län", "2024")
+    fast_rows = frame[frame["Indikator-id"] == "fast_lakarkontakt"]
+    assert fast_rows["Område"].drop_duplicates().tolist() == ["Östergötlands län"]
+    assert set(fast_rows["Anmärkning"]) == {NONE_AT_ALL}

@@ -360,7 +360,7 @@ def _build(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
                 ],
                 className="kpis kpis-jamfor",
             ),
-            legend(classes),
+            key := legend(classes),
         ]
     )
 
@@ -539,6 +539,8 @@ def _build(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
         note = html.Div(
             alert(not_published, kind="info", title="Kommunvärden visas inte"), className="figure"
         )
+        if not group_blocks:  # no bar left to colour: the colours' key would explain nothing
+            header.children.remove(key)
         return [header, html.Div([note, *group_blocks], className="stack")]
     return [
         header,

@@ -29,6 +29,7 @@ from metrics.dashboard.logic.format import (
 )
 from metrics.dashboard.logic.periods import parse_period, previous_comparable
 from metrics.dashboard.logic.plan import plan_of
+from metrics.dashboard.logic.rung_notes import ladder_note
 from metrics.dashboard.logic.standardised import compared_standardised, standardised_text
 from metrics.dashboard.logic.verdicts import TestedChange, TrendMarker, board_change, cell_class, trend_marker
 from metrics.dashboard.source.data import ResultRow, Snapshot
@@ -72,6 +73,8 @@ class BoardRow:
     standardised: str | None = None  # 'Åldersstandardiserat 1 234 (…)' beside the crude value
     compared_standardised: bool = False  # the colours compare the standardised values
     target_spec: TargetSpec | None = None  # the target that applies in the län (its plan's own wins)
+    # why no kommun has a value (the publishing ladder): shown across the kommun columns, no cells
+    withheld: str | None = None
 
 
 NOT_FOLLOWED = "Följs ännu inte upp"
@@ -169,6 +172,8 @@ def board_row(
         return BoardRow(indicator, None, None, None, None, None, None, upto, trend, [], note)
     own = current.get(lan)
     value = own.value if own else None
+    # on its rung of the publishing ladder the indicator has no kommun values of this period type
+    withheld = ladder_note(snap.ladder, indicator.id, period_type)
     previous = previous_comparable(period)
     prev_row = snap.cells(indicator.id, lan, previous).get(lan) if previous else None
     # a period covered in part is never presented as a change against a complete one
@@ -201,13 +206,14 @@ def board_row(
         status,
         upto,
         trend,
-        kommun_cells(current, kommuner, value, indicator),
+        [] if withheld else kommun_cells(current, kommuner, value, indicator),
         partial=partial_text(own, period),
         missing=missing_note(current, kommuner),
         trend=trend_marker(own.trend, indicator.direction) if own and period_type == "year" else None,
         standardised=standardised_text(own, indicator.decimals, indicator.unit),
         compared_standardised=compared_standardised(current, lan),
         target_spec=spec,
+        withheld=withheld,
     )
 
 
@@ -273,7 +279,7 @@ def board_frame(sections: list[BoardSection], lan_name: str, period: str) -> pd.
                     "Mål": _target_level(row),
                     "Målstatus": "" if row.target is None else row.target.text,
                     "Målets källa": "" if row.target_spec is None else row.target_spec.provenance,
-                    "Anmärkning": "; ".join(filter(None, [row.note, row.partial, row.missing])),
+                    "Anmärkning": "; ".join(filter(None, [row.note, row.partial, row.missing, row.withheld])),
                 }
             )
             for cell in row.cells:

@@ -23,6 +23,7 @@ from metrics.dashboard.logic.comparison import (
 from metrics.dashboard.logic.format import format_period, is_missing, join_words, plural
 from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.plan import plan_of
+from metrics.dashboard.logic.rung_notes import ladder_note
 from metrics.dashboard.logic.spine import SpineGeometry, spine_geometry
 from metrics.dashboard.logic.standardised import compared_standardised, standardised_text
 from metrics.dashboard.logic.verdicts import TrendMarker, cell_class, trend_marker
@@ -46,6 +47,7 @@ class ProfileRow:
     standardised: str | None = None  # 'Åldersstandardiserat 1 234 (…)' beside the crude value
     compared_standardised: bool = False  # the verdict compares the standardised values
     path: tuple[PlanNode, ...] = ()  # the plan's headings down to `area` (nested plans)
+    withheld: bool = False  # the publishing ladder withholds the kommun's value (not "saknas")
 
 
 def _num(value: object) -> float | None:
@@ -98,6 +100,12 @@ def _profile_row(
     lan_value = lan_row.value if lan_row else None
     values = [r.value for r in cells.values() if r.area_level == "kommun"]
     own = cells.get(kommun)
+    not_published = ladder_note(snap.ladder, ind.id, period_type)
+    if own is None and not_published:
+        # delivered, but not published on the indicator's rung: not "Ingen data för perioden"
+        return ProfileRow(
+            ind, area, None, None, None, False, lan_value, values, NO_DATA, None, not_published, withheld=True
+        )
     if own is None or own.missing:
         return ProfileRow(
             ind,
@@ -210,6 +218,8 @@ def profile_frame(rows: list[ProfileRow], kommun_name: str, lan_name: str, perio
                 "Högsta i länet": max(known) if known else None,
                 "Jämfört med länet": "för få"
                 if r.suppressed
+                else "visas inte per kommun"
+                if r.withheld
                 else class_sentence(r.cls, r.indicator.direction),
                 "Anmärkning": r.note or "",
             }

@@ -23,6 +23,7 @@ from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.plan import follow_ups
 from metrics.dashboard.logic.publication_notes import breakdown_note, months_note_for
 from metrics.dashboard.logic.riket import kolada_columns, riket_cells
+from metrics.dashboard.logic.rung_notes import ladder_note
 from metrics.dashboard.logic.series import breakdown, trend
 from metrics.dashboard.logic.urlstate import (
     ViewState,
@@ -338,18 +339,28 @@ def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         ),
     )
 
-    # The publishing rule: say which kommuner have no months, rather than draw empty facets.
-    months_withheld = months_note_for(snap.publication, kommuner) if period_type == "month" else None
+    # The publishing ladder (this indicator's kommun values of the period type, for every kommun)
+    # and the publishing rule (which kommuner have no months): say so rather than draw empty facets.
+    kommun_values_withheld = ladder_note(snap.ladder, indicator.id, period_type)
+    months_withheld = kommun_values_withheld or (
+        months_note_for(snap.publication, kommuner) if period_type == "month" else None
+    )
     breakdown_blocks: list[Any] = []
     marked = [c for c in markera if c in codes][:MAX_BREAKDOWN_KOMMUNER]
-    breakdown_notes = sorted(
-        {
-            note
-            for c in marked
-            if (note := breakdown_note(snap.publication, c, selected.type if selected else "year"))
-        }
+    # the ladder withholds the breakdowns of every kommun marked: one note says it for all of them
+    on_ladder = ladder_note(snap.ladder, indicator.id, period_type, "sex") if marked else None
+    breakdown_notes = (
+        [on_ladder]
+        if on_ladder
+        else sorted(
+            {
+                note
+                for c in marked
+                if (note := breakdown_note(snap.publication, c, selected.type if selected else "year"))
+            }
+        )
     )
-    shown = [lan, *marked]
+    shown = [lan] if on_ladder else [lan, *marked]  # no empty kommun series in the legend
     for kind, title in (("sex", "kön"), ("age_band", "åldersgrupp")):
         if kind not in indicator.breakdowns:
             continue
@@ -395,7 +406,9 @@ def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
             ]
         )
         intro = (
-            "Länet och de markerade kommunerna (högst fyra)."
+            "Länet."
+            if on_ladder
+            else "Länet och de markerade kommunerna (högst fyra)."
             if markera
             else "Länet; markera kommuner för att jämföra dem."
         )
@@ -411,7 +424,10 @@ def _build(indicator: Indicator, lan: str, period: str, markera: list[str]) -> l
         section("Definition", _definition(indicator)),
         section(
             "Utveckling i länets kommuner",
-            html.Div([html.P(months_withheld, className="muted publication-note"), facet_block])
+            # every kommun's facet would hold the län's line alone: the note says why instead
+            html.P(kommun_values_withheld, className="muted publication-note")
+            if kommun_values_withheld
+            else html.Div([html.P(months_withheld, className="muted publication-note"), facet_block])
             if months_withheld
             else facet_block,
         ),

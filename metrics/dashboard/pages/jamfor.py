@@ -49,6 +49,8 @@ from metrics.dashboard.logic.funnel_method import (
     settings_of,
 )
 from metrics.dashboard.logic.funnel_method import method_text as funnel_method_text
+from metrics.dashboard.logic.periods import parse_period
+from metrics.dashboard.logic.rung_notes import ladder_note
 from metrics.dashboard.logic.urlstate import (
     ViewState,
     build_query,
@@ -293,6 +295,12 @@ def _map_version(path: Path | None) -> int | None:
         return -1  # gone: the page says the map cannot be drawn
 
 
+def _not_published(indicator: Indicator, period: str) -> str | None:
+    """Why no kommun has a value of this period's type, when the publishing ladder withholds them."""
+    selected = parse_period(period)
+    return ladder_note(current_snapshot().ladder, indicator.id, selected.type if selected else "year")
+
+
 def _build(lan: str, indicator: Indicator, period: str, markera: list[str]) -> list[Any]:
     bars, lan_value = comparison_bars(indicator, lan, period, markera)
     dec, unit = indicator.decimals, indicator.unit
@@ -352,7 +360,7 @@ def _build(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
                 ],
                 className="kpis kpis-jamfor",
             ),
-            legend(classes),
+            key := legend(classes),
         ]
     )
 
@@ -523,6 +531,17 @@ def _build(lan: str, indicator: Indicator, period: str, markera: list[str]) -> l
         _area_group_block(level, group_bars, indicator, lan_value, cells)
         for level, group_bars in area_group_bars(indicator, lan, period)
     ]
+    not_published = _not_published(indicator, period)
+    if not_published:
+        # The publishing ladder withholds every kommun's value of this period type: bars, funnel
+        # and maps of kommuner would be all "saknas" (= not delivered), which is untrue. Say why;
+        # the län and the area groups keep their values.
+        note = html.Div(
+            alert(not_published, kind="info", title="Kommunvärden visas inte"), className="figure"
+        )
+        if not group_blocks:  # no bar left to colour: the colours' key would explain nothing
+            header.children.remove(key)
+        return [header, html.Div([note, *group_blocks], className="stack")]
     return [
         header,
         html.Div(
@@ -580,6 +599,7 @@ def download_comparison(
     if indicator is None:
         return no_update
     bars, lan_value = comparison_bars(indicator, lan, period, list(markera or []))
+    not_published = _not_published(indicator, period)
     records = [
         {
             "Kommun": b.name,
@@ -590,6 +610,8 @@ def download_comparison(
             "Nämnare": b.denominator,
             "Jämfört med länet": "för få"
             if b.cls == "suppressed"
+            else "visas inte per kommun"
+            if not_published and b.value is None
             else class_sentence(b.cls, indicator.direction),
             "Markerad": "ja" if b.highlighted else "",
         }
@@ -617,6 +639,7 @@ def download_comparison(
             ("Indikator", indicator.title),
             ("Period", format_period(period)),
             ("Enhet", indicator.unit),
+            *([("Kommunvärden", not_published)] if not_published else []),
         ],
         computed_at=current_snapshot().computed_at,
         url=page_url(

@@ -28,6 +28,7 @@ from metrics.dashboard.logic.periods import parse_period
 from metrics.dashboard.logic.plan import plan_of
 from metrics.dashboard.logic.profile import profile_frame, profile_rows, profile_summary
 from metrics.dashboard.logic.publication_notes import breakdown_note, months_note
+from metrics.dashboard.logic.rung_notes import ladder_note
 from metrics.dashboard.logic.series import breakdown, trend, trend_frame
 from metrics.dashboard.logic.urlstate import (
     ViewState,
@@ -187,12 +188,19 @@ def _build_trend(kommun: str, lan: str, period: str, indicator: Indicator) -> li
     series = trend(snap, indicator.id, lan, [kommun, lan], period_type)
     own, county = series[kommun], series[lan]
     dec, unit = indicator.decimals, indicator.unit
-    # The publishing rule: no month values for a small kommun (say so instead of an empty line)
-    withheld = months_note(snap.publication, kommun) if period_type == "month" else None
+    # The publishing ladder (the indicator's kommun months, quarters or all its kommun values) and
+    # the publishing rule (no month values for a small kommun): say so instead of an empty line
+    withheld = ladder_note(snap.ladder, indicator.id, period_type) or (
+        months_note(snap.publication, kommun) if period_type == "month" else None
+    )
     spec = catalogue().target_for(indicator, lan)  # the län's plan may set its own target
+    # Withheld, the kommun's line has no point: drawn, its hover would say "för få / saknas"
+    kommun_line = (
+        [] if withheld else [Series(name, own.labels, own.value, own.low, own.high, KOMMUN, KOMMUN_BAND)]
+    )
     fig = trend_figure(
         [
-            Series(name, own.labels, own.value, own.low, own.high, KOMMUN, KOMMUN_BAND),
+            *kommun_line,
             Series(
                 lname,
                 county.labels,
@@ -214,8 +222,8 @@ def _build_trend(kommun: str, lan: str, period: str, indicator: Indicator) -> li
     table_rows = [
         [
             p,
-            format_value(v, dec, unit) if not s else "för få",
-            format_interval(lo, hi, dec),
+            "visas inte" if withheld else format_value(v, dec, unit) if not s else "för få",
+            "" if withheld else format_interval(lo, hi, dec),
             format_value(lv, dec, unit),
         ]
         for p, v, lo, hi, s, lv in zip(
@@ -227,13 +235,26 @@ def _build_trend(kommun: str, lan: str, period: str, indicator: Indicator) -> li
         figure_block(
             f"{PAGE}-trend-graph",
             fig,
-            title=(f"{indicator.title}: {name} och {lname} per {PERIOD_WORDS.get(period_type, 'år')}"),
-            description=f"Linjediagram. {name}: {described}.",
+            title=(
+                f"{indicator.title}: {lname if withheld else f'{name} och {lname}'} "
+                f"per {PERIOD_WORDS.get(period_type, 'år')}"
+            ),
+            description=f"Linjediagram med bara {lname}: värdena för {name} visas inte."
+            if withheld
+            else f"Linjediagram. {name}: {described}.",
             table=as_table(["Period", name, "95 % KI", lname], table_rows, numeric=(1, 3)),
         )
     ]
     if withheld:
         blocks.insert(0, html.P(withheld, className="muted publication-note"))
+    # The ladder, or the rule, withholds the kommun's values by sex and age band for this period
+    # type: the län's bars alone, and the note, instead of an empty kommun series in the legend
+    not_published = (
+        ladder_note(snap.ladder, indicator.id, period_type, "sex")
+        or breakdown_note(snap.publication, kommun, period_type)
+        if indicator.breakdowns
+        else None
+    )
     breakdown_blocks = []
     for kind, title in (("sex", "Kön"), ("age_band", "Åldersgrupp")):
         if kind not in indicator.breakdowns:
@@ -242,44 +263,62 @@ def _build_trend(kommun: str, lan: str, period: str, indicator: Indicator) -> li
         theirs = breakdown(snap, indicator.id, lan, period, lan, kind)
         if not mine.categories:
             continue
-        fig_b = breakdown_figure(
-            [
-                BreakdownSeries(name, mine.categories, mine.value, mine.low, mine.high, KOMMUN),
-                BreakdownSeries(lname, theirs.categories, theirs.value, theirs.low, theirs.high, "#9aa1ad"),
-            ],
-            decimals=dec,
-            unit=unit,
+        county_bars = BreakdownSeries(
+            lname, theirs.categories, theirs.value, theirs.low, theirs.high, "#9aa1ad"
         )
-        rows_b = [
-            [
-                c,
-                "för få" if s else format_value(v, dec, unit),
-                format_interval(lo, hi, dec),
-                format_value(lv, dec, unit),
+        if not_published:
+            fig_b = breakdown_figure([county_bars], decimals=dec, unit=unit)
+            rows_b = [
+                [c, format_value(lv, dec, unit), format_interval(lo, hi, dec)]
+                for c, lv, lo, hi in zip(
+                    theirs.categories, theirs.value, theirs.low, theirs.high, strict=True
+                )
             ]
-            for c, v, lo, hi, s, lv in zip(
-                mine.categories, mine.value, mine.low, mine.high, mine.suppressed, theirs.value, strict=True
+            columns = [title, lname, "95 % KI"]
+            numeric: tuple[int, ...] = (1,)
+            described = f"Stapeldiagram per {title.lower()} för {lname}: "
+        else:
+            fig_b = breakdown_figure(
+                [
+                    BreakdownSeries(name, mine.categories, mine.value, mine.low, mine.high, KOMMUN),
+                    county_bars,
+                ],
+                decimals=dec,
+                unit=unit,
             )
-        ]
+            rows_b = [
+                [
+                    c,
+                    "för få" if s else format_value(v, dec, unit),
+                    format_interval(lo, hi, dec),
+                    format_value(lv, dec, unit),
+                ]
+                for c, v, lo, hi, s, lv in zip(
+                    mine.categories,
+                    mine.value,
+                    mine.low,
+                    mine.high,
+                    mine.suppressed,
+                    theirs.value,
+                    strict=True,
+                )
+            ]
+            columns, numeric = [title, name, "95 % KI", lname], (1, 3)
+            described = f"Stapeldiagram per {title.lower()}: "
         breakdown_blocks.append(
             figure_block(
                 f"{PAGE}-breakdown-{kind}",
                 fig_b,
                 title=f"Per {title.lower()}, {format_period(period)}",
-                description=f"Stapeldiagram per {title.lower()}: "
-                + "; ".join(f"{r[0]} {r[1]}" for r in rows_b)
-                + ".",
-                table=as_table([title, name, "95 % KI", lname], rows_b, numeric=(1, 3)),
+                description=described + "; ".join(f"{r[0]} {r[1]}" for r in rows_b) + ".",
+                table=as_table(columns, rows_b, numeric=numeric),
             )
         )
-    not_published = breakdown_note(snap.publication, kommun, period_type) if indicator.breakdowns else None
+    if not_published and not_published != withheld:  # the same note above says it already
+        blocks.append(html.P(not_published, className="muted publication-note"))
     if breakdown_blocks:
         blocks.append(html.Div(breakdown_blocks, className="grid-2"))
-    elif withheld:
-        pass  # the note above says it: no month values at all
-    elif not_published:
-        blocks.append(html.P(not_published, className="muted publication-note"))
-    else:
+    elif not (withheld or not_published):
         blocks.append(html.P("Indikatorn redovisas inte per kön eller åldersgrupp.", className="muted"))
     return blocks
 

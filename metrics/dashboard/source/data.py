@@ -25,9 +25,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.compute.disclosure import AUDIT_META_KEY
 from metrics.compute.publication import PUBLICATION_META_KEY
 from metrics.dashboard.logic.format import is_missing
 from metrics.dashboard.logic.publication_notes import NO_RULE, Publication
+from metrics.dashboard.logic.rung_notes import rungs
 from metrics.dashboard.source.connection import open_read_only
 from metrics.dashboard.source.runinfo import NO_RUNS, RunInfo, read_run_info
 from metrics.db import RESULT_COLUMNS
@@ -190,6 +192,8 @@ class Snapshot:
     partial_periods_by_lan: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # the publishing rule compute applied: which kommuner's months and breakdowns are withheld
     publication: Publication = NO_RULE
+    # the publishing ladder: indicator → rung (1–4) for one published coarser for kommuner
+    ladder: Mapping[str, int] = field(default_factory=dict)
     # reads one län's rows (from the database version this snapshot describes)
     load_lan: Callable[[str], LanResults] | None = field(default=None, repr=False, compare=False)
     # reads the national totals (riket, every län, the missing areas) of the same version
@@ -541,11 +545,14 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
         )
         computed = None
         publication = NO_RULE
+        ladder: dict[str, int] = {}
         if _table_exists(con, "meta"):
             row = con.execute("SELECT value FROM meta WHERE key = 'computed_at'").fetchone()
             computed = None if row is None else str(row[0])
             rule = con.execute("SELECT value FROM meta WHERE key = ?", [PUBLICATION_META_KEY]).fetchone()
             publication = Publication.from_json(None if rule is None else str(rule[0]))
+            audit = con.execute("SELECT value FROM meta WHERE key = ?", [AUDIT_META_KEY]).fetchone()
+            ladder = rungs(None if audit is None else str(audit[0]))
         run_info = read_run_info(con)
         count = con.execute("SELECT count(*) FROM results").fetchone()
         result_rows = int(count[0]) if count else 0
@@ -606,6 +613,7 @@ def read_snapshot(path: Path, group_lan: Mapping[str, str] | None = None) -> Sna
         run_info=run_info,
         partial_periods_by_lan={str(k): frozenset(v) for k, v in partial.items()},
         publication=publication,
+        ladder=ladder,
         load_lan=lambda lan: _read_lan(path, area_lan, lan),
         load_national=lambda: _read_national(path),
     )

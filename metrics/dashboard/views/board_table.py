@@ -147,6 +147,13 @@ def _row(row: BoardRow, base: str, lan: str, period: str, n_kommuner: int) -> st
     if row.note:
         note = _el("td", _span(row.note, "muted"), colspan=4 + n_kommuner, class_="row-note")
         return _el("tr", head + note, class_="board-row board-row-empty")
+    if row.withheld:  # the publishing ladder: one note across the kommun columns, not "–" in each
+        note = _el("td", _span(row.withheld, "muted"), colspan=n_kommuner, class_="row-note")
+        return _el(
+            "tr",
+            [head, _value_cell(row), _change_cell(row), _trend_cell(row), _target_cell(row), note],
+            class_="board-row",
+        )
     # the hot path, ~800 cells for a 49-kommun län: written out, each value escaped once
     prefix = _text(f"{base}kommun/")
     query = _text(build_query(lan=lan, period=period, indikator=ind.id))

@@ -263,8 +263,10 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 
 def test_the_demo_caps_the_lp_audit_unless_the_environment_says_otherwise(tmp_path, monkeypatch):
-    """The demo's compute gets 30 CPU seconds of LP per indicator (its first start should take
-    minutes); an operator's MATAVLA_AUDIT_SECONDS wins, and the process's environment is left as it was."""
+    """The demo's compute gets 160 nominal seconds of LP per indicator (its first start should take
+    minutes; at 30, 75 000 iterations, the full-scale demo refused sip_delaktighet, which needs
+    359 000 on rung 0); an operator's MATAVLA_AUDIT_SECONDS wins, and the process's environment
+    is left as it was."""
     import os
 
     from metrics.demo import pipeline
@@ -279,7 +281,40 @@ def test_the_demo_caps_the_lp_audit_unless_the_environment_says_otherwise(tmp_pa
     monkeypatch.delenv("MATAVLA_AUDIT_SECONDS", raising=False)
     catalog = Path(__file__).resolve().parents[1] / "indicators.yaml"
     pipeline.build_demo(tmp_path / "a.duckdb", catalog, out_dir=tmp_path / "a", scale=0.002, years=[2024])
-    assert seen == ["30"] and "MATAVLA_AUDIT_SECONDS" not in os.environ
+    assert seen == ["160"] and "MATAVLA_AUDIT_SECONDS" not in os.environ
     monkeypatch.setenv("MATAVLA_AUDIT_SECONDS", "5")
     pipeline.build_demo(tmp_path / "b.duckdb", catalog, out_dir=tmp_path / "b", scale=0.002, years=[2024])
-    assert seen == ["30", "5"] and os.environ["MATAVLA_AUDIT_SECONDS"] == "5"
+    assert seen == ["160", "5"] and os.environ["MATAVLA_AUDIT_SECONDS"] == "5"
+
+
+def test_an_indicator_the_lp_cannot_prove_is_refused_but_the_demo_still_starts(tmp_path, monkeypatch):
+    """The first start used to fail whole when one indicator was refused by the disclosure audit
+    (the full-scale demo at its old budget: sip_delaktighet); a refusal is an outcome the board
+    shows, any other failure still stops the build."""
+    from metrics.compute.engine import RunReport
+    from metrics.compute.runs import Failure
+    from metrics.demo import pipeline
+    from metrics.errors import MatavlaError
+
+    refusal = Failure("DisclosureError", "LP-granskningen kunde inte bevisa skyddet …")
+    reports = [
+        RunReport("fast_lakarkontakt", True, 10, 0.1),
+        RunReport("sip_delaktighet", False, 0, 0.1, refusal.message, refusal),
+    ]
+    monkeypatch.setattr(pipeline, "compute_all", lambda *a, **k: reports)
+    catalog = Path(__file__).resolve().parents[1] / "indicators.yaml"
+    said: list[str] = []
+    pipeline.build_demo(
+        tmp_path / "a.duckdb",
+        catalog,
+        out_dir=tmp_path / "a",
+        scale=0.002,
+        years=[2024],
+        progress=said.append,
+    )
+    assert any(line.startswith("sip_delaktighet publiceras inte: LP-granskningen") for line in said)
+    broken = Failure("ConversionException", "beräkningen stoppades av ett fel i databasen")
+    reports.append(RunReport("kontinuitet_lakare", False, 0, 0.1, broken.message, broken))
+    with pytest.raises(MatavlaError, match="kontinuitet_lakare") as excinfo:
+        pipeline.build_demo(tmp_path / "b.duckdb", catalog, out_dir=tmp_path / "b", scale=0.002, years=[2024])
+    assert "sip_delaktighet" not in str(excinfo.value)

@@ -13,7 +13,7 @@ from metrics.db import connect
 from metrics.errors import MatavlaError
 from metrics.resources import AUDIT_SECONDS_ENV
 
-DEMO_AUDIT_SECONDS = 30  # the LP audit's budget per indicator for the demo, in nominal seconds
+DEMO_AUDIT_SECONDS = 160  # the LP audit's budget per indicator for the demo, in nominal seconds
 # (translated into simplex iterations at a fixed rate: metrics.compute.audit_budget)
 
 
@@ -103,8 +103,8 @@ def build_demo(
         result = load_catalogue(catalog_path)
         # The demo is made-up data and its first start should take minutes, not an hour: the LP
         # audit gets DEMO_AUDIT_SECONDS' worth of simplex iterations per indicator (unless
-        # MATAVLA_AUDIT_SECONDS or MATAVLA_AUDIT_ITERATIONS says otherwise); once spent, the
-        # ladder's last rung, and the Data page says so. `matavla audit` proves the rest.
+        # MATAVLA_AUDIT_SECONDS or MATAVLA_AUDIT_ITERATIONS says otherwise); once spent, a coarser
+        # rung of the ladder, and the Data page says so.
         saved = os.environ.get(AUDIT_SECONDS_ENV)
         os.environ.setdefault(AUDIT_SECONDS_ENV, str(DEMO_AUDIT_SECONDS))
         try:
@@ -114,7 +114,13 @@ def build_demo(
         finally:
             if saved is None:
                 os.environ.pop(AUDIT_SECONDS_ENV, None)
-        bad = [r for r in reports_c if not r.ok]
+        # An indicator the LP audit cannot prove even on the fallback rung is refused, as in any
+        # compute: the board says so on the Data page, and the first start goes on (the demo's
+        # budget should prove every indicator: tests/test_disclosure.py checks the 2 % demo's).
+        refused = [r for r in reports_c if r.failure is not None and r.failure.kind == "DisclosureError"]
+        for r in refused:
+            say(f"{r.indicator} publiceras inte: {r.message}")
+        bad = [r for r in reports_c if not r.ok and r not in refused]
         if bad:
             raise MatavlaError(
                 "indikatorer kunde inte beräknas: " + "; ".join(f"{r.indicator}: {r.message}" for r in bad)

@@ -90,7 +90,10 @@ def quantities(
             audited=den_measure.kind != "population",
             nonnegative=den_is_count or den_measure.kind == "population" or nonnegative(den),
             zero_publishable=zero_publishable and den_is_count,
-            publishable_from=float(indicator.suppression.min_denominator) if den_is_count else None,
+            # The primary rule hides a denominator below `min_denominator` whatever its kind (a
+            # sum of answers, as the patient survey's, or of hours): a withheld one that may be
+            # below it is a small value, not one the rule would have published.
+            publishable_from=float(indicator.suppression.min_denominator),
         ),
     )
 
@@ -271,10 +274,15 @@ def audit_summary(
 
 def _stale_unproven(old: dict, refused: Iterable[str]) -> list[str]:
     """The refused indicators whose kept (stale) results were published on propagation alone:
-    their entry in the record before said the LP ran out of budget, or it said so already."""
+    their entry in the record before said the LP ran out of budget or was not run at all
+    (`compute --snabbkontroll`: the entry's check), or the record said so already."""
     entries = old.get("indicators") or {}
     before = set(old.get("stale_unproven") or []) | set(old.get("lp_timed_out") or [])
-    return sorted(k for k in refused if k in before or (entries.get(k) or {}).get("lp_timed_out"))
+
+    def unproven(entry: dict) -> bool:
+        return bool(entry.get("lp_timed_out")) or entry.get("check") == QUICK_CHECK
+
+    return sorted(k for k in refused if k in before or (k in entries and unproven(entries[k])))
 
 
 def record_audit(

@@ -79,11 +79,12 @@ def audit_overview(
                 "LP-granskningen hann inte bevisa skyddet av en finare indelning inom sin arbetsbudget"
             )
     if unproven := compute.get("stale_unproven") or []:
-        # Kept after a refusal, from a run when propagation alone could still publish.
+        # Kept after a refusal, from a run when propagation alone could still publish (the LP
+        # ran out of budget) or from `compute --snabbkontroll` (no LP at all).
         notes.append(
             f"De inaktuella resultaten som visas för {', '.join(map(name, unproven))} skyddades bara "
-            "av snabbkontrollen (LP-granskningens arbetsbudget tog slut när de beräknades): "
-            "kör `matavla audit` för att pröva dem"
+            "av snabbkontrollen (beräknade med --snabbkontroll eller när LP-granskningens "
+            "arbetsbudget inte räckte): kör `matavla audit` för att pröva dem"
         )
         value, tone = "Underkänd", "bad"
     if timed_out := compute.get("lp_timed_out") or []:

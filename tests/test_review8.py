@@ -1,0 +1,101 @@
+"""Review 8 of the disclosure-control changes of 2026-12-03: the withheld rule for sums that are
+no count, and the Data page's flag on stale results published on propagation alone.
+
+Every table is built by hand; the values are worked out in the comments."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from metrics.compute.disclosure import quantities, record_audit
+from metrics.compute.equations import CellEquations
+from metrics.stats.audit import AuditResult
+from metrics.stats.protection import quick_check
+from tests.indicator_cases import core_catalogue, empty_db
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return core_catalogue()
+
+
+# --- a withheld denominator that is a sum, not a `counts: true` measure ---------------------------
+
+
+def test_a_withheld_denominator_pinned_below_min_denominator_is_a_finding_even_when_it_is_a_sum(catalogue):
+    # npe_delaktighet: the denominator is `{sum: responses}`, "Alla svar inom dimensionen" – a
+    # count of answers in all but name (no `counts: true`). The primary rule hides a cell whose
+    # denominator is below 10 whatever its kind, so it is not true that "the primary rule never
+    # hides it for its own value".
+    # Cells: 0 län L (25 positive of 30 answers), 1 area group G (20 of 23), 2 kommun K in no
+    # group (5 of 7), withheld by the fallback rung (every kommun cell) as `matavla audit`
+    # rebuilds it: hidden, no numbers. L = G + K, so K's answers = 30 − 23 = 7 exactly: below
+    # min_denominator 10, the small value the primary rule hides – a finding. (K's positive
+    # answers, 25 − 20 = 5, are pinned too but are no small count: 5 is published.)
+    indicator = catalogue.indicator("npe_delaktighet")
+    assert indicator.suppression.min_denominator == 10
+    equations = [(0, [1, 2])]
+    num, den = quantities(
+        indicator, [25.0, 20.0, np.nan], [30.0, 23.0, np.nan], CellEquations(equations, equations)
+    )
+    hidden = np.array([False, False, True])
+    withheld_cells = np.array([False, False, True])
+    findings = quick_check(hidden, num, den, True, withheld_cells).findings
+    assert [(f.cell, f.quantity) for f in findings] == [(2, "denominator")]
+
+
+def test_a_withheld_denominator_that_is_a_sum_pinned_at_a_publishable_value_passes(catalogue):
+    # The same with K at 12 answers (L 35 = G 23 + 12): pinned, but 12 ≥ 10 would be published.
+    indicator = catalogue.indicator("npe_delaktighet")
+    equations = [(0, [1, 2])]
+    num, den = quantities(
+        indicator, [26.0, 20.0, np.nan], [35.0, 23.0, np.nan], CellEquations(equations, equations)
+    )
+    hidden = np.array([False, False, True])
+    assert quick_check(hidden, num, den, True, hidden.copy()).passed
+
+
+# --- stale results published on propagation alone ---------------------------------------------------
+
+
+def _record(con) -> dict:
+    return json.loads(con.execute("SELECT value FROM meta WHERE key = 'audit'").fetchone()[0])
+
+
+def test_stale_results_published_by_compute_snabbkontroll_are_flagged_too(catalogue):
+    from metrics.dashboard.logic.audit_status import audit_overview
+
+    con = empty_db(catalogue)
+    # Monday, `matavla compute --snabbkontroll`: proaktiva_kontakter published, checked by
+    # propagation alone (its entry's check is the snabbkontroll; the LP never ran, so it did not
+    # run out of budget either)
+    record_audit(con, {"proaktiva_kontakter": AuditResult(cells=21, hidden=3)}, "2026-12-01 08:00:00")
+    assert _record(con)["indicators"]["proaktiva_kontakter"]["check"] == "snabbkontroll"
+    # Tuesday, `matavla compute` (the LP): refused; Monday's results stay on the board, stale –
+    # proven by propagation alone, exactly like those whose LP ran out of budget
+    record_audit(
+        con, {}, "2026-12-02 08:00:00", refused=["proaktiva_kontakter"], check="fullständig LP-granskning"
+    )
+    assert _record(con)["stale_unproven"] == ["proaktiva_kontakter"]
+    overview = audit_overview(_record(con))
+    assert overview.tone == "bad"
+    note = next(n for n in overview.notes if "proaktiva_kontakter skyddades bara av snabbkontrollen" in n)
+    # and it does not claim a budget ran out: none did
+    assert "arbetsbudget tog slut" not in note
+
+
+def test_stale_results_proven_by_the_lp_are_not_flagged(catalogue):
+    con = empty_db(catalogue)
+    record_audit(
+        con,
+        {"proaktiva_kontakter": AuditResult(cells=21, hidden=3)},
+        "2026-12-01 08:00:00",
+        check="fullständig LP-granskning",
+    )
+    record_audit(
+        con, {}, "2026-12-02 08:00:00", refused=["proaktiva_kontakter"], check="fullständig LP-granskning"
+    )
+    assert _record(con)["stale_unproven"] == []

@@ -99,3 +99,43 @@ def test_stale_results_proven_by_the_lp_are_not_flagged(catalogue):
         con, {}, "2026-12-02 08:00:00", refused=["proaktiva_kontakter"], check="fullständig LP-granskning"
     )
     assert _record(con)["stale_unproven"] == []
+
+
+def test_matavla_audit_of_the_stale_results_is_what_the_flag_asks_for_and_the_page_says_so():
+    from metrics.dashboard.logic.audit_status import audit_overview
+
+    # The compute record after a full LP compute refused proaktiva_kontakter, whose kept results
+    # were published on the snabbkontroll; the note says "kör `matavla audit` för att pröva dem".
+    compute = {
+        "check": "fullständig LP-granskning",
+        "computed_at": "2026-12-02 08:00:00",
+        "checked": 100,
+        "hidden": 10,
+        "passed": False,
+        "seconds": 1.0,
+        "refused": ["proaktiva_kontakter"],
+        "stale_unproven": ["proaktiva_kontakter"],
+    }
+    before = audit_overview(compute)
+    assert any("kör `matavla audit` för att pröva dem" in n for n in before.notes)
+    # `matavla audit` then audited the results now shown (same compute time) and passed them.
+    lp = {
+        "check": "fullständig LP-granskning",
+        "computed_at": "2026-12-02 08:00:00",
+        "checked_at": "2026-12-02 09:30:00",
+        "passed": True,
+        "indicators": {"proaktiva_kontakter": {"passed": True}},
+    }
+    after = audit_overview(compute, lp)
+    # The page no longer asks for what was done (the old page ignored the LP record whenever
+    # compute's own check was the LP, so the request stood for ever) and says what it found.
+    assert not any("kör `matavla audit`" in n for n in after.notes)
+    assert any(
+        "proaktiva_kontakter" in n and "fullständig LP-granskning 2026-12-02 09:30 godkände dem" in n
+        for n in after.notes
+    )
+    # An audit that failed them, or one of older results, leaves the request as it was.
+    failed = {**lp, "passed": False, "indicators": {"proaktiva_kontakter": {"passed": False}}}
+    assert any("kör `matavla audit` för att pröva dem" in n for n in audit_overview(compute, failed).notes)
+    older = {**lp, "computed_at": "2026-12-01 08:00:00"}
+    assert any("kör `matavla audit` för att pröva dem" in n for n in audit_overview(compute, older).notes)

@@ -139,3 +139,37 @@ def test_matavla_audit_of_the_stale_results_is_what_the_flag_asks_for_and_the_pa
     assert any("kör `matavla audit` för att pröva dem" in n for n in audit_overview(compute, failed).notes)
     older = {**lp, "computed_at": "2026-12-01 08:00:00"}
     assert any("kör `matavla audit` för att pröva dem" in n for n in audit_overview(compute, older).notes)
+
+
+def test_results_kept_after_any_failure_keep_their_rung_and_their_flag(catalogue):
+    from metrics.dashboard.logic.rung_notes import ONLY_KOMMUN_YEARS, ladder_note, rungs
+
+    con = empty_db(catalogue)
+    # Monday: proaktiva_kontakter published on rung 3 (only years per kommun), LP-proven; then
+    # `compute --snabbkontroll --only sip_per_1000`: proven by propagation alone
+    record_audit(
+        con,
+        {"proaktiva_kontakter": AuditResult(cells=21, hidden=0, rung=3)},
+        "2026-12-01 08:00:00",
+        check="fullständig LP-granskning",
+    )
+    record_audit(
+        con, {"sip_per_1000": AuditResult(cells=9, hidden=0)}, "2026-12-01 09:00:00", replace_all=False
+    )
+    # Tuesday, a full LP compute: both fail – not refused, their extract is unreadable – and
+    # compute keeps their last good results (every failed indicator's, engine.compute_all).
+    record_audit(
+        con,
+        {},
+        "2026-12-02 08:00:00",
+        check="fullständig LP-granskning",
+        kept=["proaktiva_kontakter", "sip_per_1000"],
+    )
+    record = _record(con)
+    # The kept results have no kommun quarters: the Kommun page must say so (not "saknas"), and
+    # `matavla audit` must rebuild rung 3's withheld cells, which it finds in `ladder`.
+    assert record["ladder"] == {"proaktiva_kontakter": 3}
+    ladder = rungs(json.dumps(record))
+    assert ladder_note(ladder, "proaktiva_kontakter", "quarter") == ONLY_KOMMUN_YEARS
+    # sip_per_1000's kept results were proven by propagation alone
+    assert record["stale_unproven"] == ["sip_per_1000"]

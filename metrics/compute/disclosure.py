@@ -294,11 +294,14 @@ def record_audit(
     replace_all: bool = True,
     check: str = QUICK_CHECK,
     key: str = AUDIT_META_KEY,
+    kept: Iterable[str] = (),
 ) -> None:
     """Store the check's summary in `meta`; a partial run keeps the other indicators' entries.
 
     `computed_at`: when the checked results were computed (the Data page compares it with the
-    latest compute to tell whether an LP audit still speaks for what is shown).
+    latest compute to tell whether an LP audit still speaks for what is shown). `kept`: the
+    indicators that failed this run for any reason (a refusal, an unreadable extract, an SQL
+    error) and keep their last good results: those results keep their rung and their flag.
     """
     summary = audit_summary(results, computed_at, refused, check)
     summary["checked_at"] = datetime.now().isoformat(sep=" ", timespec="seconds")
@@ -307,12 +310,14 @@ def record_audit(
     # A refused indicator keeps its last good results (stale), published on the rung recorded
     # then: `matavla audit` must rebuild that rung's withheld cells to audit them with the sums
     # that were published, so its rung stays in `ladder` though its entry goes.
-    stale_rungs = {k: r for k, r in (old.get("ladder") or {}).items() if k in set(summary["refused"])}
+    # So does one that failed otherwise (its results are kept all the same, engine.compute_all).
+    stale_ids = set(summary["refused"]) | set(kept)
+    stale_rungs = {k: r for k, r in (old.get("ladder") or {}).items() if k in stale_ids}
     summary["ladder"] = {**summary["ladder"], **stale_rungs}
     # A refused indicator's kept results may be older than the rule "nothing on propagation
     # alone": published when its LP ran out of budget, proven only by the snabbkontroll. That
     # stays known (and shown) for as long as those results are.
-    summary["stale_unproven"] = _stale_unproven(old, summary["refused"])
+    summary["stale_unproven"] = _stale_unproven(old, stale_ids)
     if not replace_all and previous:
         entries = {**old.get("indicators", {}), **summary["indicators"]}
         for refused_id in summary["refused"]:  # not `key`: that names the meta row written below
@@ -332,7 +337,7 @@ def record_audit(
                 **{k: r for k, r in (old.get("ladder") or {}).items() if k in refused_all},
             },
             refused=refused_all,
-            stale_unproven=_stale_unproven(old, refused_all),
+            stale_unproven=_stale_unproven(old, set(refused_all) | set(kept)),
             # The weaker check speaks for all when a partial run mixed them.
             check=LP_CHECK if all(e.get("check") == LP_CHECK for e in entries.values()) else QUICK_CHECK,
         )

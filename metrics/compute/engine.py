@@ -512,6 +512,7 @@ def compute_all(
             refused,
             replace_all=only is None,
             check=check_kind(exact_audit),
+            kept=stale,
         )
         record = record_run(
             con,

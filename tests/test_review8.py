@@ -173,3 +173,31 @@ def test_results_kept_after_any_failure_keep_their_rung_and_their_flag(catalogue
     assert ladder_note(ladder, "proaktiva_kontakter", "quarter") == ONLY_KOMMUN_YEARS
     # sip_per_1000's kept results were proven by propagation alone
     assert record["stale_unproven"] == ["sip_per_1000"]
+
+
+def test_a_rung_that_withholds_every_kommun_cell_stores_no_kommun_row_not_even_a_missing_one(
+    catalogue, monkeypatch
+):
+    import pandas as pd
+
+    from metrics.compute.engine import finish_cells
+    from tests.test_publication_rule import PLAN, _no_time_for, q3_raw, with_year
+
+    # Q3 2022 of Ydre, Linköping and län 05 (tests/test_publication_rule.py), and Motala (0583),
+    # which did not deliver 2022: a "saknas" row for its year. Rungs 0, 1 and 3 run out of
+    # budget, so the fallback (rung 4) publishes the län's 5 cells only.
+    raw = with_year(q3_raw())
+    motala = raw[(raw["area_code"] == "0512") & (raw["period_type"] == "year")].assign(
+        area_code="0583", numerator=float("nan"), denominator=float("nan"), missing=True
+    )
+    raw = pd.concat([raw, motala], ignore_index=True)
+    _no_time_for({0, 1, 2}, monkeypatch)
+    out = finish_cells(
+        raw, catalogue.indicator("aterinskrivning_30d_65"), catalogue, exact_audit=True, plan=PLAN
+    )
+    assert out.attrs["audit"].rung == 4
+    # The rung withholds Motala's year as it does every kommun cell: the export and the pages
+    # show no kommun row for the indicator. The old code filtered the missing rows by the
+    # catalogue's rule (which publishes a small kommun's year) and kept Motala's "saknas".
+    assert set(out["area_code"]) == {"05"}
+    assert sorted(out["period"]) == ["2022", "2022-07", "2022-08", "2022-09", "2022-Q3"]

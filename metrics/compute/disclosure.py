@@ -90,7 +90,10 @@ def quantities(
             audited=den_measure.kind != "population",
             nonnegative=den_is_count or den_measure.kind == "population" or nonnegative(den),
             zero_publishable=zero_publishable and den_is_count,
-            publishable_from=float(indicator.suppression.min_denominator) if den_is_count else None,
+            # The primary rule hides a denominator below `min_denominator` whatever its kind (a
+            # sum of answers, as the patient survey's, or of hours): a withheld one that may be
+            # below it is a small value, not one the rule would have published.
+            publishable_from=float(indicator.suppression.min_denominator),
         ),
     )
 
@@ -271,10 +274,15 @@ def audit_summary(
 
 def _stale_unproven(old: dict, refused: Iterable[str]) -> list[str]:
     """The refused indicators whose kept (stale) results were published on propagation alone:
-    their entry in the record before said the LP ran out of budget, or it said so already."""
+    their entry in the record before said the LP ran out of budget or was not run at all
+    (`compute --snabbkontroll`: the entry's check), or the record said so already."""
     entries = old.get("indicators") or {}
     before = set(old.get("stale_unproven") or []) | set(old.get("lp_timed_out") or [])
-    return sorted(k for k in refused if k in before or (entries.get(k) or {}).get("lp_timed_out"))
+
+    def unproven(entry: dict) -> bool:
+        return bool(entry.get("lp_timed_out")) or entry.get("check") == QUICK_CHECK
+
+    return sorted(k for k in refused if k in before or (k in entries and unproven(entries[k])))
 
 
 def record_audit(
@@ -286,11 +294,14 @@ def record_audit(
     replace_all: bool = True,
     check: str = QUICK_CHECK,
     key: str = AUDIT_META_KEY,
+    kept: Iterable[str] = (),
 ) -> None:
     """Store the check's summary in `meta`; a partial run keeps the other indicators' entries.
 
     `computed_at`: when the checked results were computed (the Data page compares it with the
-    latest compute to tell whether an LP audit still speaks for what is shown).
+    latest compute to tell whether an LP audit still speaks for what is shown). `kept`: the
+    indicators that failed this run for any reason (a refusal, an unreadable extract, an SQL
+    error) and keep their last good results: those results keep their rung and their flag.
     """
     summary = audit_summary(results, computed_at, refused, check)
     summary["checked_at"] = datetime.now().isoformat(sep=" ", timespec="seconds")
@@ -299,12 +310,14 @@ def record_audit(
     # A refused indicator keeps its last good results (stale), published on the rung recorded
     # then: `matavla audit` must rebuild that rung's withheld cells to audit them with the sums
     # that were published, so its rung stays in `ladder` though its entry goes.
-    stale_rungs = {k: r for k, r in (old.get("ladder") or {}).items() if k in set(summary["refused"])}
+    # So does one that failed otherwise (its results are kept all the same, engine.compute_all).
+    stale_ids = set(summary["refused"]) | set(kept)
+    stale_rungs = {k: r for k, r in (old.get("ladder") or {}).items() if k in stale_ids}
     summary["ladder"] = {**summary["ladder"], **stale_rungs}
     # A refused indicator's kept results may be older than the rule "nothing on propagation
     # alone": published when its LP ran out of budget, proven only by the snabbkontroll. That
     # stays known (and shown) for as long as those results are.
-    summary["stale_unproven"] = _stale_unproven(old, summary["refused"])
+    summary["stale_unproven"] = _stale_unproven(old, stale_ids)
     if not replace_all and previous:
         entries = {**old.get("indicators", {}), **summary["indicators"]}
         for refused_id in summary["refused"]:  # not `key`: that names the meta row written below
@@ -324,7 +337,7 @@ def record_audit(
                 **{k: r for k, r in (old.get("ladder") or {}).items() if k in refused_all},
             },
             refused=refused_all,
-            stale_unproven=_stale_unproven(old, refused_all),
+            stale_unproven=_stale_unproven(old, set(refused_all) | set(kept)),
             # The weaker check speaks for all when a partial run mixed them.
             check=LP_CHECK if all(e.get("check") == LP_CHECK for e in entries.values()) else QUICK_CHECK,
         )

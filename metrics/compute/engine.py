@@ -173,8 +173,10 @@ def finish_cells(
     df = df[~gone]  # what the publishing rule withholds is never stored
     df["indicator"] = indicator.id
     if rule_on and plan is not None and not missing.empty:
+        # The rung's plan, not only the catalogue's rule: a kommun that did not deliver has no
+        # "saknas" row where the rung publishes no kommun cell of its kind (rung 4: none at all).
         labelled = missing.assign(period="")
-        missing = missing[~withheld(labelled, plan)]
+        missing = missing[~withheld(labelled, rung_plan(plan, audit.rung))]
     if not missing.empty:
         gone = missing.assign(
             indicator=indicator.id,
@@ -512,6 +514,7 @@ def compute_all(
             refused,
             replace_all=only is None,
             check=check_kind(exact_audit),
+            kept=stale,
         )
         record = record_run(
             con,

@@ -315,9 +315,10 @@ def propagation_findings(
         if q.zero_publishable:  # pinned to exactly 0: a 0 may be published
             narrow &= ~(high[i * n : (i + 1) * n] <= ZERO)
         if withheld is not None and (small_below := q.publishable_from) is None:
-            # Not a count (Σ COC, hours, SEK): the primary rule never hides it for its own value,
-            # only for its cell's small count, which the count's own check covers. A withheld
-            # one pinned is a value the rule would have published.
+            # A numerator that is no count (Σ COC, hours, SEK): the primary rule never hides it
+            # for its own value, only for its cell's small denominator, which the denominator's
+            # own check covers (every denominator has `publishable_from`). A withheld one pinned
+            # is a value the rule would have published.
             narrow &= ~withheld
         elif withheld is not None and small_below is not None:
             q_low, q_high = low[i * n : (i + 1) * n], high[i * n : (i + 1) * n]

@@ -78,12 +78,23 @@ def audit_overview(
                 f"{LADDER[int(rung)]} för {name(indicator)}: "
                 "LP-granskningen hann inte bevisa skyddet av en finare indelning inom sin arbetsbudget"
             )
-    if unproven := compute.get("stale_unproven") or []:
-        # Kept after a refusal, from a run when propagation alone could still publish.
+    unproven = compute.get("stale_unproven") or []
+    # What the note below asks for: `matavla audit` of the results now shown proved them since.
+    audited = lp is not None and lp.get("computed_at") == compute.get("computed_at")
+    lp_entries = (lp or {}).get("indicators") or {}
+    if audited and unproven and all((lp_entries.get(k) or {}).get("passed") for k in unproven):
         notes.append(
             f"De inaktuella resultaten som visas för {', '.join(map(name, unproven))} skyddades bara "
-            "av snabbkontrollen (LP-granskningens arbetsbudget tog slut när de beräknades): "
-            "kör `matavla audit` för att pröva dem"
+            f"av snabbkontrollen när de beräknades; fullständig LP-granskning {_when(lp or {})} "
+            "godkände dem"
+        )
+    elif unproven:
+        # Kept after a refusal, from a run when propagation alone could still publish (the LP
+        # ran out of budget) or from `compute --snabbkontroll` (no LP at all).
+        notes.append(
+            f"De inaktuella resultaten som visas för {', '.join(map(name, unproven))} skyddades bara "
+            "av snabbkontrollen (beräknade med --snabbkontroll eller när LP-granskningens "
+            "arbetsbudget inte räckte): kör `matavla audit` för att pröva dem"
         )
         value, tone = "Underkänd", "bad"
     if timed_out := compute.get("lp_timed_out") or []:

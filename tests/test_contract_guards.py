@@ -86,3 +86,20 @@ def test_a_catalogue_that_loosens_max_count_is_caught(tmp_path: Path) -> None:
     catalogue = load_catalogue(loosened).catalogue
     assert catalogue.suppression.max_count == 3
     assert all(i.suppression.max_count == 3 for i in catalogue.indicators if i.id in CORE_IDS)
+
+
+def test_every_count_of_people_or_answers_is_audited_as_a_count(shipped):
+    """The patient survey's answers (`Σ responses`) are a count: a hidden one must keep an
+    interval of max_count + 1 = 5 in the audit, not merely be undetermined (found by review:
+    the six npe denominators had no `counts: true`)."""
+    import numpy as np
+
+    from metrics.compute.disclosure import quantities
+    from metrics.compute.equations import CellEquations
+
+    survey = [i for i in shipped.indicators if i.source == "survey"]
+    assert survey, "the shipped catalogue has patient-survey indicators"
+    none = CellEquations([], [])
+    for indicator in survey:
+        _, denominator = quantities(indicator, np.zeros(1), np.zeros(1), none)
+        assert denominator.required_width == 5.0, indicator.id

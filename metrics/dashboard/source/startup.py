@@ -103,6 +103,6 @@ def build_demo_once(
         partial = db_path.with_name(db_path.name + ".building")
         for leftover in (partial, partial.with_name(partial.name + ".wal")):
             leftover.unlink(missing_ok=True)  # from a build that was killed
-        say(f"Ingen databas i {db_path}: bygger demodatabasen först (några minuter) …")
+        say(f"Ingen databas i {db_path}: bygger demodatabasen först (omkring 10 minuter) …")
         build(partial, catalog_path, progress=say)
         os.replace(partial, db_path)

@@ -238,6 +238,12 @@ def with_withheld(cells: pd.DataFrame, plan: PublishingPlan, indicator: Indicato
     extra = extra.drop_duplicates(subset=keys)
     if extra.empty:
         return cells
+    return _appended_as_withheld(cells, extra)
+
+
+def _appended_as_withheld(cells: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """`cells` with the rebuilt `extra` rows after them: hidden, withheld, holding no numbers."""
+    extra = extra.copy()
     for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
         if column in extra:
             extra[column] = np.nan
@@ -269,9 +275,4 @@ def _with_kommun_cells(cells: pd.DataFrame) -> pd.DataFrame:
         (a, p) not in not_delivered for a, p in zip(extra["area_code"], extra["period"], strict=True)
     ]
     extra = extra[np.asarray(delivered, dtype=np.bool_)]
-    for column in ("numerator", "denominator", "value", "ci_low", "ci_high"):
-        if column in extra:
-            extra[column] = np.nan
-    extra["suppressed"] = True
-    extra["suppression"] = "withheld"
-    return pd.concat([cells, extra], ignore_index=True)
+    return _appended_as_withheld(cells, extra)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -274,22 +276,20 @@ def test_in_a_browser_a_hostile_name_is_text_and_runs_nothing(dash_duo: Any, tmp
 WAIT_READ = 30  # seconds
 
 
-def test_a_board_built_from_the_previous_rows_while_a_writer_holds_the_file_is_not_kept(
-    tmp_path: Path,
-) -> None:
+@contextmanager
+def previous_rows_while_a_writer_holds_the_file(app: Any) -> Iterator[None]:
+    """Within it, län 05 is answered from the previous version's rows – Linköping's
+    fast_lakarkontakt 2024 at 30 % (interval 28,7–31,3, below the län's 45: worse) – because a
+    writer holds the database; after it, the writer is done and this version's rows are read."""
     import dataclasses
 
-    from metrics.dashboard.server import create_app
     from metrics.dashboard.source.context import current_snapshot
     from metrics.dashboard.source.data import DataUnavailable
 
-    db = build_results(tmp_path / "results.duckdb", RESULTS)
-    app = create_app(db_path=db, catalog_path=ROOT / "indicators.yaml")
     with app.server.test_request_context("/"):
         snap = current_snapshot()
     snap.wait_until_read(WAIT_READ)  # the background reader, done, drops no previous rows after this
     own = snap.lan_results("05")
-    # the previous version's rows: Linköping at 30 % (interval 28,7–31,3, below the län's 45: worse)
     linkoping = own.totals[("fast_lakarkontakt", "2024")]["0580"]
     old_rows = dict(own.totals)
     old_rows[("fast_lakarkontakt", "2024")] = {
@@ -301,14 +301,28 @@ def test_a_board_built_from_the_previous_rows_while_a_writer_holds_the_file_is_n
     def busy(_lan: str) -> Any:
         raise DataUnavailable("busy", "Databasen uppdateras just nu.")
 
+    snap._loaded.pop("05")
+    snap._previous["05"] = dataclasses.replace(own, totals=old_rows)
+    object.__setattr__(snap, "load_lan", busy)
+    try:
+        yield
+    finally:
+        object.__setattr__(snap, "load_lan", real_loader)  # the writer is done
+
+
+def test_a_board_built_from_the_previous_rows_while_a_writer_holds_the_file_is_not_kept(
+    tmp_path: Path,
+) -> None:
+    from metrics.dashboard.server import create_app
+
+    db = build_results(tmp_path / "results.duckdb", RESULTS)
+    app = create_app(db_path=db, catalog_path=ROOT / "indicators.yaml")
+
     def linkoping_cell(markup: str) -> Element:
         row = row_of(parse(markup), "fast_lakarkontakt")
         return next(td for td in row.find_all("td") if td.attrs.get("data-name") == "Linköping")
 
-    snap._loaded.pop("05")
-    snap._previous["05"] = dataclasses.replace(own, totals=old_rows)
-    object.__setattr__(snap, "load_lan", busy)
-    assert linkoping_cell(board_markup(app)).text() == "▼\n30,0"  # the previous rows, shown
-    object.__setattr__(snap, "load_lan", real_loader)  # the writer is done
+    with previous_rows_while_a_writer_holds_the_file(app):
+        assert linkoping_cell(board_markup(app)).text() == "▼\n30,0"  # the previous rows, shown
     # this version's rows (interval 53,0–57,0 above 45: better), not the board kept from the previous ones
     assert linkoping_cell(board_markup(app)).text() == "▲\n55,0"

@@ -8,17 +8,14 @@ the län 45 %; the update below gives Linköping 30 % (28,7–31,3), below the l
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from tests.test_dashboard_board_table import parse, row_of
+from tests.test_dashboard_board_table import parse, previous_rows_while_a_writer_holds_the_file, row_of
 from tests.test_plans import RESULTS, ROOT, build_results, texts
-
-WAIT_READ = 30  # seconds
 
 
 @pytest.fixture
@@ -189,30 +186,9 @@ def test_a_profile_built_from_the_previous_rows_while_a_writer_holds_the_file_is
     app: Any,
 ) -> None:
     from metrics.dashboard.pages import kommun
-    from metrics.dashboard.source.context import current_snapshot
-    from metrics.dashboard.source.data import DataUnavailable
 
-    with app.server.test_request_context("/"):
-        snap = current_snapshot()
-    snap.wait_until_read(WAIT_READ)
-    own = snap.lan_results("05")
-    linkoping = own.totals[("fast_lakarkontakt", "2024")]["0580"]
-    old_rows = dict(own.totals)
-    old_rows[("fast_lakarkontakt", "2024")] = {
-        **own.totals[("fast_lakarkontakt", "2024")],
-        "0580": linkoping._replace(value=30.0, ci_low=28.7, ci_high=31.3),
-    }
-    real_loader = snap.load_lan
-
-    def busy(_lan: str) -> Any:
-        raise DataUnavailable("busy", "Databasen uppdateras just nu.")
-
-    snap._loaded.pop("05")
-    snap._previous["05"] = dataclasses.replace(own, totals=old_rows)
-    object.__setattr__(snap, "load_lan", busy)
-    with app.server.test_request_context("/"):
+    with previous_rows_while_a_writer_holds_the_file(app), app.server.test_request_context("/"):
         assert spine_value(kommun.render("0580", "2024")) == "30,0 %"  # the previous rows, shown
-    object.__setattr__(snap, "load_lan", real_loader)  # the writer is done
     with app.server.test_request_context("/"):
         assert spine_value(kommun.render("0580", "2024")) == "55,0 %"  # this version's, not a kept one
 

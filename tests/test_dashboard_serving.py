@@ -143,32 +143,36 @@ def test_a_callback_answer_sent_again_is_compressed_once(tmp_path: Path, monkeyp
     assert compressed == [len(plain_board), len(plain_jamfor)]
 
 
-def test_a_changed_answer_to_the_same_request_is_compressed_anew(tmp_path: Path):
+@pytest.mark.parametrize("held_context", [False, True])
+def test_a_changed_answer_to_the_same_request_is_compressed_anew(held_context: bool):
     """The key is the answer, not the request: the same request answered otherwise (say, after a
-    new database version) never gets the answer kept before."""
-    from flask import Flask
+    new database version) never gets the answer kept before, also when the caller holds one
+    application context (one `flask.g`) around both requests."""
+    from contextlib import nullcontext
+
+    import flask
+    import flask_compress
 
     from metrics.dashboard.server import _digest_answer
 
-    server = Flask(__name__)
-    answers = iter([b'{"a": "' + b"1" * 2000 + b'"}', b'{"a": "' + b"2" * 2000 + b'"}'])
+    server = flask.Flask(__name__)
+    first, second = b'{"a": "' + b"1" * 2000 + b'"}', b'{"a": "' + b"2" * 2000 + b'"}'
+    answers = iter([first, second])
 
     @server.post("/_dash-update-component")
     def update() -> Any:
         return flask.Response(next(answers), mimetype="application/json")
 
-    import flask
-    import flask_compress
-
     server.config.update(COMPRESS_CACHE_BACKEND=_CompressedCache, COMPRESS_CACHE_KEY=_cache_key)
     flask_compress.Compress(server)
     server.after_request(_digest_answer)
     client = server.test_client()
-    sent = [
-        gzip.decompress(client.post("/_dash-update-component", headers={"Accept-Encoding": "gzip"}).data)
-        for _ in range(2)
-    ]
-    assert sent == [b'{"a": "' + b"1" * 2000 + b'"}', b'{"a": "' + b"2" * 2000 + b'"}']
+    with server.app_context() if held_context else nullcontext():
+        sent = [
+            gzip.decompress(client.post("/_dash-update-component", headers={"Accept-Encoding": "gzip"}).data)
+            for _ in range(2)
+        ]
+    assert sent == [first, second]
 
 
 def test_the_kept_answers_are_bounded_and_the_least_recently_sent_go_first():

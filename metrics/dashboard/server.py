@@ -273,7 +273,9 @@ class _CompressedCache:
 COMPRESSED_CACHE = "matavla_compressed"  # the app's _CompressedCache, in `server.extensions`
 ANSWER_KEY = "answer "  # a callback answer's key: 'answer ' and the SHA-256 of its bytes
 ANSWER_PATH = "/_dash-update-component"
-_DIGEST = "matavla_answer_digest"  # on flask.g, for `_cache_key`
+# in the request's WSGI environ (its own for each request; flask.g can outlive one request when a
+# caller holds an application context around several)
+_DIGEST = "matavla.answer_digest"
 
 
 def _is_answer(key: str) -> bool:
@@ -283,7 +285,7 @@ def _is_answer(key: str) -> bool:
 def _cache_key(request: flask.Request) -> str:
     """A callback answer's digest (`_digest_answer`), else the address: for a static file, the full
     path carries Dash's fingerprint (`?v=…` or `.v4_4_1m….js`), so a new version is a new key."""
-    digest = flask.g.get(_DIGEST)
+    digest = request.environ.get(_DIGEST)
     if digest is not None:
         return f"{ANSWER_KEY}{digest}"
     return f"{request.method} {request.full_path}"
@@ -300,7 +302,7 @@ def _digest_answer(response: flask.Response) -> flask.Response:
         and not response.direct_passthrough
         and request.headers.get("Accept-Encoding")  # else nothing is compressed
     ):
-        flask.g.setdefault(_DIGEST, hashlib.sha256(response.get_data()).hexdigest())
+        request.environ[_DIGEST] = hashlib.sha256(response.get_data()).hexdigest()
     return response
 
 

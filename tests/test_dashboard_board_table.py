@@ -175,6 +175,25 @@ def test_the_table_keeps_its_headers_caption_and_region(small_app: Any) -> None:
     assert areas and all(th.attrs["colspan"] == "8" for th in areas)  # 5 columns + 3 kommuner
 
 
+LINKOPING = "Linköping: 55,0 % (95 % KI 53,0–57,0), signifikant bättre än länet"  # as worked out above
+
+
+def test_a_cells_description_is_sent_once_as_its_accessible_name(small_app: Any) -> None:
+    """The description is the link's aria-label; the tooltip is made from it in the browser
+    (assets/rawhtml.js), so it is not sent a second time as `title`."""
+    markup = board_markup(small_app)
+    tree = parse(markup)
+    cells = [a for a in tree.root.find_all("a") if "cell-link" in a.classes]
+    assert cells
+    assert all(a.attrs.get("aria-label") and "title" not in a.attrs for a in cells)
+    href = "/kommun/0580?lan=05&period=2024&indikator=fast_lakarkontakt"
+    linkoping = next(a for a in cells if a.attrs["href"] == href)
+    assert (linkoping.attrs["aria-label"] or "").replace("\u00a0", " ") == LINKOPING
+    assert markup.replace("\u00a0", " ").count("Linköping: 55,0 % (95 % KI 53,0–57,0)") == 1
+    # the table asks the browser to make each label a tooltip
+    assert tree.root.find_all("table")[0].attrs["data-label-tips"] == "1"
+
+
 def hostile_catalogue(tmp_path: Path, name: str = HOSTILE) -> Path:
     """The bundled catalogue with an indicator's title, and a plan's heading, holding markup."""
     catalogue = tmp_path / "indicators.yaml"
@@ -271,6 +290,26 @@ def test_in_a_browser_a_hostile_name_is_text_and_runs_nothing(dash_duo: Any, tmp
     assert not dash_duo.find_elements("#oversikt-content table.board img:not(.sparkline)")
     assert not dash_duo.find_elements("#oversikt-content table.board script")
     assert dash_duo.driver.execute_script("return window.__pwned") is None
+
+
+@pytest.mark.browser
+def test_in_a_browser_a_cells_description_is_its_name_and_its_tooltip(dash_duo: Any, small_app: Any) -> None:
+    dash_duo.start_server(small_app, navigate=False)
+    dash_duo.driver.implicitly_wait(0)
+    dash_duo.wait_for_page(dash_duo.server.url + "/?lan=05&period=2024", timeout=15)
+    dash_duo.wait_for_element("#oversikt-content table.board tbody .board-row", timeout=15)
+    link = dash_duo.find_element(
+        'a.cell-link[href="/kommun/0580?lan=05&period=2024&indikator=fast_lakarkontakt"]'
+    )
+    assert (link.get_attribute("aria-label") or "").replace("\u00a0", " ") == LINKOPING
+    assert link.get_attribute("title") == link.get_attribute("aria-label")  # the mouse's tooltip
+    # every cell has its tooltip; the title other elements carry is their own
+    assert dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('#oversikt-content a.cell-link')]"
+        ".every((a) => a.title && a.title === a.getAttribute('aria-label'))"
+    )
+    head = dash_duo.find_element('#oversikt-content a.kommun-head-link[href^="/kommun/0580?"]')
+    assert head.get_attribute("title") == "Visa Linköping"
 
 
 WAIT_READ = 30  # seconds

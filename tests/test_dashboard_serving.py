@@ -16,8 +16,9 @@ from typing import Any
 import dash
 import pytest
 
-from metrics.dashboard.server import _static_cache_key, _StaticCompressedCache
+from metrics.dashboard.server import _cache_key, _CompressedCache
 from metrics.dashboard.source.connection import open_read_only
+from tests.test_plans import RESULTS, ROOT, build_results
 
 
 def _scripts(client: Any) -> list[str]:
@@ -56,9 +57,10 @@ def test_a_callback_answer_is_compressed_too(dashboard_app: dash.Dash):
     assert json.loads(gzip.decompress(layout.data))["type"] == "Div"
 
 
-def test_only_get_requests_for_static_files_are_kept_compressed():
-    """A callback answer differs per request body, which the key does not carry: never kept."""
-    cache = _StaticCompressedCache()
+def test_only_get_requests_for_static_files_are_kept_compressed_by_address():
+    """A callback answer differs per request body, which the address does not carry: never kept
+    by it (answers are kept by their digest, see below)."""
+    cache = _CompressedCache()
     cache.set("gzip;GET /_dash-component-suites/dash/dcc/dash_core_components.v4m1.js?", b"js")
     cache.set("br;GET /assets/style.css?v=1", b"css")
     cache.set("gzip;POST /_dash-update-component?", b"answer")
@@ -72,7 +74,7 @@ def test_only_get_requests_for_static_files_are_kept_compressed():
 def test_a_page_whose_query_names_a_static_folder_is_not_kept():
     """A preview page's address with `/assets/` in its query is still the page: kept, a withdrawn
     preview would go on being answered from the cache."""
-    cache = _StaticCompressedCache()
+    cache = _CompressedCache()
     cache.set("gzip;GET /forhandsgranskning/abc123?x=/assets/", b"preview")
     cache.set("gzip;GET /?next=/_dash-component-suites/", b"page")
     assert cache.get("gzip;GET /forhandsgranskning/abc123?x=/assets/") is None
@@ -82,7 +84,7 @@ def test_a_page_whose_query_names_a_static_folder_is_not_kept():
 def test_the_kept_files_are_bounded_in_size():
     """Dash answers any path with its page, so `/x/assets/1`, `/x/assets/2`, … would each be kept:
     the cache stops taking entries at MAX_BYTES (here 3 entries of a third of it, plus one more)."""
-    cache = _StaticCompressedCache()
+    cache = _CompressedCache()
     third = b"x" * (cache.MAX_BYTES // 3)
     for n in range(4):
         cache.set(f"gzip;GET /x/assets/{n}?", third)
@@ -90,11 +92,108 @@ def test_the_kept_files_are_bounded_in_size():
     assert kept == [0, 1, 2]  # 3 × MAX_BYTES//3 ≤ MAX_BYTES; a fourth would exceed it
 
 
+def _callbacks(tmp_path: Path) -> tuple[Any, dict[str, bytes]]:
+    """An app over the hand-worked results of test_plans and the page callbacks a browser sends."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_dashboard_load import callback_payloads
+
+    from metrics.dashboard.server import create_app
+
+    db = build_results(tmp_path / "results.duckdb", RESULTS)
+    catalog = ROOT / "indicators.yaml"
+    cases = dict(callback_payloads(db, catalog, ["05"]))
+    return create_app(db_path=db, catalog_path=catalog).server.test_client(), cases
+
+
+def _post(client: Any, body: bytes, encoding: str) -> Any:
+    headers = {"Content-Type": "application/json", "Accept-Encoding": encoding}
+    answer = client.post("/_dash-update-component", data=body, headers=headers)
+    assert answer.status_code == 200
+    return answer
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_a_callback_answer_sent_again_is_compressed_once(tmp_path: Path, monkeypatch, encoding: str):
+    """The same answer (by its bytes) is compressed once and then sent as kept; another answer is
+    compressed anew; each decompresses to the answer sent to a browser that accepts no compression."""
+    import brotli
+    import flask_compress.flask_compress as compressing
+
+    client, cases = _callbacks(tmp_path)
+    compressed: list[int] = []
+    real = compressing._compress_data
+
+    def counted(app: Any, data: bytes, algorithm: str) -> bytes:
+        compressed.append(len(data))
+        return real(app, data, algorithm)
+
+    monkeypatch.setattr(compressing, "_compress_data", counted)
+    unpack = gzip.decompress if encoding == "gzip" else brotli.decompress
+    board, jamfor = cases["Länsöversikt 05"], cases["Jämför 05"]
+    plain_board = _post(client, board, "identity").data
+    plain_jamfor = _post(client, jamfor, "identity").data
+    assert compressed == []  # nothing asked for compression
+    first = _post(client, board, encoding)
+    again = _post(client, board, encoding)
+    assert first.headers["Content-Encoding"] == again.headers["Content-Encoding"] == encoding
+    assert unpack(first.data) == unpack(again.data) == plain_board
+    assert compressed == [len(plain_board)]  # the second was the kept one
+    other = _post(client, jamfor, encoding)
+    assert unpack(other.data) == plain_jamfor
+    assert compressed == [len(plain_board), len(plain_jamfor)]
+
+
+@pytest.mark.parametrize("held_context", [False, True])
+def test_a_changed_answer_to_the_same_request_is_compressed_anew(held_context: bool):
+    """The key is the answer, not the request: the same request answered otherwise (say, after a
+    new database version) never gets the answer kept before, also when the caller holds one
+    application context (one `flask.g`) around both requests."""
+    from contextlib import nullcontext
+
+    import flask
+    import flask_compress
+
+    from metrics.dashboard.server import _digest_answer
+
+    server = flask.Flask(__name__)
+    first, second = b'{"a": "' + b"1" * 2000 + b'"}', b'{"a": "' + b"2" * 2000 + b'"}'
+    answers = iter([first, second])
+
+    @server.post("/_dash-update-component")
+    def update() -> Any:
+        return flask.Response(next(answers), mimetype="application/json")
+
+    server.config.update(COMPRESS_CACHE_BACKEND=_CompressedCache, COMPRESS_CACHE_KEY=_cache_key)
+    flask_compress.Compress(server)
+    server.after_request(_digest_answer)
+    client = server.test_client()
+    with server.app_context() if held_context else nullcontext():
+        sent = [
+            gzip.decompress(client.post("/_dash-update-component", headers={"Accept-Encoding": "gzip"}).data)
+            for _ in range(2)
+        ]
+    assert sent == [first, second]
+
+
+def test_the_kept_answers_are_bounded_and_the_least_recently_sent_go_first():
+    cache = _CompressedCache()
+    quarter = b"x" * (cache.MAX_ANSWER_BYTES // 4)
+    for n in range(4):
+        cache.set(f"gzip;answer {n}", quarter)
+    assert cache.get("gzip;answer 0") == quarter  # sent again: now the most recent
+    cache.set("gzip;answer 4", quarter)  # five quarters: the least recently sent (1) goes
+    kept = [n for n in range(5) if cache.get(f"gzip;answer {n}") is not None]
+    assert kept == [0, 2, 3, 4]
+    cache.set("gzip;answer big", b"x" * (cache.MAX_ANSWER_BYTES + 1))  # larger than all: not kept
+    assert cache.get("gzip;answer big") is None
+    assert [n for n in range(5) if cache.get(f"gzip;answer {n}") is not None] == [0, 2, 3, 4]
+
+
 def test_the_cache_key_tells_versions_and_methods_apart(dashboard_app: dash.Dash):
     with dashboard_app.server.test_request_context("/assets/style.css?v=2", method="GET"):
         import flask
 
-        assert _static_cache_key(flask.request) == "GET /assets/style.css?v=2"
+        assert _cache_key(flask.request) == "GET /assets/style.css?v=2"
 
 
 def test_the_dashboards_connections_get_the_memory_limit_and_threads(demo_database, monkeypatch):

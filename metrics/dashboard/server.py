@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import atexit
 import gc
+import hashlib
 import importlib
 import logging
 import os
 import sys
 import threading
+from collections import OrderedDict
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any
@@ -194,28 +196,49 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         return [*hrefs, *classes, lan_name, date, targets["oversikt"]]
 
 
-class _StaticCompressedCache:
-    """flask-compress's cache, holding only the compressed static files (scripts, styles).
+class _CompressedCache:
+    """flask-compress's cache: the compressed static files (scripts, styles) and callback answers.
 
     Dash's component suites are 2.5 MB of JavaScript (AG Grid's bundle alone 1.3 MB); compressing
-    them anew for every first visit costs each worker ~50 ms of CPU. Callback answers, which differ
-    per request, are compressed each time and never kept.
+    them anew for every first visit costs each worker ~50 ms of CPU. They are kept by address
+    (`_cache_key`), in at most MAX_BYTES, never dropped.
+
+    A callback answer is kept by what it is, not by what was asked: its key is a SHA-256 of the
+    answer's bytes (`_digest_answer`), so a kept answer can only ever be sent for a request whose
+    own answer is byte for byte the same, whatever the request, the database version or the page.
+    Many viewers open the same län, and a page's content is kept per database version
+    (source/version_memo.py), so the same answers recur: compressing a 49-kommun län's board
+    (1.1 MB) costs ~10 ms of CPU per answer, its digest under 1 ms. The answers are kept in at most
+    MAX_ANSWER_BYTES, the least recently sent dropped first.
     """
 
     CACHED_FOLDERS = ("/_dash-component-suites/", "/assets/")
     # Every version of every script and style, compressed both ways, is a few MB; an address that
     # only looks like one (Dash answers any path with its page) must not grow the cache for ever.
     MAX_BYTES = 64 * 2**20
+    # compressed answers are 1–65 kB (a 49-kommun län's board ~50 kB): hundreds of them per worker
+    MAX_ANSWER_BYTES = 16 * 2**20
 
     def __init__(self) -> None:
         self._entries: dict[str, bytes] = {}
         self._bytes = 0
+        self._answers: OrderedDict[str, bytes] = OrderedDict()
+        self._answer_bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
+        if _is_answer(key):
+            with self._lock:
+                found = self._answers.get(key)
+                if found is not None:
+                    self._answers.move_to_end(key)
+                return found
         return self._entries.get(key)
 
     def set(self, key: str, value: bytes) -> None:
+        if _is_answer(key):
+            self._keep_answer(key, value)
+            return
         _algorithm, _, request_key = key.partition(";")
         method, _, full_path = request_key.partition(" ")
         # the folder must be in the path itself: `/forhandsgranskning/<token>?x=/assets/` is a page
@@ -229,10 +252,58 @@ class _StaticCompressedCache:
             self._entries[key] = value
             self._bytes += len(value)
 
+    def clear_answers(self) -> None:
+        with self._lock:
+            self._answers.clear()
+            self._answer_bytes = 0
 
-def _static_cache_key(request: flask.Request) -> str:
-    # the full path carries Dash's fingerprint (`?v=…` or `.v4_4_1m….js`): a new version is a new key
+    def _keep_answer(self, key: str, value: bytes) -> None:
+        if len(value) > self.MAX_ANSWER_BYTES:
+            return
+        with self._lock:
+            if key in self._answers:  # flask-compress sets what it has just got, too
+                return
+            self._answers[key] = value
+            self._answer_bytes += len(value)
+            while self._answer_bytes > self.MAX_ANSWER_BYTES:
+                _key, dropped = self._answers.popitem(last=False)
+                self._answer_bytes -= len(dropped)
+
+
+COMPRESSED_CACHE = "matavla_compressed"  # the app's _CompressedCache, in `server.extensions`
+ANSWER_KEY = "answer "  # a callback answer's key: 'answer ' and the SHA-256 of its bytes
+ANSWER_PATH = "/_dash-update-component"
+# in the request's WSGI environ (its own for each request; flask.g can outlive one request when a
+# caller holds an application context around several)
+_DIGEST = "matavla.answer_digest"
+
+
+def _is_answer(key: str) -> bool:
+    return key.partition(";")[2].startswith(ANSWER_KEY)
+
+
+def _cache_key(request: flask.Request) -> str:
+    """A callback answer's digest (`_digest_answer`), else the address: for a static file, the full
+    path carries Dash's fingerprint (`?v=…` or `.v4_4_1m….js`), so a new version is a new key."""
+    digest = request.environ.get(_DIGEST)
+    if digest is not None:
+        return f"{ANSWER_KEY}{digest}"
     return f"{request.method} {request.full_path}"
+
+
+def _digest_answer(response: flask.Response) -> flask.Response:
+    """Before flask-compress: a callback answer's SHA-256, which `_cache_key` makes its key."""
+    request = flask.request
+    if (
+        request.method == "POST"
+        and request.path.endswith(ANSWER_PATH)
+        and response.status_code == 200
+        and not response.is_streamed
+        and not response.direct_passthrough
+        and request.headers.get("Accept-Encoding")  # else nothing is compressed
+    ):
+        request.environ[_DIGEST] = hashlib.sha256(response.get_data()).hexdigest()
+    return response
 
 
 LAZY_NAMESPACE = "dash_ag_grid"
@@ -269,16 +340,21 @@ def _compress(app: dash.Dash) -> None:
     """Compress what the server answers (scripts, styles, callback JSON) when the browser accepts it.
 
     Dash's own `compress=True` does the same with flask-compress's defaults; this also keeps the
-    compressed static files (see `_StaticCompressedCache`). Brotli where the browser accepts it
-    (every current one), else gzip; answers under 500 bytes stay as they are.
+    compressed static files and callback answers (see `_CompressedCache`). Brotli where the browser
+    accepts it (every current one), else gzip; answers under 500 bytes stay as they are.
     """
     server = app.server
+    cache = _CompressedCache()
+    server.extensions[COMPRESSED_CACHE] = cache  # for the benchmarks, which time a first answer
     server.config.update(
         COMPRESS_ALGORITHM=["br", "gzip"],
-        COMPRESS_CACHE_BACKEND=_StaticCompressedCache,
-        COMPRESS_CACHE_KEY=_static_cache_key,
+        COMPRESS_CACHE_BACKEND=lambda: cache,
+        COMPRESS_CACHE_KEY=_cache_key,
     )
     flask_compress.Compress(server)
+    # Flask calls the after-request functions last registered first: the digest is there before
+    # flask-compress asks for the key
+    server.after_request(_digest_answer)
 
 
 def _swedish_loading_text(app: dash.Dash) -> None:

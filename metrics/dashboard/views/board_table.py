@@ -35,6 +35,12 @@ from metrics.dashboard.views.sparkline import sparkline_data_uri
 # the columns before the kommuner: indicator, län, change, trend, target
 FIXED_COLUMNS = 5
 
+# An attribute of the table: in the browser, each element inside it that has an aria-label and no
+# title gets the label as its title too (assets/rawhtml.js), so a kommun cell's description is both
+# what a screen reader reads and the mouse's tooltip but is sent once. In both attributes it was a
+# fifth of a 49-kommun län's answer, serialised and compressed anew on every request.
+LABEL_TIPS = "data_label_tips"
+
 
 def _change_amount(diff: float, decimals: int, unit: str) -> str:
     """'+1,8 p.e.' for a percentage (the full words are read out), the bare number otherwise."""
@@ -154,7 +160,9 @@ def _row(row: BoardRow, base: str, lan: str, period: str, n_kommuner: int) -> st
             [head, _value_cell(row), _change_cell(row), _trend_cell(row), _target_cell(row), note],
             class_="board-row",
         )
-    # the hot path, ~800 cells for a 49-kommun län: written out, each value escaped once
+    # the hot path, ~800 cells for a 49-kommun län: written out, each value escaped once. The
+    # description is the link's accessible name (aria-label) and its tooltip; it is sent once, and
+    # assets/rawhtml.js makes it the tooltip (see LABEL_TIPS)
     prefix = _text(f"{base}kommun/")
     query = _text(build_query(lan=lan, period=period, indikator=ind.id))
     cells = []
@@ -167,7 +175,7 @@ def _row(row: BoardRow, base: str, lan: str, period: str, n_kommuner: int) -> st
         words = _text(cell.description)
         cells.append(
             f'<td class="cell cmp-{_text(cell.cls)}" data-name="{_text(cell.name)}">'
-            f'<a href="{prefix}{_text(cell.code)}{query}" title="{words}" class="cell-link" '
+            f'<a href="{prefix}{_text(cell.code)}{query}" class="cell-link" '
             f'aria-label="{words}" data-spa="1">{_text(text)}</a></td>'
         )
     return _el(
@@ -238,5 +246,6 @@ def board_table_html(
             _el("tbody", body),
         ],
         class_="board",
+        **{LABEL_TIPS: "1"},
     )
     return _el("div", table, class_="board-scroll", tabindex="0", role="region", aria_label="Länets mätavla")

@@ -341,10 +341,12 @@ class _Piece:
     instead: the names are local variables of `run`, the frame that executes the statement.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, raw: pa.Table) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, raw: pa.Table, trimmed: pa.Table | None = None
+    ) -> None:
         self.con = con
         self.raw = raw
-        self.trimmed = trim_table(raw)
+        self.trimmed = trim_table(raw) if trimmed is None else trimmed
         # A connection that has run catalogue SQL has external access off (`metrics.compute.
         # sandbox`), and with it DuckDB's replacement scans: there the pieces are registered,
         # at the cost of the transaction holding them all until its commit.
@@ -391,18 +393,24 @@ def _import_pieces(
     pieces = read_chunks(path, options.sheet)
     read = _Read()
     columns: ColumnMap | None = None
-    # The next piece is parsed while this one is inserted (see `Prefetched`).
-    with Prefetched(pieces) as ahead:
-        for raw in ahead:
-            if columns is None:
-                columns = match_columns(extract, raw.header, file)
-                say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} …")
-            else:
-                say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} till …")
-            _insert_piece(con, file, extract, raw, columns, options, import_id, read)
-            read.rows += raw.num_rows
-            read.invalid += len(raw.invalid_rows)
-            del raw  # before the next piece is taken: two pieces at most are held
+    # The next piece is parsed, trimmed and checked on a thread of its own, on a cursor of its own,
+    # while this one is inserted (see `Prefetched` and `_checked_pieces`).
+    checker = con.cursor()
+    try:
+        with Prefetched(_checked_pieces(checker, file, extract, pieces)) as ahead:
+            for checked in ahead:
+                raw = checked.raw
+                if columns is None:
+                    say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} …")
+                else:
+                    say(f"{file}: kontrollerar {wording.rows(raw.num_rows)} till …")
+                columns = checked.columns
+                _insert_piece(con, file, extract, checked, options, import_id, read)
+                read.rows += raw.num_rows
+                read.invalid += len(raw.invalid_rows)
+                del raw, checked  # before the next piece is taken: two pieces at most are held
+    finally:
+        checker.close()
     assert columns is not None  # the first piece is always read: it holds the header
     repeated = 0
     if _repeated_keys(con, extract, import_id):
@@ -457,20 +465,58 @@ def _import_pieces(
     return report
 
 
+@dataclass
+class _Checked:
+    """A piece as read, trimmed and checked for personnummer, with what its raw text says."""
+
+    raw: RawTable
+    trimmed: pa.Table
+    columns: ColumnMap
+    empty: int  # rows whose every cell is empty
+    three_digit: int  # rows whose kommun code has three digits (a lost leading zero, perhaps)
+
+
+def _checked_pieces(
+    checker: duckdb.DuckDBPyConnection, file: str, extract: Extract, pieces: Iterable[RawTable]
+) -> Iterator[_Checked]:
+    """Each piece trimmed, checked for personnummer and its empty rows counted, on `checker`.
+
+    Runs on the `Prefetched` thread, so that this work (a third of an import's) overlaps the
+    insert of the piece before on two cores; `checker` is a cursor of the import's connection (a
+    connection of its own to the same database), which only reads the piece, never a table. An
+    `ExtractError` here (a personnummer, a missing column) is raised where the piece is taken,
+    after the pieces before it were inserted, as without the thread.
+    """
+    columns: ColumnMap | None = None
+    for raw in pieces:
+        if columns is None:
+            columns = match_columns(extract, raw.header, file)
+        piece = _Piece(checker, raw.table)
+        _refuse_personnummer(piece, file, extract, raw.invalid_rows, columns)
+        # The rows that are not empty, and whether a kommun code may have got its leading zero
+        # back, on the raw text (through the staging query the empty test cleaned every column of
+        # every row first).
+        kommun = columns.sources.get(next((c.name for c in extract.columns if c.type == "kommun"), ""))
+        three = f"count(*) FILTER (WHERE length({ident(kommun)}) = 3)" if kommun else "0"
+        ((empty, three_digit),) = piece.run(
+            f"SELECT count(*) FILTER (WHERE {empty_row_sql(columns)}), {three} FROM {TRIMMED}"
+        )
+        yield _Checked(raw, piece.trimmed, columns, int(empty), int(three_digit))
+
+
 def _insert_piece(
     con: duckdb.DuckDBPyConnection,
     file: str,
     extract: Extract,
-    raw: RawTable,
-    columns: ColumnMap,
+    checked: _Checked,
     options: ImportOptions,
     import_id: int,
     read: _Read,
 ) -> None:
-    """Check one piece for personnummer, type and validate it, insert its accepted rows into the
-    extract's table and store its rejected rows; counts go to `read`."""
-    piece = _Piece(con, raw.table)
-    _refuse_personnummer(piece, file, extract, raw.invalid_rows, columns)
+    """Type and validate one checked piece, insert its accepted rows into the extract's table and
+    store its rejected rows; counts go to `read`."""
+    raw, columns = checked.raw, checked.columns
+    piece = _Piece(con, raw.table, checked.trimmed)
     staging = staging_sql(extract, columns, TRIMMED, KOMMUNER, window=options.window)
     names = ", ".join(ident(c) for c in extract.column_names)
     # MATERIALIZED: filtered as a subquery, the reasons were pushed down into the filter and every
@@ -480,15 +526,8 @@ def _insert_piece(
         f"WITH typed AS MATERIALIZED ({staging}) "
         f"SELECT {names}, {import_id} FROM typed WHERE _reason IS NULL"
     )
-    # The rows that are not empty, and whether a kommun code may have got its leading zero back,
-    # on the raw text (through `staging` the empty test cleaned every column of every row first).
-    kommun = columns.sources.get(next((c.name for c in extract.columns if c.type == "kommun"), ""))
-    three = f"count(*) FILTER (WHERE length({ident(kommun)}) = 3)" if kommun else "0"
-    ((empty, three_digit),) = piece.run(
-        f"SELECT count(*) FILTER (WHERE {empty_row_sql(columns)}), {three} FROM {TRIMMED}"
-    )
-    kept = raw.num_rows - empty
-    if three_digit:
+    kept = raw.num_rows - checked.empty
+    if checked.three_digit:
         codes = piece.run(
             f"SELECT _kommun_from, count(*) FROM ({staging}) WHERE _kommun_from IS NOT NULL GROUP BY 1"
         )

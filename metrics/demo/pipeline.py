@@ -10,6 +10,7 @@ from pathlib import Path
 from metrics.catalogue.loader import load_catalogue
 from metrics.compute.engine import compute_all
 from metrics.db import connect
+from metrics.demo.selection import ALL_LAN, check_lan, lan_names
 from metrics.errors import MatavlaError
 from metrics.resources import AUDIT_SECONDS_ENV
 
@@ -41,11 +42,15 @@ def parse_years(text: str) -> list[int]:
 
 
 def parse_lan(text: str) -> list[str]:
-    """`--lan`: '05,23' → ['05', '23']; a code written without its leading zero ('5') gets it."""
+    """`--lan`: '05,23' → ['05', '23'], 'all' → the 21 län; a code written without its leading
+    zero ('5') gets it. MatavlaError in Swedish, naming the valid codes, for an unknown one."""
+    if text.strip().lower() in ("all", "alla"):
+        return list(ALL_LAN)
     codes = [part.strip().zfill(2) for part in text.split(",") if part.strip()]
     if not codes:
-        raise MatavlaError("--lan saknar länskod (tips: t.ex. --lan 05,23)")
-    return codes
+        raise MatavlaError("--lan saknar länskod (tips: t.ex. --lan 05,23 eller --lan all)")
+    check_lan(codes)
+    return list(dict.fromkeys(codes))  # '05,05' once
 
 
 def build_demo(
@@ -81,7 +86,6 @@ def build_demo(
             )
         return
     from metrics.demo.generate import generate_demo
-    from metrics.demo.kommuner import lan_names
     from metrics.extracts.importer import import_paths
 
     say = progress or (lambda _m: None)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from metrics.cli import main
 from metrics.demo import generate_demo
 from metrics.demo.kommuner import KOMMUNER
-from metrics.demo.pipeline import parse_lan
+from metrics.demo.pipeline import parse_lan, years_shown
 from metrics.demo.selection import ALL_LAN, DEMO_LAN, all_kommuner, kommuner_in, lan_names
 from metrics.demo.synthetic import (
     MIN_POPULATION,
@@ -116,6 +116,11 @@ def test_lan_all_and_a_list_of_codes_are_understood() -> None:
     assert parse_lan("all") == list(ALL_LAN)
     assert parse_lan("01,14") == ["01", "14"]
     assert parse_lan("5, 23") == ["05", "23"]
+
+
+def test_one_year_is_shown_as_one_year() -> None:
+    assert years_shown([2024]) == "2024"  # was '2024–2024' in 'Genererar demodata (… 2024–2024 …)'
+    assert years_shown([2020, 2021, 2022]) == "2020–2022"
 
 
 def test_an_unknown_lan_is_refused_in_swedish_naming_the_valid_ones() -> None:

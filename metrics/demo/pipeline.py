@@ -53,6 +53,14 @@ def parse_lan(text: str) -> list[str]:
     return list(dict.fromkeys(codes))  # '05,05' once
 
 
+def years_shown(years: Sequence[int]) -> str:
+    """'2020–2024' for the progress line, '2024' for one year (not '2024–2024')."""
+    if not years:
+        return ""
+    first, last = min(years), max(years)
+    return str(first) if first == last else f"{first}–{last}"
+
+
 def build_demo(
     db_path: Path,
     catalog_path: Path,
@@ -89,8 +97,7 @@ def build_demo(
     from metrics.extracts.importer import import_paths
 
     say = progress or (lambda _m: None)
-    shown = f"{min(years)}–{max(years)}" if years else ""
-    say(f"Genererar demodata ({lan_names(lan)} {shown}, skala {scale:g}) i {out_dir} …")
+    say(f"Genererar demodata ({lan_names(lan)} {years_shown(years)}, skala {scale:g}) i {out_dir} …")
     paths = generate_demo(out_dir, seed=seed, scale=scale, progress=say, lan=lan, years=years)
     con = connect(db_path)
     try:

@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from metrics.cli import main
+from metrics.db import connect
 from metrics.demo import generate_demo
 from metrics.demo.kommuner import KOMMUNER
-from metrics.demo.pipeline import parse_lan, years_shown
+from metrics.demo.pipeline import demo_covers, parse_lan, years_shown
 from metrics.demo.selection import ALL_LAN, DEMO_LAN, all_kommuner, kommuner_in, lan_names
 from metrics.demo.synthetic import (
     MIN_POPULATION,
@@ -21,6 +22,8 @@ from metrics.demo.synthetic import (
     synthetic_populations,
 )
 from metrics.errors import MatavlaError
+from metrics.extracts.coverage import COVERED_MONTHS, Covers, write_covered_months
+from metrics.extracts.importer import import_paths
 from metrics.geography import load_geography
 
 SWEDEN_2024 = 10_587_710  # SCB, Folkmängd i riket 31 december 2024
@@ -46,6 +49,40 @@ def test_all_290_kommuner_and_21_lan_are_generated(national: dict[str, Path]) ->
     assert _kommuner_in_csv(national["listing_2024.csv"], ";", "cp1252") == codes
     assert {code[:2] for code in _kommuner_in_csv(national["population.csv"])} == set(ALL_LAN)
     assert len(ALL_LAN) == 21
+
+
+def _covered_lan(paths: list[Path], db: Path, covers: Covers) -> dict[str, int]:
+    """Import the files and count, per source, the län whose every kommun is covered."""
+    con = connect(db)
+    try:
+        import_paths(con, paths, covers=covers)
+        write_covered_months(con)
+        rows = con.execute(f"SELECT DISTINCT source, kommun FROM {COVERED_MONTHS}").fetchall()
+    finally:
+        con.close()
+    geography = load_geography()
+    covered: dict[str, set[str]] = {}
+    for source, kommun in rows:
+        covered.setdefault(source, set()).add(kommun)
+    return {
+        source: sum(1 for lan in geography.lan if {k.code for k in geography.kommuner_in(lan)} <= kommuner)
+        for source, kommuner in covered.items()
+    }
+
+
+def test_the_national_demo_says_its_files_cover_every_kommun(
+    national: dict[str, Path], tmp_path: Path
+) -> None:
+    paths = [national[name] for name in ("listing_2024.csv", "home_care.csv")]
+    # By the default rule a län with under 5 % of a region file's rows is visitors: in one file
+    # of all Sweden that is most län (Gotland has about 2 % of the listing rows), and a small
+    # kommun without hemtjänst rows at this scale would be 'saknas'.
+    default = _covered_lan(paths, tmp_path / "default.duckdb", Covers())
+    assert default["listing"] < 21 and default["home_care"] < 21
+    said = _covered_lan(paths, tmp_path / "said.duckdb", Covers(demo_covers(ALL_LAN)))
+    assert said == {"listing": 21, "home_care": 21}
+    assert len(demo_covers(ALL_LAN)) == 290
+    assert demo_covers(("05", "23")) == () and demo_covers(("05",)) == ()  # the default rule, as before
 
 
 def test_the_synthetic_populations_and_the_real_ones_sum_to_sweden() -> None:

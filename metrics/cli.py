@@ -560,16 +560,33 @@ def export(out: Path, db_path: Path, run: int | None, wait: float) -> None:
     type=float,
     default=1.0,
     show_default=True,
-    help="Andel av verklig befolkning (1.0 = verklig storlek; upp till 20 för belastningsprov).",
+    help=(
+        "Andel av demobefolkningen (1.0 = full storlek: SCB:s folkmängd 2024 i län 05 och 23, "
+        "påhittad i övriga län; upp till 20 för belastningsprov)."
+    ),
 )
 @click.option("--seed", type=int, default=20241231, show_default=True)
-@click.option("--lan", "lan_text", default="05,23", show_default=True, help="Län med demodata (05, 23).")
+@click.option(
+    "--lan",
+    "lan_text",
+    default="05,23",
+    show_default=True,
+    help=(
+        "Län med demodata: länskoder (t.ex. 01,14) eller all för alla 21 län och 290 kommuner. "
+        "Bara kommunerna i 05 och 23 har SCB:s folkmängd; övriga kommuners folkmängd är påhittad "
+        "(rangstorleksregel som summerar till Sveriges 10 587 710)."
+    ),
+)
 @click.option("--years", "years_text", default="2020-2024", show_default=True, help="År, 2015–2024.")
 @friendly_errors
 def demo(
     db_path: Path, catalog_path: Path, out_dir: Path, scale: float, seed: int, lan_text: str, years_text: str
 ) -> None:
-    """Skapa demodata (Östergötland och Jämtland 2020–2024 om inget annat anges), importera och beräkna."""
+    """Skapa demodata (Östergötland och Jämtland 2020–2024 om inget annat anges), importera och beräkna.
+
+    Koder, namn och län är verkliga. Folkmängden är SCB:s (2024) bara i Östergötland och
+    Jämtland; i övriga län är den påhittad, och vårdmönstren är påhittade överallt.
+    """
     from metrics.demo.pipeline import build_demo, parse_lan, parse_years
 
     started = time.perf_counter()

@@ -16,9 +16,10 @@ from openpyxl import load_workbook
 
 from metrics.demo import generate_demo
 from metrics.demo.hospital import is_avoidable
-from metrics.demo.kommuner import KOMMUNER, kommuner_in
+from metrics.demo.kommuner import KOMMUNER
 from metrics.demo.population import population_2024
 from metrics.demo.register import build_register
+from metrics.demo.selection import kommuner_in
 from metrics.errors import MatavlaError
 from metrics.extracts.schema import EXTRACTS, MODES, PROFESSIONS, PROVIDERS, extract_for_filename
 
@@ -258,8 +259,8 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         generate_demo(tmp_path, years=(2025,))
     with pytest.raises(MatavlaError, match="utan lucka"):
         generate_demo(tmp_path, years=(2022, 2024))
-    with pytest.raises(MatavlaError, match="län 01"):
-        generate_demo(tmp_path, lan=("01",))
+    with pytest.raises(MatavlaError, match="okänd länskod 99"):
+        generate_demo(tmp_path, lan=("99",))
 
 
 def test_the_demo_caps_the_lp_audit_unless_the_environment_says_otherwise(tmp_path, monkeypatch):

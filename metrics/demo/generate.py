@@ -30,11 +30,11 @@ from metrics.demo.aggregates import costs_table, staff_absence_table, survey_tab
 from metrics.demo.calendar import quarter_ends
 from metrics.demo.columns import hex_ids
 from metrics.demo.hospital import inpatient_table, simulate_emergency, simulate_stays
-from metrics.demo.kommuner import kommuner_in
 from metrics.demo.municipal import home_care_table, simulate_home_care, simulate_sip
 from metrics.demo.population import rng_for
 from metrics.demo.primary_care import assign_listing, build_care_units, contacts_table, listing_table
 from metrics.demo.register import BASE_YEAR, Register, build_register, population_table
+from metrics.demo.selection import REAL_LAN, has_synthetic_population, kommuner_in, lan_names
 from metrics.demo.writers import write_csv, write_parquet, write_xlsx
 from metrics.errors import MatavlaError
 from metrics.wording import thousands
@@ -42,7 +42,7 @@ from metrics.wording import thousands
 DEFAULT_SEED = 20241231
 FIRST_SUPPORTED_YEAR = 2015
 # Above 1 every kommun's inhabitants are multiplied (a load test: ×20 of Östergötland is about
-# Sweden's population); the kommuner, their care units and doctors stay those of the real län.
+# Sweden's population); the kommuner, their care units and doctors stay the same.
 MAX_SCALE = 20.0
 
 
@@ -58,11 +58,13 @@ def generate_demo(
     """Write the demo extracts into out_dir and return their paths.
 
     `scale` (0 < scale <= MAX_SCALE) multiplies the number of persons, and with them every
-    person-level extract; every kommun stays present. At scale 1 the population
-    on 31 December 2024 is SCB's, kommun by kommun; above 1 each kommun is that many times
-    larger (for benchmarks: the same kommuner, care units and doctors, more inhabitants).
+    person-level extract; every kommun stays present. At scale 1 the population on
+    31 December 2024 is SCB's, kommun by kommun, in Östergötland (05) and Jämtland (23), and
+    synthetic (a rank-size rule summing to Sweden's total, metrics/demo/synthetic.py) in the
+    other 19 län; above 1 each kommun is that many times larger (for benchmarks: the same
+    kommuner, care units and doctors, more inhabitants). `lan`: any of the 21 län codes.
     Raises MatavlaError for years outside 2015–2024 or with a gap, a scale outside
-    (0, MAX_SCALE] or a län without demo data.
+    (0, MAX_SCALE] or an unknown län code.
     """
     years = sorted(set(years))
     shown = ", ".join(str(y) for y in years) or "inga"
@@ -83,6 +85,13 @@ def generate_demo(
         say(f"  {path.name}: {thousands(rows)} rader ({time.perf_counter() - started:.1f} s)")
 
     kommuner = kommuner_in(tuple(lan))
+    if has_synthetic_population(lan):
+        # Said every time: a reader of the board must not take these kommuner's sizes for SCB's.
+        say(
+            "Obs: befolkningen i kommunerna utanför "
+            f"{lan_names(REAL_LAN)} är påhittad (rangstorleksregel som summerar till Sveriges "
+            "10 587 710 invånare), inte SCB:s siffror; vårdmönstren är påhittade överallt."
+        )
     reg = build_register(kommuner, seed=seed, first_year=years[0], scale=scale)
     say(f"Personregister: {len(reg):,} personer".replace(",", " "))
 

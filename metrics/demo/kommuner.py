@@ -1,18 +1,17 @@
-"""The demo's kommuner: real codes, names and 2024 population, invented care patterns.
+"""The hand-made demo kommuner of Östergötland (05) and Jämtland (23): real codes, names and
+2024 population, invented care patterns.
 
-Population on 31 December 2024 is SCB's (Folkmängd i riket, län och kommuner);
-everything else here is a made-up profile chosen so that the demo dashboard has
-a story to tell: kommuner that improve their named-GP share and those that do
-not, rural kommuner with many locum doctors and poor continuity, a large town
-with long waits for discharge. No value describes a real vårdcentral or kommun.
+Population on 31 December 2024 is SCB's (Folkmängd i riket, län och kommuner) for these
+21 kommuner only; the other 269 kommuner of Sweden get generated profiles with a SYNTHETIC
+population (metrics/demo/synthetic.py). Everything else here is a made-up profile chosen
+so that the demo dashboard has a story to tell: kommuner that improve their named-GP share
+and those that do not, rural kommuner with many locum doctors and poor continuity, a large
+town with long waits for discharge. No value describes a real vårdcentral or kommun.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-
-from metrics.errors import MatavlaError
 
 Trend = tuple[float, float]  # (value on 1 January 2020, value on 31 December 2024), linear between
 
@@ -28,7 +27,7 @@ class CareUnit:
 class DemoKommun:
     code: str
     name: str
-    population_2024: int
+    population_2024: int  # SCB's for the profiles below; rank-size for the generated ones
     units: tuple[CareUnit, ...]
     aging: float = 0.0  # > 0 shifts the age pyramid towards the old, < 0 towards the young
     students: float = 0.0  # extra young adults aged 19-26 (university towns)
@@ -213,23 +212,3 @@ KOMMUNER: tuple[DemoKommun, ...] = (
 
 # A nationwide digital provider that anyone can use for chatt and video.
 DIGITAL_UNIT = CareUnit("Nätvårdcentralen Digital", "private", 0.0)
-
-
-def kommuner_in(lan: tuple[str, ...] | list[str]) -> tuple[DemoKommun, ...]:
-    """The demo kommuner of the given län, in code order."""
-    known = {k.lan for k in KOMMUNER}
-    unknown = [code for code in lan if code not in known]
-    if unknown:
-        raise MatavlaError(
-            f"demodata finns inte för län {', '.join(unknown)}; välj bland {', '.join(sorted(known))}"
-        )
-    return tuple(k for k in KOMMUNER if k.lan in lan)
-
-
-DEMO_LAN = {"05": "Östergötland", "23": "Jämtland"}
-
-
-def lan_names(lan: tuple[str, ...] | list[str] | Sequence[str]) -> str:
-    """'Östergötland och Jämtland' for ('05', '23'); an unknown code as itself."""
-    names = [DEMO_LAN.get(code, code) for code in lan]
-    return " och ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)

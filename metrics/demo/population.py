@@ -59,7 +59,8 @@ def age_distribution(kommun: DemoKommun, seed: int) -> np.ndarray:
 def population_2024(kommun: DemoKommun, seed: int, scale: float = 1.0) -> np.ndarray:
     """Inhabitants on 31 December 2024 per sex and age, shape (2, 101).
 
-    At scale 1 the total is SCB's; the split over sex and age is drawn from the seed.
+    At scale 1 the total is the profile's population_2024 (SCB's in län 05 and 23, synthetic
+    elsewhere); the split over sex and age is drawn from the seed.
     """
     total = max(1, round(kommun.population_2024 * scale))
     rng = rng_for(seed, "population_2024", kommun.code)

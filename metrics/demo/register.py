@@ -3,7 +3,8 @@
 Built backwards from the population on 31 December 2024: each year removes the
 persons who were born or moved in during it and adds those who died or moved
 out, so the population of every year is the register's count on 31 December
-and 2024 equals SCB's figures exactly (at scale 1).
+and 2024 equals the profiles' populations exactly at scale 1 (SCB's figures in
+Östergötland and Jämtland, a synthetic rank-size rule elsewhere: metrics/demo/synthetic.py).
 """
 
 from __future__ import annotations

@@ -177,7 +177,8 @@ def test_a_changed_answer_to_the_same_request_is_compressed_anew(held_context: b
 
 def test_the_kept_answers_are_bounded_and_the_least_recently_sent_go_first():
     cache = _CompressedCache()
-    quarter = b"x" * (cache.MAX_ANSWER_BYTES // 4)
+    # a quarter of the cap with its key and overhead (`ANSWER_OVERHEAD`)
+    quarter = b"x" * (cache.MAX_ANSWER_BYTES // 4 - 1024)
     for n in range(4):
         cache.set(f"gzip;answer {n}", quarter)
     assert cache.get("gzip;answer 0") == quarter  # sent again: now the most recent

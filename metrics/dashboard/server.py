@@ -218,6 +218,10 @@ class _CompressedCache:
     MAX_BYTES = 64 * 2**20
     # compressed answers are 1–65 kB (a 49-kommun län's board ~50 kB): hundreds of them per worker
     MAX_ANSWER_BYTES = 16 * 2**20
+    # what a kept answer costs besides its bytes: its key as a str (~130 bytes), the bytes object's
+    # header and its place in the OrderedDict. A small answer (500 bytes compress to ~50) would
+    # otherwise let the cap hold five times its size.
+    ANSWER_OVERHEAD = 256
 
     def __init__(self) -> None:
         self._entries: dict[str, bytes] = {}
@@ -257,17 +261,21 @@ class _CompressedCache:
             self._answers.clear()
             self._answer_bytes = 0
 
+    def _size(self, key: str, value: bytes) -> int:
+        return len(key) + len(value) + self.ANSWER_OVERHEAD
+
     def _keep_answer(self, key: str, value: bytes) -> None:
-        if len(value) > self.MAX_ANSWER_BYTES:
+        size = self._size(key, value)
+        if size > self.MAX_ANSWER_BYTES:
             return
         with self._lock:
             if key in self._answers:  # flask-compress sets what it has just got, too
                 return
             self._answers[key] = value
-            self._answer_bytes += len(value)
+            self._answer_bytes += size
             while self._answer_bytes > self.MAX_ANSWER_BYTES:
-                _key, dropped = self._answers.popitem(last=False)
-                self._answer_bytes -= len(dropped)
+                dropped_key, dropped = self._answers.popitem(last=False)
+                self._answer_bytes -= self._size(dropped_key, dropped)
 
 
 COMPRESSED_CACHE = "matavla_compressed"  # the app's _CompressedCache, in `server.extensions`

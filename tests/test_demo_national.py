@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -186,3 +187,13 @@ def test_the_demo_says_which_populations_are_synthetic(tmp_path: Path) -> None:
     assert not any("påhittad" in line for line in said)
     help_text = CliRunner().invoke(main, ["demo", "--help"]).output
     assert "påhittad" in help_text and "SCB" in help_text
+
+
+def test_running_ids_stay_distinct_beyond_the_default_width() -> None:
+    """At ×20 a year has 32 M contacts; cut to seven digits, 10 000 001 was the id of contact 1."""
+    from metrics.demo.columns import serial_ids
+
+    ids = serial_ids("K24-", np.array([1, 9_999_999, 10_000_000, 10_000_001])).to_pylist()
+    assert ids == ["K24-00000001", "K24-09999999", "K24-10000000", "K24-10000001"]
+    # Within the width, nothing changes (the default demo's files stay byte-identical).
+    assert serial_ids("K24-", np.array([1, 1234])).to_pylist() == ["K24-0000001", "K24-0001234"]

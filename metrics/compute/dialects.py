@@ -18,6 +18,7 @@ DuckDB's NULLS LAST) is left to it. On top of it:
   default since Spark 4) for a zero divisor;
 - `UNION ALL BY NAME` → `UNION ALL` where both sides select `*` from the same relation (so the
   columns already line up); any other BY NAME is refused, not guessed;
+- `AS [NOT] MATERIALIZED` on a CTE (DuckDB's planning hint) is dropped;
 - `QUALIFY` is kept: Spark 4 has it, and SQLGlot's rewrite for older Spark adds a helper
   column that would break the union above.
 
@@ -245,6 +246,13 @@ def _union_by_name(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def _no_materialisation_hint(node: exp.Expr) -> exp.Expr:
+    """`WITH x AS [NOT] MATERIALIZED (…)` → `WITH x AS (…)`: a DuckDB planning hint Spark has not."""
+    if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+        node.set("materialized", None)
+    return node
+
+
 def spark_tree(sql: str, date_columns: Iterable[str] = (), double_columns: Iterable[str] = ()) -> exp.Expr:
     """The DuckDB query `sql` as a SQLGlot tree rewritten for Spark.
 
@@ -267,6 +275,7 @@ def spark_tree(sql: str, date_columns: Iterable[str] = (), double_columns: Itera
         _date_part_difference,
         _integer_cast(doubles),
         _union_by_name,
+        _no_materialisation_hint,
     ):
         tree = tree.transform(rewrite)
     # Innermost first, so that `a / b / c` and `a / (b / c)` are rewritten at every level (a

@@ -41,7 +41,7 @@ from metrics.compute.publication import (
 from metrics.compute.riket import whole_country_only
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
-from metrics.compute.sqlgen import by_year, indicator_sql
+from metrics.compute.sqlgen import by_year, indicator_sql, per_person_sql
 from metrics.compute.standardise import add_standardised_rates
 from metrics.compute.verdicts import add_verdicts
 from metrics.compute.year_cells import (
@@ -366,24 +366,57 @@ ROW_KEY = ["area_code", "area_level", "period_type", "period_start", "breakdown"
 
 
 def indicator_rows(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, *, run: QueryRunner | None = None
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    *,
+    run: QueryRunner | None = None,
+    shared: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """The indicator query's rows; a per-person measure one calendar year at a time (`by_year`).
 
     The years' rows together, in the whole query's order (ORDER BY ALL: its key ascending, NULLs
     last, strings by code point as DuckDB compares UTF-8), are the whole query's rows.
+
+    `shared` (one per compute run): a per-person measure's rows for every statistic, by query
+    text (`sqlgen.per_person_sql`), so that COC and UPC over the same contacts group them once.
     """
+
+    years = _covered_years(con, indicator) if by_year(indicator) else []
+    if len(years) < 2:
+        return year_rows(con, indicator, None, run=run, shared=shared)
+    frames = [year_rows(con, indicator, year, run=run, shared=shared) for year in years]
+    # a year without a row (covered, but no person with N ≥ 2) would turn text columns into object
+    rows = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    return rows.sort_values(ROW_KEY, na_position="last", kind="stable", ignore_index=True)
+
+
+def year_rows(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    year: int | None,
+    *,
+    run: QueryRunner | None = None,
+    shared: dict[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """The rows of `indicator_sql(indicator, year)`, from the shared per-person query where it can."""
 
     def query(sql: str) -> pd.DataFrame:
         return run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
 
-    years = _covered_years(con, indicator) if by_year(indicator) else []
-    if len(years) < 2:
-        return query(indicator_sql(indicator))
-    frames = [query(indicator_sql(indicator, year)) for year in years]
-    # a year without a row (covered, but no person with N ≥ 2) would turn text columns into object
-    rows = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
-    return rows.sort_values(ROW_KEY, na_position="last", kind="stable", ignore_index=True)
+    if shared is None or indicator.numerator.kind != "per_person":
+        return query(indicator_sql(indicator, year))
+    sql = per_person_sql(indicator, year)
+    if sql not in shared:
+        shared[sql] = query(sql)
+    return one_statistic(shared[sql], indicator.numerator.statistic or "continuity_index")
+
+
+def one_statistic(rows: pd.DataFrame, statistic: str) -> pd.DataFrame:
+    """One statistic's rows of a `per_person_sql` query, as the indicator's own query gives them."""
+    own = {f"numerator_{statistic}": "numerator", f"sum_squares_{statistic}": "sum_squares"}
+    picked = rows.rename(columns=own)
+    columns = [*ROW_KEY, "numerator", "denominator", "sum_squares", "missing", "complete", "data_through"]
+    return picked[columns].copy()
 
 
 def _covered_years(con: duckdb.DuckDBPyConnection, indicator: Indicator) -> list[int]:
@@ -438,6 +471,7 @@ def compute_all(
     plan = publishing_plan(con, catalogue.publication)
     areas = areas_fingerprint(con)
     raws: dict[str, pd.DataFrame] = {}  # the year-local indicators' raw cells, kept with the run
+    shared: dict[str, pd.DataFrame] = {}  # per-person rows for every statistic (indicator_rows)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
     audits: dict[str, AuditResult] = {}
@@ -447,7 +481,9 @@ def compute_all(
         try:
             if reads_unreadable := [unreadable[e.name] for e in indicator.extracts if e.name in unreadable]:
                 raise reads_unreadable[0]
-            raw, years, years_note = _raw_rows(con, indicator, (by_years or {}).get(indicator.id), areas, run)
+            raw, years, years_note = _raw_rows(
+                con, indicator, (by_years or {}).get(indicator.id), areas, run, shared
+            )
             frame, audit = checked_indicator(
                 con, indicator, catalogue, exact_audit=exact_audit, plan=plan, run=run, raw=raw
             )
@@ -541,20 +577,25 @@ def _raw_rows(
     years: YearPlan | None,
     areas: str,
     run: QueryRunner | None,
+    shared: dict[str, pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, tuple[int, ...] | None, str]:
     """The aggregation queries' rows – only `years` queried afresh where the plan allows it – the
     years queried (None: all), and what the progress line says about it ('' for a full compute)."""
 
-    def query(sql: str) -> pd.DataFrame:
-        return run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
-
     note = ""
     if years is not None:
-        rows, note = rows_by_years(con, indicator, years, areas, query=query)
+        rows, note = rows_by_years(
+            con,
+            indicator,
+            years,
+            areas,
+            year_rows=lambda year: year_rows(con, indicator, year, run=run, shared=shared),
+        )
         if rows is not None:
             return rows, years.years, note
         note = f"hela indikatorn beräknad: {note}"
-    return add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run), None, note
+    rows = indicator_rows(con, indicator, run=run, shared=shared)
+    return add_cluster_sums(con, indicator, rows, run=run), None, note
 
 
 def _status(report: RunReport, stale: set[str]) -> str:

@@ -27,7 +27,7 @@ import duckdb
 
 from metrics.catalogue.model import Indicator
 from metrics.compute.clusters import clustered
-from metrics.compute.sqlgen import AREAS_TABLE, indicator_sql, not_year_local
+from metrics.compute.sqlgen import AREAS_TABLE, not_year_local
 
 if TYPE_CHECKING:  # pandas is imported where frames are made: `matavla check` needs none
     import pandas as pd
@@ -130,12 +130,13 @@ def spliced_rows(
     indicator: Indicator,
     years: Sequence[int],
     *,
-    query: Callable[[str], pd.DataFrame],
+    year_rows: Callable[[int], pd.DataFrame],
 ) -> pd.DataFrame:
     """The whole query's rows: the kept rows of every year but `years`, and `years` queried afresh.
 
     In the whole query's order (ORDER BY ALL over the key, NULLs last), as `engine.indicator_rows`
-    orders the years of a per-person measure.
+    orders the years of a per-person measure. `year_rows(year)`: the indicator query's rows of
+    one year (`indicator_sql(indicator, year)`, as the engine runs it).
     """
     names = [name for name, _ in RAW_COLUMNS]
     kept = con.execute(
@@ -143,7 +144,7 @@ def spliced_rows(
         "WHERE indicator = ? AND NOT list_contains(?, CAST(year(period_start) AS INTEGER))",
         [indicator.id, [int(y) for y in years]],
     ).df()
-    frames = [kept, *(query(indicator_sql(indicator, int(year))) for year in years)]
+    frames = [kept, *(year_rows(int(year)) for year in years)]
     # an empty frame would turn text columns into object; the kept rows have the query's types
     import pandas as pd
 
@@ -158,7 +159,7 @@ def rows_by_years(
     plan: YearPlan,
     areas: str,
     *,
-    query: Callable[[str], pd.DataFrame],
+    year_rows: Callable[[int], pd.DataFrame],
 ) -> tuple[pd.DataFrame | None, str]:
     """The spliced rows and a Swedish note for the progress line; (None, why) when the whole
     indicator must be queried (`plan` says so, or the kept rows were rolled up differently)."""
@@ -169,7 +170,7 @@ def rows_by_years(
         return None, "inga sparade celler från förra beräkningen"
     if kept[1] != areas:
         return None, "områdena (län, områdesgrupper, riket) har ändrats sedan förra beräkningen"
-    rows = spliced_rows(con, indicator, plan.years, query=query)
+    rows = spliced_rows(con, indicator, plan.years, year_rows=year_rows)
     listed = ", ".join(str(y) for y in plan.years)
     which = "år" if len(plan.years) == 1 else "åren"
     return rows, f"{which} {listed} summerade på nytt, övriga år från körning {kept[0]}"

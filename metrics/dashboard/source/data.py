@@ -11,6 +11,7 @@ up on the next request, and workers never share mutable state.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import logging
 import os
@@ -345,6 +346,13 @@ def wait_for_background_readers(timeout: float | None = None) -> None:
 
 # Guards starting a snapshot's background reader; replaced in a forked child (see `_after_fork`).
 _READER_GUARD = threading.Lock()
+
+# How long a process that ends waits for its background reader. A daemon thread still inside
+# DuckDB when the interpreter finalises aborts the process ("terminate called after throwing an
+# instance of ''", SIGABRT): a worker stopped right after it started, or a script that builds the
+# app and ends. Reading every län takes seconds; after this the process ends as before.
+READER_EXIT_WAIT_SECONDS = 30.0
+atexit.register(wait_for_background_readers, READER_EXIT_WAIT_SECONDS)
 
 
 _EMPTY = pd.DataFrame(columns=[*RESULT_COLUMNS, "lan"])

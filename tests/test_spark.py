@@ -26,7 +26,7 @@ from metrics.catalogue.loader import load_catalogue
 from metrics.catalogue.model import Catalogue
 from metrics.cli import main
 from metrics.compute.dialects import SparkTranslationError, tables_read, to_spark
-from metrics.compute.engine import checked_indicator, write_areas
+from metrics.compute.engine import checked_indicator, indicator_rows, write_areas
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import exact, indicator_sql
 from metrics.extracts.coverage import write_covered_months
@@ -281,6 +281,28 @@ def boundary() -> Iterator[tuple[duckdb.DuckDBPyConnection, Catalogue]]:
     write_covered_months(con)
     yield con, catalogue
     con.close()
+
+
+def test_the_shared_per_person_query_gives_each_indicator_duckdbs_rows_on_spark(
+    on_spark: Any, demo: tuple[duckdb.DuckDBPyConnection, Catalogue, Path]
+):
+    """COC and UPC share one query with every statistic in a compute run (`sqlgen.per_person_sql`):
+    on Spark too each indicator gets, bit for bit, its own query's rows on DuckDB."""
+    con, catalogue, _ = demo
+    shared: dict[str, pd.DataFrame] = {}
+    queries: list[str] = []
+
+    def run(indicator: Any, sql: str) -> pd.DataFrame:
+        queries.append(sql)
+        return on_spark(indicator, sql)
+
+    pairs = ["kontinuitet_lakare", "kontinuitet_upc_lakare", "kontinuitet_alla", "kontinuitet_upc_alla"]
+    for indicator_id in pairs:
+        indicator = catalogue.indicator(indicator_id)
+        on_duckdb = indicator_rows(con, indicator)
+        assert on_duckdb["numerator"].notna().any()
+        _same_cells(on_duckdb, indicator_rows(con, indicator, run=run, shared=shared))
+    assert len(queries) == 4  # two years, one query per pair
 
 
 def _linkoping_2024(cells: pd.DataFrame) -> pd.Series:

@@ -51,6 +51,39 @@ return [...document.querySelectorAll('.ag-root[aria-colcount]')].every((grid) =>
 });
 """
 
+# What the page shows when the grids are not drawn in time, so a failure says why (the bundle
+# still loading, or failed, or a grid drawn without rows) instead of only "never drawn".
+GRID_STATE = """
+const grids = [...document.querySelectorAll('.ag-root[aria-colcount]')].map((grid) => ({
+  colcount: grid.getAttribute('aria-colcount'),
+  headers: grid.querySelectorAll('.ag-header [role=columnheader]').length,
+  rows: grid.querySelectorAll('[role=row]').length,
+}));
+const loading = [...document.querySelectorAll('.grid-loading')].map((el) => el.textContent);
+const bundle = performance.getEntriesByType('resource')
+  .filter((r) => r.name.includes('ag_grid') || r.name.includes('ag-grid'))
+  .map((r) => `${r.name.split('/').pop()} ${Math.round(r.duration)} ms`);
+return JSON.stringify({grids, loading, bundle});
+"""
+
+
+def wait_for_grids(driver: Any, *, at_least_one: bool = False) -> None:
+    """Wait (up to GRID_WAIT) until every data grid on the page is drawn; on a timeout the
+    failure shows the grids', the stand-in's and the bundle's state."""
+    from selenium.common.exceptions import TimeoutException
+
+    script = GRIDS_DRAWN
+    if at_least_one:
+        script = (
+            "return document.querySelector('.ag-root[aria-colcount]') !== null && "
+            f"(() => {{{GRIDS_DRAWN}}})()"
+        )
+    try:
+        WebDriverWait(driver, GRID_WAIT).until(lambda d: d.execute_script(script))
+    except TimeoutException:
+        pytest.fail(f"a data grid was not drawn in {GRID_WAIT} s: {driver.execute_script(GRID_STATE)}")
+
+
 # After two animation frames, so fixes the page applies on its next frame (assets/a11y.js) are in.
 RUN_AXE = """
 const done = arguments[arguments.length - 1];
@@ -90,9 +123,7 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
     dashboard.wait_for_page(dashboard.server.url + path, timeout=WAIT)
     dashboard.wait_for_element(ready, timeout=WAIT)
     driver = dashboard.driver
-    WebDriverWait(driver, GRID_WAIT).until(
-        lambda d: d.execute_script(GRIDS_DRAWN), "a data grid was never drawn"
-    )
+    wait_for_grids(driver)
     driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
     driver.execute_script(axe_source)
     driver.set_script_timeout(WAIT)

@@ -139,10 +139,9 @@ def test_the_indicator_page_shows_the_reference_section_only_with_one(tmp_path: 
 @pytest.mark.browser
 def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_path: Path) -> None:
     """The section in headless Chromium: the line, the chart, and no serious axe-core violation."""
-    from selenium.webdriver.support.ui import WebDriverWait
 
     from metrics.dashboard.server import create_app
-    from tests.test_accessibility import AXE, BLOCKING, GRIDS_DRAWN, RUN_AXE, WAIT, describe
+    from tests.test_accessibility import AXE, BLOCKING, RUN_AXE, WAIT, describe, wait_for_grids
 
     if not AXE.is_file():
         pytest.skip(f"axe-core is not installed ({AXE}): run `npm ci`")
@@ -170,9 +169,8 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
     driver = dash_duo.driver
     # The page's data grid is drawn over several frames (see GRIDS_DRAWN): under load axe ran in
     # between and saw header rows without cells.
-    grid = "document.querySelector('.ag-root[aria-colcount]') !== null"
-    drawn = f"return {grid} && (() => {{{GRIDS_DRAWN}}})()"
-    WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(drawn), "the data grid was never drawn")
+    # 45 s (WAIT) ran out once in CI at the end of the suite: the grids get GRID_WAIT.
+    wait_for_grids(driver, at_least_one=True)
     driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
     driver.execute_script(AXE.read_text(encoding="utf-8"))
     driver.set_script_timeout(WAIT)

@@ -53,12 +53,35 @@ RAW_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 ROW_KEY = ["area_code", "area_level", "period_type", "period_start", "breakdown", "sex", "age_band"]
 
-RAW_DDL = (
-    f"CREATE TABLE IF NOT EXISTS {RAW_CELLS} (\n    indicator VARCHAR NOT NULL,\n"
-    "    run INTEGER NOT NULL,\n    areas VARCHAR NOT NULL,\n"
-    + ",\n".join(f"    {name} {kind}" for name, kind in RAW_COLUMNS)
-    + "\n)"
+
+def _ddl(table: str, columns: Sequence[tuple[str, str]]) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table} (\n    indicator VARCHAR NOT NULL,\n"
+        "    run INTEGER NOT NULL,\n    areas VARCHAR NOT NULL,\n"
+        + ",\n".join(f"    {name} {kind}" for name, kind in columns)
+        + "\n)"
+    )
+
+
+RAW_DDL = _ddl(RAW_CELLS, RAW_COLUMNS)
+
+# An age-standardised indicator's band rows (`standardise.standardised_sql`), kept beside its raw
+# cells from the same run: the standardisation query is year-local like the indicator's own, so an
+# increment queries only the touched years' bands and splices the kept ones of the others.
+RAW_STD_CELLS = "raw_std_cells"
+STD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("area_code", "VARCHAR"),
+    ("area_level", "VARCHAR"),
+    ("period_type", "VARCHAR"),
+    ("period_start", "DATE"),
+    ("breakdown", "VARCHAR"),
+    ("sex", "VARCHAR"),
+    ("age_band", "VARCHAR"),
+    ("numerator", "DOUBLE"),
+    ("denominator", "DOUBLE"),
+    ("sum_squares", "DOUBLE"),
 )
+STD_DDL = _ddl(RAW_STD_CELLS, STD_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -90,28 +113,34 @@ def keep_raw_cells(
     frames: Mapping[str, pd.DataFrame],
     run: int,
     areas: str,
+    std_frames: Mapping[str, pd.DataFrame] | None = None,
 ) -> None:
     """Replace the raw cells of the indicators `computed` in this run by their new `frames` (only
-    the year-local ones have a frame: no other is spliced). Call inside compute's transaction,
-    with the run number just recorded."""
-    con.execute(RAW_DDL)
-    names = [name for name, _ in RAW_COLUMNS]
-    con.execute(f"DELETE FROM {RAW_CELLS} WHERE list_contains(?, indicator)", [list(computed)])
-    for indicator, frame in frames.items():
-        con.register("new_raw_cells", frame[names])
-        try:
-            con.execute(
-                f"INSERT INTO {RAW_CELLS} SELECT ?, ?, ?, {', '.join(names)} FROM new_raw_cells",
-                [indicator, run, areas],
-            )
-        finally:
-            con.unregister("new_raw_cells")
+    the year-local ones have a frame: no other is spliced), and their standardisation band rows by
+    `std_frames`. Call inside compute's transaction, with the run number just recorded."""
+    for table, ddl, columns, new in (
+        (RAW_CELLS, RAW_DDL, RAW_COLUMNS, frames),
+        (RAW_STD_CELLS, STD_DDL, STD_COLUMNS, std_frames or {}),
+    ):
+        con.execute(ddl)
+        names = [name for name, _ in columns]
+        con.execute(f"DELETE FROM {table} WHERE list_contains(?, indicator)", [list(computed)])
+        for indicator, frame in new.items():
+            con.register("new_raw_cells", frame[names])
+            try:
+                con.execute(
+                    f"INSERT INTO {table} SELECT ?, ?, ?, {', '.join(names)} FROM new_raw_cells",
+                    [indicator, run, areas],
+                )
+            finally:
+                con.unregister("new_raw_cells")
 
 
 def drop_raw_cells(con: duckdb.DuckDBPyConnection, keep: Sequence[str]) -> None:
     """Forget the kept rows of every indicator but `keep` (a full compute: removed indicators)."""
-    con.execute(RAW_DDL)
-    con.execute(f"DELETE FROM {RAW_CELLS} WHERE NOT list_contains(?, indicator)", [list(keep)])
+    for table, ddl in ((RAW_CELLS, RAW_DDL), (RAW_STD_CELLS, STD_DDL)):
+        con.execute(ddl)
+        con.execute(f"DELETE FROM {table} WHERE NOT list_contains(?, indicator)", [list(keep)])
 
 
 def kept_run(con: duckdb.DuckDBPyConnection, indicator: str) -> tuple[int, str] | None:
@@ -151,6 +180,40 @@ def spliced_rows(
     rows = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     rows = rows.sort_values(ROW_KEY, na_position="last", kind="stable", ignore_index=True)
     return rows[names]
+
+
+def spliced_std_rows(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    years: Sequence[int],
+    *,
+    year_rows: Callable[[int], pd.DataFrame],
+) -> pd.DataFrame | None:
+    """The standardisation's band rows: the kept rows of every year but `years` (kept with the
+    raw cells being spliced), and `years` queried afresh; None when none are kept from that run
+    (a database computed before they were kept): then the caller queries every year."""
+    kept = kept_run(con, indicator.id)
+    con.execute(STD_DDL)
+    if kept is None:
+        return None
+    found = con.execute(
+        f"SELECT count(*) FROM {RAW_STD_CELLS} WHERE indicator = ? AND run = ? AND areas = ?",
+        [indicator.id, kept[0], kept[1]],
+    ).fetchone()
+    if found is None or found[0] == 0:
+        return None
+    names = [name for name, _ in STD_COLUMNS]
+    frames = [
+        con.execute(
+            f"SELECT {', '.join(names)} FROM {RAW_STD_CELLS} WHERE indicator = ? AND run = ? "
+            "AND NOT list_contains(?, CAST(year(period_start) AS INTEGER))",
+            [indicator.id, kept[0], [int(y) for y in years]],
+        ).df(),
+        *(year_rows(int(year)) for year in years),
+    ]
+    import pandas as pd
+
+    return pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)[names]
 
 
 def rows_by_years(

@@ -48,6 +48,7 @@ from metrics.compute.year_cells import (
     YearPlan,
     areas_fingerprint,
     drop_raw_cells,
+    keep_coverage_prints,
     keep_raw_cells,
     rows_by_years,
     spliced_std_rows,
@@ -55,7 +56,7 @@ from metrics.compute.year_cells import (
 )
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
-from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
+from metrics.extracts.coverage import COVERED_MONTHS, coverage_prints, write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.stats.audit import AuditBudget, AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
@@ -469,6 +470,7 @@ def compute_all(
         raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
     unreadable = ensure_declared_tables(con, catalogue.extracts)  # one not yet imported has no rows
     write_covered_months(con)
+    covered = coverage_prints(con, written=True)  # kept with the raw cells (`runs.year_plan`)
     write_areas(con, catalogue)  # after the coverage: riket only where it covers all 21 län
     run = engine.prepare(con) if engine is not None else None
     plan = publishing_plan(con, catalogue.publication)
@@ -488,7 +490,7 @@ def compute_all(
             raw, years, years_note = _raw_rows(
                 con, indicator, (by_years or {}).get(indicator.id), areas, run, shared
             )
-            std = _std_rows(con, indicator, years, run)
+            std = _std_rows(con, indicator, years, areas, run)
             frame, audit = checked_indicator(
                 con, indicator, catalogue, exact_audit=exact_audit, plan=plan, run=run, raw=raw, std_rows=std
             )
@@ -569,6 +571,7 @@ def compute_all(
             partial=only is not None,
         )
         keep_raw_cells(con, [r.indicator for r in reports if r.ok], raws, record.run, areas, std_raws)
+        keep_coverage_prints(con, record.run, covered)
         if only is None:
             drop_raw_cells(con, keep=known)  # of indicators no longer in the catalogue
         con.execute("COMMIT")
@@ -609,6 +612,7 @@ def _std_rows(
     con: duckdb.DuckDBPyConnection,
     indicator: Indicator,
     years: tuple[int, ...] | None,
+    areas: str,
     run: QueryRunner | None,
 ) -> pd.DataFrame | None:
     """A year-local age-standardised indicator's band rows: only `years` queried afresh where its
@@ -620,9 +624,8 @@ def _std_rows(
     def query(year: int | None) -> pd.DataFrame:
         return standardised_rows(con, indicator, year, run)
 
-    if years is not None and (rows := spliced_std_rows(con, indicator, years, year_rows=query)) is not None:
-        return rows
-    return query(None)
+    rows = spliced_std_rows(con, indicator, years, areas, year_rows=query) if years is not None else None
+    return rows if rows is not None else query(None)
 
 
 def _status(report: RunReport, stale: set[str]) -> str:

@@ -28,6 +28,7 @@ import duckdb
 from metrics.catalogue.model import Indicator
 from metrics.compute.clusters import clustered
 from metrics.compute.sqlgen import AREAS_TABLE, not_year_local
+from metrics.extracts.coverage import CoveragePrints
 
 if TYPE_CHECKING:  # pandas is imported where frames are made: `matavla check` needs none
     import pandas as pd
@@ -143,13 +144,56 @@ def drop_raw_cells(con: duckdb.DuckDBPyConnection, keep: Sequence[str]) -> None:
         con.execute(f"DELETE FROM {table} WHERE NOT list_contains(?, indicator)", [list(keep)])
 
 
+# The covered months' fingerprint per source × year (`coverage.coverage_prints`) at each run
+# whose raw cells are kept: a year whose coverage changed since is re-aggregated, whatever the
+# imports' own rows and months say (a same-bytes re-import forgets the earlier coverage; a
+# source's first recorded coverage replaces the default rule for every year). A row with an
+# empty source marks the run as recorded, so a run without any coverage is told from one from
+# before the prints were kept.
+RAW_COVERAGE = "raw_coverage"
+COVERAGE_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {RAW_COVERAGE} (\n    run INTEGER NOT NULL,\n    source VARCHAR NOT NULL,\n"
+    "    year INTEGER,\n    months BIGINT,\n    print UBIGINT\n)"
+)
+
+
+def keep_coverage_prints(con: duckdb.DuckDBPyConnection, run: int, prints: CoveragePrints) -> None:
+    """Record `prints` for `run` and forget those of runs no kept raw cells come from. Call inside
+    compute's transaction, after `keep_raw_cells`."""
+    con.execute(COVERAGE_DDL)
+    rows = [(run, "", None, None, None), *((run, s, y, m, p) for (s, y), (m, p) in sorted(prints.items()))]
+    con.executemany(f"INSERT INTO {RAW_COVERAGE} VALUES (?, ?, ?, ?, ?)", rows)
+    con.execute(RAW_DDL)
+    con.execute(
+        f"DELETE FROM {RAW_COVERAGE} WHERE run <> ? AND run NOT IN (SELECT run FROM {RAW_CELLS})", [run]
+    )
+
+
+def kept_coverage_prints(con: duckdb.DuckDBPyConnection, run: int) -> CoveragePrints | None:
+    """The prints recorded at `run`, or None when that run recorded none."""
+    con.execute(COVERAGE_DDL)
+    rows = con.execute(
+        f"SELECT source, year, months, print FROM {RAW_COVERAGE} WHERE run = ?", [run]
+    ).fetchall()
+    if not rows:
+        return None
+    return {(str(r[0]), int(r[1])): (int(r[2]), int(r[3])) for r in rows if r[0] != ""}
+
+
+def coverage_changed_years(then: CoveragePrints, now: CoveragePrints, sources: Sequence[str]) -> set[int]:
+    """The years of `sources` whose covered months differ between the two prints."""
+    keys = {key for key in then.keys() | now.keys() if key[0] in sources}
+    return {year for key in keys if then.get(key) != now.get(key) for year in [key[1]]}
+
+
 def kept_run(con: duckdb.DuckDBPyConnection, indicator: str) -> tuple[int, str] | None:
     """(run, areas fingerprint) of the indicator's kept raw cells, or None when none are kept."""
     con.execute(RAW_DDL)
-    row = con.execute(
+    # fetchall, not fetchone: DuckDB refuses a relation (`con.sql`) beside an unfinished result
+    [row] = con.execute(
         f"SELECT min(run), min(areas), count(DISTINCT run) FROM {RAW_CELLS} WHERE indicator = ?", [indicator]
-    ).fetchone()
-    if row is None or row[0] is None or row[2] != 1:
+    ).fetchall()
+    if row[0] is None or row[2] != 1:
         return None
     return int(row[0]), str(row[1])
 
@@ -186,21 +230,23 @@ def spliced_std_rows(
     con: duckdb.DuckDBPyConnection,
     indicator: Indicator,
     years: Sequence[int],
+    areas: str,
     *,
     year_rows: Callable[[int], pd.DataFrame],
 ) -> pd.DataFrame | None:
     """The standardisation's band rows: the kept rows of every year but `years` (kept with the
     raw cells being spliced), and `years` queried afresh; None when none are kept from that run
-    (a database computed before they were kept): then the caller queries every year."""
+    (a database computed before they were kept) or the roll-up table (`areas`, its fingerprint)
+    changed since: then the caller queries every year."""
     kept = kept_run(con, indicator.id)
     con.execute(STD_DDL)
     if kept is None:
         return None
-    found = con.execute(
+    [(found,)] = con.execute(
         f"SELECT count(*) FROM {RAW_STD_CELLS} WHERE indicator = ? AND run = ? AND areas = ?",
         [indicator.id, kept[0], kept[1]],
-    ).fetchone()
-    if found is None or found[0] == 0:
+    ).fetchall()
+    if found == 0 or kept[1] != areas:
         return None
     names = [name for name, _ in STD_COLUMNS]
     frames = [

@@ -7,8 +7,8 @@
 2. Assets: what the first page loads (scripts and styles), raw and as served compressed.
 3. Load: gunicorn (`--workers 2`, sync workers, as the README deploys it) serves `app:server`;
    each simulated user is a thread that sends the page callbacks a browser sends when a page
-   opens or a control changes (Länsöversikt, Kommun, Jämför, Indikator for every län given), one
-   after the other, for `--seconds`. p50/p95/max of the answers are printed per user count, and
+   opens or a control changes (Länsöversikt, Kommun, Jämför, Indikator for every län given, and
+   Riket with `--riket`), one after the other, for `--seconds`. p50/p95/max of the answers are printed per user count, and
    the CPU time the workers used per answer (latency on a shared machine depends on what else
    runs; the CPU per answer much less).
 
@@ -167,8 +167,11 @@ def _wait_until_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30
     raise SystemExit("gunicorn svarade inte")
 
 
-def callback_payloads(db: Path, catalog: Path, lans: list[str]) -> list[tuple[str, bytes]]:
-    """(name, body) of the callbacks a browser sends, from the app's callback map."""
+def callback_payloads(
+    db: Path, catalog: Path, lans: list[str], *, riket: bool = False
+) -> list[tuple[str, bytes]]:
+    """(name, body) of the callbacks a browser sends, from the app's callback map; with `riket`,
+    the riket page's too."""
     from dash import _callback
 
     from metrics.dashboard.logic.choices import largest_kommun
@@ -269,6 +272,9 @@ def callback_payloads(db: Path, catalog: Path, lans: list[str]) -> list[tuple[st
                     ),
                 ),
             ]
+        if riket:  # the riket page (`pages/riket.py`): every län beside riket, one callback
+            year = latest_year(sorted({p for lan in snap.lans for p in snap.periods(lan=lan)})) or ""
+            cases.append(("Riket", body("riket-content.children", {"riket-period.value": year})))
     return cases
 
 
@@ -407,6 +413,9 @@ def main() -> int:
         metavar="FROM:TO",
         help="e.g. 05:14: first copy the database with län 14's 49 kommuner given län 05's rows",
     )
+    parser.add_argument(
+        "--riket", action="store_true", help="the riket page's callback too (a database of all 21 län)"
+    )
     args = parser.parse_args()
     if not args.db.exists():
         print(f"Databasen {args.db} finns inte (kör `matavla demo` först).", file=sys.stderr)
@@ -420,7 +429,7 @@ def main() -> int:
     if args.startup_only:
         return 0
     ACCEPT_ENCODING[0] = args.accept_encoding
-    cases = callback_payloads(args.db, args.catalog, [x for x in args.lan.split(",") if x])
+    cases = callback_payloads(args.db, args.catalog, [x for x in args.lan.split(",") if x], riket=args.riket)
     port = _free_port()
     env = {**os.environ, "MATAVLA_DB": str(args.db), "MATAVLA_CATALOG": str(args.catalog)}
     gunicorn = Path(sys.executable).with_name("gunicorn")

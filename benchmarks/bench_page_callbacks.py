@@ -42,6 +42,9 @@ def main() -> int:
     parser.add_argument("--accept-encoding", default="gzip", help="what the client accepts ('' for none)")
     parser.add_argument("--profile", default="", metavar="NAME")
     parser.add_argument("--profile-repeats", action="store_true", help="profile the repeated answers instead")
+    parser.add_argument(
+        "--riket", action="store_true", help="the riket page's callback too (a database of all 21 län)"
+    )
     args = parser.parse_args()
     if not args.db.exists():
         print(f"Databasen {args.db} finns inte (kör `matavla demo` först).", file=sys.stderr)
@@ -52,7 +55,7 @@ def main() -> int:
     from metrics.dashboard.server import COMPRESSED_CACHE, create_app
     from metrics.dashboard.source import memo
 
-    cases = callback_payloads(args.db, args.catalog, [x for x in args.lan.split(",") if x])
+    cases = callback_payloads(args.db, args.catalog, [x for x in args.lan.split(",") if x], riket=args.riket)
     app = create_app(db_path=args.db, catalog_path=args.catalog)
     client = app.server.test_client()
 

@@ -239,3 +239,127 @@ def test_without_kept_raw_cells_the_whole_indicator_is_recomputed(tmp_path, cata
     assert kept == 1
     con.close()
     full.close()
+
+
+STANDARDISED = "hembesok_75"  # home visits per 1 000 inhabitants 75+, age-standardised (ESP 2013)
+
+
+def home_visits_file(folder: Path, month: str, n: int) -> Path:
+    """`n` contacts of persons aged 75–99 in three kommuner, every other one a home visit."""
+    lines = ["contact_id,person_id,kommun,sex,age,contact_date,care_unit,provider,profession,mode,planned"]
+    for i in range(n):
+        mode = "hembesok" if i % 2 == 0 else "mottagning"
+        lines.append(
+            f"H{month}-{i},P{i % 151},{('0580', '0581', '0561')[i % 3]},{'KM'[i % 2]},{75 + i % 25},"
+            f"{month}-{1 + i % 28:02d},VC,region,lakare,{mode},1"
+        )
+    path = folder / f"contacts_home_visits_{month}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def population_file(folder: Path, years: list[int]) -> Path:
+    """40 inhabitants of each sex and year of age 75–99 in each of the three kommuner."""
+    lines = ["kommun,year,sex,age,count"]
+    for year in years:
+        for kommun in ("0580", "0581", "0561"):
+            for sex in "12":
+                lines.extend(f"{kommun},{year},{sex},{age},40" for age in range(75, 100))
+    path = folder / "population.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def standardised() -> Catalogue:
+    full = core_catalogue()
+    return dataclasses.replace(full, indicators=(full.indicator(STANDARDISED),))
+
+
+def standardised_first_compute(tmp_path: Path, catalogue: Catalogue) -> Path:
+    files = tmp_path / "files"
+    files.mkdir()
+    con = connect(tmp_path / "a.duckdb")
+    import_file(con, population_file(files, [2023, 2024]))
+    for month in ("2023-05", "2023-06"):
+        import_file(con, home_visits_file(files, month, 600))
+    compute_all(con, catalogue, catalogue_source=SOURCE)
+    con.close()
+    return files
+
+
+def test_a_new_month_standardises_only_its_year_and_matches_a_full_compute(tmp_path, standardised):
+    files = standardised_first_compute(tmp_path, standardised)
+
+    def new() -> None:
+        con = connect(tmp_path / "a.duckdb")
+        import_file(con, home_visits_file(files, "2024-01", 600))
+        con.close()
+
+    con, full, step, _, spy = incremental_against_full(tmp_path, standardised, new)
+    assert step.by_years[STANDARDISED].years == (2024,)
+    # the standardisation's band query ran for 2024 only: 2023's bands are the kept ones
+    bands = [q for q in spy.sql if q.startswith(f"-- {STANDARDISED}: age-standardised rate")]
+    assert bands and all("DATE '2024-01-01'" in q and "DATE '2023-01-01'" not in q for q in bands)
+    # ... and both years have standardised rates (the results equal a full compute's: above)
+    published = con.execute(
+        "SELECT DISTINCT period FROM results WHERE std_value IS NOT NULL AND period_type = 'year'"
+    ).fetchall()
+    assert sorted(p for (p,) in published) == ["2023", "2024"]
+    # the next increment splices this run's bands: the kept ones are every year's
+    kept = con.execute("SELECT DISTINCT year(period_start), run FROM raw_std_cells ORDER BY 1").fetchall()
+    assert kept == [(2023, 2), (2024, 2)]
+    con.close()
+    full.close()
+
+
+def test_without_kept_bands_every_year_is_standardised_afresh(tmp_path, standardised):
+    # A database whose raw cells were kept before the bands were (or whose bands were lost).
+    files = standardised_first_compute(tmp_path, standardised)
+
+    def new() -> None:
+        con = connect(tmp_path / "a.duckdb")
+        con.execute("DELETE FROM raw_std_cells")
+        import_file(con, home_visits_file(files, "2024-01", 600))
+        con.close()
+
+    con, full, step, _, spy = incremental_against_full(tmp_path, standardised, new)
+    assert step.by_years[STANDARDISED].years == (2024,)  # the raw cells are still spliced
+    [band_query] = [q for q in spy.sql if q.startswith(f"-- {STANDARDISED}: age-standardised rate")]
+    assert "DATE '2024-01-01'" not in band_query  # the whole query, every year
+    con.close()
+    full.close()
+
+
+def test_every_year_local_standardisations_years_are_its_whole_query(demo_database):
+    """As above, for the standardisation's band rows of every age-standardised indicator."""
+    from metrics.compute.standardise import standardised_rows
+
+    catalogue = core_catalogue()
+    con = duckdb.connect(str(demo_database.db_path), read_only=True)
+    years = [int(r[0]) for r in con.execute("SELECT DISTINCT year(period_start) FROM results").fetchall()]
+    checked = 0
+    for indicator in catalogue.indicators:
+        if indicator.standard_population.kind == "none" or why_not_by_years(indicator) is not None:
+            continue
+        whole = standardised_rows(con, indicator)
+        parts = pd.concat([standardised_rows(con, indicator, y) for y in years], ignore_index=True)
+        assert len(whole) > 0
+        key = ["area_code", "area_level", "period_type", "period_start", "breakdown", "sex", "age_band"]
+        whole, parts = (
+            f.sort_values(key, na_position="last", kind="stable", ignore_index=True) for f in (whole, parts)
+        )
+        pd.testing.assert_frame_equal(parts, whole, check_dtype=False)
+        checked += 1
+    assert checked >= 10
+    con.close()
+
+
+def test_a_cross_year_indicator_is_not_standardised_one_year_at_a_time():
+    from metrics.compute.standardise import standardised_sql
+
+    # a readmission-like follow-up after the period reads the next year's rows
+    crossing = dataclasses.replace(core_catalogue().indicator(STANDARDISED), follow_up_days=30)
+    assert why_not_by_years(crossing) is not None
+    with pytest.raises(ValueError, match="not standardised one year at a time"):
+        standardised_sql(crossing, 2024)

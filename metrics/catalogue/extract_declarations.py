@@ -42,6 +42,8 @@ RESERVED_TABLES = (
     "covered_months",
     "areas",
     "raw_cells",  # compute's kept sums per indicator (metrics.compute.year_cells)
+    "raw_std_cells",  # and the age standardisation's band sums (metrics.compute.year_cells)
+    "raw_coverage",  # and the covered months' fingerprints of their runs (metrics.compute.year_cells)
     # written by `matavla kolada` (metrics.kolada.store, metrics.kolada.groups)
     "kolada_reference",
     "kolada_fetches",

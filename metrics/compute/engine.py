@@ -42,19 +42,21 @@ from metrics.compute.riket import whole_country_only
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import by_year, indicator_sql, per_person_sql
-from metrics.compute.standardise import add_standardised_rates
+from metrics.compute.standardise import add_standardised_rates, standardised_rows
 from metrics.compute.verdicts import add_verdicts
 from metrics.compute.year_cells import (
     YearPlan,
     areas_fingerprint,
     drop_raw_cells,
+    keep_coverage_prints,
     keep_raw_cells,
     rows_by_years,
+    spliced_std_rows,
     why_not_by_years,
 )
 from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
-from metrics.extracts.coverage import COVERED_MONTHS, write_covered_months
+from metrics.extracts.coverage import COVERED_MONTHS, coverage_prints, write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
 from metrics.stats.audit import AuditBudget, AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
@@ -340,6 +342,7 @@ def checked_indicator(
     plan: PublishingPlan | None = None,
     run: QueryRunner | None = None,
     raw: pd.DataFrame | None = None,
+    std_rows: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, AuditResult]:
     """The indicator's cells and the disclosure check's outcome (kept out of the frame's attrs,
     which pandas copies into every derived frame and parquet file).
@@ -349,7 +352,8 @@ def checked_indicator(
 
     `run`: where the aggregation queries run (default: DuckDB on `con`; `--engine spark` passes
     Spark's). Everything after them – intervals, suppression, audit – runs here on their cells.
-    `raw`: the aggregation queries' rows when the caller has them (`year_cells.rows_by_years`).
+    `raw`: the aggregation queries' rows when the caller has them (`year_cells.rows_by_years`);
+    `std_rows` likewise the age standardisation's band rows (`year_cells.spliced_std_rows`).
     """
     if plan is None:
         plan = publishing_plan(con, catalogue.publication)
@@ -357,7 +361,7 @@ def checked_indicator(
         raw = add_cluster_sums(con, indicator, indicator_rows(con, indicator, run=run), run=run)
     cells = finish_cells(raw, indicator, catalogue, exact_audit=exact_audit, plan=plan)
     audit: AuditResult = cells.attrs.pop("audit")
-    cells = add_standardised_rates(con, indicator, cells, run=run)
+    cells = add_standardised_rates(con, indicator, cells, run=run, rows=std_rows)
     return add_verdicts(cells, indicator, catalogue), audit
 
 
@@ -466,11 +470,13 @@ def compute_all(
         raise MatavlaError("katalogen har ingen indikator att beräkna (`matavla check` visar felen)")
     unreadable = ensure_declared_tables(con, catalogue.extracts)  # one not yet imported has no rows
     write_covered_months(con)
+    covered = coverage_prints(con, written=True)  # kept with the raw cells (`runs.year_plan`)
     write_areas(con, catalogue)  # after the coverage: riket only where it covers all 21 län
     run = engine.prepare(con) if engine is not None else None
     plan = publishing_plan(con, catalogue.publication)
     areas = areas_fingerprint(con)
     raws: dict[str, pd.DataFrame] = {}  # the year-local indicators' raw cells, kept with the run
+    std_raws: dict[str, pd.DataFrame] = {}  # and their age standardisation's band rows
     shared: dict[str, pd.DataFrame] = {}  # per-person rows for every statistic (indicator_rows)
     reports: list[RunReport] = []
     frames: list[pd.DataFrame] = []
@@ -484,8 +490,9 @@ def compute_all(
             raw, years, years_note = _raw_rows(
                 con, indicator, (by_years or {}).get(indicator.id), areas, run, shared
             )
+            std = _std_rows(con, indicator, years, areas, run)
             frame, audit = checked_indicator(
-                con, indicator, catalogue, exact_audit=exact_audit, plan=plan, run=run, raw=raw
+                con, indicator, catalogue, exact_audit=exact_audit, plan=plan, run=run, raw=raw, std_rows=std
             )
         except Exception as exc:  # one indicator's failure, whatever it is, must not stop the others
             if isinstance(exc, DisclosureError):
@@ -500,6 +507,8 @@ def compute_all(
         frames.append(frame)
         if why_not_by_years(indicator) is None:
             raws[indicator.id] = raw
+            if std is not None:
+                std_raws[indicator.id] = std
         seconds = time.perf_counter() - started
         reports.append(RunReport(indicator.id, True, len(frame), seconds, years=years))
         if progress:
@@ -561,7 +570,8 @@ def compute_all(
             keep_runs=keep_runs,
             partial=only is not None,
         )
-        keep_raw_cells(con, [r.indicator for r in reports if r.ok], raws, record.run, areas)
+        keep_raw_cells(con, [r.indicator for r in reports if r.ok], raws, record.run, areas, std_raws)
+        keep_coverage_prints(con, record.run, covered)
         if only is None:
             drop_raw_cells(con, keep=known)  # of indicators no longer in the catalogue
         con.execute("COMMIT")
@@ -596,6 +606,26 @@ def _raw_rows(
         note = f"hela indikatorn beräknad: {note}"
     rows = indicator_rows(con, indicator, run=run, shared=shared)
     return add_cluster_sums(con, indicator, rows, run=run), None, note
+
+
+def _std_rows(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    years: tuple[int, ...] | None,
+    areas: str,
+    run: QueryRunner | None,
+) -> pd.DataFrame | None:
+    """A year-local age-standardised indicator's band rows: only `years` queried afresh where its
+    raw cells were spliced (`years` not None), else every year; None for any other indicator
+    (`add_standardised_rates` then queries what it needs itself)."""
+    if indicator.standard_population.kind == "none" or why_not_by_years(indicator) is not None:
+        return None
+
+    def query(year: int | None) -> pd.DataFrame:
+        return standardised_rows(con, indicator, year, run)
+
+    rows = spliced_std_rows(con, indicator, years, areas, year_rows=query) if years is not None else None
+    return rows if rows is not None else query(None)
 
 
 def _status(report: RunReport, stale: set[str]) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,9 +25,16 @@ from metrics.catalogue.fingerprint import definition_hash, file_hash
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.compute.audit_budget import audit_budgets
 from metrics.compute.sqlgen import date_sql
-from metrics.compute.year_cells import YearPlan, kept_run, why_not_by_years
+from metrics.compute.year_cells import (
+    YearPlan,
+    coverage_changed_years,
+    kept_coverage_prints,
+    kept_run,
+    why_not_by_years,
+)
 from metrics.db import RESULT_COLUMNS, get_meta
 from metrics.errors import MatavlaError
+from metrics.extracts.coverage import CoveragePrints, coverage_prints
 from metrics.extracts.origins import ORIGIN, ident
 
 DEFAULT_KEEP_RUNS = 12
@@ -263,6 +270,13 @@ def increment(
     selected: list[str] = []
     by_years: dict[str, YearPlan] = {}
     dated: dict[tuple[str, str, tuple[int, ...]], frozenset[int]] = {}  # one scan per source
+    covered: list[CoveragePrints] = []  # the coverage as it is now, read once when needed
+
+    def covered_now() -> CoveragePrints:
+        if not covered:
+            covered.append(coverage_prints(con))
+        return covered[0]
+
     for indicator in catalogue.indicators:
         before = state.get(indicator.id)
         results_run = before[1] if before is not None else None
@@ -284,7 +298,7 @@ def increment(
         since = {imported[i] for i in new_ids}
         if since & {*indicator.sources, *EVERY_INDICATOR_READS}:
             selected.append(indicator.id)
-            by_years[indicator.id] = year_plan(con, indicator, new_ids, results_run, dated)
+            by_years[indicator.id] = year_plan(con, indicator, new_ids, results_run, dated, covered_now)
     if not selected:
         return Increment((), "inget har importerats sedan indikatorernas senaste beräkning")
     return Increment(
@@ -301,6 +315,7 @@ def year_plan(
     new_ids: Sequence[int],
     results_run: int,
     memo: dict[tuple[str, str, tuple[int, ...]], frozenset[int]] | None = None,
+    covered_now: Callable[[], CoveragePrints] | None = None,
 ) -> YearPlan:
     """The calendar years the imports `new_ids` (since the indicator's results were computed in
     `results_run`) touched in its source, or why the whole indicator is recomputed.
@@ -308,7 +323,10 @@ def year_plan(
     Touched: the years of the months each import covers (`coverage`) and of its own rows'
     dates, by the indicator's own date column (it may date a row by another column than the
     coverage does). An import that replaced stored rows may have moved or removed rows of any
-    year (their old dates are gone), so it makes the whole indicator recomputed.
+    year (their old dates are gone), so it makes the whole indicator recomputed. Touched too: any
+    year whose covered months changed since `results_run` in another way (`coverage_prints`; a
+    same-bytes re-import forgets the earlier coverage, a source's first recorded coverage replaces
+    the default rule). `covered_now`: the prints as they are now (default: read them).
     """
     if (reason := why_not_by_years(indicator)) is not None:
         return YearPlan((), reason)
@@ -323,6 +341,11 @@ def year_plan(
     kept = kept_run(con, indicator.id)
     if kept is None or kept[0] != results_run:
         return YearPlan((), "inga sparade celler från förra beräkningen")
+    then = kept_coverage_prints(con, results_run)
+    if then is None:
+        return YearPlan((), "täckningen vid förra beräkningen är inte sparad")
+    now = covered_now() if covered_now is not None else coverage_prints(con)
+    changed = coverage_changed_years(then, now, indicator.sources)
     ids = [int(i) for i in new_ids]
     covered = con.execute(
         "SELECT DISTINCT unnest(range(year(first_month), year(last_month) + 1)) FROM coverage "
@@ -332,7 +355,7 @@ def year_plan(
     dated = _dated_years(
         con, indicator.source, date_sql(indicator), tuple(ids), memo if memo is not None else {}
     )
-    years = tuple(sorted({int(r[0]) for r in covered} | dated))
+    years = tuple(sorted({int(r[0]) for r in covered} | dated | changed))
     if not years:
         return YearPlan((), "importen har inga daterade rader")
     return YearPlan(years)

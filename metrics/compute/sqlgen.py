@@ -35,9 +35,14 @@ AREAS_TABLE = "areas"  # (kommun, area_code, area_level), written by the engine 
 # Each row's non-integer contribution, rounded to 15 decimals (about a double's precision), is summed
 # exactly (see the docstring); 23 integer digits leave room for any sum of SEK.
 EXACT = "DECIMAL(38, 15)"
+# A value in [0, 1] (the per-person statistics), as exactly, in a type narrow enough that a count
+# times it keeps its 15 decimals on Spark too (a BIGINT × DECIMAL(38, 15) exceeds 38 digits, and
+# Spark then cuts the scale to 6; DECIMAL(20, 0) × DECIMAL(16, 15) is DECIMAL(37, 15)).
+EXACT_SHARE = "DECIMAL(16, 15)"
 
 
-# Each per-person statistic: what it is (a comment in the SQL) and its value from the `persons` CTE.
+# Each per-person statistic: what it is (a comment in the SQL) and its value from the `persons` CTE,
+# in [0, 1] (made exact as EXACT_SHARE).
 # N ≥ 2 for both: COC is undefined for one visit, and UPC would be a trivial 1; the same persons
 # make the two comparable (UPC: Breslau & Reeb 1975; see docs/indicators-yaml.md).
 PER_PERSON_SQL = {
@@ -49,7 +54,7 @@ PER_PERSON_SQL = {
 }
 
 
-def exact(expression: str) -> str:
+def exact(expression: str, kind: str = EXACT) -> str:
     """The value as DECIMAL(38, 15), through its shortest text form (a DOUBLE's round-trip digits).
 
     DuckDB casts a DOUBLE to a DECIMAL by scaling it by 10^15 in double precision, which is
@@ -60,7 +65,7 @@ def exact(expression: str) -> str:
     away from zero to 15 decimals: exact sums, identical on DuckDB and Spark. Integers and
     DECIMALs pass through unchanged. Its cost on DuckDB (text per summed row) is in docs/spark.md.
     """
-    return f"CAST(CAST({expression} AS VARCHAR) AS {EXACT})"
+    return f"CAST(CAST({expression} AS VARCHAR) AS {kind})"
 
 
 def _indent(sql: str, spaces: int) -> str:
@@ -299,29 +304,40 @@ def cells_sql(indicator: Indicator, year: int | None = None, *, every_statistic:
             "  FROM visits\n"
             "  GROUP BY ALL\n)"
         )
+        # `k` persons share each (N, Σ nᵢ², max nᵢ): each statistic's value is a function of those,
+        # so it is made exact once per distinct triple rather than once per person (the text
+        # conversion was an eighth of the query at national size); k × the exact value is exact.
         if every_statistic:
             comment = "every per-person statistic"
             sums = [
-                f"sum({exact(value)}) AS numerator_{name}, "
-                f"sum({exact(f'pow({value}, 2)')}) AS sum_squares_{name}"
+                f"sum(k * {exact(value, EXACT_SHARE)}) AS numerator_{name}, "
+                f"sum(k * {exact(f'pow({value}, 2)', EXACT_SHARE)}) AS sum_squares_{name}"
                 for name, (_, value) in PER_PERSON_SQL.items()
             ]
-            sums.insert(1, "count(*) AS denominator")
+            sums.insert(1, "sum(k) AS denominator")
         else:
             comment, value = PER_PERSON_SQL[num.statistic or "continuity_index"]
             sums = [
-                f"sum({exact(value)}) AS numerator",
-                "count(*) AS denominator",
-                f"sum({exact(f'pow({value}, 2)')}) AS sum_squares",
+                f"sum(k * {exact(value, EXACT_SHARE)}) AS numerator",
+                "sum(k) AS denominator",
+                f"sum(k * {exact(f'pow({value}, 2)', EXACT_SHARE)}) AS sum_squares",
             ]
         ctes.append(
-            "cells AS (\n"
-            f"  -- {comment}, persons with N ≥ 2\n"
+            "alike AS (\n"
+            "  -- persons with N ≥ 2, counted per cell and (N, Σ nᵢ², max nᵢ)\n"
             f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"
-            + ",\n".join(f"         {line}" for line in sums)
-            + "\n  FROM persons\n"
+            "         n, sum_n_i_squared, max_n_i, count(*) AS k\n"
+            "  FROM persons\n"
             "  WHERE n >= 2\n"
             "  GROUP BY ALL\n)"
+        )
+        ctes.append(
+            "cells AS (\n"
+            f"  -- {comment}\n"
+            "  SELECT kommun, period_type, period_start, sex, age_band,\n"
+            + ",\n".join(f"         {line}" for line in sums)
+            + "\n  FROM alike\n"
+            "  GROUP BY kommun, period_type, period_start, sex, age_band\n)"
         )
         return ",\n".join(ctes)
 

@@ -33,6 +33,7 @@ from metrics.compute.sqlgen import (
     age_band_sql,
     base_sql,
     exact,
+    not_year_local,
 )
 from metrics.errors import ComputeError
 from metrics.stats.standardisation import ESP2013, directly_standardised_rate
@@ -58,8 +59,16 @@ def standard_bands(indicator: Indicator) -> list[tuple[AgeBand, float]]:
     return bands
 
 
-def standardised_sql(indicator: Indicator) -> str:
-    """Numerator, inhabitants and Σ (events per unit)² per area × year × (total, sex) × 5-year band."""
+def standardised_sql(indicator: Indicator, year: int | None = None) -> str:
+    """Numerator, inhabitants and Σ (events per unit)² per area × year × (total, sex) × 5-year band.
+
+    `year` (a year-local indicator only, `sqlgen.not_year_local`): that calendar year's rows, which
+    are exactly the whole query's rows of that year: a row is counted in the year of its own date,
+    and the inhabitants are only those of covered years (`covered`, restricted to the same year).
+    `compute --incremental` queries only the years an import touched (`year_cells`).
+    """
+    if year is not None and not_year_local(indicator) is not None:
+        raise ValueError(f"{indicator.id} is not standardised one year at a time")
     bands = tuple(band for band, _ in standard_bands(indicator))
     band_sql = age_band_sql(bands)
     sex = "sex" in indicator.breakdowns
@@ -93,8 +102,8 @@ def standardised_sql(indicator: Indicator) -> str:
     return (
         f"-- {indicator.id}: age-standardised rate, inputs per 5-year age band\n"
         "WITH\n"
-        f"base AS (\n  {base_sql(indicator)}\n),\n"
-        f"{_covered_cte(indicator)},\n"
+        f"base AS (\n  {base_sql(indicator, year)}\n),\n"
+        f"{_covered_cte(indicator, year)},\n"
         f"{units},\n"
         "counted AS (\n"
         "  SELECT kommun, period_start, sex, age_band, sum(x) AS numerator,\n"
@@ -166,17 +175,33 @@ def standard_weights(
     return labels, weights
 
 
-def standardised_rates(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, run: Runner | None = None
+def standardised_rows(
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, year: int | None = None, run: Runner | None = None
 ) -> pd.DataFrame:
-    """std_value, std_ci_low and std_ci_high per area, year and total/sex row (keys as in results)."""
+    """The rows of `standardised_sql(indicator, year)` (`run`: see add_standardised_rates)."""
+    sql = standardised_sql(indicator, year)
+    return run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
+
+
+def standardised_rates(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    run: Runner | None = None,
+    rows: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """std_value, std_ci_low and std_ci_high per area, year and total/sex row (keys as in results).
+
+    `rows`: the band rows (`standardised_rows`) when the caller has them, e.g. the kept rows of
+    untouched years with the touched years' queried afresh (`year_cells.spliced_std_rows`).
+    """
     labels, weights = standard_weights(con, indicator, run)
-    sql = standardised_sql(indicator)
-    rows = run(indicator, sql) if run is not None else run_indicator_query(con, indicator, sql)
+    if rows is None:
+        rows = standardised_rows(con, indicator, None, run)
     columns = [*_KEYS, *STD_COLUMNS]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    rows["sex"] = rows["sex"].fillna("")
+    # kept rows and fresh ones may come with different dtypes (a table's DATE, Spark's date)
+    rows = rows.assign(sex=rows["sex"].fillna(""), period_start=pd.to_datetime(rows["period_start"]))
     wide = rows.pivot_table(
         index=_KEYS,
         columns="age_band",
@@ -199,15 +224,21 @@ def standardised_rates(
 
 
 def add_standardised_rates(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, cells: pd.DataFrame, *, run: Runner | None = None
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    cells: pd.DataFrame,
+    *,
+    run: Runner | None = None,
+    rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """`cells` (finished results) with the std columns filled where they apply.
 
     `run`: runs a generated query (default: DuckDB's sandbox on `con`; Spark passes its own).
+    `rows`: the band rows, when the caller has them (see `standardised_rates`).
     """
     if indicator.standard_population.kind == "none":
         return cells
-    std = standardised_rates(con, indicator, run)
+    std = standardised_rates(con, indicator, run, rows)
     keys = ["area_code", "area_level", "period_type", "breakdown", "sex", "start"]
     std = std.assign(start=pd.to_datetime(std["period_start"])).drop(columns="period_start")
     left = cells.drop(columns=list(STD_COLUMNS)).assign(

@@ -28,6 +28,7 @@ import duckdb
 from metrics.catalogue.model import Indicator
 from metrics.compute.clusters import clustered
 from metrics.compute.sqlgen import AREAS_TABLE, not_year_local
+from metrics.extracts.coverage import CoveragePrints
 
 if TYPE_CHECKING:  # pandas is imported where frames are made: `matavla check` needs none
     import pandas as pd
@@ -53,12 +54,35 @@ RAW_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 ROW_KEY = ["area_code", "area_level", "period_type", "period_start", "breakdown", "sex", "age_band"]
 
-RAW_DDL = (
-    f"CREATE TABLE IF NOT EXISTS {RAW_CELLS} (\n    indicator VARCHAR NOT NULL,\n"
-    "    run INTEGER NOT NULL,\n    areas VARCHAR NOT NULL,\n"
-    + ",\n".join(f"    {name} {kind}" for name, kind in RAW_COLUMNS)
-    + "\n)"
+
+def _ddl(table: str, columns: Sequence[tuple[str, str]]) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table} (\n    indicator VARCHAR NOT NULL,\n"
+        "    run INTEGER NOT NULL,\n    areas VARCHAR NOT NULL,\n"
+        + ",\n".join(f"    {name} {kind}" for name, kind in columns)
+        + "\n)"
+    )
+
+
+RAW_DDL = _ddl(RAW_CELLS, RAW_COLUMNS)
+
+# An age-standardised indicator's band rows (`standardise.standardised_sql`), kept beside its raw
+# cells from the same run: the standardisation query is year-local like the indicator's own, so an
+# increment queries only the touched years' bands and splices the kept ones of the others.
+RAW_STD_CELLS = "raw_std_cells"
+STD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("area_code", "VARCHAR"),
+    ("area_level", "VARCHAR"),
+    ("period_type", "VARCHAR"),
+    ("period_start", "DATE"),
+    ("breakdown", "VARCHAR"),
+    ("sex", "VARCHAR"),
+    ("age_band", "VARCHAR"),
+    ("numerator", "DOUBLE"),
+    ("denominator", "DOUBLE"),
+    ("sum_squares", "DOUBLE"),
 )
+STD_DDL = _ddl(RAW_STD_CELLS, STD_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -90,37 +114,86 @@ def keep_raw_cells(
     frames: Mapping[str, pd.DataFrame],
     run: int,
     areas: str,
+    std_frames: Mapping[str, pd.DataFrame] | None = None,
 ) -> None:
     """Replace the raw cells of the indicators `computed` in this run by their new `frames` (only
-    the year-local ones have a frame: no other is spliced). Call inside compute's transaction,
-    with the run number just recorded."""
-    con.execute(RAW_DDL)
-    names = [name for name, _ in RAW_COLUMNS]
-    con.execute(f"DELETE FROM {RAW_CELLS} WHERE list_contains(?, indicator)", [list(computed)])
-    for indicator, frame in frames.items():
-        con.register("new_raw_cells", frame[names])
-        try:
-            con.execute(
-                f"INSERT INTO {RAW_CELLS} SELECT ?, ?, ?, {', '.join(names)} FROM new_raw_cells",
-                [indicator, run, areas],
-            )
-        finally:
-            con.unregister("new_raw_cells")
+    the year-local ones have a frame: no other is spliced), and their standardisation band rows by
+    `std_frames`. Call inside compute's transaction, with the run number just recorded."""
+    for table, ddl, columns, new in (
+        (RAW_CELLS, RAW_DDL, RAW_COLUMNS, frames),
+        (RAW_STD_CELLS, STD_DDL, STD_COLUMNS, std_frames or {}),
+    ):
+        con.execute(ddl)
+        names = [name for name, _ in columns]
+        con.execute(f"DELETE FROM {table} WHERE list_contains(?, indicator)", [list(computed)])
+        for indicator, frame in new.items():
+            con.register("new_raw_cells", frame[names])
+            try:
+                con.execute(
+                    f"INSERT INTO {table} SELECT ?, ?, ?, {', '.join(names)} FROM new_raw_cells",
+                    [indicator, run, areas],
+                )
+            finally:
+                con.unregister("new_raw_cells")
 
 
 def drop_raw_cells(con: duckdb.DuckDBPyConnection, keep: Sequence[str]) -> None:
     """Forget the kept rows of every indicator but `keep` (a full compute: removed indicators)."""
+    for table, ddl in ((RAW_CELLS, RAW_DDL), (RAW_STD_CELLS, STD_DDL)):
+        con.execute(ddl)
+        con.execute(f"DELETE FROM {table} WHERE NOT list_contains(?, indicator)", [list(keep)])
+
+
+# The covered months' fingerprint per source × year (`coverage.coverage_prints`) at each run
+# whose raw cells are kept: a year whose coverage changed since is re-aggregated, whatever the
+# imports' own rows and months say (a same-bytes re-import forgets the earlier coverage; a
+# source's first recorded coverage replaces the default rule for every year). A row with an
+# empty source marks the run as recorded, so a run without any coverage is told from one from
+# before the prints were kept.
+RAW_COVERAGE = "raw_coverage"
+COVERAGE_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {RAW_COVERAGE} (\n    run INTEGER NOT NULL,\n    source VARCHAR NOT NULL,\n"
+    "    year INTEGER,\n    months BIGINT,\n    print UBIGINT\n)"
+)
+
+
+def keep_coverage_prints(con: duckdb.DuckDBPyConnection, run: int, prints: CoveragePrints) -> None:
+    """Record `prints` for `run` and forget those of runs no kept raw cells come from. Call inside
+    compute's transaction, after `keep_raw_cells`."""
+    con.execute(COVERAGE_DDL)
+    rows = [(run, "", None, None, None), *((run, s, y, m, p) for (s, y), (m, p) in sorted(prints.items()))]
+    con.executemany(f"INSERT INTO {RAW_COVERAGE} VALUES (?, ?, ?, ?, ?)", rows)
     con.execute(RAW_DDL)
-    con.execute(f"DELETE FROM {RAW_CELLS} WHERE NOT list_contains(?, indicator)", [list(keep)])
+    con.execute(
+        f"DELETE FROM {RAW_COVERAGE} WHERE run <> ? AND run NOT IN (SELECT run FROM {RAW_CELLS})", [run]
+    )
+
+
+def kept_coverage_prints(con: duckdb.DuckDBPyConnection, run: int) -> CoveragePrints | None:
+    """The prints recorded at `run`, or None when that run recorded none."""
+    con.execute(COVERAGE_DDL)
+    rows = con.execute(
+        f"SELECT source, year, months, print FROM {RAW_COVERAGE} WHERE run = ?", [run]
+    ).fetchall()
+    if not rows:
+        return None
+    return {(str(r[0]), int(r[1])): (int(r[2]), int(r[3])) for r in rows if r[0] != ""}
+
+
+def coverage_changed_years(then: CoveragePrints, now: CoveragePrints, sources: Sequence[str]) -> set[int]:
+    """The years of `sources` whose covered months differ between the two prints."""
+    keys = {key for key in then.keys() | now.keys() if key[0] in sources}
+    return {year for key in keys if then.get(key) != now.get(key) for year in [key[1]]}
 
 
 def kept_run(con: duckdb.DuckDBPyConnection, indicator: str) -> tuple[int, str] | None:
     """(run, areas fingerprint) of the indicator's kept raw cells, or None when none are kept."""
     con.execute(RAW_DDL)
-    row = con.execute(
+    # fetchall, not fetchone: DuckDB refuses a relation (`con.sql`) beside an unfinished result
+    [row] = con.execute(
         f"SELECT min(run), min(areas), count(DISTINCT run) FROM {RAW_CELLS} WHERE indicator = ?", [indicator]
-    ).fetchone()
-    if row is None or row[0] is None or row[2] != 1:
+    ).fetchall()
+    if row[0] is None or row[2] != 1:
         return None
     return int(row[0]), str(row[1])
 
@@ -151,6 +224,42 @@ def spliced_rows(
     rows = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     rows = rows.sort_values(ROW_KEY, na_position="last", kind="stable", ignore_index=True)
     return rows[names]
+
+
+def spliced_std_rows(
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    years: Sequence[int],
+    areas: str,
+    *,
+    year_rows: Callable[[int], pd.DataFrame],
+) -> pd.DataFrame | None:
+    """The standardisation's band rows: the kept rows of every year but `years` (kept with the
+    raw cells being spliced), and `years` queried afresh; None when none are kept from that run
+    (a database computed before they were kept) or the roll-up table (`areas`, its fingerprint)
+    changed since: then the caller queries every year."""
+    kept = kept_run(con, indicator.id)
+    con.execute(STD_DDL)
+    if kept is None:
+        return None
+    [(found,)] = con.execute(
+        f"SELECT count(*) FROM {RAW_STD_CELLS} WHERE indicator = ? AND run = ? AND areas = ?",
+        [indicator.id, kept[0], kept[1]],
+    ).fetchall()
+    if found == 0 or kept[1] != areas:
+        return None
+    names = [name for name, _ in STD_COLUMNS]
+    frames = [
+        con.execute(
+            f"SELECT {', '.join(names)} FROM {RAW_STD_CELLS} WHERE indicator = ? AND run = ? "
+            "AND NOT list_contains(?, CAST(year(period_start) AS INTEGER))",
+            [indicator.id, kept[0], [int(y) for y in years]],
+        ).df(),
+        *(year_rows(int(year)) for year in years),
+    ]
+    import pandas as pd
+
+    return pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)[names]
 
 
 def rows_by_years(

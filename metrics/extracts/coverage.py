@@ -266,12 +266,8 @@ def coverage_note(con: duckdb.DuckDBPyConnection, import_id: int) -> str:
     return f"täcker {count}{f' ({where})' if where else ''} {first:%Y-%m}–{last:%Y-%m}"
 
 
-def write_covered_months(con: duckdb.DuckDBPyConnection) -> None:
-    """Expand `coverage` to `covered_months` (source × kommun × month), for the generated SQL.
-
-    A source with rows but no recorded coverage (rows loaded without `matavla import`, or a
-    database from before coverage was recorded) is taken as one delivery by the default rule.
-    """
+def _covered_months_select(con: duckdb.DuckDBPyConnection) -> str:
+    """`covered_months` as a query (run it with `KOMMUN_LAN` registered)."""
     recorded = {row[0] for row in con.execute("SELECT DISTINCT extract FROM coverage").fetchall()}
     parts = [
         "SELECT extract AS source, kommun, first_month, last_month FROM coverage",
@@ -282,13 +278,50 @@ def write_covered_months(con: duckdb.DuckDBPyConnection) -> None:
                 f"SELECT {lit(name)}, kommun, first_month, last_month "
                 f"FROM ({default_coverage_sql(extract, ident(name))})"
             )
+    return (
+        "SELECT DISTINCT source, kommun, CAST(unnest(generate_series(first_month, last_month, "
+        "INTERVAL 1 MONTH)) AS DATE) AS month\n"
+        "FROM (\n" + "\nUNION ALL\n".join(parts) + "\n)"
+    )
+
+
+def write_covered_months(con: duckdb.DuckDBPyConnection) -> None:
+    """Expand `coverage` to `covered_months` (source × kommun × month), for the generated SQL.
+
+    A source with rows but no recorded coverage (rows loaded without `matavla import`, or a
+    database from before coverage was recorded) is taken as one delivery by the default rule.
+    """
+    select = _covered_months_select(con)  # before registering: it runs a query of its own
     register_kommun_lan(con)
     try:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {COVERED_MONTHS} AS\n"
-            "SELECT DISTINCT source, kommun, CAST(unnest(generate_series(first_month, last_month, "
-            "INTERVAL 1 MONTH)) AS DATE) AS month\n"
-            "FROM (\n" + "\nUNION ALL\n".join(parts) + "\n)\nORDER BY ALL"
-        )
+        con.execute(f"CREATE OR REPLACE TABLE {COVERED_MONTHS} AS\n{select}\nORDER BY ALL")
     finally:
         con.unregister(KOMMUN_LAN)
+
+
+CoveragePrints = dict[tuple[str, int], tuple[int, int]]
+
+
+def coverage_prints(con: duckdb.DuckDBPyConnection, *, written: bool = False) -> CoveragePrints:
+    """A fingerprint of the covered months per source × calendar year: (months, hash).
+
+    `written`: of the `covered_months` table as the last `write_covered_months` left it; else of
+    what it would be now (the imports since, a same-bytes re-import's forgotten coverage, or a
+    source's first recorded coverage replacing the default rule), without writing it.
+    `compute --incremental` re-aggregates every year whose print changed since the kept cells'
+    run (`runs.year_plan`): a year's cells depend on which of its kommun-months are covered.
+    """
+    prints = (
+        "SELECT source, CAST(year(month) AS INTEGER), count(*), bit_xor(hash(kommun, month)) "
+        "FROM ({}) GROUP BY ALL"
+    )
+    if written:
+        rows = con.execute(prints.format(f"SELECT * FROM {COVERED_MONTHS}")).fetchall()
+    else:
+        select = _covered_months_select(con)
+        register_kommun_lan(con)
+        try:
+            rows = con.execute(prints.format(select)).fetchall()
+        finally:
+            con.unregister(KOMMUN_LAN)
+    return {(str(r[0]), int(r[1])): (int(r[2]), int(r[3])) for r in rows}

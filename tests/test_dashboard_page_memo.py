@@ -255,3 +255,22 @@ def test_a_marked_value_that_is_not_a_kommun_code_is_ignored_not_an_error(app: A
         plain, _ = indikator.update("fast_lakarkontakt", "05", "2024", ["0580"])
     assert json.dumps(compare) == json.dumps(same) and "tile-highlight" in json.dumps(compare)
     assert json.dumps(page) == json.dumps(plain)
+
+
+def test_the_riket_page_is_kept_and_rebuilt_for_a_new_computation(app: Any, db: Path) -> None:
+    # Building it reads every indicator's riket and län totals: 0.4 s of CPU with 21 län, per
+    # answer, before it was kept (benchmarks/bench_page_callbacks.py --riket).
+    from metrics.dashboard.pages import riket
+
+    with app.server.test_request_context("/"):
+        first = riket.render("2024")
+        assert riket.render("2024") is first
+        assert "45,0 %" in shown(first)  # Östergötland's fast läkarkontakt
+    new_computation(
+        db,
+        "UPDATE results SET value = 40.0, ci_low = 39.0, ci_high = 41.0 "
+        "WHERE indicator = 'fast_lakarkontakt' AND area_code = '05'",
+    )
+    with app.server.test_request_context("/"):
+        again = riket.render("2024")
+    assert again is not first and "40,0 %" in shown(again) and "45,0 %" not in shown(again)

@@ -16,6 +16,7 @@ from metrics.dashboard.logic.urlstate import ViewState, build_query, page_state,
 from metrics.dashboard.source.context import catalogue, current_snapshot, settings
 from metrics.dashboard.source.data import Snapshot
 from metrics.dashboard.source.references import references
+from metrics.dashboard.source.version_memo import VersionMemo
 from metrics.dashboard.views.components import attrs, safe, section, triggered_id
 from metrics.dashboard.views.downloads import DownloadInfo, download
 from metrics.dashboard.views.page import (
@@ -27,6 +28,7 @@ from metrics.dashboard.views.page import (
     snapshot_layout,
     toolbar,
 )
+from metrics.dashboard.views.wire import Kept, kept
 
 PAGE = "riket"
 
@@ -82,7 +84,22 @@ def _cell(name: str, value: float | None, hidden: bool, decimals: int, unit: str
     return html.Td(text, className=f"num {extra}".strip(), **attrs({"data-name": name}))
 
 
+# period → the page's content, built once per database version (a file change, a compute or a
+# Kolada fetch, is a new version): building it reads every indicator's riket and län totals, about
+# 0.4 s of CPU with all 21 län and 290 kommuner, the same for every viewer.
+_pages: VersionMemo[Kept] = VersionMemo(16)
+
+
 def render(period: str) -> list[Any]:
+    """The page's content (the callback's pure body), kept per database version."""
+    return _page(period).content
+
+
+def _page(period: str) -> Kept:
+    return _pages.get(("riket", period), lambda: kept(_build(period)))
+
+
+def _build(period: str) -> list[Any]:
     snap = current_snapshot()
     lans = lan_columns(snap)
     rows = overview(period)
@@ -161,7 +178,7 @@ def render(period: str) -> list[Any]:
 @safe(outputs=2)
 def update(period: str) -> tuple[Any, dict[str, object]]:
     state = page_state(PAGE, dash.get_relative_path("/riket"), replace=triggered_id() is None, period=period)
-    return render(period), state
+    return _page(period).wire, state
 
 
 @callback(

@@ -312,7 +312,10 @@ def coverage_prints(con: duckdb.DuckDBPyConnection, *, written: bool = False) ->
     run (`runs.year_plan`): a year's cells depend on which of its kommun-months are covered.
     """
     prints = (
-        "SELECT source, CAST(year(month) AS INTEGER), count(*), bit_xor(hash(kommun, month)) "
+        # one string per kommun-month: DuckDB's hash of two values XORs theirs, so a bit_xor of
+        # hash(kommun, month) over any even number of kommuner × months was 0
+        "SELECT source, CAST(year(month) AS INTEGER), count(*), "
+        "bit_xor(hash(kommun || '|' || CAST(month AS VARCHAR))) "
         "FROM ({}) GROUP BY ALL"
     )
     if written:

@@ -8,9 +8,9 @@
 3. Load: gunicorn (`--workers 2`, sync workers, as the README deploys it) serves `app:server`;
    each simulated user is a thread that sends the page callbacks a browser sends when a page
    opens or a control changes (Länsöversikt, Kommun, Jämför, Indikator for every län given, and
-   Riket with `--riket`), one after the other, for `--seconds`. p50/p95/max of the answers are printed per user count, and
-   the CPU time the workers used per answer (latency on a shared machine depends on what else
-   runs; the CPU per answer much less).
+   Riket with `--riket`), one after the other, for `--seconds`. p50/p95/max of the answers are
+   printed per user count, and the CPU time the workers used per answer (latency on a shared
+   machine depends on what else runs; the CPU per answer much less).
 
 The callbacks' payloads are built from the app's own callback map, so they match what Dash's
 renderer posts to `/_dash-update-component`.

@@ -220,3 +220,22 @@ def test_riket_on_a_phone_shows_every_lan_on_screen_under_its_name(dashboard: An
             "return getComputedStyle(arguments[0], '::before').content", cell
         )
         assert shown.strip('"') == cell.get_attribute("data-name")
+
+
+def test_the_indicator_grid_on_a_phone_has_every_column_in_the_page(dashboard: Any) -> None:
+    # AG Grid leaves columns scrolled out of view out of the page unless told not to: a screen
+    # reader then read rows without their last columns (and the accessibility test waited for
+    # headers that never came). Nine columns, each at least 90 px, do not fit 400 px.
+    from tests.test_accessibility import wait_for_grids
+
+    phone(dashboard)
+    open_page(dashboard, "/indikator/fast_lakarkontakt?lan=05&period=2024", "#indikator-facets svg.main-svg")
+    wait_for_grids(dashboard.driver, at_least_one=True)
+    colcount, headers, first_row = dashboard.driver.execute_script(
+        "const g = document.querySelector('#indikator-grid .ag-root[aria-colcount]');"
+        "return [Number(g.getAttribute('aria-colcount')),"
+        " g.querySelectorAll('.ag-header [role=columnheader]').length,"
+        " g.querySelectorAll('[role=row][row-index=\"0\"] [role=gridcell]').length];"
+    )
+    assert colcount >= 9
+    assert headers == colcount and first_row == colcount

@@ -14,6 +14,7 @@ not at all.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -270,12 +271,7 @@ def increment(
     selected: list[str] = []
     by_years: dict[str, YearPlan] = {}
     dated: dict[tuple[str, str, tuple[int, ...]], frozenset[int]] = {}  # one scan per source
-    covered: list[CoveragePrints] = []  # the coverage as it is now, read once when needed
-
-    def covered_now() -> CoveragePrints:
-        if not covered:
-            covered.append(coverage_prints(con))
-        return covered[0]
+    covered_now = functools.cache(lambda: coverage_prints(con))  # as it is now, read once if needed
 
     for indicator in catalogue.indicators:
         before = state.get(indicator.id)

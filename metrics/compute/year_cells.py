@@ -70,18 +70,9 @@ RAW_DDL = _ddl(RAW_CELLS, RAW_COLUMNS)
 # cells from the same run: the standardisation query is year-local like the indicator's own, so an
 # increment queries only the touched years' bands and splices the kept ones of the others.
 RAW_STD_CELLS = "raw_std_cells"
-STD_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("area_code", "VARCHAR"),
-    ("area_level", "VARCHAR"),
-    ("period_type", "VARCHAR"),
-    ("period_start", "DATE"),
-    ("breakdown", "VARCHAR"),
-    ("sex", "VARCHAR"),
-    ("age_band", "VARCHAR"),
-    ("numerator", "DOUBLE"),
-    ("denominator", "DOUBLE"),
-    ("sum_squares", "DOUBLE"),
-)
+# Its columns are the raw cells' key and sums (`standardised_sql` names them alike).
+STD_SUMS = ("numerator", "denominator", "sum_squares")
+STD_COLUMNS = tuple((name, kind) for name, kind in RAW_COLUMNS if name in (*ROW_KEY, *STD_SUMS))
 STD_DDL = _ddl(RAW_STD_CELLS, STD_COLUMNS)
 
 
@@ -240,13 +231,13 @@ def spliced_std_rows(
     changed since: then the caller queries every year."""
     kept = kept_run(con, indicator.id)
     con.execute(STD_DDL)
-    if kept is None:
+    if kept is None or kept[1] != areas:
         return None
     [(found,)] = con.execute(
         f"SELECT count(*) FROM {RAW_STD_CELLS} WHERE indicator = ? AND run = ? AND areas = ?",
-        [indicator.id, kept[0], kept[1]],
+        [indicator.id, kept[0], areas],
     ).fetchall()
-    if found == 0 or kept[1] != areas:
+    if found == 0:
         return None
     names = [name for name, _ in STD_COLUMNS]
     frames = [

@@ -285,18 +285,23 @@ def _covered_months_select(con: duckdb.DuckDBPyConnection) -> str:
     )
 
 
+def _over_covered_months(con: duckdb.DuckDBPyConnection, statement: str) -> list[tuple[object, ...]]:
+    """Run `statement` with `{}` replaced by the covered months' select, and fetch its rows."""
+    select = _covered_months_select(con)  # before registering: it runs a query of its own
+    register_kommun_lan(con)
+    try:
+        return con.execute(statement.format(select)).fetchall()
+    finally:
+        con.unregister(KOMMUN_LAN)
+
+
 def write_covered_months(con: duckdb.DuckDBPyConnection) -> None:
     """Expand `coverage` to `covered_months` (source × kommun × month), for the generated SQL.
 
     A source with rows but no recorded coverage (rows loaded without `matavla import`, or a
     database from before coverage was recorded) is taken as one delivery by the default rule.
     """
-    select = _covered_months_select(con)  # before registering: it runs a query of its own
-    register_kommun_lan(con)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {COVERED_MONTHS} AS\n{select}\nORDER BY ALL")
-    finally:
-        con.unregister(KOMMUN_LAN)
+    _over_covered_months(con, f"CREATE OR REPLACE TABLE {COVERED_MONTHS} AS\n{{}}\nORDER BY ALL")
 
 
 CoveragePrints = dict[tuple[str, int], tuple[int, int]]
@@ -321,10 +326,5 @@ def coverage_prints(con: duckdb.DuckDBPyConnection, *, written: bool = False) ->
     if written:
         rows = con.execute(prints.format(f"SELECT * FROM {COVERED_MONTHS}")).fetchall()
     else:
-        select = _covered_months_select(con)
-        register_kommun_lan(con)
-        try:
-            rows = con.execute(prints.format(select)).fetchall()
-        finally:
-            con.unregister(KOMMUN_LAN)
+        rows = _over_covered_months(con, prints)
     return {(str(r[0]), int(r[1])): (int(r[2]), int(r[3])) for r in rows}

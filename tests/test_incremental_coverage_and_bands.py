@@ -41,20 +41,6 @@ def catalogue_of(**changes) -> Catalogue:
     return dataclasses.replace(full, indicators=(indicator,))
 
 
-def home_visits(folder: Path, month: str, n: int, kommuner=("0580", "0581", "0561"), name: str = "") -> Path:
-    """As `home_visits_file`, in the given kommuner (and another file name when `name`)."""
-    lines = ["contact_id,person_id,kommun,sex,age,contact_date,care_unit,provider,profession,mode,planned"]
-    for i in range(n):
-        mode = "hembesok" if i % 2 == 0 else "mottagning"
-        lines.append(
-            f"H{name}{month}-{i},P{i % 151},{kommuner[i % len(kommuner)]},{'KM'[i % 2]},{75 + i % 25},"
-            f"{month}-{1 + i % 28:02d},VC,region,lakare,{mode},1"
-        )
-    path = folder / f"contacts_home_visits{name}_{month}.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def first(tmp_path: Path, catalogue: Catalogue, population: list[int], files_of) -> Path:
     files = tmp_path / "files"
     files.mkdir(exist_ok=True)
@@ -91,6 +77,15 @@ def incremental_and_full(tmp_path: Path, catalogue: Catalogue, new):
     return con, full, step
 
 
+def increment_years(tmp_path: Path, catalogue: Catalogue, new) -> tuple[int, ...]:
+    """`incremental_against_full` (the increment matches a full compute: results, export, audit),
+    then the years the increment queried afresh."""
+    con, full, step, _, _ = incremental_against_full(tmp_path, catalogue, new)
+    con.close()
+    full.close()
+    return step.by_years[STANDARDISED].years
+
+
 def year_rows(con) -> list:
     return con.execute(
         "SELECT period, count(*), count(std_value) FROM results "
@@ -105,19 +100,13 @@ def year_rows(con) -> list:
 def test_two_increments_in_a_row_match_a_full_compute(tmp_path):
     catalogue = catalogue_of()
     files = first(tmp_path, catalogue, [2023, 2024], lambda f: [home_visits_file(f, "2023-05", 600)])
-    con, full, step, _, _ = incremental_against_full(
+    assert increment_years(
         tmp_path, catalogue, importing(tmp_path, lambda: home_visits_file(files, "2024-01", 600))
-    )
-    assert step.by_years[STANDARDISED].years == (2024,)
-    con.close()
-    full.close()
+    ) == (2024,)
     # the second increment splices the first increment's (spliced) bands
-    con, full, step, _, _ = incremental_against_full(
+    assert increment_years(
         tmp_path, catalogue, importing(tmp_path, lambda: home_visits_file(files, "2024-02", 300))
-    )
-    assert step.by_years[STANDARDISED].years == (2024,)
-    con.close()
-    full.close()
+    ) == (2024,)
 
 
 def test_a_file_spanning_new_year_touches_both_years(tmp_path):
@@ -125,16 +114,13 @@ def test_a_file_spanning_new_year_touches_both_years(tmp_path):
     files = first(tmp_path, catalogue, [2023, 2024], lambda f: [home_visits_file(f, "2023-05", 600)])
 
     def spanning() -> Path:
-        a = home_visits(files, "2023-12", 300, name="x").read_text(encoding="utf-8")
-        b = home_visits(files, "2024-01", 300, name="y").read_text(encoding="utf-8").split("\n", 1)[1]
+        a = home_visits_file(files, "2023-12", 300, name="x").read_text(encoding="utf-8")
+        b = home_visits_file(files, "2024-01", 300, name="y").read_text(encoding="utf-8").split("\n", 1)[1]
         path = files / "contacts_span.csv"
         path.write_text(a + b, encoding="utf-8")
         return path
 
-    con, full, step, _, _ = incremental_against_full(tmp_path, catalogue, importing(tmp_path, spanning))
-    assert step.by_years[STANDARDISED].years == (2023, 2024)
-    con.close()
-    full.close()
+    assert increment_years(tmp_path, catalogue, importing(tmp_path, spanning)) == (2023, 2024)
 
 
 def test_a_new_kommun_in_an_older_year(tmp_path):
@@ -143,25 +129,24 @@ def test_a_new_kommun_in_an_older_year(tmp_path):
         tmp_path,
         catalogue,
         [2023, 2024],
-        lambda f: [home_visits(f, "2023-05", 600, ("0580",)), home_visits(f, "2024-02", 600, ("0580",))],
+        lambda f: [
+            home_visits_file(f, "2023-05", 600, ("0580",)),
+            home_visits_file(f, "2024-02", 600, ("0580",)),
+        ],
     )
-    con, full, step, _, _ = incremental_against_full(
-        tmp_path, catalogue, importing(tmp_path, lambda: home_visits(files, "2023-07", 300, ("0561",), "n"))
-    )
-    assert step.by_years[STANDARDISED].years == (2023,)
-    con.close()
-    full.close()
+    assert increment_years(
+        tmp_path,
+        catalogue,
+        importing(tmp_path, lambda: home_visits_file(files, "2023-07", 300, ("0561",), "n")),
+    ) == (2023,)
 
 
 def test_a_new_year_without_population(tmp_path):
     catalogue = catalogue_of()
     files = first(tmp_path, catalogue, [2023, 2024], lambda f: [home_visits_file(f, "2023-05", 600)])
-    con, full, step, _, _ = incremental_against_full(
+    assert increment_years(
         tmp_path, catalogue, importing(tmp_path, lambda: home_visits_file(files, "2025-01", 600))
-    )
-    assert step.by_years[STANDARDISED].years == (2025,)
-    con.close()
-    full.close()
+    ) == (2025,)
 
 
 def test_a_lan_standard_population(tmp_path):
@@ -179,12 +164,9 @@ def test_a_lan_standard_population(tmp_path):
 def test_without_a_sex_breakdown(tmp_path):
     catalogue = catalogue_of(breakdowns=())
     files = first(tmp_path, catalogue, [2023, 2024], lambda f: [home_visits_file(f, "2023-05", 600)])
-    con, full, step, _, _ = incremental_against_full(
+    assert increment_years(
         tmp_path, catalogue, importing(tmp_path, lambda: home_visits_file(files, "2024-01", 600))
-    )
-    assert step.by_years[STANDARDISED].years == (2024,)
-    con.close()
-    full.close()
+    ) == (2024,)
 
 
 def test_a_touched_year_without_home_visits(tmp_path):
@@ -197,10 +179,7 @@ def test_a_touched_year_without_home_visits(tmp_path):
         path.write_text(path.read_text(encoding="utf-8").replace("hembesok", "mottagning"), encoding="utf-8")
         return path
 
-    con, full, step, _, _ = incremental_against_full(tmp_path, catalogue, importing(tmp_path, no_visits))
-    assert step.by_years[STANDARDISED].years == (2024,)
-    con.close()
-    full.close()
+    assert increment_years(tmp_path, catalogue, importing(tmp_path, no_visits)) == (2024,)
 
 
 def test_a_failed_increment_then_another(tmp_path):
@@ -251,12 +230,9 @@ def test_a_partial_run_of_another_indicator_in_between(tmp_path):
     import_file(con, home_visits_file(files, "2024-01", 600))
     compute_all(con, catalogue, only=["proaktiva_kontakter"], catalogue_source=SOURCE)
     con.close()
-    con, full, step, _, _ = incremental_against_full(
+    assert increment_years(
         tmp_path, catalogue, importing(tmp_path, lambda: home_visits_file(files, "2024-02", 300))
-    )
-    assert step.by_years[STANDARDISED].years == (2024,)
-    con.close()
-    full.close()
+    ) == (2024,)
 
 
 # ---------------------------------------------------------------------------------------------

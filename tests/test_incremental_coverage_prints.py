@@ -5,7 +5,6 @@ apart, so `compute --incremental` re-aggregates a year whose coverage changed ho
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -15,12 +14,12 @@ import pytest
 
 from metrics.catalogue.model import Catalogue
 from metrics.compute.engine import compute_all
-from metrics.compute.runs import increment
 from metrics.db import connect
 from metrics.extracts import import_file
 from metrics.extracts.coverage import coverage_prints, parse_covers
 from metrics.extracts.options import ImportOptions
 from tests.indicator_cases import core_catalogue
+from tests.test_incremental_coverage_and_bands import incremental_and_full
 from tests.test_incremental_years import CONTACTS, SOURCE, results
 
 HEADER = "contact_id,person_id,kommun,sex,age,contact_date,care_unit,provider,profession,mode,planned"
@@ -103,21 +102,15 @@ def test_forgetting_the_only_recorded_coverage_of_a_source_matches_a_full_comput
     then = coverage_prints(con)
     con.close()
 
-    con = connect(tmp_path / "a.duckdb")
-    report = import_file(con, declared, options=ImportOptions(replace=True))
-    assert report.status == "ok" and report.rows_replaced == 0
-    now = coverage_prints(con)
-    con.close()
-    assert then[("contacts", 2023)] != now[("contacts", 2023)]
+    def back_on_the_default_rule() -> None:
+        con = connect(tmp_path / "a.duckdb")
+        report = import_file(con, declared, options=ImportOptions(replace=True))
+        assert report.status == "ok" and report.rows_replaced == 0
+        now = coverage_prints(con)
+        con.close()
+        assert then[("contacts", 2023)] != now[("contacts", 2023)]
 
-    shutil.copy(tmp_path / "a.duckdb", tmp_path / "b.duckdb")
-    con = connect(tmp_path / "a.duckdb")
-    step = increment(con, catalogue, SOURCE)
-    compute_all(
-        con, catalogue, only=list(step.indicators or ()), catalogue_source=SOURCE, by_years=step.by_years
-    )
-    full = connect(tmp_path / "b.duckdb")
-    compute_all(full, catalogue, catalogue_source=SOURCE)
+    con, full, step = incremental_and_full(tmp_path, catalogue, back_on_the_default_rule)
     try:
         assert step.by_years[CONTACTS].years == (2023, 2024)
         covered_2023 = "SELECT count(*) FROM results WHERE period = '2023' AND NOT missing"

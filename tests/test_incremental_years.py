@@ -244,16 +244,19 @@ def test_without_kept_raw_cells_the_whole_indicator_is_recomputed(tmp_path, cata
 STANDARDISED = "hembesok_75"  # home visits per 1 000 inhabitants 75+, age-standardised (ESP 2013)
 
 
-def home_visits_file(folder: Path, month: str, n: int) -> Path:
-    """`n` contacts of persons aged 75–99 in three kommuner, every other one a home visit."""
+def home_visits_file(
+    folder: Path, month: str, n: int, kommuner: tuple[str, ...] = ("0580", "0581", "0561"), name: str = ""
+) -> Path:
+    """`n` contacts of persons aged 75–99 in three kommuner (or `kommuner`), every other one a home
+    visit; `name` tells apart the ids and file of two files of one month."""
     lines = ["contact_id,person_id,kommun,sex,age,contact_date,care_unit,provider,profession,mode,planned"]
     for i in range(n):
         mode = "hembesok" if i % 2 == 0 else "mottagning"
         lines.append(
-            f"H{month}-{i},P{i % 151},{('0580', '0581', '0561')[i % 3]},{'KM'[i % 2]},{75 + i % 25},"
+            f"H{name}{month}-{i},P{i % 151},{kommuner[i % len(kommuner)]},{'KM'[i % 2]},{75 + i % 25},"
             f"{month}-{1 + i % 28:02d},VC,region,lakare,{mode},1"
         )
-    path = folder / f"contacts_home_visits_{month}.csv"
+    path = folder / f"contacts_home_visits{name}_{month}.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

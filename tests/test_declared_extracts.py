@@ -139,6 +139,14 @@ BAD = {  # (text replaced, replacement, message, hint, text of the line the prob
         None,
         "name: contacts",
     ),
+    # the engine's SQL adds a column of this name to a person's rows (sqlgen.LATEST_KEY)
+    "a column the engine adds": (
+        "{name: dose, type: int,",
+        "{name: latest_key, type: int,",
+        "kolumnnamnet 'latest_key' är reserverat",
+        "mätavlans frågor använder d, period_type, period_start, latest_key själva; välj ett annat namn",
+        "{name: latest_key",
+    ),
     "enum without values": (
         "{name: vaccine, type: enum, values: [influensa, covid19, pneumokock]}",
         "{name: vaccine, type: enum}",

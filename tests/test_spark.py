@@ -28,7 +28,7 @@ from metrics.cli import main
 from metrics.compute.dialects import SparkTranslationError, tables_read, to_spark
 from metrics.compute.engine import checked_indicator, indicator_rows, write_areas
 from metrics.compute.sandbox import run_indicator_query
-from metrics.compute.sqlgen import exact, indicator_sql
+from metrics.compute.sqlgen import LATEST_KEY, _latest_row, exact, indicator_sql
 from metrics.extracts.coverage import write_covered_months
 from tests.conftest import REPO, unavailable
 from tests.indicator_cases import core_catalogue, empty_db, insert
@@ -405,9 +405,43 @@ def test_compute_with_engine_spark_writes_the_same_results(
     _same_cells(expected, got)
 
 
+# A person's latest row of the rows `{rows}` (sqlgen.LATEST_KEY), decoded, as one text
+LATEST_ROW = (
+    "SELECT kommun || '|' || coalesce(sex, '-') || '|' || coalesce(CAST(age AS VARCHAR), '-') AS x "
+    f"FROM (SELECT {_latest_row()} FROM (SELECT max({LATEST_KEY}) AS latest_key "
+    "FROM (VALUES {rows}) AS r(d, kommun, sex, age)) AS m) AS decoded"
+)
+
+
 @pytest.mark.parametrize(
     ("sql", "expected"),
     [
+        # a person's latest row: the later date over everything else; on one date the higher kommun
+        # code, then K over M over none, then the higher age (no age lowest); decoded back whole
+        (
+            LATEST_ROW.format(
+                rows="(DATE '2024-05-02', '0114', NULL, NULL), (DATE '2024-05-01', '2584', 'K', 120)"
+            ),
+            "0114|-|-",
+        ),
+        (
+            LATEST_ROW.format(
+                rows="(DATE '2024-05-01', '0580', 'K', 120), (DATE '2024-05-01', '0581', 'M', 0)"
+            ),
+            "0581|M|0",
+        ),
+        (
+            LATEST_ROW.format(
+                rows="(DATE '2024-12-31', '0580', 'M', 120), (DATE '2024-12-31', '0580', 'K', NULL)"
+            ),
+            "0580|K|-",
+        ),
+        (
+            LATEST_ROW.format(
+                rows="(DATE '2024-12-31', '0580', 'K', NULL), (DATE '2024-12-31', '0580', 'K', 0)"
+            ),
+            "0580|K|0",
+        ),
         # 10 March − 1 March = 9 days (DuckDB: an integer; Spark without the rewrite: an interval)
         ("SELECT DATE '2024-03-10' - DATE '2024-03-01' AS x", 9),
         # 31 January + 1 month = 29 February 2024 (leap year) in both

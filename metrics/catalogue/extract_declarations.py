@@ -55,7 +55,7 @@ RESERVED_TABLES = (
 PERSON_COLUMNS: dict[str, str] = {"person_id": "text", "kommun": "kommun", "sex": "sex", "age": "age"}
 # Columns the generated SQL adds beside an extract's own (`SELECT *, … AS d`, metrics.compute.sqlgen):
 # a declared column of that name would shadow them, and the results would silently be wrong.
-GENERATED_COLUMNS = ("d", "period_type", "period_start")
+GENERATED_COLUMNS = ("d", "period_type", "period_start", "latest_key")
 EXAMPLE = "t.ex. {name: vaccine, type: text}"
 
 

@@ -355,6 +355,17 @@ def parse_indicator(node: LineDict, ctx: Context, problems: Problems) -> Indicat
             problems.add(
                 node.line_of("measure"), f"{what}: measure ersätter numerator och denominator; ange inte båda"
             )
+        if row_sql is not None:
+            # A per-person measure reads the source's own rows (person_id, the `by:` column, and
+            # kommun, sex and age as the import validated them: sqlgen.LATEST_KEY relies on that);
+            # a row_sql returns one row per counted unit instead.
+            problems.add(
+                node.line_of("row_sql"),
+                f"{what}: row_sql och measure kan inte kombineras; "
+                "ett mått per person läser källans egna rader",
+                "ta bort row_sql och skriv villkoret som measure.where, t.ex. "
+                "measure: {per_person: continuity_index, by: staff_id, where: \"profession = 'lakare'\"}",
+            )
         if not isinstance(m, LineDict) or m.get("per_person") not in PER_PERSON_MEASURES:
             statistic = m.get("per_person") if isinstance(m, LineDict) else None
             close = did_you_mean(statistic, PER_PERSON_MEASURES) if isinstance(statistic, str) else None

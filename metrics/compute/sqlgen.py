@@ -41,6 +41,34 @@ EXACT = "DECIMAL(38, 15)"
 EXACT_SHARE = "DECIMAL(16, 15)"
 
 
+# A person's *latest row* in a period (the kommun, sex and age a person is counted under, and the
+# row a `latest:` condition is read on) is the row with the greatest LATEST_KEY: the date as
+# yyyymmdd, then the kommun code, sex (K above M above none) and age (none lowest), in one BIGINT.
+# It orders a person's rows totally, so two rows on the same latest date (two contacts in one day,
+# registered to different kommuner) no longer tie: `arg_max(kommun, d)` picked either of them, not
+# always the same one, so two computes, an increment and a full compute, or DuckDB and Spark
+# could place the person differently. The key is decoded back (`_latest_row`), so one max()
+# replaces four arg_max/max aggregates: half the time of the largest query at national size. The
+# parts fit because every person-level extract validates them: kommun a known 4-digit code, sex
+# K, M or NULL, age 0–120 or NULL (`extract_declarations.PERSON_COLUMNS`).
+LATEST_KEY = (
+    "((((CAST(year(d) AS BIGINT) * 10000 + month(d) * 100 + day(d)) * 10000 + CAST(kommun AS INTEGER))\n"
+    "     * 10 + CASE sex WHEN 'K' THEN 2 WHEN 'M' THEN 1 ELSE 0 END) * 1000 + coalesce(age + 1, 0))"
+)
+
+
+def _latest_row(key: str = "latest_key") -> str:
+    """kommun, sex and age of the row a LATEST_KEY was made from."""
+    return (
+        f"lpad(CAST(({key} // 10000) % 10000 AS VARCHAR), 4, '0') AS kommun,\n"
+        f"         CASE ({key} // 1000) % 10 WHEN 2 THEN 'K' WHEN 1 THEN 'M' END AS sex,\n"
+        f"         CAST(nullif({key} % 1000, 0) - 1 AS INTEGER) AS age"
+    )
+
+
+# `periods` with each row's LATEST_KEY
+KEYED_PERIODS = f"(\n    SELECT *, {LATEST_KEY} AS latest_key\n    FROM periods\n  ) AS keyed"
+
 # Each per-person statistic: what it is (a comment in the SQL) and its value from the `persons` CTE,
 # in [0, 1] (made exact as EXACT_SHARE).
 # N ≥ 2 for both: COC is undefined for one visit, and UPC would be a trivial 1; the same persons
@@ -291,18 +319,20 @@ def cells_sql(indicator: Indicator, year: int | None = None, *, every_statistic:
             "visits AS (\n"
             "  -- contacts per person and practitioner (nᵢ), across kommuner if the person moved\n"
             f'  SELECT period_type, period_start, person_id, "{num.by}" AS practitioner,\n'
-            "         count(*) AS n_i, arg_max(kommun, d) AS kommun, arg_max(sex, d) AS sex,\n"
-            "         arg_max(age, d) AS age, max(d) AS last_d\n"
-            "  FROM periods\n" + (f"  WHERE {cond}\n" if cond else "") + "  GROUP BY ALL\n)"
+            "         count(*) AS n_i, max(latest_key) AS latest_key\n"
+            f"  FROM {KEYED_PERIODS}\n" + (f"  WHERE {cond}\n" if cond else "") + "  GROUP BY ALL\n)"
         )
         ctes.append(
             "persons AS (\n"
-            "  -- each person once, under the kommun of their latest contact in the period\n"
-            "  SELECT period_type, period_start, person_id, arg_max(kommun, last_d) AS kommun,\n"
-            "         arg_max(sex, last_d) AS sex, arg_max(age, last_d) AS age,\n"
-            "         sum(n_i) AS n, sum(n_i * n_i) AS sum_n_i_squared, max(n_i) AS max_n_i\n"
-            "  FROM visits\n"
-            "  GROUP BY ALL\n)"
+            "  -- each person once, under the kommun, sex and age of their latest contact in the period\n"
+            f"  SELECT period_type, period_start, person_id, {_latest_row()},\n"
+            "         n, sum_n_i_squared, max_n_i\n"
+            "  FROM (\n"
+            "    SELECT period_type, period_start, person_id, max(latest_key) AS latest_key,\n"
+            "           sum(n_i) AS n, sum(n_i * n_i) AS sum_n_i_squared, max(n_i) AS max_n_i\n"
+            "    FROM visits\n"
+            "    GROUP BY period_type, period_start, person_id\n"
+            "  )\n)"
         )
         # `k` persons share each (N, Σ nᵢ², max nᵢ): each statistic's value is a function of those,
         # so it is made exact once per distinct triple rather than once per person (the text
@@ -346,13 +376,15 @@ def cells_sql(indicator: Indicator, year: int | None = None, *, every_statistic:
         ctes.append(_periods_cte(indicator))
         ctes.append(
             "persons AS (\n"
-            "  -- each person once per period, under the kommun of their latest row in it\n"
-            "  SELECT period_type, period_start, person_id, arg_max(kommun, d) AS kommun,\n"
-            "         arg_max(sex, d) AS sex, arg_max(age, d) AS age,\n"
-            f"         {_person_measure(num)} AS numerator"
-            + (f",\n         {_person_measure(den)} AS denominator\n" if den.kind != "population" else "\n")
+            "  -- each person once per period, under the kommun, sex and age of their latest row in it\n"
+            f"  SELECT period_type, period_start, person_id, {_latest_row()},\n"
+            "         numerator" + (", denominator" if den.kind != "population" else "") + "\n"
+            "  FROM (\n"
+            "    SELECT period_type, period_start, person_id, max(latest_key) AS latest_key,\n"
+            f"           {_person_measure(num)} AS numerator"
+            + (f",\n           {_person_measure(den)} AS denominator\n" if den.kind != "population" else "\n")
             # not GROUP BY ALL: a `having:` without an aggregate would split a person into groups
-            + "  FROM periods\n  GROUP BY period_type, period_start, person_id\n)"
+            + f"    FROM {KEYED_PERIODS}\n    GROUP BY period_type, period_start, person_id\n  )\n)"
         )
         den_cell = "sum(denominator)" if den.kind != "population" else "0"
         squares = f"sum({exact('pow(numerator, 2)')})" if needs_squares(indicator) else "0"
@@ -583,8 +615,9 @@ def _person_measure(measure: Measure) -> str:
         if cond is None:
             return "1"
         if measure.latest:
-            # the condition as it stands on the person's latest row in the period
-            return f"arg_max(CASE WHEN {cond} THEN 1 ELSE 0 END, d)"
+            # the condition as it stands on the person's latest row in the period (LATEST_KEY);
+            # of rows alike in date, kommun, sex and age, one that meets it
+            return f"max(latest_key * 2 + CASE WHEN {cond} THEN 1 ELSE 0 END) % 2"
         return f"max(CASE WHEN {cond} THEN 1 ELSE 0 END)"
     return f"sum({_measure_value(measure)})"
 

@@ -70,5 +70,39 @@ def test_each_kommuns_last_snapshot_of_month_quarter_and_year_counts_with_a_move
 def test_only_the_movers_rows_are_copied_per_period() -> None:
     """The settled persons' rows are summed per date before the periods (the national-size cost)."""
     sql = indicator_sql(core_catalogue().indicator("fast_lakarkontakt"))
-    assert "FROM base ANTI JOIN movers USING (person_id)\n  GROUP BY ALL" in sql  # settled: summed first
+    # settled: every row summed per date first (without reading person_id), less the movers' sums
+    assert "    FROM base\n    GROUP BY ALL\n    UNION ALL" in sql
+    assert "    FROM base SEMI JOIN movers USING (person_id)\n    GROUP BY ALL" in sql
     assert "FROM (SELECT * FROM base SEMI JOIN movers USING (person_id)) AS m" in sql  # only movers per row
+
+
+def test_a_group_of_only_movers_rows_leaves_no_empty_cell_behind() -> None:
+    """All rows less the movers' rows: a group that only movers filled is dropped, not kept as 0 of 0."""
+    catalogue = core_catalogue()
+    con = empty_db(catalogue)
+    insert(
+        con,
+        "listing",
+        [
+            _listed(date(2023, 12, 15), "A", "1080", True),
+            _listed(date(2023, 11, 30), "E", "1082", True),
+            # the only man of 90 in Karlshamn's Nov 30 snapshot moves to Karlskrona (Dec 15)
+            _listed(date(2023, 11, 30), "M", "1082", False, sex="M", age=90),
+            _listed(date(2023, 12, 15), "M", "1080", True, sex="M", age=90),
+        ],
+    )
+    res = compute(con, catalogue, "fast_lakarkontakt")
+
+    def cells(area: str, period: str, **by: str) -> list[list[float]]:
+        rows = res[(res["area_code"] == area) & (res["period"] == period)]
+        for column, value in by.items():
+            rows = rows[rows[column] == value]
+        return rows[["numerator", "denominator"]].values.tolist()
+
+    # M counts in Karlskrona for Q4 (the later row) and in Karlshamn for November only
+    assert cells("1080", "2023-Q4", age_band="85+") == [[1, 1]]
+    assert cells("1082", "2023-11", age_band="85+") == [[0, 1]]
+    # Karlshamn's Q4 has no man and nobody of 85+: no such cells, not cells of 0 of 0
+    assert cells("1082", "2023-Q4", age_band="85+") == []
+    assert cells("1082", "2023-Q4", sex="M") == []
+    assert cells("1082", "2023-Q4", breakdown="total") == [[1, 1]]

@@ -51,10 +51,17 @@ EXACT_SHARE = "DECIMAL(16, 15)"
 # replaces four arg_max/max aggregates: half the time of the largest query at national size. The
 # parts fit because every person-level extract validates them: kommun a known 4-digit code, sex
 # K, M or NULL, age 0–120 or NULL (`extract_declarations.PERSON_COLUMNS`).
-LATEST_KEY = (
-    "((((CAST(year(d) AS BIGINT) * 10000 + month(d) * 100 + day(d)) * 10000 + CAST(kommun AS INTEGER))\n"
-    "     * 10 + CASE sex WHEN 'K' THEN 2 WHEN 'M' THEN 1 ELSE 0 END) * 1000 + coalesce(age + 1, 0))"
-)
+def latest_key_sql(table: str = "") -> str:
+    """LATEST_KEY of the row, its columns qualified by `table` when given."""
+    d, kommun, sex, age = (f"{table}.{c}" if table else c for c in ("d", "kommun", "sex", "age"))
+    return (
+        f"((((CAST(year({d}) AS BIGINT) * 10000 + month({d}) * 100 + day({d})) * 10000"
+        f" + CAST({kommun} AS INTEGER))\n"
+        f"     * 10 + CASE {sex} WHEN 'K' THEN 2 WHEN 'M' THEN 1 ELSE 0 END) * 1000 + coalesce({age} + 1, 0))"
+    )
+
+
+LATEST_KEY = latest_key_sql()
 
 
 def _latest_row(key: str = "latest_key") -> str:
@@ -102,12 +109,22 @@ def _indent(sql: str, spaces: int) -> str:
 
 
 def age_band_sql(bands: tuple[AgeBand, ...], column: str = "age") -> str:
+    """The band label of an age, NULL outside every band.
+
+    One comparison per band, in ascending order (it runs for every row, 100 M at national size):
+    an age below a band's lower limit that no earlier band took is NULL first, so that `age <= high`
+    cannot put it in a band after a gap.
+    """
     whens = []
-    for band in bands:
+    below = None  # every age below this is decided by an earlier WHEN
+    for band in sorted(bands, key=lambda b: b.low):
+        if below is None or band.low > below:
+            whens.append(f"WHEN {column} < {band.low} THEN NULL")
         if band.high is None:
             whens.append(f"WHEN {column} >= {band.low} THEN '{band.label}'")
-        else:
-            whens.append(f"WHEN {column} BETWEEN {band.low} AND {band.high} THEN '{band.label}'")
+            break
+        whens.append(f"WHEN {column} <= {band.high} THEN '{band.label}'")
+        below = band.high + 1
     return "CASE " + " ".join(whens) + " END"
 
 
@@ -193,21 +210,61 @@ def _measure_value(measure: Measure) -> str:
     return f"CASE WHEN {cond} THEN {value} ELSE 0 END" if cond else value
 
 
-MOVERS_CTE = (
-    "movers AS (\n"
-    "  -- listed in more than one kommun (one row per person and snapshot date: the key)\n"
-    "  SELECT person_id FROM base GROUP BY person_id HAVING min(kommun) <> max(kommun)\n"
-    ")"
-)
+def _movers_cte(indicator: Indicator) -> str:
+    """`movers`: the persons who may be in two kommuners' last snapshots of one period.
+
+    Needs `snapshots`. With one row per person and snapshot date (the extract's key), a person is
+    in two kommuners' last snapshots of a period only on two different dates, and so only in a
+    period whose kommuner's last dates differ: the rows at those periods' dates are enough to find
+    them. Where every kommun delivers on the same dates, as a region's listing does, there are no
+    such dates, and the whole table is not grouped by person (at national size that grouping of
+    108 M rows was most of `fast_lakarkontakt`). Without that key, every row is looked at.
+    """
+    if set(indicator.extract.key) == {indicator.date, "person_id"}:
+        return (
+            "split_dates AS (\n"
+            "  -- the last snapshot dates of periods whose kommuner's last dates differ\n"
+            "  SELECT DISTINCT s.d FROM snapshots AS s\n"
+            "  SEMI JOIN (SELECT period_type, period_start FROM snapshots\n"
+            "             GROUP BY period_type, period_start HAVING min(d) <> max(d)) AS split\n"
+            "    USING (period_type, period_start)\n"
+            "),\n"
+            "movers AS (\n"
+            "  -- listed in more than one kommun on those dates (one row per person and snapshot date)\n"
+            "  SELECT person_id FROM base SEMI JOIN split_dates USING (d)\n"
+            "  GROUP BY person_id HAVING min(kommun) <> max(kommun)\n"
+            ")"
+        )
+    return (
+        "movers AS (\n"
+        "  -- listed in more than one kommun\n"
+        "  SELECT person_id FROM base GROUP BY person_id HAVING min(kommun) <> max(kommun)\n"
+        ")"
+    )
+
+
+def _snapshot_dates_cte() -> str:
+    """`snapshot_dates`: each kommun's snapshot dates in `base` (read once for `covered` and `snapshots`)."""
+    return "snapshot_dates AS MATERIALIZED (\n  SELECT DISTINCT kommun, d FROM base\n)"
+
+
+def _unfiltered(indicator: Indicator) -> bool:
+    """True when `base` has every row of the source (of the year computed), or is the row_sql's rows."""
+    return indicator.row_sql is not None or not (_age_filter(indicator) or indicator.where)
 
 
 def _snapshots_cte(indicator: Indicator) -> str:
     """Each kommun's last snapshot date within each period (kommuner may deliver on different
-    dates; a global last date would silently drop the others)."""
+    dates; a global last date would silently drop the others).
+
+    MATERIALIZED: it is read three to four times, and DuckDB would otherwise scan and group the
+    whole source again for more than one of them (0.7 s each for 108 M listing rows). Needs
+    `snapshot_dates` (`_snapshot_dates_cte`).
+    """
     return (
-        "snapshots AS (\n"
+        "snapshots AS MATERIALIZED (\n"
         "  SELECT b.kommun, pt.period_type, " + _period_start("b.d") + " AS period_start, max(b.d) AS d\n"
-        "  FROM (SELECT DISTINCT kommun, d FROM base) AS b\n"
+        "  FROM snapshot_dates AS b\n"
         f"  CROSS JOIN {_period_types_sql(indicator)}\n"
         "  GROUP BY ALL\n"
         ")"
@@ -224,18 +281,41 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
     242 M rows instead of 1 560 sums; 90 s → 16 s for `fast_lakarkontakt`). The sums are exact
     (integers and DECIMAL), so adding them up in two steps changes no digit. Only the movers'
     rows go through the person-level step that keeps each mover's latest row in the period.
+
+    `settled` is every row's sums less the movers' rows' sums, rather than the sums of the rows
+    without movers: the whole table is then read without its `person_id` (reading and matching 108 M
+    pseudonyms was half of `fast_lakarkontakt` at national size), and only the movers' rows with it.
+    Subtracting is exact too; a group the movers' rows empty (`n_rows` 0) is dropped, as it had
+    no rows to sum before.
     """
     sex, band = _breakdown_columns(indicator)
     sums = _additive_sums(indicator)
     moved_sums = sums.replace("\n", "\n  ")  # two levels deeper
+    negated = ",\n           ".join(
+        f"-({expression}) AS {name}" for expression, name in _additive_sum_list(indicator)
+    )
     return (
-        _snapshots_cte(indicator) + ",\n" + MOVERS_CTE + ",\n"
+        _snapshots_cte(indicator) + ",\n" + _movers_cte(indicator) + ",\n"
         "settled AS (\n"
-        "  -- the rows of persons listed in one kommun only, summed per snapshot date\n"
-        f"  SELECT kommun, d, {sex} AS sex, {band} AS age_band,\n"
-        f"         {sums}\n"
-        "  FROM base ANTI JOIN movers USING (person_id)\n"
-        "  GROUP BY ALL\n"
+        "  -- the rows of persons listed in one kommun only, summed per snapshot date: all rows less\n"
+        "  -- the movers' rows\n"
+        "  SELECT kommun, d, sex, age_band, sum(numerator) AS numerator, sum(denominator) AS denominator,\n"
+        "         sum(sum_squares) AS sum_squares\n"
+        "  FROM (\n"
+        f"    SELECT kommun, d, {sex} AS sex, {band} AS age_band,\n"
+        f"           {moved_sums},\n"
+        "           count(*) AS n_rows\n"
+        "    FROM base\n"
+        "    GROUP BY ALL\n"
+        "    UNION ALL\n"
+        f"    SELECT kommun, d, {sex} AS sex, {band} AS age_band,\n"
+        f"           {negated},\n"
+        "           -count(*) AS n_rows\n"
+        "    FROM base SEMI JOIN movers USING (person_id)\n"
+        "    GROUP BY ALL\n"
+        "  ) AS all_less_moved\n"
+        "  GROUP BY kommun, d, sex, age_band\n"
+        "  HAVING sum(n_rows) > 0\n"
         "),\n"
         "moved AS (\n"
         "  -- a mover can be in two kommuners' last snapshots of a period: their latest row counts\n"
@@ -243,7 +323,7 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
         "  FROM (SELECT * FROM base SEMI JOIN movers USING (person_id)) AS m\n"
         "  JOIN snapshots AS s ON m.kommun = s.kommun AND m.d = s.d\n"
         "  QUALIFY row_number() OVER (PARTITION BY s.period_type, s.period_start, m.person_id\n"
-        "                             ORDER BY m.d DESC, m.kommun) = 1\n"
+        f"                             ORDER BY {latest_key_sql('m')} DESC) = 1\n"
         "),\n"
         "counted AS (\n"
         "  SELECT kommun, period_type, period_start, sex, age_band,\n"
@@ -278,13 +358,13 @@ def _periods_cte(indicator: Indicator) -> str:
                 "at_snapshots AS (\n"
                 "  SELECT base.*, s.period_type, s.period_start\n"
                 "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
-                "),\n" + MOVERS_CTE + ",\n"
+                "),\n" + _movers_cte(indicator) + ",\n"
                 "periods AS (\n"
                 "  SELECT * FROM at_snapshots ANTI JOIN movers USING (person_id)\n"
                 "  UNION ALL BY NAME\n"
                 "  SELECT * FROM at_snapshots SEMI JOIN movers USING (person_id)\n"
                 "  QUALIFY row_number() OVER (PARTITION BY period_type, period_start, person_id\n"
-                "                             ORDER BY d DESC, kommun) = 1\n"
+                f"                             ORDER BY {LATEST_KEY} DESC) = 1\n"
                 ")"
                 if _has_persons(indicator)
                 else "periods AS (\n"
@@ -310,7 +390,11 @@ def cells_sql(indicator: Indicator, year: int | None = None, *, every_statistic:
     """
     sex, band = _breakdown_columns(indicator)
     num, den = indicator.numerator, indicator.denominator
-    ctes = [f"base AS (\n  {base_sql(indicator, year)}\n)", _covered_cte(indicator, year)]
+    ctes = [f"base AS (\n  {base_sql(indicator, year)}\n)"]
+    if indicator.snapshot_last:
+        ctes.append(_snapshot_dates_cte())
+    dates_of_base = indicator.snapshot_last and _unfiltered(indicator)
+    ctes.append(_covered_cte(indicator, year, dates_of_base=dates_of_base))
 
     if num.kind == "per_person":
         ctes.append(_periods_cte(indicator))
@@ -447,10 +531,12 @@ def _in_year(column: str, year: int) -> str:
     return f"{column} >= DATE '{year:04d}-01-01' AND {column} < DATE '{year + 1:04d}-01-01'"
 
 
-def _covered_cte(indicator: Indicator, year: int | None = None) -> str:
+def _covered_cte(indicator: Indicator, year: int | None = None, *, dates_of_base: bool = False) -> str:
     """Kommun × period covered by a delivery of the indicator's source; complete when every month is.
 
-    `year`: only the periods of that calendar year (see `indicator_sql`).
+    `year`: only the periods of that calendar year (see `indicator_sql`). `dates_of_base` (a
+    snapshot indicator whose `base` has all the source's rows): the months with a snapshot are
+    read from `snapshot_dates` rather than from the source again.
     """
     months = "CASE pt.period_type WHEN 'year' THEN 12 WHEN 'quarter' THEN 3 ELSE 1 END"
     if indicator.snapshot_last:
@@ -465,10 +551,12 @@ def _covered_cte(indicator: Indicator, year: int | None = None) -> str:
         # nobody is listed nowhere: a kommun without a snapshot in a month did not deliver it
         # (it did not have zero persons), so only months with its own snapshot are covered
         # (read from the unfiltered source, so that an age filter cannot hide a delivery)
-        rows = "base" if indicator.row_sql is not None else f'"{indicator.source}"'
-        snapshots = (
-            f"SELECT DISTINCT kommun, CAST(date_trunc('month', {_date_sql(indicator)}) AS DATE) FROM {rows}"
-        )
+        if dates_of_base:
+            snapshots = "SELECT DISTINCT kommun, CAST(date_trunc('month', d) AS DATE) FROM snapshot_dates"
+        else:
+            rows = "base" if indicator.row_sql is not None else f'"{indicator.source}"'
+            month = f"CAST(date_trunc('month', {_date_sql(indicator)}) AS DATE)"
+            snapshots = f"SELECT DISTINCT kommun, {month} FROM {rows}"
         where += f"\n    AND (kommun, month) IN ({snapshots})"
     if indicator.denominator.kind == "population":
         # a rate needs the kommun's inhabitants too: a kommun × year without delivered population
@@ -564,12 +652,31 @@ def _coverage_ctes() -> str:
 
 def _additive_sums(indicator: Indicator) -> str:
     """Numerator and denominator as row sums (a population denominator is joined in later)."""
+    sums = _additive_sum_list(indicator)
+    return ",\n         ".join(f"{expression} AS {name}" for expression, name in sums)
+
+
+def _additive_sum_list(indicator: Indicator) -> list[tuple[str, str]]:
+    """(aggregate, name) of numerator, denominator and sum_squares (`_additive_sums`)."""
     num, den = indicator.numerator, indicator.denominator
-    den_value = "0" if den.kind == "population" else _measure_value(den)
-    return (
-        f"sum({_measure_value(num)}) AS numerator,\n         sum({den_value}) AS denominator,\n"
-        f"         sum({_square_value(num) if needs_squares(indicator) else '0'}) AS sum_squares"
-    )
+    squares = f"sum({_square_value(num)})" if needs_squares(indicator) else "sum(0)"
+    return [
+        (_row_sum(num), "numerator"),
+        ("sum(0)" if den.kind == "population" else _row_sum(den), "denominator"),
+        (squares, "sum_squares"),
+    ]
+
+
+def _row_sum(measure: Measure) -> str:
+    """The sum of a measure's per-row values (`_measure_value`) over a group of rows.
+
+    A count is a `count(*)`, with its condition as a FILTER: the same number as a sum of 1s and 0s,
+    but an eighth of `fast_lakarkontakt`'s time at national size went to the CASE and the sum.
+    """
+    if measure.kind in ("rows", "persons"):
+        cond = _condition(measure)
+        return f"count(*) FILTER (WHERE {cond})" if cond else "count(*)"
+    return f"sum({_measure_value(measure)})"
 
 
 def needs_squares(indicator: Indicator) -> bool:

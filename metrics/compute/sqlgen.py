@@ -51,6 +51,16 @@ EXACT_SHARE = "DECIMAL(16, 15)"
 # replaces four arg_max/max aggregates: half the time of the largest query at national size. The
 # parts fit because every person-level extract validates them: kommun a known 4-digit code, sex
 # K, M or NULL, age 0–120 or NULL (`extract_declarations.PERSON_COLUMNS`).
+def _latest_order(indicator: Indicator, table: str = "") -> str:
+    """ORDER BY of a person's rows, latest first: LATEST_KEY where the extract is person-level
+    (validated sex and age); else by date and kommun code (an aggregate extract with a person_id
+    need not have sex or age)."""
+    if indicator.extract.person_level:
+        return f"{latest_key_sql(table)} DESC"
+    prefix = f"{table}." if table else ""
+    return f"{prefix}d DESC, {prefix}kommun DESC"
+
+
 def latest_key_sql(table: str = "") -> str:
     """LATEST_KEY of the row, its columns qualified by `table` when given."""
     d, kommun, sex, age = (f"{table}.{c}" if table else c for c in ("d", "kommun", "sex", "age"))
@@ -220,7 +230,7 @@ def _movers_cte(indicator: Indicator) -> str:
     such dates, and the whole table is not grouped by person (at national size that grouping of
     108 M rows was most of `fast_lakarkontakt`). Without that key, every row is looked at.
     """
-    if set(indicator.extract.key) == {indicator.date, "person_id"}:
+    if _dated_key(indicator):
         return (
             "split_dates AS (\n"
             "  -- the last snapshot dates of periods whose kommuner's last dates differ\n"
@@ -294,36 +304,54 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
     negated = ",\n           ".join(
         f"-({expression}) AS {name}" for expression, name in _additive_sum_list(indicator)
     )
+    counts = all(
+        m.kind in ("rows", "persons", "population") for m in (indicator.numerator, indicator.denominator)
+    )
+    if counts:
+        settled = (
+            "settled AS (\n"
+            "  -- the rows of persons listed in one kommun only, summed per snapshot date: all rows less\n"
+            "  -- the movers' rows\n"
+            "  SELECT kommun, d, sex, age_band, sum(numerator) AS numerator,\n"
+            "         sum(denominator) AS denominator, sum(sum_squares) AS sum_squares\n"
+            "  FROM (\n"
+            f"    SELECT kommun, d, {sex} AS sex, {band} AS age_band,\n"
+            f"           {moved_sums},\n"
+            "           count(*) AS n_rows\n"
+            "    FROM base\n"
+            "    GROUP BY ALL\n"
+            "    UNION ALL\n"
+            f"    SELECT kommun, d, {sex} AS sex, {band} AS age_band,\n"
+            f"           {negated},\n"
+            "           -count(*) AS n_rows\n"
+            "    FROM base SEMI JOIN movers USING (person_id)\n"
+            "    GROUP BY ALL\n"
+            "  ) AS all_less_moved\n"
+            "  GROUP BY kommun, d, sex, age_band\n"
+            "  HAVING sum(n_rows) > 0\n"
+            "),\n"
+        )
+    else:
+        # A sum may be NULL (an optional column): less the movers' values, an unknown sum would
+        # become 0, and which persons are movers depends on the years read. Summed without them.
+        settled = (
+            "settled AS (\n"
+            "  -- the rows of persons listed in one kommun only, summed per snapshot date\n"
+            f"  SELECT kommun, d, {sex} AS sex, {band} AS age_band,\n"
+            f"         {sums}\n"
+            "  FROM base ANTI JOIN movers USING (person_id)\n"
+            "  GROUP BY ALL\n"
+            "),\n"
+        )
     return (
-        _snapshots_cte(indicator) + ",\n" + _movers_cte(indicator) + ",\n"
-        "settled AS (\n"
-        "  -- the rows of persons listed in one kommun only, summed per snapshot date: all rows less\n"
-        "  -- the movers' rows\n"
-        "  SELECT kommun, d, sex, age_band, sum(numerator) AS numerator, sum(denominator) AS denominator,\n"
-        "         sum(sum_squares) AS sum_squares\n"
-        "  FROM (\n"
-        f"    SELECT kommun, d, {sex} AS sex, {band} AS age_band,\n"
-        f"           {moved_sums},\n"
-        "           count(*) AS n_rows\n"
-        "    FROM base\n"
-        "    GROUP BY ALL\n"
-        "    UNION ALL\n"
-        f"    SELECT kommun, d, {sex} AS sex, {band} AS age_band,\n"
-        f"           {negated},\n"
-        "           -count(*) AS n_rows\n"
-        "    FROM base SEMI JOIN movers USING (person_id)\n"
-        "    GROUP BY ALL\n"
-        "  ) AS all_less_moved\n"
-        "  GROUP BY kommun, d, sex, age_band\n"
-        "  HAVING sum(n_rows) > 0\n"
-        "),\n"
+        _snapshots_cte(indicator) + ",\n" + _movers_cte(indicator) + ",\n" + settled + ""
         "moved AS (\n"
         "  -- a mover can be in two kommuners' last snapshots of a period: their latest row counts\n"
         "  SELECT m.*, s.period_type, s.period_start\n"
         "  FROM (SELECT * FROM base SEMI JOIN movers USING (person_id)) AS m\n"
         "  JOIN snapshots AS s ON m.kommun = s.kommun AND m.d = s.d\n"
         "  QUALIFY row_number() OVER (PARTITION BY s.period_type, s.period_start, m.person_id\n"
-        f"                             ORDER BY {latest_key_sql('m')} DESC) = 1\n"
+        f"                             ORDER BY {_latest_order(indicator, 'm')}) = 1\n"
         "),\n"
         "counted AS (\n"
         "  SELECT kommun, period_type, period_start, sex, age_band,\n"
@@ -364,7 +392,7 @@ def _periods_cte(indicator: Indicator) -> str:
                 "  UNION ALL BY NAME\n"
                 "  SELECT * FROM at_snapshots SEMI JOIN movers USING (person_id)\n"
                 "  QUALIFY row_number() OVER (PARTITION BY period_type, period_start, person_id\n"
-                f"                             ORDER BY {LATEST_KEY} DESC) = 1\n"
+                f"                             ORDER BY {_latest_order(indicator)}) = 1\n"
                 ")"
                 if _has_persons(indicator)
                 else "periods AS (\n"
@@ -709,7 +737,18 @@ def _one_row_per_person(indicator: Indicator) -> bool:
         return False
     if num.having or den.having:  # a condition over each person's rows needs them grouped
         return False
-    return set(indicator.extract.key) == {indicator.date, "person_id"}
+    return _dated_key(indicator)
+
+
+def _dated_key(indicator: Indicator) -> bool:
+    """True when the source has at most one row per person and `d`: its key is (date, person_id)
+    and the date is a day, month or year. Not a timestamp: two snapshots on one day (08:00 and
+    12:00) share their `d`, and a person in both would be two rows of one date."""
+    if indicator.row_sql is not None or indicator.date is None:
+        return False
+    if set(indicator.extract.key) != {indicator.date, "person_id"}:
+        return False
+    return indicator.extract.column(indicator.date).type != "timestamp"
 
 
 def _person_measure(measure: Measure) -> str:

@@ -9,6 +9,7 @@ checked too.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,11 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
     driver.set_script_timeout(WAIT)
 
     violations = driver.execute_async_script(RUN_AXE)
+    if any(v.get("impact") in BLOCKING for v in violations if isinstance(v, dict)):
+        # AG Grid may redraw its header while axe reads it (CI, 2026-12-04: a header row without
+        # its cells); a real violation is there again a moment later.
+        time.sleep(2)
+        violations = driver.execute_async_script(RUN_AXE)
 
     assert "error" not in violations, f"axe-core failed on {path}: {violations}"
     blocking = [v for v in violations if v["impact"] in BLOCKING]

@@ -51,16 +51,6 @@ EXACT_SHARE = "DECIMAL(16, 15)"
 # replaces four arg_max/max aggregates: half the time of the largest query at national size. The
 # parts fit because every person-level extract validates them: kommun a known 4-digit code, sex
 # K, M or NULL, age 0–120 or NULL (`extract_declarations.PERSON_COLUMNS`).
-def _latest_order(indicator: Indicator, table: str = "") -> str:
-    """ORDER BY of a person's rows, latest first: LATEST_KEY where the extract is person-level
-    (validated sex and age); else by date and kommun code (an aggregate extract with a person_id
-    need not have sex or age)."""
-    if indicator.extract.person_level:
-        return f"{latest_key_sql(table)} DESC"
-    prefix = f"{table}." if table else ""
-    return f"{prefix}d DESC, {prefix}kommun DESC"
-
-
 def latest_key_sql(table: str = "") -> str:
     """LATEST_KEY of the row, its columns qualified by `table` when given."""
     d, kommun, sex, age = (f"{table}.{c}" if table else c for c in ("d", "kommun", "sex", "age"))
@@ -72,6 +62,16 @@ def latest_key_sql(table: str = "") -> str:
 
 
 LATEST_KEY = latest_key_sql()
+
+
+def _latest_order(indicator: Indicator, table: str = "") -> str:
+    """ORDER BY of a person's rows, latest first: LATEST_KEY where the extract is person-level
+    (validated sex and age); else by date and kommun code (an aggregate extract with a person_id
+    need not have sex or age)."""
+    if indicator.extract.person_level:
+        return f"{latest_key_sql(table)} DESC"
+    prefix = f"{table}." if table else ""
+    return f"{prefix}d DESC, {prefix}kommun DESC"
 
 
 def _latest_row(key: str = "latest_key") -> str:
@@ -301,13 +301,13 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
     sex, band = _breakdown_columns(indicator)
     sums = _additive_sums(indicator)
     moved_sums = sums.replace("\n", "\n  ")  # two levels deeper
-    negated = ",\n           ".join(
-        f"-({expression}) AS {name}" for expression, name in _additive_sum_list(indicator)
-    )
     counts = all(
         m.kind in ("rows", "persons", "population") for m in (indicator.numerator, indicator.denominator)
     )
     if counts:
+        negated = ",\n           ".join(
+            f"-({expression}) AS {name}" for expression, name in _additive_sum_list(indicator)
+        )
         settled = (
             "settled AS (\n"
             "  -- the rows of persons listed in one kommun only, summed per snapshot date: all rows less\n"
@@ -344,8 +344,7 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
             "),\n"
         )
     return (
-        _snapshots_cte(indicator) + ",\n" + _movers_cte(indicator) + ",\n" + settled + ""
-        "moved AS (\n"
+        _snapshots_cte(indicator) + ",\n" + _movers_cte(indicator) + ",\n" + settled + "moved AS (\n"
         "  -- a mover can be in two kommuners' last snapshots of a period: their latest row counts\n"
         "  SELECT m.*, s.period_type, s.period_start\n"
         "  FROM (SELECT * FROM base SEMI JOIN movers USING (person_id)) AS m\n"

@@ -278,10 +278,6 @@ indicators:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed (older): standardised_sql reads every snapshot of a snapshot: last indicator",
-)
 def test_pre_existing_the_age_standardised_rate_of_a_last_snapshot_counts_the_last_snapshot_only(
     tmp_path: Path,
 ) -> None:

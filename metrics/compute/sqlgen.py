@@ -201,8 +201,9 @@ def base_sql(indicator: Indicator, year: int | None = None) -> str:
     return f"SELECT *, {_date_sql(indicator)} AS d\n  FROM {source}{where}"
 
 
-def _period_types_sql(indicator: Indicator) -> str:
-    return "(VALUES " + ", ".join(f"('{p}')" for p in indicator.periods) + ") AS pt(period_type)"
+def _period_types_sql(indicator: Indicator, period_types: tuple[str, ...] | None = None) -> str:
+    types = indicator.periods if period_types is None else period_types
+    return "(VALUES " + ", ".join(f"('{p}')" for p in types) + ") AS pt(period_type)"
 
 
 def _period_start(column: str = "d") -> str:
@@ -263,19 +264,19 @@ def _unfiltered(indicator: Indicator) -> bool:
     return indicator.row_sql is not None or not (_age_filter(indicator) or indicator.where)
 
 
-def _snapshots_cte(indicator: Indicator) -> str:
+def _snapshots_cte(indicator: Indicator, period_types: tuple[str, ...] | None = None) -> str:
     """Each kommun's last snapshot date within each period (kommuner may deliver on different
     dates; a global last date would silently drop the others).
 
     MATERIALIZED: it is read three to four times, and DuckDB would otherwise scan and group the
     whole source again for more than one of them (0.7 s each for 108 M listing rows). Needs
-    `snapshot_dates` (`_snapshot_dates_cte`).
+    `snapshot_dates` (`_snapshot_dates_cte`). `period_types`: these rather than the indicator's.
     """
     return (
         "snapshots AS MATERIALIZED (\n"
         "  SELECT b.kommun, pt.period_type, " + _period_start("b.d") + " AS period_start, max(b.d) AS d\n"
         "  FROM snapshot_dates AS b\n"
-        f"  CROSS JOIN {_period_types_sql(indicator)}\n"
+        f"  CROSS JOIN {_period_types_sql(indicator, period_types)}\n"
         "  GROUP BY ALL\n"
         ")"
     )
@@ -369,6 +370,36 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
         "  GROUP BY ALL\n"
         ")"
     )
+
+
+def last_snapshot_rows_ctes(indicator: Indicator) -> str:
+    """CTEs ending in `last_rows`: the rows of `base` at each kommun's last snapshot of each year,
+    a mover once under their latest row (the rows a `snapshot: last` indicator's year cells count).
+
+    For the age standardisation (`standardise.standardised_sql`), whose bands must add up to the
+    crude year cell: every snapshot of the year would count a person listed all year twelve times.
+    """
+    at_snapshots = (
+        "at_snapshots AS (\n"
+        "  SELECT base.*\n"
+        "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
+        ")"
+    )
+    ctes = [_snapshot_dates_cte(), _snapshots_cte(indicator, ("year",)), at_snapshots]
+    if _has_persons(indicator):
+        ctes.append(_movers_cte(indicator))
+        ctes.append(
+            "last_rows AS (\n"
+            "  SELECT * FROM at_snapshots ANTI JOIN movers USING (person_id)\n"
+            "  UNION ALL BY NAME\n"
+            "  SELECT * FROM at_snapshots SEMI JOIN movers USING (person_id)\n"
+            "  QUALIFY row_number() OVER (PARTITION BY year(d), person_id\n"
+            f"                             ORDER BY {_latest_order(indicator)}) = 1\n"
+            ")"
+        )
+    else:
+        ctes.append("last_rows AS (\n  SELECT * FROM at_snapshots\n)")
+    return ",\n".join(ctes)
 
 
 def _periods_cte(indicator: Indicator) -> str:

@@ -33,6 +33,7 @@ from metrics.compute.sqlgen import (
     age_band_sql,
     base_sql,
     exact,
+    last_snapshot_rows_ctes,
     not_year_local,
 )
 from metrics.errors import ComputeError
@@ -74,13 +75,15 @@ def standardised_sql(indicator: Indicator, year: int | None = None) -> str:
     sex = "sex" in indicator.breakdowns
     num = indicator.numerator
     person_units = num.kind == "rows" and _has_persons(indicator)
+    # a `snapshot: last` year counts the rows at each kommun's last snapshot of it, like the crude cell
+    rows = "last_rows" if indicator.snapshot_last else "base"
     if person_units:
         units = (
             "units AS (\n"
             "  -- one row per person: repeated events of a person are not independent (PHE)\n"
             f"  SELECT kommun, make_date(year(d), 1, 1) AS period_start, sex, {band_sql} AS age_band,\n"
             f"         person_id, sum({_measure_value(num)}) AS x\n"
-            "  FROM base\n  GROUP BY ALL\n)"
+            f"  FROM {rows}\n  GROUP BY ALL\n)"
         )
     else:
         units = (
@@ -88,7 +91,7 @@ def standardised_sql(indicator: Indicator, year: int | None = None) -> str:
             "  -- one row per source row: a stay carries its days\n"
             f"  SELECT kommun, make_date(year(d), 1, 1) AS period_start, sex, {band_sql} AS age_band,\n"
             f"         {_measure_value(num)} AS x\n"
-            "  FROM base\n)"
+            f"  FROM {rows}\n)"
         )
     population_filters = [
         *_age_filter(indicator),
@@ -103,7 +106,8 @@ def standardised_sql(indicator: Indicator, year: int | None = None) -> str:
         f"-- {indicator.id}: age-standardised rate, inputs per 5-year age band\n"
         "WITH\n"
         f"base AS (\n  {base_sql(indicator, year)}\n),\n"
-        f"{_covered_cte(indicator, year)},\n"
+        + (f"{last_snapshot_rows_ctes(indicator)},\n" if indicator.snapshot_last else "")
+        + f"{_covered_cte(indicator, year)},\n"
         f"{units},\n"
         "counted AS (\n"
         "  SELECT kommun, period_start, sex, age_band, sum(x) AS numerator,\n"

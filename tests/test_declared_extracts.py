@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from metrics.catalogue.extract_declarations import QUERY_STEPS
 from metrics.catalogue.loader import load_catalogue
 from metrics.cli import main
 from metrics.compute.check import check_sql
@@ -21,6 +22,7 @@ from metrics.compute.sqlgen import indicator_sql
 from metrics.errors import CatalogueError, ExtractError
 from metrics.extracts.declared_tables import ensure_declared_table
 from metrics.extracts.schema import EXTRACTS
+from tests.conftest import REPO
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "extracts.md").read_text(encoding="utf-8")
@@ -139,6 +141,14 @@ BAD = {  # (text replaced, replacement, message, hint, text of the line the prob
         None,
         "name: contacts",
     ),
+    # a step of the generated queries: the source would be read as the step (QUERY_STEPS)
+    "a name the generated queries use": (
+        "  - name: vaccinations",
+        "  - name: snapshot_dates",
+        "namnet 'snapshot_dates' används av mätavlans genererade frågor",
+        "välj ett annat namn, t.ex. 'snapshot_dates_utdrag'",
+        "name: snapshot_dates",
+    ),
     # the engine's SQL adds a column of this name to a person's rows (sqlgen.LATEST_KEY)
     "a column the engine adds": (
         "{name: dose, type: int,",
@@ -155,6 +165,16 @@ BAD = {  # (text replaced, replacement, message, hint, text of the line the prob
         "{name: vaccine, type: enum}",
     ),
 }
+
+
+def test_every_step_the_generated_queries_name_is_refused_as_an_extract_name():
+    """A declared extract named like a CTE of the generated SQL would be read as that step (review 13:
+    `snapshot_dates`). The modules that write queries over extracts are read for `name AS (`."""
+    modules = [*(REPO / "metrics" / "compute").glob("*.py"), REPO / "metrics" / "extracts" / "coverage.py"]
+    step = re.compile(r'"\s*(?:WITH )?(\w+) AS (?:NOT )?(?:MATERIALIZED )?\(\\n')
+    steps = {name for path in modules for name in step.findall(path.read_text(encoding="utf-8"))}
+    assert {"base", "snapshot_dates", "last_rows", "dated", "several"} <= steps  # the reading works
+    assert steps <= set(QUERY_STEPS), sorted(steps - set(QUERY_STEPS))
 
 
 @pytest.mark.parametrize(("old", "new", "message", "hint", "at"), BAD.values(), ids=BAD.keys())

@@ -304,18 +304,14 @@ def test_pre_existing_the_age_standardised_rate_of_a_last_snapshot_counts_the_la
     assert band["numerator"].tolist() == [1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed: the generated SQL's CTE names are not reserved as extract names",
-)
-def test_low_a_declared_extract_named_like_the_new_cte_snapshot_dates_is_read_as_itself(
+def test_low_a_declared_extract_named_like_the_new_cte_snapshot_dates_is_refused_at_its_line(
     tmp_path: Path,
 ) -> None:
     """Low severity: 21faae7 adds the CTE `snapshot_dates` before `covered`, which (with an age
     filter) reads the source by its name; a declared extract called `snapshot_dates` then reads
     the CTE (columns kommun, d) and `matavla check` reports "okänd kolumn 'listed_on' … menade du
-    'listed_on'?". Right: no problem (or the name refused up front, like RESERVED_TABLES)."""
-    from metrics.compute.check import check_sql
+    'listed_on'?". Right: the name refused up front at its line, like RESERVED_TABLES."""
+    from metrics.errors import CatalogueError
 
     text = (
         TIMESTAMPED.replace("roster", "snapshot_dates")
@@ -323,5 +319,7 @@ def test_low_a_declared_extract_named_like_the_new_cte_snapshot_dates_is_read_as
         .replace("snapshot_at", "listed_on")
         .replace("    snapshot: last\n", "    snapshot: last\n    age: {min: 18}\n")
     )
-    catalogue = _catalogue(tmp_path, text)
-    assert check_sql(catalogue) == []
+    with pytest.raises(CatalogueError) as caught:
+        _catalogue(tmp_path, text)
+    [problem] = [p for p in caught.value.problems if "används av mätavlans genererade frågor" in p.message]
+    assert "name: snapshot_dates" in (HEADER + text).splitlines()[problem.line - 1]

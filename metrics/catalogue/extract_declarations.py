@@ -50,6 +50,37 @@ RESERVED_TABLES = (
     "kolada_groups",
     "kolada_group_members",
 )
+# Names the generated queries give their own steps (the CTEs of metrics.compute.sqlgen, standardise,
+# clusters and metrics.extracts.coverage): an extract of that name would be read as the step, not as
+# itself. tests/test_declared_extracts.py checks that every CTE those modules write is listed here.
+QUERY_STEPS = (
+    "alike",
+    "at_snapshots",
+    "base",
+    "cells",
+    "counted",
+    "covered",
+    "dated",
+    "in_kommun",
+    "inhabitants",
+    "kept",
+    "kept_rows",
+    "last_rows",
+    "missing",
+    "months",
+    "moved",
+    "movers",
+    "periods",
+    "persons",
+    "settled",
+    "several",
+    "snapshot_dates",
+    "snapshots",
+    "split_dates",
+    "sums",
+    "units",
+    "visits",
+)
 # Columns that person-level measures read (each person under the kommun of their latest row,
 # broken down by sex and age): a person-level extract needs them with these types.
 PERSON_COLUMNS: dict[str, str] = {"person_id": "text", "kommun": "kommun", "sex": "sex", "age": "age"}
@@ -102,6 +133,12 @@ def _extract(node: LineDict, problems: Problems) -> Extract | None:
     elif name in RESERVED_TABLES:
         problems.add(
             node.line_of("name"), f"{what}: namnet är en av databasens egna tabeller", "välj ett annat namn"
+        )
+    elif name in QUERY_STEPS:
+        problems.add(
+            node.line_of("name"),
+            f"{what}: namnet '{name}' används av mätavlans genererade frågor",
+            f"välj ett annat namn, t.ex. '{name}_utdrag'",
         )
     title = node.get("title")
     if not isinstance(title, str) or not title.strip():

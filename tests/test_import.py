@@ -625,6 +625,55 @@ def test_a_composite_key_replaces_only_the_same_combination(con, tmp_path):
     ]
 
 
+def test_rows_at_the_edges_of_a_files_key_range_are_replaced_and_rows_outside_it_kept(con, tmp_path):
+    # The stored rows a file can replace are looked for only within each key column's range in the
+    # file (here snapshot_date 2024-02-01..2024-03-01, person_id P2..P4). Rows on both edges must
+    # still be found; rows inside one column's range but outside the other's (P1 in February, P5
+    # in March, anyone in January or April) have no key in the file and stay.
+    def listing(name: str, lines: str) -> Path:
+        path = tmp_path / name
+        path.write_text(
+            "snapshot_date,person_id,kommun,sex,age,care_unit,named_gp\n" + lines, encoding="utf-8"
+        )
+        return path
+
+    stored = "".join(
+        f"{day},{person},0580,K,50,VC1,ja\n"
+        for day in ("2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01")
+        for person in ("P1", "P2", "P3", "P4", "P5")
+    )
+    import_file(con, listing("listing_a.csv", stored))
+
+    report = import_file(
+        con,
+        listing(
+            "listing_b.csv",
+            "2024-02-01,P2,0580,K,50,VC2,nej\n"  # the least date and the least person_id
+            "2024-03-01,P4,0580,K,50,VC2,nej\n"  # the greatest of both
+            "2024-02-01,P4,0580,K,50,VC2,nej\n",
+        ),
+    )
+
+    assert (report.rows_accepted, report.rows_replaced) == (3, 3)
+    changed = rows(
+        con, "SELECT snapshot_date::VARCHAR, person_id FROM listing WHERE care_unit = 'VC2' ORDER BY 1, 2"
+    )
+    assert changed == [("2024-02-01", "P2"), ("2024-02-01", "P4"), ("2024-03-01", "P4")]
+    assert rows(con, "SELECT count(*) FROM listing WHERE care_unit = 'VC1'") == [(20 - 3,)]
+    assert rows(con, "SELECT count(*) FROM listing") == [(20,)]
+
+
+def test_a_file_whose_keys_lie_outside_the_stored_ones_replaces_nothing(con, tmp_path):
+    import_file(con, contacts_csv(tmp_path / "contacts_jan.csv", {"contact_id": "C1"}, {"contact_id": "C5"}))
+
+    report = import_file(
+        con, contacts_csv(tmp_path / "contacts_feb.csv", {"contact_id": "C2"}, {"contact_id": "C4"})
+    )
+
+    assert (report.rows_accepted, report.rows_replaced) == (2, 0)
+    assert rows(con, "SELECT contact_id FROM contacts ORDER BY 1") == [("C1",), ("C2",), ("C4",), ("C5",)]
+
+
 def test_a_duplicate_key_within_a_file_rejects_the_later_rows(con, tmp_path):
     path = contacts_csv(
         tmp_path / "contacts.csv",

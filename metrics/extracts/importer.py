@@ -49,7 +49,7 @@ from metrics.extracts.normalise import (
     trim_table,
 )
 from metrics.extracts.options import ImportOptions
-from metrics.extracts.origins import ORIGIN, replaced_origins, winner_note
+from metrics.extracts.origins import ORIGIN, key_ranges, replaced_origins, winner_note, within_ranges
 from metrics.extracts.personnummer import (
     ascii_personnummer_sql,
     contains_personnummer,
@@ -750,15 +750,20 @@ def _replace_by_key(
         return 0, []
     table = ident(extract.name)
     keys = ", ".join(ident(k) for k in extract.key)
+    ranges = key_ranges(con, extract, import_id)
+    if ranges is None:
+        return 0, []  # no accepted row with a whole key: a key with an empty part replaces nothing
     # the keys of the file's accepted rows, inserted already
     inserted = f"(SELECT {keys}, CAST(NULL AS VARCHAR) AS _reason FROM {table} WHERE {ORIGIN} = {import_id})"
-    origins = replaced_origins(con, extract, inserted, besides=import_id)
+    within = (within_ranges(extract, "t"), ranges)
+    origins = replaced_origins(con, extract, inserted, besides=import_id, within=within)
     replaced = sum(n for _, n in origins)
     if replaced:
         same_key = " AND ".join(f"{table}.{ident(k)} = s.{ident(k)}" for k in extract.key)
         con.execute(
             f"DELETE FROM {table} USING {inserted} AS s WHERE {same_key} "
-            f"AND {table}.{ORIGIN} IS DISTINCT FROM {import_id}"
+            f"AND {table}.{ORIGIN} IS DISTINCT FROM {import_id} AND {within_ranges(extract, table)}",
+            ranges,
         )
     return replaced, origins
 

@@ -68,10 +68,26 @@ def _latest_order(indicator: Indicator, table: str = "") -> str:
     """ORDER BY of a person's rows, latest first: LATEST_KEY where the extract is person-level
     (validated sex and age); else by date and kommun code (an aggregate extract with a person_id
     need not have sex or age)."""
-    if indicator.extract.person_level:
-        return f"{latest_key_sql(table)} DESC"
     prefix = f"{table}." if table else ""
+    if indicator.extract.person_level:
+        # LATEST_KEY holds the day only: two kommuners' snapshots on one day are told apart by time
+        instant = f"{prefix}d DESC, " if _instant_snapshots(indicator) else ""
+        return f"{instant}{latest_key_sql(table)} DESC"
     return f"{prefix}d DESC, {prefix}kommun DESC"
+
+
+def _at_latest_snapshot(indicator: Indicator, partition: str, table: str = "") -> str:
+    """QUALIFY that keeps, of each person's rows at the kommuner's last snapshots of a period
+    (`partition`), the rows of the kommun of their latest row: a mover counts once, in the
+    kommun they were last listed in. All that kommun's rows, not only one: a person may have
+    several rows in one snapshot (an extract keyed by unit too), and a person listed in one
+    kommun only keeps every row, so who is a mover (found from the rows read, which depend on
+    the years computed) changes no number."""
+    prefix = f"{table}." if table else ""
+    return (
+        f"QUALIFY {prefix}kommun = first_value({prefix}kommun) OVER (\n"
+        f"    PARTITION BY {partition} ORDER BY {_latest_order(indicator, table)})"
+    )
 
 
 def _latest_row(key: str = "latest_key") -> str:
@@ -198,7 +214,23 @@ def base_sql(indicator: Indicator, year: int | None = None) -> str:
         source = "(\n" + _indent(indicator.row_sql.rstrip().rstrip(";"), 4) + "\n  ) AS custom"
     else:
         source = f'"{indicator.source}"'
-    return f"SELECT *, {_date_sql(indicator)} AS d\n  FROM {source}{where}"
+    return f"SELECT *, {_row_date(indicator)} AS d\n  FROM {source}{where}"
+
+
+def _instant_snapshots(indicator: Indicator) -> bool:
+    """True for a `snapshot: last` indicator dated by a timestamp: each instant is a snapshot of
+    its own (a roster at 08:00 and another at 12:00 of one day), so `d` is the instant itself."""
+    if not indicator.snapshot_last or indicator.row_sql is not None or indicator.date is None:
+        return False
+    return indicator.extract.column(indicator.date).type == "timestamp"
+
+
+def _row_date(indicator: Indicator) -> str:
+    """`d` of `base`: the row's date (`_date_sql`), or the instant of a timestamped snapshot."""
+    if _instant_snapshots(indicator):
+        assert indicator.date is not None
+        return f'CAST("{indicator.date}" AS TIMESTAMP)'
+    return _date_sql(indicator)
 
 
 def _period_types_sql(indicator: Indicator, period_types: tuple[str, ...] | None = None) -> str:
@@ -254,9 +286,23 @@ def _movers_cte(indicator: Indicator) -> str:
     )
 
 
-def _snapshot_dates_cte() -> str:
-    """`snapshot_dates`: each kommun's snapshot dates in `base` (read once for `covered` and `snapshots`)."""
-    return "snapshot_dates AS MATERIALIZED (\n  SELECT DISTINCT kommun, d FROM base\n)"
+def _snapshot_dates_cte(indicator: Indicator, year: int | None = None) -> str:
+    """`snapshot_dates`: each kommun's snapshot dates (read once for `covered` and `snapshots`).
+
+    Those of the whole source, not of `base` when an `age:` or `where:` filter leaves rows out: a
+    kommun's last snapshot is its last delivery, and where the filter leaves nobody in it the cell
+    is 0. Read from `base` a filter emptying the December snapshot made November's the last, and
+    the 95-year-old listed in November (died since) was counted. `year`: as `base_sql`'s.
+    """
+    if _unfiltered(indicator):
+        return "snapshot_dates AS MATERIALIZED (\n  SELECT DISTINCT kommun, d FROM base\n)"
+    d = _row_date(indicator)
+    where = f"\n  WHERE {_in_year(d, year)}" if year is not None else ""
+    return (
+        "snapshot_dates AS MATERIALIZED (\n"
+        "  -- every delivery's dates, also those the indicator's filter leaves empty\n"
+        f'  SELECT DISTINCT kommun, {d} AS d FROM "{indicator.source}"{where}\n)'
+    )
 
 
 def _unfiltered(indicator: Indicator) -> bool:
@@ -291,7 +337,8 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
     month, quarter and year would otherwise copy millions of rows three times (at national size
     242 M rows instead of 1 560 sums; 90 s → 16 s for `fast_lakarkontakt`). The sums are exact
     (integers and DECIMAL), so adding them up in two steps changes no digit. Only the movers'
-    rows go through the person-level step that keeps each mover's latest row in the period.
+    rows go through the person-level step that keeps each mover's rows in the kommun of their latest
+    row in the period (`_at_latest_snapshot`).
 
     `settled` is every row's sums less the movers' rows' sums, rather than the sums of the rows
     without movers: the whole table is then read without its `person_id` (reading and matching 108 M
@@ -346,12 +393,12 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
         )
     return (
         _snapshots_cte(indicator) + ",\n" + _movers_cte(indicator) + ",\n" + settled + "moved AS (\n"
-        "  -- a mover can be in two kommuners' last snapshots of a period: their latest row counts\n"
+        "  -- a mover can be in two kommuners' last snapshots of a period: the kommun of their latest\n"
+        "  -- row counts them\n"
         "  SELECT m.*, s.period_type, s.period_start\n"
         "  FROM (SELECT * FROM base SEMI JOIN movers USING (person_id)) AS m\n"
         "  JOIN snapshots AS s ON m.kommun = s.kommun AND m.d = s.d\n"
-        "  QUALIFY row_number() OVER (PARTITION BY s.period_type, s.period_start, m.person_id\n"
-        f"                             ORDER BY {_latest_order(indicator, 'm')}) = 1\n"
+        f"  {_at_latest_snapshot(indicator, 's.period_type, s.period_start, m.person_id', 'm')}\n"
         "),\n"
         "counted AS (\n"
         "  SELECT kommun, period_type, period_start, sex, age_band,\n"
@@ -372,9 +419,10 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
     )
 
 
-def last_snapshot_rows_ctes(indicator: Indicator) -> str:
+def last_snapshot_rows_ctes(indicator: Indicator, year: int | None = None) -> str:
     """CTEs ending in `last_rows`: the rows of `base` at each kommun's last snapshot of each year,
-    a mover once under their latest row (the rows a `snapshot: last` indicator's year cells count).
+    a mover once, in the kommun of their latest row (the rows a `snapshot: last` indicator's year
+    cells count). `year`: that of `base` (`base_sql`).
 
     For the age standardisation (`standardise.standardised_sql`), whose bands must add up to the
     crude year cell: every snapshot of the year would count a person listed all year twelve times.
@@ -385,7 +433,7 @@ def last_snapshot_rows_ctes(indicator: Indicator) -> str:
         "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
         ")"
     )
-    ctes = [_snapshot_dates_cte(), _snapshots_cte(indicator, ("year",)), at_snapshots]
+    ctes = [_snapshot_dates_cte(indicator, year), _snapshots_cte(indicator, ("year",)), at_snapshots]
     if _has_persons(indicator):
         ctes.append(_movers_cte(indicator))
         ctes.append(
@@ -393,8 +441,7 @@ def last_snapshot_rows_ctes(indicator: Indicator) -> str:
             "  SELECT * FROM at_snapshots ANTI JOIN movers USING (person_id)\n"
             "  UNION ALL BY NAME\n"
             "  SELECT * FROM at_snapshots SEMI JOIN movers USING (person_id)\n"
-            "  QUALIFY row_number() OVER (PARTITION BY year(d), person_id\n"
-            f"                             ORDER BY {_latest_order(indicator)}) = 1\n"
+            f"  {_at_latest_snapshot(indicator, 'year(d), person_id')}\n"
             ")"
         )
     else:
@@ -421,8 +468,7 @@ def _periods_cte(indicator: Indicator) -> str:
                 "  SELECT * FROM at_snapshots ANTI JOIN movers USING (person_id)\n"
                 "  UNION ALL BY NAME\n"
                 "  SELECT * FROM at_snapshots SEMI JOIN movers USING (person_id)\n"
-                "  QUALIFY row_number() OVER (PARTITION BY period_type, period_start, person_id\n"
-                f"                             ORDER BY {_latest_order(indicator)}) = 1\n"
+                f"  {_at_latest_snapshot(indicator, 'period_type, period_start, person_id')}\n"
                 ")"
                 if _has_persons(indicator)
                 else "periods AS (\n"
@@ -450,9 +496,8 @@ def cells_sql(indicator: Indicator, year: int | None = None, *, every_statistic:
     num, den = indicator.numerator, indicator.denominator
     ctes = [f"base AS (\n  {base_sql(indicator, year)}\n)"]
     if indicator.snapshot_last:
-        ctes.append(_snapshot_dates_cte())
-    dates_of_base = indicator.snapshot_last and _unfiltered(indicator)
-    ctes.append(_covered_cte(indicator, year, dates_of_base=dates_of_base))
+        ctes.append(_snapshot_dates_cte(indicator, year))
+    ctes.append(_covered_cte(indicator, year, dates_of_base=indicator.snapshot_last))
 
     if num.kind == "per_person":
         ctes.append(_periods_cte(indicator))
@@ -593,8 +638,8 @@ def _covered_cte(indicator: Indicator, year: int | None = None, *, dates_of_base
     """Kommun × period covered by a delivery of the indicator's source; complete when every month is.
 
     `year`: only the periods of that calendar year (see `indicator_sql`). `dates_of_base` (a
-    snapshot indicator whose `base` has all the source's rows): the months with a snapshot are
-    read from `snapshot_dates` rather than from the source again.
+    snapshot indicator): the months with a snapshot are read from `snapshot_dates`
+    (`_snapshot_dates_cte`, every delivery's dates) rather than from the source again.
     """
     months = "CASE pt.period_type WHEN 'year' THEN 12 WHEN 'quarter' THEN 3 ELSE 1 END"
     if indicator.snapshot_last:

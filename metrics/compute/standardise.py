@@ -106,7 +106,7 @@ def standardised_sql(indicator: Indicator, year: int | None = None) -> str:
         f"-- {indicator.id}: age-standardised rate, inputs per 5-year age band\n"
         "WITH\n"
         f"base AS (\n  {base_sql(indicator, year)}\n),\n"
-        + (f"{last_snapshot_rows_ctes(indicator)},\n" if indicator.snapshot_last else "")
+        + (f"{last_snapshot_rows_ctes(indicator, year)},\n" if indicator.snapshot_last else "")
         + f"{_covered_cte(indicator, year)},\n"
         f"{units},\n"
         "counted AS (\n"

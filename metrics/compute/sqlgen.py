@@ -210,11 +210,14 @@ def base_sql(indicator: Indicator, year: int | None = None) -> str:
     if year is not None:
         filters.append(_in_year(_date_sql(indicator), year))
     where = ("\n  WHERE " + "\n    AND ".join(filters)) if filters else ""
+    return f"SELECT *, {_row_date(indicator)} AS d\n  FROM {_source_sql(indicator)}{where}"
+
+
+def _source_sql(indicator: Indicator) -> str:
+    """The table `base` reads: the source extract, or the `row_sql`'s rows."""
     if indicator.row_sql is not None:
-        source = "(\n" + _indent(indicator.row_sql.rstrip().rstrip(";"), 4) + "\n  ) AS custom"
-    else:
-        source = f'"{indicator.source}"'
-    return f"SELECT *, {_row_date(indicator)} AS d\n  FROM {source}{where}"
+        return "(\n" + _indent(indicator.row_sql.rstrip().rstrip(";"), 4) + "\n  ) AS custom"
+    return f'"{indicator.source}"'
 
 
 def _instant_snapshots(indicator: Indicator) -> bool:
@@ -301,13 +304,14 @@ def _snapshot_dates_cte(indicator: Indicator, year: int | None = None) -> str:
     return (
         "snapshot_dates AS MATERIALIZED (\n"
         "  -- every delivery's dates, also those the indicator's filter leaves empty\n"
-        f'  SELECT DISTINCT kommun, {d} AS d FROM "{indicator.source}"{where}\n)'
+        f"  SELECT DISTINCT kommun, {d} AS d FROM {_source_sql(indicator)}{where}\n)"
     )
 
 
 def _unfiltered(indicator: Indicator) -> bool:
-    """True when `base` has every row of the source (of the year computed), or is the row_sql's rows."""
-    return indicator.row_sql is not None or not (_age_filter(indicator) or indicator.where)
+    """True when `base` has every row of the source or `row_sql` (of the year computed): no `age:`
+    or `where:` filter (a `row_sql`'s rows are filtered by them too)."""
+    return not (_age_filter(indicator) or indicator.where)
 
 
 def _snapshots_cte(indicator: Indicator, period_types: tuple[str, ...] | None = None) -> str:

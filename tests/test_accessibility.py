@@ -116,6 +116,17 @@ requestAnimationFrame(() => requestAnimationFrame(() => {
 """
 
 
+# The grids' header rows as drawn (what a failure on a grid shows).
+GRID_HEADERS = """
+return [...document.querySelectorAll('.ag-header')].map((h) => h.outerHTML.slice(0, 3000)).join('\\n');
+"""
+
+
+def in_grid(violation: dict[str, Any]) -> bool:
+    """True when every element a violation was found on is part of an AG Grid."""
+    return all(".ag-" in json.dumps(node["target"]) for node in violation["nodes"])
+
+
 @pytest.fixture(scope="module")
 def axe_source(skip_or_fail: Callable[[str], None]) -> str:
     if not AXE.is_file():
@@ -165,4 +176,18 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
 
     assert "error" not in violations, f"axe-core failed on {path}: {violations}"
     blocking = [v for v in violations if v["impact"] in BLOCKING]
-    assert not blocking, f"axe-core on {path}:\n{describe(violations)}"
+    before = ""
+    if blocking and all(in_grid(v) for v in blocking):
+        # Only in the full CI run, late in a worker (2026-12-05, twice): the indicator grid's
+        # header rows without cells however long axe waits, while the same test alone, or under
+        # CPU load, passes. Loaded anew the page is read once more; a grid that is really
+        # inaccessible fails again, and the message shows the grid as it was both times.
+        before = f"first load:\n{describe(violations)}\n{driver.execute_script(GRID_HEADERS)}\n"
+        driver.refresh()
+        dashboard.wait_for_element(ready, timeout=WAIT)
+        wait_for_grids(driver)
+        driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
+        driver.execute_script(axe_source)
+        violations = settled_violations()
+        blocking = [v for v in violations if isinstance(v, dict) and v.get("impact") in BLOCKING]
+    assert not blocking, f"axe-core on {path}:\n{before}{describe(violations)}"

@@ -54,8 +54,23 @@ def _covers(con, extract: str, kommuner: list[str], first: date, last: date) -> 
     )
 
 
+def population_rows(kommuner=("0580", "0581"), years=(2023, 2024)) -> list[tuple]:
+    """100 inhabitants aged 50 of each sex per kommun and year."""
+    return [(k, y, s, 50, 100) for k in kommuner for y in years for s in ("K", "M")]
+
+
 def _population(con, kommuner=("0580", "0581"), years=(2023, 2024)) -> None:
-    insert(con, "population", [(k, y, s, 50, 100) for k in kommuner for y in years for s in ("K", "M")])
+    insert(con, "population", population_rows(kommuner, years))
+
+
+def listing_db(catalogue, listing: list[tuple], population: list[tuple] | None = None):
+    """A database of the catalogue with these `listing` (and `population`) rows, and their coverage."""
+    con = empty_db(catalogue)
+    insert(con, "listing", listing)
+    if population:
+        insert(con, "population", population)
+    write_covered_months(con)
+    return con
 
 
 def _key(row) -> tuple:
@@ -168,11 +183,7 @@ def _listing_rows() -> list[tuple]:
 
 
 def _listing_db(catalogue):
-    con = empty_db(catalogue)
-    insert(con, "listing", _listing_rows())
-    _population(con)
-    write_covered_months(con)
-    return con
+    return listing_db(catalogue, _listing_rows(), population_rows())
 
 
 def test_listing_movers_dates_null_sex_and_age_by_hand(tmp_path: Path) -> None:
@@ -227,18 +238,15 @@ def test_a_filter_that_empties_a_kommuns_last_snapshot_does_not_move_it_back(tmp
     text = LISTED.replace("    snapshot: last\n", "    snapshot: last\n    age: {min: 90}\n")
     catalogue = _catalogue(tmp_path, text)
     ind = catalogue.indicator("listade")
-    con = empty_db(catalogue)
-    insert(
-        con,
-        "listing",
+    con = listing_db(
+        catalogue,
         [
             (date(2023, 11, 28), "O", "0580", "K", 95, "vc1", True),
             (date(2023, 11, 28), "Y", "0580", "K", 40, "vc1", True),
             (date(2023, 12, 28), "Y", "0580", "K", 40, "vc1", True),
         ],
+        [("0580", 2023, "K", 95, 10)],
     )
-    insert(con, "population", [("0580", 2023, "K", 95, 10)])
-    write_covered_months(con)
     assert crude(con, ind)[("0580", Y23, "total", None)] == 0
     assert bands(con, ind).get("95+", 0) == 0
 

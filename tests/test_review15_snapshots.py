@@ -29,8 +29,11 @@ from tests.test_review14_snapshots import (
     Y23,
     _catalogue,
     _covers,
+    _listing_rows,
     _population,
     crude,
+    listing_db,
+    population_rows,
 )
 
 Q4 = pd.Timestamp("2023-10-01")
@@ -166,11 +169,10 @@ def test_a_filter_emptying_the_december_snapshot_months_quarters_year(tmp_path: 
     `missing` (28 Dec was delivered). Norrköping Dec, Q4, 2023: 0/1. Östergötland Q4 and 2023:
     0/1 (Linköping adds 0/0); Nov: 1/1; Oct 1/1."""
     text = LISTED_ALL_PERIODS.replace("    snapshot: last\n", "    snapshot: last\n    age: {min: 90}\n")
-    ind = _catalogue(tmp_path, text).indicator("andel_namngiven")
-    con = empty_db(_catalogue(tmp_path, text))
-    insert(
-        con,
-        "listing",
+    catalogue = _catalogue(tmp_path, text)
+    ind = catalogue.indicator("andel_namngiven")
+    con = listing_db(
+        catalogue,
         [
             (date(2023, 10, 28), "O", "0580", "K", 95, "vc1", True),
             (date(2023, 11, 28), "O", "0580", "K", 95, "vc1", True),
@@ -180,7 +182,6 @@ def test_a_filter_emptying_the_december_snapshot_months_quarters_year(tmp_path: 
             (date(2023, 12, 15), "V", "0581", "K", 91, "vc2", False),
         ],
     )
-    write_covered_months(con)
     df = rows_of(con, ind)
     assert not df[(df.area_code == "0580") & df.missing].shape[0]
     assert num(df, "0580", "month", "2023-10-01") == 1 and num(df, "0580", "month", NOV) == 1
@@ -227,20 +228,17 @@ def test_a_mover_whose_latest_row_is_filtered_out_does_not_count_in_the_earlier_
     text = LISTED.replace("    snapshot: last\n", "    snapshot: last\n" + extra)
     catalogue = _catalogue(tmp_path, text)
     ind = catalogue.indicator("listade")
-    con = empty_db(catalogue)
     k, s, a, u = p_latest
-    insert(
-        con,
-        "listing",
+    con = listing_db(
+        catalogue,
         [
             (date(2023, 12, 15), "P", "0581", "M", 89, "vc2", True),
             (date(2023, 12, 28), "P", k, s, a, u, True),
             (date(2023, 12, 28), "Y", "0580", "K", 40, "vc1", True),
             (date(2023, 12, 15), "Z", "0581", "M", 50, "vc2", True),
         ],
+        population_rows(years=(2023,)),
     )
-    _population(con, years=(2023,))
-    write_covered_months(con)
     c = crude(con, ind)
     got = (c[("0580", Y23, "total", None)], c[("0581", Y23, "total", None)], c[("05", Y23, "total", None)])
     assert got == (1, 1, 2)
@@ -279,18 +277,15 @@ def test_row_sql_a_filter_emptying_the_december_snapshot_does_not_move_it_back(t
     numerator 0 (population denominator: a 0 cell), not missing."""
     catalogue = _catalogue(tmp_path, ROW_SQL)
     ind = catalogue.indicator("listade_rowsql")
-    con = empty_db(catalogue)
-    insert(
-        con,
-        "listing",
+    con = listing_db(
+        catalogue,
         [
             (date(2023, 11, 28), "O", "0580", "K", 95, "vc1", True),
             (date(2023, 11, 28), "Y", "0580", "K", 40, "vc1", True),
             (date(2023, 12, 28), "Y", "0580", "K", 40, "vc1", True),
         ],
+        [("0580", 2023, "K", 95, 10)],
     )
-    insert(con, "population", [("0580", 2023, "K", 95, 10)])
-    write_covered_months(con)
     df = rows_of(con, ind)
     assert num(df, "0580", "year", Y23) == 0
 
@@ -444,7 +439,6 @@ def test_timestamped_one_delivery_written_over_several_seconds(tmp_path: Path) -
 # 7. Incremental: every period type, every path (rows, persons with latest/having, sum, filters)
 # ---------------------------------------------------------------------------------------------------
 
-from tests.test_review14_snapshots import _listing_rows  # noqa: E402
 
 LISTED_PERSONS = LISTED_ALL_PERIODS.replace(
     "numerator: {count: rows, where: named_gp}", "numerator: {count: persons, where: named_gp, latest: true}"
@@ -471,9 +465,7 @@ def test_year_queries_equal_the_whole_query_in_every_period_type(
     text = text.replace("    snapshot: last\n", "    snapshot: last\n" + extra)
     catalogue = _catalogue(tmp_path, text)
     ind = catalogue.indicators[0]
-    con = empty_db(catalogue)
-    insert(con, "listing", _listing_rows())
-    write_covered_months(con)
+    con = listing_db(catalogue, _listing_rows())
     assert_every_period_type_year_local(con, ind)
     if not extra:
         df = rows_of(con, ind)
@@ -570,17 +562,14 @@ def test_row_sql_a_kommun_whose_only_snapshot_the_filter_empties_is_zero_not_mis
     is 0 of its inhabitants): Linköping 2023 numerator 0, not missing; Norrköping 1; län 1."""
     catalogue = _catalogue(tmp_path, ROW_SQL)
     ind = catalogue.indicator("listade_rowsql")
-    con = empty_db(catalogue)
-    insert(
-        con,
-        "listing",
+    con = listing_db(
+        catalogue,
         [
             (date(2023, 12, 28), "Y", "0580", "K", 40, "vc1", True),
             (date(2023, 12, 15), "V", "0581", "K", 92, "vc2", True),
         ],
+        [(k, 2023, "K", 92, 10) for k in ("0580", "0581")],
     )
-    insert(con, "population", [(k, 2023, "K", 92, 10) for k in ("0580", "0581")])
-    write_covered_months(con)
     df = rows_of(con, ind)
     linkoping = cell(df, "0580", "year", Y23)
     assert not linkoping.missing.any()

@@ -153,29 +153,37 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
 ) -> None:
     path, ready = VIEWS[view]
     dashboard.wait_for_page(dashboard.server.url + path, timeout=WAIT)
-    dashboard.wait_for_element(ready, timeout=WAIT)
     driver = dashboard.driver
-    wait_for_grids(driver)
-    driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
-    driver.execute_script(axe_source)
     driver.set_script_timeout(WAIT)
+
+    def drawn_with_axe() -> None:
+        """Wait for the page's data and grids, open the folded tables and load axe."""
+        dashboard.wait_for_element(ready, timeout=WAIT)
+        wait_for_grids(driver)
+        driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
+        driver.execute_script(axe_source)
 
     def settled_violations() -> Any:
         driver.execute_async_script(SETTLED, QUIET)
         wait_for_grids(driver)
-        return driver.execute_async_script(RUN_AXE)
+        violations = driver.execute_async_script(RUN_AXE)
+        assert "error" not in violations, f"axe-core failed on {path}: {violations}"
+        return violations
 
+    def blocking_of(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [v for v in violations if v["impact"] in BLOCKING]
+
+    drawn_with_axe()
     violations = settled_violations()
     for _ in range(2):
-        if not any(v.get("impact") in BLOCKING for v in violations if isinstance(v, dict)):
+        if not blocking_of(violations):
             break
         # AG Grid may still redraw while axe reads it (CI, 2026-12-04 and -05: a header row
         # without its cells); a real violation is there again once the page is still.
         time.sleep(1)
         violations = settled_violations()
 
-    assert "error" not in violations, f"axe-core failed on {path}: {violations}"
-    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    blocking = blocking_of(violations)
     before = ""
     if blocking and all(in_grid(v) for v in blocking):
         # Only in the full CI run, late in a worker (2026-12-05, twice): the indicator grid's
@@ -184,10 +192,7 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
         # inaccessible fails again, and the message shows the grid as it was both times.
         before = f"first load:\n{describe(violations)}\n{driver.execute_script(GRID_HEADERS)}\n"
         driver.refresh()
-        dashboard.wait_for_element(ready, timeout=WAIT)
-        wait_for_grids(driver)
-        driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
-        driver.execute_script(axe_source)
+        drawn_with_axe()
         violations = settled_violations()
-        blocking = [v for v in violations if isinstance(v, dict) and v.get("impact") in BLOCKING]
+        blocking = blocking_of(violations)
     assert not blocking, f"axe-core on {path}:\n{before}{describe(violations)}"

@@ -610,3 +610,30 @@ def test_timestamped_instants_at_new_year_year_queries_equal_the_whole(tmp_path:
         sel = cell(df, "0580", pt, "2024-01-01")
         assert (float(sel.iloc[0].numerator), float(sel.iloc[0].denominator)) == (1, 1)
     assert_every_period_type_year_local(con, ind)
+
+
+def test_row_sql_standardised_a_kommun_whose_only_snapshot_the_filter_empties_has_its_inhabitants(
+    tmp_path: Path,
+) -> None:
+    """The case above through the age standardisation (review 15's defect on the standardised rate:
+    its `covered` read the row_sql's *filtered* rows, so Linköping's only delivery looked absent).
+    By hand: Linköping 2023 is covered (its 28 Dec delivery), nobody 90+ in it, so its 90–94 band
+    has numerator 0 of its 10 inhabitants; Norrköping 1 of 10; the län 1 of 20."""
+    catalogue = _catalogue(tmp_path, ROW_SQL)
+    ind = catalogue.indicator("listade_rowsql")
+    con = listing_db(
+        catalogue,
+        [
+            (date(2023, 12, 28), "Y", "0580", "K", 40, "vc1", True),
+            (date(2023, 12, 15), "V", "0581", "K", 92, "vc2", True),
+        ],
+        [(k, 2023, "K", 92, 10) for k in ("0580", "0581")],
+    )
+    rows = con.execute(standardised_sql(ind)).df()
+    rows = rows[(rows.breakdown == "total") & (pd.to_datetime(rows.period_start) == Y23)]
+    by_area = {
+        r.area_code: (float(r.numerator), float(r.denominator)) for r in rows.itertuples() if r.denominator
+    }
+    assert by_area["0580"] == (0.0, 10.0)
+    assert by_area["0581"] == (1.0, 10.0)
+    assert by_area["05"] == (1.0, 20.0)

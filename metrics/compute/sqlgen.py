@@ -501,7 +501,7 @@ def cells_sql(indicator: Indicator, year: int | None = None, *, every_statistic:
     ctes = [f"base AS (\n  {base_sql(indicator, year)}\n)"]
     if indicator.snapshot_last:
         ctes.append(_snapshot_dates_cte(indicator, year))
-    ctes.append(_covered_cte(indicator, year, dates_of_base=indicator.snapshot_last))
+    ctes.append(_covered_cte(indicator, year))
 
     if num.kind == "per_person":
         ctes.append(_periods_cte(indicator))
@@ -638,12 +638,12 @@ def _in_year(column: str, year: int) -> str:
     return f"{column} >= DATE '{year:04d}-01-01' AND {column} < DATE '{year + 1:04d}-01-01'"
 
 
-def _covered_cte(indicator: Indicator, year: int | None = None, *, dates_of_base: bool = False) -> str:
+def _covered_cte(indicator: Indicator, year: int | None = None) -> str:
     """Kommun × period covered by a delivery of the indicator's source; complete when every month is.
 
-    `year`: only the periods of that calendar year (see `indicator_sql`). `dates_of_base` (a
-    snapshot indicator): the months with a snapshot are read from `snapshot_dates`
-    (`_snapshot_dates_cte`, every delivery's dates) rather than from the source again.
+    `year`: only the periods of that calendar year (see `indicator_sql`). A snapshot indicator's
+    months with a snapshot are read from `snapshot_dates` (`_snapshot_dates_cte`, every delivery's
+    dates, before any filter), which every query of such an indicator holds.
     """
     months = "CASE pt.period_type WHEN 'year' THEN 12 WHEN 'quarter' THEN 3 ELSE 1 END"
     if indicator.snapshot_last:
@@ -658,12 +658,7 @@ def _covered_cte(indicator: Indicator, year: int | None = None, *, dates_of_base
         # nobody is listed nowhere: a kommun without a snapshot in a month did not deliver it
         # (it did not have zero persons), so only months with its own snapshot are covered
         # (read from the unfiltered source, so that an age filter cannot hide a delivery)
-        if dates_of_base:
-            snapshots = "SELECT DISTINCT kommun, CAST(date_trunc('month', d) AS DATE) FROM snapshot_dates"
-        else:
-            rows = "base" if indicator.row_sql is not None else f'"{indicator.source}"'
-            month = f"CAST(date_trunc('month', {_date_sql(indicator)}) AS DATE)"
-            snapshots = f"SELECT DISTINCT kommun, {month} FROM {rows}"
+        snapshots = "SELECT DISTINCT kommun, CAST(date_trunc('month', d) AS DATE) FROM snapshot_dates"
         where += f"\n    AND (kommun, month) IN ({snapshots})"
     if indicator.denominator.kind == "population":
         # a rate needs the kommun's inhabitants too: a kommun × year without delivered population

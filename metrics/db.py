@@ -170,7 +170,8 @@ CREATE TABLE IF NOT EXISTS import_log (
     rows_replaced INTEGER NOT NULL,
     notes         VARCHAR,
     imported_at   TIMESTAMP NOT NULL,
-    seconds       DOUBLE
+    seconds       DOUBLE,
+    file_bytes    BIGINT              -- the file's size: no earlier file of another size is the same
 )
 """
 
@@ -212,6 +213,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ALTER TABLE results ADD COLUMN IF NOT EXISTS {column} {sql_type}")
     # `compute --incremental` by year (metrics.compute.year_cells): added after runs were recorded
     con.execute("ALTER TABLE run_indicators ADD COLUMN IF NOT EXISTS years INTEGER[]")
+    # the file's size (metrics.extracts.importer): added after imports were logged (NULL: unknown)
+    con.execute("ALTER TABLE import_log ADD COLUMN IF NOT EXISTS file_bytes BIGINT")
     ensure_results_history(con)
 
 

@@ -64,7 +64,7 @@ def new_db(path: Path | None, catalogue: Catalogue) -> duckdb.DuckDBPyConnection
 def log_import(con: duckdb.DuckDBPyConnection, import_id: int, content_hash: str, status: str = "ok") -> None:
     con.execute(
         "INSERT INTO import_log VALUES (?, 'contacts.csv', 'contacts', NULL, ?, ?, 1, 1, 0, 0, NULL, "
-        "TIMESTAMP '2025-01-01 10:00:00', 0.1)",
+        "TIMESTAMP '2025-01-01 10:00:00', 0.1, NULL)",
         [import_id, content_hash, status],
     )
 

@@ -70,7 +70,7 @@ def build_db(path: Path, *, computed_at: str = "2025-01-15 09:30:00") -> Path:
     )
     con.execute(
         "INSERT INTO import_log VALUES (1, 'listning.csv', 'listing', 'Region', 'h1', 'ok', "
-        "10, 8, 2, 0, NULL, '2025-01-14 16:00:00', 1.0)"
+        "10, 8, 2, 0, NULL, '2025-01-14 16:00:00', 1.0, NULL)"
     )
     con.execute(
         "INSERT INTO rejected_rows VALUES (1, 'listning.csv', 'listing', 4, 'ogiltigt personnummer', "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -588,6 +589,49 @@ def test_reimporting_an_identical_file_is_a_no_op(con, tmp_path):
     after = table_counts(con)
     assert after == {**before, "import_log": before["import_log"] + 1}
     assert rows(con, "SELECT import_id, status FROM import_log ORDER BY 1") == [(1, "ok"), (2, "unchanged")]
+
+
+def test_the_log_keeps_each_files_size_and_hash(con, tmp_path):
+    """The hash is taken beside the import when no earlier file has the size; it is logged all the
+    same, so that the next import of the same bytes is found unchanged."""
+    path = contacts_csv(tmp_path / "contacts.csv", {"contact_id": "C1"})
+    import_file(con, path)
+
+    size, digest = rows(con, "SELECT file_bytes, content_hash FROM import_log")[0]
+
+    assert size == path.stat().st_size
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert import_file(con, path).status == "unchanged"
+
+
+def test_a_file_of_the_same_size_with_other_bytes_is_imported(con, tmp_path):
+    """Same size is not the same file: the hash decides (C1 → C9 keeps every byte count)."""
+    first = contacts_csv(tmp_path / "contacts_a.csv", {"contact_id": "C1"})
+    other = contacts_csv(tmp_path / "contacts_b.csv", {"contact_id": "C9"})
+    assert first.stat().st_size == other.stat().st_size
+    import_file(con, first)
+
+    report = import_file(con, other)
+
+    assert (report.status, report.rows_accepted) == ("ok", 1)
+    assert rows(con, "SELECT contact_id FROM contacts ORDER BY 1") == [("C1",), ("C9",)]
+
+
+def test_a_database_logged_before_sizes_were_still_finds_an_unchanged_file(tmp_path):
+    """An import_log without `file_bytes` (an older database) gets the column, NULL for its rows:
+    an unknown size may be this file's, so the hash is compared first, as before."""
+    path = contacts_csv(tmp_path / "contacts.csv", {"contact_id": "C1"})
+    old = duckdb.connect()
+    ensure_schema(old)
+    import_file(old, path)
+    old.execute("ALTER TABLE import_log DROP COLUMN file_bytes")
+    ensure_schema(old)  # as `connect` does on an older database
+
+    assert rows(old, "SELECT file_bytes FROM import_log") == [(None,)]
+    report = import_file(old, path)
+
+    assert report.status == "unchanged"
+    assert rows(old, "SELECT count(*) FROM contacts") == [(1,)]
 
 
 def test_a_newer_file_replaces_the_rows_with_the_same_key(con, tmp_path):

@@ -329,7 +329,7 @@ def schema(plan: bool) -> None:
     default=True,
     show_default=True,
     help="Granska röjanderisken med fullständig LP-granskning (standard; inom en arbetsbudget i "
-    "simplexiterationer per indikator, settings.publication.audit_iterations eller audit_seconds, "
+    "simplexiterationer per indikator och län, settings.publication.audit_iterations eller audit_seconds, "
     "därefter publiceringstrappans sista steg med snabbkontrollen) eller bara med "
     "snabbkontrollen (ingen LP). En indikator som underkänns publiceras inte.",
 )

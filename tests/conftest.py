@@ -164,7 +164,7 @@ def _build_test_demo(root: Path) -> Path:
     # unproven rung on propagation, so with none these indicators would be refused and the build
     # would fail. It costs 7–25 s of CPU per such indicator (benchmarks/bench_audit.py). An
     # iteration budget, not seconds: the same fixture on a busy CI machine.
-    budget = {"MATAVLA_AUDIT_ITERATIONS": "60000", "MATAVLA_AUDIT_LAST_RUNG_ITERATIONS": "300000"}
+    budget = {"MATAVLA_AUDIT_ITERATIONS": "30000", "MATAVLA_AUDIT_LAST_RUNG_ITERATIONS": "150000"}
     saved = {name: os.environ.get(name) for name in budget}
     os.environ.update(budget)
     try:

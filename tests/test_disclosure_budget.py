@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from metrics.catalogue.model import PublicationSettings
 from metrics.compute.audit_budget import ITERATIONS_PER_SECOND, AuditBudgets, audit_budgets
 from metrics.compute.disclosure import LP_CHECK, audit_summary
 from metrics.compute.engine import finish_cells
+from metrics.compute.publication import PublishingPlan
 from metrics.errors import DisclosureError, MatavlaError
 from metrics.stats.audit import AuditBudget, AuditBudgetSpent, Quantity, audit
 from tests.indicator_cases import core_catalogue
@@ -263,3 +265,41 @@ def test_a_table_hidden_whole_is_proven_by_two_lps():
     result = audit(hidden, num, den, numerator_within_denominator=True, budget=AuditBudget(10**6))
     assert result.passed
     assert result.lps == 2
+
+
+def _two_lan_raw() -> pd.DataFrame:
+    """Q3 in Östergötland (05: Ydre, Linköping) and the same numbers again in Jämtland (23:
+    Ragunda 2303 as Ydre, Östersund 2380 as Linköping): two län whose LPs are the same."""
+    one = q3_raw()
+    codes = {"05": "23", "0512": "2303", "0580": "2380"}
+    return pd.concat([one, one.assign(area_code=one["area_code"].map(codes))], ignore_index=True)
+
+
+TWO_LAN_PLAN = PublishingPlan(
+    PublicationSettings(), {"0512": 3626, "0580": 168035, "2303": 3626, "2380": 168035}, 2024
+)
+
+
+def test_the_budget_is_per_lan(catalogue):
+    # Issue 10: one budget for all of a national installation's 21 län gave each a twenty-first
+    # of what a region gets, and it published only län cells. Here one län's LP needs N
+    # iterations; with `audit_iterations: N` two such län are each proven as one is alone (rung
+    # 0, the same cells), on 2 N. The old code gave both the one N: it ran out and climbed.
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    alone = finish_cells(q3_raw(), indicator, catalogue, exact_audit=True, plan=PLAN).attrs["audit"]
+    assert alone.rung == 0 and not alone.timed_out and alone.iterations > 0
+    settings = dataclasses.replace(
+        catalogue.publication, audit_iterations=alone.iterations, last_rung_audit_iterations=alone.iterations
+    )
+    budgeted = dataclasses.replace(catalogue, publication=settings)
+
+    one = finish_cells(q3_raw(), indicator, budgeted, exact_audit=True, plan=PLAN)
+    two = finish_cells(_two_lan_raw(), indicator, budgeted, exact_audit=True, plan=TWO_LAN_PLAN)
+
+    result = two.attrs["audit"]
+    assert result.rung == 0 and not result.timed_out and result.passed
+    assert result.iterations == 2 * alone.iterations
+    assert result.budget == (alone.iterations, alone.iterations)  # the setting, per län
+    twin = {"05": "23", "0512": "2303", "0580": "2380"}
+    copied = [(twin[a], p, s) for a, p, s in published(one)]
+    assert published(two) == sorted(published(one) + copied)

@@ -201,9 +201,9 @@ SECTIONS: dict[str, dict[str, Key]] = {
             {"type": "integer", "minimum": 0},
         ),
         "audit_seconds": Key(
-            "LP-granskningens arbetsbudget per indikator i compute, i nominella sekunder: räknas om till "
-            "simplexiterationer med ett fast tal per sekund, aldrig mot klockan, så att samma data alltid "
-            "ger samma resultat (standard 120).",
+            "LP-granskningens arbetsbudget per indikator och län i compute, i nominella sekunder: "
+            "räknas om till simplexiterationer med ett fast tal per sekund, aldrig mot klockan, så att "
+            "samma data alltid ger samma resultat (standard 120).",
             {"type": "number", "exclusiveMinimum": 0},
         ),
         "audit_iterations": Key(

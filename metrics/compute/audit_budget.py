@@ -16,6 +16,11 @@ The budget per indicator, first found wins:
 It is shared by the ladder's rungs before the last. The last rung (only years per kommun) gets
 its own: `MATAVLA_AUDIT_LAST_RUNG_ITERATIONS`, else `settings.publication.
 last_rung_audit_iterations`, else the same as the other rungs' (docs/disclosure.md).
+
+Both are per län (`per_lan`): an indicator with cells in n län gets n times the budget. Each
+län's kommuner add up to their own län (riket sums published län cells), so the LPs are the same
+per län and the work grows with the number of län: with one budget for all 21, a national
+installation gave each län a twenty-first of a region's and published only län cells.
 """
 
 from __future__ import annotations
@@ -72,3 +77,10 @@ def audit_budgets(catalogue: Catalogue) -> AuditBudgets:
     if last is None:
         last = settings.last_rung_audit_iterations
     return AuditBudgets(rungs, rungs if last is None else last)
+
+
+def per_lan(budgets: AuditBudgets, lan: int) -> AuditBudgets:
+    """The budgets of an indicator with cells in `lan` län (at least one's: a kommun-only or
+    area-only export still gets a whole budget)."""
+    times = max(1, lan)
+    return AuditBudgets(min(budgets.rungs * times, UNLIMITED), min(budgets.last_rung * times, UNLIMITED))

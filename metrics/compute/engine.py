@@ -24,7 +24,7 @@ import pandas as pd
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
 from metrics.compute.areas import write_areas
-from metrics.compute.audit_budget import audit_budgets
+from metrics.compute.audit_budget import audit_budgets, per_lan
 from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.disclosure import check_kind, protect_cells, record_audit
 from metrics.compute.publication import (
@@ -213,7 +213,8 @@ def _protect_on_the_ladder(
     more kommun cells (a rung that withholds nothing more than the one before is skipped: on
     small data the rule already withholds what rungs 1–2 add). The budget is simplex iterations
     (`metrics.compute.audit_budget`: work, not time, so the same data always publishes the same
-    rung and cells). The rungs before the last share one budget: a later one gets what is left
+    rung and cells), n times the catalogue's for an indicator with cells in n län (`per_lan`).
+    The rungs before the last share one budget: a later one gets what is left
     of it, not a fresh one (a fresh cap per rung cost the 2 % demo's build 15 s per indicator past
     the cap, for rungs whose LP did not finish either). The last rung – only years per kommun,
     far fewer sums – gets its own budget: with only the leftovers it was nearly always published
@@ -224,7 +225,9 @@ def _protect_on_the_ladder(
     budget. Returns the hidden cells, the check's outcome (with its `rung`) and the withheld
     cells.
     """
-    budgets = audit_budgets(catalogue)
+    setting = audit_budgets(catalogue)
+    lan = int(df.loc[df["area_level"] == "lan", "area_code"].nunique())
+    budgets = per_lan(setting, lan)
     budget = AuditBudget(budgets.rungs)
     rungs = LAST_RUNG + 1 if exact_audit and plan is not None else 1
     tried: npt.NDArray[np.bool_] | None = None
@@ -255,8 +258,9 @@ def _protect_on_the_ladder(
         # compute would say a finer division was withheld when none was.
         audit.rung = 0 if np.array_equal(gone, rule_cells) else rung
         audit.timed_out |= exact_audit and spent
-        # Recorded, so that `compute --incremental` recomputes an indicator whose budget changed.
-        audit.budget = (budgets.rungs, budgets.last_rung) if exact_audit else None
+        # Recorded, so that `compute --incremental` recomputes an indicator whose budget setting
+        # changed (per län: the number of län changes only with the data, recomputed anyway).
+        audit.budget = (setting.rungs, setting.last_rung) if exact_audit else None
         # All the work charged for the indicator, on every rung tried (what the budgets count).
         audit.iterations = spent_before + budget.spent
         return final, audit
@@ -516,12 +520,13 @@ def compute_all(
             if audit.rung == FALLBACK_RUNG and audit.budget is not None:
                 note += (
                     f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
-                    f"av kommunernas år inom {thousands(audit.budget[1])} simplexiterationer"
+                    f"av kommunernas år inom {thousands(audit.budget[1])} simplexiterationer per län"
                 )
             elif audit.rung and audit.budget is not None:  # a rung is only climbed with the LP's budget
                 note += (
-                    f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet "
-                    f"inom {thousands(audit.budget[0])} simplexiterationer med katalogens publiceringsregel"
+                    f" – {LADDER[audit.rung].lower()}: LP-granskningen kunde inte bevisa skyddet inom "
+                    f"{thousands(audit.budget[0])} simplexiterationer per län med katalogens "
+                    "publiceringsregel"
                 )
             progress(
                 f"[{number}/{len(selected)}] {indicator.id}: "

@@ -3,8 +3,7 @@
 counts with all their rows in the kommun of their latest row, alike in DuckDB and Spark and in a
 year's query and the whole query.
 
-Every expected number is worked out by hand in the test's docstring. One rule is not yet kept
-(strict xfail below): a mover's kommun is chosen among the rows the filter keeps.
+Every expected number is worked out by hand in the test's docstring.
 """
 
 from __future__ import annotations
@@ -199,12 +198,6 @@ def test_a_filter_emptying_the_december_snapshot_months_quarters_year(tmp_path: 
 # ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed: movers and their latest row are found among the rows the filter keeps, so a "
-    "mover whose latest row the filter removes counts in the kommun they left (rare: a mover who "
-    "also crosses the filter's age or unit between the two snapshots)",
-)
 @pytest.mark.parametrize(
     ("extra", "p_latest"),
     [

@@ -76,20 +76,6 @@ def _latest_order(indicator: Indicator, table: str = "") -> str:
     return f"{prefix}d DESC, {prefix}kommun DESC"
 
 
-def _at_latest_snapshot(indicator: Indicator, partition: str, table: str = "") -> str:
-    """QUALIFY that keeps, of each person's rows at the kommuner's last snapshots of a period
-    (`partition`), the rows of the kommun of their latest row: a mover counts once, in the
-    kommun they were last listed in. All that kommun's rows, not only one: a person may have
-    several rows in one snapshot (an extract keyed by unit too), and a person listed in one
-    kommun only keeps every row, so who is a mover (found from the rows read, which depend on
-    the years computed) changes no number."""
-    prefix = f"{table}." if table else ""
-    return (
-        f"QUALIFY {prefix}kommun = first_value({prefix}kommun) OVER (\n"
-        f"    PARTITION BY {partition} ORDER BY {_latest_order(indicator, table)})"
-    )
-
-
 def _latest_row(key: str = "latest_key") -> str:
     """kommun, sex and age of the row a LATEST_KEY was made from."""
     return (
@@ -256,37 +242,72 @@ def _measure_value(measure: Measure) -> str:
     return f"CASE WHEN {cond} THEN {value} ELSE 0 END" if cond else value
 
 
-def _movers_cte(indicator: Indicator) -> str:
-    """`movers`: the persons who may be in two kommuners' last snapshots of one period.
+def _movers_cte(indicator: Indicator, year: int | None = None) -> str:
+    """`movers`: the persons who may be in two kommuners' last snapshots of one period, and
+    `latest_kommun`: each mover's kommun in each period, that of their latest row at the
+    kommuner's last snapshots (`_latest_order`). Needs `snapshots`; `year`: that of `base`.
 
-    Needs `snapshots`. With one row per person and snapshot date (the extract's key), a person is
-    in two kommuners' last snapshots of a period only on two different dates, and so only in a
-    period whose kommuner's last dates differ: the rows at those periods' dates are enough to find
-    them. Where every kommun delivers on the same dates, as a region's listing does, there are no
-    such dates, and the whole table is not grouped by person (at national size that grouping of
-    108 M rows was most of `fast_lakarkontakt`). Without that key, every row is looked at.
+    Both are found among every row of the source, not only those an `age:` or `where:` filter
+    keeps (`every_row`): a mover counts once, in the kommun they were last listed in, and where
+    the filter leaves out that row (they turned 90, or moved to an excluded unit) they count
+    nowhere, not in the kommun they left. A mover keeps all their rows in that kommun, not one: a
+    person may have several rows in one snapshot (an extract keyed by unit too), and a person
+    listed in one kommun only keeps every row, so who is a mover (found from the rows read, which
+    depend on the years computed) changes no number.
+
+    With one row per person and snapshot date (the extract's key), a person is in two kommuners'
+    last snapshots of a period only on two different dates, and so only in a period whose
+    kommuner's last dates differ: the rows at those periods' dates are enough to find them. Where
+    every kommun delivers on the same dates, as a region's listing does, there are no such dates,
+    and the whole table is not grouped by person (at national size that grouping of 108 M rows was
+    most of `fast_lakarkontakt`). Without that key, every row is looked at.
     """
+    ctes = []
+    rows = "base"
+    if not _unfiltered(indicator):
+        rows = "every_row"
+        where = f"\n  WHERE {_in_year(_date_sql(indicator), year)}" if year is not None else ""
+        ctes.append(
+            "every_row AS (\n"
+            "  -- the source's rows before the indicator's filter: who moved, and where to\n"
+            f"  SELECT *, {_row_date(indicator)} AS d\n  FROM {_source_sql(indicator)}{where}\n)"
+        )
     if _dated_key(indicator):
-        return (
+        ctes.append(
             "split_dates AS (\n"
             "  -- the last snapshot dates of periods whose kommuner's last dates differ\n"
             "  SELECT DISTINCT s.d FROM snapshots AS s\n"
             "  SEMI JOIN (SELECT period_type, period_start FROM snapshots\n"
             "             GROUP BY period_type, period_start HAVING min(d) <> max(d)) AS split\n"
             "    USING (period_type, period_start)\n"
-            "),\n"
+            ")"
+        )
+        ctes.append(
             "movers AS (\n"
             "  -- listed in more than one kommun on those dates (one row per person and snapshot date)\n"
-            "  SELECT person_id FROM base SEMI JOIN split_dates USING (d)\n"
+            f"  SELECT person_id FROM {rows} SEMI JOIN split_dates USING (d)\n"
             "  GROUP BY person_id HAVING min(kommun) <> max(kommun)\n"
             ")"
         )
-    return (
-        "movers AS (\n"
-        "  -- listed in more than one kommun\n"
-        "  SELECT person_id FROM base GROUP BY person_id HAVING min(kommun) <> max(kommun)\n"
+    else:
+        ctes.append(
+            "movers AS (\n"
+            "  -- listed in more than one kommun\n"
+            f"  SELECT person_id FROM {rows} GROUP BY person_id HAVING min(kommun) <> max(kommun)\n"
+            ")"
+        )
+    ctes.append(
+        "latest_kommun AS (\n"
+        "  -- a mover counts in the kommun of their latest row at the kommuner's last snapshots\n"
+        "  SELECT s.period_type, s.period_start, m.person_id, m.kommun\n"
+        f"  FROM (SELECT * FROM {rows} SEMI JOIN movers USING (person_id)) AS m\n"
+        "  JOIN snapshots AS s ON m.kommun = s.kommun AND m.d = s.d\n"
+        "  QUALIFY row_number() OVER (\n"
+        "    PARTITION BY s.period_type, s.period_start, m.person_id\n"
+        f"    ORDER BY {_latest_order(indicator, 'm')}) = 1\n"
         ")"
     )
+    return ",\n".join(ctes)
 
 
 def _snapshot_dates_cte(indicator: Indicator, year: int | None = None) -> str:
@@ -332,7 +353,7 @@ def _snapshots_cte(indicator: Indicator, period_types: tuple[str, ...] | None = 
     )
 
 
-def _snapshot_sums_ctes(indicator: Indicator) -> str:
+def _snapshot_sums_ctes(indicator: Indicator, year: int | None = None) -> str:
     """Row sums at each kommun's last snapshot of each period, a mover counted once (`counted`).
 
     The same sums as `_periods_cte` followed by one GROUP BY, in fewer steps: the rows of the
@@ -342,7 +363,7 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
     242 M rows instead of 1 560 sums; 90 s → 16 s for `fast_lakarkontakt`). The sums are exact
     (integers and DECIMAL), so adding them up in two steps changes no digit. Only the movers'
     rows go through the person-level step that keeps each mover's rows in the kommun of their latest
-    row in the period (`_at_latest_snapshot`).
+    row in the period (`latest_kommun`). `year`: that of `base`.
 
     `settled` is every row's sums less the movers' rows' sums, rather than the sums of the rows
     without movers: the whole table is then read without its `person_id` (reading and matching 108 M
@@ -396,13 +417,15 @@ def _snapshot_sums_ctes(indicator: Indicator) -> str:
             "),\n"
         )
     return (
-        _snapshots_cte(indicator) + ",\n" + _movers_cte(indicator) + ",\n" + settled + "moved AS (\n"
+        _snapshots_cte(indicator) + ",\n" + _movers_cte(indicator, year) + ",\n" + settled + "moved AS (\n"
         "  -- a mover can be in two kommuners' last snapshots of a period: the kommun of their latest\n"
-        "  -- row counts them\n"
+        "  -- row counts them (`latest_kommun`)\n"
         "  SELECT m.*, s.period_type, s.period_start\n"
         "  FROM (SELECT * FROM base SEMI JOIN movers USING (person_id)) AS m\n"
         "  JOIN snapshots AS s ON m.kommun = s.kommun AND m.d = s.d\n"
-        f"  {_at_latest_snapshot(indicator, 's.period_type, s.period_start, m.person_id', 'm')}\n"
+        "  JOIN latest_kommun AS l\n"
+        "    ON l.period_type = s.period_type AND l.period_start = s.period_start\n"
+        "   AND l.person_id = m.person_id AND l.kommun = m.kommun\n"
         "),\n"
         "counted AS (\n"
         "  SELECT kommun, period_type, period_start, sex, age_band,\n"
@@ -439,13 +462,14 @@ def last_snapshot_rows_ctes(indicator: Indicator, year: int | None = None) -> st
     )
     ctes = [_snapshot_dates_cte(indicator, year), _snapshots_cte(indicator, ("year",)), at_snapshots]
     if _has_persons(indicator):
-        ctes.append(_movers_cte(indicator))
+        ctes.append(_movers_cte(indicator, year))
         ctes.append(
             "last_rows AS (\n"
-            "  SELECT * FROM at_snapshots ANTI JOIN movers USING (person_id)\n"
-            "  UNION ALL BY NAME\n"
-            "  SELECT * FROM at_snapshots SEMI JOIN movers USING (person_id)\n"
-            f"  {_at_latest_snapshot(indicator, 'year(d), person_id')}\n"
+            "  -- a mover's rows only in the kommun of their latest row (one `latest_kommun` a year)\n"
+            "  SELECT a.* FROM at_snapshots AS a\n"
+            "  LEFT JOIN latest_kommun AS l\n"
+            "    ON l.person_id = a.person_id AND l.period_start = CAST(date_trunc('year', a.d) AS DATE)\n"
+            "  WHERE l.person_id IS NULL OR l.kommun = a.kommun\n"
             ")"
         )
     else:
@@ -453,8 +477,9 @@ def last_snapshot_rows_ctes(indicator: Indicator, year: int | None = None) -> st
     return ",\n".join(ctes)
 
 
-def _periods_cte(indicator: Indicator) -> str:
-    """Rows of `base` tagged with each period they fall in (one copy per period type)."""
+def _periods_cte(indicator: Indicator, year: int | None = None) -> str:
+    """Rows of `base` tagged with each period they fall in (one copy per period type). `year`:
+    that of `base`."""
     if indicator.snapshot_last:
         # Only each kommun's last snapshot date within each period counts (kommuner may
         # deliver on different dates; a global last date would silently drop the others).
@@ -467,12 +492,14 @@ def _periods_cte(indicator: Indicator) -> str:
                 "at_snapshots AS (\n"
                 "  SELECT base.*, s.period_type, s.period_start\n"
                 "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
-                "),\n" + _movers_cte(indicator) + ",\n"
+                "),\n" + _movers_cte(indicator, year) + ",\n"
                 "periods AS (\n"
-                "  SELECT * FROM at_snapshots ANTI JOIN movers USING (person_id)\n"
-                "  UNION ALL BY NAME\n"
-                "  SELECT * FROM at_snapshots SEMI JOIN movers USING (person_id)\n"
-                f"  {_at_latest_snapshot(indicator, 'period_type, period_start, person_id')}\n"
+                "  -- a mover's rows only in the kommun of their latest row (one `latest_kommun` a period)\n"
+                "  SELECT a.* FROM at_snapshots AS a\n"
+                "  LEFT JOIN latest_kommun AS l\n"
+                "    ON l.period_type = a.period_type AND l.period_start = a.period_start\n"
+                "   AND l.person_id = a.person_id\n"
+                "  WHERE l.person_id IS NULL OR l.kommun = a.kommun\n"
                 ")"
                 if _has_persons(indicator)
                 else "periods AS (\n"
@@ -504,7 +531,7 @@ def cells_sql(indicator: Indicator, year: int | None = None, *, every_statistic:
     ctes.append(_covered_cte(indicator, year))
 
     if num.kind == "per_person":
-        ctes.append(_periods_cte(indicator))
+        ctes.append(_periods_cte(indicator, year))
         cond = _condition(num)
         ctes.append(
             "visits AS (\n"
@@ -564,7 +591,7 @@ def cells_sql(indicator: Indicator, year: int | None = None, *, every_statistic:
 
     person_level = (num.kind == "persons" or den.kind == "persons") and not _one_row_per_person(indicator)
     if person_level:
-        ctes.append(_periods_cte(indicator))
+        ctes.append(_periods_cte(indicator, year))
         ctes.append(
             "persons AS (\n"
             "  -- each person once per period, under the kommun, sex and age of their latest row in it\n"
@@ -589,9 +616,9 @@ def cells_sql(indicator: Indicator, year: int | None = None, *, every_statistic:
         # `base` is read four times here: reading the table again is cheaper than keeping
         # 100 M rows of it (materialising it took more time than all the rest at national size)
         ctes[0] = ctes[0].replace("base AS (", "base AS NOT MATERIALIZED (", 1)
-        ctes.append(_snapshot_sums_ctes(indicator))
+        ctes.append(_snapshot_sums_ctes(indicator, year))
     elif indicator.snapshot_last:
-        ctes.append(_periods_cte(indicator))
+        ctes.append(_periods_cte(indicator, year))
         ctes.append(
             "counted AS (\n"
             f"  SELECT kommun, period_type, period_start, {sex} AS sex, {band} AS age_band,\n"

@@ -299,7 +299,7 @@ def test_the_budget_is_per_lan(catalogue):
     result = two.attrs["audit"]
     assert result.rung == 0 and not result.timed_out and result.passed
     assert result.iterations == 2 * alone.iterations
-    assert result.budget == (alone.iterations, alone.iterations)  # the setting, per län
+    assert result.budget == (alone.iterations, alone.iterations, "län")  # the setting, per län
     twin = {"05": "23", "0512": "2303", "0580": "2380"}
     copied = [(twin[a], p, s) for a, p, s in published(one)]
     assert published(two) == sorted(published(one) + copied)

@@ -97,14 +97,14 @@ def parse_publication(node: Any, line: int, problems: Problems) -> PublicationSe
         if not is_number(value) or not value > 0:  # `not >`: a YAML .nan is no number of seconds
             problems.add(
                 node.line_of("audit_seconds"),
-                "publication.audit_seconds ska vara ett tal > 0 (sekunder per indikator)",
+                "publication.audit_seconds ska vara ett tal > 0 (sekunder per indikator och län)",
                 "t.ex. audit_seconds: 120",
             )
         else:
             values["audit_seconds"] = float(value)
     for key in ("audit_iterations", "last_rung_audit_iterations"):
         hint = f"t.ex. {key}: 3000000"
-        _whole_number(node, key, "simplexiterationer per indikator", hint, values, problems)
+        _whole_number(node, key, "simplexiterationer per indikator och län", hint, values, problems)
     return PublicationSettings(**{**default.__dict__, **values})
 
 

@@ -52,6 +52,11 @@ class AuditBudgets:
     last_rung: int
 
 
+PER = "län"
+"""What the budgets are per, recorded beside them (`AuditResult.budget`): results recorded
+without it were audited with one budget for all län, and `compute --incremental` recomputes them
+once (a national compute's had published only län cells)."""
+
 UNLIMITED = 2**63 - 1
 """The budget of `audit_seconds: .inf`: no cap, as an infinite CPU-time cap was (the LP audit runs
 every indicator to the end)."""

@@ -24,7 +24,7 @@ import pandas as pd
 from metrics.catalogue.model import Catalogue, Indicator
 from metrics.catalogue.problems import did_you_mean
 from metrics.compute.areas import write_areas
-from metrics.compute.audit_budget import audit_budgets, per_lan
+from metrics.compute.audit_budget import PER, audit_budgets, per_lan
 from metrics.compute.clusters import add_cluster_sums
 from metrics.compute.disclosure import check_kind, protect_cells, record_audit
 from metrics.compute.publication import (
@@ -260,7 +260,7 @@ def _protect_on_the_ladder(
         audit.timed_out |= exact_audit and spent
         # Recorded, so that `compute --incremental` recomputes an indicator whose budget setting
         # changed (per län: the number of län changes only with the data, recomputed anyway).
-        audit.budget = (setting.rungs, setting.last_rung) if exact_audit else None
+        audit.budget = (setting.rungs, setting.last_rung, PER) if exact_audit else None
         # All the work charged for the indicator, on every rung tried (what the budgets count).
         audit.iterations = spent_before + budget.spent
         return final, audit

@@ -24,7 +24,7 @@ import duckdb
 
 from metrics.catalogue.fingerprint import definition_hash, file_hash
 from metrics.catalogue.model import Catalogue, Indicator
-from metrics.compute.audit_budget import audit_budgets
+from metrics.compute.audit_budget import PER, audit_budgets
 from metrics.compute.sqlgen import date_sql
 from metrics.compute.year_cells import (
     YearPlan,
@@ -267,7 +267,7 @@ def increment(
     entries = json.loads(get_meta(con, AUDIT_META_KEY) or "{}").get("indicators", {})
     # Compared only where a budget is recorded: results from before the budget (or checked by the
     # snabbkontroll) are not out of date for it.
-    budget = list(dataclasses.astuple(audit_budgets(catalogue)))
+    budget = [*dataclasses.astuple(audit_budgets(catalogue)), PER]  # as `AuditResult.budget` records it
     selected: list[str] = []
     by_years: dict[str, YearPlan] = {}
     dated: dict[tuple[str, str, tuple[int, ...]], frozenset[int]] = {}  # one scan per source

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -229,12 +230,14 @@ def import_file(
     source = None if source is None else extract.name  # logged as the extract's own spelling
     require_supported(path.name, path.suffix)
 
-    size = _size(path)
-    if size is None:
+    stamp = _stamp(path)
+    if stamp is None:
         raise ExtractError(path.name, "filen finns inte", hint=f"kontrollera sökvägen {path}")
+    size = stamp[0]
     say(f"{path.name}: läser {_megabytes(size)} …")
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hashing:
-        content_hash = hashing.submit(file_hash, path)
+        content_hash = hashing.submit(file_hash, path, stop)
         # The hash (for the log and the next import's check) is taken on its own thread while
         # the file is imported (hashlib lets go of the GIL): before it, it was 2–3 % of a large
         # import. It is waited for first only when an earlier file of the extract has this size
@@ -245,7 +248,13 @@ def import_file(
                 return _log_unchanged(
                     con, path.name, extract, source, content_hash.result(), size, previous, started
                 )
-        report = _import_file(con, path, extract, source, content_hash, size, say, started, covers, options)
+        try:
+            report = _import_file(
+                con, path, extract, source, content_hash, stamp, say, started, covers, options
+            )
+        except BaseException:
+            stop.set()  # a failed import does not wait for the rest of the file's hash
+            raise
     accepted, rejected = wording.rows(report.rows_accepted), wording.thousands(report.rows_rejected)
     say(f"{path.name}: klart, importerade {accepted}, avvisade {rejected}")
     return report
@@ -257,7 +266,7 @@ def _import_file(
     extract: Extract,
     source: str | None,
     content_hash: Future[str],
-    size: int,
+    stamp: tuple[int, int],
     say: Progress,
     started: float,
     covers: Covers | None,
@@ -271,7 +280,7 @@ def _import_file(
             if extract.name not in EXTRACTS:  # declared in the catalogue: its table is made here
                 ensure_declared_table(con, extract, path.name)
             return _import_pieces(
-                con, path, extract, source, content_hash, size, say, started, covers or Covers(), options
+                con, path, extract, source, content_hash, stamp, say, started, covers or Covers(), options
             )
     finally:
         con.unregister(KOMMUNER)
@@ -279,10 +288,12 @@ def _import_file(
             con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def file_hash(path: Path) -> str:
-    """SHA-256 of the file's bytes, read in blocks."""
+def file_hash(path: Path, stop: threading.Event | None = None) -> str:
+    """SHA-256 of the file's bytes, read in blocks; `stop` set: given up (CancelledError)."""
     digest = hashlib.sha256()
     for block in file_blocks(path):
+        if stop is not None and stop.is_set():
+            raise CancelledError
         digest.update(block)
     return digest.hexdigest()
 
@@ -400,14 +411,15 @@ def _import_pieces(
     extract: Extract,
     source: str | None,
     content_hash: Future[str],
-    size: int,
+    stamp: tuple[int, int],
     say: Progress,
     started: float,
     covers: Covers,
     options: ImportOptions,
 ) -> ImportReport:
     """Read, check and insert the file piece by piece, then do what needs the whole file; runs
-    inside the file's transaction. `content_hash`: the file's SHA-256, perhaps still being taken."""
+    inside the file's transaction. `content_hash`: the file's SHA-256, perhaps still being taken;
+    `stamp`: the file's size and modification time when the import began."""
     file = path.name
     table = ident(extract.name)
     import_id = int(_one(con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")[0])
@@ -450,7 +462,17 @@ def _import_pieces(
         [import_id, file, extract.name],
     )
     replaced, origins = _replace_by_key(con, extract, import_id, stored_before)
-    forget_coverage_of_same_bytes(con, extract, content_hash.result())
+    digest = content_hash.result()
+    if _stamp(path) != stamp:
+        # The rows and the hash must be of the same bytes: the hash is what the next import
+        # compares to skip a file as already imported (and the pieces of a file being written
+        # are not one delivery).
+        raise ExtractError(
+            file,
+            "filen ändrades medan den importerades; inget sparades",
+            hint="vänta tills filen är färdigskriven och importera den igen",
+        )
+    forget_coverage_of_same_bytes(con, extract, digest)
     # the file's accepted rows: those of the extract's table that this import wrote
     inserted = f"(SELECT * FROM {table} WHERE {ORIGIN} = {import_id})"
     covered = record_coverage(con, import_id, extract, inserted, covers, accepted="TRUE")
@@ -485,7 +507,7 @@ def _import_pieces(
         coverage=covered,
     )
     report.seconds = time.perf_counter() - started
-    _write_log(con, import_id, report, source, content_hash.result(), size)
+    _write_log(con, import_id, report, source, digest, stamp[0])
     return report
 
 
@@ -887,6 +909,15 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple:
     # fetchall, not fetchone: an unfinished result would block registering a piece's table next
     (row,) = con.execute(sql).fetchall()  # aggregates always return a row
     return row
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """The file's size and modification time (ns): what a rewrite changes."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _size(path: Path) -> int | None:

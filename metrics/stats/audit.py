@@ -134,7 +134,8 @@ class AuditResult:
     iterations: int = 0  # HiGHS simplex iterations of its LPs (what `AuditBudget` counts)
     withheld: int = 0  # cells the publishing rule left out (protected as hidden, never stored)
     rung: int = 0  # the publishing ladder's rung published (0: the catalogue's rule)
-    budget: tuple[int, int] | None = None  # compute's work budgets (rungs, last rung); None: no LP budget
+    # compute's work budget settings (rungs, last rung, what they are per); None: no LP budget
+    budget: tuple[int, int, str] | None = None
 
     @property
     def passed(self) -> bool:

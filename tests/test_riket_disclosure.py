@@ -196,10 +196,11 @@ def test_riket_through_the_queries_is_the_sum_of_all_21_lan(con, catalogue):
     from tests.test_compute_suppression import contacts
 
     geography = load_geography()
-    # Län number i (1..21): its first kommun has 25 contacts, i of them planned (proaktiva).
-    # Riket: (1 + 2 + … + 21) = 231 planned of 21 · 25 = 525 → 44,0 %.
+    # Län number i (1..21): its first kommun has 25 contacts, i + 4 of them planned (proaktiva):
+    # none is small (1–4 would be hidden, and riket with it: `riket_hidden`).
+    # Riket: (5 + 6 + … + 25) = 315 planned of 21 · 25 = 525 → 60,0 %.
     for i, lan in enumerate(LANS, start=1):
-        insert(con, "contacts", contacts(geography.kommuner_in(lan)[0].code, 25, i, f"l{lan}-"))
+        insert(con, "contacts", contacts(geography.kommuner_in(lan)[0].code, 25, i + 4, f"l{lan}-"))
     # One national file: 1/21 of its rows per län is under the default rule's 5 % (a region's
     # visitors), so it is imported with --covers naming every län, as docs/kolada.md says.
     con.executemany(
@@ -212,5 +213,24 @@ def test_riket_through_the_queries_is_the_sum_of_all_21_lan(con, catalogue):
     riket = cell(results, RIKET, "2024")
     assert riket["area_level"] == "riket"
     assert not riket["suppressed"]
-    assert (riket["numerator"], riket["denominator"]) == (231, 525)
-    assert riket["value"] == pytest.approx(44.0)
+    assert (riket["numerator"], riket["denominator"]) == (315, 525)
+    assert riket["value"] == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["snabbkontroll", "lp"])
+def test_riket_is_published_only_where_every_lan_is_and_never_joins_the_lans_audit(catalogue, exact):
+    """WHOLE (Jämtland 3 of 27: primary) once more. By the rule (metrics.compute.riket): riket is
+    hidden because a län of it is hidden, and then nothing else need be: the other 20 län are
+    published (riket − 20 län cannot be taken). With Jämtland 5 of 27 (not small) every län is
+    published and riket is shown as their sum: 5 + 20·100 = 2 005 of 20 027. The old code put
+    riket = Σ län into the LP, which joined all 21 län's hidden cells into one problem."""
+    indicator = catalogue.indicator("aterinskrivning_30d_65")
+    out = finish_cells(_raw(WHOLE), indicator, catalogue, exact_audit=exact).set_index("area_code")
+    assert out.loc[RIKET, "suppressed"] and out.loc[RIKET, "suppression"] == "secondary"
+    assert not out.loc[[lan for lan in LANS if lan != "23"], "suppressed"].astype(bool).any()
+    assert out.attrs["audit"].passed
+
+    shown = [(c, lvl, 5, 27) if c == "23" else (c, lvl, n, d) for c, lvl, n, d in WHOLE[:-1]]
+    out = finish_cells(_raw([*shown, (RIKET, "riket", 2005, 20027)]), indicator, catalogue, exact_audit=exact)
+    riket = out.set_index("area_code").loc[RIKET]
+    assert not riket["suppressed"] and (riket["numerator"], riket["denominator"]) == (2005, 20027)

@@ -38,7 +38,7 @@ from metrics.compute.publication import (
     rung_plan,
     withheld,
 )
-from metrics.compute.riket import whole_country_only
+from metrics.compute.riket import RIKET_LEVEL, riket_hidden, whole_country_only
 from metrics.compute.runs import DEFAULT_KEEP_RUNS, Failure, Outcome, failure_of, previous_results, record_run
 from metrics.compute.sandbox import run_indicator_query
 from metrics.compute.sqlgen import by_year, indicator_sql, per_person_sql
@@ -161,9 +161,27 @@ def finish_cells(
     # propagation or the exact audit, or DisclosureError (metrics.compute.disclosure). Withheld
     # cells are in those sums: hidden where the primary rule would hide them, else assumed known
     # to the attacker (more than the real one knows), and the first choice as complements.
-    final, audit, gone = _protect_on_the_ladder(
-        df, primary, num, den, indicator, catalogue, gone, exact_audit, plan if rule_on else None
+    # Riket is protected apart (`riket_hidden`): in the LP, riket = Σ län joined every län's
+    # hidden cells into one problem, which at national size did not finish.
+    is_riket = (df["area_level"] == RIKET_LEVEL).to_numpy()
+    rest = ~is_riket
+    final_rest, audit, gone_rest = _protect_on_the_ladder(
+        df[rest].reset_index(drop=True),
+        primary[rest],
+        num[rest],
+        den[rest],
+        indicator,
+        catalogue,
+        gone[rest],
+        exact_audit,
+        plan if rule_on else None,
     )
+    final, gone = np.zeros(len(df), dtype=np.bool_), np.zeros(len(df), dtype=np.bool_)
+    final[rest], gone[rest] = final_rest, gone_rest
+    if is_riket.any():
+        final[is_riket] = riket_hidden(df, final | gone, is_riket)
+        audit.cells += int(is_riket.sum())
+        audit.hidden += int(final[is_riket].sum())
     audit.withheld = int(gone.sum())
     audit.cells -= audit.withheld
     audit.hidden -= int((final & gone).sum())

@@ -185,13 +185,14 @@ def _breakdown_columns(indicator: Indicator) -> tuple[str, str]:
     return sex, band
 
 
-def base_sql(indicator: Indicator, year: int | None = None) -> str:
+def base_sql(indicator: Indicator, year: int | None = None, *, filtered: bool = True) -> str:
     """The source rows that count for the indicator, with kommun, d, sex, age (and all columns).
 
-    `year`: only the rows dated in that calendar year (see `indicator_sql`).
+    `year`: only the rows dated in that calendar year (see `indicator_sql`). `filtered` False:
+    every row, before the indicator's `age:` and `where:` (who moved, `_movers_cte`).
     """
-    filters = _age_filter(indicator)
-    if indicator.where:
+    filters = _age_filter(indicator) if filtered else []
+    if indicator.where and filtered:
         filters.append(f"({indicator.where})")
     if year is not None:
         filters.append(_in_year(_date_sql(indicator), year))
@@ -266,11 +267,10 @@ def _movers_cte(indicator: Indicator, year: int | None = None) -> str:
     rows = "base"
     if not _unfiltered(indicator):
         rows = "every_row"
-        where = f"\n  WHERE {_in_year(_date_sql(indicator), year)}" if year is not None else ""
         ctes.append(
             "every_row AS (\n"
             "  -- the source's rows before the indicator's filter: who moved, and where to\n"
-            f"  SELECT *, {_row_date(indicator)} AS d\n  FROM {_source_sql(indicator)}{where}\n)"
+            f"  {base_sql(indicator, year, filtered=False)}\n)"
         )
     if _dated_key(indicator):
         ctes.append(
@@ -446,6 +446,21 @@ def _snapshot_sums_ctes(indicator: Indicator, year: int | None = None) -> str:
     )
 
 
+def _in_latest_kommun(name: str, same_period: str) -> str:
+    """CTE `name`: the rows of `at_snapshots` (alias `a`), a mover's only in the kommun of their
+    latest row (`latest_kommun` as `l`, matched to the row's period by `same_period`). One LEFT
+    JOIN, not a UNION of movers and others: Spark puts a USING join's columns first."""
+    return (
+        f"{name} AS (\n"
+        "  -- a mover's rows only in the kommun of their latest row in the period\n"
+        "  SELECT a.* FROM at_snapshots AS a\n"
+        "  LEFT JOIN latest_kommun AS l\n"
+        f"    ON l.person_id = a.person_id AND {same_period}\n"
+        "  WHERE l.person_id IS NULL OR l.kommun = a.kommun\n"
+        ")"
+    )
+
+
 def last_snapshot_rows_ctes(indicator: Indicator, year: int | None = None) -> str:
     """CTEs ending in `last_rows`: the rows of `base` at each kommun's last snapshot of each year,
     a mover once, in the kommun of their latest row (the rows a `snapshot: last` indicator's year
@@ -463,15 +478,7 @@ def last_snapshot_rows_ctes(indicator: Indicator, year: int | None = None) -> st
     ctes = [_snapshot_dates_cte(indicator, year), _snapshots_cte(indicator, ("year",)), at_snapshots]
     if _has_persons(indicator):
         ctes.append(_movers_cte(indicator, year))
-        ctes.append(
-            "last_rows AS (\n"
-            "  -- a mover's rows only in the kommun of their latest row (one `latest_kommun` a year)\n"
-            "  SELECT a.* FROM at_snapshots AS a\n"
-            "  LEFT JOIN latest_kommun AS l\n"
-            "    ON l.person_id = a.person_id AND l.period_start = CAST(date_trunc('year', a.d) AS DATE)\n"
-            "  WHERE l.person_id IS NULL OR l.kommun = a.kommun\n"
-            ")"
-        )
+        ctes.append(_in_latest_kommun("last_rows", "l.period_start = CAST(date_trunc('year', a.d) AS DATE)"))
     else:
         ctes.append("last_rows AS (\n  SELECT * FROM at_snapshots\n)")
     return ",\n".join(ctes)
@@ -492,15 +499,12 @@ def _periods_cte(indicator: Indicator, year: int | None = None) -> str:
                 "at_snapshots AS (\n"
                 "  SELECT base.*, s.period_type, s.period_start\n"
                 "  FROM base JOIN snapshots AS s ON base.kommun = s.kommun AND base.d = s.d\n"
-                "),\n" + _movers_cte(indicator, year) + ",\n"
-                "periods AS (\n"
-                "  -- a mover's rows only in the kommun of their latest row (one `latest_kommun` a period)\n"
-                "  SELECT a.* FROM at_snapshots AS a\n"
-                "  LEFT JOIN latest_kommun AS l\n"
-                "    ON l.period_type = a.period_type AND l.period_start = a.period_start\n"
-                "   AND l.person_id = a.person_id\n"
-                "  WHERE l.person_id IS NULL OR l.kommun = a.kommun\n"
-                ")"
+                "),\n"
+                + _movers_cte(indicator, year)
+                + ",\n"
+                + _in_latest_kommun(
+                    "periods", "l.period_type = a.period_type AND l.period_start = a.period_start"
+                )
                 if _has_persons(indicator)
                 else "periods AS (\n"
                 "  SELECT base.*, s.period_type, s.period_start\n"

@@ -921,10 +921,8 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 def _size(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return None
+    stamp = _stamp(path)
+    return None if stamp is None else stamp[0]
 
 
 def _megabytes(size: int) -> str:

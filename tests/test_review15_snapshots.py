@@ -548,11 +548,10 @@ def test_spark_gives_duckdbs_rows_for_movers(spark, tmp_path: Path) -> None:
             engine.close()
 
 
-def test_row_sql_a_kommun_whose_only_snapshot_the_filter_empties_is_zero_not_missing(tmp_path: Path) -> None:
-    """row_sql, `age: {min: 90}`. Linköping's only 2023 delivery is 28 Dec with Y (K 40, named);
-    Norrköping's 15 Dec has V (K 92, named). By hand (docs: the last delivery counts also when the
-    filter leaves nobody in it, "the cell is then 0"; a covered kommun with a population denominator
-    is 0 of its inhabitants): Linköping 2023 numerator 0, not missing; Norrköping 1; län 1."""
+def _only_snapshot_emptied(tmp_path: Path):
+    """row_sql with `age: {min: 90}`: Linköping's only 2023 delivery (28 Dec) holds Y (K 40,
+    named), which the filter leaves out; Norrköping's (15 Dec) V (K 92, named). 10 inhabitants
+    aged 92 (K) in each kommun."""
     catalogue = _catalogue(tmp_path, ROW_SQL)
     ind = catalogue.indicator("listade_rowsql")
     con = listing_db(
@@ -563,6 +562,15 @@ def test_row_sql_a_kommun_whose_only_snapshot_the_filter_empties_is_zero_not_mis
         ],
         [(k, 2023, "K", 92, 10) for k in ("0580", "0581")],
     )
+    return ind, con
+
+
+def test_row_sql_a_kommun_whose_only_snapshot_the_filter_empties_is_zero_not_missing(tmp_path: Path) -> None:
+    """row_sql, `age: {min: 90}`. Linköping's only 2023 delivery is 28 Dec with Y (K 40, named);
+    Norrköping's 15 Dec has V (K 92, named). By hand (docs: the last delivery counts also when the
+    filter leaves nobody in it, "the cell is then 0"; a covered kommun with a population denominator
+    is 0 of its inhabitants): Linköping 2023 numerator 0, not missing; Norrköping 1; län 1."""
+    ind, con = _only_snapshot_emptied(tmp_path)
     df = rows_of(con, ind)
     linkoping = cell(df, "0580", "year", Y23)
     assert not linkoping.missing.any()
@@ -612,16 +620,7 @@ def test_row_sql_standardised_a_kommun_whose_only_snapshot_the_filter_empties_ha
     its `covered` read the row_sql's *filtered* rows, so Linköping's only delivery looked absent).
     By hand: Linköping 2023 is covered (its 28 Dec delivery), nobody 90+ in it, so its 90–94 band
     has numerator 0 of its 10 inhabitants; Norrköping 1 of 10; the län 1 of 20."""
-    catalogue = _catalogue(tmp_path, ROW_SQL)
-    ind = catalogue.indicator("listade_rowsql")
-    con = listing_db(
-        catalogue,
-        [
-            (date(2023, 12, 28), "Y", "0580", "K", 40, "vc1", True),
-            (date(2023, 12, 15), "V", "0581", "K", 92, "vc2", True),
-        ],
-        [(k, 2023, "K", 92, 10) for k in ("0580", "0581")],
-    )
+    ind, con = _only_snapshot_emptied(tmp_path)
     rows = con.execute(standardised_sql(ind)).df()
     rows = rows[(rows.breakdown == "total") & (pd.to_datetime(rows.period_start) == Y23)]
     by_area = {

@@ -540,6 +540,15 @@ def two_lan_contacts(folder: Path, month: str, n: int, kommuner=("0580", "0581",
     return path
 
 
+def may_in_two_lan(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """A database with contacts of May 2024 in län 05 and 23 imported; and the files' folder."""
+    files = tmp_path / "files"
+    files.mkdir()
+    con = connect(tmp_path / "a.duckdb")
+    import_file(con, two_lan_contacts(files, "2024-05", 120))
+    return con, files
+
+
 def test_incremental_keeps_a_two_lan_indicator_on_the_same_setting_and_recomputes_on_news(
     tmp_path, contacts_only, monkeypatch
 ):
@@ -553,10 +562,7 @@ def test_incremental_keeps_a_two_lan_indicator_on_the_same_setting_and_recompute
       unchanged: recomputed, because contacts was imported (the number of län changed only with
       the data, as the commit says)."""
     monkeypatch.setenv("MATAVLA_AUDIT_ITERATIONS", "20000")
-    files = tmp_path / "files"
-    files.mkdir()
-    con = connect(tmp_path / "a.duckdb")
-    import_file(con, two_lan_contacts(files, "2024-05", 120))
+    con, files = may_in_two_lan(tmp_path)
     assert all(r.ok for r in compute_all(con, contacts_only, catalogue_source=SOURCE))
     entry = json.loads(get_meta(con, "audit"))["indicators"][CONTACTS]
     assert entry["budget"] == [20000, 20000, "län"]
@@ -581,23 +587,16 @@ def test_results_computed_with_one_budget_for_all_lan_are_recomputed_after_the_u
     whose audit "ran with another work budget" (runs.py), because the budget decides the rung
     and cells published.
 
-    Before 516649a the whole indicator got the setting B once; now an indicator with cells in n
-    län gets n × B. Both record the same thing, [B, B] (the setting), so the record cannot tell a
-    result computed with B for its 2 län from one computed with 2 B. Here: contacts of May 2024
-    in län 05 and 23, B = 20 000; the compute runs with `engine.per_lan` as it was (the setting
-    unchanged: the old code), and records [20 000, 20 000]. Then, with the new per_lan and the
-    same setting, nothing imported since: a full compute would audit with 40 000, so the
-    indicator should be selected: expected (proaktiva_kontakter,). Actual: () – the results of
-    the single budget (the very ones the commit says published only län cells nationally) are
-    kept by every `compute --incremental` until contacts is imported again. A fix: record what
-    the audit ran with per län in a way the old record lacks (e.g. "budget_per_lan": [B, B], or
-    [B, B, n]), so that an entry from before is out of date once.
+    Before 516649a the whole indicator got the setting B once and recorded [B, B]; now an
+    indicator with cells in n län gets n × B and records [B, B, "län"]. Here: contacts of May
+    2024 in län 05 and 23, B = 20 000, computed: nothing to recompute. Then the record is made
+    what the old code wrote, [20 000, 20 000]: a full compute would audit with 40 000, so the
+    indicator is selected once: (proaktiva_kontakter,). Without the "län" in the record the two
+    could not be told apart, and the single budget's results (the ones that published only län
+    cells nationally) were kept until contacts was imported again.
     """
     monkeypatch.setenv("MATAVLA_AUDIT_ITERATIONS", "20000")
-    files = tmp_path / "files"
-    files.mkdir()
-    con = connect(tmp_path / "a.duckdb")
-    import_file(con, two_lan_contacts(files, "2024-05", 120))
+    con, _ = may_in_two_lan(tmp_path)
     assert all(r.ok for r in compute_all(con, contacts_only, catalogue_source=SOURCE))
     assert increment(con, contacts_only, SOURCE).indicators == ()
     # the record as the code before 516649a wrote it: the setting alone
@@ -622,10 +621,7 @@ def test_the_progress_line_and_the_refusal_name_numbers_that_hold(tmp_path, cont
     2 + 2 + 2 = 6 – "(6 simplexiterationer)". True as a count of work, but it is neither the
     setting (1) nor per län; before 516649a the same count was 1 + 1 + 1 = 3 (this number never
     was the budget)."""
-    files = tmp_path / "files"
-    files.mkdir()
-    con = connect(tmp_path / "a.duckdb")
-    import_file(con, two_lan_contacts(files, "2024-05", 120))
+    con, _ = may_in_two_lan(tmp_path)
     monkeypatch.setenv("MATAVLA_AUDIT_ITERATIONS", "1")
     monkeypatch.setenv("MATAVLA_AUDIT_LAST_RUNG_ITERATIONS", "1000000")
     said: list[str] = []

@@ -5,7 +5,8 @@ memory limit, threads and spill folder.
   memory). Default: half the machine's memory (physical, or the container's limit where that is
   lower), where DuckDB's own default is 80 %; the other half is for what DuckDB does not count —
   Python, pandas and pyarrow frames, the file being imported — and for the operating system.
-- `MATAVLA_THREADS`: DuckDB's worker threads. Default: DuckDB's, one per core.
+- `MATAVLA_THREADS`: DuckDB's worker threads, and the threads compute's LP audit solves separate
+  components on (`audit_threads`). Default: DuckDB's, one per core.
 - Spilling: a query that needs more than the limit writes to `<database>.tmp` beside the database
   (DuckDB's default for a database file, read-only too; set explicitly for a writer). An in-memory
   database (`preview`, which attaches the board read-only) spills to `.tmp` in the working folder,
@@ -156,6 +157,16 @@ def resources_from_env(environ: dict[str, str] | None = None) -> Resources:
         machine = machine_memory_bytes()
         memory = int(machine * DEFAULT_MEMORY_SHARE) if machine else None
     return Resources(memory, parse_threads(threads_text) if threads_text else None)
+
+
+def audit_threads(resources: Resources | None = None) -> int:
+    """How many of an audit's components compute solves at once: `MATAVLA_THREADS`, else one per
+    core this process may run on. The published cells are the same for any number
+    (`metrics.stats.audit.AuditBudget.charge`); only the time differs."""
+    settings = resources_from_env() if resources is None else resources
+    if settings.threads is not None:
+        return settings.threads
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def apply_resources(

@@ -58,6 +58,7 @@ from metrics.db import RESULT_COLUMNS, set_meta
 from metrics.errors import DisclosureError, MatavlaError
 from metrics.extracts.coverage import COVERED_MONTHS, coverage_prints, write_covered_months
 from metrics.extracts.declared_tables import ensure_declared_tables
+from metrics.resources import audit_threads
 from metrics.stats.audit import AuditBudget, AuditResult
 from metrics.stats.intervals import rate_interval, wilson_interval
 from metrics.stats.means import clustered_mean_interval, mean_interval
@@ -246,7 +247,8 @@ def _protect_on_the_ladder(
     setting = audit_budgets(catalogue)
     lan = int(df.loc[df["area_level"] == "lan", "area_code"].nunique())
     budgets = per_lan(setting, lan)
-    budget = AuditBudget(budgets.rungs)
+    threads = audit_threads()  # components solved side by side: the same cells, sooner
+    budget = AuditBudget(budgets.rungs, workers=threads)
     rungs = LAST_RUNG + 1 if exact_audit and plan is not None else 1
     tried: npt.NDArray[np.bool_] | None = None
     rule_cells = gone  # what the catalogue's rule (rung 0) withholds
@@ -296,7 +298,7 @@ def _protect_on_the_ladder(
                 continue
         if last:
             spent_before = budget.spent
-            budget = AuditBudget(budgets.last_rung)
+            budget = AuditBudget(budgets.last_rung, workers=threads)
         tried = gone
         try:
             final, audit = protect_rung(rung)
@@ -329,7 +331,7 @@ def _protect_on_the_ladder(
     if not np.array_equal(fallback, gone):
         gone = fallback
         spent_before += budget.spent
-        budget = AuditBudget(budgets.last_rung)
+        budget = AuditBudget(budgets.last_rung, workers=threads)
         final, audit = protect_rung(FALLBACK_RUNG)  # its DisclosureError refuses the indicator
         if not audit.timed_out:
             return final, audit, gone

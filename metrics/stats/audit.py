@@ -20,10 +20,12 @@ of LPs, and only the rest get their own min and max.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import highspy
 import numpy as np
@@ -114,12 +116,28 @@ class AuditBudget:
 
     iterations: int
     spent: int = 0
+    workers: int = 1
+    """Threads the components' LPs may be solved on at once (HiGHS lets go of the GIL while it
+    solves). What is published does not depend on it: see `charge`."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def left(self) -> int:
-        return max(self.iterations - self.spent, 0)
+        with self._lock:
+            return max(self.iterations - self.spent, 0)
 
-    def charge(self, iterations: int) -> None:
-        self.spent += max(int(iterations), 1)
+    def charge(self, iterations: int) -> bool:
+        """Charge an LP's iterations (at least 1); True when that exceeds the budget, which is
+        then spent to its last iteration and never past it.
+
+        Whether the budget is exceeded depends only on the sum of all the iterations charged,
+        not on their order, so components solved side by side run out of it exactly when the
+        same components one after another would: each LP's iterations are a function of its
+        component alone, and an LP stopped at its limit (`left() + 1` when it started) has used
+        more than the budget had left even before the others charged theirs."""
+        with self._lock:
+            total = self.spent + max(int(iterations), 1)
+            self.spent = min(total, self.iterations)
+            return total > self.iterations
 
 
 @dataclass
@@ -345,6 +363,7 @@ def audit(
     if feasible is not None:
         point = np.concatenate([np.asarray(v, dtype=np.float64) for v in feasible])
 
+    jobs: list[tuple[Any, ...]] = []
     for component in np.unique(labels[targets]):
         members = variables[var_bounds[component] : var_bounds[component + 1]]
         position[members] = np.arange(members.size)
@@ -355,35 +374,71 @@ def audit(
         )
         pairs = [(position[v], position[v + n]) for v in members if v < n and coupled[v]]
         result.components += 1
-        _audit_component(
-            members,
-            a_eq,
-            rhs[eq_rows],
-            pairs,
-            lower_bound[members],
-            required[members],
-            targets[members],
-            max(scales),
-            n,
-            quantities,
-            result,
-            exact,
-            None if point is None else point[members],
-            lp_budget,
-            (outer_high - outer_low)[members],
-            (zero_ok & (outer_high <= ZERO))[members],
-            zero_ok[members],
-            budget,
-            small[members],
-            publishable[members],
-            outer_small[members],
+        jobs.append(
+            (
+                members,
+                a_eq,
+                rhs[eq_rows],
+                pairs,
+                lower_bound[members],
+                required[members],
+                targets[members],
+                max(scales),
+                n,
+                quantities,
+                exact,
+                None if point is None else point[members],
+                lp_budget,
+                (outer_high - outer_low)[members],
+                (zero_ok & (outer_high <= ZERO))[members],
+                zero_ok[members],
+                budget,
+                small[members],
+                publishable[members],
+                outer_small[members],
+            )
         )
+    _audit_components(jobs, result, 1 if budget is None else budget.workers)
     result.findings.sort(key=lambda f: (f.cell, f.quantity))
     result.seconds = time.perf_counter() - started
     return result
 
 
+def _audit_components(jobs: list[tuple[Any, ...]], result: AuditResult, workers: int) -> None:
+    """Run `_audit_component` on each job (its arguments after `result`, which gets what they find).
+
+    With `workers` > 1 the components are solved side by side, the largest first, each into a
+    result of its own, added up after: what they find and the work they are charged for are
+    the same in any order (`AuditBudget.charge`). The first to run out of the budget stops the
+    others at their next LP (the budget has nothing left), and its `AuditBudgetSpent` is raised."""
+
+    def run(job: tuple[Any, ...], into: AuditResult) -> AuditResult:
+        _audit_component(into, *job)
+        return into
+
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            run(job, result)
+        return
+    largest_first = sorted(jobs, key=lambda job: -job[0].size)
+    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="lp-audit") as pool:
+        futures = [pool.submit(run, job, AuditResult(result.cells, result.hidden)) for job in largest_first]
+        _, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in pending:  # one failed: the components not yet started need not start
+            future.cancel()
+    # Leaving the pool waited for those already running: they stop at their next LP.
+    for future in futures:
+        if not future.cancelled() and (error := future.exception()) is not None:
+            raise error
+    for future in futures:
+        part = future.result()
+        result.findings.extend(part.findings)
+        result.lps += part.lps
+        result.iterations += part.iterations
+
+
 def _audit_component(
+    result: AuditResult,
     members: npt.NDArray[np.intp],
     a_eq: sp.csr_matrix,
     b_eq: FloatArray,
@@ -394,7 +449,6 @@ def _audit_component(
     scale: float,
     n: int,
     quantities: tuple[Quantity, Quantity],
-    result: AuditResult,
     exact: bool,
     feasible: FloatArray | None,
     lp_budget: int | None,
@@ -455,9 +509,8 @@ def _audit_component(
         result.iterations += iterations
         status = highs.getModelStatus()
         if budget is not None:
-            over = status == highspy.HighsModelStatus.kIterationLimit or iterations > left
-            budget.charge(min(iterations, left))  # never past the budget, even by the extra one
-            if over:
+            over = budget.charge(iterations)  # never past the budget, even by the extra one
+            if over or status == highspy.HighsModelStatus.kIterationLimit:
                 raise AuditBudgetSpent
         if status != highspy.HighsModelStatus.kOptimal:
             return None

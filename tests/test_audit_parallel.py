@@ -128,3 +128,28 @@ def test_compute_solves_on_matavla_threads_else_every_core(monkeypatch):
     assert audit_threads() == 3
     monkeypatch.delenv("MATAVLA_THREADS")
     assert audit_threads() == len(os.sched_getaffinity(0))
+
+
+def test_ctrl_c_stops_a_parallel_audit_without_solving_every_queued_component(monkeypatch):
+    # Six components on two threads, each taking 0.3 s. Ctrl-C arrives while compute waits for
+    # the first two: the four still queued must not start, or the user waits for all of them.
+    started: list[int] = []
+    first_running = threading.Event()
+    real = audit_module._audit_component
+
+    def slow(*args):
+        started.append(1)
+        first_running.set()
+        threading.Event().wait(0.3)
+        return real(*args)
+
+    def interrupted_wait(futures, return_when):
+        first_running.wait(10)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(audit_module, "_audit_component", slow)
+    monkeypatch.setattr(audit_module, "wait", interrupted_wait)
+    with pytest.raises(KeyboardInterrupt):
+        run(chains([6] * 6), AuditBudget(10**9, workers=2))
+    threading.Event().wait(1.0)  # long enough for the queue to be emptied had it not been cancelled
+    assert len(started) <= 2

@@ -421,12 +421,19 @@ def _audit_components(jobs: list[tuple[Any, ...]], result: AuditResult, workers:
             run(job, result)
         return
     largest_first = sorted(jobs, key=lambda job: -job[0].size)
-    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="lp-audit") as pool:
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="lp-audit")
+    try:
         futures = [pool.submit(run, job, AuditResult(result.cells, result.hidden)) for job in largest_first]
         _, pending = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in pending:  # one failed: the components not yet started need not start
-            future.cancel()
-    # Leaving the pool waited for those already running: they stop at their next LP.
+    except BaseException:
+        # Ctrl-C (or any error in this thread) while waiting: the queued components must not
+        # start, or the user waits for every one of them; those running end with their LP.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    for future in pending:  # one failed: the components not yet started need not start
+        future.cancel()
+    # Waiting for those already running: they stop at their next LP (the budget has nothing left).
+    pool.shutdown(wait=True)
     for future in futures:
         if not future.cancelled() and (error := future.exception()) is not None:
             raise error

@@ -114,9 +114,9 @@ def test_the_components_really_run_at_the_same_time(monkeypatch):
     barrier = threading.Barrier(2, timeout=30)
     real = audit_module._audit_component
 
-    def meeting(*args):
+    def meeting(*args, **kwargs):
         barrier.wait()
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(audit_module, "_audit_component", meeting)
     result = run(chains([12, 12]), AuditBudget(10**9, workers=2))
@@ -137,11 +137,11 @@ def test_ctrl_c_stops_a_parallel_audit_without_solving_every_queued_component(mo
     first_running = threading.Event()
     real = audit_module._audit_component
 
-    def slow(*args):
+    def slow(*args, **kwargs):
         started.append(1)
         first_running.set()
         threading.Event().wait(0.3)
-        return real(*args)
+        return real(*args, **kwargs)
 
     def interrupted_wait(futures, return_when):
         first_running.wait(10)

@@ -363,7 +363,7 @@ def audit(
     if feasible is not None:
         point = np.concatenate([np.asarray(v, dtype=np.float64) for v in feasible])
 
-    jobs: list[tuple[Any, ...]] = []
+    jobs: list[dict[str, Any]] = []  # each `_audit_component`'s arguments after `result`
     for component in np.unique(labels[targets]):
         members = variables[var_bounds[component] : var_bounds[component + 1]]
         position[members] = np.arange(members.size)
@@ -375,27 +375,27 @@ def audit(
         pairs = [(position[v], position[v + n]) for v in members if v < n and coupled[v]]
         result.components += 1
         jobs.append(
-            (
-                members,
-                a_eq,
-                rhs[eq_rows],
-                pairs,
-                lower_bound[members],
-                required[members],
-                targets[members],
-                max(scales),
-                n,
-                quantities,
-                exact,
-                None if point is None else point[members],
-                lp_budget,
-                (outer_high - outer_low)[members],
-                (zero_ok & (outer_high <= ZERO))[members],
-                zero_ok[members],
-                budget,
-                small[members],
-                publishable[members],
-                outer_small[members],
+            dict(
+                members=members,
+                a_eq=a_eq,
+                b_eq=rhs[eq_rows],
+                pairs=pairs,
+                lower=lower_bound[members],
+                required=required[members],
+                is_target=targets[members],
+                scale=max(scales),
+                n=n,
+                quantities=quantities,
+                exact=exact,
+                feasible=None if point is None else point[members],
+                lp_budget=lp_budget,
+                outer_width=(outer_high - outer_low)[members],
+                pinned_zero=(zero_ok & (outer_high <= ZERO))[members],
+                zero_ok=zero_ok[members],
+                budget=budget,
+                small=small[members],
+                publishable=publishable[members],
+                outer_small=outer_small[members],
             )
         )
     _audit_components(jobs, result, 1 if budget is None else budget.workers)
@@ -404,7 +404,7 @@ def audit(
     return result
 
 
-def _audit_components(jobs: list[tuple[Any, ...]], result: AuditResult, workers: int) -> None:
+def _audit_components(jobs: list[dict[str, Any]], result: AuditResult, workers: int) -> None:
     """Run `_audit_component` on each job (its arguments after `result`, which gets what they find).
 
     With `workers` > 1 the components are solved side by side, the largest first, each into a
@@ -412,15 +412,15 @@ def _audit_components(jobs: list[tuple[Any, ...]], result: AuditResult, workers:
     the same in any order (`AuditBudget.charge`). The first to run out of the budget stops the
     others at their next LP (the budget has nothing left), and its `AuditBudgetSpent` is raised."""
 
-    def run(job: tuple[Any, ...], into: AuditResult) -> AuditResult:
-        _audit_component(into, *job)
+    def run(job: dict[str, Any], into: AuditResult) -> AuditResult:
+        _audit_component(into, **job)
         return into
 
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             run(job, result)
         return
-    largest_first = sorted(jobs, key=lambda job: -job[0].size)
+    largest_first = sorted(jobs, key=lambda job: -job["members"].size)
     pool = ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="lp-audit")
     try:
         futures = [pool.submit(run, job, AuditResult(result.cells, result.hidden)) for job in largest_first]

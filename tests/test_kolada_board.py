@@ -8,6 +8,7 @@ The län's own values come from tests/test_dashboard_data.py's fixture (Österg�
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -141,7 +142,16 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
     """The section in headless Chromium: the line, the chart, and no serious axe-core violation."""
 
     from metrics.dashboard.server import create_app
-    from tests.test_accessibility import AXE, BLOCKING, RUN_AXE, WAIT, describe, wait_for_grids
+    from tests.test_accessibility import (
+        AXE,
+        BLOCKING,
+        QUIET,
+        RUN_AXE,
+        SETTLED,
+        WAIT,
+        describe,
+        wait_for_grids,
+    )
 
     if not AXE.is_file():
         pytest.skip(f"axe-core is not installed ({AXE}): run `npm ci`")
@@ -174,9 +184,18 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
     driver.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
     driver.execute_script(AXE.read_text(encoding="utf-8"))
     driver.set_script_timeout(WAIT)
-    violations = driver.execute_async_script(RUN_AXE)
-    assert "error" not in violations, violations
-    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    # Opening the folded tables makes AG Grid draw its header anew (CI, 2026-12-06: header rows
+    # without cells while axe read them): read once the page is still, and again after a second
+    # if it is not yet; a real violation is there every time.
+    for _ in range(3):
+        driver.execute_async_script(SETTLED, QUIET)
+        wait_for_grids(driver, at_least_one=True)
+        violations = driver.execute_async_script(RUN_AXE)
+        assert "error" not in violations, violations
+        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        if not blocking:
+            break
+        time.sleep(1)
     assert not blocking, describe(blocking)
 
 

@@ -8,7 +8,6 @@ The län's own values come from tests/test_dashboard_data.py's fixture (Österg�
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -144,12 +143,10 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
     from metrics.dashboard.server import create_app
     from tests.test_accessibility import (
         AXE,
-        BLOCKING,
-        QUIET,
-        RUN_AXE,
-        SETTLED,
         WAIT,
+        blocking_of,
         describe,
+        violations_once_still,
         wait_for_grids,
     )
 
@@ -185,17 +182,8 @@ def test_the_reference_is_drawn_in_a_browser_and_passes_axe(dash_duo: Any, tmp_p
     driver.execute_script(AXE.read_text(encoding="utf-8"))
     driver.set_script_timeout(WAIT)
     # Opening the folded tables makes AG Grid draw its header anew (CI, 2026-12-06: header rows
-    # without cells while axe read them): read once the page is still, and again after a second
-    # if it is not yet; a real violation is there every time.
-    for _ in range(3):
-        driver.execute_async_script(SETTLED, QUIET)
-        wait_for_grids(driver, at_least_one=True)
-        violations = driver.execute_async_script(RUN_AXE)
-        assert "error" not in violations, violations
-        blocking = [v for v in violations if v["impact"] in BLOCKING]
-        if not blocking:
-            break
-        time.sleep(1)
+    # without cells while axe read them): read once the page is still, as every page's check does.
+    blocking = blocking_of(violations_once_still(driver, "the Kolada reference", at_least_one=True))
     assert not blocking, describe(blocking)
 
 

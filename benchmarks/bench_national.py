@@ -11,6 +11,10 @@ is not run by default. Generating its demo takes about 18 min and 16 GB, importi
 18 min, and compute 4–5 min at 6 GB with `MATAVLA_MEMORY_LIMIT=6GB` (2 cores; README) — set
 `MATAVLA_MEMORY_LIMIT` and `--max-rss-gb` to what the machine has.
 
+All 21 län and 290 kommuner at real size is `--scales 1 --lan all --years 2024` (as `matavla demo
+--lan all`: 16 GB to generate; compute 530 s on two threads, docs/performance.md). Its files are
+imported with the coverage `matavla demo` declares, since one file then holds every region's rows.
+
 Every step runs in a child process of its own (this script with `--phase`), so its peak RSS is its
 own; the parent samples the child's RSS (psutil, every 0.1 s) and kills it above `--max-rss-gb`
 (reported as "killed"). The child's settings come from the environment as for `matavla`
@@ -135,8 +139,26 @@ KINDS = (
 
 
 def _years(text: str) -> list[int]:
-    first, _, last = text.partition("-")
-    return list(range(int(first), int(last or first) + 1))
+    from metrics.demo.pipeline import parse_years
+
+    return parse_years(text)
+
+
+def _lan(text: str) -> list[str]:
+    """`--lan` as `matavla demo` reads it: '05,23', or 'all' for the 21 län and 290 kommuner."""
+    from metrics.demo.pipeline import parse_lan
+
+    return parse_lan(text)
+
+
+def _covers(args: argparse.Namespace) -> Any:
+    """What the demo's files cover, declared as `matavla demo` declares it on import: beyond
+    Östergötland and Jämtland one file holds many regions' rows, and the default rule would take
+    the smaller län for visitors (their kommuner 'saknas', riket never computed)."""
+    from metrics.demo.pipeline import demo_covers
+    from metrics.extracts.coverage import Covers
+
+    return Covers(demo_covers(_lan(args.lan)))
 
 
 def _peak_rss_mb() -> float:
@@ -152,7 +174,7 @@ def phase_generate(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from metrics.demo.generate import generate_demo
 
     started = time.perf_counter()
-    paths = generate_demo(work / "files", lan=args.lan.split(","), years=_years(args.years), scale=args.scale)
+    paths = generate_demo(work / "files", lan=_lan(args.lan), years=_years(args.years), scale=args.scale)
     seconds = time.perf_counter() - started
     size = sum(p.stat().st_size for p in paths)
     return {"seconds": seconds, "files": len(paths), "mb": size / 1e6}
@@ -169,11 +191,11 @@ def phase_import_csv(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     contacts = [p for p in paths if p.name.startswith("contacts_")]
     con = connect(db)
     started = time.perf_counter()
-    reports = import_paths(con, contacts)
+    reports = import_paths(con, contacts, covers=_covers(args))
     contacts_s = time.perf_counter() - started
     rows = sum(r.rows_read for r in reports)
     started = time.perf_counter()
-    others = import_paths(con, [p for p in paths if p not in contacts])
+    others = import_paths(con, [p for p in paths if p not in contacts], covers=_covers(args))
     others_s = time.perf_counter() - started
     con.close()
     failed = [r.file for r in [*reports, *others] if r.status == "failed"]
@@ -194,7 +216,7 @@ def phase_to_parquet(work: Path, _args: argparse.Namespace) -> dict[str, Any]:
     return {"seconds": 0.0}
 
 
-def phase_import_parquet(work: Path, _args: argparse.Namespace) -> dict[str, Any]:
+def phase_import_parquet(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from metrics.db import connect
     from metrics.extracts.importer import import_paths
 
@@ -203,7 +225,7 @@ def phase_import_parquet(work: Path, _args: argparse.Namespace) -> dict[str, Any
         old.unlink() if old.is_file() else shutil.rmtree(old)
     con = connect(db)
     started = time.perf_counter()
-    reports = import_paths(con, sorted((work / "parquet").glob("contacts_*.parquet")))
+    reports = import_paths(con, sorted((work / "parquet").glob("contacts_*.parquet")), covers=_covers(args))
     seconds = time.perf_counter() - started
     con.close()
     failed = [f"{r.file}: {r.error}" for r in reports if r.status == "failed"]

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
+import textwrap
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +24,8 @@ import pytest
 from metrics.resources import audit_threads
 from metrics.stats import audit as audit_module
 from metrics.stats.audit import AuditBudget, AuditBudgetSpent, Quantity, audit
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def chains(sizes: list[int], pinned: int | None = None) -> tuple[np.ndarray, Quantity, Quantity]:
@@ -144,7 +151,7 @@ def test_ctrl_c_stops_a_parallel_audit_without_solving_every_queued_component(mo
         return real(*args, **kwargs)
 
     def interrupted_wait(futures, return_when):
-        first_running.wait(10)
+        assert first_running.wait(10), "no component started"
         raise KeyboardInterrupt
 
     monkeypatch.setattr(audit_module, "_audit_component", slow)
@@ -152,4 +159,99 @@ def test_ctrl_c_stops_a_parallel_audit_without_solving_every_queued_component(mo
     with pytest.raises(KeyboardInterrupt):
         run(chains([6] * 6), AuditBudget(10**9, workers=2))
     threading.Event().wait(1.0)  # long enough for the queue to be emptied had it not been cancelled
-    assert len(started) <= 2
+    assert 1 <= len(started) <= 2
+
+
+class SlowHighs:
+    """A real HiGHS instance whose every LP takes `seconds` longer; notes when each LP starts."""
+
+    def __init__(self, real, seconds: float, log: list[float]) -> None:
+        self._real, self._seconds, self._log = real, seconds, log
+
+    def run(self):
+        self._log.append(time.monotonic())
+        time.sleep(self._seconds)
+        return self._real.run()
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+def test_after_ctrl_c_the_running_components_start_no_new_lp(monkeypatch):
+    # Review 19: a chain component needs four LPs. At 0.25 s each, the two components running
+    # when Ctrl-C comes end with their current LP; before, they went on to solve the other
+    # three each, and the process could not exit until they had (the pool's threads are joined
+    # at exit).
+    log: list[float] = []
+    real_solver = audit_module._solver
+    monkeypatch.setattr(audit_module, "_solver", lambda: SlowHighs(real_solver(), 0.25, log))
+
+    def interrupted_wait(futures, return_when):
+        while not log:
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(audit_module, "wait", interrupted_wait)
+    with pytest.raises(KeyboardInterrupt):
+        run(chains([6] * 6), AuditBudget(10**9, workers=2))
+    interrupted = time.monotonic()
+    time.sleep(2.5)  # the three LPs left in each running component, and then some
+    assert [t for t in log if t > interrupted] == []
+
+
+def test_a_real_sigint_ends_the_process_after_the_current_lp():
+    # The user's Ctrl-C, end to end: each LP takes 1.5 s; the process must exit after the LP
+    # running when the signal came (≈ 1.5 s), not after the running components' other LPs
+    # (≈ 4.5 s more, as before).
+    script = textwrap.dedent(
+        """
+        import os, signal, sys, threading, time
+        sys.path.insert(0, "tests")
+        from test_audit_parallel import SlowHighs, chains, run
+        from metrics.stats import audit as audit_module
+        from metrics.stats.audit import AuditBudget
+
+        log = []
+        real = audit_module._solver
+        audit_module._solver = lambda: SlowHighs(real(), 1.5, log)
+
+        def interrupt():
+            while not log:
+                time.sleep(0.01)
+            time.sleep(0.1)
+            print("SIGINT", time.monotonic(), flush=True)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        threading.Thread(target=interrupt, daemon=True).start()
+        try:
+            run(chains([6] * 6), AuditBudget(10**9, workers=2))
+        except KeyboardInterrupt:
+            sys.exit(130)
+        """
+    )
+    command = [sys.executable, "-c", script]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
+    exited = time.monotonic()
+    assert done.returncode == 130, done.stderr[-2000:]
+    signalled = float(done.stdout.split()[-1])
+    assert exited - signalled < 3.5
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_real_error_is_raised_even_when_another_component_runs_out_of_the_budget(monkeypatch, workers):
+    # Review 19: the smallest component hits an error that is not the budget's (HiGHS refusing
+    # a model, say) and the largest runs out of the budget. On one thread the error is raised
+    # as it happens. On two, the futures were read largest first, so the budget's exception was
+    # raised and compute published the fallback over a crash it never showed.
+    real = audit_module._audit_component
+
+    def failing(result, **job):
+        if job["members"].size == 6:  # chain 0: 3 hidden parts, numerator and denominator
+            raise RuntimeError("HiGHS refused the model")
+        if job["members"].size > 20:
+            raise AuditBudgetSpent
+        return real(result, **job)
+
+    monkeypatch.setattr(audit_module, "_audit_component", failing)
+    with pytest.raises(RuntimeError):
+        run(chains([6, 40, 8]), AuditBudget(10**9, workers=workers))

@@ -99,6 +99,10 @@ class Finding:
         return self.width <= self.required * 1e-3 or self.width == 0
 
 
+class _Stopped(Exception):
+    """Another component failed, or Ctrl-C: this one stops before its next LP."""
+
+
 class AuditBudgetSpent(Exception):
     """The exact audit ran out of its work budget (`AuditBudget`); nothing it found so far counts."""
 
@@ -412,8 +416,13 @@ def _audit_components(jobs: list[dict[str, Any]], result: AuditResult, workers: 
     the same in any order (`AuditBudget.charge`). The first to run out of the budget stops the
     others at their next LP (the budget has nothing left), and its `AuditBudgetSpent` is raised."""
 
+    # Set once compute stops waiting (all done, one failed, or Ctrl-C): the components still
+    # running raise `_Stopped` before their next LP. The pool's threads are joined when the
+    # interpreter exits, so without it a Ctrl-C left the process solving them to the end.
+    stop = threading.Event()
+
     def run(job: dict[str, Any], into: AuditResult) -> AuditResult:
-        _audit_component(into, **job)
+        _audit_component(into, **job, stop=stop)
         return into
 
     if workers <= 1 or len(jobs) <= 1:
@@ -424,19 +433,22 @@ def _audit_components(jobs: list[dict[str, Any]], result: AuditResult, workers: 
     pool = ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="lp-audit")
     try:
         futures = [pool.submit(run, job, AuditResult(result.cells, result.hidden)) for job in largest_first]
-        _, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        wait(futures, return_when=FIRST_EXCEPTION)
     except BaseException:
         # Ctrl-C (or any error in this thread) while waiting: the queued components must not
-        # start, or the user waits for every one of them; those running end with their LP.
+        # start, and those running end with their current LP.
+        stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    for future in pending:  # one failed: the components not yet started need not start
-        future.cancel()
-    # Waiting for those already running: they stop at their next LP (the budget has nothing left).
-    pool.shutdown(wait=True)
-    for future in futures:
-        if not future.cancelled() and (error := future.exception()) is not None:
-            raise error
+    stop.set()
+    pool.shutdown(wait=True, cancel_futures=True)
+    errors = [e for f in futures if not f.cancelled() and (e := f.exception()) is not None]
+    # A real error (HiGHS refusing a model …) before the budget's: on one thread it would have
+    # reached compute as it happened, and compute must not publish a fallback over it.
+    real = [e for e in errors if not isinstance(e, (_Stopped, AuditBudgetSpent))]
+    spent = [e for e in errors if isinstance(e, AuditBudgetSpent)]
+    if real or spent:
+        raise (real or spent)[0]
     for future in futures:
         part = future.result()
         result.findings.extend(part.findings)
@@ -466,6 +478,7 @@ def _audit_component(
     small: BoolArray,
     publishable: FloatArray,
     outer_small: BoolArray,
+    stop: threading.Event | None = None,
 ) -> None:
     """Feasible intervals of one component's target variables; failures go into `result`.
 
@@ -499,6 +512,8 @@ def _audit_component(
 
     def solve(objective: FloatArray, on: _core._Highs | None = None) -> FloatArray | None:
         highs = solver if on is None else on
+        if stop is not None and stop.is_set():
+            raise _Stopped
         left = 0
         if budget is not None:
             left = budget.left()

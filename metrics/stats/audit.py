@@ -434,17 +434,19 @@ def _audit_components(jobs: list[dict[str, Any]], result: AuditResult, workers: 
     try:
         futures = [pool.submit(run, job, AuditResult(result.cells, result.hidden)) for job in largest_first]
         wait(futures, return_when=FIRST_EXCEPTION)
+        stop.set()  # inside the try: a Ctrl-C just after `wait` must not skip it
     except BaseException:
         # Ctrl-C (or any error in this thread) while waiting: the queued components must not
         # start, and those running end with their current LP.
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    stop.set()
     pool.shutdown(wait=True, cancel_futures=True)
     errors = [e for f in futures if not f.cancelled() and (e := f.exception()) is not None]
-    # A real error (HiGHS refusing a model …) before the budget's: on one thread it would have
-    # reached compute as it happened, and compute must not publish a fallback over it.
+    # A real error (HiGHS refusing a model …) that has happened is raised before the budget's:
+    # compute must not publish a fallback over it. One in a component that was stopped or
+    # never started is not seen, on any number of threads (on one, the components after the
+    # one that spent the budget do not run).
     real = [e for e in errors if not isinstance(e, (_Stopped, AuditBudgetSpent))]
     spent = [e for e in errors if isinstance(e, AuditBudgetSpent)]
     if real or spent:

@@ -102,7 +102,8 @@ def test_the_board_says_which_comparison_method_colours_it(dashboard: Any) -> No
     titles = [text(t) for t in dashboard.find_elements(".kpi-title")]
     assert "SÄKER FÖRSÄMRING" in [t.upper() for t in titles]
     values = [text(v) for v in dashboard.find_elements(".kpi-value")]
-    assert all(re.fullmatch(r"\d+ av \d+", v) for v in values), values
+    count = r"\d{1,3}(?:[ \u00a0]\d{3})*"  # '1 788': a thousands space, as everywhere in the UI
+    assert all(re.fullmatch(f"{count} av {count}", v) for v in values), values
 
 
 def test_a_value_is_rounded_alike_on_the_board_and_the_kommun_page(dashboard: Any) -> None:

@@ -11,6 +11,7 @@ import pytest
 from metrics.dashboard.logic.format import (
     MINUS,
     NBSP,
+    count_text,
     format_change,
     format_compact,
     format_date,
@@ -102,3 +103,9 @@ def test_an_indicator_value_is_rounded_alike_in_cells_and_on_the_kommun_page() -
     assert format_value(1963.14, 1, "per 1 000 invånare") == f"1{NBSP}963{NBSP}per 1 000 invånare"
     assert format_value(45.26, 1, "%") == f"45,3{NBSP}%" and format_compact(45.26, 1) == "45,3"
     assert format_interval(1950.4, 1975.6, 1) == f"1{NBSP}950–1{NBSP}976"
+
+
+def test_a_headline_count_has_a_thousands_space_and_nothing_to_count_is_a_dash() -> None:
+    assert count_text(99, 1788) == "99 av 1\u00a0788"  # was "99 av 1788" on Länsöversikt
+    assert count_text(0, 2) == "0 av 2"
+    assert count_text(0, 0) == "–"  # a database with one year: no change could be tested

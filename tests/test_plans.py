@@ -766,3 +766,26 @@ def test_a_lan_without_a_plan_file_sees_every_indicator_under_alla_indikatorer(t
     assert fallback is not None and fallback.fallback
     assert [n.title for _, n in fallback.walk()] == ["Alla indikatorer"]
     assert fallback.indicator_ids == ("fast_lakarkontakt", "digitala")
+
+
+def test_lansoversikts_change_cards_say_dash_when_there_is_no_earlier_year(tmp_path: Path) -> None:
+    # Two years (RESULTS): fast_lakarkontakt and akutbesok_75 improve for certain, sip_delaktighet
+    # holds – 2 of 3 tested, 0 of 3 worse. One year only: nothing could be tested, and the cards
+    # read "0 av 0 … sedan 2023", as if a change had been tested and none found (seen on the
+    # national demo, 2024 only); now "–", as on Planen.
+    from metrics.dashboard.server import create_app
+
+    def cards(rows: list[tuple[Any, ...]], name: str) -> tuple[str, str]:
+        folder = tmp_path / name
+        folder.mkdir()
+        app = create_app(
+            db_path=build_results(folder / "results.duckdb", rows), catalog_path=with_plan(folder, "05")
+        )
+        from metrics.dashboard.pages import lansoversikt
+
+        with app.server.test_request_context("/"):
+            board = texts(lansoversikt.render("05", "2024"))
+        return board[board.index("Säker förbättring") + 1], board[board.index("Säker försämring") + 1]
+
+    assert cards(RESULTS, "two") == ("2 av 3", "0 av 3")
+    assert cards([r for r in RESULTS if r[3] == "2024"], "one") == ("–", "–")

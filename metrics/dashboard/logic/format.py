@@ -82,6 +82,12 @@ def format_int(value: float | int | None) -> str:
     return format_number(value, 0)
 
 
+def count_text(count: int, of: int) -> str:
+    """'99 av 1 788' for a headline count; '–' when there was nothing to count ('0 av 0' reads
+    as a result, e.g. on a database with a single year, where no change can be tested)."""
+    return f"{format_int(count)} av {format_int(of)}" if of else "–"
+
+
 def unit_suffix(unit: str) -> str:
     """The unit as written after a number; an index (e.g. 'index 0–1') is written bare."""
     unit = unit.strip()

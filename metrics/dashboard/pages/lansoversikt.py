@@ -19,7 +19,7 @@ from metrics.dashboard.logic.comparison import (
     SUPPRESSED_CLASS,
 )
 from metrics.dashboard.logic.definition import definition_table_rows
-from metrics.dashboard.logic.format import NBSP, format_period
+from metrics.dashboard.logic.format import NBSP, count_text, format_int, format_period
 from metrics.dashboard.logic.periods import previous_comparable
 from metrics.dashboard.logic.plan import plan_of
 from metrics.dashboard.logic.urlstate import ViewState, build_query, page_state
@@ -103,13 +103,13 @@ def _summary(sections: list[BoardSection], period: str) -> html.Ul:
     since = f"sedan {format_period(previous)}" if previous else ""
     tested = f"indikatorer med testad förändring {since}".rstrip()
     items = [
-        ("Når målet", f"{met} av {len(with_target)}", "indikatorer som har ett mål", "neutral"),
-        ("Säker förbättring", f"{improved.count} av {improved.of}", tested, "good"),
-        ("Säker försämring", f"{worsened.count} av {worsened.of}", tested, "bad"),
+        ("Når målet", count_text(met, len(with_target)), "indikatorer som har ett mål", "neutral"),
+        ("Säker förbättring", count_text(improved.count, improved.of), tested, "good"),
+        ("Säker försämring", count_text(worsened.count, worsened.of), tested, "bad"),
         (
             "Kommunvärden sämre än länet",
-            f"{worse} av {len(cells)}",
-            f"jämförda kommunvärden; {better} bättre",
+            count_text(worse, len(cells)),
+            f"jämförda kommunvärden; {format_int(better)} bättre",
             "neutral",
         ),
     ]

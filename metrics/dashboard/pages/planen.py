@@ -13,7 +13,7 @@ from metrics.catalogue.plan_model import Plan
 from metrics.dashboard.logic.board import board_rows
 from metrics.dashboard.logic.choices import lan_name
 from metrics.dashboard.logic.definition import definition_table_rows
-from metrics.dashboard.logic.format import format_period
+from metrics.dashboard.logic.format import count_text, format_period
 from metrics.dashboard.logic.periods import previous_comparable
 from metrics.dashboard.logic.plan import AreaStatus, StandOut, plan_of, plan_status
 from metrics.dashboard.logic.urlstate import (
@@ -63,10 +63,6 @@ def _indicator_href(indicator: str, lan: str, period: str) -> str:
 
 def _kommun_href(code: str, lan: str, period: str) -> str:
     return dash.get_relative_path(f"/kommun/{code}") + build_query(lan=lan, period=period)
-
-
-def count_text(count: int, of: int) -> str:
-    return f"{count} av {of}" if of else "–"
 
 
 def stand_out_text(items: tuple[StandOut, ...]) -> str:

@@ -189,13 +189,14 @@ def phase_import_csv(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         old.unlink() if old.is_file() else shutil.rmtree(old)
     paths = sorted((work / "files").iterdir())
     contacts = [p for p in paths if p.name.startswith("contacts_")]
+    covers = _covers(args)
     con = connect(db)
     started = time.perf_counter()
-    reports = import_paths(con, contacts, covers=_covers(args))
+    reports = import_paths(con, contacts, covers=covers)
     contacts_s = time.perf_counter() - started
     rows = sum(r.rows_read for r in reports)
     started = time.perf_counter()
-    others = import_paths(con, [p for p in paths if p not in contacts], covers=_covers(args))
+    others = import_paths(con, [p for p in paths if p not in contacts], covers=covers)
     others_s = time.perf_counter() - started
     con.close()
     failed = [r.file for r in [*reports, *others] if r.status == "failed"]

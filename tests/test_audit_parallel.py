@@ -163,13 +163,14 @@ def test_ctrl_c_stops_a_parallel_audit_without_solving_every_queued_component(mo
 
 
 class SlowHighs:
-    """A real HiGHS instance whose every LP takes `seconds` longer; notes when each LP starts."""
+    """A real HiGHS instance whose every LP takes `seconds` longer; notes when each LP starts,
+    and on which thread."""
 
-    def __init__(self, real, seconds: float, log: list[float]) -> None:
+    def __init__(self, real, seconds: float, log: list[tuple[float, str]]) -> None:
         self._real, self._seconds, self._log = real, seconds, log
 
     def run(self):
-        self._log.append(time.monotonic())
+        self._log.append((time.monotonic(), threading.current_thread().name))
         time.sleep(self._seconds)
         return self._real.run()
 
@@ -183,15 +184,8 @@ def test_after_ctrl_c_each_running_component_starts_at_most_the_lp_it_was_about_
     # may still start one); before, each went on to solve the rest of its component, and the
     # process could not exit until they had (the pool's threads are joined at exit).
     log: list[tuple[float, str]] = []
-
-    class Logged(SlowHighs):
-        def run(self):
-            log.append((time.monotonic(), threading.current_thread().name))
-            time.sleep(self._seconds)
-            return self._real.run()
-
     real_solver = audit_module._solver
-    monkeypatch.setattr(audit_module, "_solver", lambda: Logged(real_solver(), 0.25, []))
+    monkeypatch.setattr(audit_module, "_solver", lambda: SlowHighs(real_solver(), 0.25, log))
     raised: list[float] = []
 
     def interrupted_wait(futures, return_when):

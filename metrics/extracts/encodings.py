@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import pyarrow as pa
+
 from metrics.errors import ExtractError
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -45,8 +48,10 @@ def decode_to_utf8(name: str, data: bytes, line_offset: int = 0) -> tuple[bytes,
         data = data[len(UTF8_BOM) :]
     if data.isascii():  # valid UTF-8 too; a scan without decoding (no copy of the piece as text)
         return data, None
+    if is_utf8(data):
+        return data, None
     try:
-        data.decode("utf-8")  # only to validate; about 0.1 s per 100 MB
+        data.decode("utf-8")  # where the first byte that is not UTF-8 is
         return data, None
     except UnicodeDecodeError as exc:
         first_bad = exc.start
@@ -85,6 +90,20 @@ def decode_to_utf8(name: str, data: bytes, line_offset: int = 0) -> tuple[bytes,
             row=line_of(data, first_bad) + line_offset,
         ) from None
     return text.encode("utf-8"), "teckenkodning Windows-1252 (omkodad till UTF-8)"
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether `data` is valid UTF-8, by Arrow's vectorised check: a fifth of the time of decoding
+    it to validate (0.01 against 0.05 s for a piece of 64 MB), without a copy as text. Arrow refuses
+    what Python's strict decoder refuses: overlong forms, surrogates, code points past U+10FFFF and
+    cut-off sequences (tests/test_import_encodings.py holds the cases)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _looks_like_utf16(head: bytes) -> bool:

@@ -817,6 +817,47 @@ def test_trimming_a_sliced_table_looks_at_the_slices_own_values():
     assert trimmed.column("c0").to_pylist() == ["b", "c"]
 
 
+# Every Unicode space Arrow trims, at either end, after or before a Swedish letter.
+UNICODE_SPACES = ["\u00a0", "\u0085", "\u1680", "\u2003", "\u2009", "\u202f", "\u205f", "\u3000"]
+
+
+@pytest.mark.parametrize("space", UNICODE_SPACES, ids=[f"U+{ord(s):04X}" for s in UNICODE_SPACES])
+def test_a_unicode_space_next_to_a_swedish_letter_is_trimmed_at_either_end(space):
+    table = pa.table({"c0": ["Åby", f"Lindö{space}", f"{space}Åby", "x"], ROW: pa.array([1, 2, 3, 4])})
+
+    assert trim_table(table).column("c0").to_pylist() == ["Åby", "Lindö", "Åby", "x"]
+
+
+def test_names_that_begin_or_end_with_a_swedish_letter_are_not_copied_to_be_trimmed():
+    # Trimming copies the whole column; a name like 'Läkarhuset Lindö' has nothing to trim.
+    names = pa.chunked_array([["Läkarhuset Lindö", "Åby vårdcentral", "Vårdcentralen Väst", "é"]])
+    table = pa.table({"c0": names, ROW: pa.array([1, 2, 3, 4])})
+
+    trimmed = trim_table(table).column("c0")
+
+    assert trimmed.to_pylist() == names.to_pylist()
+    assert trimmed.chunk(0).buffers()[2].address == names.chunk(0).buffers()[2].address  # not copied
+
+
+def test_a_row_is_empty_only_when_every_cell_is_nothing_null_or_a_null_word():
+    from metrics.extracts.normalise import ColumnMap, empty_rows
+
+    # rows: all words, all nothing, a value in the last column, nulls (Parquet, Excel), one value
+    table = pa.table(
+        {
+            "c0": ["NULL", "", "", None, "NA", "x"],
+            "c1": ["null", "", "", None, None, ""],
+            "c2": ["NA", "", "7", None, "", ""],
+            ROW: pa.array(range(2, 8), pa.int64()),
+        }
+    )
+    columns = ColumnMap(sources={}, all_ids=("c0", "c1", "c2"), kept=(), notes=())
+
+    assert empty_rows(table, columns) == 4
+    assert empty_rows(table.slice(2, 1), columns) == 0  # '7' in its last column
+    assert empty_rows(table.slice(5), columns) == 0  # a value in its first column
+
+
 def test_import_log_records_the_import(con, tmp_path):
     path = contacts_csv(tmp_path / "contacts.csv", {"contact_id": "C1"}, {"contact_id": "C2", "age": "-1"})
 

@@ -146,3 +146,73 @@ def test_pseudonyms_and_ids_that_merely_contain_digits_are_imported(con, tmp_pat
     report = import_file(con, path)
 
     assert (report.status, report.rows_accepted) == ("ok", 3)
+
+
+# --- columns whose values repeat: checked on their distinct values ------------------------------
+
+
+def _repeating_rows(n: int, changed: dict[int, dict[str, str]]) -> list[dict[str, str]]:
+    """`n` contacts at a handful of care units; row i (from 0) of `changed` with other values."""
+    units = ["Vårdcentralen Åby", "Läkarhuset Lindö", "VC Ekholmen"]
+    return [
+        {"contact_id": f"C{i}", "person_id": f"P{i}", "care_unit": units[i % 3], **changed.get(i, {})}
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("shape", [*SHAPES.values(), "pat 19121212-1212 vc"], ids=[*SHAPES, "among words"])
+def test_a_personnummer_among_many_repeated_care_units_fails_the_file_at_its_first_row(con, tmp_path, shape):
+    # 300 rows, 4 distinct care units: the column is checked on its distinct values, and the
+    # error must still name the first row that holds the value (file line = index + 2)
+    rows = _repeating_rows(300, {170: {"care_unit": shape}, 250: {"care_unit": shape}})
+    path = contacts_csv(tmp_path / "contacts_2024.csv", *rows)
+
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+
+    assert caught.value.row == 172
+    assert "care_unit" in str(caught.value)
+    assert_value_not_shown(str(caught.value))
+    assert_nothing_stored(con)
+
+
+def test_the_earliest_personnummer_is_named_whether_its_column_repeats_or_not(con, tmp_path):
+    rows = _repeating_rows(300, {200: {"care_unit": "19121212-1212"}, 90: {"person_id": "121212-1212"}})
+    path = contacts_csv(tmp_path / "contacts_2024.csv", *rows)
+
+    with pytest.raises(ExtractError) as caught:
+        import_file(con, path)
+
+    assert caught.value.row == 92
+    assert "person_id" in str(caught.value)
+
+
+def test_repeated_care_units_without_a_personnummer_are_imported(con, tmp_path):
+    rows = _repeating_rows(300, {7: {"care_unit": "VC 12 Norra hus 3-1234"}})
+    path = contacts_csv(tmp_path / "contacts_2024.csv", *rows)
+
+    report = import_file(con, path)
+
+    assert report.rows_accepted == 300
+    assert con.execute("SELECT count(DISTINCT care_unit) FROM contacts").fetchall() == [(4,)]
+
+
+def test_only_a_column_whose_values_repeat_is_checked_on_its_distinct_values():
+    import pyarrow as pa
+
+    from metrics.extracts.importer import _few_values
+
+    n = 1000
+    table = pa.table(
+        {
+            "ids": [f"C{i}" for i in range(n)],
+            "units": [f"VC {i % 7}" for i in range(n)],
+            # repeats in the first rows, not in the piece: its distinct values are not fewer
+            "late": ["x"] * 100 + [f"v{i}" for i in range(n - 100)],
+        }
+    )
+
+    few = _few_values(table, ["ids", "units", "late"])
+
+    assert sorted(few) == ["units"]
+    assert sorted(few["units"].to_pylist()) == [f"VC {i}" for i in range(7)]

@@ -736,6 +736,18 @@ def test_a_duplicate_key_within_a_file_rejects_the_later_rows(con, tmp_path):
     assert report.rejected_sample[1] == (5, "dubblett av nyckeln (contact_id): samma nyckel finns på rad 3")
 
 
+def test_keys_that_only_share_a_hash_are_no_duplicates(con, tmp_path, monkeypatch):
+    # Whether a key repeats is first told by hashes; two keys that share a hash (forced here: a
+    # hash of one bit) must then be compared as keys, and both rows imported.
+    monkeypatch.setattr("metrics.extracts.importer.KEY_HASH", "hash({}) % 2")
+    path = contacts_csv(tmp_path / "contacts.csv", *({"contact_id": f"C{i}"} for i in range(5)))
+
+    report = import_file(con, path)
+
+    assert (report.rows_accepted, report.rows_rejected) == (5, 0)
+    assert rows(con, "SELECT count(DISTINCT contact_id) FROM contacts") == [(5,)]
+
+
 def test_a_composite_key_repeated_in_other_spellings_rejects_each_later_row(con, tmp_path):
     # The key is compared typed: '580' is kommun 0580 and 'kvinna' is K, so lines 3 and 5
     # repeat line 2's key; line 4 differs in age. Each repeat names the first row, line 2.

@@ -84,6 +84,7 @@ REPEATED_KEYS = "_matavla_import_repeated_keys"
 REJECTED = "_matavla_import_rejected"
 INVALID = "_matavla_import_invalid_lines"
 SAMPLE_SIZE = 20
+KEY_HASH = "hash({})"  # of a file's keys, to tell cheaply that none repeats (see `_repeated_keys`)
 
 IMPORT_MEMORY_BYTES = 10**9  # DuckDB's memory while importing, at most (see `import_memory`)
 
@@ -593,6 +594,15 @@ def _repeated_keys(con: duckdb.DuckDBPyConnection, extract: Extract, import_id: 
     """Whether the file's accepted rows (inserted by import `import_id`) repeat a key; when they do,
     `REPEATED_KEYS` holds those keys."""
     inserted = f"(SELECT * FROM {ident(extract.name)} WHERE {ORIGIN} = {import_id})"
+    # Equal keys hash equally (DuckDB's hash also makes -0.0 and 0.0 one), so when no hash of a
+    # whole key repeats, no key does: grouping 64-bit hashes costs three quarters of grouping the
+    # keys (a national year of contact ids: 3.5 against 4.6 s). A repeated hash, a repeated key or
+    # (once in about 30 000 national years) two keys that share one, is settled on the keys.
+    keys = ", ".join(ident(k) for k in extract.key)
+    filled = " AND ".join(f"{ident(k)} IS NOT NULL" for k in extract.key)
+    hashes = f"SELECT {KEY_HASH.format(keys)} AS h FROM {inserted} WHERE {filled}"
+    if not con.execute(f"SELECT 1 FROM ({hashes}) GROUP BY h HAVING count(*) > 1 LIMIT 1").fetchall():
+        return False
     con.execute(f"CREATE TEMP TABLE {REPEATED_KEYS} AS {repeated_keys_sql(extract, inserted)}")
     return bool(_one(con, f"SELECT count(*) FROM {REPEATED_KEYS}")[0])
 

@@ -598,10 +598,7 @@ def _repeated_keys(con: duckdb.DuckDBPyConnection, extract: Extract, import_id: 
     # whole key repeats, no key does: grouping 64-bit hashes costs three quarters of grouping the
     # keys (a national year of contact ids: 3.5 against 4.6 s). A repeated hash, a repeated key or
     # (once in about 30 000 national years) two keys that share one, is settled on the keys.
-    keys = ", ".join(ident(k) for k in extract.key)
-    filled = " AND ".join(f"{ident(k)} IS NOT NULL" for k in extract.key)
-    hashes = f"SELECT {KEY_HASH.format(keys)} AS h FROM {inserted} WHERE {filled}"
-    if not con.execute(f"SELECT 1 FROM ({hashes}) GROUP BY h HAVING count(*) > 1 LIMIT 1").fetchall():
+    if not con.execute(repeated_keys_sql(extract, inserted, key_hash=KEY_HASH) + " LIMIT 1").fetchall():
         return False
     con.execute(f"CREATE TEMP TABLE {REPEATED_KEYS} AS {repeated_keys_sql(extract, inserted)}")
     return bool(_one(con, f"SELECT count(*) FROM {REPEATED_KEYS}")[0])
@@ -846,15 +843,9 @@ def _replace_by_key(
     ranges = key_ranges(con, extract, import_id)
     if ranges is None:
         return 0, []  # no accepted row with a whole key: a key with an empty part replaces nothing
-    within = (within_ranges(extract, "t"), ranges)
-    # Most files (a new month, a new year) have keys outside every stored row's range: the zone
-    # maps prove it without reading a row. The join below would first build its hash table on
-    # the file's rows (3.3 s for a national year of contacts beside another), to probe it with none.
-    others = f"SELECT 1 FROM {table} AS t WHERE t.{ORIGIN} IS DISTINCT FROM {import_id} AND {within[0]}"
-    if not con.execute(f"{others} LIMIT 1", ranges).fetchall():
-        return 0, []
     # the keys of the file's accepted rows, inserted already
     inserted = f"(SELECT {keys}, CAST(NULL AS VARCHAR) AS _reason FROM {table} WHERE {ORIGIN} = {import_id})"
+    within = (within_ranges(extract, "t"), ranges)
     origins = replaced_origins(con, extract, inserted, besides=import_id, within=within)
     replaced = sum(n for _, n in origins)
     if replaced:

@@ -323,7 +323,8 @@ def _nothing_to_trim(chunk: pa.Array) -> bool:
     # Null slots are checked too (their bytes, if any, are harmless extra work, never a miss).
     starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
-    first, last = data[starts[filled]], data[ends[filled] - 1]
+    starts, ends = starts[filled], ends[filled]
+    first, last = data[starts], data[ends - 1]
     if bool(((first <= 0x20) | ((first >= 0x80) & (first != _LATIN_LETTER))).any()):
         return False
     if bool((last <= 0x20).any()):
@@ -333,10 +334,9 @@ def _nothing_to_trim(chunk: pa.Array) -> bool:
         return True
     # A last byte from 0x80 ends a letter U+00C0–U+00FF when the byte before it is 0xC3: a lead
     # byte, never a continuation byte, so it starts that two-byte last character.
-    starts_high, ends_high = starts[filled][high], ends[filled][high]
-    if bool((ends_high - starts_high < 2).any()):
+    if bool((ends[high] - starts[high] < 2).any()):
         return False
-    return bool((data[ends_high - 2] == _LATIN_LETTER).all())
+    return bool((data[ends[high] - 2] == _LATIN_LETTER).all())
 
 
 _LATIN_LETTER = 0xC3  # the UTF-8 lead byte of U+00C0–U+00FF: letters, and × and ÷
@@ -414,12 +414,15 @@ def empty_rows(table: pa.Table, columns: ColumnMap) -> int:
     return still.num_rows
 
 
-def repeated_keys_sql(extract: Extract, rows: str) -> str:
-    """SELECT the keys that more than one of `rows` (accepted rows) has.
+def repeated_keys_sql(extract: Extract, rows: str, key_hash: str | None = None) -> str:
+    """SELECT the keys that more than one of `rows` (accepted rows) has; with `key_hash` (a format
+    of the key columns, e.g. 'hash({})'), the hashes of whole keys that more than one row has.
 
     Keys compare with `=`, so a key with an empty (NULL) part never repeats another.
     """
     keys = ", ".join(ident(k) for k in extract.key)
+    if key_hash is not None:
+        keys = key_hash.format(keys)
     filled = " AND ".join(f"{ident(k)} IS NOT NULL" for k in extract.key)
     return f"SELECT {keys} FROM {rows}\nWHERE {filled} GROUP BY {keys} HAVING count(*) > 1"
 

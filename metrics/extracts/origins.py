@@ -42,6 +42,13 @@ def replaced_origins(
     same_key = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in extract.key)
     other = "" if besides is None else f" AND t.{ORIGIN} IS DISTINCT FROM {int(besides)}"
     condition, parameters = within
+    # Most files (a new month, a new year) have keys outside every stored row's range: the zone
+    # maps prove it without reading a row. The join would first build its hash table on the
+    # staged rows (3.3 s for a national year of contacts beside another), to probe it with none.
+    if not con.execute(
+        f"SELECT 1 FROM {table} AS t WHERE TRUE{other} AND {condition} LIMIT 1", parameters
+    ).fetchall():
+        return []
     rows = con.execute(
         f"SELECT t.{ORIGIN}, count(*) FROM {table} AS t JOIN {staged} AS s ON {same_key} "
         f"WHERE s._reason IS NULL{other} AND {condition} GROUP BY 1 ORDER BY 2 DESC, 1",

@@ -141,7 +141,7 @@ class CsvChunks(Chunks):
     """A CSV file's pieces, cut at line breaks outside quoted values.
 
     `blocks`: the file's bytes in blocks as read (any sizes). Every piece is decoded to UTF-8
-    and parsed with the header line in front, so it is parsed exactly as the same lines of the
+    and parsed with the header's column names, so it is parsed exactly as the same lines of the
     whole file; the encoding must be the same in every piece (a file mixing UTF-8 and
     Windows-1252 is refused, naming a line of each). Where a cut falls inside a quoted value
     (a quoted line break), the piece is extended to the next cut that does not.
@@ -184,7 +184,6 @@ class CsvChunks(Chunks):
         if buffer.startswith(UTF8_BOM):
             buffer = buffer[len(UTF8_BOM) :]
 
-        header_line = b""
         header: list[str] = []
         delimiter = ","
         named_separator: str | None = None
@@ -199,7 +198,9 @@ class CsvChunks(Chunks):
             if cut == 0 and not eof:  # no complete line yet
                 fill(len(buffer) + want)
                 continue
-            raw_piece = buffer[:cut]
+            # The piece's bytes are taken out of the buffer at once, so that the buffer's copy of
+            # them is not held while the piece is decoded and parsed.
+            raw_piece, buffer = buffer[:cut], buffer[cut:]
             body_first_line = 1 if first else next_line
             text, note = decode_to_utf8(name, raw_piece, line_offset=body_first_line - 1)
             if note is not None:
@@ -214,6 +215,7 @@ class CsvChunks(Chunks):
             if first:
                 text, named_separator = excel_separator(text)
                 if not eof and b"\n" not in text:  # the cut left only Excel's sep= line: no header yet
+                    buffer = raw_piece + buffer
                     want *= 2
                     fill(len(buffer) + want)
                     continue
@@ -221,31 +223,32 @@ class CsvChunks(Chunks):
                 if eof and not text.endswith(b"\n"):
                     text += b"\n"
                 header, delimiter = split_header(name, text, named_separator)
-                end = text.find(b"\n")
-                header_line = text[: end + 1]
-                piece = text
                 offset = sep_lines  # the piece's line 1 is the header, on the file's line 1 + sep_lines
             else:
                 if eof and not text.endswith(b"\n"):
                     text += b"\n"
-                piece = header_line + text
-                offset = body_first_line - 2  # the piece's line 2 is the body's first line
+                # A later piece is parsed without the header line in front: Arrow is given the
+                # column names, and putting the line in front meant a copy of the whole piece.
+                offset = body_first_line - 1  # the piece's line 1 is the body's first line
             try:
-                quotes = find_quotes(name, piece, delimiter, offset)
+                quotes = find_quotes(name, text, delimiter, offset)
             except ExtractError:
                 if eof:
                     raise
                 # The cut may be inside a quoted value: read on to the next line break and try again.
+                buffer = raw_piece + buffer
                 want *= 2
                 fill(len(buffer) + want)
                 continue
-            table = _parse_piece(name, piece, header, delimiter, quotes, offset)
-            stray += quotes.stray_lines
             next_line = body_first_line + raw_piece.count(b"\n")
-            buffer = buffer[cut:]
+            del raw_piece  # not needed to parse (a Windows-1252 piece was copied as UTF-8 into `text`)
+            table = _parse_piece(name, text, header, delimiter, quotes, offset, has_header=first)
+            stray += quotes.stray_lines
+            del text, quotes  # Arrow's table holds copies: not kept while the next piece is read
             want = self.chunk_bytes
             if first or table.num_rows or table.invalid_rows:
                 yield table
+            del table
             first = False
             if not eof:
                 fill(want)
@@ -276,22 +279,29 @@ def mixed_encodings(name: str, bad_line: int, good_line: int) -> ExtractError:
 
 
 def _parse_piece(
-    name: str, data: bytes, header: list[str], delimiter: str, quotes: Quotes, offset: int
+    name: str,
+    data: bytes,
+    header: list[str],
+    delimiter: str,
+    quotes: Quotes,
+    offset: int,
+    has_header: bool = True,
 ) -> RawTable:
-    """One piece (the header line, then whole records) as a table numbered by the file's lines.
+    """One piece (the header line, then whole records; or only records) as a table numbered by
+    the file's lines.
 
     `offset`: the file's line of the piece's line 1 is 1 + offset, and so on.
     """
     ids = [column_id(i) for i in range(len(header))]
     starts, multiline = record_lines(data, quotes.active)
     starts += offset
-    table, invalid = _parse_csv(name, data, ids, delimiter, multiline)
-    for row in invalid:  # Arrow numbers records from 1, the header being record 1
+    table, invalid = _parse_csv(name, data, ids, delimiter, multiline, skip_header=has_header)
+    for row in invalid:  # Arrow numbers records from 1 (the header, where the piece has one)
         if 0 < row.record <= len(starts):
             row.row_number = int(starts[row.record - 1])
     refuse_quoted_line_breaks_in_broken_rows(name, invalid)
     keep = np.ones(len(starts), dtype=bool)
-    keep[0] = False  # the header
+    keep[0] = not has_header
     keep[[r.record - 1 for r in invalid if 0 < r.record <= len(starts)]] = False
     # A final line break starts no record, so there may be one start more than rows.
     rows = starts[keep][: table.num_rows]
@@ -320,8 +330,8 @@ def refuse_quoted_line_breaks_in_broken_rows(name: str, invalid: list[InvalidRow
 
 
 def record_lines(data: bytes, quotes: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
-    """The line on which each CSV record starts (the header is record 0, on line 1), and
-    whether any quoted value holds a line break.
+    """The line of `data` on which each CSV record starts (record 0 on line 1: the header, in a
+    piece that has it), and whether any quoted value holds a line break.
 
     A line break is inside a quoted value exactly when an odd number of quote
     characters precede it (an escaped quote is two quotes, so parity holds). `quotes`
@@ -346,7 +356,7 @@ def record_lines(data: bytes, quotes: np.ndarray | None = None) -> tuple[np.ndar
 
 
 def _parse_csv(
-    name: str, data: bytes, ids: list[str], delimiter: str, multiline: bool
+    name: str, data: bytes, ids: list[str], delimiter: str, multiline: bool, skip_header: bool = True
 ) -> tuple[pa.Table, list[InvalidRow]]:
     invalid: list[InvalidRow] = []
 
@@ -374,7 +384,7 @@ def _parse_csv(
             # the record batches, which DuckDB then scans with less work per batch (measured with
             # benchmarks/bench_import.py: 0.22 against 0.44 CPU seconds for a 64 MB piece).
             read_options=pacsv.ReadOptions(
-                column_names=ids, skip_rows=1, use_threads=False, block_size=PARSE_BLOCK_BYTES
+                column_names=ids, skip_rows=int(skip_header), use_threads=False, block_size=PARSE_BLOCK_BYTES
             ),
             # Empty lines are kept (as empty rows, dropped later) so that records match lines.
             # Without newlines_in_values Arrow would split a quoted line break at a block

@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -150,7 +150,23 @@ def import_paths(
     """Import files and folders (recursively) in order; a failed file does not stop the others."""
     # a table's row order means nothing, and costs memory to keep
     with unordered_inserts(con), import_memory(con):
-        return _import_paths(con, paths, source=source, progress=progress, covers=covers, options=options)
+        reports = _import_paths(con, paths, source=source, progress=progress, covers=covers, options=options)
+        if any(report.status == "ok" for report in reports):
+            (progress or (lambda _message: None))("skriver de importerade raderna till databasfilen …")
+            checkpoint(con)
+    return reports
+
+
+def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Write what the imports committed into the database file now, under the import's memory cap.
+
+    Otherwise DuckDB does it when the connection closes, after the cap is lifted: at national
+    size (×20: two years of contacts and listings, 140 M rows) that took the process from 1.6 to
+    2.0–2.1 GB, the import's peak. Another connection's open transaction makes DuckDB refuse;
+    the rows are committed either way, and are then written when the database closes, as before.
+    """
+    with suppress(duckdb.TransactionException):
+        con.execute("CHECKPOINT")
 
 
 def _import_paths(

@@ -576,16 +576,62 @@ def test_an_import_writes_its_rows_into_the_database_file_before_the_memory_cap_
     assert duckdb.connect(str(db)).execute("SELECT count(*) FROM contacts").fetchall() == [(199,)]
 
 
-def test_an_import_that_stored_nothing_does_not_rewrite_the_database_file(tmp_path, monkeypatch):
+def test_an_import_that_stored_nothing_or_has_no_file_does_not_checkpoint(tmp_path, monkeypatch):
     from metrics.extracts import importer
 
     calls: list[object] = []
     monkeypatch.setattr(importer, "checkpoint", calls.append, raising=False)
-    con = fresh()
+    on_disk = duckdb.connect(str(tmp_path / "matavla.duckdb"))
+    ensure_schema(on_disk)
+    messages: list[str] = []
 
-    reports = importer.import_paths(
-        con, [write(tmp_path / "contacts.csv", HEADER, contact(1, unit="VC 121212-1212"))]
+    refused = importer.import_paths(
+        on_disk, [write(tmp_path / "contacts.csv", HEADER, contact(1, unit="VC 121212-1212"))]
+    )
+    in_memory = importer.import_paths(
+        fresh(), [write(tmp_path / "contacts_b.csv", HEADER, contact(1))], progress=messages.append
     )
 
-    assert reports[0].status == "failed"
+    assert refused[0].status == "failed"
+    assert in_memory[0].status == "ok"
     assert calls == []
+    assert not any("databasfilen" in message for message in messages)  # there is no file
+
+
+def test_a_checkpoint_failing_on_a_full_disk_fails_no_file_and_the_rows_are_there_when_reopened(tmp_path):
+    # A checkpoint that cannot write (here: the file may not grow, as on a full disk) makes DuckDB
+    # invalidate the connection. The rows are committed in the database's log (.wal) by then, so
+    # the import reports them as imported, says that they are not yet in the file, and exits 0;
+    # the next open writes them. (It used to end in a FatalException traceback.)
+    import subprocess
+    import sys
+    import textwrap
+
+    db = tmp_path / "matavla.duckdb"
+    con = duckdb.connect(str(db))
+    ensure_schema(con)
+    con.close()
+    path = write(tmp_path / "contacts.csv", HEADER, *(contact(n) for n in range(1, 2001)))
+    script = textwrap.dedent(
+        f"""
+        import os, resource, signal, sys
+        size = os.path.getsize({str(db)!r})
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, not the process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))  # the log may grow, the file may not
+        from metrics.cli import main
+        sys.argv = ["matavla", "import", "--db", {str(db)!r}, {str(path)!r}]
+        main()
+        """
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 000 rader importerade" in done.stdout
+    assert "kunde inte skrivas in i databasfilen nu" in done.stdout
+    assert "Traceback" not in done.stderr
+    reopened = duckdb.connect(str(db))
+    assert reopened.execute("SELECT count(*) FROM contacts").fetchall() == [(2000,)]
+    assert reopened.execute("SELECT status FROM import_log").fetchall() == [("ok",)]

@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +86,10 @@ INVALID = "_matavla_import_invalid_lines"
 SAMPLE_SIZE = 20
 KEY_HASH = "hash({})"  # of a file's keys, to tell cheaply that none repeats (see `_repeated_keys`)
 
+UNWRITTEN_NOTE = (
+    "raderna är sparade i databasens logg (.wal) men kunde inte skrivas in i databasfilen nu; "
+    "det görs när databasen öppnas nästa gång (kontrollera att disken har plats)"
+)
 IMPORT_MEMORY_BYTES = 10**9  # DuckDB's memory while importing, at most (see `import_memory`)
 
 Progress = Callable[[str], None]
@@ -149,24 +153,50 @@ def import_paths(
 ) -> list[ImportReport]:
     """Import files and folders (recursively) in order; a failed file does not stop the others."""
     # a table's row order means nothing, and costs memory to keep
-    with unordered_inserts(con), import_memory(con):
-        reports = _import_paths(con, paths, source=source, progress=progress, covers=covers, options=options)
-        if any(report.status == "ok" for report in reports):
-            (progress or (lambda _message: None))("skriver de importerade raderna till databasfilen …")
-            checkpoint(con)
+    written = True
+    try:
+        with unordered_inserts(con), import_memory(con):
+            reports = _import_paths(
+                con, paths, source=source, progress=progress, covers=covers, options=options
+            )
+            stored = [report for report in reports if report.status == "ok"]
+            if stored and _has_file(con):
+                (progress or (lambda _message: None))("skriver de importerade raderna till databasfilen …")
+                written = checkpoint(con)
+    except duckdb.FatalException:
+        if written:
+            raise
+        # A failed checkpoint (a full disk) leaves this connection unusable, so the settings above
+        # could not be given back: nothing is lost, the next connection starts from the defaults.
+    if not written:
+        stored[-1].notes.append(UNWRITTEN_NOTE)
     return reports
 
 
-def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
-    """Write what the imports committed into the database file now, under the import's memory cap.
+def _has_file(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's database is a file (an in-memory one has nothing to write)."""
+    query = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    return _one(con, query)[0] is not None
+
+
+def checkpoint(con: duckdb.DuckDBPyConnection) -> bool:
+    """Write what the imports committed into the database file now, under the import's memory cap;
+    False when DuckDB could not (a full disk, for one).
 
     Otherwise DuckDB does it when the connection closes, after the cap is lifted: at national
     size (×20: two years of contacts and listings, 140 M rows) that took the process from 1.6 to
-    2.0–2.1 GB, the import's peak. Another connection's open transaction makes DuckDB refuse;
-    the rows are committed either way, and are then written when the database closes, as before.
+    2.0–2.1 GB, the import's peak. The rows are committed either way (in the database's log, the
+    `.wal` file, until they are written), so a failure here fails no file: as at a close, DuckDB
+    writes them the next time the database is opened. A connection inside a transaction of its
+    own is refused by DuckDB; its rows are then written when it closes, as before.
     """
-    with suppress(duckdb.TransactionException):
+    try:
         con.execute("CHECKPOINT")
+    except duckdb.TransactionException:
+        return True
+    except duckdb.Error:
+        return False
+    return True
 
 
 def _import_paths(

@@ -199,9 +199,14 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
         # header rows without cells however long axe waits, while the same test alone, or under
         # CPU load, passes. Loaded anew the page is read once more; a grid that is really
         # inaccessible fails again, and the message shows the grid as it was both times.
+        # (2026-12-07 at a76288b, once: the grid came without cells after one reload too, so it
+        # is loaded anew up to twice, each read like the first.)
         before = f"first load:\n{describe(violations)}\n{driver.execute_script(GRID_HEADERS)}\n"
-        driver.refresh()
-        drawn_with_axe()
-        violations = settled_violations(driver, path)
-        blocking = blocking_of(violations)
+        for _ in range(2):
+            driver.refresh()
+            drawn_with_axe()
+            violations = violations_once_still(driver, path)
+            blocking = blocking_of(violations)
+            if not (blocking and all(in_grid(v) for v in blocking)):
+                break
     assert not blocking, f"axe-core on {path}:\n{before}{describe(violations)}"

@@ -227,32 +227,6 @@ def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"SET preserve_insertion_order = {'true' if row[1] else 'false'}")
 
 
-@contextmanager
-def unmerged_row_groups(con: duckdb.DuckDBPyConnection) -> Iterator[int | None]:
-    """No row groups merged at a checkpoint (`max_vacuum_tasks = 0`) while importing, then back.
-
-    Each insert of a piece leaves a part-filled row group per thread. A checkpoint then merged
-    them, rewriting (decompressing and compressing again) every such row group: 2–5 s after a
-    12 M-row file that imports in 19 s, and 5–9 s after a national year of contacts. Scans are
-    as fast without it (benchmarks/bench_row_groups.py), and a row group whose rows are all
-    deleted is dropped either way. Yields the setting as it was, for an import that deletes rows
-    (replaces stored ones, or a repeated key's): its checkpoint merges row groups as before, so
-    that the rows left beside the deleted ones are packed again. None: a connection whose
-    configuration is locked, left as it is.
-    """
-    row = con.execute(
-        "SELECT current_setting('lock_configuration'), current_setting('max_vacuum_tasks')"
-    ).fetchone()
-    if row is None or row[0]:
-        yield None
-        return
-    con.execute("SET max_vacuum_tasks = 0")
-    try:
-        yield int(row[1])
-    finally:
-        con.execute(f"SET max_vacuum_tasks = {int(row[1])}")
-
-
 def audit_seconds_override(environ: Mapping[str, str] | None = None) -> float | None:
     """`MATAVLA_AUDIT_SECONDS`: the LP audit's nominal seconds per indicator for this run,
     overriding `settings.publication.audit_seconds` (e.g. a quick compute, or the tests' small

@@ -558,10 +558,10 @@ def test_an_import_writes_its_rows_into_the_database_file_before_the_memory_cap_
     during: list[object] = []
     real = importer.checkpoint if hasattr(importer, "checkpoint") else None
 
-    def spy(connection: duckdb.DuckDBPyConnection, *args: object) -> None:
+    def spy(connection: duckdb.DuckDBPyConnection) -> None:
         during.append(connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
         assert real is not None
-        real(connection, *args)
+        real(connection)
 
     monkeypatch.setattr(importer, "checkpoint", spy, raising=False)
     messages: list[str] = []
@@ -574,48 +574,6 @@ def test_an_import_writes_its_rows_into_the_database_file_before_the_memory_cap_
     assert "skriver de importerade raderna till databasfilen …" in messages
     con.close()
     assert duckdb.connect(str(db)).execute("SELECT count(*) FROM contacts").fetchall() == [(199,)]
-
-
-def test_an_import_merges_row_groups_at_its_checkpoint_only_when_it_deleted_rows(tmp_path, monkeypatch):
-    # Each piece's insert leaves a part-filled row group per DuckDB thread, and merging them at the
-    # checkpoint (DuckDB's "vacuum") cost 2-5 s after a 12 M-row file that imported in 19 s, with
-    # scans no faster for it. An import that deletes rows (a replaced row, a repeated key's) still
-    # merges them, so that the rows left beside the deleted ones are packed again.
-    from metrics.extracts import importer
-
-    db = tmp_path / "matavla.duckdb"
-    con = duckdb.connect(str(db))
-    ensure_schema(con)
-    con.execute("SET max_vacuum_tasks = 7")  # the user's own setting, given back afterwards
-    at_checkpoint: list[int] = []
-    real = importer.checkpoint
-
-    def spy(connection: duckdb.DuckDBPyConnection, *args: object) -> bool:
-        written = real(connection, *args)  # type: ignore[arg-type]
-        # the setting the checkpoint ran with (the import gives it back only after)
-        at_checkpoint.append(
-            int(connection.execute("SELECT current_setting('max_vacuum_tasks')").fetchall()[0][0])
-        )
-        return written
-
-    monkeypatch.setattr(importer, "checkpoint", spy)
-    first = [HEADER, *(contact(n) for n in range(1, 50))]
-    new_only = importer.import_paths(con, [write(tmp_path / "contacts_january.csv", *first)])
-    after_first = con.execute("SELECT current_setting('max_vacuum_tasks')").fetchall()[0][0]
-    corrected = importer.import_paths(
-        con, [write(tmp_path / "contacts_january_corrected.csv", HEADER, contact(3, unit="VC Berga"))]
-    )
-    repeated = importer.import_paths(
-        con, [write(tmp_path / "contacts_february.csv", HEADER, contact(60), contact(61, key="C60"))]
-    )
-
-    assert [r.status for r in new_only + corrected + repeated] == ["ok"] * 3
-    assert [r.rows_deleted for r in new_only + corrected] == [0, 1]  # C3 replaced
-    assert repeated[0].rows_deleted == 2  # both C60 rows, before the first was inserted again
-    assert at_checkpoint == [0, 7, 7]
-    assert after_first == 7
-    assert con.execute("SELECT current_setting('max_vacuum_tasks')").fetchall() == [(7,)]
-    assert con.execute("SELECT count(*) FROM contacts").fetchall() == [(50,)]
 
 
 def test_an_import_that_stored_nothing_or_has_no_file_does_not_checkpoint(tmp_path, monkeypatch):

@@ -72,7 +72,7 @@ from metrics.extracts.readers import (
     require_supported,
 )
 from metrics.extracts.schema import EXTRACTS, Extract, extract_for_filename
-from metrics.resources import parse_memory, unmerged_row_groups, unordered_inserts
+from metrics.resources import parse_memory, unordered_inserts
 
 RAW = "_matavla_import_raw"  # the piece as read, and trimmed: local names in `_Piece.run`
 TRIMMED = "_matavla_import_trimmed"
@@ -135,9 +135,6 @@ class ImportReport:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_replaced: int = 0
-    # rows the import deleted from the extract's table: those replaced, and a repeated key's
-    # inserted before they were found repeated (the checkpoint then merges row groups)
-    rows_deleted: int = 0
     notes: list[str] = field(default_factory=list)  # Swedish
     error: str | None = None  # Swedish message of the ExtractError when failed
     rejected_sample: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
@@ -158,15 +155,14 @@ def import_paths(
     # a table's row order means nothing, and costs memory to keep
     written = True
     try:
-        with unordered_inserts(con), import_memory(con), unmerged_row_groups(con) as vacuum_tasks:
+        with unordered_inserts(con), import_memory(con):
             reports = _import_paths(
                 con, paths, source=source, progress=progress, covers=covers, options=options
             )
             stored = [report for report in reports if report.status == "ok"]
             if stored and _has_file(con):
                 (progress or (lambda _message: None))("skriver de importerade raderna till databasfilen …")
-                deleted = any(report.rows_deleted for report in stored)
-                written = checkpoint(con, vacuum_tasks if deleted else None)
+                written = checkpoint(con)
     except duckdb.FatalException:
         if written:
             raise
@@ -183,11 +179,9 @@ def _has_file(con: duckdb.DuckDBPyConnection) -> bool:
     return _one(con, query)[0] is not None
 
 
-def checkpoint(con: duckdb.DuckDBPyConnection, vacuum_tasks: int | None = None) -> bool:
+def checkpoint(con: duckdb.DuckDBPyConnection) -> bool:
     """Write what the imports committed into the database file now, under the import's memory cap;
-    False when DuckDB could not (a full disk, for one). `vacuum_tasks`: DuckDB's
-    `max_vacuum_tasks` for this checkpoint (row groups merged; see `unmerged_row_groups`), None
-    to leave it as it is.
+    False when DuckDB could not (a full disk, for one).
 
     Otherwise DuckDB does it when the connection closes, after the cap is lifted: at national
     size (×20: two years of contacts and listings, 140 M rows) that took the process from 1.6 to
@@ -197,8 +191,6 @@ def checkpoint(con: duckdb.DuckDBPyConnection, vacuum_tasks: int | None = None) 
     own is refused by DuckDB; its rows are then written when it closes, as before.
     """
     try:
-        if vacuum_tasks is not None:
-            con.execute(f"SET max_vacuum_tasks = {int(vacuum_tasks)}")
         con.execute("CHECKPOINT")
     except duckdb.TransactionException:
         return True
@@ -503,10 +495,10 @@ def _import_pieces(
     finally:
         checker.close()
     assert columns is not None  # the first piece is always read: it holds the header
-    repeated = deleted = 0
+    repeated = 0
     if _repeated_keys(con, extract, import_id):
         pieces_again = read_chunks(path, options.sheet)
-        repeated, deleted = _replace_repeated(con, file, extract, pieces_again, columns, options, import_id)
+        repeated = _replace_repeated(con, file, extract, pieces_again, columns, options, import_id)
 
     staged_rows, rejected = read.kept, read.rejected + repeated
     accepted = staged_rows - rejected
@@ -557,7 +549,6 @@ def _import_pieces(
         rows_accepted=accepted,
         rows_rejected=rows_rejected,
         rows_replaced=replaced,
-        rows_deleted=replaced + deleted,
         notes=notes,
         rejected_sample=_rejected_sample(con),
         coverage=covered,
@@ -667,9 +658,9 @@ def _replace_repeated(
     columns: ColumnMap,
     options: ImportOptions,
     import_id: int,
-) -> tuple[int, int]:
+) -> int:
     """Keep only the first row of each repeated key, and store the later ones as read, rejected;
-    returns how many were, and how many rows were deleted (every row of a repeated key).
+    returns how many were.
 
     Every row of a repeated key was inserted with its piece, and the extract's table holds no row
     numbers, so they are all deleted and the file is read again, in order. Each piece's accepted
@@ -679,9 +670,9 @@ def _replace_repeated(
     """
     table = ident(extract.name)
     same_key = " AND ".join(f"{table}.{ident(k)} = d.{ident(k)}" for k in extract.key)
-    ((deleted,),) = con.execute(
+    con.execute(
         f"DELETE FROM {table} USING {REPEATED_KEYS} AS d WHERE {table}.{ORIGIN} = {import_id} AND {same_key}"
-    ).fetchall()
+    )
     names = ", ".join(ident(c) for c in extract.column_names)
     keys = ", ".join(ident(k) for k in extract.key)
     on_key = " AND ".join(f"s.{ident(k)} = d.{ident(k)}" for k in extract.key)
@@ -712,7 +703,7 @@ def _replace_repeated(
         later = f"(SELECT {ROW} FROM {REPEATED} WHERE {ROW} >= {first})"
         _refuse_personnummer_in_rejected(piece, file, extract, columns, later)
         _store_rejected(piece, columns, later, reasons=REPEATED)
-    return int(_one(con, f"SELECT count(*) FROM {REPEATED}")[0]), int(deleted)
+    return int(_one(con, f"SELECT count(*) FROM {REPEATED}")[0])
 
 
 def _refuse_personnummer(

@@ -93,6 +93,56 @@ def test_a_csv_file_in_tiny_pieces_imports_as_when_read_whole(tmp_path, monkeypa
     assert any("rad 3" in note and "citattecken" in note for note in report.notes)
 
 
+# Excel writes a column name with a line break in it (Alt+Enter) as a quoted value: the header
+# record then spans lines 1-2, and the first row is on line 3.
+MULTILINE_HEADER = HEADER + ',"Anteckning\r\n(fritext)"'
+WITH_NOTE = (
+    MULTILINE_HEADER,
+    contact(1) + ",a",  # line 3
+    contact(2, age="200") + ",b",  # line 4: rejected (age)
+    contact(3) + ",c",  # line 5
+    "C4,P4,0580,d",  # line 6: 4 fields, not 13 – kept aside as a broken line
+    contact(5) + ",e",  # line 7
+)
+
+
+@pytest.mark.parametrize("chunk_bytes", [None, 1, 100])
+def test_a_header_whose_column_name_holds_a_quoted_line_break_is_one_record(
+    tmp_path, monkeypatch, chunk_bytes
+):
+    # Arrow's `skip_rows` skips lines, not records: the header's second line was read as a row
+    # of 1 field (a false rejected row on line 3), and every later line number was one too high.
+    if chunk_bytes is not None:
+        monkeypatch.setattr(readers, "CHUNK_BYTES", chunk_bytes)
+    con = fresh()
+
+    report = import_file(con, write(tmp_path / "contacts.csv", *WITH_NOTE))
+
+    stored, rejected, _ = outcome(con)
+    assert [r[0] for r in stored] == ["C1", "C3", "C5"]
+    assert [(r[0], r[1].split(":")[0]) for r in rejected] == [
+        (4, "age"),
+        (6, "raden har 4 fält men rubrikraden har 13"),
+    ]
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (5, 3, 2)
+    header = next(iter(readers.read_chunks(tmp_path / "contacts.csv"))).header
+    assert header[-1] == "Anteckning (fritext)"  # the whole name, its line break read as a space
+
+
+def test_a_header_with_a_quoted_line_break_in_a_middle_column_names_every_column(tmp_path):
+    # The names were those of the header's first line: two too few here, and every row broken.
+    header = HEADER.replace("contact_id,", 'contact_id,"Anteckning\n(fritext)",', 1)
+    row = "C1,hej,P1,0580,K,70,2024-01-05,VC Ekholmen,region,lakare,S1,mottagning,1"
+    con = fresh()
+
+    report = import_file(con, write(tmp_path / "contacts.csv", header, row))
+    alone = import_file(fresh(), write(tmp_path / "contacts_header_only.csv", header))
+
+    assert (report.status, report.rows_accepted, report.rows_rejected) == ("ok", 1, 0)
+    assert (alone.status, alone.rows_read) == ("ok", 0)
+    assert "filen innehåller inga rader" in alone.notes
+
+
 def test_a_personnummer_in_a_later_piece_is_refused_naming_its_line(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "CHUNK_BYTES", 600)
     lines = [HEADER, *(contact(n) for n in range(1, 40))]

@@ -77,7 +77,9 @@ def column_id(index: int) -> str:
 
 
 def clean_name(name: object) -> str:
-    return str(name).replace("\ufeff", "").strip()
+    # A header cell may hold a quoted line break (Excel's Alt+Enter): it reads as a space.
+    text = str(name).replace("\ufeff", "").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return text.strip()
 
 
 def require_supported(name: str, suffix: str) -> None:
@@ -103,8 +105,17 @@ def read_table(name: str, data: bytes, suffix: str, sheet: str | None = None) ->
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def split_header(name: str, data: bytes, delimiter: str | None = None) -> tuple[list[str], str]:
-    """The header's column names and the delimiter, sniffed from the header line unless given."""
+def split_header(
+    name: str, data: bytes, delimiter: str | None = None, end: int | None = None
+) -> tuple[list[str], str]:
+    """The header's column names and the delimiter, sniffed from the header line unless given.
+
+    `end`: where the header record ends (`header_end`), when a quoted value in it holds a line
+    break; by default the header is the first line.
+    """
+    if end is not None:
+        names = next(csv.reader([data[:end].decode("utf-8").rstrip("\r\n")], delimiter=delimiter or ","))
+        return [clean_name(n) for n in names], delimiter or ","
     end = data.find(b"\n")
     # A bare CR ends the line too, for Arrow as for Excel and editors: the header stops there.
     line = (data if end < 0 else data[:end]).decode("utf-8").split("\r", 1)[0]
@@ -240,6 +251,10 @@ class CsvChunks(Chunks):
                 want *= 2
                 fill(len(buffer) + want)
                 continue
+            if first and (end := header_end(text, quotes.active)) > text.find(b"\n") + 1:
+                # A quoted line break in the header (Excel's Alt+Enter in a column name): the
+                # names are those of the whole header record, not of its first line.
+                header, _ = split_header(name, text, delimiter, end=end)
             next_line = body_first_line + raw_piece.count(b"\n")
             del raw_piece  # not needed to parse (a Windows-1252 piece was copied as UTF-8 into `text`)
             table = _parse_piece(name, text, header, delimiter, quotes, offset, has_header=first)
@@ -295,7 +310,8 @@ def _parse_piece(
     ids = [column_id(i) for i in range(len(header))]
     starts, multiline = record_lines(data, quotes.active)
     starts += offset
-    table, invalid = _parse_csv(name, data, ids, delimiter, multiline, skip_header=has_header)
+    body = header_end(data, quotes.active) if has_header else 0
+    table, invalid = _parse_csv(name, data, ids, delimiter, multiline, body=body)
     for row in invalid:  # Arrow numbers records from 1 (the header, where the piece has one)
         if 0 < row.record <= len(starts):
             row.row_number = int(starts[row.record - 1])
@@ -329,6 +345,26 @@ def refuse_quoted_line_breaks_in_broken_rows(name: str, invalid: list[InvalidRow
             )
 
 
+def header_end(data: bytes, quotes: np.ndarray) -> int:
+    """Where the header record ends: just after its line end, the first one outside quoted
+    values (`quotes`: the positions of the quote characters that quote, `quotes.find_quotes`).
+
+    A bare CR ends it too, as in `split_header` (and for Arrow): what follows it on that line is
+    read as a row, as before, not dropped with the header.
+    """
+    start = 0
+    while True:
+        ends = [end for end in (data.find(b"\n", start), data.find(b"\r", start)) if end >= 0]
+        if not ends:
+            return len(data)
+        end = min(ends)
+        if data[end : end + 2] == b"\r\n":
+            end += 1
+        if not (len(quotes) and np.searchsorted(quotes, end) % 2 == 1):
+            return end + 1
+        start = end + 1
+
+
 def record_lines(data: bytes, quotes: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
     """The line of `data` on which each CSV record starts (record 0 on line 1: the header, in a
     piece that has it), and whether any quoted value holds a line break.
@@ -356,9 +392,12 @@ def record_lines(data: bytes, quotes: np.ndarray | None = None) -> tuple[np.ndar
 
 
 def _parse_csv(
-    name: str, data: bytes, ids: list[str], delimiter: str, multiline: bool, skip_header: bool = True
+    name: str, data: bytes, ids: list[str], delimiter: str, multiline: bool, body: int = 0
 ) -> tuple[pa.Table, list[InvalidRow]]:
+    """`data` parsed from byte `body` on (after the header record, where the piece has one),
+    with the records numbered from 1 for the header all the same (see `_parse_piece`)."""
     invalid: list[InvalidRow] = []
+    first_record = 2 if body else 1
 
     def keep_aside(row: pacsv.InvalidRow) -> str:
         invalid.append(
@@ -367,25 +406,26 @@ def _parse_csv(
                 f"raden har {row.actual_columns} fält men rubrikraden har {row.expected_columns}",
                 row.text,
                 next(csv.reader([row.text], delimiter=delimiter), []),
-                record=row.number if row.number is not None else -1,
+                record=row.number + first_record - 1 if row.number is not None else -1,
             )
         )
         return "skip"
 
+    if body >= len(data):  # the header alone (Arrow refuses an empty input)
+        return pa.table({i: pa.array([], pa.string()) for i in ids}), invalid
     try:
         table = pacsv.read_csv(
             # Arrow reads the bytes where they are; through io.BytesIO it copied each block first
-            # (a quarter of the time to parse a piece)
-            pa.BufferReader(pa.py_buffer(data)),
+            # (a quarter of the time to parse a piece). The header record is left out by bytes,
+            # not by Arrow's `skip_rows`, which counts lines, quoted line breaks or not.
+            pa.BufferReader(pa.py_buffer(data).slice(body)),
             # On one thread: Arrow then numbers the bad records (see `_parse_piece`), and a piece
             # costs a third to a half of the CPU time it does on Arrow's threads (measured with
             # benchmarks/bench_import.py on 2 shared cores, where it was no slower either).
             # Blocks of 16 MB rather than Arrow's 1 MB: half the CPU time to parse, and a quarter of
             # the record batches, which DuckDB then scans with less work per batch (measured with
             # benchmarks/bench_import.py: 0.22 against 0.44 CPU seconds for a 64 MB piece).
-            read_options=pacsv.ReadOptions(
-                column_names=ids, skip_rows=int(skip_header), use_threads=False, block_size=PARSE_BLOCK_BYTES
-            ),
+            read_options=pacsv.ReadOptions(column_names=ids, use_threads=False, block_size=PARSE_BLOCK_BYTES),
             # Empty lines are kept (as empty rows, dropped later) so that records match lines.
             # Without newlines_in_values Arrow would split a quoted line break at a block
             # boundary into two broken rows, silently; with it, parsing is three times slower.

@@ -143,6 +143,63 @@ def test_a_header_with_a_quoted_line_break_in_a_middle_column_names_every_column
     assert "filen innehåller inga rader" in alone.notes
 
 
+@pytest.mark.parametrize("before", [1, 40])
+@pytest.mark.parametrize("chunk_bytes", [None, 100])
+def test_a_header_quote_that_never_closes_on_its_line_is_refused_not_a_name_that_swallows_rows(
+    tmp_path, monkeypatch, before, chunk_bytes
+):
+    # The quote opened in the header closed only at `24"` further down: the rows between became
+    # one column name, ignored as an extra column, and were lost (found by the attack review).
+    if chunk_bytes is not None:
+        monkeypatch.setattr(readers, "CHUNK_BYTES", chunk_bytes)
+    rows = [contact(n) + ",x" for n in range(1, before + 1)]
+    rows += [contact(before + 1) + ',skärm 24"', contact(before + 2) + ",y"]
+    con = fresh()
+
+    with pytest.raises(ExtractError, match=r"citattecken .* i rubrikraden avslutas inte") as refused:
+        import_file(con, write(tmp_path / "contacts.csv", HEADER + ',"Anteckning', *rows))
+
+    assert refused.value.row == 1
+    assert con.execute("SELECT count(*) FROM contacts").fetchall() == [(0,)]
+
+
+SEMICOLONS = HEADER.replace(",", ";")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        '"Anteckning\r\n(fritext)";' + SEMICOLONS,  # the first line holds no separator at all
+        SEMICOLONS.replace("contact_id;", 'contact_id;"Antal, st, summa\r\n(per besök)";', 1),  # commas
+        SEMICOLONS.replace("contact_id;", 'contact_id;"Anteckning\r(fritext)";', 1),  # a bare CR
+    ],
+)
+def test_the_separator_and_names_come_from_the_whole_header_record(tmp_path, header):
+    # Swedish Excel writes `;`. The separator was guessed from the header's first line only,
+    # and a CR alone inside a quoted name cut the names short there.
+    note_first = header.startswith('"')
+    row = ("hej;" if note_first else "") + contact(1).replace(",", ";")
+    if not note_first:
+        row = row.replace("C1;", "C1;hej;", 1)
+    con = fresh()
+
+    report = import_file(con, write(tmp_path / "contacts.csv", header, row))
+
+    assert (report.status, report.rows_accepted, report.rows_rejected) == ("ok", 1, 0)
+    assert con.execute("SELECT contact_id, person_id FROM contacts").fetchall() == [("C1", "P1")]
+
+
+def test_a_stray_quote_in_a_header_line_leaves_the_separator_to_that_line():
+    # A quote that pairs with none within the header's lines is no quoted line break: the
+    # separator is still told from the line, so a `;` file is not read with `,`.
+    assert readers.split_header("f", b'x"y;a;b;c\n1;2;3;4\n')[1] == ";"
+    assert readers.split_header("f", b'a;"b, c\nd";e\n1;2;3\n')[1] == ";"  # a quoted line break
+
+
+def test_a_name_with_line_breaks_reads_with_one_space_for_each_run_of_them():
+    assert readers.clean_name("Antal\r\n\r\n besök \n") == "Antal besök"
+
+
 def test_a_personnummer_in_a_later_piece_is_refused_naming_its_line(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "CHUNK_BYTES", 600)
     lines = [HEADER, *(contact(n) for n in range(1, 40))]

@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,9 +78,11 @@ def column_id(index: int) -> str:
 
 
 def clean_name(name: object) -> str:
-    # A header cell may hold a quoted line break (Excel's Alt+Enter): it reads as a space.
-    text = str(name).replace("\ufeff", "").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    return text.strip()
+    # A header cell may hold a quoted line break (Excel's Alt+Enter): it reads as one space.
+    return _LINE_BREAKS.sub(" ", str(name).replace("\ufeff", "")).strip()
+
+
+_LINE_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)+[ \t]*")
 
 
 def require_supported(name: str, suffix: str) -> None:
@@ -105,17 +108,12 @@ def read_table(name: str, data: bytes, suffix: str, sheet: str | None = None) ->
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def split_header(
-    name: str, data: bytes, delimiter: str | None = None, end: int | None = None
-) -> tuple[list[str], str]:
+def split_header(name: str, data: bytes, delimiter: str | None = None) -> tuple[list[str], str]:
     """The header's column names and the delimiter, sniffed from the header line unless given.
 
-    `end`: where the header record ends (`header_end`), when a quoted value in it holds a line
-    break; by default the header is the first line.
+    The names are those of the first line; a header record that spans lines gets its names from
+    `multiline_header` once its quotes are known.
     """
-    if end is not None:
-        names = next(csv.reader([data[:end].decode("utf-8").rstrip("\r\n")], delimiter=delimiter or ","))
-        return [clean_name(n) for n in names], delimiter or ","
     end = data.find(b"\n")
     # A bare CR ends the line too, for Arrow as for Excel and editors: the header stops there.
     line = (data if end < 0 else data[:end]).decode("utf-8").split("\r", 1)[0]
@@ -125,9 +123,61 @@ def split_header(
         )
     if delimiter is None:
         counts = {d: line.count(d) for d in (";", ",", "\t")}
+        if line.count('"') % 2 and (record := _quoted_record(data)) is not None:
+            # A quoted value goes on past the line (a column name with a line break, which may be
+            # the first name, or hold a comma): the separator is the one outside quotes in the
+            # whole header record. (A stray quote that pairs with none: the line, as before.)
+            counts = _unquoted_counts(record) if any(_unquoted_counts(record).values()) else counts
         delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     names = next(csv.reader([line], delimiter=delimiter))
     return [clean_name(n) for n in names], delimiter
+
+
+MAX_HEADER_LINES = 5  # lines a header record may span (column names with line breaks)
+
+
+def _quoted_record(data: bytes) -> str | None:
+    """The first lines of `data`, up to where its quote characters pair up: the header record,
+    to tell its separator by; None when they do not within `MAX_HEADER_LINES`."""
+    text = ""
+    for line in data.split(b"\n", MAX_HEADER_LINES)[:MAX_HEADER_LINES]:
+        text += line.decode("utf-8", errors="replace") + "\n"
+        if text.count('"') % 2 == 0:
+            return text
+    return None
+
+
+def _unquoted_counts(text: str) -> dict[str, int]:
+    """How often each separator occurs outside quoted values of `text`."""
+    counts = dict.fromkeys((";", ",", "\t"), 0)
+    for i, part in enumerate(text.split('"')):
+        if i % 2 == 0:  # outside quotes (an escaped quote, "", opens and closes at once)
+            for d in counts:
+                counts[d] += part.count(d)
+    return counts
+
+
+def multiline_header(name: str, data: bytes, delimiter: str, end: int, line: int) -> list[str]:
+    """The column names of a header record that spans lines (`data[:end]`, on the file's line
+    `line` on): a quoted column name with a line break in it, as Excel writes Alt+Enter.
+
+    Refused when it does not look like one: longer than `MAX_HEADER_LINES`, or a name that holds
+    a line break and the separator. That is a quote that never closes on the header line, which
+    would otherwise take the rows after it for a column name.
+    """
+    text = data[:end].decode("utf-8").rstrip("\r\n")
+    names = next(csv.reader([text], delimiter=delimiter))
+    spanned = len(_LINE_BREAKS.findall(text)) + 1
+    if spanned > MAX_HEADER_LINES or any(_LINE_BREAKS.search(n) and delimiter in n for n in names):
+        raise ExtractError(
+            name,
+            'ett citattecken (") i rubrikraden avslutas inte på raden, så rubriken skulle ta med '
+            "raderna efter den; inget importerades",
+            hint='kontrollera citattecknen i rubrikraden: en kolumnrubrik som börjar med " ska sluta '
+            'med "; en radbrytning i en rubrik (Alt+Enter i Excel) går bra',
+            row=line,
+        )
+    return [clean_name(n) for n in names]
 
 
 def read_csv(name: str, data: bytes) -> RawTable:
@@ -251,10 +301,10 @@ class CsvChunks(Chunks):
                 want *= 2
                 fill(len(buffer) + want)
                 continue
-            if first and (end := header_end(text, quotes.active)) > text.find(b"\n") + 1:
+            if first and (end := header_end(text, quotes.active)) != header_end(text, NO_QUOTES):
                 # A quoted line break in the header (Excel's Alt+Enter in a column name): the
                 # names are those of the whole header record, not of its first line.
-                header, _ = split_header(name, text, delimiter, end=end)
+                header = multiline_header(name, text, delimiter, end, line=1 + offset)
             next_line = body_first_line + raw_piece.count(b"\n")
             del raw_piece  # not needed to parse (a Windows-1252 piece was copied as UTF-8 into `text`)
             table = _parse_piece(name, text, header, delimiter, quotes, offset, has_header=first)
@@ -343,6 +393,9 @@ def refuse_quoted_line_breaks_in_broken_rows(name: str, invalid: list[InvalidRow
                 hint="kontrollera citattecknen på raden och raderna efter",
                 row=row.row_number,
             )
+
+
+NO_QUOTES = np.empty(0, dtype=np.int64)
 
 
 def header_end(data: bytes, quotes: np.ndarray) -> int:

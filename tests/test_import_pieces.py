@@ -196,6 +196,53 @@ def test_a_stray_quote_in_a_header_line_leaves_the_separator_to_that_line():
     assert readers.split_header("f", b'a;"b, c\nd";e\n1;2;3\n')[1] == ";"  # a quoted line break
 
 
+@pytest.mark.parametrize("chunk_bytes", [None, 1, 40])
+def test_an_inch_mark_in_a_header_name_and_in_a_later_value_leaves_the_separator_to_the_line(
+    tmp_path, monkeypatch, chunk_bytes
+):
+    # Every quote was taken for a quote: the header's `(tum")` paired with the `27"` of row 5 and
+    # the separator was counted mostly in data (`,` for this `;` file), refusing a good file.
+    if chunk_bytes is not None:
+        monkeypatch.setattr(readers, "CHUNK_BYTES", chunk_bytes)
+    header = 'Storlek (tum");' + SEMICOLONS + ";Anteckning"
+    rows = ["24;" + contact(n).replace(",", ";") + ";ok" for n in (1, 2, 3)]
+    rows.append("22;" + contact(4).replace(",", ";") + ';byt till 27", gärna matt')
+    con = fresh()
+
+    report = import_file(con, write(tmp_path / "contacts.csv", header, *rows))
+
+    assert (report.status, report.rows_accepted, report.rows_rejected) == ("ok", 4, 0)
+
+
+@pytest.mark.parametrize(("chunk_bytes", "read_bytes"), [(None, 7), (1, 1), (30, 1)])
+def test_a_piece_cut_inside_a_quoted_header_name_reads_on_before_telling_the_separator(
+    tmp_path, monkeypatch, chunk_bytes, read_bytes
+):
+    # With only `id<TAB>"Antal, st` read, the name's comma made `,` the separator of a tab file.
+    if chunk_bytes is not None:
+        monkeypatch.setattr(readers, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(readers, "READ_BYTES", read_bytes)
+    path = tmp_path / "contacts_m.csv"
+    path.write_bytes(b'id\t"Antal, st\r\n(summa)"\tkommun\r\n1\t2\t0580\r\n')
+
+    pieces = list(readers.read_chunks(path))
+
+    assert pieces[0].header == ["id", "Antal, st (summa)", "kommun"]
+    assert sum(piece.table.num_rows for piece in pieces) == 1
+    assert not any(piece.invalid_rows for piece in pieces)
+
+
+def test_a_wrapped_name_holding_the_separator_is_refused_with_a_message_that_says_so(tmp_path):
+    header = HEADER.replace("contact_id,", 'contact_id,"Besök, totalt\r\n(2024)",', 1)
+    row = contact(1).replace("C1,", "C1,3,", 1)
+
+    with pytest.raises(ExtractError, match="innehåller avgränsaren ','") as refused:
+        import_file(fresh(), write(tmp_path / "contacts.csv", header, row))
+
+    assert refused.value.row == 1
+    assert "ta bort ',' ur kolumnrubriker" in str(refused.value)
+
+
 def test_a_name_with_line_breaks_reads_with_one_space_for_each_run_of_them():
     assert readers.clean_name("Antal\r\n\r\n besök \n") == "Antal besök"
 

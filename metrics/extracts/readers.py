@@ -123,11 +123,12 @@ def split_header(name: str, data: bytes, delimiter: str | None = None) -> tuple[
         )
     if delimiter is None:
         counts = {d: line.count(d) for d in (";", ",", "\t")}
-        if line.count('"') % 2 and (record := _quoted_record(data)) is not None:
+        record = _quoted_record(data) if line.count('"') % 2 else None
+        if record is not None and record != INCOMPLETE and any((quoted := _unquoted_counts(record)).values()):
             # A quoted value goes on past the line (a column name with a line break, which may be
             # the first name, or hold a comma): the separator is the one outside quotes in the
-            # whole header record. (A stray quote that pairs with none: the line, as before.)
-            counts = _unquoted_counts(record) if any(_unquoted_counts(record).values()) else counts
+            # whole header record. (A stray quote mid-value, as in `(tum")`: the line, as before.)
+            counts = quoted
         delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     names = next(csv.reader([line], delimiter=delimiter))
     return [clean_name(n) for n in names], delimiter
@@ -137,14 +138,39 @@ MAX_HEADER_LINES = 5  # lines a header record may span (column names with line b
 
 
 def _quoted_record(data: bytes) -> str | None:
-    """The first lines of `data`, up to where its quote characters pair up: the header record,
-    to tell its separator by; None when they do not within `MAX_HEADER_LINES`."""
-    text = ""
-    for line in data.split(b"\n", MAX_HEADER_LINES)[:MAX_HEADER_LINES]:
-        text += line.decode("utf-8", errors="replace") + "\n"
-        if text.count('"') % 2 == 0:
-            return text
-    return None
+    """The header record when a quoted value that starts a field (after a separator, or first)
+    goes on past the first line: its lines up to where that value closes, then the rest of that
+    line (at most `MAX_HEADER_LINES`), to tell the separator by. None when no such value does;
+    `INCOMPLETE` when `data` ends before it closes, within those lines."""
+    end = -1
+    for _ in range(MAX_HEADER_LINES):  # the first lines only: never a copy of the whole piece
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            break
+    more = end >= 0  # the data goes on past those lines
+    text = (data[:end] if more else data).decode("utf-8", errors="replace")
+    inside, previous, i = False, "", 0
+    while i < len(text):
+        char = text[i]
+        if inside:
+            if char == '"':
+                if text[i + 1 : i + 2] == '"':
+                    i += 1  # an escaped quote
+                else:
+                    inside = False
+        elif char == '"' and previous in ("", ";", ",", "\t"):
+            inside = True
+        elif char == "\n":
+            # a line ends outside quotes: the record ends here (the first line: no quoted break)
+            return text[: i + 1] if "\n" in text[:i] else None
+        previous = char
+        i += 1
+    if inside and not more:
+        return INCOMPLETE  # the data ends inside the quoted value: read on
+    return None if inside else text
+
+
+INCOMPLETE = "\0"  # `_quoted_record`: the header record goes on past the data read so far
 
 
 def _unquoted_counts(text: str) -> dict[str, int]:
@@ -171,10 +197,12 @@ def multiline_header(name: str, data: bytes, delimiter: str, end: int, line: int
     if spanned > MAX_HEADER_LINES or any(_LINE_BREAKS.search(n) and delimiter in n for n in names):
         raise ExtractError(
             name,
-            'ett citattecken (") i rubrikraden avslutas inte på raden, så rubriken skulle ta med '
-            "raderna efter den; inget importerades",
-            hint='kontrollera citattecknen i rubrikraden: en kolumnrubrik som börjar med " ska sluta '
-            'med "; en radbrytning i en rubrik (Alt+Enter i Excel) går bra',
+            'ett citattecken (") i rubrikraden avslutas inte på raden, eller så sträcker sig en '
+            f"kolumnrubrik över flera rader och innehåller avgränsaren '{delimiter}' (eller rubriken "
+            f"över fler än {MAX_HEADER_LINES} rader); rubriken skulle kunna ta med raderna efter den, "
+            "så inget importerades",
+            hint='kontrollera citattecknen i rubrikraden (en rubrik som börjar med " ska sluta med "), '
+            f"och ta bort '{delimiter}' ur kolumnrubriker som har radbrytningar (Alt+Enter i Excel)",
             row=line,
         )
     return [clean_name(n) for n in names]
@@ -281,6 +309,13 @@ class CsvChunks(Chunks):
                     fill(len(buffer) + want)
                     continue
                 sep_lines = 0 if named_separator is None else 1
+                first_line = text[: text.find(b"\n")] if b"\n" in text else text
+                if not eof and first_line.count(b'"') % 2 and _quoted_record(text) == INCOMPLETE:
+                    # the cut is inside a quoted column name: its separator is told from all of it
+                    buffer = raw_piece + buffer
+                    want *= 2
+                    fill(len(buffer) + want)
+                    continue
                 if eof and not text.endswith(b"\n"):
                     text += b"\n"
                 header, delimiter = split_header(name, text, named_separator)

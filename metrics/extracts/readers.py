@@ -123,8 +123,8 @@ def split_header(name: str, data: bytes, delimiter: str | None = None) -> tuple[
         )
     if delimiter is None:
         counts = {d: line.count(d) for d in (";", ",", "\t")}
-        record = _quoted_record(data) if line.count('"') % 2 else None
-        if record is not None and record != INCOMPLETE and any((quoted := _unquoted_counts(record)).values()):
+        quoted = _quoted_header_separators(data) if line.count('"') % 2 else None
+        if isinstance(quoted, dict) and any(quoted.values()):
             # A quoted value goes on past the line (a column name with a line break, which may be
             # the first name, or hold a comma): the separator is the one outside quotes in the
             # whole header record. (A stray quote mid-value, as in `(tum")`: the line, as before.)
@@ -137,11 +137,13 @@ def split_header(name: str, data: bytes, delimiter: str | None = None) -> tuple[
 MAX_HEADER_LINES = 5  # lines a header record may span (column names with line breaks)
 
 
-def _quoted_record(data: bytes) -> str | None:
-    """The header record when a quoted value that starts a field (after a separator, or first)
-    goes on past the first line: its lines up to where that value closes, then the rest of that
-    line (at most `MAX_HEADER_LINES`), to tell the separator by. None when no such value does;
-    `INCOMPLETE` when `data` ends before it closes, within those lines."""
+def _quoted_header_separators(data: bytes) -> dict[str, int] | str | None:
+    """How often each separator occurs outside quoted values in the header record, when a quoted
+    value that starts a field (first, or after a separator) goes on past the first line: the
+    record is its lines up to where that value closes, then the rest of that line (at most
+    `MAX_HEADER_LINES`). None when no such value does; `INCOMPLETE` when `data` ends before it
+    closes, within those lines. Quotes are told as `quotes.find_quotes` tells them: one in the
+    middle of a value (an inch mark, `(tum")`) is a plain character."""
     end = -1
     for _ in range(MAX_HEADER_LINES):  # the first lines only: never a copy of the whole piece
         end = data.find(b"\n", end + 1)
@@ -149,6 +151,7 @@ def _quoted_record(data: bytes) -> str | None:
             break
     more = end >= 0  # the data goes on past those lines
     text = (data[:end] if more else data).decode("utf-8", errors="replace")
+    counts = dict.fromkeys((";", ",", "\t"), 0)
     inside, previous, i = False, "", 0
     while i < len(text):
         char = text[i]
@@ -158,29 +161,21 @@ def _quoted_record(data: bytes) -> str | None:
                     i += 1  # an escaped quote
                 else:
                     inside = False
-        elif char == '"' and previous in ("", ";", ",", "\t"):
+        elif char == '"' and previous in ("", *counts):
             inside = True
         elif char == "\n":
             # a line ends outside quotes: the record ends here (the first line: no quoted break)
-            return text[: i + 1] if "\n" in text[:i] else None
+            return counts if "\n" in text[:i] else None
+        elif char in counts:
+            counts[char] += 1
         previous = char
         i += 1
     if inside and not more:
         return INCOMPLETE  # the data ends inside the quoted value: read on
-    return None if inside else text
+    return None if inside else counts
 
 
-INCOMPLETE = "\0"  # `_quoted_record`: the header record goes on past the data read so far
-
-
-def _unquoted_counts(text: str) -> dict[str, int]:
-    """How often each separator occurs outside quoted values of `text`."""
-    counts = dict.fromkeys((";", ",", "\t"), 0)
-    for i, part in enumerate(text.split('"')):
-        if i % 2 == 0:  # outside quotes (an escaped quote, "", opens and closes at once)
-            for d in counts:
-                counts[d] += part.count(d)
-    return counts
+INCOMPLETE = "incomplete"  # `_quoted_header_separators`: the header record goes on past the data read so far
 
 
 def multiline_header(name: str, data: bytes, delimiter: str, end: int, line: int) -> list[str]:
@@ -310,7 +305,7 @@ class CsvChunks(Chunks):
                     continue
                 sep_lines = 0 if named_separator is None else 1
                 first_line = text[: text.find(b"\n")] if b"\n" in text else text
-                if not eof and first_line.count(b'"') % 2 and _quoted_record(text) == INCOMPLETE:
+                if not eof and first_line.count(b'"') % 2 and _quoted_header_separators(text) == INCOMPLETE:
                     # the cut is inside a quoted column name: its separator is told from all of it
                     buffer = raw_piece + buffer
                     want *= 2
@@ -442,10 +437,13 @@ def header_end(data: bytes, quotes: np.ndarray) -> int:
     """
     start = 0
     while True:
-        ends = [end for end in (data.find(b"\n", start), data.find(b"\r", start)) if end >= 0]
-        if not ends:
+        newline = data.find(b"\n", start)
+        # a bare CR only before that line's LF: never a search through the rest of the piece
+        end = data.find(b"\r", start, len(data) if newline < 0 else newline)
+        if end < 0:
+            end = newline
+        if end < 0:
             return len(data)
-        end = min(ends)
         if data[end : end + 2] == b"\r\n":
             end += 1
         if not (len(quotes) and np.searchsorted(quotes, end) % 2 == 1):
